@@ -1,0 +1,50 @@
+# Wijkbank — the two commands of the README, and their parts.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test translations lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(MAKE) --no-print-directory translations
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(MAKE) --no-print-directory translations
+
+translations:
+	$(BIN)/pybabel compile --use-fuzzy -d bank/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d bank/translations -q
+
+# Install, upgrade the database, load the demo when empty, then serve with gunicorn
+# beside the scheduler process (which closes each business day).
+run: install
+	$(BIN)/bank db upgrade
+	$(BIN)/bank demo --if-empty
+	@echo "Back office: http://$(HOST):$(PORT)/staff   Portal: http://$(HOST):$(PORT)/portal"
+	$(BIN)/python -m bank.serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench:
+	$(BIN)/python -m bench.ledger
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,73 @@
+"""Wijkbank: the back office of a cooperative neighbourhood bank.
+
+``create_app(config)`` wires the application in small named steps; see DESIGN.md for the layers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the Flask application for ``config`` (a Config instance; default from the environment)."""
+    from config import config_from_env
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config or config_from_env())
+    app.instance_path = app.config["INSTANCE_PATH"]
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _register_security_headers(app)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from bank import models  # noqa: F401  (every table registered before first use)
+    from bank.extensions import api, babel, csrf, db, login_manager
+    from bank.web.access import load_user, select_locale
+
+    db.configure(app.config["DATABASE_URL"])
+    app.extensions["bank_db"] = db
+    app.teardown_appcontext(lambda _exc: db.remove())
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    api.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bank.web import register_blueprints
+
+    register_blueprints(app)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from bank.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from bank.web.filters import register_filters
+
+    register_filters(app)
+
+
+def _register_security_headers(app: Flask) -> None:
+    from bank.web.security import register_security
+
+    register_security(app)

@@ -1,0 +1,1 @@
+"""Users, passwords, roles and log-in rules (L2). No Flask: the web layer wraps it."""

@@ -1,0 +1,1 @@
+"""Operator commands, one module per subject; see ``bank.cli``."""

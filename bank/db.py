@@ -1,0 +1,186 @@
+"""Database plumbing (L1): engine, sessions, the declarative Base and exact column types.
+
+No Flask here: the web layer binds a :class:`Database` in the app factory, the CLI and the
+scheduler use the same object. Money is stored as integer cents and rates as integer
+hundred-millionths, so SQLite and PostgreSQL hold exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+from bank.money import from_cents, to_cents, to_decimal
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Rates are stored as integers of this many parts per unit: 0.045 (4.5 %) is 4 500 000.
+RATE_SCALE = 10**8
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose constraint names are stable, so Alembic revisions stay readable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class MoneyType(TypeDecorator[Decimal]):
+    """A Decimal amount stored as integer cents (BigInteger): exact on every database."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return to_cents(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return from_cents(value)
+
+
+class RateType(TypeDecorator[Decimal]):
+    """A rate (0.045 for 4.5 % a year) stored as an integer of RATE_SCALE parts: exact."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        scaled = to_decimal(value) * RATE_SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"rate {value} has more than 8 decimals")
+        return int(scaled)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(value) / RATE_SCALE).normalize() if value else Decimal("0")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on SQLite too (which otherwise hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def is_postgresql(session_or_engine: Session | Engine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bind.dialect.name == "postgresql"
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine tuned for the bank: SQLite gets foreign keys, WAL and write-locking BEGINs.
+
+    pysqlite's own transaction handling is switched off and every transaction starts with
+    ``BEGIN IMMEDIATE``: two writers then queue on the database lock instead of one of them
+    failing halfway, which is SQLite's equivalent of PostgreSQL's row locks.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60}, **options)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+class Database:
+    """Engine and session factory of one configured database, bound late by the app factory."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+        self.scoped: scoped_session[Session] | None = None
+
+    def configure(self, url: str, **options: Any) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = make_engine(url, **options)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.scoped = scoped_session(self.session_factory)
+
+    @property
+    def session(self) -> Session:
+        """The current thread's session (the request's, in the web layer)."""
+        if self.scoped is None:
+            raise RuntimeError("database not configured")
+        return self.scoped()
+
+    def remove(self) -> None:
+        if self.scoped is not None:
+            self.scoped.remove()
+
+    def new_session(self) -> Session:
+        """A session of its own, for jobs and threads that must not share the scoped one."""
+        if self.session_factory is None:
+            raise RuntimeError("database not configured")
+        return self.session_factory()
+
+    @contextlib.contextmanager
+    def unit_of_work(self, session: Session | None = None) -> Iterator[Session]:
+        """One transaction: commit when the block ends, roll back whole on any exception."""
+        session = session or self.session
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def StrEnum(enum_class: type, name: str, length: int = 30) -> Enum:
+    """A portable enum column storing the members' *values* ("asset"), checked by a constraint."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        create_constraint=True,
+        validate_strings=True,
+    )

@@ -1,0 +1,166 @@
+"""Ledger tables: accounts, journal entries, postings.
+
+Entries and postings are append-only: the ORM refuses to update or delete them (see
+``_refuse_changes_to_entries``) and on PostgreSQL and SQLite a trigger refuses it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from bank import clock
+from bank.db import Base, MoneyType, StrEnum, UtcDateTime
+from bank.money import ZERO
+
+
+class AccountType(enum.StrEnum):
+    ASSET = "asset"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+    @property
+    def debit_normal(self) -> bool:
+        """Assets and expenses grow by debits; liabilities, equity and income by credits."""
+        return self in (AccountType.ASSET, AccountType.EXPENSE)
+
+
+class Side(enum.StrEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+class AccountStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class LedgerAccount(Base):
+    """One account of the chart; member accounts, loans and share holdings get child accounts."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        CheckConstraint("debits_posted >= 0", name="debits_posted_not_negative"),
+        CheckConstraint("credits_posted >= 0", name="credits_posted_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Chart code: "2000" for the control account, "2000-00000042" for a child.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[AccountType] = mapped_column(StrEnum(AccountType, "account_type"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    #: A control account only sums its children; nothing is posted to it directly.
+    is_control: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Accounts whose balance on their normal side must stay >= 0 (member money); these are
+    #: locked (FOR UPDATE, in id order) by every posting that touches them.
+    may_go_negative: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Busy system accounts (settlement, income) keep no cached totals: updating one row in
+    #: every transaction would serialise the bank. Their balance is summed from postings.
+    keeps_cached_totals: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[AccountStatus] = mapped_column(
+        StrEnum(AccountStatus, "ledger_account_status"), default=AccountStatus.OPEN
+    )
+    #: Sum of debit postings, written only by ledger.service.post() (cached accounts only).
+    debits_posted: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    #: Sum of credit postings, written only by ledger.service.post() (cached accounts only).
+    credits_posted: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+
+    parent: Mapped[LedgerAccount | None] = relationship(remote_side=[id])
+
+    @property
+    def cached_balance(self) -> Decimal:
+        """Balance signed by the account's normal side (positive = what it normally holds)."""
+        net = self.debits_posted - self.credits_posted
+        return net if self.type.debit_normal else -net
+
+    def __repr__(self) -> str:
+        return f"<LedgerAccount {self.code} {self.name!r}>"
+
+
+class JournalEntry(Base):
+    """One balanced movement of money; never updated, corrected only by a reversal entry."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Unique per movement: the same key with the same content returns this entry again.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    #: sha256 of the canonical content, compared when a key is reused.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    value_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    posted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    #: The user who caused it; None for the system (runs, migrations).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Readable actor at the time ("teller@wijkbank", "system:repayment-run").
+    actor_label: Mapped[str] = mapped_column(String(200))
+    #: Set on a reversal: the entry it cancels (at most one reversal per entry).
+    reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+
+    postings: Mapped[list[Posting]] = relationship(
+        back_populates="entry", order_by="Posting.id", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<JournalEntry {self.id} {self.kind} {self.idempotency_key!r}>"
+
+
+class Posting(Base):
+    """One line of an entry: an amount > 0 on one side of one account."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # Account statements and balances as of a date read postings of one account by date.
+        Index("ix_postings_account_date", "account_id", "value_date", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    side: Mapped[Side] = mapped_column(StrEnum(Side, "posting_side", length=10))
+    amount: Mapped[Decimal] = mapped_column(MoneyType)
+    #: Copied from the entry so that an account's history is one index range scan.
+    value_date: Mapped[dt.date] = mapped_column(Date)
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="postings")
+    account: Mapped[LedgerAccount] = relationship(lazy="joined")
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """Debit positive, credit negative (the raw sign, not the account's normal side)."""
+        return self.amount if self.side is Side.DEBIT else -self.amount
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Raised when code tries to change or delete a journal entry or posting."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_entries(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, JournalEntry | Posting) and (
+            obj in session.deleted or session.is_modified(obj, include_collections=False)
+        ):
+            raise AppendOnlyViolation(
+                f"{type(obj).__name__} {obj.id} is append-only: post a reversal instead"
+            )

@@ -1,0 +1,257 @@
+"""Reads of the ledger: balances (cached or summed), histories, trial balance, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bank.db import MoneyType
+from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.money import ZERO
+
+#: Debit positive, credit negative, as a SQL expression over postings (cents, typed as money).
+SIGNED_AMOUNT = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
+
+
+def _normal(account_type: AccountType, net_debit: Decimal) -> Decimal:
+    return net_debit if account_type.debit_normal else -net_debit
+
+
+def summed_net_debit(session: Session, account_ids: list[int], as_of: dt.date | None = None) -> Decimal:
+    """Debits minus credits of the given accounts, summed from postings (optionally to a date)."""
+    if not account_ids:
+        return ZERO
+    query = select(func.coalesce(func.sum(SIGNED_AMOUNT, type_=MoneyType()), 0)).where(
+        Posting.account_id.in_(account_ids)
+    )
+    if as_of is not None:
+        query = query.where(Posting.value_date <= as_of)
+    value = session.scalar(query)
+    return MoneyType().process_result_value(int(value or 0), session.get_bind().dialect) or ZERO
+
+
+def balance(session: Session, account_id: int, as_of: dt.date | None = None) -> Decimal:
+    """Balance signed by the account's normal side; cached where the account keeps totals."""
+    account = session.get(LedgerAccount, account_id)
+    if account is None:
+        raise LookupError(account_id)
+    if account.is_control:
+        children = list(
+            session.scalars(select(LedgerAccount.id).where(LedgerAccount.parent_id == account.id))
+        )
+        return _normal(account.type, summed_net_debit(session, children, as_of))
+    if as_of is None and account.keeps_cached_totals:
+        return account.cached_balance
+    return _normal(account.type, summed_net_debit(session, [account.id], as_of))
+
+
+def balances(session: Session, account_ids: list[int]) -> dict[int, Decimal]:
+    """Current normal-side balances of many cached accounts in one query (listings)."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(
+            LedgerAccount.id, LedgerAccount.type, LedgerAccount.debits_posted, LedgerAccount.credits_posted
+        ).where(LedgerAccount.id.in_(account_ids))
+    ).all()
+    return {row.id: _normal(AccountType(row.type), row.debits_posted - row.credits_posted) for row in rows}
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account_id: int
+    code: str
+    name: str
+    type: AccountType
+    debit_total: Decimal
+    credit_total: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return _normal(self.type, self.debit_total - self.credit_total)
+
+
+def trial_balance(
+    session: Session, as_of: dt.date | None = None, *, roll_up: bool = True
+) -> list[TrialBalanceRow]:
+    """Debit and credit totals per account from postings; children rolled up into their parent."""
+    debit_sum = func.sum(case((Posting.side == Side.DEBIT, Posting.amount), else_=0), type_=MoneyType())
+    credit_sum = func.sum(case((Posting.side == Side.CREDIT, Posting.amount), else_=0), type_=MoneyType())
+    query = select(Posting.account_id, debit_sum, credit_sum).group_by(Posting.account_id)
+    if as_of is not None:
+        query = query.where(Posting.value_date <= as_of)
+    totals = {row[0]: (row[1] or ZERO, row[2] or ZERO) for row in session.execute(query)}
+    accounts = {a.id: a for a in session.scalars(select(LedgerAccount))}
+    rows: dict[int, list[Decimal]] = {}
+    for account_id, (debits, credits) in totals.items():
+        account = accounts[account_id]
+        target = account.parent_id if (roll_up and account.parent_id is not None) else account_id
+        bucket = rows.setdefault(target, [ZERO, ZERO])
+        bucket[0] += debits
+        bucket[1] += credits
+    if roll_up:
+        for account in accounts.values():
+            if account.parent_id is None:
+                rows.setdefault(account.id, [ZERO, ZERO])
+    result = [
+        TrialBalanceRow(a.id, a.code, a.name, a.type, rows[a.id][0], rows[a.id][1])
+        for a in sorted((accounts[i] for i in rows), key=lambda acc: acc.code)
+    ]
+    return result
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    posting_id: int
+    entry_id: int
+    value_date: dt.date
+    posted_at: dt.datetime
+    kind: str
+    memo: str
+    side: Side
+    amount: Decimal
+    #: The account's normal-side balance after this line.
+    running_balance: Decimal
+    #: Codes of the other accounts of the entry (the counterparty, on a statement).
+    counter_account_ids: tuple[int, ...] = ()
+
+
+def history(
+    session: Session,
+    account_id: int,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    newest_first: bool = True,
+) -> tuple[list[HistoryLine], int, Decimal]:
+    """One page of an account's postings with running balances.
+
+    Returns (lines, total line count, opening balance before ``date_from``). The running
+    balance of the page starts from a single indexed sum over the postings before it.
+    """
+    account = session.get(LedgerAccount, account_id)
+    if account is None:
+        raise LookupError(account_id)
+    conditions = [Posting.account_id == account_id]
+    if date_from is not None:
+        conditions.append(Posting.value_date >= date_from)
+    if date_to is not None:
+        conditions.append(Posting.value_date <= date_to)
+    total = session.scalar(select(func.count()).select_from(Posting).where(*conditions)) or 0
+    opening = ZERO
+    if date_from is not None:
+        opening = _normal(
+            account.type, summed_net_debit(session, [account_id], date_from - dt.timedelta(days=1))
+        )
+    order = (Posting.value_date, Posting.id)
+    # Chronological index of the page's first line.
+    if newest_first:
+        first_index = max(total - page * per_page, 0)
+        count = min(per_page, total - (page - 1) * per_page)
+    else:
+        first_index = (page - 1) * per_page
+        count = min(per_page, total - first_index)
+    if count <= 0:
+        return [], total, opening
+    rows = session.execute(
+        select(Posting, JournalEntry)
+        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
+        .where(*conditions)
+        .order_by(*order)
+        .offset(first_index)
+        .limit(count)
+    ).all()
+    before = ZERO
+    if rows:
+        first = rows[0][0]
+        before_net = session.scalar(
+            select(func.coalesce(func.sum(SIGNED_AMOUNT, type_=MoneyType()), 0)).where(
+                *conditions,
+                or_(
+                    Posting.value_date < first.value_date,
+                    and_(Posting.value_date == first.value_date, Posting.id < first.id),
+                ),
+            )
+        )
+        before = _normal(account.type, MoneyType().process_result_value(int(before_net or 0), None) or ZERO)
+    entry_ids = [entry.id for _, entry in rows]
+    counter: dict[int, list[int]] = {}
+    if entry_ids:
+        for entry_id, other_account in session.execute(
+            select(Posting.entry_id, Posting.account_id).where(
+                Posting.entry_id.in_(entry_ids), Posting.account_id != account_id
+            )
+        ):
+            counter.setdefault(entry_id, []).append(other_account)
+    running = opening + before
+    lines = []
+    for posting, entry in rows:
+        grows = (posting.side is Side.DEBIT) == account.type.debit_normal
+        running += posting.amount if grows else -posting.amount
+        lines.append(
+            HistoryLine(
+                posting_id=posting.id,
+                entry_id=entry.id,
+                value_date=posting.value_date,
+                posted_at=entry.posted_at,
+                kind=entry.kind,
+                memo=entry.memo,
+                side=posting.side,
+                amount=posting.amount,
+                running_balance=running,
+                counter_account_ids=tuple(counter.get(entry.id, ())),
+            )
+        )
+    if newest_first:
+        lines.reverse()
+    return lines, total, opening
+
+
+def verify(session: Session) -> list[str]:
+    """Every invariant of the ledger, recomputed from postings; returns what is wrong."""
+    problems: list[str] = []
+    unbalanced = session.execute(
+        select(Posting.entry_id, func.sum(SIGNED_AMOUNT, type_=MoneyType()), func.count())
+        .group_by(Posting.entry_id)
+        .having(or_(func.sum(SIGNED_AMOUNT) != 0, func.count() < 2))
+    ).all()
+    for entry_id, net, count in unbalanced:
+        problems.append(f"entry {entry_id} does not balance (net {net}, {count} lines)")
+    empty = session.scalars(
+        select(JournalEntry.id).where(~select(Posting.id).where(Posting.entry_id == JournalEntry.id).exists())
+    ).all()
+    for entry_id in empty:
+        problems.append(f"entry {entry_id} has no postings")
+    debit_sum = func.sum(case((Posting.side == Side.DEBIT, Posting.amount), else_=0), type_=MoneyType())
+    credit_sum = func.sum(case((Posting.side == Side.CREDIT, Posting.amount), else_=0), type_=MoneyType())
+    totals = {
+        row[0]: (row[1] or ZERO, row[2] or ZERO)
+        for row in session.execute(
+            select(Posting.account_id, debit_sum, credit_sum).group_by(Posting.account_id)
+        )
+    }
+    grand_debit = sum((t[0] for t in totals.values()), ZERO)
+    grand_credit = sum((t[1] for t in totals.values()), ZERO)
+    if grand_debit != grand_credit:
+        problems.append(f"trial balance is off: debits {grand_debit} != credits {grand_credit}")
+    for account in session.scalars(select(LedgerAccount).order_by(LedgerAccount.code)):
+        debits, credits = totals.get(account.id, (ZERO, ZERO))
+        if account.is_control and (debits or credits):
+            problems.append(f"control account {account.code} has postings of its own")
+        if account.keeps_cached_totals and (account.debits_posted, account.credits_posted) != (
+            debits,
+            credits,
+        ):
+            problems.append(
+                f"account {account.code}: cached debits/credits {account.debits_posted}/"
+                f"{account.credits_posted} != postings {debits}/{credits}"
+            )
+        if not account.may_go_negative and _normal(account.type, debits - credits) < 0:
+            problems.append(f"account {account.code} is negative: {_normal(account.type, debits - credits)}")
+    return problems

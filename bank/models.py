@@ -1,0 +1,11 @@
+"""Imports every model module so ``Base.metadata`` is complete (Alembic, tests, create_all).
+
+Each domain package adds its models module here.
+"""
+
+from bank.audit import models as audit_models  # noqa: F401
+from bank.auth import models as auth_models  # noqa: F401
+from bank.db import Base
+from bank.ledger import models as ledger_models  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,18 @@
+"""Web adapters (L4): server-rendered back office, committee pages, member portal, JSON API.
+
+Each blueprint module is thin: parse a form, load or 404, check permission, call one service
+inside ``db.unit_of_work()``, render or redirect.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from bank.api import register_api
+    from bank.web import auth, staff
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(staff.bp)
+    register_api(app)

@@ -1,0 +1,135 @@
+"""Log-in, log-out, the second factor and the language switch."""
+
+from __future__ import annotations
+
+import pyotp
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from bank import audit
+from bank.auth import service as auth_service
+from bank.extensions import db
+from bank.web.access import authenticated, current_actor, public
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class TotpForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(min=6, max=6)])
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _home_for_user() -> str:
+    if current_user.is_authenticated and not current_user.is_staff:
+        return url_for("portal.dashboard") if "portal.dashboard" in current_app.view_functions else "/"
+    if (
+        current_user.is_authenticated
+        and current_user.role == "committee"
+        and "committee.queue" in current_app.view_functions
+    ):
+        return url_for("committee.queue")
+    return url_for("staff.dashboard")
+
+
+@bp.route("/")
+@public
+def index():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(_home_for_user())
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    if request.args.get("expired"):
+        flash(_("You were logged out after 30 minutes without activity."), "info")
+    if form.validate_on_submit():
+        with db.unit_of_work() as session_db:
+            try:
+                user = auth_service.authenticate(
+                    session_db,
+                    form.email.data or "",
+                    form.password.data or "",
+                    ip_address=request.remote_addr,
+                )
+            except auth_service.LoginRefused as refused:
+                user = None
+                reason = refused.reason
+        if user is None:
+            if reason == "locked":
+                form.form_errors.append(_("This account is locked for 15 minutes after 5 failed log-ins."))
+            else:
+                form.form_errors.append(_("E-mail or password is incorrect."))
+            return render_template("auth/login.html", form=form), 401
+        # Rotate the session: nothing from before the log-in survives it.
+        language = session.get("lang")
+        session.clear()
+        if language:
+            session["lang"] = language
+        login_user(user)
+        if user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]:
+            return redirect(url_for("auth.totp", next=_safe_next(request.args.get("next"))))
+        return redirect(_safe_next(request.args.get("next")) or _home_for_user())
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@authenticated
+def totp():  # type: ignore[no-untyped-def]
+    """Second factor: staff must enter their authenticator code (set up on first use)."""
+    form = TotpForm()
+    user = db.session.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+    secret = user.totp_secret or session.get("totp_setup_secret") or pyotp.random_base32()
+    if not user.totp_secret:
+        session["totp_setup_secret"] = secret
+    provisioning_uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Wijkbank")
+    if form.validate_on_submit():
+        if pyotp.TOTP(secret).verify(form.code.data or "", valid_window=1):
+            with db.unit_of_work() as s:
+                if not user.totp_secret:
+                    user.totp_secret = secret
+                audit.record(s, current_actor(), "login.totp_ok", "user", user.id)
+            session.pop("totp_setup_secret", None)
+            session["totp_ok"] = True
+            return redirect(_safe_next(request.args.get("next")) or _home_for_user())
+        with db.unit_of_work() as s:
+            audit.record(s, current_actor(), "login.totp_failed", "user", user.id)
+        form.code.errors = [_("The code is not correct; use the current code from your authenticator app.")]
+    return render_template(
+        "auth/totp.html", form=form, setting_up=not user.totp_secret, secret=secret, uri=provisioning_uri
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+@authenticated
+def logout():  # type: ignore[no-untyped-def]
+    with db.unit_of_work() as s:
+        audit.record(s, current_actor(), "logout", "user", current_user.id)
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def set_language(code: str):  # type: ignore[no-untyped-def]
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))

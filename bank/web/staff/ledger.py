@@ -1,0 +1,94 @@
+"""Chart of accounts, journal entries and the trial balance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+
+from bank import clock
+from bank.extensions import db
+from bank.ledger import queries as ledger_queries
+from bank.ledger.models import JournalEntry, LedgerAccount
+from bank.web.access import staff_required
+from bank.web.staff import bp
+
+
+def _as_of_arg() -> dt.date:
+    text = request.args.get("as_of")
+    if not text:
+        return clock.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        abort(400, description="as_of must be a date like 2026-11-28")
+
+
+@bp.route("/ledger/accounts")
+@staff_required("admin", "teller", "credit_officer")
+def chart_of_accounts():  # type: ignore[no-untyped-def]
+    session = db.session
+    rows = ledger_queries.trial_balance(session)
+    return render_template("staff/ledger/accounts.html", rows=rows)
+
+
+@bp.route("/ledger/accounts/<int:account_id>")
+@staff_required("admin", "teller", "credit_officer")
+def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    account = session.get(LedgerAccount, account_id)
+    if account is None:
+        abort(404)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    children = []
+    lines: list[ledger_queries.HistoryLine] = []
+    total = 0
+    if account.is_control:
+        children = list(
+            session.scalars(
+                select(LedgerAccount)
+                .where(LedgerAccount.parent_id == account.id)
+                .order_by(LedgerAccount.code)
+                .limit(200)
+            )
+        )
+    else:
+        lines, total, _opening = ledger_queries.history(session, account.id, page=page, per_page=50)
+    return render_template(
+        "staff/ledger/account.html",
+        account=account,
+        balance=ledger_queries.balance(session, account.id),
+        lines=lines,
+        children=children,
+        child_balances=ledger_queries.balances(session, [c.id for c in children]),
+        page=page,
+        pages=max((total + 49) // 50, 1),
+    )
+
+
+@bp.route("/ledger/entries/<int:entry_id>")
+@staff_required("admin", "teller", "credit_officer")
+def journal_entry(entry_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None:
+        abort(404)
+    reversal = session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry.id))
+    return render_template("staff/ledger/entry.html", entry=entry, reversal=reversal)
+
+
+@bp.route("/ledger/trial-balance")
+@staff_required("admin", "teller", "credit_officer")
+def trial_balance():  # type: ignore[no-untyped-def]
+    as_of = _as_of_arg()
+    rows = ledger_queries.trial_balance(db.session, as_of)
+    debit_total = sum((r.debit_total for r in rows), start=0)
+    credit_total = sum((r.credit_total for r in rows), start=0)
+    return render_template(
+        "staff/ledger/trial_balance.html",
+        rows=rows,
+        as_of=as_of,
+        debit_total=debit_total,
+        credit_total=credit_total,
+    )
