@@ -7,5 +7,6 @@ from bank.audit import models as audit_models  # noqa: F401
 from bank.auth import models as auth_models  # noqa: F401
 from bank.db import Base
 from bank.ledger import models as ledger_models  # noqa: F401
+from bank.members import models as member_models  # noqa: F401
 
 metadata = Base.metadata

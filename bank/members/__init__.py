@@ -1,0 +1,1 @@
+"""Members: persons and organisations, their representatives and identity checks (L3)."""
