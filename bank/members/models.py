@@ -42,6 +42,10 @@ class Member(Base):
             " OR (kind = 'organisation' AND legal_name IS NOT NULL)",
             name="kind_has_its_name",
         ),
+        CheckConstraint("kind = 'person' OR legal_form IS NOT NULL", name="organisation_has_legal_form"),
+        CheckConstraint("status != 'left' OR left_on IS NOT NULL", name="left_has_date"),
+        CheckConstraint("language IN ('nl', 'en')", name="language_known"),
+        CheckConstraint("number > 0", name="number_positive"),
         Index("ix_members_display_name", "display_name"),
         Index("ix_members_postcode", "postcode"),
     )
@@ -57,10 +61,13 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(300))
     # Person
     first_name: Mapped[str | None] = mapped_column(String(100))
+    #: Tussenvoegsel ("van", "de", "van der"): shown before the last name, ignored when sorting.
+    name_prefix: Mapped[str | None] = mapped_column(String(30))
     last_name: Mapped[str | None] = mapped_column(String(150))
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     #: Burgerservicenummer, 11-proef checked; shown masked, revealed only to admins (audited).
-    bsn: Mapped[str | None] = mapped_column(String(9))
+    #: Unique: one BSN is one person, so a second registration of the same person is refused.
+    bsn: Mapped[str | None] = mapped_column(String(9), unique=True)
     # Organisation
     legal_name: Mapped[str | None] = mapped_column(String(300))
     legal_form: Mapped[LegalForm | None] = mapped_column(StrEnum(LegalForm, "legal_form", length=20))
@@ -71,6 +78,7 @@ class Member(Base):
     #: A short description shown when not named, e.g. "co-op bakery".
     activity: Mapped[str | None] = mapped_column(String(200))
     # Contact and address (the registered address for organisations)
+    #: Stored lower-case; unique so the portal log-in and notices reach one member.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     street: Mapped[str] = mapped_column(String(200), default="")
@@ -79,8 +87,11 @@ class Member(Base):
     postcode: Mapped[str] = mapped_column(String(7), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     #: The member's own account elsewhere, where withdrawals are paid (checked with schwifty).
+    #: Stored compact and upper-case ("NL91ABNA0417164300").
     external_iban: Mapped[str | None] = mapped_column(String(34))
+    #: Language of letters, e-mails and the portal: "nl" or "en".
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    #: The day the first member share was paid (status applicant -> active).
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -98,6 +109,14 @@ class Member(Base):
     @property
     def is_person(self) -> bool:
         return self.kind is MemberKind.PERSON
+
+    @property
+    def full_name(self) -> str:
+        """The name as written on a letter: "Pieter van der Berg" or the legal name."""
+        if not self.is_person:
+            return self.legal_name or self.display_name
+        parts = [self.first_name, self.name_prefix, self.last_name]
+        return " ".join(part for part in parts if part)
 
     @property
     def postcode_area(self) -> str:
@@ -148,5 +167,6 @@ class IdentityCheck(Base):
     checked_on: Mapped[dt.date] = mapped_column(Date)
     checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
 
     member: Mapped[Member] = relationship(back_populates="identity_checks")

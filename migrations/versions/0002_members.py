@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('applicant', 'active', 'suspended', 'left', name='member_status', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('display_name', sa.String(length=300), nullable=False),
     sa.Column('first_name', sa.String(length=100), nullable=True),
+    sa.Column('name_prefix', sa.String(length=30), nullable=True),
     sa.Column('last_name', sa.String(length=150), nullable=True),
     sa.Column('date_of_birth', sa.Date(), nullable=True),
     sa.Column('bsn', sa.String(length=9), nullable=True),
@@ -47,7 +48,12 @@ def upgrade() -> None:
     sa.Column('created_at', bank.db.UtcDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(kind = 'person' AND last_name IS NOT NULL)"
             " OR (kind = 'organisation' AND legal_name IS NOT NULL)", name=op.f('ck_members_kind_has_its_name')),
+    sa.CheckConstraint("kind = 'person' OR legal_form IS NOT NULL", name=op.f('ck_members_organisation_has_legal_form')),
+    sa.CheckConstraint("status != 'left' OR left_on IS NOT NULL", name=op.f('ck_members_left_has_date')),
+    sa.CheckConstraint("language IN ('nl', 'en')", name=op.f('ck_members_language_known')),
+    sa.CheckConstraint('number > 0', name=op.f('ck_members_number_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members')),
+    sa.UniqueConstraint('bsn', name=op.f('uq_members_bsn')),
     sa.UniqueConstraint('email', name=op.f('uq_members_email')),
     sa.UniqueConstraint('kvk_number', name=op.f('uq_members_kvk_number')),
     sa.UniqueConstraint('number', name=op.f('uq_members_number'))
@@ -64,6 +70,7 @@ def upgrade() -> None:
     sa.Column('checked_on', sa.Date(), nullable=False),
     sa.Column('checked_by_id', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_at', bank.db.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['checked_by_id'], ['users.id'], name=op.f('fk_identity_checks_checked_by_id_users')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_identity_checks_member_id_members')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_checks'))
