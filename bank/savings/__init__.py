@@ -1,0 +1,4 @@
+"""Deposit accounts (spaarrekeningen) and the savings products they are opened from (L3).
+
+``service`` books deposits, withdrawals and transfers through the ledger; ``queries`` reads.
+"""
