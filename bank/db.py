@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Enum, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, scoped_session, sessionmaker
 
 from bank.money import from_cents, to_cents, to_decimal
 
@@ -93,6 +93,47 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Raised when code tries to change or delete a row of an append-only table.
+
+    Journal entries, postings and audit events are history: corrections are new rows
+    (a reversal entry), never edits. The database refuses it too (triggers, migration 0001).
+    """
+
+
+def make_append_only(*classes: type) -> None:
+    """Make the ORM refuse updates and deletes of ``classes``, in a flush or as a bulk statement.
+
+    Two hooks are needed: ``before_flush`` sees changed or deleted objects, while ORM-enabled
+    ``update()``/``delete()`` statements bypass the flush and are caught in ``do_orm_execute``.
+    """
+    guarded = tuple(classes)
+
+    @event.listens_for(Session, "before_flush")
+    def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+        for obj in session.deleted:
+            if isinstance(obj, guarded):
+                raise AppendOnlyViolation(
+                    f"{type(obj).__name__} {obj.id} is append-only: it cannot be deleted"
+                )
+        for obj in session.dirty:
+            if isinstance(obj, guarded) and session.is_modified(obj, include_collections=False):
+                raise AppendOnlyViolation(
+                    f"{type(obj).__name__} {obj.id} is append-only: post a correction instead of editing it"
+                )
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _refuse_bulk(state: ORMExecuteState) -> None:
+        if not (state.is_update or state.is_delete):
+            return
+        for mapper in state.all_mappers:
+            if issubclass(mapper.class_, guarded):
+                verb = "updated" if state.is_update else "deleted"
+                raise AppendOnlyViolation(
+                    f"{mapper.class_.__name__} rows are append-only and cannot be {verb}"
+                )
 
 
 def is_postgresql(session_or_engine: Session | Engine) -> bool:

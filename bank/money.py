@@ -7,6 +7,7 @@ design says so (a posting, an instalment's interest), always ROUND_HALF_UP to th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -64,6 +65,36 @@ def from_cents(cents: int) -> Decimal:
     return (Decimal(int(cents)) / 100).quantize(CENT)
 
 
+#: Forms people type: plain digits with one decimal sign ("1234,56" / "1234.56"), or grouped
+#: thousands with the other sign for decimals ("1.234,56" Dutch, "1,234.56" English). One
+#: grouping sign alone with three digits ("1.234") is read as decimals and so refused, never
+#: guessed to be a thousand.
+_PLAIN = re.compile(r"^(?P<int>\d+)(?:[.,](?P<frac>\d+))?$")
+_GROUPED_NL = re.compile(
+    r"^(?P<int>\d{1,3}(?:\.\d{3})+)(?:,(?P<frac>\d+))$|^(?P<int2>\d{1,3}(?:\.\d{3}){2,})$"
+)
+_GROUPED_EN = re.compile(
+    r"^(?P<int>\d{1,3}(?:,\d{3})+)(?:\.(?P<frac>\d+))$|^(?P<int2>\d{1,3}(?:,\d{3}){2,})$"
+)
+
+
+def _normalise_amount_text(raw: str) -> str | None:
+    """Canonical ``[-]digits[.digits]`` for the accepted notations, or None when it is not a number."""
+    sign = ""
+    if raw[:1] in "+-":
+        sign, raw = ("-" if raw[0] == "-" else ""), raw[1:]
+    for pattern, group_sign in ((_PLAIN, ""), (_GROUPED_NL, "."), (_GROUPED_EN, ",")):
+        match = pattern.match(raw)
+        if match is None:
+            continue
+        whole = match.group("int") or match.groupdict().get("int2") or ""
+        if group_sign:
+            whole = whole.replace(group_sign, "")
+        fraction = match.group("frac")
+        return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
+    return None
+
+
 def parse_amount(
     text: object,
     *,
@@ -73,21 +104,25 @@ def parse_amount(
 ) -> Decimal:
     """Parse an amount typed by a person or sent by an integration, naming the field on error.
 
-    Accepts ``1234.56``, ``1234,56`` and Dutch ``1.234,56``; refuses text, more than two
-    decimals, zero or negative amounts and anything above ``maximum``.
+    Accepts ``1234.56``, ``1234,56``, Dutch ``1.234,56`` and English ``1,234.56``; refuses
+    text, exponents, more than two decimals, zero or negative amounts and anything above
+    ``maximum``. A Decimal or int is checked by the same rules.
     """
     if isinstance(text, float | bool):
         raise ValidationError(field, "must be given as text or a decimal, not a float")
-    raw = str(text if text is not None else "").strip().replace("€", "").replace(" ", "")
-    if not raw:
-        raise ValidationError(field, "is required")
-    if "," in raw:
-        # Dutch notation: dots group thousands, the comma is the decimal sign.
-        raw = raw.replace(".", "").replace(",", ".")
-    try:
-        amount = to_decimal(raw)
-    except (ValueError, TypeError):
-        raise ValidationError(field, "must be a number, e.g. 1234,56") from None
+    if isinstance(text, Decimal | int):
+        amount = to_decimal(text)
+        if not amount.is_finite():
+            raise ValidationError(field, "must be a number, e.g. 1234,56")
+    else:
+        raw = str(text if text is not None else "").strip().replace("€", "")
+        raw = "".join(raw.split())  # spaces, also the non-breaking ones Babel prints
+        if not raw:
+            raise ValidationError(field, "is required")
+        canonical = _normalise_amount_text(raw)
+        if canonical is None:
+            raise ValidationError(field, "must be a number, e.g. 1234,56")
+        amount = Decimal(canonical)
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise ValidationError(field, "may have at most 2 decimals")
     if amount < 0 or (amount == 0 and not allow_zero):

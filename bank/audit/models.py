@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bank import clock
-from bank.db import Base, UtcDateTime
+from bank.db import Base, UtcDateTime, make_append_only
 
 
 class AuditEvent(Base):
@@ -30,8 +30,4 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_audit(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise RuntimeError("audit events are append-only")
+make_append_only(AuditEvent)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -21,6 +23,12 @@ LOCKOUT = dt.timedelta(minutes=15)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the e-mail is unknown, so timing does not reveal users."""
+    return _hasher.hash("wijkbank timing equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -110,6 +118,8 @@ def authenticate(session: Session, email: str, password: str, *, ip_address: str
         user_id=None, label=f"anonymous:{(email or '')[:100]}", role="anonymous", ip_address=ip_address
     )
     if user is None or not user.is_active or not user.password_hash:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_dummy_hash(), password or "")
         audit.record(
             session,
             anonymous,
@@ -126,14 +136,10 @@ def authenticate(session: Session, email: str, password: str, *, ip_address: str
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        detail = f"failed attempt {user.failed_logins}"
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            detail += ", account locked for 15 minutes"
+        locked = _count_failure(user, now)
+        detail = "account locked for 15 minutes" if locked else f"failed attempt {user.failed_logins}"
         audit.record(session, actor, "login.failed", "user", user.id, detail=detail)
-        if user.locked_until is not None and user.locked_until > now:
+        if locked:
             raise LoginRefused("locked", user.locked_until) from None
         raise LoginRefused("invalid") from None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -144,6 +150,42 @@ def authenticate(session: Session, email: str, password: str, *, ip_address: str
     user.session_version += 1
     audit.record(session, actor, "login.succeeded", "user", user.id)
     return user
+
+
+def _count_failure(user: User, now: dt.datetime) -> bool:
+    """One more failed attempt; the fifth locks the account for LOCKOUT. True when now locked."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + LOCKOUT
+        user.failed_logins = 0
+        return True
+    return False
+
+
+def second_factor_failed(session: Session, user: User, *, ip_address: str | None) -> bool:
+    """A wrong TOTP code counts like a wrong password (five lock the account); audited.
+
+    Returns True when the account is now locked; the caller then ends the half-open session.
+    Without this a stolen password would allow unlimited guesses at six digits.
+    """
+    now = clock.now_utc()
+    locked = _count_failure(user, now)
+    if locked:
+        user.session_version += 1
+    actor = Actor(user_id=user.id, label=user.email, role=user.role, ip_address=ip_address)
+    detail = "account locked for 15 minutes" if locked else f"failed attempt {user.failed_logins}"
+    audit.record(session, actor, "login.totp_failed", "user", user.id, detail=detail)
+    return locked
+
+
+def end_sessions(session: Session, user: User, *, actor: Actor) -> None:
+    """Log out everywhere: the session cookies carry ``session_version``, bumping it voids them.
+
+    Flask's sessions are signed cookies held by the browser; without this a copied cookie
+    would stay valid after log-out.
+    """
+    user.session_version += 1
+    audit.record(session, actor, "logout", "user", user.id)
 
 
 def actor_for(user: User, ip_address: str | None = None) -> Actor:

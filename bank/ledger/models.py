@@ -1,7 +1,7 @@
 """Ledger tables: accounts, journal entries, postings.
 
 Entries and postings are append-only: the ORM refuses to update or delete them (see
-``_refuse_changes_to_entries``) and on PostgreSQL and SQLite a trigger refuses it too.
+``bank.db.make_append_only``) and on PostgreSQL and SQLite a trigger refuses it too.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -19,12 +18,11 @@ from sqlalchemy import (
     Index,
     String,
     Text,
-    event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
-from bank.db import Base, MoneyType, StrEnum, UtcDateTime
+from bank.db import AppendOnlyViolation, Base, MoneyType, StrEnum, UtcDateTime, make_append_only
 from bank.money import ZERO
 
 
@@ -151,16 +149,16 @@ class Posting(Base):
         return self.amount if self.side is Side.DEBIT else -self.amount
 
 
-class AppendOnlyViolation(RuntimeError):
-    """Raised when code tries to change or delete a journal entry or posting."""
+# Entries and postings are history: the ORM refuses edits and deletes (the triggers of
+# migration 0001 refuse them in the database too). Re-exported for callers that catch it.
+make_append_only(JournalEntry, Posting)
 
-
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_entries(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, JournalEntry | Posting) and (
-            obj in session.deleted or session.is_modified(obj, include_collections=False)
-        ):
-            raise AppendOnlyViolation(
-                f"{type(obj).__name__} {obj.id} is append-only: post a reversal instead"
-            )
+__all__ = [
+    "AccountStatus",
+    "AccountType",
+    "AppendOnlyViolation",
+    "JournalEntry",
+    "LedgerAccount",
+    "Posting",
+    "Side",
+]

@@ -50,15 +50,32 @@ def balance(session: Session, account_id: int, as_of: dt.date | None = None) -> 
 
 
 def balances(session: Session, account_ids: list[int]) -> dict[int, Decimal]:
-    """Current normal-side balances of many cached accounts in one query (listings)."""
+    """Current normal-side balances of many accounts (listings) in two queries at most.
+
+    Accounts that keep cached totals are read from them; busy system accounts (which keep
+    none) and control accounts are summed from postings.
+    """
     if not account_ids:
         return {}
     rows = session.execute(
         select(
-            LedgerAccount.id, LedgerAccount.type, LedgerAccount.debits_posted, LedgerAccount.credits_posted
+            LedgerAccount.id,
+            LedgerAccount.type,
+            LedgerAccount.is_control,
+            LedgerAccount.keeps_cached_totals,
+            LedgerAccount.debits_posted,
+            LedgerAccount.credits_posted,
         ).where(LedgerAccount.id.in_(account_ids))
     ).all()
-    return {row.id: _normal(AccountType(row.type), row.debits_posted - row.credits_posted) for row in rows}
+    result = {
+        row.id: _normal(AccountType(row.type), row.debits_posted - row.credits_posted)
+        for row in rows
+        if row.keeps_cached_totals and not row.is_control
+    }
+    for row in rows:
+        if row.id not in result:
+            result[row.id] = balance(session, row.id)
+    return result
 
 
 @dataclass(frozen=True)
@@ -244,13 +261,16 @@ def verify(session: Session) -> list[str]:
         debits, credits = totals.get(account.id, (ZERO, ZERO))
         if account.is_control and (debits or credits):
             problems.append(f"control account {account.code} has postings of its own")
-        if account.keeps_cached_totals and (account.debits_posted, account.credits_posted) != (
-            debits,
-            credits,
-        ):
+        cached = (account.debits_posted, account.credits_posted)
+        if account.keeps_cached_totals and cached != (debits, credits):
             problems.append(
-                f"account {account.code}: cached debits/credits {account.debits_posted}/"
-                f"{account.credits_posted} != postings {debits}/{credits}"
+                f"account {account.code}: cached debits/credits {cached[0]}/{cached[1]}"
+                f" != postings {debits}/{credits}"
+            )
+        elif not account.keeps_cached_totals and cached != (ZERO, ZERO):
+            # Accounts summed from postings must hold zeros there: a number would be a stale lie.
+            problems.append(
+                f"account {account.code} keeps no cached totals but holds {cached[0]}/{cached[1]}"
             )
         if not account.may_go_negative and _normal(account.type, debits - credits) < 0:
             problems.append(f"account {account.code} is negative: {_normal(account.type, debits - credits)}")

@@ -72,6 +72,10 @@ class EntryRequest:
 def _validate(request: EntryRequest) -> None:
     if not request.key or len(request.key) > 200:
         raise UnbalancedEntry("an entry needs an idempotency key of 1 to 200 characters")
+    if not request.kind or len(request.kind) > 40:
+        raise UnbalancedEntry(f"entry {request.key!r} needs a kind of 1 to 40 characters")
+    if isinstance(request.value_date, dt.datetime) or not isinstance(request.value_date, dt.date):
+        raise UnbalancedEntry(f"entry {request.key!r}: value_date must be a date")
     if len(request.lines) < 2:
         raise UnbalancedEntry(f"entry {request.key!r} needs at least two lines")
     total = {Side.DEBIT: ZERO, Side.CREDIT: ZERO}
@@ -199,6 +203,9 @@ def _lock_and_load_accounts(session: Session, account_ids: set[int]) -> dict[int
         rows = [fresh.get(row.id, row) for row in rows]
     states = {}
     for row in rows:
+        if not row.may_go_negative and not row.keeps_cached_totals:
+            # The overdraft check reads the cached totals; without them it would check nothing.
+            raise RuntimeError(f"account {row.code} may not go negative but keeps no cached totals")
         account_type = AccountType(row.type)
         net = row.debits_posted - row.credits_posted
         states[row.id] = _AccountState(

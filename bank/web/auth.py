@@ -109,7 +109,12 @@ def totp():  # type: ignore[no-untyped-def]
             session["totp_ok"] = True
             return redirect(_safe_next(request.args.get("next")) or _home_for_user())
         with db.unit_of_work() as s:
-            audit.record(s, current_actor(), "login.totp_failed", "user", user.id)
+            locked = auth_service.second_factor_failed(s, user, ip_address=request.remote_addr)
+        if locked:
+            logout_user()
+            session.clear()
+            flash(_("This account is locked for 15 minutes after 5 failed log-ins."), "error")
+            return redirect(url_for("auth.login"))
         form.code.errors = [_("The code is not correct; use the current code from your authenticator app.")]
     return render_template(
         "auth/totp.html", form=form, setting_up=not user.totp_secret, secret=secret, uri=provisioning_uri
@@ -120,7 +125,8 @@ def totp():  # type: ignore[no-untyped-def]
 @authenticated
 def logout():  # type: ignore[no-untyped-def]
     with db.unit_of_work() as s:
-        audit.record(s, current_actor(), "logout", "user", current_user.id)
+        user = s.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+        auth_service.end_sessions(s, user, actor=current_actor())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
