@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bank.db import MoneyType
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
-from bank.money import ZERO
+from bank.money import ZERO, money
 
 #: Debit positive, credit negative, as a SQL expression over postings (cents, typed as money).
 SIGNED_AMOUNT = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
@@ -31,7 +31,8 @@ def summed_net_debit(session: Session, account_ids: list[int], as_of: dt.date | 
     if as_of is not None:
         query = query.where(Posting.value_date <= as_of)
     value = session.scalar(query)
-    return MoneyType().process_result_value(int(value or 0), session.get_bind().dialect) or ZERO
+    # The sum is typed MoneyType, so the driver's cents already arrive as euros: no second division.
+    return money(value) if value is not None else ZERO
 
 
 def balance(session: Session, account_id: int, as_of: dt.date | None = None) -> Decimal:
