@@ -1,0 +1,187 @@
+"""Four-eyes approvals: record a request, approve it (carried out at once) or reject it.
+
+Kinds are generic: a domain package registers a handler for its kind with
+:func:`register_handler`; the approval runs the handler in the caller's transaction, so a
+refused handler (e.g. insufficient funds at approval time) leaves the request pending and
+nothing half-written. The maker of a request can never approve it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bank import audit, clock
+from bank.actor import Actor
+from bank.approvals.models import Approval, ApprovalStatus
+from bank.db import is_postgresql
+from bank.errors import IdempotencyConflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+
+#: Carries out an approved request; returns the journal entry id it posted (or None).
+Handler = Callable[[Session, Approval, Actor], int | None]
+
+HANDLERS: dict[str, Handler] = {}
+#: Modules that register handlers when imported (later issues append theirs).
+HANDLER_MODULES: list[str] = ["bank.savings.service", "bank.shares.service"]
+
+#: Roles that may decide approvals; admins pass every staff check anyway.
+DECIDING_ROLES = ("teller", "admin")
+
+
+def register_handler(kind: str, handler: Handler) -> None:
+    """Register what happens when a request of ``kind`` is approved (once per kind)."""
+    HANDLERS[kind] = handler
+
+
+def _handler(kind: str) -> Handler:
+    if kind not in HANDLERS:
+        for name in HANDLER_MODULES:
+            importlib.import_module(name)
+    try:
+        return HANDLERS[kind]
+    except KeyError:
+        raise NotFound(f"no handler for approvals of kind {kind!r}") from None
+
+
+def request_approval(
+    session: Session,
+    *,
+    kind: str,
+    request_key: str,
+    object_type: str,
+    object_id: int,
+    summary: str,
+    payload: dict[str, Any],
+    actor: Actor,
+    amount: Decimal | None = None,
+) -> tuple[Approval, bool]:
+    """Record a request for a second person's decision; returns (approval, created).
+
+    The maker's ``request_key`` makes it idempotent: the same form submitted twice finds the
+    first request; the same key with other content is a conflict.
+    """
+    existing = session.scalar(select(Approval).where(Approval.request_key == request_key))
+    if existing is not None:
+        if (
+            existing.kind != kind
+            or existing.object_type != object_type
+            or existing.object_id != object_id
+            or existing.amount != amount
+            or existing.payload != payload
+        ):
+            raise IdempotencyConflict(f"request key {request_key!r} was already used for a different request")
+        return existing, False
+    approval = Approval(
+        kind=kind,
+        status=ApprovalStatus.PENDING,
+        request_key=request_key,
+        object_type=object_type,
+        object_id=object_id,
+        amount=amount,
+        summary=summary,
+        payload=payload,
+        maker_id=actor.user_id,
+        maker_label=actor.label,
+        created_at=clock.now_utc(),
+        reason="",
+    )
+    session.add(approval)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"approval.request.{kind}",
+        "approval",
+        approval.id,
+        after={"kind": kind, "object": f"{object_type}:{object_id}", "amount": amount, "summary": summary},
+    )
+    return approval, True
+
+
+def get_for_decision(session: Session, approval_id: int) -> Approval:
+    """Load an approval, locked on PostgreSQL so two checkers cannot decide it at once."""
+    query = select(Approval).where(Approval.id == approval_id)
+    if is_postgresql(session):
+        query = query.with_for_update()
+    approval = session.scalar(query)
+    if approval is None:
+        raise NotFound(f"approval {approval_id} does not exist")
+    return approval
+
+
+def is_maker(approval: Approval, actor: Actor) -> bool:
+    """The same person (or, for the system, the same labelled process) that made the request."""
+    if approval.maker_id is not None or actor.user_id is not None:
+        return approval.maker_id == actor.user_id
+    return approval.maker_label == actor.label
+
+
+def can_approve(approval: Approval, actor: Actor) -> bool:
+    """Whether the UI should offer this actor the approve button."""
+    return approval.is_pending and not is_maker(approval, actor) and actor.has_role(*DECIDING_ROLES)
+
+
+def approve(session: Session, approval: Approval, *, actor: Actor, note: str = "") -> Approval:
+    """Approve as the second person and carry the request out in the same transaction."""
+    if not actor.has_role(*DECIDING_ROLES):
+        raise PermissionDenied("only tellers and administrators may approve requests")
+    if approval.status is ApprovalStatus.APPROVED and approval.checker_id == actor.user_id:
+        return approval  # a double click on "approve": the first one did it
+    if not approval.is_pending:
+        raise InvalidTransition(f"request {approval.id} was already {approval.status.value}")
+    if is_maker(approval, actor):
+        raise PermissionDenied(
+            "four eyes: you made this request, so you cannot approve it; another staff member must"
+        )
+    entry_id = _handler(approval.kind)(session, approval, actor)
+    approval.status = ApprovalStatus.APPROVED
+    approval.checker_id = actor.user_id
+    approval.checker_label = actor.label
+    approval.decided_at = clock.now_utc()
+    approval.reason = note.strip()
+    approval.result_entry_id = entry_id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"approval.approve.{approval.kind}",
+        "approval",
+        approval.id,
+        before={"status": ApprovalStatus.PENDING.value},
+        after={"status": approval.status.value, "entry": entry_id, "maker": approval.maker_label},
+    )
+    return approval
+
+
+def reject(session: Session, approval: Approval, *, actor: Actor, reason: str) -> Approval:
+    """Reject with a reason. The maker may reject (withdraw) their own request: that is safe."""
+    if not actor.has_role(*DECIDING_ROLES):
+        raise PermissionDenied("only tellers and administrators may reject requests")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("reason", "is required when rejecting a request")
+    if len(reason) > 1000:
+        raise ValidationError("reason", "may be at most 1000 characters")
+    if not approval.is_pending:
+        raise InvalidTransition(f"request {approval.id} was already {approval.status.value}")
+    approval.status = ApprovalStatus.REJECTED
+    approval.checker_id = actor.user_id
+    approval.checker_label = actor.label
+    approval.decided_at = clock.now_utc()
+    approval.reason = reason
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"approval.reject.{approval.kind}",
+        "approval",
+        approval.id,
+        before={"status": ApprovalStatus.PENDING.value},
+        after={"status": approval.status.value, "reason": reason, "maker": approval.maker_label},
+    )
+    return approval
