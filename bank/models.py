@@ -8,6 +8,7 @@ from bank.audit import models as audit_models  # noqa: F401
 from bank.auth import models as auth_models  # noqa: F401
 from bank.db import Base
 from bank.ledger import models as ledger_models  # noqa: F401
+from bank.loans import models as loan_models  # noqa: F401
 from bank.loans import products_models as loan_product_models  # noqa: F401
 from bank.members import models as member_models  # noqa: F401
 from bank.savings import models as savings_models  # noqa: F401
