@@ -1,0 +1,132 @@
+"""book_loan: a loan, its ledger accounts and its stored schedule are born together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bank.errors import ValidationError
+from bank.ledger import queries as ledger_queries
+from bank.loans.models import Instalment, LoanStatus
+from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
+from bank.loans.schedule import DayCount, Frequency, Method
+from bank.loans.service import book_loan
+from bank.members import service as members
+from bank.savings import service as savings
+
+
+@pytest.fixture
+def borrower_setup(session, actor):
+    member = members.register_organisation(
+        session,
+        actor=actor,
+        legal_name="Bakkerij De Korenschoof coöperatie U.A.",
+        legal_form="cooperative",
+        kvk_number="12345678",
+        street="Javastraat",
+        house_number="12",
+        postcode="1094 HB",
+        city="Amsterdam",
+        activity="co-op bakery",
+    )
+    product = savings.create_product(
+        session,
+        code="WIJK",
+        name_nl="Wijkspaarrekening",
+        name_en="Savings",
+        rate_annual=Decimal("0.0125"),
+        effective_from=dt.date(2026, 1, 1),
+        actor=actor,
+    )
+    account = savings.open_account(session, member, product, actor=actor, opened_on=dt.date(2026, 1, 1))
+    loan_product = LoanProduct(
+        code="COOP-START",
+        version=1,
+        name_nl="Coöp Startlening",
+        name_en="Co-op start loan",
+        purpose=LoanPurpose.COOP_STARTUP,
+        amount_min=Decimal("5000.00"),
+        amount_max=Decimal("75000.00"),
+        term_min_months=24,
+        term_max_months=84,
+        rate_annual=Decimal("0.12"),
+        method=Method.ANNUITY,
+        frequency=Frequency.MONTHLY,
+        max_grace_periods=6,
+        instalment_multiple=Decimal("0.01"),
+        day_count=DayCount.THIRTY_360,
+        arrangement_fee_kind=FeeKind.FIXED,
+        arrangement_fee_amount=Decimal("50.00"),
+        late_fee=Decimal("15.00"),
+        penalty_rate_annual=Decimal("0.02"),
+        tolerance_days=5,
+    )
+    session.add(loan_product)
+    session.flush()
+    return member, account, loan_product
+
+
+def test_booking_a_loan_posts_principal_and_fee_and_stores_the_schedule(session, actor, borrower_setup):
+    member, account, product = borrower_setup
+    loan = book_loan(
+        session,
+        borrower=member,
+        product=product,
+        principal=Decimal("24000.00"),
+        term_periods=36,
+        disbursed_on=dt.date(2026, 3, 31),
+        repayment_account=account,
+        actor=actor,
+        key="application-1",
+    )
+    assert loan.number == "WL-2026-0001"
+    assert loan.status is LoanStatus.ACTIVE
+    instalments = session.scalars(
+        select(Instalment).where(Instalment.loan_id == loan.id).order_by(Instalment.number)
+    ).all()
+    assert len(instalments) == 36
+    assert sum(i.principal_due for i in instalments) == Decimal("24000.00")
+    # Month-end clipping from 31 March: 30 April, 31 May ...
+    assert [i.due_on for i in instalments[:2]] == [dt.date(2026, 4, 30), dt.date(2026, 5, 31)]
+    assert instalments[0].interest_due == Decimal("240.00")
+    # The borrower received the principal less the fee; the loan account holds the principal.
+    assert ledger_queries.balance(session, account.ledger_account_id) == Decimal("23950.00")
+    assert ledger_queries.balance(session, loan.principal_account_id) == Decimal("24000.00")
+    assert ledger_queries.verify(session) == []
+    # The same key books nothing more.
+    again = book_loan(
+        session,
+        borrower=member,
+        product=product,
+        principal=Decimal("24000.00"),
+        term_periods=36,
+        disbursed_on=dt.date(2026, 3, 31),
+        repayment_account=account,
+        actor=actor,
+        key="application-1",
+    )
+    assert again.id == loan.id
+    assert ledger_queries.balance(session, account.ledger_account_id) == Decimal("23950.00")
+
+
+def test_bounds_of_the_product_are_named(session, actor, borrower_setup):
+    member, account, product = borrower_setup
+    with pytest.raises(ValidationError) as refused:
+        book_loan(
+            session,
+            borrower=member,
+            product=product,
+            principal=Decimal("80000.00"),
+            term_periods=100,
+            disbursed_on=dt.date(2026, 3, 31),
+            repayment_account=account,
+            actor=actor,
+            key="application-2",
+        )
+    assert refused.value.fields == {
+        "principal": "must be between 5000.00 and 75000.00 for COOP-START",
+        "term": "must be between 24 and 84 months for COOP-START",
+    }
