@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test translations lint format bench clean
+.PHONY: run test install install-test translations messages lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,7 +20,13 @@ install-test: $(BIN)/python
 	$(MAKE) --no-print-directory translations
 
 translations:
-	$(BIN)/pybabel compile --use-fuzzy -d bank/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d bank/translations -q
+	@if ls bank/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile -d bank/translations -q; fi
+
+# Refresh the catalogues from the source (English msgids; fill the Dutch msgstrs afterwards).
+messages:
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o bank/translations/messages.pot .
+	$(BIN)/pybabel update -i bank/translations/messages.pot -d bank/translations
 
 # Install, upgrade the database, load the demo when empty, then serve with gunicorn
 # beside the scheduler process (which closes each business day).
