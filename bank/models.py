@@ -11,6 +11,7 @@ from bank.ledger import models as ledger_models  # noqa: F401
 from bank.loans import models as loan_models  # noqa: F401
 from bank.loans import products_models as loan_product_models  # noqa: F401
 from bank.members import models as member_models  # noqa: F401
+from bank.portal import models as portal_models  # noqa: F401
 from bank.savings import models as savings_models  # noqa: F401
 from bank.shares import models as share_models  # noqa: F401
 
