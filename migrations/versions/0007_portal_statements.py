@@ -15,6 +15,7 @@ depends_on = None
 
 def upgrade() -> None:
     _upgrade_portal()
+    _upgrade_statements()
 
 
 def _upgrade_portal() -> None:
@@ -63,6 +64,7 @@ def _upgrade_portal() -> None:
 
 
 def downgrade() -> None:
+    _downgrade_statements()
     _downgrade_portal()
 
 
@@ -73,3 +75,38 @@ def _downgrade_portal() -> None:
     op.drop_index('ix_portal_access_tokens_user_purpose', table_name='portal_access_tokens')
     op.drop_index(op.f('ix_portal_access_tokens_member_id'), table_name='portal_access_tokens')
     op.drop_table('portal_access_tokens')
+
+
+def _upgrade_statements() -> None:
+    """Stored monthly statements (the PDF file lives under STATEMENT_DIR, checked by its sha256)."""
+    op.create_table('stored_statements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('account_monthly', name='statement_kind', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('deposit_account_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('relative_path', sa.String(length=300), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('opening_balance', bank.db.MoneyType(), nullable=False),
+    sa.Column('closing_balance', bank.db.MoneyType(), nullable=False),
+    sa.Column('line_count', sa.Integer(), nullable=False),
+    sa.Column('produced_at', bank.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('produced_by', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('line_count >= 0', name=op.f('ck_stored_statements_line_count_not_negative')),
+    sa.CheckConstraint('period_end >= period_start', name=op.f('ck_stored_statements_period_ordered')),
+    sa.CheckConstraint('size_bytes > 0', name=op.f('ck_stored_statements_size_positive')),
+    sa.ForeignKeyConstraint(['deposit_account_id'], ['deposit_accounts.id'], name=op.f('fk_stored_statements_deposit_account_id_deposit_accounts')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_stored_statements_member_id_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_statements')),
+    sa.UniqueConstraint('deposit_account_id', 'kind', 'period_start', name='one_per_account_period'),
+    sa.UniqueConstraint('relative_path', name=op.f('uq_stored_statements_relative_path'))
+    )
+    op.create_index('ix_stored_statements_member_period', 'stored_statements', ['member_id', 'period_end'], unique=False)
+
+
+def _downgrade_statements() -> None:
+    op.drop_index('ix_stored_statements_member_period', table_name='stored_statements')
+    op.drop_table('stored_statements')
