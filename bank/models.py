@@ -14,5 +14,6 @@ from bank.members import models as member_models  # noqa: F401
 from bank.portal import models as portal_models  # noqa: F401
 from bank.savings import models as savings_models  # noqa: F401
 from bank.shares import models as share_models  # noqa: F401
+from bank.statements import models as statement_models  # noqa: F401
 
 metadata = Base.metadata
