@@ -80,6 +80,9 @@ class Loan(Base):
     #: The schedule version in force (1 at disbursement).
     schedule_version: Mapped[int] = mapped_column(Integer, default=1)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The last business date the repayment run finished this loan (issue 5); a resumed or
+    #: repeated run skips loans already serviced through its date.
+    serviced_through: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
 
     borrower: Mapped[Member] = relationship()
@@ -139,6 +142,8 @@ class Instalment(Base):
         ),
         # The repayment run reads open instalments by due date.
         Index("ix_instalments_status_due_on", "status", "due_on"),
+        # The repayment run walks loans with open instalments in loan order, batch by batch.
+        Index("ix_instalments_status_loan_due_on", "status", "loan_id", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +165,10 @@ class Instalment(Base):
     balance_after: Mapped[Decimal] = mapped_column(MoneyType)
     #: Set when the interest was accrued to the ledger (on the due date, once).
     interest_accrued_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The run date on which the late fee was charged (at most once per instalment).
+    late_fee_charged_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Penalty interest has been accrued for the days up to and including this date.
+    penalty_accrued_through: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[InstalmentStatus] = mapped_column(
         StrEnum(InstalmentStatus, "instalment_status", length=20), default=InstalmentStatus.OPEN
     )

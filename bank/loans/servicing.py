@@ -1,0 +1,1084 @@
+"""Loan servicing (issue 5): the repayment run's batch step, prepayment, payoff, write-off.
+
+The repayment run for business date D handles, loan by loan, every open instalment whose
+collection date (the due date, moved to the next TARGET2 business day) is on or before D:
+
+1. **Accrual** — on its due date an instalment's interest is accrued once
+   (Dr the loan's interest receivable / Cr 4000), key ``accrue:{instalment_id}``, value date the
+   due date. Moving a weekend due date to Monday does not change the interest.
+2. **Penalty interest** — overdue principal earns the product's penalty rate, actual/365, for
+   every day from the collection date (or the last day already accrued) to D, rounded per
+   instalment per run; one entry per loan and run date, key ``penalty:{loan_id}:{D}``.
+   Between runs nothing is collected, so the overdue principal of that span is the one before
+   today's collection: the penalty is accrued first, then collected in the same run.
+3. **Collection** — from the repayment account, whatever is available up to what is due, oldest
+   instalment first, within an instalment in the loan's allocation order (default penalties →
+   fees → interest → principal). One entry per loan and date, key ``collect:{loan_id}:{D}``.
+4. **Late fee** — an instalment still unpaid more than the tolerance days after its due date is
+   charged the product's late fee once (key ``latefee:{instalment_id}``); it is collected by a
+   later run like any other due amount.
+5. A loan whose instalments are all paid becomes ``paid_off`` by itself.
+
+:func:`service_batch` does this for a batch of loans with a handful of set-based reads, one
+``post_many`` and bulk updates, all in the caller's transaction: the run commits per batch and
+stamps each loan ``serviced_through = D`` in the same transaction, so a run killed at any point
+and started again skips exactly the loans already done (and the ledger keys make a repeat post
+nothing). Amounts in the hot path are integer cents; Decimal is made at the ledger's door.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import BigInteger, Integer, bindparam, func, insert, or_, select, type_coerce, update
+from sqlalchemy.orm import Session
+
+from bank import audit, clock
+from bank.actor import Actor
+from bank.approvals import service as approvals
+from bank.approvals.models import Approval
+from bank.db import RATE_SCALE, is_postgresql
+from bank.errors import InsufficientFunds, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.ledger import chart
+from bank.ledger import queries as ledger_queries
+from bank.ledger.models import JournalEntry, LedgerAccount
+from bank.ledger.service import EntryRequest, Line, account_by_code, credit, debit, post_many
+from bank.ledger.models import Side
+from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
+from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
+from bank.loans.service import store_schedule
+from bank.money import ZERO, from_cents, parse_amount, to_cents
+from bank.runs.calendar import collection_cutoff, next_business_day
+from bank.runs.models import RunShortfall
+
+#: Allocation parts in the order of the instalment's columns.
+PARTS = ("penalties", "fees", "interest", "principal")
+WRITE_OFF_APPROVAL = "loan_write_off"
+#: Who may prepay, pay off and ask for a write-off.
+SERVICING_ROLES = ("teller", "admin", "credit_officer")
+
+
+def _half_up_div(numerator: int, denominator: int) -> int:
+    """round_half_up(numerator / denominator) for non-negative integers (the bank's one rule)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _cents(column):  # type: ignore[no-untyped-def]
+    """Read a money column as raw integer cents (no Decimal per value in the hot path)."""
+    return type_coerce(column, BigInteger).label(column.key)
+
+
+# ---------------------------------------------------------------------------------------------
+# The repayment run's batch step
+
+
+@dataclass
+class _Inst:
+    """Working copy of one open instalment (cents), written back in one bulk update."""
+
+    id: int
+    loan_id: int
+    number: int
+    due_on: dt.date
+    principal_due: int
+    interest_due: int
+    fees_due: int
+    penalties_due: int
+    principal_paid: int
+    interest_paid: int
+    fees_paid: int
+    penalties_paid: int
+    interest_accrued_on: dt.date | None
+    late_fee_charged_on: dt.date | None
+    penalty_accrued_through: dt.date | None
+    status: str = "open"
+    paid_on: dt.date | None = None
+
+    def outstanding(self, part: str) -> int:
+        return getattr(self, f"{part}_due") - getattr(self, f"{part}_paid")
+
+    @property
+    def total_outstanding(self) -> int:
+        return (
+            self.principal_due
+            + self.interest_due
+            + self.fees_due
+            + self.penalties_due
+            - self.principal_paid
+            - self.interest_paid
+            - self.fees_paid
+            - self.penalties_paid
+        )
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did; the run adds it to its counters."""
+
+    loans: int = 0
+    due_count: int = 0
+    full: int = 0
+    partial: int = 0
+    nothing: int = 0
+    amount_due: int = 0
+    amount_collected: int = 0
+    amount_accrued: int = 0
+    amount_charged: int = 0
+    entries: int = 0
+    paid_off: list[int] = field(default_factory=list)
+
+
+_INSTALMENT_COLUMNS = (
+    Instalment.id,
+    Instalment.loan_id,
+    Instalment.number,
+    Instalment.due_on,
+    _cents(Instalment.principal_due),
+    _cents(Instalment.interest_due),
+    _cents(Instalment.fees_due),
+    _cents(Instalment.penalties_due),
+    _cents(Instalment.principal_paid),
+    _cents(Instalment.interest_paid),
+    _cents(Instalment.fees_paid),
+    _cents(Instalment.penalties_paid),
+    Instalment.interest_accrued_on,
+    Instalment.late_fee_charged_on,
+    Instalment.penalty_accrued_through,
+)
+
+_UPDATE_INSTALMENT = (
+    update(Instalment.__table__)
+    .where(Instalment.__table__.c.id == bindparam("b_id"))
+    .values(
+        fees_due=bindparam("b_fees_due", type_=BigInteger),
+        penalties_due=bindparam("b_penalties_due", type_=BigInteger),
+        principal_paid=bindparam("b_principal_paid", type_=BigInteger),
+        interest_paid=bindparam("b_interest_paid", type_=BigInteger),
+        fees_paid=bindparam("b_fees_paid", type_=BigInteger),
+        penalties_paid=bindparam("b_penalties_paid", type_=BigInteger),
+        interest_accrued_on=bindparam("b_interest_accrued_on"),
+        late_fee_charged_on=bindparam("b_late_fee_charged_on"),
+        penalty_accrued_through=bindparam("b_penalty_accrued_through"),
+        status=bindparam("b_status"),
+        paid_on=bindparam("b_paid_on"),
+    )
+)
+
+
+def loans_to_service(
+    session: Session, run_date: dt.date, *, after_loan_id: int = 0, limit: int = 500
+) -> list[int]:
+    """The next ``limit`` loan ids (ascending, after ``after_loan_id``) the run for ``run_date`` has to do.
+
+    A loan is to do when it is active, has an open instalment collectable by ``run_date`` and
+    was not yet serviced through that date. Walks the (status, loan_id, due_on) index in loan
+    order, so every batch is a short range read: the run streams instead of loading everything.
+    """
+    cutoff = collection_cutoff(run_date)
+    query = (
+        select(Instalment.loan_id)
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.due_on <= cutoff,
+            Instalment.loan_id > after_loan_id,
+            Loan.status == LoanStatus.ACTIVE,
+            or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
+        )
+        .group_by(Instalment.loan_id)
+        .order_by(Instalment.loan_id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_loans_to_service(session: Session, run_date: dt.date) -> int:
+    """How many loans the run for ``run_date`` still has to do (for its progress bar)."""
+    cutoff = collection_cutoff(run_date)
+    inner = (
+        select(Instalment.loan_id)
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.due_on <= cutoff,
+            Loan.status == LoanStatus.ACTIVE,
+            or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
+        )
+        .group_by(Instalment.loan_id)
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def service_batch(
+    session: Session,
+    loan_ids: Sequence[int],
+    run_date: dt.date,
+    *,
+    actor: Actor,
+    run_id: int | None = None,
+) -> BatchOutcome:
+    """Accrue, charge and collect for a batch of loans on ``run_date``, in the caller's transaction.
+
+    Reads are set-based (loans, repayment accounts, open instalments: one query each), the
+    ledger gets one ``post_many`` and the instalments and loans one bulk update each. Loans
+    already serviced through ``run_date`` are skipped, so a repeated batch does nothing.
+    """
+    outcome = BatchOutcome()
+    if not loan_ids:
+        return outcome
+    cutoff = collection_cutoff(run_date)
+    loans = session.execute(
+        select(
+            Loan.id,
+            Loan.number,
+            Loan.repayment_account_id,
+            Loan.principal_account_id,
+            Loan.interest_account_id,
+            Loan.fees_account_id,
+            _cents(Loan.late_fee),
+            type_coerce(Loan.penalty_rate_annual, BigInteger).label("penalty_rate_scaled"),
+            Loan.tolerance_days,
+            Loan.allocation_order,
+        )
+        .where(
+            Loan.id.in_(loan_ids),
+            Loan.status == LoanStatus.ACTIVE,
+            or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
+        )
+        .order_by(Loan.id)
+    ).all()
+    if not loans:
+        return outcome
+    ids = [loan.id for loan in loans]
+    instalments: dict[int, list[_Inst]] = defaultdict(list)
+    for row in session.execute(
+        select(*_INSTALMENT_COLUMNS)
+        .where(
+            Instalment.loan_id.in_(ids),
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.due_on <= cutoff,
+        )
+        .order_by(Instalment.loan_id, Instalment.due_on, Instalment.number)
+    ):
+        instalments[row.loan_id].append(_Inst(*row))
+    with_future = set(
+        session.scalars(
+            select(Instalment.loan_id)
+            .where(
+                Instalment.loan_id.in_(ids),
+                Instalment.status == InstalmentStatus.OPEN,
+                Instalment.due_on > cutoff,
+            )
+            .group_by(Instalment.loan_id)
+        )
+    )
+    available = _repayment_balances(session, {loan.repayment_account_id for loan in loans})
+    interest_income = account_by_code(session, chart.INTEREST_INCOME).id
+    fee_income = account_by_code(session, chart.FEE_INCOME).id
+
+    requests: list[EntryRequest] = []
+    changed: list[_Inst] = []
+    loan_updates: list[dict[str, object]] = []
+    shortfalls: list[dict[str, object]] = []
+    for loan in loans:
+        items = instalments.get(loan.id, [])
+        outcome.loans += 1
+        loan_update: dict[str, object] = {
+            "b_loan_id": loan.id,
+            "b_status": LoanStatus.ACTIVE.value,
+            "b_closed_on": None,
+        }
+        loan_updates.append(loan_update)
+        if not items:
+            continue
+        changed.extend(items)
+        member_ledger_id, balance = available.get(loan.repayment_account_id, (None, 0))
+
+        # 1. Interest of instalments reaching their due date, once each.
+        for item in items:
+            if item.interest_accrued_on is None:
+                item.interest_accrued_on = run_date
+                if item.interest_due > 0:
+                    amount = from_cents(item.interest_due)
+                    requests.append(
+                        EntryRequest(
+                            key=f"accrue:{item.id}",
+                            kind="loan_interest_accrual",
+                            lines=(debit(loan.interest_account_id, amount), credit(interest_income, amount)),
+                            value_date=item.due_on,
+                            memo=f"Interest instalment {item.number} of {loan.number}",
+                        )
+                    )
+                    outcome.amount_accrued += item.interest_due
+
+        # 2. Penalty interest on overdue principal for the days since the last accrual.
+        penalty_total = 0
+        for item in items:
+            collect_on = next_business_day(item.due_on)
+            start = max(collect_on, item.penalty_accrued_through or collect_on)
+            days = (run_date - start).days
+            overdue = item.principal_due - item.principal_paid
+            if days > 0 and overdue > 0 and loan.penalty_rate_scaled > 0:
+                penalty = _half_up_div(overdue * loan.penalty_rate_scaled * days, 365 * RATE_SCALE)
+                item.penalties_due += penalty
+                penalty_total += penalty
+            if collect_on <= run_date:
+                item.penalty_accrued_through = run_date
+        if penalty_total:
+            amount = from_cents(penalty_total)
+            requests.append(
+                EntryRequest(
+                    key=f"penalty:{loan.id}:{run_date.isoformat()}",
+                    kind="loan_penalty",
+                    lines=(debit(loan.fees_account_id, amount), credit(fee_income, amount)),
+                    value_date=run_date,
+                    memo=f"Penalty interest on overdue principal of {loan.number}",
+                )
+            )
+            outcome.amount_charged += penalty_total
+
+        # 3. Collection: oldest instalment first, parts in the loan's allocation order.
+        order = [part for part in loan.allocation_order.split(",") if part in PARTS] or list(PARTS)
+        due_before = sum(item.total_outstanding for item in items)
+        collected = dict.fromkeys(PARTS, 0)
+        for item in items:
+            if balance <= 0:
+                break
+            for part in order:
+                take = min(balance, item.outstanding(part))
+                if take > 0:
+                    setattr(item, f"{part}_paid", getattr(item, f"{part}_paid") + take)
+                    collected[part] += take
+                    balance -= take
+            if item.total_outstanding == 0:
+                item.status = InstalmentStatus.PAID.value
+                item.paid_on = run_date
+        total_collected = sum(collected.values())
+        if total_collected:
+            assert member_ledger_id is not None
+            available[loan.repayment_account_id] = (member_ledger_id, balance)
+            lines = [Line(member_ledger_id, Side.DEBIT, from_cents(total_collected))]
+            if collected["principal"]:
+                lines.append(credit(loan.principal_account_id, from_cents(collected["principal"])))
+            if collected["interest"]:
+                lines.append(credit(loan.interest_account_id, from_cents(collected["interest"])))
+            fees_and_penalties = collected["fees"] + collected["penalties"]
+            if fees_and_penalties:
+                lines.append(credit(loan.fees_account_id, from_cents(fees_and_penalties)))
+            requests.append(
+                EntryRequest(
+                    key=f"collect:{loan.id}:{run_date.isoformat()}",
+                    kind="loan_collection",
+                    lines=lines,
+                    value_date=run_date,
+                    memo=f"Instalment collection {loan.number}",
+                )
+            )
+        outcome.due_count += 1
+        outcome.amount_due += due_before
+        outcome.amount_collected += total_collected
+        if total_collected == due_before:
+            outcome.full += 1
+        elif total_collected:
+            outcome.partial += 1
+        else:
+            outcome.nothing += 1
+
+        # 4. Late fee, once per instalment still unpaid after the tolerance days.
+        for item in items:
+            if (
+                item.status == InstalmentStatus.OPEN.value
+                and loan.late_fee > 0
+                and item.late_fee_charged_on is None
+                and (run_date - item.due_on).days > loan.tolerance_days
+            ):
+                item.fees_due += loan.late_fee
+                item.late_fee_charged_on = run_date
+                amount = from_cents(loan.late_fee)
+                requests.append(
+                    EntryRequest(
+                        key=f"latefee:{item.id}",
+                        kind="loan_late_fee",
+                        lines=(debit(loan.fees_account_id, amount), credit(fee_income, amount)),
+                        value_date=run_date,
+                        memo=f"Late fee instalment {item.number} of {loan.number}",
+                    )
+                )
+                outcome.amount_charged += loan.late_fee
+
+        # 5. Paid off by itself when nothing is left, now or later.
+        open_items = [item for item in items if item.status == InstalmentStatus.OPEN.value]
+        if not open_items and loan.id not in with_future:
+            loan_update["b_status"] = LoanStatus.PAID_OFF.value
+            loan_update["b_closed_on"] = run_date
+            outcome.paid_off.append(loan.id)
+        elif open_items and total_collected < due_before:
+            oldest = min(item.due_on for item in open_items)
+            shortfalls.append(
+                {
+                    "run_id": run_id,
+                    "loan_id": loan.id,
+                    "amount_due": from_cents(due_before),
+                    "amount_collected": from_cents(total_collected),
+                    "days_past_due": max((run_date - oldest).days, 0),
+                }
+            )
+
+    if requests:
+        post_many(session, requests, actor=actor)
+        outcome.entries = len(requests)
+    connection = session.connection()
+    if changed:
+        connection.execute(
+            _UPDATE_INSTALMENT,
+            [
+                {
+                    "b_id": item.id,
+                    "b_fees_due": item.fees_due,
+                    "b_penalties_due": item.penalties_due,
+                    "b_principal_paid": item.principal_paid,
+                    "b_interest_paid": item.interest_paid,
+                    "b_fees_paid": item.fees_paid,
+                    "b_penalties_paid": item.penalties_paid,
+                    "b_interest_accrued_on": item.interest_accrued_on,
+                    "b_late_fee_charged_on": item.late_fee_charged_on,
+                    "b_penalty_accrued_through": item.penalty_accrued_through,
+                    "b_status": item.status,
+                    "b_paid_on": item.paid_on,
+                }
+                for item in changed
+            ],
+        )
+    loans_table = Loan.__table__
+    connection.execute(
+        update(loans_table)
+        .where(loans_table.c.id == bindparam("b_loan_id"))
+        .values(
+            serviced_through=run_date,
+            status=bindparam("b_status"),
+            closed_on=bindparam("b_closed_on"),
+        ),
+        loan_updates,
+    )
+    if shortfalls and run_id is not None:
+        connection.execute(insert(RunShortfall.__table__), shortfalls)
+    _expire_loaded(session, ids)
+    return outcome
+
+
+def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict[int, tuple[int | None, int]]:
+    """Ledger account and available cents of each repayment account (0 when blocked or closed).
+
+    On PostgreSQL the member accounts are locked (in id order) before their balances are read,
+    so a withdrawal at the counter waits for the batch instead of the batch failing on it.
+    """
+    from bank.savings.models import DepositAccount, DepositAccountStatus
+
+    ledger_table = LedgerAccount.__table__
+    rows = session.execute(
+        select(DepositAccount.id, DepositAccount.status, DepositAccount.ledger_account_id).where(
+            DepositAccount.id.in_(deposit_account_ids)
+        )
+    ).all()
+    ledger_ids = sorted(row.ledger_account_id for row in rows)
+    query = select(
+        ledger_table.c.id,
+        type_coerce(ledger_table.c.debits_posted, BigInteger).label("debits"),
+        type_coerce(ledger_table.c.credits_posted, BigInteger).label("credits"),
+        ledger_table.c.status,
+    ).where(ledger_table.c.id.in_(ledger_ids))
+    if is_postgresql(session):
+        query = query.order_by(ledger_table.c.id).with_for_update()
+    ledger_rows = {row.id: row for row in session.execute(query)}
+    result: dict[int, tuple[int | None, int]] = {}
+    for row in rows:
+        ledger_row = ledger_rows[row.ledger_account_id]
+        usable = DepositAccountStatus(row.status) is DepositAccountStatus.OPEN and ledger_row.status == "open"
+        cents = ledger_row.credits - ledger_row.debits if usable else 0
+        result[row.id] = (row.ledger_account_id, max(cents, 0))
+    return result
+
+
+def _expire_loaded(session: Session, loan_ids: Sequence[int]) -> None:
+    """Bulk updates bypass the identity map: make loaded loans and instalments reload."""
+    wanted = set(loan_ids)
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Loan) and obj.id in wanted) or (isinstance(obj, Instalment) and obj.loan_id in wanted):
+            session.expire(obj)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads shared by the services below and bank.loans.queries
+
+
+def _open_instalments(session: Session, loan: Loan) -> list[Instalment]:
+    return list(
+        session.scalars(
+            select(Instalment)
+            .where(Instalment.loan_id == loan.id, Instalment.status == InstalmentStatus.OPEN)
+            .order_by(Instalment.due_on, Instalment.number)
+        )
+    )
+
+
+def last_payment_on(session: Session, loan: Loan) -> dt.date | None:
+    """Value date of the last money received for the loan (collection, prepayment, payoff)."""
+    prefixes = (f"collect:{loan.id}:", f"prepay:{loan.id}:", f"payoff:{loan.id}")
+    return session.scalar(
+        select(func.max(JournalEntry.value_date)).where(
+            or_(*(JournalEntry.idempotency_key.startswith(prefix) for prefix in prefixes))
+        )
+    )
+
+
+def outstanding_principal(session: Session, loan: Loan) -> Decimal:
+    """Principal still owed: the balance of the loan's principal account."""
+    return ledger_queries.balance(session, loan.principal_account_id)
+
+
+def _repayment_available(session: Session, loan: Loan) -> Decimal:
+    from bank.savings.models import DepositAccountStatus
+
+    account = loan.repayment_account
+    if account.status is not DepositAccountStatus.OPEN:
+        return ZERO
+    return ledger_queries.balance(session, account.ledger_account_id)
+
+
+def _require_active(loan: Loan) -> None:
+    if loan.status is not LoanStatus.ACTIVE:
+        raise InvalidTransition(f"loan {loan.number} is {loan.status.value}; only an active loan can be serviced")
+
+
+def _require_role(actor: Actor, *roles: str) -> None:
+    if not actor.has_role(*roles):
+        raise PermissionDenied(f"role {actor.role} may not do this; it needs {' or '.join(roles)}")
+
+
+def _require_not_future(on: dt.date, field_name: str) -> None:
+    if on > clock.today():
+        raise ValidationError(field_name, "must not be in the future")
+
+
+# ---------------------------------------------------------------------------------------------
+# Payoff quote and full early repayment
+
+
+@dataclass(frozen=True)
+class PayoffQuote:
+    """What it costs to close the loan on ``on``: principal, interest to date, fees, penalties."""
+
+    loan_id: int
+    on: dt.date
+    principal: Decimal
+    #: Interest accrued on due instalments and not yet paid.
+    interest_due: Decimal
+    #: Interest on the principal not yet due, from the last due date to ``on``, actual/365.
+    interest_running: Decimal
+    fees: Decimal
+    penalties: Decimal
+    #: The period the running interest covers (last due date or disbursement, to ``on``).
+    interest_from: dt.date
+    interest_days: int
+
+    @property
+    def interest(self) -> Decimal:
+        return self.interest_due + self.interest_running
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.fees + self.penalties
+
+
+def payoff_quote(session: Session, loan: Loan, on: dt.date) -> PayoffQuote:
+    """The payoff amount on ``on``; refused for a date before the last payment or due date handled.
+
+    Interest of the running period is counted by actual days (actual/365) on the principal
+    not yet due, from the last due date (or the disbursement) to ``on``. Instalments due on or
+    before ``on`` whose interest was not yet accrued by a run count in full.
+    """
+    _require_active(loan)
+    last_paid = last_payment_on(session, loan)
+    if last_paid is not None and on < last_paid:
+        raise ValidationError("on", f"must not be before the last payment on {last_paid.isoformat()}")
+    if on < loan.disbursed_on:
+        raise ValidationError("on", f"must not be before the disbursement on {loan.disbursed_on.isoformat()}")
+    open_items = _open_instalments(session, loan)
+    last_due = session.scalar(
+        select(func.max(Instalment.due_on)).where(
+            Instalment.loan_id == loan.id,
+            Instalment.status.in_([InstalmentStatus.PAID, InstalmentStatus.OPEN]),
+            Instalment.due_on <= on,
+        )
+    )
+    accrued_through = session.scalar(
+        select(func.max(Instalment.due_on)).where(
+            Instalment.loan_id == loan.id, Instalment.interest_accrued_on.is_not(None)
+        )
+    )
+    if accrued_through is not None and on < accrued_through:
+        raise ValidationError(
+            "on", f"must not be before the last due date already accrued ({accrued_through.isoformat()})"
+        )
+    principal = sum((i.principal_due - i.principal_paid for i in open_items), ZERO)
+    interest_due = sum((i.interest_due - i.interest_paid for i in open_items if i.due_on <= on), ZERO)
+    fees = sum((i.fees_due - i.fees_paid for i in open_items), ZERO)
+    penalties = sum((i.penalties_due - i.penalties_paid for i in open_items), ZERO)
+    not_yet_due = sum((i.principal_due for i in open_items if i.due_on > on), ZERO)
+    start = last_due or loan.disbursed_on
+    days = (on - start).days
+    running = from_cents(
+        _half_up_div(to_cents(not_yet_due) * int(loan.rate_annual * RATE_SCALE) * days, 365 * RATE_SCALE)
+    )
+    return PayoffQuote(
+        loan_id=loan.id,
+        on=on,
+        principal=principal,
+        interest_due=interest_due,
+        interest_running=running,
+        fees=fees,
+        penalties=penalties,
+        interest_from=start,
+        interest_days=days,
+    )
+
+
+def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor) -> PayoffQuote:
+    """Full early repayment from the repayment account: the loan is paid off and closed.
+
+    Unaccrued interest of due instalments and the running period's interest are accrued first;
+    then one collection takes everything. The future instalments are superseded by a payoff
+    schedule version of one paid instalment, so the history shows what was paid and when.
+    """
+    _require_role(actor, *SERVICING_ROLES)
+    _require_not_future(on, "on")
+    quote = payoff_quote(session, loan, on)
+    available = _repayment_available(session, loan)
+    if quote.total > available:
+        raise InsufficientFunds(
+            f"payoff of {quote.total:.2f} is more than the {available:.2f} available on the repayment account",
+            fields={"on": "the repayment account does not hold the payoff amount"},
+        )
+    interest_income = account_by_code(session, chart.INTEREST_INCOME).id
+    open_items = _open_instalments(session, loan)
+    requests: list[EntryRequest] = []
+    for item in open_items:
+        if item.due_on <= on and item.interest_accrued_on is None:
+            item.interest_accrued_on = on
+            if item.interest_due > 0:
+                requests.append(
+                    EntryRequest(
+                        f"accrue:{item.id}",
+                        "loan_interest_accrual",
+                        (debit(loan.interest_account_id, item.interest_due), credit(interest_income, item.interest_due)),
+                        item.due_on,
+                        f"Interest instalment {item.number} of {loan.number}",
+                    )
+                )
+    if quote.interest_running > 0:
+        requests.append(
+            EntryRequest(
+                f"payoff-interest:{loan.id}",
+                "loan_interest_accrual",
+                (
+                    debit(loan.interest_account_id, quote.interest_running),
+                    credit(interest_income, quote.interest_running),
+                ),
+                on,
+                f"Interest {quote.interest_from.isoformat()} to {on.isoformat()} ({quote.interest_days} days)"
+                f" on payoff of {loan.number}",
+            )
+        )
+    lines = [debit(loan.repayment_account.ledger_account_id, quote.total)]
+    if quote.principal:
+        lines.append(credit(loan.principal_account_id, quote.principal))
+    if quote.interest:
+        lines.append(credit(loan.interest_account_id, quote.interest))
+    if quote.fees + quote.penalties:
+        lines.append(credit(loan.fees_account_id, quote.fees + quote.penalties))
+    requests.append(
+        EntryRequest(f"payoff:{loan.id}", "loan_payoff", lines, on, f"Full early repayment of {loan.number}")
+    )
+    post_many(session, requests, actor=actor)
+
+    future = [item for item in open_items if item.due_on > on]
+    for item in open_items:
+        if item.due_on <= on:
+            item.principal_paid = item.principal_due
+            item.interest_paid = item.interest_due
+            item.fees_paid = item.fees_due
+            item.penalties_paid = item.penalties_due
+            item.status = InstalmentStatus.PAID
+            item.paid_on = on
+    if future:
+        for item in future:
+            item.status = InstalmentStatus.SUPERSEDED
+        version = loan.schedule_version + 1
+        session.add(
+            ScheduleVersion(
+                loan_id=loan.id,
+                version=version,
+                reason="payoff",
+                effective_from=on,
+                note=f"payoff:{key}"[:200],
+                created_by_id=actor.user_id,
+            )
+        )
+        principal_left = sum((item.principal_due for item in future), ZERO)
+        session.add(
+            Instalment(
+                loan_id=loan.id,
+                schedule_version=version,
+                number=min(item.number for item in future),
+                due_on=on,
+                principal_due=principal_left,
+                interest_due=quote.interest_running,
+                principal_paid=principal_left,
+                interest_paid=quote.interest_running,
+                fees_due=ZERO,
+                penalties_due=ZERO,
+                fees_paid=ZERO,
+                penalties_paid=ZERO,
+                balance_after=ZERO,
+                interest_accrued_on=on,
+                status=InstalmentStatus.PAID,
+                paid_on=on,
+            )
+        )
+        loan.schedule_version = version
+    loan.status = LoanStatus.PAID_OFF
+    loan.closed_on = on
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "loan.payoff",
+        "loan",
+        loan.id,
+        before={"status": LoanStatus.ACTIVE.value},
+        after={"status": loan.status.value, "amount": quote.total, "on": on},
+    )
+    return quote
+
+
+# ---------------------------------------------------------------------------------------------
+# Prepayment (extra repayment): a new schedule version for the unpaid future
+
+
+class PrepaymentMode:
+    SHORTEN_TERM = "shorten_term"
+    LOWER_INSTALMENT = "lower_instalment"
+    ALL = (SHORTEN_TERM, LOWER_INSTALMENT)
+
+
+def prepay(
+    session: Session,
+    loan: Loan,
+    amount: object,
+    *,
+    mode: str,
+    on: dt.date,
+    key: str,
+    actor: Actor,
+) -> ScheduleVersion:
+    """Book an extra repayment from the repayment account and rebuild the future schedule.
+
+    The amount goes to principal (Dr member account / Cr loan principal). The unpaid future
+    instalments are superseded by a new schedule version from the engine, anchored on the last
+    due date: *shorten the term* keeps the instalment and pays off sooner, *lower the
+    instalment* keeps the end date. Instalments due on or before ``on`` must be paid first; paid
+    history is never touched and every version stays visible.
+    """
+    _require_role(actor, *SERVICING_ROLES)
+    _require_active(loan)
+    if mode not in PrepaymentMode.ALL:
+        raise ValidationError("mode", "must be shorten_term or lower_instalment")
+    value = parse_amount(amount, field="amount")
+    _require_not_future(on, "on")
+    ledger_key = f"prepay:{loan.id}:{key}"
+    done = session.scalar(select(ScheduleVersion).where(ScheduleVersion.note == ledger_key))
+    if done is not None:
+        return done
+    open_items = _open_instalments(session, loan)
+    if any(item.due_on <= on for item in open_items):
+        raise ValidationError("amount", "the loan has instalments due; they must be paid before a prepayment")
+    future = [item for item in open_items if item.due_on > on]
+    remaining = sum((item.principal_due for item in future), ZERO)
+    if not future or value >= remaining:
+        raise ValidationError(
+            "amount",
+            f"must be less than the outstanding principal of {remaining:.2f}; use the payoff to repay it all",
+        )
+    available = _repayment_available(session, loan)
+    if value > available:
+        raise InsufficientFunds(
+            f"amount: {value:.2f} is more than the {available:.2f} available on the repayment account",
+            fields={"amount": f"exceeds the {available:.2f} available on the repayment account"},
+        )
+    new_principal = remaining - value
+    previous_due = session.scalar(
+        select(func.max(Instalment.due_on)).where(
+            Instalment.loan_id == loan.id,
+            Instalment.status == InstalmentStatus.PAID,
+            Instalment.due_on <= on,
+        )
+    )
+    anchor = previous_due or loan.disbursed_on
+    paid_count = session.scalar(
+        select(func.count()).where(
+            Instalment.loan_id == loan.id,
+            Instalment.status == InstalmentStatus.PAID,
+            Instalment.schedule_version <= loan.schedule_version,
+        )
+    ) or 0
+    grace_left = max(loan.grace_periods - paid_count, 0)
+    periods = len(future)
+    if mode == PrepaymentMode.SHORTEN_TERM and loan.method is not Method.BULLET:
+        periods = _shortened_periods(loan, future, new_principal, grace_left)
+    grace_left = min(grace_left, periods - 1)
+    terms = ScheduleTerms(
+        principal=new_principal,
+        rate_annual=loan.rate_annual,
+        term=periods,
+        method=loan.method,
+        frequency=loan.frequency,
+        disbursed_on=anchor,
+        first_due_on=future[0].due_on,
+        grace_principal=grace_left,
+        instalment_multiple=loan.instalment_multiple,
+        day_count=loan.day_count,
+    )
+    schedule = build_schedule(terms)
+    post_many(
+        session,
+        [
+            EntryRequest(
+                ledger_key,
+                "loan_prepayment",
+                (debit(loan.repayment_account.ledger_account_id, value), credit(loan.principal_account_id, value)),
+                on,
+                f"Extra repayment of {loan.number} ({mode.replace('_', ' ')})",
+            )
+        ],
+        actor=actor,
+    )
+    for item in future:
+        item.status = InstalmentStatus.SUPERSEDED
+    version = loan.schedule_version + 1
+    row = store_schedule(
+        session,
+        loan,
+        schedule,
+        version=version,
+        reason=f"prepayment_{mode}",
+        actor=actor,
+        note=ledger_key,
+        number_offset=future[0].number - 1,
+    )
+    # Keep the loan's own due dates (the engine re-anchors on the first due date; month-end
+    # clipping could move a 31st to a 30th).
+    new_items = session.scalars(
+        select(Instalment)
+        .where(Instalment.loan_id == loan.id, Instalment.schedule_version == version)
+        .order_by(Instalment.number)
+    ).all()
+    for new_item, old_item in zip(new_items, future, strict=False):
+        new_item.due_on = old_item.due_on
+    loan.schedule_version = version
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "loan.prepayment",
+        "loan",
+        loan.id,
+        after={"amount": value, "mode": mode, "on": on, "version": version, "instalments": len(new_items)},
+    )
+    return row
+
+
+def _shortened_periods(loan: Loan, future: list[Instalment], new_principal: Decimal, grace_left: int) -> int:
+    """Fewest periods whose regular instalment is not above the current one (term shortened)."""
+    periods = len(future)
+    if loan.method is Method.LINEAR:
+        regular = next((item.principal_due for item in future if item.principal_due > 0), None)
+        if regular is None:
+            return periods
+        needed = -(-to_cents(new_principal) // to_cents(regular))
+        return max(1, min(periods, needed + grace_left))
+    current = max(item.principal_due + item.interest_due for item in future[:-1] or future)
+    rate = Fraction(int(loan.rate_annual * RATE_SCALE) * loan.frequency.months, 12 * RATE_SCALE)
+    principal_cents = to_cents(new_principal)
+    current_cents = to_cents(current)
+    for amortising in range(1, periods - grace_left + 1):
+        if annuity_payment(principal_cents, rate, amortising) <= current_cents:
+            return amortising + grace_left
+    return periods
+
+
+# ---------------------------------------------------------------------------------------------
+# Write-off (four eyes) and recoveries
+
+
+def request_write_off(
+    session: Session, loan: Loan, *, reason: str, key: str, actor: Actor
+) -> Approval:
+    """An admin asks for a write-off; a second person (not the maker) carries it out."""
+    if actor.role != "admin" and not actor.is_system:
+        raise PermissionDenied("only an administrator may propose a write-off")
+    _require_active(loan)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError("reason", "is required for a write-off")
+    if len(reason) > 1000:
+        raise ValidationError("reason", "may be at most 1000 characters")
+    exposure = loan_exposure(session, loan)
+    approval, _created = approvals.request_approval(
+        session,
+        kind=WRITE_OFF_APPROVAL,
+        request_key=f"write-off:{loan.id}:{key}",
+        object_type="loan",
+        object_id=loan.id,
+        amount=exposure if exposure > 0 else None,
+        summary=f"Write-off of loan {loan.number} ({exposure:.2f}): {reason}",
+        payload={"loan_id": loan.id, "reason": reason},
+        actor=actor,
+    )
+    return approval
+
+
+def loan_exposure(session: Session, loan: Loan) -> Decimal:
+    """Principal, accrued interest and fees receivable still on the loan's accounts."""
+    balances = ledger_queries.balances(
+        session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
+    )
+    return sum(balances.values(), ZERO)
+
+
+def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> int | None:
+    """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts; loan written off."""
+    loan = session.get(Loan, int(approval.payload["loan_id"]))
+    if loan is None:
+        raise NotFound("the loan of this write-off no longer exists")
+    _require_active(loan)
+    balances = ledger_queries.balances(
+        session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
+    )
+    today = clock.today()
+    lines = [credit(account_id, amount) for account_id, amount in sorted(balances.items()) if amount > 0]
+    total = sum((amount for amount in balances.values() if amount > 0), ZERO)
+    entry_id = None
+    if total > 0:
+        impairment = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
+        (entry_id,) = post_many(
+            session,
+            [
+                EntryRequest(
+                    f"writeoff:{loan.id}",
+                    "loan_write_off",
+                    (debit(impairment, total), *lines),
+                    today,
+                    f"Write-off of loan {loan.number}: {approval.payload.get('reason', '')}"[:500],
+                )
+            ],
+            actor=actor,
+        )
+    for item in _open_instalments(session, loan):
+        item.status = InstalmentStatus.WRITTEN_OFF
+    loan.status = LoanStatus.WRITTEN_OFF
+    loan.closed_on = today
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "loan.write_off",
+        "loan",
+        loan.id,
+        before={"status": LoanStatus.ACTIVE.value},
+        after={"status": loan.status.value, "amount": total, "maker": approval.maker_label},
+    )
+    return entry_id
+
+
+approvals.register_handler(WRITE_OFF_APPROVAL, _carry_out_write_off)
+if "bank.loans.servicing" not in approvals.HANDLER_MODULES:
+    approvals.HANDLER_MODULES.append("bank.loans.servicing")
+
+
+def record_recovery(
+    session: Session,
+    loan: Loan,
+    amount: object,
+    *,
+    key: str,
+    actor: Actor,
+    from_repayment_account: bool = True,
+    on: dt.date | None = None,
+) -> JournalEntry:
+    """Money received on a written-off loan: Dr the borrower's account (or 1000) / Cr 5100."""
+    _require_role(actor, *SERVICING_ROLES)
+    if loan.status is not LoanStatus.WRITTEN_OFF:
+        raise InvalidTransition(f"loan {loan.number} is {loan.status.value}; recoveries follow a write-off")
+    value = parse_amount(amount, field="amount")
+    on = on or clock.today()
+    _require_not_future(on, "on")
+    ledger_key = f"recovery:{loan.id}:{key}"
+    existing = session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == ledger_key))
+    if existing is not None:
+        return existing
+    if from_repayment_account:
+        available = _repayment_available(session, loan)
+        if value > available:
+            raise InsufficientFunds(
+                f"amount: {value:.2f} is more than the {available:.2f} on the repayment account",
+                fields={"amount": f"exceeds the {available:.2f} available on the repayment account"},
+            )
+        source = loan.repayment_account.ledger_account_id
+    else:
+        source = account_by_code(session, chart.SETTLEMENT).id
+    written_off = session.scalar(
+        select(JournalEntry).where(JournalEntry.idempotency_key == f"writeoff:{loan.id}")
+    )
+    recovered = recoveries_total(session, loan)
+    ceiling = sum((p.amount for p in written_off.postings if p.side is Side.DEBIT), ZERO) if written_off else ZERO
+    if recovered + value > ceiling:
+        raise ValidationError(
+            "amount", f"recoveries may not exceed the {ceiling:.2f} written off ({recovered:.2f} recovered so far)"
+        )
+    impairment = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
+    (entry_id,) = post_many(
+        session,
+        [
+            EntryRequest(
+                ledger_key,
+                "loan_recovery",
+                (debit(source, value), credit(impairment, value)),
+                on,
+                f"Recovery on written-off loan {loan.number}",
+            )
+        ],
+        actor=actor,
+    )
+    audit.record(session, actor, "loan.recovery", "loan", loan.id, after={"amount": value, "on": on})
+    entry = session.get(JournalEntry, entry_id)
+    assert entry is not None
+    return entry
+
+
+def recoveries_total(session: Session, loan: Loan) -> Decimal:
+    """Sum recovered on a written-off loan so far."""
+    from bank.ledger.models import Posting
+
+    value = session.scalar(
+        select(func.coalesce(func.sum(type_coerce(Posting.amount, Integer)), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(JournalEntry.idempotency_key.startswith(f"recovery:{loan.id}:"), Posting.side == Side.CREDIT)
+    )
+    return from_cents(int(value or 0))
+
