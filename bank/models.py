@@ -3,15 +3,19 @@
 Each domain package adds its models module here.
 """
 
+from bank.applications import models as application_models  # noqa: F401
 from bank.approvals import models as approval_models  # noqa: F401
 from bank.audit import models as audit_models  # noqa: F401
 from bank.auth import models as auth_models  # noqa: F401
+from bank.committee import models as committee_models  # noqa: F401
 from bank.db import Base
 from bank.ledger import models as ledger_models  # noqa: F401
 from bank.loans import models as loan_models  # noqa: F401
 from bank.loans import products_models as loan_product_models  # noqa: F401
 from bank.members import models as member_models  # noqa: F401
+from bank.notifications import models as notification_models  # noqa: F401
 from bank.portal import models as portal_models  # noqa: F401
+from bank.runs import models as run_models  # noqa: F401
 from bank.savings import models as savings_models  # noqa: F401
 from bank.shares import models as share_models  # noqa: F401
 from bank.statements import models as statement_models  # noqa: F401

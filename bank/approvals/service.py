@@ -27,7 +27,7 @@ Handler = Callable[[Session, Approval, Actor], int | None]
 
 HANDLERS: dict[str, Handler] = {}
 #: Modules that register handlers when imported (later issues append theirs).
-HANDLER_MODULES: list[str] = ["bank.savings.service", "bank.shares.service"]
+HANDLER_MODULES: list[str] = ["bank.savings.service", "bank.shares.service", "bank.applications.disbursement"]
 
 #: Roles that may decide approvals; admins pass every staff check anyway.
 DECIDING_ROLES = ("teller", "admin")

@@ -1,0 +1,178 @@
+"""Disbursement under four eyes: a credit officer prepares it, a different staff member approves it.
+
+Preparing records an ``Approval`` of kind ``loan_disbursement`` (bank.approvals). Approving it
+runs :func:`_carry_out` in the approver's transaction: the application must still be approved,
+unexpired and without open conditions; ``book_loan`` then creates the loan, stores its schedule
+and posts the principal and the arrangement fee under the key ``application-{id}``, so however
+often the approval is retried, the loan is booked once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bank import clock
+from bank.actor import Actor
+from bank.applications import service as applications
+from bank.applications.models import SYSTEM, ApplicationStatus, LoanApplication
+from bank.approvals import service as approvals
+from bank.approvals.models import Approval, ApprovalStatus
+from bank.committee import service as committee
+from bank.committee.models import DecisionOutcome
+from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from bank.ledger.models import JournalEntry
+from bank.loans.models import Loan
+from bank.loans.service import book_loan
+
+KIND = "loan_disbursement"
+PREPARE_ROLES = ("credit_officer", "admin")
+S = ApplicationStatus
+
+
+def disbursement_refusal(session: Session, application: LoanApplication, on: dt.date) -> str | None:
+    """Why the application cannot be paid out on ``on`` now, or None."""
+    if application.status is S.DISBURSED:
+        return f"application {application.number} was already disbursed"
+    if application.status is not S.APPROVED:
+        return f"application {application.number} is {application.status.value}, not approved"
+    if application.offer_expires_on is not None and on > application.offer_expires_on:
+        return f"the offer expired after {application.offer_expires_on.isoformat()}"
+    open_items = committee.open_conditions(session, application)
+    if open_items:
+        return "conditions not yet met: " + "; ".join(c.text for c in open_items)
+    if application.repayment_account is None or application.repayment_account.status.value != "open":
+        return "the repayment account must be open"
+    return None
+
+
+def pending_disbursement(session: Session, application: LoanApplication) -> Approval | None:
+    return session.scalar(
+        select(Approval).where(
+            Approval.kind == KIND,
+            Approval.object_type == "loan_application",
+            Approval.object_id == application.id,
+            Approval.status == ApprovalStatus.PENDING,
+        )
+    )
+
+
+def prepare_disbursement(
+    session: Session,
+    application: LoanApplication,
+    *,
+    actor: Actor,
+    key: str,
+    disbursed_on: dt.date | None = None,
+    first_due_on: dt.date | None = None,
+) -> Approval:
+    """Ask a second staff member to approve the payout of ``application`` (idempotent on ``key``)."""
+    if not actor.has_role(*PREPARE_ROLES):
+        raise PermissionDenied("only credit officers prepare disbursements")
+    on = disbursed_on or clock.today()
+    if on < clock.today():
+        raise ValidationError("disbursed_on", "must be today or later")
+    refusal = disbursement_refusal(session, application, on)
+    if refusal is not None:
+        raise InvalidTransition(f"cannot prepare the disbursement: {refusal}")
+    existing = pending_disbursement(session, application)
+    request_key = f"disbursement:{application.id}:{key}"
+    if existing is not None and existing.request_key != request_key:
+        raise Conflict(f"a disbursement of {application.number} already waits for approval (#{existing.id})")
+    decision = committee.decision_of(session, application)
+    assert decision is not None and decision.outcome is DecisionOutcome.APPROVED
+    payload: dict[str, Any] = {
+        "application_id": application.id,
+        "disbursed_on": on.isoformat(),
+        "first_due_on": first_due_on.isoformat() if first_due_on else None,
+    }
+    paid_to = (
+        f" to notary {application.notary_name} ({application.notary_iban})" if application.notary_iban else ""
+    )
+    approval, _created = approvals.request_approval(
+        session,
+        kind=KIND,
+        request_key=request_key,
+        object_type="loan_application",
+        object_id=application.id,
+        summary=(
+            f"Disbursement of {application.number}: {decision.approved_amount:,.2f} to"
+            f" {application.applicant.full_name}{paid_to} on {on.isoformat()}"
+        ),
+        payload=payload,
+        actor=actor,
+        amount=decision.approved_amount,
+    )
+    return approval
+
+
+def _carry_out(session: Session, approval: Approval, actor: Actor) -> int | None:
+    """Approval handler: book the loan (book_loan), link it, move the application to disbursed."""
+    application = applications.get_application(session, int(approval.payload["application_id"]))
+    on = dt.date.fromisoformat(approval.payload["disbursed_on"])
+    first_due = approval.payload.get("first_due_on")
+    refusal = disbursement_refusal(session, application, on)
+    if refusal is not None:
+        raise InvalidTransition(f"cannot disburse: {refusal}")
+    decision = committee.decision_of(session, application)
+    assert decision is not None and decision.approved_amount is not None
+    assert decision.approved_term_months is not None and application.repayment_account is not None
+    product = application.product
+    loan = book_loan(
+        session,
+        borrower=application.applicant,
+        product=product,
+        principal=decision.approved_amount,
+        term_periods=decision.approved_term_months // product.frequency.months,
+        disbursed_on=on,
+        repayment_account=application.repayment_account,
+        actor=actor,
+        key=f"application-{application.id}",
+        grace_periods=decision.approved_grace_periods or 0,
+        first_due_on=dt.date.fromisoformat(first_due) if first_due else None,
+        rate_annual=decision.approved_rate_annual,
+        paid_to_iban=application.notary_iban,
+        paid_to_name=application.notary_name,
+    )
+    application.loan_id = loan.id
+    session.flush()
+    applications.transition(
+        session,
+        application,
+        S.DISBURSED,
+        actor=actor,
+        capacity=SYSTEM,
+        note=f"loan {loan.number}; approved by {actor.label}, prepared by {approval.maker_label}",
+    )
+    entry = session.scalar(
+        select(JournalEntry.id).where(
+            JournalEntry.idempotency_key == f"disburse:application-{application.id}"
+        )
+    )
+    return entry
+
+
+def disburse_directly(
+    session: Session,
+    application: LoanApplication,
+    *,
+    maker: Actor,
+    checker: Actor,
+    key: str,
+    disbursed_on: dt.date | None = None,
+    first_due_on: dt.date | None = None,
+) -> Loan:
+    """Prepare and approve in one go with two different actors (demo, tests, the API later)."""
+    approval = prepare_disbursement(
+        session, application, actor=maker, key=key, disbursed_on=disbursed_on, first_due_on=first_due_on
+    )
+    approvals.approve(session, approval, actor=checker)
+    loan = session.get(Loan, application.loan_id)
+    assert loan is not None
+    return loan
+
+
+approvals.register_handler(KIND, _carry_out)

@@ -1,0 +1,1 @@
+"""The loan committee (L3): meetings and agendas, conflicts of interest, votes, the chair's decision."""

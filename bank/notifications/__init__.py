@@ -1,0 +1,1 @@
+"""Notifications (L3): every message to a member is written to the outbox, then sent by SMTP if configured."""
