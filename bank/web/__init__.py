@@ -11,8 +11,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from bank.api import register_api
-    from bank.web import auth, staff
+    from bank.web import auth, portal, staff
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(portal.bp)
     register_api(app)

@@ -121,6 +121,9 @@ def member_required(view: F) -> F:
             return redirect(url_for("auth.login", next=request.full_path))
         if current_user.role != "member" or current_user.member_id is None:
             _refuse("member")
+        if current_user.totp_secret and not session.get("totp_ok"):
+            # A member who switched the second factor on must give the code before the portal opens.
+            return redirect(url_for("auth.totp", next=request.full_path))
         g.actor = current_actor()
         return view(*args, **kwargs)
 

@@ -83,7 +83,9 @@ def login():  # type: ignore[no-untyped-def]
         if language:
             session["lang"] = language
         login_user(user)
-        if user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]:
+        if (user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]) or (
+            not user.is_staff and user.totp_secret
+        ):
             return redirect(url_for("auth.totp", next=_safe_next(request.args.get("next"))))
         return redirect(_safe_next(request.args.get("next")) or _home_for_user())
     return render_template("auth/login.html", form=form)

@@ -1,0 +1,45 @@
+"""Small helpers shared by the portal views: the logged-in member, 404s, dates from the query string."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+
+from bank.errors import NotFound
+
+T = TypeVar("T")
+
+
+def me() -> int:
+    """The logged-in person's member id (``member_required`` guarantees there is one)."""
+    member_id = current_user.member_id
+    if member_id is None:
+        abort(403)
+    return int(member_id)
+
+
+def or_404(lookup: Callable[..., T], *args: object) -> T:
+    """Run a lookup through the member; anything not theirs is a plain 404."""
+    try:
+        return lookup(*args)
+    except NotFound:
+        abort(404)
+
+
+def date_arg(name: str) -> tuple[dt.date | None, str | None]:
+    """(date, None) for an ISO date in the query string; (None, error) for junk; (None, None) if absent."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return None, "must be a date like 2026-01-31"
+
+
+def page_arg() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)

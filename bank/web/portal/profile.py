@@ -1,0 +1,193 @@
+"""The member's own profile: contact data (at once), a new external IBAN (after staff verify it),
+and the optional second factor (TOTP)."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from bank import clock
+from bank.auth.models import User
+from bank.errors import BankError
+from bank.extensions import db
+from bank.members.models import Member
+from bank.portal import service
+from bank.portal.models import ChangeStatus, ProfileChange
+from bank.web.access import member_required
+from bank.web.forms import show_errors
+from bank.web.portal import add_portal_nav, bp
+from bank.web.portal.helpers import me
+
+add_portal_nav("portal.profile", "My details", order=70)
+
+CHANGE_STATUS = {
+    ChangeStatus.PENDING: _l("waiting for verification by the bank"),
+    ChangeStatus.APPROVED: _l("verified and in use"),
+    ChangeStatus.REJECTED: _l("not accepted"),
+    ChangeStatus.WITHDRAWN: _l("replaced by a newer request"),
+}
+
+
+class ProfileForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[Length(max=254)], description=_l("also your log-in"))
+    phone = StringField(_l("Phone"), validators=[Length(max=30)])
+    street = StringField(_l("Street"), validators=[Length(max=200)])
+    house_number = StringField(_l("House number"), validators=[Length(max=20)])
+    postcode = StringField(_l("Postcode"), validators=[Length(max=10)], description=_l("like 1092 AB"))
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    external_iban = StringField(
+        _l("Your account at another bank (IBAN)"),
+        validators=[Length(max=42)],
+        description=_l(
+            "withdrawals are paid here; a new IBAN is used once the bank has verified it with you"
+        ),
+    )
+
+    FIELDS = ("email", "phone", "street", "house_number", "postcode", "city", "external_iban")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=6)]
+    )
+
+
+def _member_and_user() -> tuple[Member, User]:
+    member = db.session.get(Member, me())
+    user = db.session.get(User, current_user.id)
+    if member is None or user is None:
+        from flask import abort
+
+        abort(404)
+    return member, user
+
+
+def _history(member_id: int) -> list[ProfileChange]:
+    from sqlalchemy import select
+
+    return list(
+        db.session.scalars(
+            select(ProfileChange)
+            .where(ProfileChange.member_id == member_id)
+            .order_by(ProfileChange.id.desc())
+            .limit(10)
+        )
+    )
+
+
+def _render(member: Member, user: User, *, form: ProfileForm | None = None, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+    if form is None:
+        form = ProfileForm(formdata=None, obj=member)
+    return (
+        render_template(
+            "portal/profile.html",
+            member=member,
+            user=user,
+            form=form,
+            changes=_history(member.id),
+            change_status=CHANGE_STATUS,
+            code_form=extra.pop("code_form", None) or CodeForm(formdata=None),
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@member_required
+def profile():  # type: ignore[no-untyped-def]
+    member, user = _member_and_user()
+    form = ProfileForm()
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data or "" for name in ProfileForm.FIELDS}
+        try:
+            with db.unit_of_work() as s:
+                outcome = service.change_profile(s, member, user, actor=g.actor, **values)
+        except BankError as error:
+            db.session.expire_all()
+            show_errors(form, error)
+            member, user = _member_and_user()
+            return _render(member, user, form=form, status=422)
+        if outcome.changed:
+            flash(_("Your details are saved."), "success")
+        if outcome.pending is not None:
+            flash(
+                _(
+                    "Your new IBAN will be used once the bank has verified it with you;"
+                    " until then we keep paying to the old one."
+                ),
+                "info",
+            )
+        if not outcome.changed and outcome.pending is None:
+            flash(_("Nothing was changed."), "info")
+        return redirect(url_for("portal.profile"))
+    if form.errors:
+        return _render(member, user, form=form, status=422)
+    return _render(member, user)
+
+
+@bp.route("/profile/second-factor", methods=["GET", "POST"])
+@member_required
+def totp_setup():  # type: ignore[no-untyped-def]
+    _member, user = _member_and_user()
+    if user.totp_secret:
+        return redirect(url_for("portal.profile"))
+    secret = session.get("portal_totp_secret") or service.new_totp_secret()
+    session["portal_totp_secret"] = secret
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with db.unit_of_work() as s:
+                service.enable_totp(s, user, secret=secret, code=form.code.data or "", actor=g.actor)
+        except BankError as error:
+            form.code.errors = [
+                _("This is not the current code. Check the time on your phone and try the new code.")
+            ]
+            del error
+            status = 422
+        else:
+            session.pop("portal_totp_secret", None)
+            session["totp_ok"] = True
+            flash(
+                _("The second factor is on: from now on you log in with a code from your app as well."),
+                "success",
+            )
+            return redirect(url_for("portal.profile"))
+    elif form.errors:
+        status = 422
+    return (
+        render_template(
+            "portal/totp_setup.html", form=form, secret=secret, uri=service.totp_uri(secret, user.email)
+        ),
+        status,
+    )
+
+
+@bp.route("/profile/second-factor/off", methods=["POST"])
+@member_required
+def totp_disable():  # type: ignore[no-untyped-def]
+    member, user = _member_and_user()
+    form = CodeForm()
+    if form.validate_on_submit():
+        with db.unit_of_work() as s:
+            switched_off = service.disable_totp(s, user, code=form.code.data or "", actor=g.actor)
+            locked = (
+                not switched_off and user.locked_until is not None and user.locked_until > clock.now_utc()
+            )
+        if switched_off:
+            flash(_("The second factor is off."), "info")
+            return redirect(url_for("portal.profile"))
+        if locked:
+            logout_user()
+            session.clear()
+            flash(_("This account is locked for 15 minutes after 5 failed log-ins."), "error")
+            return redirect(url_for("auth.login"))
+        form.code.errors = [_("This is not the current code; the second factor stays on.")]
+    member, user = _member_and_user()
+    return _render(member, user, code_form=form, status=422)

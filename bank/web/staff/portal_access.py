@@ -1,0 +1,154 @@
+"""Staff side of the member portal: invite a member (or an organisation's representative) and
+verify the profile changes members asked for (a new external IBAN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from bank import clock
+from bank.auth.models import User
+from bank.errors import BankError
+from bank.extensions import db
+from bank.members.models import Member
+from bank.portal import service
+from bank.portal.models import ProfileChange
+from bank.web.access import staff_required
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
+
+ROLES = service.PORTAL_STAFF_ROLES
+
+add_staff_nav("staff.portal_changes", "Portal changes", ROLES, order=60)
+
+
+class InviteForm(FlaskForm):
+    person_id = HiddenField()
+    email = StringField(
+        _l("E-mail for the log-in"),
+        validators=[Length(max=254)],
+        description=_l("empty: the member's e-mail"),
+    )
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Length(max=500)],
+        description=_l(
+            "approve: how you verified it with the member; reject: the reason (the member sees it)"
+        ),
+    )
+
+
+def _panel_context(session: Session, member: Member) -> dict[str, Any]:
+    people = service.portal_people_of(session, member)
+    return {
+        "portal_people": people,
+        "portal_access": service.access_overview(session, [p.id for p in people]),
+        "portal_pending": service.pending_changes_of(session, member.id),
+        "portal_invite_form": InviteForm(formdata=None),
+        "portal_now": clock.now_utc(),
+    }
+
+
+if "staff/portal/_member_panel.html" not in MEMBER_DETAIL_PANELS:
+    MEMBER_DETAIL_PANELS.append("staff/portal/_member_panel.html")
+    MEMBER_PANEL_CONTEXT.append(_panel_context)
+
+
+def _invite_link_base() -> str:
+    return url_for("portal.accept_invite", token="x", _external=True).rsplit("/", 1)[0]
+
+
+@bp.route("/members/<int:member_id>/portal-invite", methods=["POST"])
+@staff_required(*ROLES)
+def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
+    """Invite the member, or (for an organisation) the representative chosen in the form."""
+    member = db.session.get(Member, member_id)
+    if member is None:
+        abort(404)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash(_("The invitation form is incomplete; try again."), "error")
+        return redirect(url_for("staff.member", member_id=member_id) + "#portal")
+    person_id = int(form.person_id.data) if (form.person_id.data or "").isdigit() else member.id
+    people = {p.id: p for p in service.portal_people_of(db.session, member)}
+    person = people.get(person_id)
+    if person is None:
+        abort(404)
+    try:
+        with db.unit_of_work() as session:
+            invitation = service.invite(
+                session, person, actor=g.actor, email=form.email.data or None, link_base=_invite_link_base()
+            )
+            sent_to = invitation.user.email
+    except BankError as error:
+        flash(_("No invitation sent: %(reason)s", reason=error.message), "error")
+    else:
+        flash(
+            _(
+                "Invitation sent to %(email)s; the link works once, for 72 hours.",
+                email=sent_to,
+            ),
+            "success",
+        )
+    return redirect(url_for("staff.member", member_id=member_id) + "#portal")
+
+
+@bp.route("/portal/changes")
+@staff_required(*ROLES)
+def portal_changes():  # type: ignore[no-untyped-def]
+    session = db.session
+    changes = service.pending_changes(session)
+    members = {
+        m.id: m
+        for m in session.scalars(select(Member).where(Member.id.in_({c.member_id for c in changes} or {-1})))
+    }
+    requesters = dict(
+        session.execute(
+            select(User.id, User.email).where(User.id.in_({c.requested_by_id for c in changes} or {-1}))
+        )
+        .tuples()
+        .all()
+    )
+    return render_template(
+        "staff/portal/changes.html",
+        changes=changes,
+        members=members,
+        requesters=requesters,
+        form=DecisionForm(formdata=None),
+    )
+
+
+@bp.route("/portal/changes/<int:change_id>", methods=["POST"])
+@staff_required(*ROLES)
+def decide_portal_change(change_id: int):  # type: ignore[no-untyped-def]
+    change = db.session.get(ProfileChange, change_id)
+    if change is None:
+        abort(404)
+    form = DecisionForm()
+    approve = request.form.get("decision") == "approve"
+    if form.validate_on_submit():
+        try:
+            with db.unit_of_work() as session:
+                service.decide_change(
+                    session, change, approve=approve, note=form.note.data or "", actor=g.actor
+                )
+        except BankError as error:
+            flash(_("Not saved: %(reason)s", reason=error.message), "error")
+        else:
+            if approve:
+                flash(_("The new IBAN is verified and in use."), "success")
+            else:
+                flash(_("The change was rejected; the member sees your reason."), "info")
+    return redirect(url_for("staff.portal_changes"))

@@ -1,0 +1,262 @@
+"""A small bank for the portal tests, built through the real services.
+
+Anna is a person-member with savings and member shares, and the treasurer of a co-op bakery
+that has its own account and a loan (four instalments paid, later ones overdue). Bram is
+another member with his own account, loan, application, stored statement and pending change:
+everything the portal must never show Anna.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bank.actor import Actor, system
+from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.ledger import chart
+from bank.ledger import service as ledger
+from bank.loans.models import InstalmentStatus, Loan
+from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
+from bank.loans.schedule import DayCount, Frequency, Method
+from bank.loans.service import book_loan
+from bank.members import service as members
+from bank.members.models import Member
+from bank.portal.models import ChangeStatus, ProfileChange
+from bank.savings import service as savings
+from bank.savings.models import DepositAccount
+from bank.shares import service as shares
+from bank.statements import service as statements
+from bank.statements.models import StoredStatement
+
+TELLER = Actor(user_id=None, label="system:test-teller", role="teller")
+SETUP = system("test-setup")
+IBAN = "NL91ABNA0417164300"
+NEW_IBAN = "NL02ABNA0123456789"
+_serial = itertools.count(1)
+
+
+@dataclass
+class World:
+    anna: Member
+    anna_account: DepositAccount
+    bram: Member
+    bram_account: DepositAccount
+    coop: Member
+    coop_account: DepositAccount
+    coop_loan: Loan
+    bram_loan: Loan
+    bram_application: LoanApplication
+    bram_statement: StoredStatement
+    bram_change: ProfileChange
+
+
+def person(session: Session, first_name: str, last_name: str, *, language: str = "nl") -> Member:
+    n = next(_serial)
+    return members.register_person(
+        session,
+        actor=SETUP,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=dt.date(1980, 1, 1),
+        street="Dapperstraat",
+        house_number=str(n),
+        postcode="1093 BS",
+        city="Amsterdam",
+        email=f"{first_name.lower()}.{n}@example.org",
+        external_iban=IBAN,
+        language=language,
+    )
+
+
+def deposit(session: Session, account: DepositAccount, amount: str, on: dt.date, memo: str = "") -> None:
+    savings.deposit(
+        session,
+        account,
+        Decimal(amount),
+        key=f"pt-{next(_serial)}",
+        actor=TELLER,
+        description=memo,
+        value_date=on,
+    )
+
+
+def collect(session: Session, loan: Loan, number: int) -> None:
+    """Collect one instalment the way the repayment run books it (accrue, then take the money)."""
+    instalment = next(i for i in loan.instalments if i.number == number)
+    income = ledger.account_by_code(session, chart.INTEREST_INCOME)
+    ledger.post(
+        session,
+        f"pt-accrue:{instalment.id}",
+        "loan_interest_accrual",
+        [
+            ledger.debit(loan.interest_account_id, instalment.interest_due),
+            ledger.credit(income, instalment.interest_due),
+        ],
+        instalment.due_on,
+        SETUP,
+        f"Interest {loan.number} #{number}",
+    )
+    ledger.post(
+        session,
+        f"pt-collect:{instalment.id}",
+        "loan_collection",
+        [
+            ledger.debit(loan.repayment_account.ledger_account_id, instalment.total_scheduled),
+            ledger.credit(loan.interest_account_id, instalment.interest_due),
+            ledger.credit(loan.principal_account_id, instalment.principal_due),
+        ],
+        instalment.due_on,
+        SETUP,
+        f"Instalment {number} of loan {loan.number}",
+    )
+    instalment.interest_paid = instalment.interest_due
+    instalment.principal_paid = instalment.principal_due
+    instalment.status = InstalmentStatus.PAID
+    instalment.paid_on = instalment.due_on
+    session.flush()
+
+
+def loan_product(session: Session) -> LoanProduct:
+    product = LoanProduct(
+        code="COOP-START",
+        version=1,
+        name_nl="Coöp Startlening",
+        name_en="Co-op start loan",
+        purpose=LoanPurpose.COOP_STARTUP,
+        amount_min=Decimal("1000.00"),
+        amount_max=Decimal("75000.00"),
+        term_min_months=12,
+        term_max_months=84,
+        rate_annual=Decimal("0.06"),
+        method=Method.ANNUITY,
+        frequency=Frequency.MONTHLY,
+        max_grace_periods=6,
+        instalment_multiple=Decimal("0.01"),
+        day_count=DayCount.THIRTY_360,
+        arrangement_fee_kind=FeeKind.FIXED,
+        arrangement_fee_amount=Decimal("0.00"),
+        late_fee=Decimal("15.00"),
+        penalty_rate_annual=Decimal("0.02"),
+        tolerance_days=5,
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def build(session: Session, statement_dir: str) -> World:
+    product = savings.create_product(
+        session,
+        code="WIJKSPAAR",
+        name_nl="Wijkspaarrekening",
+        name_en="Neighbourhood savings",
+        rate_annual=Decimal("0.0125"),
+        effective_from=dt.date(2020, 1, 1),
+        actor=SETUP,
+    )
+    share_class = shares.create_share_class(
+        session,
+        code="A",
+        name="Aandeel A",
+        nominal_value=Decimal("25.00"),
+        min_shares_per_member=1,
+        max_shares_per_member=40,
+        actor=SETUP,
+    )
+    anna = person(session, "Anna", "Jansen")
+    bram = person(session, "Bram", "Geheim", language="en")
+    coop = members.register_organisation(
+        session,
+        actor=SETUP,
+        legal_name="Bakkerij De Korenschoof coöperatie U.A.",
+        legal_form="cooperative",
+        kvk_number="12345678",
+        street="Javastraat",
+        house_number="12",
+        postcode="1094 HB",
+        city="Amsterdam",
+        activity="co-op bakery",
+    )
+    members.add_representative(session, coop, anna, actor=SETUP, role="penningmeester")
+    opened = dt.date(2026, 1, 2)
+    anna_account = savings.open_account(session, anna, product, actor=SETUP, opened_on=opened)
+    bram_account = savings.open_account(session, bram, product, actor=SETUP, opened_on=opened)
+    coop_account = savings.open_account(session, coop, product, actor=SETUP, opened_on=opened)
+    deposit(session, anna_account, "1500.00", dt.date(2026, 1, 5), "Salaris")
+    deposit(session, bram_account, "2500.00", dt.date(2026, 1, 6), "Bram's geheime storting")
+    deposit(session, coop_account, "3000.00", dt.date(2026, 1, 6))
+    shares.issue_shares(
+        session, anna, 4, key="pt-shares", actor=TELLER, paid_from=anna_account, share_class=share_class,
+        value_date=dt.date(2026, 1, 7),
+    )  # fmt: skip
+    deposit(session, anna_account, "1234.56", dt.date(2026, 9, 15))
+    for month in range(1, 11):
+        deposit(session, anna_account, "10.00", dt.date(2026, month, 20), f"Maand {month}")
+    products = loan_product(session)
+    coop_loan = book_loan(
+        session,
+        borrower=coop,
+        product=products,
+        principal=Decimal("12000.00"),
+        term_periods=24,
+        disbursed_on=dt.date(2026, 3, 31),
+        repayment_account=coop_account,
+        actor=SETUP,
+        key="pt-loan-coop",
+    )
+    session.refresh(coop_loan)
+    for number in (1, 2, 3, 4):
+        collect(session, coop_loan, number)
+    bram_loan = book_loan(
+        session,
+        borrower=bram,
+        product=products,
+        principal=Decimal("2000.00"),
+        term_periods=12,
+        disbursed_on=dt.date(2026, 5, 31),
+        repayment_account=bram_account,
+        actor=SETUP,
+        key="pt-loan-bram",
+    )
+    session.refresh(bram_loan)
+    application = LoanApplication(
+        number="KA-2026-0099",
+        status=ApplicationStatus.SUBMITTED,
+        applicant_id=bram.id,
+        created_by_label="bram",
+        product_id=products.id,
+        amount=Decimal("5000.00"),
+        term_months=24,
+    )
+    session.add(application)
+    session.flush()
+    statement, _created = statements.store_monthly_statement(
+        session, bram_account, dt.date(2026, 1, 31), actor=SETUP, statement_dir=statement_dir
+    )
+    change = ProfileChange(
+        member_id=bram.id,
+        field="external_iban",
+        old_value=IBAN,
+        new_value=NEW_IBAN,
+        status=ChangeStatus.PENDING,
+        requested_by_id=_any_user_id(session),
+    )
+    session.add(change)
+    session.flush()
+    return World(
+        anna, anna_account, bram, bram_account, coop, coop_account, coop_loan, bram_loan, application,
+        statement, change,
+    )  # fmt: skip
+
+
+def _any_user_id(session: Session) -> int:
+    from bank.auth import service as auth_service
+
+    user = auth_service.create_user(
+        session, email="bram.login@example.org", name="Bram", role="member", password=None, actor=SETUP
+    )
+    return user.id
