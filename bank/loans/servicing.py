@@ -46,9 +46,8 @@ from bank.db import RATE_SCALE, is_postgresql
 from bank.errors import InsufficientFunds, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
-from bank.ledger.models import JournalEntry, LedgerAccount
+from bank.ledger.models import JournalEntry, LedgerAccount, Side
 from bank.ledger.service import EntryRequest, Line, account_by_code, credit, debit, post_many
-from bank.ledger.models import Side
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
@@ -509,7 +508,9 @@ def _expire_loaded(session: Session, loan_ids: Sequence[int]) -> None:
     """Bulk updates bypass the identity map: make loaded loans and instalments reload."""
     wanted = set(loan_ids)
     for obj in list(session.identity_map.values()):
-        if (isinstance(obj, Loan) and obj.id in wanted) or (isinstance(obj, Instalment) and obj.loan_id in wanted):
+        if (isinstance(obj, Loan) and obj.id in wanted) or (
+            isinstance(obj, Instalment) and obj.loan_id in wanted
+        ):
             session.expire(obj)
 
 
@@ -553,7 +554,9 @@ def _repayment_available(session: Session, loan: Loan) -> Decimal:
 
 def _require_active(loan: Loan) -> None:
     if loan.status is not LoanStatus.ACTIVE:
-        raise InvalidTransition(f"loan {loan.number} is {loan.status.value}; only an active loan can be serviced")
+        raise InvalidTransition(
+            f"loan {loan.number} is {loan.status.value}; only an active loan can be serviced"
+        )
 
 
 def _require_role(actor: Actor, *roles: str) -> None:
@@ -676,7 +679,10 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
                     EntryRequest(
                         f"accrue:{item.id}",
                         "loan_interest_accrual",
-                        (debit(loan.interest_account_id, item.interest_due), credit(interest_income, item.interest_due)),
+                        (
+                            debit(loan.interest_account_id, item.interest_due),
+                            credit(interest_income, item.interest_due),
+                        ),
                         item.due_on,
                         f"Interest instalment {item.number} of {loan.number}",
                     )
@@ -830,13 +836,16 @@ def prepay(
         )
     )
     anchor = previous_due or loan.disbursed_on
-    paid_count = session.scalar(
-        select(func.count()).where(
-            Instalment.loan_id == loan.id,
-            Instalment.status == InstalmentStatus.PAID,
-            Instalment.schedule_version <= loan.schedule_version,
+    paid_count = (
+        session.scalar(
+            select(func.count()).where(
+                Instalment.loan_id == loan.id,
+                Instalment.status == InstalmentStatus.PAID,
+                Instalment.schedule_version <= loan.schedule_version,
+            )
         )
-    ) or 0
+        or 0
+    )
     grace_left = max(loan.grace_periods - paid_count, 0)
     periods = len(future)
     if mode == PrepaymentMode.SHORTEN_TERM and loan.method is not Method.BULLET:
@@ -861,7 +870,10 @@ def prepay(
             EntryRequest(
                 ledger_key,
                 "loan_prepayment",
-                (debit(loan.repayment_account.ledger_account_id, value), credit(loan.principal_account_id, value)),
+                (
+                    debit(loan.repayment_account.ledger_account_id, value),
+                    credit(loan.principal_account_id, value),
+                ),
                 on,
                 f"Extra repayment of {loan.number} ({mode.replace('_', ' ')})",
             )
@@ -926,9 +938,7 @@ def _shortened_periods(loan: Loan, future: list[Instalment], new_principal: Deci
 # Write-off (four eyes) and recoveries
 
 
-def request_write_off(
-    session: Session, loan: Loan, *, reason: str, key: str, actor: Actor
-) -> Approval:
+def request_write_off(session: Session, loan: Loan, *, reason: str, key: str, actor: Actor) -> Approval:
     """An admin asks for a write-off; a second person (not the maker) carries it out."""
     if actor.role != "admin" and not actor.is_system:
         raise PermissionDenied("only an administrator may propose a write-off")
@@ -1046,10 +1056,13 @@ def record_recovery(
         select(JournalEntry).where(JournalEntry.idempotency_key == f"writeoff:{loan.id}")
     )
     recovered = recoveries_total(session, loan)
-    ceiling = sum((p.amount for p in written_off.postings if p.side is Side.DEBIT), ZERO) if written_off else ZERO
+    ceiling = (
+        sum((p.amount for p in written_off.postings if p.side is Side.DEBIT), ZERO) if written_off else ZERO
+    )
     if recovered + value > ceiling:
         raise ValidationError(
-            "amount", f"recoveries may not exceed the {ceiling:.2f} written off ({recovered:.2f} recovered so far)"
+            "amount",
+            f"recoveries may not exceed the {ceiling:.2f} written off ({recovered:.2f} recovered so far)",
         )
     impairment = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
     (entry_id,) = post_many(
@@ -1081,4 +1094,3 @@ def recoveries_total(session: Session, loan: Loan) -> Decimal:
         .where(JournalEntry.idempotency_key.startswith(f"recovery:{loan.id}:"), Posting.side == Side.CREDIT)
     )
     return from_cents(int(value or 0))
-

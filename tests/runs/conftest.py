@@ -1,0 +1,3 @@
+"""The runs tests use the servicing stories' small bank (same fixtures)."""
+
+from servicing.conftest import Bank, bank, make_loan_product, pinned_today  # noqa: F401
