@@ -1,0 +1,206 @@
+"""Statements in the back office: staff produce and download statements for any account.
+
+* ``/staff/statements``: an account statement for any past period (PDF), the stored monthly
+  statements, and (admins) producing a month's statements by hand;
+* ``/staff/statements/<id>.pdf``: a stored statement, checked against its checksum;
+* ``/staff/accounts/<id>/statement.pdf``, ``/staff/loans/<id>/statement.pdf`` and
+  ``/staff/members/<id>/annual-statement.pdf``: on-demand statements.
+
+Every download of a statement (personal data) is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from bank import audit, clock
+from bank.errors import BankError, ValidationError
+from bank.extensions import db
+from bank.loans.models import Loan
+from bank.members.models import Member
+from bank.savings import service as savings
+from bank.savings.models import DepositAccount
+from bank.statements import builder
+from bank.statements import service as statement_service
+from bank.statements.models import StoredStatement
+from bank.web.access import staff_required
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+
+VIEW_ROLES = ("admin", "teller", "credit_officer")
+PRODUCE_ROLES = ("admin",)
+
+add_staff_nav("staff.statements", "Statements", VIEW_ROLES, order=65)
+
+
+def _pdf(body: bytes, name: str):  # type: ignore[no-untyped-def]
+    response = make_response(body)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _statement_dir() -> str:
+    return current_app.config["STATEMENT_DIR"]
+
+
+def _language_arg() -> str | None:
+    language = request.args.get("language")
+    return language if language in ("nl", "en") else None
+
+
+def _last_month() -> tuple[dt.date, dt.date]:
+    end = clock.today().replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def _record_download(what: str, object_type: str, object_id: int, detail: str) -> None:
+    with db.unit_of_work() as session:
+        audit.record(session, g.actor, f"statement.download.{what}", object_type, object_id, detail=detail)
+
+
+@bp.route("/statements")
+@staff_required(*VIEW_ROLES)
+def statements():  # type: ignore[no-untyped-def]
+    """The on-demand form; with ``account`` given, the PDF itself (or the form with the error)."""
+    session = db.session
+    default_from, default_to = _last_month()
+    form = {
+        "account": request.args.get("account", ""),
+        "date_from": request.args.get("date_from", default_from.isoformat()),
+        "date_to": request.args.get("date_to", default_to.isoformat()),
+        "month": request.args.get("month", f"{default_to:%Y-%m}"),
+    }
+    errors: dict[str, str] = {}
+    if request.args.get("account") is not None:
+        try:
+            account = savings.lookup_account(session, form["account"], field="account")
+            date_from = builder.parse_date(form["date_from"], field="date_from")
+            date_to = builder.parse_date(form["date_to"], field="date_to")
+            builder.check_period(date_from, date_to)
+            assert date_from is not None and date_to is not None
+            body = statement_service.account_statement_pdf(
+                session, account, date_from, date_to, language=_language_arg()
+            )
+        except ValidationError as exc:
+            errors = exc.fields
+        else:
+            _record_download("account", "deposit_account", account.id, f"{date_from} – {date_to}")
+            return _pdf(body, f"statement-{account.number}-{date_from}-{date_to}.pdf")
+    recent = list(
+        session.scalars(
+            select(StoredStatement)
+            .options(joinedload(StoredStatement.deposit_account), joinedload(StoredStatement.member))
+            .order_by(StoredStatement.period_start.desc(), StoredStatement.id.desc())
+            .limit(50)
+        )
+    )
+    return (
+        render_template(
+            "staff/statements/index.html",
+            form=form,
+            errors=errors,
+            recent=recent,
+            can_produce=g.actor.has_role(*PRODUCE_ROLES),
+        ),
+        422 if errors else 200,
+    )
+
+
+@bp.route("/statements/monthly", methods=["POST"])
+@staff_required(*PRODUCE_ROLES)
+def produce_monthly():  # type: ignore[no-untyped-def]
+    month = request.form.get("month", "")
+    try:
+        _start, month_end = statement_service.parse_month(month)
+        with db.unit_of_work() as session:
+            run = statement_service.produce_monthly_statements(
+                session, month_end, actor=g.actor, statement_dir=_statement_dir()
+            )
+    except BankError as exc:
+        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
+        return redirect(url_for("staff.statements", month=month))
+    flash(
+        _(
+            "Statements for %(month)s: %(created)s produced, %(stored)s were already stored.",
+            month=f"{run.month_start:%Y-%m}",
+            created=run.created,
+            stored=run.already_stored,
+        ),
+        "info",
+    )
+    return redirect(url_for("staff.statements"))
+
+
+@bp.route("/statements/<int:statement_id>.pdf")
+@staff_required(*VIEW_ROLES)
+def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
+    statement = db.session.get(StoredStatement, statement_id)
+    if statement is None:
+        abort(404)
+    try:
+        body = statement_service.read_stored_statement(statement, _statement_dir())
+    except statement_service.StatementDamaged as exc:
+        current_app.logger.error("stored statement %s refused: %s", statement.id, exc.message)
+        abort(500, description=_("This statement's file is missing or damaged; it was not shown."))
+    _record_download("stored", "stored_statement", statement.id, statement.relative_path)
+    return _pdf(body, statement.download_name)
+
+
+@bp.route("/accounts/<int:account_id>/statements")
+@staff_required(*VIEW_ROLES)
+def account_statements(account_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    account = session.get(DepositAccount, account_id)
+    if account is None:
+        abort(404)
+    default_from, default_to = _last_month()
+    return render_template(
+        "staff/statements/account.html",
+        account=account,
+        stored=statement_service.stored_statements_for(session, account),
+        default_from=default_from,
+        default_to=default_to,
+    )
+
+
+@bp.route("/loans/<int:loan_id>/statement.pdf")
+@staff_required(*VIEW_ROLES)
+def loan_statement(loan_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    loan = session.get(Loan, loan_id)
+    if loan is None:
+        abort(404)
+    try:
+        as_of = builder.parse_date(request.args.get("as_of"), field="as_of") or clock.today()
+        body = statement_service.loan_statement_pdf(session, loan, as_of, language=_language_arg())
+    except ValidationError as exc:
+        abort(422, description="; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+    _record_download("loan", "loan", loan.id, as_of.isoformat())
+    return _pdf(body, f"loan-{loan.number}-{as_of}.pdf")
+
+
+@bp.route("/members/<int:member_id>/annual-statement.pdf")
+@staff_required(*VIEW_ROLES)
+def annual_statement(member_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    member = session.get(Member, member_id)
+    if member is None:
+        abort(404)
+    year_text = request.args.get("year") or str(clock.today().year - 1)
+    try:
+        if not year_text.isdigit():
+            raise ValidationError("year", "must be a year like 2025")
+        year = int(year_text)
+        body = statement_service.annual_statement_pdf(session, member, year, language=_language_arg())
+    except ValidationError as exc:
+        abort(422, description="; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+    _record_download("annual", "member", member.id, str(year))
+    prefix = "jaaroverzicht" if member.language != "en" else "annual-statement"
+    return _pdf(body, f"{prefix}-{member.number}-{year}.pdf")
