@@ -7,9 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor
+from bank.extensions import db
 from bank.members import service
 from bank.members.models import Member
 
@@ -70,3 +73,15 @@ def organisation_factory(session: Session, actor: Actor) -> Callable[..., Member
         return service.register_organisation(session, actor=by, **values)
 
     return make
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """The test client, releasing the request's session after every request.
+
+    The ``app`` fixture keeps an application context open for the whole test, so Flask does not
+    tear one down per request and the scoped session would keep its SQLite transaction (and the
+    database lock) into the test's own reads.
+    """
+    app.teardown_request(lambda _exc: db.remove())
+    return app.test_client()

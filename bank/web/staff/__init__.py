@@ -7,5 +7,6 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Views register themselves on ``bp`` when imported.
-from bank.web.staff import audit_log, dashboard, ledger  # noqa: E402, F401
+from bank.web.staff import accounts, approvals, audit_log, dashboard, ledger, members, shares  # noqa: E402, F401
+from bank.web.staff import portal_access  # noqa: E402, F401
 from bank.web.staff import reports, statements  # noqa: E402, F401
