@@ -45,6 +45,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -562,9 +563,11 @@ def effective_annual_rate(terms: ScheduleTerms, instalments: Sequence[Instalment
 # --------------------------------------------------------------------------- vectorised
 
 
-#: A float annuity payment is trusted only when it lies farther than this many cents from a
-#: rounding boundary (half a multiple); see :func:`build_schedules` for the error bound.
-_FLOAT_TIE_WINDOW_CENTS = 0.01
+#: A float annuity payment is trusted only when it lies farther from a rounding boundary (half a
+#: multiple) than this share of the payment (plus _FLOAT_TIE_FLOOR_CENTS); the proven relative
+#: error is below 1.2·10^-15 (see :func:`build_schedules`), so the margin is ~800-fold.
+_FLOAT_TIE_WINDOW_RELATIVE = 1e-12
+_FLOAT_TIE_FLOOR_CENTS = 1e-9
 _METHOD_CODES = {Method.ANNUITY: 0, Method.LINEAR: 1, Method.BULLET: 2}
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
@@ -628,8 +631,8 @@ class LoanArrays:
             "rate_annual": (self.rate_scaled >= 0) & (self.rate_scaled <= int(MAX_RATE_ANNUAL * _RATE_SCALE)),
             "term": (self.term >= 1) & (self.term <= MAX_TERM),
             "grace_principal": (self.grace_principal >= 0) & (self.grace_principal < self.term),
-            "frequency": np.isin(self.months_per_period, (1, 3)),
-            "method": np.isin(self.method, (0, 1, 2)),
+            "frequency": (self.months_per_period == 1) | (self.months_per_period == 3),
+            "method": (self.method >= 0) & (self.method <= 2),
             "instalment_multiple": (self.instalment_multiple_cents >= 1)
             & (self.instalment_multiple_cents <= to_cents(MAX_INSTALMENT_MULTIPLE)),
             "first_due_on": (self.first_due_on >= self.disbursed_on)
@@ -664,35 +667,55 @@ class LoanArrays:
 class ScheduleBatch:
     """Schedules of many loans as arrays; row *i* is loan *i*, column *k* its period *k + 1*.
 
-    Periods beyond a loan's last instalment hold zeros (and NaT dates). Amounts are integer cents.
+    Periods after a loan's last instalment hold zeros (and NaT dates). Amounts are integer cents
+    (int32 per period: a part never exceeds the 10^9-cent principal, so memory traffic halves).
+    Due dates are computed once per distinct anchor (loans disbursed on the same day share
+    them) and expanded per loan on first use of :attr:`due_on`; balances likewise on first use.
     """
 
     loans: LoanArrays
     #: Number of instalments of each loan (the term, or fewer when a loan closes early).
     term: np.ndarray
     instalment_cents: np.ndarray
-    due_on: np.ndarray
     principal_cents: np.ndarray
     interest_cents: np.ndarray
-    balance_after_cents: np.ndarray
+    #: Due dates (days since 1970-01-01) per distinct anchor, and each loan's row in it.
+    due_rows: np.ndarray
+    due_row_of_loan: np.ndarray
 
     def __len__(self) -> int:
         return len(self.loans)
 
+    @functools.cached_property
+    def due_on(self) -> np.ndarray:
+        """Every loan's due dates as ``datetime64[D]`` (NaT after its last instalment)."""
+        days = self.due_rows[self.due_row_of_loan]
+        days[np.arange(days.shape[1])[None, :] >= self.term[:, None]] = np.iinfo(np.int64).min
+        return days.view("datetime64[D]")
+
+    @functools.cached_property
+    def balance_after_cents(self) -> np.ndarray:
+        """The balance after each period (int64): the principal less the principal paid so far."""
+        return self.loans.principal_cents[:, None] - np.cumsum(self.principal_cents, axis=1, dtype=np.int64)
+
     @property
     def total_interest_cents(self) -> np.ndarray:
-        return self.interest_cents.sum(axis=1)
+        return self.interest_cents.sum(axis=1, dtype=np.int64)
 
     def schedule(self, index: int) -> Schedule:
         """Loan ``index`` as a :class:`Schedule` (with its APR), e.g. to compare with the reference."""
         terms = self.loans.terms_at(index)
+        dates = self.due_rows[self.due_row_of_loan[index]]
+        balances = int(self.loans.principal_cents[index]) - np.cumsum(
+            self.principal_cents[index], dtype=np.int64
+        )
         rows = tuple(
             Instalment(
                 number=k + 1,
-                due_on=self.due_on[index, k].astype(dt.date),
+                due_on=dt.date.fromordinal(int(dates[k]) + _EPOCH_ORDINAL),
                 principal=from_cents(int(self.principal_cents[index, k])),
                 interest=from_cents(int(self.interest_cents[index, k])),
-                balance_after=from_cents(int(self.balance_after_cents[index, k])),
+                balance_after=from_cents(int(balances[k])),
             )
             for k in range(int(self.term[index]))
         )
@@ -731,23 +754,28 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
 
     * **Interest** is ``round_half_up(B·R·d / D)`` with B the balance in cents (≤ 10^9, since
       balances only fall from the principal), R the annual rate in 10^-8 parts (≤ 3·10^7),
-      d the period's days (≤ 184: two quarters is the longest broken first period) and
-      D = basis·10^8. It is evaluated in int64 as ``q, rem = divmod(B·(R·d), D)`` plus one when
-      ``2·rem ≥ D``: B·R·d ≤ 5.52·10^18 < 2^63 ≈ 9.22·10^18, so nothing overflows and no float
-      is involved. (The bound is asserted per batch.)
+      d the period's days and D = basis·10^8. Regular periods (d ≤ 92) are evaluated in int64
+      as ``(B·2Rd + D) // 2D``: 2·B·R·d ≤ 5.52·10^18 and D ≤ 3.65·10^10, below 2^63 ≈ 9.22·10^18.
+      The first period (a broken one may reach d = 184) uses ``q, rem = divmod(B·Rd, D)`` plus
+      one when ``2·rem ≥ D``: B·R·d ≤ 5.52·10^18. No float is involved, nothing overflows (the
+      bounds are checked by :meth:`LoanArrays.validate` and asserted per batch).
     * **Linear** parts and the rate-0 annuity are integer divisions, rounded half-up exactly.
-    * **The annuity payment** is transcendental-looking, so it is first computed in float64 as
-      ``P·r / −expm1(−n·log1p(r))``. Its relative error is below 10^-13 (a few roundings of
-      r, log1p, the product with n ≤ 480 and expm1, each ≤ 2^-52, amplified at most ~40-fold
-      by n·r ≤ 36), i.e. below 1.1·10^-4 cent for payments up to 1.1·10^9 cents. Where the
-      float lies within 0.01 cent of a rounding boundary (half a multiple), the payment is
-      recomputed exactly with ``Fraction`` like the reference; elsewhere rounding the float
-      cannot give a different multiple.
+    * **The annuity payment** is first computed in float64 as ``P·r / −expm1(−n·log1p(r))``
+      with u = 2^-53: r = R·m / 1.2·10^9 has relative error ≤ u (R·m is an exact integer);
+      log1p(r) ≤ 3u (its own ≤ 1 ulp plus r's error, damped by r / ((1+r)·log1p r) ≤ 1);
+      x = −n·log1p(r) ≤ 4u; expm1(x) ≤ 5u, since expm1's sensitivity y·e^-y / (1 − e^-y) ≤ 1
+      for y = −x > 0; the product and quotient with P and r add 3u: in all < 10u ≈ 1.2·10^-15
+      of the payment. Where the float lies closer than 10^-12 of the payment (+10^-9 cent) to a
+      rounding boundary (half a multiple), the payment is recomputed exactly with ``Fraction``
+      like the reference; elsewhere rounding the float cannot pick another multiple. (Portfolio
+      payments almost never fall in that window; the property tests aim loans right at it.)
     * **Dates** are integer days: the start and length of every month spanned come from a lookup
       table built with numpy's calendar, the day clipped to the month's end.
 
-    The recurrence over periods (each balance depends on the previous rounded interest) is a
-    Python loop over the *periods*, each step one set of array operations over all loans.
+    Speed: the recurrence over periods (each balance depends on the previous rounded interest)
+    is a Python loop over the *periods*, each step a handful of in-place array operations over
+    all loans of one kind (loans are grouped by method and day count, so every step is the same
+    straight-line arithmetic with a scalar divisor).
     """
     loans = terms_list if isinstance(terms_list, LoanArrays) else LoanArrays.from_terms(terms_list)
     loans.validate()
@@ -765,36 +793,34 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
     periods = int(term.max())
     column = np.arange(periods, dtype=np.int64)
 
-    # Due dates (int days): from the disbursement date (k = 1..n periods) or from the first due date.
+    # Due dates, once per distinct anchor: from the disbursement date (k = 1..n periods) or
+    # from the first due date (k = 0..n-1).
     anchor = np.where(has_first, first_due, disbursed)
-    offsets = (column[None, :] + np.where(has_first, 0, 1)[:, None]) * months[:, None]
-    due = _month_dates(anchor, offsets)
+    shift = np.where(has_first, 0, 1)
+    _keys, first_of_key, due_row_of_loan = np.unique(
+        (anchor * 2 + shift) * 4 + months, return_index=True, return_inverse=True
+    )
+    due_row_of_loan = due_row_of_loan.reshape(-1)
+    due_rows = _month_dates(
+        anchor[first_of_key], (column[None, :] + shift[first_of_key][:, None]) * months[first_of_key][:, None]
+    )
 
-    # Days of each period (regular 30/360: 30 a month; broken first: 30E/360; actual/365: actual).
-    regular_first = _month_dates(disbursed, months[:, None])[:, 0]
+    # Days of the first period: 30 a month; a broken 30/360 one its 30E/360 days; actual/365 actual.
     first_days = 30 * months
-    broken = has_first & (first_due != regular_first)
-    if broken.any():
-        start_y, start_m, start_d = _ymd(disbursed[broken])
-        end_y, end_m, end_d = _ymd(first_due[broken])
-        first_days = first_days.copy()
-        first_days[broken] = (
-            360 * (end_y - start_y)
-            + 30 * (end_m - start_m)
-            + (np.minimum(end_d, 30) - np.minimum(start_d, 30))
-        )
-    longest = max(int(first_days.max()), 90)
-    rate_days_regular = rate * 30 * months
-    rate_days_first = rate * first_days
-    rate_days_actual = None
+    if has_first.any():
+        regular_first = _month_dates(disbursed, months[:, None])[:, 0]
+        broken = has_first & (first_due != regular_first)
+        if broken.any():
+            start_y, start_m, start_d = _ymd(disbursed[broken])
+            end_y, end_m, end_d = _ymd(first_due[broken])
+            first_days = first_days.copy()
+            first_days[broken] = (
+                360 * (end_y - start_y)
+                + 30 * (end_m - start_m)
+                + (np.minimum(end_d, 30) - np.minimum(start_d, 30))
+            )
     if actual.any():
-        due_actual = due[actual]
-        previous = np.concatenate([disbursed[actual][:, None], due_actual[:, :-1]], axis=1)
-        actual_days = np.where(column[None, :] < term[actual][:, None], due_actual - previous, 0)
-        longest = max(longest, int(actual_days.max()))
-        rate_days_actual = np.ascontiguousarray((rate[actual][:, None] * actual_days).T)
-    basis = np.where(actual, 365, 360).astype(np.int64) * _RATE_SCALE
-    assert int(principal.max()) * int(rate.max()) * longest < 2**63, "int64 bound exceeded"
+        first_days = np.where(actual, due_rows[due_row_of_loan, 0] - disbursed, first_days)
 
     # Regular parts: the annuity payment rounded to its multiple; the linear principal part.
     amortising = term - grace
@@ -805,45 +831,137 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
             principal[annuity], rate[annuity], months[annuity], amortising[annuity], multiple[annuity]
         )
     fixed_part = np.where(method == 1, (2 * principal + amortising) // (2 * amortising), 0)
+    regular_interest = _regular_interest(principal, rate, months)
 
-    # The recurrence, one period at a time over all loans.
-    principal_out = np.zeros((periods, count), dtype=np.int64)
-    interest_out = np.zeros((periods, count), dtype=np.int64)
-    balance_out = np.zeros((periods, count), dtype=np.int64)
-    balance = principal.copy()
-    last = term - 1
-    instalment_count = np.zeros(count, dtype=np.int64)
-    for k in range(periods):
-        # A loan is open in period k while it has a balance (it may close early, see the docstring).
-        open_loan = balance > 0
-        rate_days = rate_days_first if k == 0 else rate_days_regular
-        if rate_days_actual is not None:
-            rate_days = rate_days.copy()
-            rate_days[actual] = rate_days_actual[k]
-        quotient, remainder = np.divmod(balance * rate_days, basis)
-        interest = np.where(open_loan, quotient + (2 * remainder >= basis), 0)
-        part = np.where(annuity, np.maximum(instalment - interest, 0), fixed_part)
-        part = np.where(k < grace, 0, part)
-        part = np.where((last == k) | (part >= balance), balance, part)
-        balance = balance - part
-        instalment_count += open_loan
-        principal_out[k] = part
-        interest_out[k] = interest
-        balance_out[k] = balance
-    assert not balance.any(), "the last instalment must close every loan"
-    if (instalment_count < periods).any():
-        due[column[None, :] >= instalment_count[:, None]] = np.iinfo(np.int64).min  # NaT
-    due = due.view("datetime64[D]")
-    instalment = np.where(annuity, instalment, fixed_part + _regular_interest(principal, rate, months))
+    principal_out = np.zeros((periods, count), dtype=np.int32)
+    interest_out = np.zeros((periods, count), dtype=np.int32)
+    for method_code in (0, 1, 2):
+        for actual_days in (False, True):
+            members = (method == method_code) & (actual == actual_days)
+            if not members.any():
+                continue
+            whole = bool(members.all())
+            index = slice(None) if whole else np.flatnonzero(members)
+            group_term = term[index]
+            group_periods = int(group_term.max())
+            group_rate = rate[index]
+            rate_days_2 = None
+            if actual_days:
+                dates = due_rows[due_row_of_loan[index], :group_periods]
+                days = np.diff(dates, axis=1)
+                rate_days_2 = np.ascontiguousarray((2 * group_rate[:, None] * days).T)
+            group_instalment = instalment[index]
+            clamp = method_code == 0 and (
+                actual_days or bool((group_instalment < regular_interest[index]).any())
+            )
+            outputs = (
+                (principal_out[:group_periods], interest_out[:group_periods])
+                if whole
+                else tuple(np.zeros((group_periods, len(index)), dtype=np.int32) for _ in range(2))
+            )
+            _recurrence(
+                principal=principal[index],
+                rate_days_first=group_rate * first_days[index],
+                rate_days_2=2 * group_rate * 30 * months[index],
+                rate_days_2_by_period=rate_days_2,
+                basis=365 * _RATE_SCALE if actual_days else 360 * _RATE_SCALE,
+                method_code=method_code,
+                instalment=group_instalment,
+                fixed_part=fixed_part[index],
+                grace=grace[index],
+                term=group_term,
+                clamp=clamp,
+                outputs=outputs,  # type: ignore[arg-type]
+            )
+            if not whole:
+                principal_out[:group_periods, index] = outputs[0]
+                interest_out[:group_periods, index] = outputs[1]
+
+    # A loan's scheduled last period pays a balance > 0 unless the loan closed earlier; only
+    # those few loans are searched for the period that closed them.
+    instalment_count = term.copy()
+    closed_early = np.flatnonzero(principal_out[term - 1, np.arange(count)] == 0)
+    for loan in closed_early.tolist():
+        instalment_count[loan] = int(np.flatnonzero(principal_out[:, loan])[-1]) + 1
+    instalment = np.where(annuity, instalment, fixed_part + regular_interest)
     return ScheduleBatch(
         loans=loans,
         term=instalment_count,
         instalment_cents=instalment,
-        due_on=due,
         principal_cents=principal_out.T,
         interest_cents=interest_out.T,
-        balance_after_cents=balance_out.T,
+        due_rows=due_rows,
+        due_row_of_loan=due_row_of_loan,
     )
+
+
+def _recurrence(
+    *,
+    principal: np.ndarray,
+    rate_days_first: np.ndarray,
+    rate_days_2: np.ndarray,
+    rate_days_2_by_period: np.ndarray | None,
+    basis: int,
+    method_code: int,
+    instalment: np.ndarray,
+    fixed_part: np.ndarray,
+    grace: np.ndarray,
+    term: np.ndarray,
+    clamp: bool,
+    outputs: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """Fill the principal and interest rows period by period for loans of one method and day count.
+
+    ``rate_days_2`` is 2·R·d of a regular period; ``rate_days_2_by_period[k - 1]`` replaces it
+    for period k under actual/365. Rows after a loan closes come out as zeros by themselves:
+    a zero balance earns no interest and ``min(part, balance)`` pays nothing.
+    """
+    principal_rows, interest_rows = outputs
+    periods = principal_rows.shape[0]
+    largest = int(principal.max())
+    factor_max = int(rate_days_2.max())
+    if rate_days_2_by_period is not None and rate_days_2_by_period.size:
+        factor_max = max(factor_max, int(rate_days_2_by_period.max()))
+    assert largest * factor_max + basis < 2**63, "int64 bound"
+    assert largest * int(rate_days_first.max()) < 2**63, "int64 bound"
+    double_basis = 2 * basis
+    before = principal.copy()
+    interest = np.empty_like(principal)
+    part = np.zeros_like(principal)
+    last = term - 1
+    ending: dict[int, Any]
+    if (last == last[0]).all():
+        ending = {int(last[0]): slice(None)}  # one term for all (the common portfolio case)
+    else:
+        order = np.argsort(last, kind="stable")
+        ends_at, starts = np.unique(last[order], return_index=True)
+        ending = dict(zip(ends_at.tolist(), np.split(order, starts[1:]), strict=True))
+    longest_grace = int(grace.max())
+
+    for k in range(periods):
+        if k == 0:
+            quotient, remainder = np.divmod(before * rate_days_first, basis)
+            np.add(quotient, 2 * remainder >= basis, out=interest)
+        else:
+            factor = rate_days_2 if rate_days_2_by_period is None else rate_days_2_by_period[k - 1]
+            np.multiply(before, factor, out=interest)
+            interest += basis
+            interest //= double_basis
+        if method_code == 0:
+            np.subtract(instalment, interest, out=part)
+            if clamp or k == 0:
+                np.maximum(part, 0, out=part)
+        elif method_code == 1:
+            part[...] = fixed_part
+        if k < longest_grace:
+            part[k < grace] = 0
+        np.minimum(part, before, out=part)
+        closing = ending.get(k)
+        if closing is not None:
+            part[closing] = before[closing]
+        before -= part
+        interest_rows[k] = interest
+        principal_rows[k] = part
 
 
 def _regular_interest(principal: np.ndarray, rate: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -879,7 +997,8 @@ def _annuity_cents(
         units = payment / multiple[positive]
         fraction = units - np.floor(units)
         rounded = np.floor(units + 0.5).astype(np.int64) * multiple[positive]
-        near = np.abs(fraction - 0.5) * multiple[positive] < _FLOAT_TIE_WINDOW_CENTS
+        window = payment * _FLOAT_TIE_WINDOW_RELATIVE + _FLOAT_TIE_FLOOR_CENTS
+        near = np.abs(fraction - 0.5) * multiple[positive] < window
         if near.any():
             indices = np.flatnonzero(near)
             p_sel = principal[positive][indices]

@@ -10,3 +10,4 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from bank.web.staff import accounts, approvals, audit_log, dashboard, ledger, members, shares  # noqa: E402, F401
 from bank.web.staff import portal_access  # noqa: E402, F401
 from bank.web.staff import reports, statements  # noqa: E402, F401
+from bank.web.staff import calculator, products  # noqa: E402, F401
