@@ -196,13 +196,12 @@ def profit_and_loss(
     )
     ids = [a.id for a in accounts]
     # Income and expense accounts have no children today; roll children up anyway, should one come.
-    children = dict(
-        session.execute(
+    children = {
+        child_id: parent_id
+        for child_id, parent_id in session.execute(
             select(LedgerAccount.id, LedgerAccount.parent_id).where(LedgerAccount.parent_id.in_(ids))
         )
-        .tuples()
-        .all()
-    )
+    }
     net: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for account_id, total in session.execute(
         select(Posting.account_id, func.sum(signed, type_=MoneyType()))
