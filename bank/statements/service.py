@@ -15,6 +15,7 @@ mistaken for another statement (the next run writes identical bytes: rendering i
 Public API for the portal, staff pages, the command and the scheduler's month-end job:
 
 * :func:`produce_monthly_statements` (session, month_end, actor=, statement_dir=) -> :class:`MonthlyRun`
+* :func:`accounts_with_movements` + :func:`produce_for_accounts`: the same in batches (commit per batch)
 * :func:`month_end_job` (session, business_date, actor=, statement_dir=): the scheduler's hook; does
   the work only when ``business_date`` is the last day of a month
 * :func:`stored_statements_for` (session, account), :func:`stored_statements_for_member` (session, member_id)
@@ -83,7 +84,7 @@ def month_end_of(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _check_month_end(month_end: dt.date, today: dt.date) -> dt.date:
+def check_month_end(month_end: dt.date, today: dt.date) -> dt.date:
     if month_end != month_end_of(month_end):
         raise ValidationError("month_end", f"must be the last day of a month, not {month_end.isoformat()}")
     if month_end > today:
@@ -120,11 +121,49 @@ def produce_monthly_statements(
 
     Safe to run again (or after a crash halfway): accounts whose statement is stored are
     skipped, so each statement is produced once. The caller commits (in batches if it wants:
-    :func:`accounts_with_movements` and :func:`store_monthly_statement` are the pieces).
+    :func:`accounts_with_movements` and :func:`produce_for_accounts` are the pieces).
     """
     today = today or clock.today()
-    month_start = _check_month_end(month_end, today)
+    month_start = check_month_end(month_end, today)
     account_ids = accounts_with_movements(session, month_start, month_end)
+    created = 0
+    for start in range(0, len(account_ids), _CHUNK):
+        chunk = account_ids[start : start + _CHUNK]
+        created += produce_for_accounts(
+            session, chunk, month_end, actor=actor, statement_dir=statement_dir, today=today
+        )
+        if progress is not None:
+            progress(min(start + _CHUNK, len(account_ids)), len(account_ids))
+    run = MonthlyRun(month_start, month_end, len(account_ids), created, len(account_ids) - created)
+    if created:
+        audit.record(
+            session,
+            actor,
+            "statements.monthly",
+            "statement_month",
+            f"{month_start:%Y-%m}",
+            after={"accounts": run.accounts, "created": run.created, "already_stored": run.already_stored},
+        )
+    return run
+
+
+def produce_for_accounts(
+    session: Session,
+    account_ids: list[int],
+    month_end: dt.date,
+    *,
+    actor: Actor,
+    statement_dir: str | os.PathLike[str],
+    today: dt.date | None = None,
+) -> int:
+    """Store the month's statement of each given account that has none yet; returns how many.
+
+    The batch step of :func:`produce_monthly_statements`: a job that commits per batch calls
+    :func:`accounts_with_movements` once and this per batch (three queries per batch plus the
+    statement's own).
+    """
+    today = today or clock.today()
+    month_start = check_month_end(month_end, today)
     created = 0
     for start in range(0, len(account_ids), _CHUNK):
         chunk = account_ids[start : start + _CHUNK]
@@ -154,19 +193,7 @@ def produce_monthly_statements(
                 today=today,
             )
             created += 1
-        if progress is not None:
-            progress(min(start + _CHUNK, len(account_ids)), len(account_ids))
-    run = MonthlyRun(month_start, month_end, len(account_ids), created, len(account_ids) - created)
-    if created:
-        audit.record(
-            session,
-            actor,
-            "statements.monthly",
-            "statement_month",
-            f"{month_start:%Y-%m}",
-            after={"accounts": run.accounts, "created": run.created, "already_stored": run.already_stored},
-        )
-    return run
+    return created
 
 
 def month_end_job(
@@ -201,7 +228,7 @@ def store_monthly_statement(
 ) -> tuple[StoredStatement, bool]:
     """The stored statement of one account for one month: (statement, created now?)."""
     today = today or clock.today()
-    month_start = _check_month_end(month_end, today)
+    month_start = check_month_end(month_end, today)
     existing = session.scalar(
         select(StoredStatement).where(
             StoredStatement.deposit_account_id == account.id,
