@@ -43,6 +43,8 @@ TRANSITIONS: dict[MemberStatus, frozenset[MemberStatus]] = {
     MemberStatus.LEFT: frozenset(),
 }
 
+MAX_NOTES_LENGTH = 5000
+
 #: Statuses that need a reason in the audit trail when set.
 REASON_REQUIRED = frozenset({MemberStatus.SUSPENDED, MemberStatus.LEFT})
 
@@ -292,7 +294,7 @@ def _clean(raw: Mapping[str, Any]) -> dict[str, Any]:
         "city": lambda v: check.required_text(v, "city", max_length=100),
         "external_iban": lambda v: _optional(v, check.iban),
         "language": lambda v: check.language(v),
-        "notes": lambda v: (v or "").strip()[:5000],
+        "notes": _notes,
     }
     cleaned: dict[str, Any] = {}
     failures: dict[str, str] = {}
@@ -304,6 +306,14 @@ def _clean(raw: Mapping[str, Any]) -> dict[str, Any]:
     if failures:
         raise ValidationError(failures)
     return cleaned
+
+
+def _notes(value: str | None) -> str:
+    """Free text for staff; line breaks kept (unlike the one-line fields)."""
+    text = (value or "").strip()
+    if len(text) > MAX_NOTES_LENGTH:
+        raise ValidationError("notes", f"must be at most {MAX_NOTES_LENGTH} characters")
+    return text
 
 
 def _optional(value: Any, rule: Callable[[Any], T]) -> T | None:

@@ -278,3 +278,31 @@ def test_panels_registered_by_other_sections_appear(client, login_as, session, p
         members_views.MEMBER_DETAIL_PANELS.remove("test_panel.html")
         members_views.MEMBER_PANEL_CONTEXT.pop()
     assert f"<p>panel for {member.number}: accounts here</p>" in page
+
+
+def test_edit_organisation_prefills_and_saves(client, login_as, session, organisation_factory):
+    organisation = organisation_factory(legal_form="association", listing_consent=False)
+    session.commit()
+    login_as("credit_officer", language="en")
+    url = f"/staff/members/{organisation.id}/edit"
+    form = text_of(client.get(url))
+    assert '<option selected value="association">' in form or 'selected value="association"' in form
+    data = {
+        "legal_name": organisation.legal_name,
+        "legal_form": "association",
+        "kvk_number": organisation.kvk_number,
+        "activity": "community bakery",
+        "listing_consent": "y",
+        "street": organisation.street,
+        "house_number": organisation.house_number,
+        "postcode": organisation.postcode,
+        "city": organisation.city,
+        "language": "nl",
+        "notes": "Statutes seen.\nBoard elected in May.",
+    }
+    assert client.post(url, data=data).status_code == 302
+    session.expire_all()
+    assert (organisation.activity, organisation.listing_consent) == ("community bakery", True)
+    assert organisation.notes == "Statutes seen.\nBoard elected in May."
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "member.update"))
+    assert event.before == {"activity": "co-op bakery", "listing_consent": False, "notes": ""}
