@@ -142,12 +142,18 @@ def loans_list(
         query = query.where(Loan.status == status)
     if text:
         like = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Loan.number).like(like), func.lower(Member.display_name).like(like)))
+        query = query.where(
+            or_(func.lower(Loan.number).like(like), func.lower(Member.display_name).like(like))
+        )
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Loan.id).subquery())) or 0
-    loans = list(session.scalars(query.order_by(Loan.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    loans = list(
+        session.scalars(query.order_by(Loan.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    )
     balances = ledger_queries.balances(session, [loan.principal_account_id for loan in loans])
     overdue = arrears(session, as_of, [loan.id for loan in loans])
-    return [LoanRow(loan, balances.get(loan.principal_account_id, ZERO), overdue.get(loan.id)) for loan in loans], total
+    return [
+        LoanRow(loan, balances.get(loan.principal_account_id, ZERO), overdue.get(loan.id)) for loan in loans
+    ], total
 
 
 @dataclass
@@ -169,7 +175,9 @@ def loan_detail(session: Session, loan: Loan, as_of: dt.date, quote_on: dt.date 
     """Everything the loan page shows: versions and instalments, balances, arrears, payoff, entries."""
     versions = list(
         session.scalars(
-            select(ScheduleVersion).where(ScheduleVersion.loan_id == loan.id).order_by(ScheduleVersion.version)
+            select(ScheduleVersion)
+            .where(ScheduleVersion.loan_id == loan.id)
+            .order_by(ScheduleVersion.version)
         )
     )
     grouped: dict[int, list[Instalment]] = defaultdict(list)
@@ -213,7 +221,10 @@ def loan_transactions(session: Session, loan: Loan, limit: int = 200) -> list[tu
         .order_by(Posting.entry_id.desc())
         .limit(limit)
     ).all()
-    entries = {e.id: e for e in session.scalars(select(JournalEntry).where(JournalEntry.id.in_([r[0] for r in rows])))}
+    entries = {
+        e.id: e
+        for e in session.scalars(select(JournalEntry).where(JournalEntry.id.in_([r[0] for r in rows])))
+    }
     result = []
     for entry_id, _cents in rows:
         entry = entries[entry_id]

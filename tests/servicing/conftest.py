@@ -62,7 +62,9 @@ class Bank:
             activity="co-op",
             external_iban=IBAN,
         )
-        account = savings.open_account(self.session, member, self.savings_product, actor=self.actor, opened_on=opened_on)
+        account = savings.open_account(
+            self.session, member, self.savings_product, actor=self.actor, opened_on=opened_on
+        )
         return member, account
 
     def book(self, member, account, principal: str, term: int, disbursed_on: dt.date, **kwargs) -> Loan:
@@ -82,7 +84,9 @@ class Bank:
         return loan
 
     def deposit(self, account: DepositAccount, amount: str, on: dt.date) -> None:
-        savings.deposit(self.session, account, amount, key=f"dep-{next(_key)}", actor=self.actor, value_date=on)
+        savings.deposit(
+            self.session, account, amount, key=f"dep-{next(_key)}", actor=self.actor, value_date=on
+        )
         self.session.commit()
 
     def withdraw(self, account: DepositAccount, amount: str, on: dt.date) -> None:

@@ -36,7 +36,9 @@ def test_full_payer_pays_every_instalment_and_the_loan_pays_itself_off(bank):
     assert bank.balance(loan.interest_account_id) == Decimal("0.00")
     assert bank.balance(loan.fees_account_id) == Decimal("0.00")
     # 20 000 deposited + 12 000 disbursed - principal - interest.
-    assert bank.balance(account.ledger_account_id) == Decimal("32000.00") - Decimal("12000.00") - total_interest
+    assert (
+        bank.balance(account.ledger_account_id) == Decimal("32000.00") - Decimal("12000.00") - total_interest
+    )
     income = account_by_code(bank.session, chart.INTEREST_INCOME)
     assert ledger_queries.balance(bank.session, income.id) == total_interest
     bank.verify()

@@ -42,7 +42,9 @@ def test_late_payer_pays_fee_and_penalty_then_catches_up_and_pays_off(bank):
     overdue = queries.arrears(bank.session, D(2026, 2, 24))[loan.id]
     assert overdue.days_past_due == 9 and overdue.bucket == "1-30"
     assert overdue.amount_overdue == Decimal("1066.19") + Decimal("15.00") + Decimal("0.73")
-    run = bank.session.scalar(select(Run).where(Run.job == RunJob.REPAYMENTS, Run.business_date == D(2026, 2, 24)))
+    run = bank.session.scalar(
+        select(Run).where(Run.job == RunJob.REPAYMENTS, Run.business_date == D(2026, 2, 24))
+    )
     assert [(s.loan_id, s.amount_collected, s.days_past_due) for s in run.shortfalls] == [
         (loan.id, Decimal("0.00"), 9)
     ]
@@ -62,9 +64,9 @@ def test_late_payer_pays_fee_and_penalty_then_catches_up_and_pays_off(bank):
     assert all(i.status is InstalmentStatus.PAID for i in bank.instalments(loan))
     bank.session.refresh(loan)
     assert loan.status is LoanStatus.PAID_OFF
-    assert bank.balance(account.ledger_account_id) == Decimal("13100.00") - Decimal("12000.00") - total_interest - Decimal(
-        "15.82"
-    )
+    assert bank.balance(account.ledger_account_id) == Decimal("13100.00") - Decimal(
+        "12000.00"
+    ) - total_interest - Decimal("15.82")
     fee_income = account_by_code(bank.session, chart.FEE_INCOME)
     assert ledger_queries.balance(bank.session, fee_income.id) == Decimal("15.82")
     assert bank.balance(loan.fees_account_id) == Decimal("0.00")
@@ -81,7 +83,9 @@ def test_partial_payer_pays_interest_first_and_the_rest_stays_due(bank):
     # Allocation penalties -> fees -> interest -> principal: 120.00 interest, 380.00 principal.
     assert (first.interest_paid, first.principal_paid) == (Decimal("120.00"), Decimal("380.00"))
     assert first.status is InstalmentStatus.OPEN
-    run = bank.session.scalar(select(Run).where(Run.job == RunJob.REPAYMENTS, Run.business_date == D(2026, 2, 16)))
+    run = bank.session.scalar(
+        select(Run).where(Run.job == RunJob.REPAYMENTS, Run.business_date == D(2026, 2, 16))
+    )
     assert run.collected_partial_count == 1
     assert (run.amount_due, run.amount_collected) == (Decimal("1066.19"), Decimal("500.00"))
 
@@ -100,7 +104,9 @@ def test_partial_payer_pays_interest_first_and_the_rest_stays_due(bank):
 def test_collection_follows_the_products_allocation_order(bank):
     from servicing.conftest import make_loan_product
 
-    product = make_loan_product(bank.session, code="PRINCIPAL-FIRST", allocation_order="principal,interest,fees,penalties")
+    product = make_loan_product(
+        bank.session, code="PRINCIPAL-FIRST", allocation_order="principal,interest,fees,penalties"
+    )
     bank.session.commit()
     member, account = bank.borrower()
     loan = bank.book(member, account, "12000.00", 12, D(2026, 1, 15), product=product)

@@ -27,7 +27,9 @@ def _loan_after_three_instalments(bank, deposit="20000.00"):
     bank.deposit(account, deposit, D(2026, 1, 5))
     loan = bank.book(member, account, "12000.00", 12, D(2026, 1, 15))
     bank.close_days(D(2026, 1, 16), D(2026, 4, 20))
-    assert [i.status for i in bank.instalments(loan)[:4]] == [InstalmentStatus.PAID] * 3 + [InstalmentStatus.OPEN]
+    assert [i.status for i in bank.instalments(loan)[:4]] == [InstalmentStatus.PAID] * 3 + [
+        InstalmentStatus.OPEN
+    ]
     return member, account, loan
 
 
@@ -69,7 +71,9 @@ def test_prepayment_that_shortens_the_term(bank):
 def test_prepayment_that_lowers_the_instalment(bank):
     member, account, loan = _loan_after_three_instalments(bank)
     outstanding = bank.balance(loan.principal_account_id)
-    servicing.prepay(bank.session, loan, "3000.00", mode="lower_instalment", on=D(2026, 4, 20), key="p2", actor=TELLER)
+    servicing.prepay(
+        bank.session, loan, "3000.00", mode="lower_instalment", on=D(2026, 4, 20), key="p2", actor=TELLER
+    )
     bank.session.commit()
     old = bank.instalments(loan, version=1)
     new = bank.instalments(loan, version=2)
@@ -92,14 +96,24 @@ def test_prepayment_refusals_write_nothing(bank):
     outstanding = bank.balance(loan.principal_account_id)
     with pytest.raises(ValidationError) as refused:
         servicing.prepay(
-            bank.session, loan, str(outstanding + 1), mode="lower_instalment", on=D(2026, 4, 20), key="x", actor=TELLER
+            bank.session,
+            loan,
+            str(outstanding + 1),
+            mode="lower_instalment",
+            on=D(2026, 4, 20),
+            key="x",
+            actor=TELLER,
         )
     assert "amount" in refused.value.fields and "outstanding principal" in refused.value.fields["amount"]
     with pytest.raises(InsufficientFunds) as short:
-        servicing.prepay(bank.session, loan, "9000.00", mode="lower_instalment", on=D(2026, 4, 20), key="y", actor=TELLER)
+        servicing.prepay(
+            bank.session, loan, "9000.00", mode="lower_instalment", on=D(2026, 4, 20), key="y", actor=TELLER
+        )
     assert "available" in short.value.fields["amount"]
     with pytest.raises(ValidationError) as mode:
-        servicing.prepay(bank.session, loan, "10.00", mode="sideways", on=D(2026, 4, 20), key="z", actor=TELLER)
+        servicing.prepay(
+            bank.session, loan, "10.00", mode="sideways", on=D(2026, 4, 20), key="z", actor=TELLER
+        )
     assert "mode" in mode.value.fields
     bank.session.rollback()
     assert bank.session.query(JournalEntry).count() == entries
@@ -153,7 +167,9 @@ def test_write_off_needs_a_second_person_and_recoveries_reduce_the_loss(bank, ma
     checker = Actor(user_id=teller_user.id, label=teller_user.email, role="teller")
     with pytest.raises(PermissionDenied):
         servicing.request_write_off(bank.session, loan, reason="bankrupt", key="w0", actor=checker)
-    approval = servicing.request_write_off(bank.session, loan, reason="Bankruptcy of the co-op", key="w1", actor=maker)
+    approval = servicing.request_write_off(
+        bank.session, loan, reason="Bankruptcy of the co-op", key="w1", actor=maker
+    )
     bank.session.commit()
     with pytest.raises(PermissionDenied) as own:
         approvals.approve(bank.session, approval, actor=maker)
@@ -172,13 +188,17 @@ def test_write_off_needs_a_second_person_and_recoveries_reduce_the_loss(bank, ma
     assert all(i.status is not InstalmentStatus.OPEN for i in bank.instalments(loan))
 
     # The curator pays 500.00 from the estate, then the member 200.00 from the account.
-    servicing.record_recovery(bank.session, loan, "500.00", key="r1", actor=TELLER, from_repayment_account=False)
+    servicing.record_recovery(
+        bank.session, loan, "500.00", key="r1", actor=TELLER, from_repayment_account=False
+    )
     bank.deposit(account, "200.00", D(2026, 7, 1))
     servicing.record_recovery(bank.session, loan, "200.00", key="r2", actor=TELLER)
     bank.session.commit()
     assert ledger_queries.balance(bank.session, impairment.id) == exposure - Decimal("700.00")
     assert servicing.recoveries_total(bank.session, loan) == Decimal("700.00")
     with pytest.raises(ValidationError):
-        servicing.record_recovery(bank.session, loan, str(exposure), key="r3", actor=TELLER, from_repayment_account=False)
+        servicing.record_recovery(
+            bank.session, loan, str(exposure), key="r3", actor=TELLER, from_repayment_account=False
+        )
     bank.session.rollback()
     bank.verify()

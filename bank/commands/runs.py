@@ -1,0 +1,144 @@
+"""``bank runs …`` (one job for a business date) and ``bank scheduler`` (the unattended closer).
+
+Each command takes the run lock, draws click's progress bar when stdout is a terminal, prints
+a summary and exits non-zero on failure: 2 for refused input (a date in the future, before the
+bank's first business day), 3 when another run is in progress, 1 when the run failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from flask.cli import with_appcontext
+
+from bank import clock
+from bank.errors import BankError
+from bank.extensions import db
+from bank.runs import jobs
+from bank.runs.lock import RunInProgress
+from bank.runs.models import Run, RunJob
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """click's progress bar on a terminal; nothing when piped or under the scheduler."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    state: dict[str, object] = {"bar": None, "shown": 0}
+
+    def update(done: int, total: int) -> None:
+        bar = state["bar"]
+        if bar is None or getattr(bar, "length", None) != total:
+            if bar is not None:
+                bar.render_finish()  # type: ignore[attr-defined]
+            bar = click.progressbar(length=max(total, 1), label=label, show_pos=True)
+            bar.__enter__()
+            state["bar"], state["shown"] = bar, 0
+        bar.update(done - int(state["shown"]))  # type: ignore[attr-defined]
+        state["shown"] = done
+
+    try:
+        yield update
+    finally:
+        bar = state["bar"]
+        if bar is not None:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+def summary(run: Run, worked: bool) -> str:
+    """One line per run for people: counts, amounts, duration."""
+    if not worked:
+        return f"{run.job.value} {run.business_date}: already completed earlier; nothing to do"
+    duration = run.duration_seconds
+    took = f" in {duration:.1f}s" if duration is not None else ""
+    if run.job is RunJob.REPAYMENTS:
+        return (
+            f"repayments {run.business_date}: {run.status.value}{took} · loans due {run.due_count}"
+            f" (paid in full {run.collected_full_count}, partly {run.collected_partial_count},"
+            f" nothing {run.collected_nothing_count}) · due {run.amount_due:.2f}"
+            f" collected {run.amount_collected:.2f} · interest accrued {run.amount_accrued:.2f}"
+            f" · fees and penalties {run.amount_charged:.2f} · entries {run.entries_posted}"
+            f"{' · attempt ' + str(run.attempts) if run.attempts > 1 else ''}"
+        )
+    if run.job is RunJob.SAVINGS_INTEREST:
+        return (
+            f"savings interest {run.business_date}: {run.status.value}{took} · accounts {run.progress_done}"
+            f" · interest posted {run.amount_accrued:.2f} in {run.entries_posted} entries"
+        )
+    return f"close day {run.business_date}: {run.status.value}{took}"
+
+
+def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> None:
+    try:
+        outcomes = action()
+    except RunInProgress as error:
+        click.echo(f"refused: {error.message}", err=True)
+        sys.exit(3)
+    except BankError as error:
+        click.echo(f"refused: {error.message}", err=True)
+        sys.exit(2)
+    except Exception as error:  # the run row records it; the operator sees it here
+        click.echo(f"run failed: {type(error).__name__}: {error}", err=True)
+        sys.exit(1)
+    for outcome in outcomes:
+        click.echo(summary(outcome.run, outcome.worked))
+
+
+def _date(value: dt.datetime | None) -> dt.date:
+    return value.date() if value is not None else clock.today()
+
+
+@click.group("runs")
+def runs_group() -> None:
+    """Run a job of a business day (repayments, savings interest, close day)."""
+
+
+@runs_group.command("repayments")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def repayments(run_date: dt.datetime | None) -> None:
+    """Accrue, charge and collect everything due on or before DATE."""
+    day = _date(run_date)
+    with _progress_bar(f"repayments {day}") as progress:
+        _execute(lambda: [jobs.run_repayments(db, day, started_by="cli", progress=progress)])
+
+
+@runs_group.command("savings-interest")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def savings_interest(run_date: dt.datetime | None) -> None:
+    """Post savings interest for every month that ended since the last run, up to DATE."""
+    day = _date(run_date)
+    with _progress_bar(f"savings interest {day}") as progress:
+        _execute(lambda: [jobs.run_savings_interest(db, day, started_by="cli", progress=progress)])
+
+
+@runs_group.command("close-day")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def close_day(run_date: dt.datetime | None) -> None:
+    """Every job of business date DATE, in order."""
+    day = _date(run_date)
+    with _progress_bar(f"close day {day}") as progress:
+        _execute(lambda: jobs.close_day(db, day, started_by="cli", progress=progress))
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Close each business day at 05:30 Europe/Amsterdam; first catch up every missed day."""
+    from bank import scheduler as scheduler_module
+
+    scheduler_module.run_forever(db, echo=click.echo)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(runs_group)
+    cli.add_command(scheduler)

@@ -1,0 +1,75 @@
+"""``bank scheduler``: the one process that closes the bank's days, unattended (L4).
+
+An APScheduler 3 ``BlockingScheduler`` in Europe/Amsterdam. At 05:30 on every weekday it
+closes every business date not yet closed before today, oldest first (normally just
+yesterday, or Friday on a Monday); on start it does the same first, so days missed while the
+machine was down are caught up in order. Jobs coalesce and never overlap (``max_instances=1``),
+and the run lock stops a manual run and the scheduler from working at the same time. It never
+runs inside a web worker: ``bank.serve`` starts it as its own process beside gunicorn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bank import clock
+from bank.db import Database
+from bank.runs import jobs
+from bank.runs.lock import RunInProgress
+
+log = logging.getLogger("bank.scheduler")
+CLOSE_AT = dt.time(5, 30)
+
+
+def close_missed_days(
+    database: Database, echo: Callable[[str], None] = print, today: dt.date | None = None
+) -> list[dt.date]:
+    """Close every business date before today that was not yet closed, in order; never raises."""
+    try:
+        days = jobs.catch_up(database, today or clock.today(), started_by="system:scheduler")
+    except RunInProgress:
+        echo("scheduler: a run is in progress; trying again at the next trigger")
+        return []
+    except Exception as error:  # recorded on the run row; the next trigger resumes it
+        log.exception("close day failed")
+        echo(f"scheduler: close day failed: {type(error).__name__}: {error}")
+        return []
+    if days:
+        echo(f"scheduler: closed {len(days)} business day(s): {', '.join(d.isoformat() for d in days)}")
+    return days
+
+
+def build_scheduler(database: Database, echo: Callable[[str], None] = print) -> BlockingScheduler:
+    """The configured scheduler (not started): one cron job, coalesced, one instance at a time."""
+    scheduler = BlockingScheduler(
+        timezone=str(clock.BANK_TZ),
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+    )
+    scheduler.add_job(
+        close_missed_days,
+        CronTrigger(
+            day_of_week="mon-fri", hour=CLOSE_AT.hour, minute=CLOSE_AT.minute, timezone=str(clock.BANK_TZ)
+        ),
+        kwargs={"database": database, "echo": echo},
+        id="close_day",
+        name="Close the business day",
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def run_forever(database: Database, echo: Callable[[str], None] = print) -> None:
+    """Catch up first, then block and close each business day at 05:30."""
+    echo("scheduler: catching up missed business days …")
+    close_missed_days(database, echo)
+    scheduler = build_scheduler(database, echo)
+    echo(f"scheduler: closing each business day at {CLOSE_AT:%H:%M} Europe/Amsterdam")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
