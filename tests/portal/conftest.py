@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from bank.auth.models import User
 from bank.extensions import db
@@ -33,10 +34,22 @@ def as_anna(client: FlaskClient, anna_user: User, login_as: Callable[..., User])
     return client
 
 
+def fresh_session() -> Session:
+    """A session of its own, after ending the request session the test client keeps open.
+
+    The ``app`` fixture holds one application context for the whole test, so the scoped
+    session (and, on SQLite, its BEGIN IMMEDIATE lock) outlives each request; end its
+    transaction first (and expire what it cached, so the next request rereads).
+    """
+    db.session.rollback()
+    db.session.expire_all()
+    return db.new_session()
+
+
 def outbox(app: Flask) -> list[Any]:
     from sqlalchemy import select
 
     from bank.notifications.models import OutboxMessage
 
-    with db.new_session() as s:
+    with fresh_session() as s:
         return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

@@ -117,9 +117,7 @@ def portal_changes():  # type: ignore[no-untyped-def]
     requesters = dict(
         session.execute(
             select(User.id, User.email).where(User.id.in_({c.requested_by_id for c in changes} or {-1}))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return render_template(
         "staff/portal/changes.html",
