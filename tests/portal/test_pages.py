@@ -181,9 +181,16 @@ def test_contact_changes_take_effect_and_are_audited(as_anna, world, anna_user):
 def test_bad_profile_input_names_the_field_and_changes_nothing(as_anna, world):
     response = as_anna.post(
         "/portal/profile",
-        data={"email": "not-an-email", "phone": "12", "street": "X", "house_number": "5", "postcode": "0000 AA",
-              "city": "Amsterdam", "external_iban": "NL00BANK0000000000"},
-    )  # fmt: skip
+        data={
+            "email": "not-an-email",
+            "phone": "12",
+            "street": "X",
+            "house_number": "5",
+            "postcode": "0000 AA",
+            "city": "Amsterdam",
+            "external_iban": "NL00BANK0000000000",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "e-mail address like" in html and "IBAN" in html
@@ -193,8 +200,15 @@ def test_bad_profile_input_names_the_field_and_changes_nothing(as_anna, world):
 
 
 def test_a_new_iban_waits_for_staff_verification(app, client, as_anna, world, login_as):
-    data = {"email": world.anna.email, "phone": "", "street": "Dapperstraat", "house_number": world.anna.house_number,
-            "postcode": "1093 BS", "city": "Amsterdam", "external_iban": "NL02 ABNA 0123 4567 89"}  # fmt: skip
+    data = {
+        "email": world.anna.email,
+        "phone": "",
+        "street": "Dapperstraat",
+        "house_number": world.anna.house_number,
+        "postcode": "1093 BS",
+        "city": "Amsterdam",
+        "external_iban": "NL02 ABNA 0123 4567 89",
+    }
     assert as_anna.post("/portal/profile", data=data).status_code == 302
     with fresh_session() as s:
         assert s.get(Member, world.anna.id).external_iban == IBAN  # unchanged until verified
