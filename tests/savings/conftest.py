@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor
+from bank.extensions import db
 
 from . import factories
 
@@ -48,3 +50,14 @@ def bank_setup(session: Session) -> dict[str, Any]:
     }
     session.commit()
     return setup
+
+
+@pytest.fixture(autouse=True)
+def _release_request_sessions(app: Flask) -> None:
+    """End the request's transaction after each test-client request.
+
+    The ``app`` fixture keeps one app context for the whole test, so the per-request
+    ``teardown_appcontext`` does not run between requests; on SQLite the open read
+    transaction would otherwise hold the write lock our own session needs.
+    """
+    app.teardown_request(lambda _exc: db.remove())

@@ -1,0 +1,371 @@
+"""Deposit accounts in the back office: list, detail with transactions, open, book, block, close.
+
+Money forms carry a hidden one-time ``form_key`` (``bank.web.forms.new_form_key``) that ends
+up in the ledger's idempotency key: a resubmitted form books once and shows the first booking.
+Tellers and admins book; credit officers may look.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import Length
+
+from bank import clock
+from bank.approvals.queries import pending_for
+from bank.errors import BankError, ValidationError
+from bank.extensions import db
+from bank.members.models import Member
+from bank.savings import queries, service
+from bank.savings.models import DepositAccount, DepositAccountStatus
+from bank.web.access import staff_required
+from bank.web.forms import new_form_key, show_errors
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
+
+VIEW_ROLES = ("teller", "admin", "credit_officer")
+BOOK_ROLES = service.BOOKING_ROLES
+PER_PAGE = 25
+
+STATUS_LABELS = {
+    DepositAccountStatus.OPEN: _l("open"),
+    DepositAccountStatus.BLOCKED: _l("blocked"),
+    DepositAccountStatus.CLOSED: _l("closed"),
+}
+
+
+class MoneyForm(FlaskForm):
+    """Amount and description; the amount is parsed by the service (1.234,56 or 1234.56)."""
+
+    form_key = HiddenField()
+    amount = StringField(_l("Amount (€)"), validators=[Length(max=40)])
+    description = StringField(_l("Description"), validators=[Length(max=200)])
+
+
+class TransferForm(MoneyForm):
+    to_account = StringField(_l("To account number"), validators=[Length(max=40)])
+
+
+class OpenAccountForm(FlaskForm):
+    product = SelectField(_l("Savings product"), coerce=str)
+
+
+class BlockForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class PlainForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+
+def _account_or_404(account_id: int) -> DepositAccount:
+    account = db.session.get(DepositAccount, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _with_key(form: MoneyForm) -> MoneyForm:
+    if not form.form_key.data:
+        form.form_key.data = new_form_key()
+    return form
+
+
+def _can_book() -> bool:
+    return g.actor.has_role(*BOOK_ROLES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Listing and detail
+
+
+@bp.route("/accounts")
+@staff_required(*VIEW_ROLES)
+def accounts():  # type: ignore[no-untyped-def]
+    text = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = queries.search_accounts(db.session, text, page=page, per_page=PER_PAGE)
+    return render_template(
+        "staff/savings/list.html",
+        rows=rows,
+        q=text,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        total=total,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/accounts/find")
+@staff_required(*VIEW_ROLES)
+def find_account():  # type: ignore[no-untyped-def]
+    """Jump to an account by its number; a wrong check digit is refused with the rule."""
+    try:
+        account = service.lookup_account(db.session, request.args.get("number", ""), field="number")
+    except BankError as error:
+        flash(_("Account number: %(rule)s", rule=error.fields.get("number", error.message)), "error")
+        return redirect(url_for("staff.accounts", q=request.args.get("number", "")[:40]))
+    return redirect(url_for("staff.account", account_id=account.id))
+
+
+@bp.route("/accounts/<int:account_id>")
+@staff_required(*VIEW_ROLES)
+def account(account_id: int):  # type: ignore[no-untyped-def]
+    return _render_account(_account_or_404(account_id))
+
+
+def _render_account(
+    account: DepositAccount, *, block_form: BlockForm | None = None, status: int = 200
+) -> Any:
+    session = db.session
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    lines, total = queries.transactions(session, account, page=page, per_page=PER_PAGE)
+    return (
+        render_template(
+            "staff/savings/account.html",
+            account=account,
+            balance=service.available_balance(session, account),
+            rate=account.product.rate_on(clock.today()),
+            lines=lines,
+            page=page,
+            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+            pending=pending_for(session, "deposit_account", account.id),
+            can_book=_can_book(),
+            block_form=block_form or BlockForm(formdata=None),
+            plain_form=PlainForm(formdata=None),
+            status_labels=STATUS_LABELS,
+            Status=DepositAccountStatus,
+        ),
+        status,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening
+
+
+@bp.route("/members/<int:member_id>/accounts/new", methods=["GET", "POST"])
+@staff_required(*BOOK_ROLES)
+def open_account(member_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    member = session.get(Member, member_id)
+    if member is None:
+        abort(404)
+    form = OpenAccountForm()
+    products = queries.active_products(session)
+    language = str(get_locale() or "nl")
+    form.product.choices = [(p.code, f"{p.name(language)} ({p.code})") for p in products]
+    if request.method == "POST" and form.validate():
+        try:
+            with db.unit_of_work() as uow:
+                product = queries.product_by_code(uow, form.product.data)
+                if product is None:
+                    raise ValidationError("product", "is not a known savings product")
+                account = service.open_account(uow, member, product, actor=g.actor)
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Account %(number)s opened.", number=account.formatted_number), "success")
+            return redirect(url_for("staff.account", account_id=account.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("staff/savings/open.html", form=form, member=member, products=products), status
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookings
+
+
+def _booking_page(account: DepositAccount, form: MoneyForm, kind: str, status: int) -> Any:
+    return (
+        render_template(
+            "staff/savings/booking.html",
+            account=account,
+            form=_with_key(form),
+            kind=kind,
+            balance=service.available_balance(db.session, account),
+            threshold=current_app.config["WITHDRAWAL_APPROVAL_THRESHOLD"],
+        ),
+        status,
+    )
+
+
+def _booked(account: DepositAccount, entry_id: int, created: bool, what: str) -> Response:
+    if created:
+        flash(_("%(what)s booked (entry #%(entry)s).", what=what, entry=entry_id), "success")
+    else:
+        flash(
+            _(
+                "This form was already submitted; the booking exists (entry #%(entry)s), "
+                "nothing was booked twice.",
+                entry=entry_id,
+            ),
+            "info",
+        )
+    return redirect(url_for("staff.account", account_id=account.id))
+
+
+@bp.route("/accounts/<int:account_id>/deposit", methods=["GET", "POST"])
+@staff_required(*BOOK_ROLES)
+def deposit(account_id: int):  # type: ignore[no-untyped-def]
+    account = _account_or_404(account_id)
+    form = MoneyForm()
+    if request.method == "POST" and form.validate():
+        try:
+            with db.unit_of_work() as session:
+                booked = service.deposit(
+                    session,
+                    account,
+                    form.amount.data,
+                    key=form.form_key.data or "",
+                    actor=g.actor,
+                    description=form.description.data or "",
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            return _booked(account, booked.entry.id, booked.created, _("Deposit"))
+    return _booking_page(account, form, "deposit", 422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/accounts/<int:account_id>/withdraw", methods=["GET", "POST"])
+@staff_required(*BOOK_ROLES)
+def withdraw(account_id: int):  # type: ignore[no-untyped-def]
+    account = _account_or_404(account_id)
+    form = MoneyForm()
+    if request.method == "POST" and form.validate():
+        try:
+            with db.unit_of_work() as session:
+                outcome = service.withdraw(
+                    session,
+                    account,
+                    form.amount.data,
+                    key=form.form_key.data or "",
+                    actor=g.actor,
+                    approval_threshold=current_app.config["WITHDRAWAL_APPROVAL_THRESHOLD"],
+                    description=form.description.data or "",
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            if outcome.approval is not None and outcome.entry is None:
+                if outcome.created:
+                    flash(
+                        _(
+                            "The withdrawal is above the approval threshold: request #%(id)s waits "
+                            "for a second staff member's approval.",
+                            id=outcome.approval.id,
+                        ),
+                        "info",
+                    )
+                else:
+                    flash(
+                        _("This form was already submitted; request #%(id)s exists.", id=outcome.approval.id),
+                        "info",
+                    )
+                return redirect(url_for("staff.account", account_id=account.id))
+            assert outcome.entry is not None
+            return _booked(account, outcome.entry.id, outcome.created, _("Withdrawal"))
+    return _booking_page(account, form, "withdrawal", 422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/accounts/<int:account_id>/transfer", methods=["GET", "POST"])
+@staff_required(*BOOK_ROLES)
+def transfer(account_id: int):  # type: ignore[no-untyped-def]
+    account = _account_or_404(account_id)
+    form = TransferForm()
+    if request.method == "POST" and form.validate():
+        try:
+            with db.unit_of_work() as session:
+                target = service.lookup_account(session, form.to_account.data or "", field="to_account")
+                booked = service.transfer(
+                    session,
+                    account,
+                    target,
+                    form.amount.data,
+                    key=form.form_key.data or "",
+                    actor=g.actor,
+                    description=form.description.data or "",
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            return _booked(account, booked.entry.id, booked.created, _("Transfer"))
+    return _booking_page(account, form, "transfer", 422 if form.errors or form.form_errors else 200)
+
+
+# ---------------------------------------------------------------------------------------------
+# Block, unblock, close
+
+
+@bp.route("/accounts/<int:account_id>/block", methods=["POST"])
+@staff_required(*BOOK_ROLES)
+def block_account(account_id: int):  # type: ignore[no-untyped-def]
+    account = _account_or_404(account_id)
+    form = BlockForm()
+    if form.validate():
+        try:
+            with db.unit_of_work() as session:
+                service.block_account(session, account, reason=form.reason.data or "", actor=g.actor)
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            flash(
+                _("Account %(number)s is blocked: no money can leave it.", number=account.formatted_number),
+                "success",
+            )
+            return redirect(url_for("staff.account", account_id=account.id))
+    return _render_account(account, block_form=form, status=422)
+
+
+@bp.route("/accounts/<int:account_id>/unblock", methods=["POST"])
+@staff_required(*BOOK_ROLES)
+def unblock_account(account_id: int):  # type: ignore[no-untyped-def]
+    return _simple_action(account_id, service.unblock_account, _("Account %(number)s is open again."))
+
+
+@bp.route("/accounts/<int:account_id>/close", methods=["POST"])
+@staff_required(*BOOK_ROLES)
+def close_account(account_id: int):  # type: ignore[no-untyped-def]
+    return _simple_action(account_id, service.close_account, _("Account %(number)s is closed."))
+
+
+def _simple_action(account_id: int, action: Any, done: str) -> Response:
+    account = _account_or_404(account_id)
+    form = PlainForm()
+    if not form.validate():
+        abort(400)
+    try:
+        with db.unit_of_work() as session:
+            action(session, account, actor=g.actor)
+    except BankError as error:
+        flash(error.message, "error")
+    else:
+        flash(done % {"number": account.formatted_number}, "success")
+    return redirect(url_for("staff.account", account_id=account.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# On the member page
+
+
+def _member_context(session: Session, member: Member) -> dict[str, Any]:
+    return {
+        "member_accounts": queries.accounts_of_member(session, member.id),
+        "account_status_labels": STATUS_LABELS,
+    }
+
+
+if "staff/savings/_member_accounts.html" not in MEMBER_DETAIL_PANELS:
+    MEMBER_DETAIL_PANELS.append("staff/savings/_member_accounts.html")
+    MEMBER_PANEL_CONTEXT.append(_member_context)
+
+add_staff_nav("staff.accounts", "Accounts", VIEW_ROLES, order=20)

@@ -1,0 +1,107 @@
+"""Pending approvals (four eyes): the queue, approve as the second person, or reject with a reason.
+
+The maker sees their own requests but gets no approve button; the service refuses it anyway.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length
+
+from bank.approvals import queries
+from bank.approvals import service as approvals
+from bank.approvals.models import Approval, ApprovalStatus
+from bank.errors import BankError
+from bank.extensions import db
+from bank.web.access import staff_required
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+
+VIEW_ROLES = ("teller", "admin", "credit_officer")
+DECIDE_ROLES = approvals.DECIDING_ROLES
+
+KIND_LABELS = {
+    "withdrawal": _l("Withdrawal"),
+    "share_redemption": _l("Share redemption"),
+}
+STATUS_LABELS = {
+    ApprovalStatus.PENDING: _l("pending"),
+    ApprovalStatus.APPROVED: _l("approved"),
+    ApprovalStatus.REJECTED: _l("rejected"),
+}
+
+
+class DecisionForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Length(max=1000)])
+
+
+@bp.route("/approvals")
+@staff_required(*VIEW_ROLES)
+def approvals_page():  # type: ignore[no-untyped-def]
+    session = db.session
+    pending = queries.pending(session)
+    return render_template(
+        "staff/approvals/list.html",
+        pending=pending,
+        decided=queries.recently_decided(session),
+        can_approve={a.id: approvals.can_approve(a, g.actor) for a in pending},
+        is_maker={a.id: approvals.is_maker(a, g.actor) for a in pending},
+        can_decide=g.actor.has_role(*DECIDE_ROLES),
+        form=DecisionForm(formdata=None),
+        kind_labels=KIND_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+def _approval_or_404(approval_id: int) -> Approval:
+    approval = db.session.get(Approval, approval_id)
+    if approval is None:
+        abort(404)
+    return approval
+
+
+@bp.route("/approvals/<int:approval_id>/approve", methods=["POST"])
+@staff_required(*DECIDE_ROLES)
+def approve(approval_id: int):  # type: ignore[no-untyped-def]
+    _approval_or_404(approval_id)
+    form = DecisionForm()
+    if not form.validate():
+        abort(400)
+    try:
+        with db.unit_of_work() as session:
+            approval = approvals.get_for_decision(session, approval_id)
+            approvals.approve(session, approval, actor=g.actor, note=form.reason.data or "")
+    except BankError as error:
+        flash(
+            _("Request #%(id)s was not approved: %(reason)s", id=approval_id, reason=error.message), "error"
+        )
+    else:
+        flash(_("Request #%(id)s approved and carried out.", id=approval_id), "success")
+    return redirect(url_for("staff.approvals_page"))
+
+
+@bp.route("/approvals/<int:approval_id>/reject", methods=["POST"])
+@staff_required(*DECIDE_ROLES)
+def reject(approval_id: int):  # type: ignore[no-untyped-def]
+    _approval_or_404(approval_id)
+    form = DecisionForm()
+    if not form.validate():
+        abort(400)
+    try:
+        with db.unit_of_work() as session:
+            approval = approvals.get_for_decision(session, approval_id)
+            approvals.reject(session, approval, actor=g.actor, reason=form.reason.data or "")
+    except BankError as error:
+        flash(
+            _("Request #%(id)s was not rejected: %(reason)s", id=approval_id, reason=error.message), "error"
+        )
+    else:
+        flash(_("Request #%(id)s rejected.", id=approval_id), "success")
+    return redirect(url_for("staff.approvals_page"))
+
+
+add_staff_nav("staff.approvals_page", "Approvals", VIEW_ROLES, order=30)
