@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from bank import clock
@@ -97,8 +98,8 @@ def run_calculator(session: Session) -> dict[str, Any]:
     """Parse the query string, compute the schedule, and return what the templates show."""
     active = products.active_products(session)
     form = CalculatorForm(request.args)
-    form.product_code.choices = [("", str(_l("Own terms (no product)")))] + [
-        (p.code, f"{p.name(_language())} ({p.code})") for p in active
+    form.product_code.choices = [SelectChoice("", str(_l("Own terms (no product)")))] + [
+        SelectChoice(p.code, f"{p.name(_language())} ({p.code})") for p in active
     ]
     if not request.args.get("disbursed_on"):
         form.disbursed_on.data = clock.today().isoformat()

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from bank.errors import BankError, NotFound
@@ -51,8 +52,8 @@ STATUS_LABELS = {
 }
 
 
-def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
-    return [(key.value, label) for key, label in labels.items()]
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
 class ProductForm(FlaskForm):
