@@ -290,7 +290,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "reversal": ("Correctie", "Correction"),
 }
 
-_IBAN_IN_MEMO = re.compile(r"(?:^|·)\s*to ([A-Z]{2}\d{2}[A-Z0-9]{8,30})\s*(?:·|$)")
+_ACCOUNTS_ARROW = re.compile(r"\d{4} \d{4} \d{2} → \d{4} \d{4} \d{2}")
 
 
 def kind_label(kind: str, language: str) -> str:
@@ -325,6 +325,8 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
             continue
         if part.lower() in (english_default, kind.replace("_", " ").lower(), label.lower()):
             continue
+        if _ACCOUNTS_ARROW.fullmatch(part):
+            continue  # "1000 0001 61 → 1000 0002 58": the counterparty column already says it
         kept.append(part)
     description = label if not kept else f"{label} · {' · '.join(kept)}"
     return description, iban

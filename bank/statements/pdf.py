@@ -249,6 +249,8 @@ class _Layout:
     language: str
     letterhead: Letterhead
     title: str
+    #: Repeated at the top of every page after the first (account and period, loan number).
+    running_title: str = ""
     pages: list[list[Op]] = field(default_factory=list)
     y: float = 0.0
 
@@ -264,8 +266,15 @@ class _Layout:
         self.y = PAGE_HEIGHT - MARGIN_TOP
         if len(self.pages) > 1:
             title = f"{self.letterhead.name} · {self.title}"
+            running = self.running_title
             y = self.y
             self.op(lambda c: _text(c, MARGIN_X, y - 8, title, FONT_BOLD, 9, ACCENT))
+            if running:
+                self.op(
+                    lambda c: _text(
+                        c, PAGE_WIDTH - MARGIN_X, y - 8, running, FONT, 8, colors.dimgrey, "right"
+                    )
+                )
             self.y -= 24
 
     def op(self, operation: Op) -> None:
@@ -462,8 +471,13 @@ def render_account_statement(view: AccountStatementView) -> bytes:
     """Account statement: opening balance, every line with Af/Bij and saldo, closing balance."""
     language = view.language
     words = WORDS[language]
-    layout = _Layout(language, view.letterhead, words["account_statement"])
     period = f"{format_date(view.date_from, language)} {words['to']} {format_date(view.date_to, language)}"
+    layout = _Layout(
+        language,
+        view.letterhead,
+        words["account_statement"],
+        running_title=f"{view.account_number_formatted} · {period} · {view.addressee.name}",
+    )
     _first_page(
         layout,
         view.addressee,
@@ -533,7 +547,12 @@ def render_loan_statement(view: LoanStatementView) -> bytes:
     language = view.language
     words = WORDS[language]
     money = lambda amount: format_money(amount, language)  # noqa: E731
-    layout = _Layout(language, view.letterhead, f"{words['loan_statement']} {view.loan_number}")
+    layout = _Layout(
+        language,
+        view.letterhead,
+        f"{words['loan_statement']} {view.loan_number}",
+        running_title=f"{words['as_of']} {format_date(view.as_of, language)} · {view.addressee.name}",
+    )
     _first_page(
         layout,
         view.addressee,

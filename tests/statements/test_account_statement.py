@@ -50,7 +50,7 @@ def test_lines_say_what_happened_and_with_whom(session, world):
     withdrawal, transfer, deposit = view.lines
     assert withdrawal.description == "Opname"
     assert withdrawal.counterparty == "NL91 ABNA 0417 1643 00"
-    assert transfer.description.startswith("Overboeking · Huur")
+    assert transfer.description == "Overboeking · Huur"
     assert transfer.counterparty == f"Test Bram ({world.bram_account.formatted_number})"
     assert deposit.description == "Storting · Teruggave"
     assert deposit.counterparty == "Wijkbank"
