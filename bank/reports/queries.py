@@ -69,10 +69,29 @@ def check_report_period(
 
 
 def _main_balance(session: Session, code: str, as_of: dt.date | None = None) -> Decimal:
-    account = session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
+    """Normal-side balance of a main account on ``as_of``; a control account sums its children.
+
+    The children are joined by ``parent_id`` rather than listed: member deposits have one child
+    per account, and a list of 100 000 ids is slow on PostgreSQL and over SQLite's limit of
+    bound parameters.
+    """
+    account = session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
     if account is None:
         return ZERO
-    return ledger_queries.balance(session, account, as_of)
+    if not account.is_control:
+        return ledger_queries.balance(session, account.id, as_of)
+    signed = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
+    query = (
+        select(func.coalesce(func.sum(signed, type_=MoneyType()), 0))
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(LedgerAccount.parent_id == account.id)
+    )
+    if as_of is not None:
+        query = query.where(Posting.value_date <= as_of)
+    value = session.scalar(query)
+    net = value if isinstance(value, Decimal) else MoneyType().process_result_value(int(value or 0), None)
+    net = net or ZERO
+    return net if account.type.debit_normal else -net
 
 
 # ---------------------------------------------------------------------------------------------
