@@ -33,9 +33,19 @@ HANDLER_MODULES: list[str] = ["bank.savings.service", "bank.shares.service", "ba
 DECIDING_ROLES = ("teller", "admin")
 
 
-def register_handler(kind: str, handler: Handler) -> None:
-    """Register what happens when a request of ``kind`` is approved (once per kind)."""
+#: Roles that may decide requests of a kind, when it differs from :data:`DECIDING_ROLES`.
+KIND_ROLES: dict[str, tuple[str, ...]] = {}
+
+
+def register_handler(kind: str, handler: Handler, *, roles: tuple[str, ...] | None = None) -> None:
+    """Register what happens when a request of ``kind`` is approved, and who may decide it."""
     HANDLERS[kind] = handler
+    if roles is not None:
+        KIND_ROLES[kind] = roles
+
+
+def deciding_roles(kind: str) -> tuple[str, ...]:
+    return KIND_ROLES.get(kind, DECIDING_ROLES)
 
 
 def _handler(kind: str) -> Handler:
@@ -123,13 +133,18 @@ def is_maker(approval: Approval, actor: Actor) -> bool:
 
 def can_approve(approval: Approval, actor: Actor) -> bool:
     """Whether the UI should offer this actor the approve button."""
-    return approval.is_pending and not is_maker(approval, actor) and actor.has_role(*DECIDING_ROLES)
+    return (
+        approval.is_pending
+        and not is_maker(approval, actor)
+        and actor.has_role(*deciding_roles(approval.kind))
+    )
 
 
 def approve(session: Session, approval: Approval, *, actor: Actor, note: str = "") -> Approval:
     """Approve as the second person and carry the request out in the same transaction."""
-    if not actor.has_role(*DECIDING_ROLES):
-        raise PermissionDenied("only tellers and administrators may approve requests")
+    roles = deciding_roles(approval.kind)
+    if not actor.has_role(*roles):
+        raise PermissionDenied(f"only {' or '.join(roles)} staff may approve this request")
     if approval.status is ApprovalStatus.APPROVED and approval.checker_id == actor.user_id:
         return approval  # a double click on "approve": the first one did it
     if not approval.is_pending:
@@ -160,8 +175,9 @@ def approve(session: Session, approval: Approval, *, actor: Actor, note: str = "
 
 def reject(session: Session, approval: Approval, *, actor: Actor, reason: str) -> Approval:
     """Reject with a reason. The maker may reject (withdraw) their own request: that is safe."""
-    if not actor.has_role(*DECIDING_ROLES):
-        raise PermissionDenied("only tellers and administrators may reject requests")
+    roles = deciding_roles(approval.kind)
+    if not actor.has_role(*roles):
+        raise PermissionDenied(f"only {' or '.join(roles)} staff may reject this request")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("reason", "is required when rejecting a request")

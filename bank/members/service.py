@@ -124,6 +124,7 @@ def register_person(
             "notes": notes,
         },
     )
+    lock_member_register(session)
     _refuse_duplicates(session, values, member_id=None)
     member = Member(kind=MemberKind.PERSON, status=MemberStatus.APPLICANT, **values)
     return _add_new_member(session, member, actor)
@@ -172,6 +173,7 @@ def register_organisation(
             "notes": notes,
         },
     )
+    lock_member_register(session)
     _refuse_duplicates(session, values, member_id=None)
     member = Member(kind=MemberKind.ORGANISATION, status=MemberStatus.APPLICANT, **values)
     return _add_new_member(session, member, actor)
@@ -194,14 +196,21 @@ def _add_new_member(session: Session, member: Member, actor: Actor) -> Member:
     return member
 
 
-def next_member_number(session: Session) -> int:
-    """The next running member number (1, 2, 3 …); numbers are never reused.
+def lock_member_register(session: Session) -> None:
+    """Make writers of member numbers and unique identifiers take turns until they commit.
 
-    On PostgreSQL a transaction-scoped advisory lock makes concurrent registrations take turns,
-    so two of them never compute the same number; SQLite's ``BEGIN IMMEDIATE`` already does.
+    On PostgreSQL a transaction-scoped advisory lock: two registrations never compute the same
+    member number, and the duplicate checks for e-mail, KvK number and BSN see what the other
+    committed (so the second gets a clear ValidationError instead of a constraint error).
+    SQLite's ``BEGIN IMMEDIATE`` already serialises writers. Taking the lock twice is harmless.
     """
     if is_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBER_LOCK_KEY})
+
+
+def next_member_number(session: Session) -> int:
+    """The next running member number (1, 2, 3 …); numbers are never reused."""
+    lock_member_register(session)
     highest = session.scalar(select(func.max(Member.number)))
     return (highest or 0) + 1
 
@@ -237,6 +246,8 @@ def update_member(session: Session, member: Member, *, actor: Actor, **changes: 
     changed = {name: value for name, value in values.items() if getattr(member, name) != value}
     if not changed:
         return {}
+    if changed.keys() & {"email", "kvk_number", "bsn"}:
+        lock_member_register(session)
     _refuse_duplicates(session, changed, member_id=member.id)
     before = _audit_view(member, changed)
     for name, value in changed.items():

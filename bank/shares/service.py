@@ -340,8 +340,10 @@ def _check_redemption(
     if remaining < minimum and member.status is not MemberStatus.LEFT:
         raise ValidationError(
             "shares",
-            f"would leave {remaining} share(s); a member keeps at least {minimum} "
-            "(all shares can be redeemed once the membership has ended)",
+            f"would leave {remaining} share(s)"
+            + (f" ({waiting} already asked back)" if waiting else "")
+            + f"; a member keeps at least {minimum}"
+            + " (all shares can be redeemed once the membership has ended)",
         )
 
 

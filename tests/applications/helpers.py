@@ -367,7 +367,8 @@ def xlsx_bytes(macro: bool = False) -> bytes:
         )
         archive.writestr(
             "[Content_Types].xml",
-            f'<?xml version="1.0"?><Types><Override PartName="/xl/workbook.xml" ContentType="{kind}"/></Types>',
+            '<?xml version="1.0"?><Types>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kind}"/></Types>',
         )
         archive.writestr("xl/workbook.xml", "<workbook/>")
         if macro:

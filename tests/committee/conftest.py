@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from applications.helpers import TODAY, World, build_world
 
 from bank import clock
-
-from applications.helpers import TODAY, World, build_world
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
-
 from applications.helpers import (
     NOTARY_IBAN,
     TODAY,
@@ -20,8 +18,11 @@ from applications.helpers import (
     submitted_coop,
     vote,
 )
+from sqlalchemy import func, select
+
 from bank import clock
-from bank.applications import disbursement, service as applications
+from bank.applications import disbursement
+from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus as S
 from bank.approvals import service as approvals
 from bank.approvals.models import ApprovalStatus

@@ -209,3 +209,9 @@ def test_switching_the_second_factor_off_needs_a_current_code(app, as_anna, anna
     )
     with fresh_session() as s:
         assert s.get(User, anna_user.id).totp_secret is None
+
+
+def test_the_log_in_page_offers_the_password_reset(client):
+    page = client.get("/login")
+    assert page.status_code == 200 and "/portal/password-reset" in page.get_data(as_text=True)
+    assert client.get("/portal/password-reset").status_code == 200

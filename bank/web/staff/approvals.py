@@ -1,6 +1,8 @@
 """Pending approvals (four eyes): the queue, approve as the second person, or reject with a reason.
 
 The maker sees their own requests but gets no approve button; the service refuses it anyway.
+Who may decide depends on the kind (``bank.approvals.service.deciding_roles``), so the routes
+admit every viewing role and leave the decision to the service.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
 VIEW_ROLES = ("teller", "admin", "credit_officer")
-DECIDE_ROLES = approvals.DECIDING_ROLES
 
 KIND_LABELS = {
     "withdrawal": _l("Withdrawal"),
     "share_redemption": _l("Share redemption"),
+    "loan_disbursement": _l("Loan disbursement"),
+    "loan_write_off": _l("Loan write-off"),
 }
 STATUS_LABELS = {
     ApprovalStatus.PENDING: _l("pending"),
@@ -50,7 +53,7 @@ def approvals_page():  # type: ignore[no-untyped-def]
         decided=queries.recently_decided(session),
         can_approve={a.id: approvals.can_approve(a, g.actor) for a in pending},
         is_maker={a.id: approvals.is_maker(a, g.actor) for a in pending},
-        can_decide=g.actor.has_role(*DECIDE_ROLES),
+        can_decide={a.id: g.actor.has_role(*approvals.deciding_roles(a.kind)) for a in pending},
         form=DecisionForm(formdata=None),
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,
@@ -65,7 +68,7 @@ def _approval_or_404(approval_id: int) -> Approval:
 
 
 @bp.route("/approvals/<int:approval_id>/approve", methods=["POST"])
-@staff_required(*DECIDE_ROLES)
+@staff_required(*VIEW_ROLES)
 def approve(approval_id: int):  # type: ignore[no-untyped-def]
     _approval_or_404(approval_id)
     form = DecisionForm()
@@ -85,7 +88,7 @@ def approve(approval_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/approvals/<int:approval_id>/reject", methods=["POST"])
-@staff_required(*DECIDE_ROLES)
+@staff_required(*VIEW_ROLES)
 def reject(approval_id: int):  # type: ignore[no-untyped-def]
     _approval_or_404(approval_id)
     form = DecisionForm()

@@ -1,0 +1,134 @@
+"""The journeys that matter, in a real browser: staff register a member and book a deposit; a
+member opens a loan and downloads statements whose closing balance matches the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from portal.world import build
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from bank import clock
+from bank.actor import system
+from bank.auth import service as auth_service
+from bank.extensions import db
+from bank.ledger import queries as ledger_queries
+from bank.members.models import Member
+from bank.savings import service as savings
+from bank.savings.models import DepositAccount
+
+PASSWORD = "correct horse battery staple"
+
+pytestmark = pytest.mark.browser
+
+
+def _user(email: str, role: str, member_id: int | None = None) -> None:
+    with db.unit_of_work(db.new_session()) as s:
+        auth_service.create_user(
+            s, email=email, name=email.split("@")[0], role=role, password=PASSWORD, actor=system("test"),
+            member_id=member_id,
+        )  # fmt: skip
+
+
+def _log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+
+
+def _pdf_text(path: str | Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(Path(path).read_bytes())).pages)
+
+
+def test_staff_log_in_register_a_member_and_book_a_deposit(app, browser_page, screenshots):
+    with db.unit_of_work(db.new_session()) as s:
+        savings.create_product(
+            s, code="WIJKSPAAR", name_nl="Wijkspaarrekening", name_en="Neighbourhood savings",
+            rate_annual=Decimal("0.0125"), effective_from=dt.date(2020, 1, 1), actor=system("test"),
+        )  # fmt: skip
+    _user("balie@test.example", "teller")
+    page = browser_page
+    _log_in(page, "balie@test.example")
+    page.wait_for_url("**/staff/**")
+    page.screenshot(path=str(screenshots / "staff-dashboard.png"), full_page=True)
+
+    page.goto("/staff/members/new/person")
+    page.fill("#first_name", "Fatima")
+    page.fill("#last_name", "Browser")
+    page.fill("#date_of_birth", "1985-04-12")
+    page.fill("#street", "Javastraat")
+    page.fill("#house_number", "7")
+    page.fill("#postcode", "1094 HB")
+    page.fill("#city", "Amsterdam")
+    page.fill("#email", "fatima.browser@example.org")
+    page.fill("#external_iban", "NL91ABNA0417164300")
+    page.screenshot(path=str(screenshots / "staff-register-form.png"), full_page=True)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/staff/members/*")
+    assert "Fatima Browser" in page.inner_text("h1")
+    page.screenshot(path=str(screenshots / "staff-member.png"), full_page=True)
+    with db.new_session() as s:
+        member = s.scalar(select(Member).where(Member.last_name == "Browser"))
+    assert member is not None
+
+    page.goto(f"/staff/members/{member.id}/accounts/new")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/staff/accounts/*")
+    account_url = page.url
+    page.goto(account_url + "/deposit")
+    page.fill("#amount", "250,75")
+    page.fill("#description", "Eerste inleg")
+    page.screenshot(path=str(screenshots / "staff-deposit-form.png"), full_page=True)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(account_url)
+    page.screenshot(path=str(screenshots / "staff-account-after-deposit.png"), full_page=True)
+    assert "250,75" in page.content()
+    with db.new_session() as s:
+        account = s.scalar(select(DepositAccount).where(DepositAccount.member_id == member.id))
+        assert ledger_queries.balance(s, account.ledger_account_id) == Decimal("250.75")
+
+
+def test_member_opens_a_loan_and_downloads_statements_with_the_right_closing_balance(
+    app, browser_page, screenshots
+):
+    with db.unit_of_work(db.new_session()) as s:
+        world = build(s, app.config["STATEMENT_DIR"])
+    _user("anna.browser@example.org", "member", member_id=world.anna.id)
+    page = browser_page
+    _log_in(page, "anna.browser@example.org")
+    page.wait_for_url("**/portal/")
+    page.screenshot(path=str(screenshots / "portal-dashboard.png"), full_page=True)
+
+    page.click(f"text={world.coop_loan.number}")
+    page.wait_for_url(f"**/portal/loans/{world.coop_loan.id}")
+    page.screenshot(path=str(screenshots / "portal-loan.png"), full_page=True)
+    with page.expect_download() as loan_download:
+        page.click("#loan-statement")
+    loan_text = _pdf_text(loan_download.value.path())
+    assert world.coop_loan.number in loan_text
+    with db.new_session() as s:
+        outstanding = ledger_queries.balance(s, world.coop_loan.principal_account_id)
+    assert f"{outstanding:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") in loan_text
+
+    # The account statement for September: its closing balance is the ledger's on 30 September.
+    page.goto(f"/portal/accounts/{world.anna_account.id}?from=2026-09-01&to=2026-09-30")
+    page.screenshot(path=str(screenshots / "portal-account.png"), full_page=True)
+    with page.expect_download() as account_download:
+        page.click("text=PDF")
+    text = _pdf_text(account_download.value.path())
+    with db.new_session() as s:
+        closing = ledger_queries.balance(s, world.anna_account.ledger_account_id, as_of=dt.date(2026, 9, 30))
+    assert closing == Decimal("2724.56")
+    assert "2.724,56" in text
+
+    page.goto("/portal/statements")
+    page.screenshot(path=str(screenshots / "portal-statements.png"), full_page=True)
+    page.goto("/portal/profile")
+    page.screenshot(path=str(screenshots / "portal-profile.png"), full_page=True)
+    assert clock.today() >= dt.date(2026, 10, 1)
