@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -505,14 +505,28 @@ def _insert_many(
     posted_at = clock.now_utc()
     entries = JournalEntry.__table__
     connection = session.connection()
-    ids = (
-        connection.execute(
-            insert(entries).returning(entries.c.id, sort_by_parameter_order=True),
-            [_entry_row(r, actor, posted_at) for r in requests],
+    if is_postgresql(session):
+        ids = (
+            connection.execute(
+                insert(entries).returning(entries.c.id, sort_by_parameter_order=True),
+                [_entry_row(r, actor, posted_at) for r in requests],
+            )
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
+    else:
+        # SQLite cannot return ids in parameter order from one statement, so SQLAlchemy would
+        # insert row by row. The transaction holds the database's write lock (BEGIN IMMEDIATE)
+        # and entries are never deleted, so the next ids are ours: one executemany instead.
+        first_id = (connection.execute(select(func.max(entries.c.id))).scalar() or 0) + 1
+        ids = list(range(first_id, first_id + len(requests)))
+        connection.execute(
+            insert(entries),
+            [
+                {"id": entry_id, **_entry_row(request, actor, posted_at)}
+                for entry_id, request in zip(ids, requests, strict=True)
+            ],
+        )
     posting_rows = []
     for entry_id, request in zip(ids, requests, strict=True):
         posting_rows.extend(_posting_rows(entry_id, request))
