@@ -11,10 +11,11 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from bank.api import register_api
-    from bank.web import auth, portal, public, staff
+    from bank.web import auth, committee, portal, public, staff
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(committee.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(public.bp)
     register_api(app)

@@ -11,3 +11,4 @@ from bank.web.staff import accounts, approvals, audit_log, dashboard, ledger, me
 from bank.web.staff import portal_access  # noqa: E402, F401
 from bank.web.staff import reports, statements  # noqa: E402, F401
 from bank.web.staff import calculator, products  # noqa: E402, F401
+from bank.web.staff import applications  # noqa: E402, F401

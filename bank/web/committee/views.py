@@ -1,0 +1,248 @@
+"""Committee views: thin adapters over :mod:`bank.committee.service`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from bank import clock
+from bank.applications import letters, queries
+from bank.applications.models import LoanApplication
+from bank.auth.models import User
+from bank.committee import service as committee
+from bank.committee.models import ConflictDeclaration, Meeting
+from bank.errors import BankError, NotFound
+from bank.extensions import db
+from bank.web import application_forms as shared
+from bank.web.access import staff_required
+from bank.web.committee import bp
+from bank.web.nav import add_staff_nav
+
+ROLE = "committee"
+
+
+def _application_or_404(application_id: int) -> LoanApplication:
+    application = db.session.get(LoanApplication, application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _review_page(application_id: int):  # type: ignore[no-untyped-def]
+    return redirect(url_for("committee.review", application_id=application_id))
+
+
+def _quorum() -> int:
+    return int(current_app.config["COMMITTEE_QUORUM"])
+
+
+@bp.route("/")
+@staff_required(ROLE)
+def queue():  # type: ignore[no-untyped-def]
+    session = db.session
+    today = clock.today()
+    return render_template(
+        "committee/queue.html",
+        queue=queries.committee_queue(session),
+        upcoming=queries.meetings(session, upcoming=True, today=today),
+        past=queries.meetings(session, upcoming=False, today=today, limit=12),
+        status_labels=shared.STATUS_LABELS,
+    )
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@staff_required(ROLE)
+def new_meeting():  # type: ignore[no-untyped-def]
+    chairs = list(
+        db.session.scalars(
+            select(User).where(User.role == "committee", User.is_active.is_(True)).order_by(User.name)
+        )
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        chair = db.session.get(User, request.form.get("chair_id", type=int) or 0)
+        try:
+            held_on = dt.date.fromisoformat(request.form.get("held_on", ""))
+        except ValueError:
+            errors["held_on"] = _("must be a date as YYYY-MM-DD")
+        if chair is None:
+            errors["chair"] = _("choose the chair")
+        if not errors:
+            assert chair is not None
+            try:
+                with db.unit_of_work() as session:
+                    meeting = committee.create_meeting(
+                        session,
+                        held_on=held_on,
+                        chair=chair,
+                        actor=g.actor,
+                        location=request.form.get("location", ""),
+                    )
+            except BankError as error:
+                errors = error.fields or {"form": error.message}
+            else:
+                flash(_("Meeting planned."), "success")
+                return redirect(url_for("committee.meeting", meeting_id=meeting.id))
+    return render_template("committee/meeting_new.html", chairs=chairs, errors=errors, values=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@staff_required(ROLE)
+def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+    item = db.session.get(Meeting, meeting_id)
+    if item is None:
+        abort(404)
+    quorum = _quorum()
+    tallies = {
+        agenda.application_id: committee.tally(db.session, agenda.application, quorum=quorum)
+        for agenda in item.items
+    }
+    return render_template(
+        "committee/meeting.html", meeting=item, tallies=tallies, status_labels=shared.STATUS_LABELS
+    )
+
+
+@bp.route("/applications/<int:application_id>")
+@staff_required(ROLE)
+def review(application_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    application = _application_or_404(application_id)
+    quorum = _quorum()
+    meeting_item = queries.meeting_of(session, application)
+    declarations = list(
+        session.scalars(
+            select(ConflictDeclaration)
+            .where(ConflictDeclaration.application_id == application.id)
+            .order_by(ConflictDeclaration.id)
+        )
+    )
+    mine = committee.declaration_of(session, application, g.actor.user_id) if g.actor.user_id else None
+    return render_template(
+        "committee/application.html",
+        **shared.page_data(session, application),
+        tally=committee.tally(session, application, quorum=quorum),
+        meeting=meeting_item,
+        declarations=declarations,
+        my_declaration=mine,
+        vote_refusal=committee.vote_refusal(session, application, g.actor),
+        is_chair=bool(meeting_item and meeting_item.chair_id == g.actor.user_id and g.actor.role == ROLE),
+        is_committee=g.actor.role == ROLE,
+    )
+
+
+@bp.route("/applications/<int:application_id>/declare", methods=["POST"])
+@staff_required(ROLE)
+def declare(application_id: int):  # type: ignore[no-untyped-def]
+    application = _application_or_404(application_id)
+    try:
+        with db.unit_of_work() as session:
+            committee.declare(
+                session,
+                application,
+                actor=g.actor,
+                has_conflict=request.form.get("has_conflict") == "yes",
+                explanation=request.form.get("explanation", ""),
+            )
+    except BankError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Declaration recorded."), "success")
+    return _review_page(application_id)
+
+
+@bp.route("/applications/<int:application_id>/vote", methods=["POST"])
+@staff_required(ROLE)
+def vote(application_id: int):  # type: ignore[no-untyped-def]
+    application = _application_or_404(application_id)
+    try:
+        with db.unit_of_work() as session:
+            committee.cast_vote(
+                session,
+                application,
+                actor=g.actor,
+                choice=request.form.get("choice", ""),
+                comment=request.form.get("comment", ""),
+            )
+    except BankError as error:
+        db.session.expire_all()
+        flash(error.message, "error")
+    else:
+        flash(_("Your vote is recorded."), "success")
+    return _review_page(application_id)
+
+
+@bp.route("/applications/<int:application_id>/decide", methods=["POST"])
+@staff_required(ROLE)
+def decide(application_id: int):  # type: ignore[no-untyped-def]
+    application = _application_or_404(application_id)
+    form = request.form
+    try:
+        with db.unit_of_work() as session:
+            committee.decide(
+                session,
+                application,
+                actor=g.actor,
+                quorum=_quorum(),
+                conditions=form.get("conditions", ""),
+                reasons=form.get("reasons", ""),
+                terms={
+                    "amount": form.get("amount", ""),
+                    "term_months": form.get("term_months", ""),
+                    "rate_annual": form.get("rate_annual", ""),
+                },
+            )
+    except BankError as error:
+        db.session.expire_all()
+        flash(error.message, "error")
+    else:
+        flash(_("Decision recorded."), "success")
+        shared.send_queued_mail()
+    return _review_page(application_id)
+
+
+@bp.route("/applications/<int:application_id>/return", methods=["POST"])
+@staff_required(ROLE)
+def return_application(application_id: int):  # type: ignore[no-untyped-def]
+    application = _application_or_404(application_id)
+    try:
+        with db.unit_of_work() as session:
+            committee.return_to_applicant(
+                session, application, actor=g.actor, note=request.form.get("note", "")
+            )
+    except BankError as error:
+        db.session.expire_all()
+        flash(error.message, "error")
+    else:
+        flash(_("Returned to the applicant."), "success")
+        shared.send_queued_mail()
+    return _review_page(application_id)
+
+
+@bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
+@staff_required(ROLE)
+def attachment(application_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    application = _application_or_404(application_id)
+    try:
+        item = queries.attachment_of(db.session, application, attachment_id)
+    except NotFound:
+        abort(404)
+    return shared.attachment_response(item)
+
+
+@bp.route("/applications/<int:application_id>/letter.pdf")
+@staff_required(ROLE)
+def letter(application_id: int):  # type: ignore[no-untyped-def]
+    application = _application_or_404(application_id)
+    try:
+        view = letters.letter_view(db.session, application)
+    except NotFound:
+        abort(404)
+    return shared.pdf_response(letters.render_letter(view), f"{application.number}.pdf")
+
+
+add_staff_nav("committee.queue", "Committee", ("committee",), order=45)

@@ -1,0 +1,345 @@
+"""Loan applications in the back office: list, enter for a walk-in, edit, review, agenda, documents,
+conditions, disbursement (prepared here; approved by a second person on the approvals page), outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from bank import clock
+from bank.applications import disbursement, letters, queries
+from bank.applications import service as applications
+from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.committee import service as committee
+from bank.committee.models import Condition, Meeting
+from bank.errors import BankError, NotFound, ValidationError
+from bank.extensions import db
+from bank.loans.products_models import LoanProduct
+from bank.members.queries import by_number
+from bank.notifications import service as notifications
+from bank.web import application_forms as shared
+from bank.web.access import staff_required
+from bank.web.forms import new_form_key
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+
+VIEW_ROLES = ("teller", "credit_officer", "admin")
+REVIEW_ROLES = applications.REVIEW_ROLES
+S = ApplicationStatus
+
+
+def _application_or_404(application_id: int) -> LoanApplication:
+    application = db.session.get(LoanApplication, application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _detail(application_id: int) -> Response:
+    return redirect(url_for("staff.application", application_id=application_id))
+
+
+def _flash_error(error: BankError) -> None:
+    flash(error.message, "error")
+
+
+@bp.route("/applications")
+@staff_required(*VIEW_ROLES)
+def applications_list():  # type: ignore[no-untyped-def]
+    status_text = request.args.get("status", "")
+    status = None
+    if status_text:
+        try:
+            status = ApplicationStatus(status_text)
+        except ValueError:
+            abort(400)
+    return render_template(
+        "staff/applications/list.html",
+        rows=queries.staff_list(db.session, status),
+        status=status,
+        status_labels=shared.STATUS_LABELS,
+    )
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@staff_required(*applications.STAFF_APPLICANT_ROLES)
+def new_application():  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    products = shared.active_products(db.session)
+    if request.method == "POST":
+        number_text = request.form.get("member_number", "").strip()
+        member = by_number(db.session, int(number_text)) if number_text.isdigit() else None
+        product = db.session.get(LoanProduct, request.form.get("product_id", type=int) or 0)
+        if member is None:
+            errors["member_number"] = _("no member has this number")
+        if product is None:
+            errors["product_id"] = _("choose a loan product")
+        if not errors:
+            assert member is not None and product is not None
+            try:
+                with db.unit_of_work() as session:
+                    application = applications.create_draft(
+                        session, applicant=member, product=product, actor=g.actor
+                    )
+            except BankError as error:
+                errors = error.fields or {"member_number": error.message}
+            else:
+                flash(_("Draft %(number)s started.", number=application.number), "success")
+                return redirect(url_for("staff.edit_application", application_id=application.id))
+    return render_template(
+        "staff/applications/new.html", products=products, errors=errors, values=request.form
+    )
+
+
+@bp.route("/applications/<int:application_id>")
+@staff_required(*VIEW_ROLES)
+def application(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    return _render_detail(item)
+
+
+def _render_detail(
+    item: LoanApplication, review_errors: dict[str, str] | None = None, status: int = 200
+) -> Any:
+    session = db.session
+    today = clock.today()
+    data = shared.page_data(session, item)
+    pending = disbursement.pending_disbursement(session, item)
+    refusal = disbursement.disbursement_refusal(session, item, today) if item.status is S.APPROVED else None
+    return (
+        render_template(
+            "staff/applications/detail.html",
+            **data,
+            moves=applications.allowed_targets(session, g.actor, item),
+            can_review=g.actor.has_role(*REVIEW_ROLES),
+            review_gaps=applications.review_gaps(item) if item.status is S.IN_REVIEW else {},
+            review_errors=review_errors or {},
+            meetings=queries.meetings(session, upcoming=True, today=today),
+            meeting=queries.meeting_of(session, item),
+            pending_disbursement=pending,
+            disbursement_refusal=refusal,
+            form_key=new_form_key(),
+            outbox=notifications.recent(session, limit=20, member_id=item.applicant_id),
+        ),
+        status,
+    )
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@staff_required(*applications.STAFF_APPLICANT_ROLES)
+def edit_application(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    errors: dict[str, str] = {}
+    values = shared.form_values(item)
+    if request.method == "POST":
+        try:
+            with db.unit_of_work() as session:
+                applications.update_draft(session, item, shared.draft_data(request.form), actor=g.actor)
+        except BankError as error:
+            db.session.expire_all()
+            item = _application_or_404(application_id)
+            errors = error.fields or {"form": error.message}
+            values = dict(request.form)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("staff.edit_application", application_id=item.id))
+    return render_template(
+        "staff/applications/edit.html",
+        **shared.page_data(db.session, item),
+        values=values,
+        errors=errors,
+        accounts=shared.accounts_for(db.session, item),
+    ), (422 if errors else 200)
+
+
+@bp.route("/applications/<int:application_id>/move/<target>", methods=["POST"])
+@staff_required(*VIEW_ROLES)
+def move_application(application_id: int, target: str):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    try:
+        target_status = ApplicationStatus(target)
+    except ValueError:
+        abort(404)
+    note = request.form.get("note", "")
+    try:
+        with db.unit_of_work() as session:
+            if target_status is S.SUBMITTED:
+                applications.submit(session, item, actor=g.actor, note=note)
+            elif target_status is S.WITHDRAWN:
+                applications.withdraw(session, item, actor=g.actor, note=note)
+            elif target_status is S.IN_REVIEW and item.status is S.ON_AGENDA:
+                committee.remove_from_agenda(session, item, actor=g.actor, note=note)
+            elif target_status is S.IN_REVIEW:
+                applications.take_for_review(session, item, actor=g.actor)
+            elif target_status is S.RETURNED:
+                applications.return_for_information(session, item, actor=g.actor, note=note)
+            else:
+                abort(404)
+    except BankError as error:
+        db.session.expire_all()
+        _flash_error(error)
+    else:
+        flash(
+            _("%(number)s is now: %(status)s", number=item.number, status=shared.STATUS_LABELS[item.status]),
+            "success",
+        )
+        shared.send_queued_mail()
+    return _detail(application_id)
+
+
+@bp.route("/applications/<int:application_id>/review", methods=["POST"])
+@staff_required(*REVIEW_ROLES)
+def review_application(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    form = request.form
+    data = {
+        "checklist": {name: True for name in form.getlist("checklist")},
+        "risk_grade": form.get("risk_grade", ""),
+        "recommended_amount": form.get("recommended_amount", ""),
+        "recommended_term_months": form.get("recommended_term_months", ""),
+        "recommended_rate_annual": form.get("recommended_rate_annual", ""),
+        "proposed_conditions": form.get("proposed_conditions", ""),
+        "review_notes": form.get("review_notes", ""),
+    }
+    try:
+        with db.unit_of_work() as session:
+            applications.save_review(session, item, data, actor=g.actor)
+    except BankError as error:
+        db.session.expire_all()
+        item = _application_or_404(application_id)
+        return _render_detail(item, review_errors=error.fields or {"form": error.message}, status=422)
+    flash(_("Review saved."), "success")
+    return _detail(application_id)
+
+
+@bp.route("/applications/<int:application_id>/agenda", methods=["POST"])
+@staff_required(*REVIEW_ROLES)
+def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    meeting = db.session.get(Meeting, request.form.get("meeting_id", type=int) or 0)
+    if meeting is None:
+        flash(_("Choose a meeting."), "error")
+        return _detail(application_id)
+    try:
+        with db.unit_of_work() as session:
+            committee.place_on_agenda(session, item, meeting, actor=g.actor)
+    except BankError as error:
+        db.session.expire_all()
+        _flash_error(error)
+    else:
+        flash(_("On the agenda of %(date)s.", date=meeting.held_on.strftime("%d-%m-%Y")), "success")
+        shared.send_queued_mail()
+    return _detail(application_id)
+
+
+@bp.route("/applications/<int:application_id>/attachments", methods=["POST"])
+@staff_required(*applications.STAFF_APPLICANT_ROLES)
+def upload_application_attachment(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    try:
+        with db.unit_of_work() as session:
+            shared.store_upload(session, item)
+    except BankError as error:
+        _flash_error(error)
+    else:
+        flash(_("Document added."), "success")
+    return _detail(application_id)
+
+
+@bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
+@staff_required(*VIEW_ROLES)
+def application_attachment(application_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    try:
+        attachment = queries.attachment_of(db.session, item, attachment_id)
+    except NotFound:
+        abort(404)
+    return shared.attachment_response(attachment)
+
+
+@bp.route("/applications/<int:application_id>/letter.pdf")
+@staff_required(*VIEW_ROLES)
+def application_letter(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    try:
+        view = letters.letter_view(db.session, item)
+    except NotFound:
+        abort(404)
+    return shared.pdf_response(letters.render_letter(view), f"{item.number}.pdf")
+
+
+@bp.route("/applications/<int:application_id>/conditions/<int:condition_id>", methods=["POST"])
+@staff_required(*committee.CONDITION_ROLES)
+def tick_application_condition(application_id: int, condition_id: int):  # type: ignore[no-untyped-def]
+    _application_or_404(application_id)
+    condition = db.session.get(Condition, condition_id)
+    if condition is None or condition.application_id != application_id:
+        abort(404)
+    try:
+        with db.unit_of_work() as session:
+            committee.tick_condition(
+                session, condition, actor=g.actor, evidence_note=request.form.get("evidence_note", "")
+            )
+    except BankError as error:
+        db.session.expire_all()
+        _flash_error(error)
+    else:
+        flash(_("Condition ticked off."), "success")
+    return _detail(application_id)
+
+
+@bp.route("/applications/<int:application_id>/disburse", methods=["POST"])
+@staff_required(*disbursement.PREPARE_ROLES)
+def prepare_application_disbursement(application_id: int):  # type: ignore[no-untyped-def]
+    item = _application_or_404(application_id)
+    errors: dict[str, str] = {}
+    on_text = request.form.get("disbursed_on", "").strip()
+    first_text = request.form.get("first_due_on", "").strip()
+    try:
+        on = dt.date.fromisoformat(on_text) if on_text else clock.today()
+    except ValueError:
+        errors["disbursed_on"] = _("must be a date as YYYY-MM-DD")
+    try:
+        first_due = dt.date.fromisoformat(first_text) if first_text else None
+    except ValueError:
+        errors["first_due_on"] = _("must be a date as YYYY-MM-DD")
+    if errors:
+        _flash_error(ValidationError(errors))
+        return _detail(application_id)
+    try:
+        with db.unit_of_work() as session:
+            approval = disbursement.prepare_disbursement(
+                session,
+                item,
+                actor=g.actor,
+                key=request.form.get("form_key", "") or new_form_key(),
+                disbursed_on=on,
+                first_due_on=first_due,
+            )
+    except BankError as error:
+        db.session.expire_all()
+        _flash_error(error)
+    else:
+        flash(
+            _(
+                "Disbursement prepared (request #%(id)s); another staff member approves it under Approvals.",
+                id=approval.id,
+            ),
+            "success",
+        )
+    return _detail(application_id)
+
+
+@bp.route("/outbox")
+@staff_required(*VIEW_ROLES)
+def outbox():  # type: ignore[no-untyped-def]
+    return render_template("staff/applications/outbox.html", messages=notifications.recent(db.session))
+
+
+add_staff_nav("staff.applications_list", "Applications", VIEW_ROLES, order=40)
+add_staff_nav("staff.outbox", "Outbox", VIEW_ROLES, order=85)
