@@ -69,7 +69,13 @@ def load(session: Session, echo: Callable[[str], None] = print) -> dict[str, Any
 
 
 #: Modules that add demo steps when imported (kept here so the order is explicit).
-STEP_MODULES: list[str] = ["bank.demo_members", "bank.demo_products", "bank.demo_statements", "bank.demo_portal"]
+STEP_MODULES: list[str] = [
+    "bank.demo_members",
+    "bank.demo_money",
+    "bank.demo_products",
+    "bank.demo_statements",
+    "bank.demo_portal",
+]
 
 
 def _load_step_modules() -> None:

@@ -122,10 +122,11 @@ def find_holding(session: Session, member: Member, share_class: ShareClass) -> S
     )
 
 
-def _holding_for(session: Session, member: Member, share_class: ShareClass, on: dt.date) -> ShareHolding:
-    holding = find_holding(session, member, share_class)
-    if holding is not None:
-        return holding
+def _holding_for(
+    session: Session, member: Member, share_class: ShareClass, on: dt.date, existing: ShareHolding | None
+) -> ShareHolding:
+    if existing is not None:
+        return existing
     account = ledger.open_child_account(
         session,
         chart.SHARE_CAPITAL,
@@ -227,7 +228,7 @@ def issue_shares(
         source = paid_from.ledger_account_id
     else:
         source = ledger.account_by_code(session, chart.SETTLEMENT).id
-    holding = _holding_for(session, member, share_class, value_date)
+    holding = _holding_for(session, member, share_class, value_date, existing)
     memo = (
         savings.clean_description(description)
         or f"{count} member share(s) {share_class.code} à {share_class.nominal_value:.2f}"
