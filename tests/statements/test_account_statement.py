@@ -169,3 +169,32 @@ def test_money_and_dates_are_formatted_the_dutch_way():
 def test_rendering_is_deterministic(session, world):
     view = builder.account_statement(session, world.anna_account, *OCTOBER)
     assert pdf.render_account_statement(view) == pdf.render_account_statement(view)
+
+
+def test_statement_queries_do_not_grow_with_its_lines(session, world, frozen_today):
+    """No query per line: a statement of 120 lines costs as many queries as one of 3."""
+    from sqlalchemy import event
+
+    def count_queries(account, date_from, date_to) -> int:
+        statements: list[str] = []
+        engine = session.get_bind()
+
+        def record(*_args: object) -> None:
+            statements.append("x")
+
+        session.expire_all()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            builder.account_statement(session, account, date_from, date_to)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(statements)
+
+    few = count_queries(world.anna_account, *OCTOBER)
+    for day in range(1, 31):
+        for n in range(4):
+            w.deposit(session, world.anna_account, f"{n + 1}.00", dt.date(2026, 9, day))
+            w.transfer(session, world.bram_account, world.anna_account, "1.00", dt.date(2026, 9, day))
+    session.commit()
+    many = count_queries(world.anna_account, dt.date(2026, 9, 1), dt.date(2026, 10, 31))
+    assert many <= few + 1  # the transfers add one query (their counterparties are member accounts)
