@@ -103,7 +103,9 @@ class Bank:
 
     def balance(self, account_id: int) -> Decimal:
         self.session.expire_all()
-        return ledger_queries.balance(self.session, account_id)
+        value = ledger_queries.balance(self.session, account_id)
+        self.session.commit()  # SQLite: leave no read transaction holding the write lock
+        return value
 
     def run(self, day: dt.date):
         self.session.commit()  # SQLite: no open transaction may hold the write lock
@@ -124,7 +126,9 @@ class Bank:
         query = select(Instalment).where(Instalment.loan_id == loan.id)
         if version is not None:
             query = query.where(Instalment.schedule_version == version)
-        return list(self.session.scalars(query.order_by(Instalment.schedule_version, Instalment.number)))
+        rows = list(self.session.scalars(query.order_by(Instalment.schedule_version, Instalment.number)))
+        self.session.commit()
+        return rows
 
     def open_instalments(self, loan: Loan) -> list[Instalment]:
         return [i for i in self.instalments(loan) if i.status is InstalmentStatus.OPEN]
