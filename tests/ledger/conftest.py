@@ -17,9 +17,14 @@ from sqlalchemy.orm import Session
 from bank.actor import Actor
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, LedgerAccount
-from bank.ledger.service import account_by_code, credit, debit, open_child_account, post
+from bank.ledger.service import Line, account_by_code, credit, debit, open_child_account, post
 
 VALUE_DATE = dt.date(2026, 3, 2)
+
+
+def move(from_account: LedgerAccount | int, to_account: LedgerAccount | int, amount: str) -> list[Line]:
+    """The two lines of money leaving one account for another: Dr ``from`` / Cr ``to``."""
+    return [debit(from_account, Decimal(amount)), credit(to_account, Decimal(amount))]
 
 
 @pytest.fixture

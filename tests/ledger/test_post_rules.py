@@ -24,7 +24,7 @@ from bank.ledger.service import (
     post_many,
 )
 
-from .conftest import VALUE_DATE
+from .conftest import VALUE_DATE, move
 
 
 def counts(session):
@@ -70,9 +70,15 @@ def test_a_deposit_writes_one_balanced_entry_and_updates_the_cached_totals(
     [
         (lambda a, s: [credit(a, Decimal("10"))], "needs at least two lines"),
         (lambda a, s: [], "needs at least two lines"),
-        (lambda a, s: [debit(s, Decimal("0")), credit(a, Decimal("0"))], "every amount must be greater than 0"),
         (
-            lambda a, s: [Line(s.id, Side.DEBIT, Decimal("-5.00")), Line(a.id, Side.CREDIT, Decimal("-5.00"))],
+            lambda a, s: move(s, a, "0"),
+            "every amount must be greater than 0",
+        ),
+        (
+            lambda a, s: [
+                Line(s.id, Side.DEBIT, Decimal("-5.00")),
+                Line(a.id, Side.CREDIT, Decimal("-5.00")),
+            ],
             "every amount must be greater than 0",
         ),
         (
@@ -103,7 +109,7 @@ def test_floats_and_over_precise_amounts_never_become_lines(settlement):
 
 def test_key_kind_and_value_date_are_checked(session, settlement, open_member_account, actor):
     anna = open_member_account()
-    lines = [debit(settlement, Decimal("1")), credit(anna, Decimal("1"))]
+    lines = move(settlement, anna, "1")
     with pytest.raises(UnbalancedEntry, match="idempotency key of 1 to 200 characters"):
         post(session, "", "deposit", lines, VALUE_DATE, actor)
     with pytest.raises(UnbalancedEntry, match="idempotency key of 1 to 200 characters"):
@@ -122,7 +128,7 @@ def test_control_accounts_take_no_postings(session, settlement, actor):
             session,
             "control:1",
             "deposit",
-            [debit(settlement, Decimal("5")), credit(deposits_control, Decimal("5"))],
+            move(settlement, deposits_control, "5"),
             VALUE_DATE,
             actor,
         )
@@ -135,7 +141,7 @@ def test_unknown_accounts_are_refused(session, settlement, actor):
             session,
             "ghost:1",
             "deposit",
-            [debit(settlement, Decimal("5")), credit(999_999, Decimal("5"))],
+            move(settlement, 999_999, "5"),
             VALUE_DATE,
             actor,
         )
@@ -187,7 +193,7 @@ def test_accounts_that_may_go_negative_can(session, settlement, actor):
         session,
         "pay:1",
         "payout",
-        [debit(seed, Decimal("10.00")), credit(settlement, Decimal("10.00"))],
+        move(seed, settlement, "10.00"),
         VALUE_DATE,
         actor,
     )
@@ -198,8 +204,22 @@ def test_a_transfer_between_members_checks_only_the_payer(session, open_member_a
     anna, bram = open_member_account("Anna"), open_member_account("Bram")
     deposit(anna, "50.00", "deposit:1")
     with pytest.raises(InsufficientFunds, match=anna.code):
-        post(session, "t:1", "transfer", [debit(anna, Decimal("60")), credit(bram, Decimal("60"))], VALUE_DATE, actor)
-    post(session, "t:2", "transfer", [debit(anna, Decimal("50")), credit(bram, Decimal("50"))], VALUE_DATE, actor)
+        post(
+            session,
+            "t:1",
+            "transfer",
+            move(anna, bram, "60"),
+            VALUE_DATE,
+            actor,
+        )
+    post(
+        session,
+        "t:2",
+        "transfer",
+        move(anna, bram, "50"),
+        VALUE_DATE,
+        actor,
+    )
     assert (balance(session, anna.id), balance(session, bram.id)) == (Decimal("0.00"), Decimal("50.00"))
 
 
@@ -249,7 +269,9 @@ def test_same_key_with_other_content_is_a_conflict_and_writes_nothing(
 
     book(**original)
     session.commit()
-    with pytest.raises(IdempotencyConflict, match="'deposit:form-1' was already used for a different movement"):
+    with pytest.raises(
+        IdempotencyConflict, match="'deposit:form-1' was already used for a different movement"
+    ):
         book(**{**original, **change})
     session.rollback()
     assert counts(session) == (1, 2)
@@ -261,10 +283,10 @@ def test_post_many_is_all_or_nothing(session, settlement, open_member_account, d
     deposit(anna, "10.00", "deposit:0")
     session.commit()
     requests = [
-        EntryRequest("batch:1", "deposit", [debit(settlement, Decimal("5")), credit(bram, Decimal("5"))], VALUE_DATE),
-        EntryRequest("batch:2", "transfer", [debit(anna, Decimal("8")), credit(bram, Decimal("8"))], VALUE_DATE),
+        EntryRequest("batch:1", "deposit", move(settlement, bram, "5"), VALUE_DATE),
+        EntryRequest("batch:2", "transfer", move(anna, bram, "8"), VALUE_DATE),
         # Anna has 10.00 - 8.00 left after batch:2; the batch is checked in order.
-        EntryRequest("batch:3", "transfer", [debit(anna, Decimal("3")), credit(bram, Decimal("3"))], VALUE_DATE),
+        EntryRequest("batch:3", "transfer", move(anna, bram, "3"), VALUE_DATE),
     ]
     with pytest.raises(InsufficientFunds, match=anna.code):
         post_many(session, requests, actor=actor)
@@ -285,8 +307,8 @@ def test_post_many_is_all_or_nothing(session, settlement, open_member_account, d
 def test_post_many_refuses_one_key_twice_with_other_content(session, settlement, open_member_account, actor):
     anna = open_member_account()
     requests = [
-        EntryRequest("dup", "deposit", [debit(settlement, Decimal("5")), credit(anna, Decimal("5"))], VALUE_DATE),
-        EntryRequest("dup", "deposit", [debit(settlement, Decimal("6")), credit(anna, Decimal("6"))], VALUE_DATE),
+        EntryRequest("dup", "deposit", move(settlement, anna, "5"), VALUE_DATE),
+        EntryRequest("dup", "deposit", move(settlement, anna, "6"), VALUE_DATE),
     ]
     with pytest.raises(IdempotencyConflict, match="used twice in one batch"):
         post_many(session, requests, actor=actor)
@@ -300,6 +322,7 @@ def test_cached_totals_move_in_the_same_transaction_and_a_rollback_leaves_nothin
     session, open_member_account, deposit
 ):
     anna = open_member_account()
+    anna_id = anna.id
     session.commit()
     deposit(anna, "120.00", "deposit:1")
     # Inside the transaction the new totals are visible...
@@ -311,7 +334,7 @@ def test_cached_totals_move_in_the_same_transaction_and_a_rollback_leaves_nothin
     assert counts(session) == (0, 0)
     session.commit()
     with db.new_session() as other:
-        account = other.get(LedgerAccount, anna.id)
+        account = other.get(LedgerAccount, anna_id)
         assert (account.debits_posted, account.credits_posted) == (Decimal("0.00"), Decimal("0.00"))
     assert verify(session) == []
 
