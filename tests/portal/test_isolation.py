@@ -33,6 +33,7 @@ def _ids(world, *, own: bool) -> dict[str, int]:
         "application_id": world.bram_application.id,
         "statement_id": world.bram_statement.id,
         "change_id": world.bram_change.id,
+        "attachment_id": world.bram_attachment.id,
     }
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
-from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.applications.models import ApplicationStatus, Attachment, AttachmentKind, LoanApplication
 from bank.ledger import chart
 from bank.ledger import service as ledger
 from bank.loans.models import InstalmentStatus, Loan
@@ -52,6 +52,7 @@ class World:
     bram_application: LoanApplication
     bram_statement: StoredStatement
     bram_change: ProfileChange
+    bram_attachment: Attachment
 
 
 def person(session: Session, first_name: str, last_name: str, *, language: str = "nl") -> Member:
@@ -234,6 +235,18 @@ def build(session: Session, statement_dir: str) -> World:
     )
     session.add(application)
     session.flush()
+    attachment = Attachment(
+        application_id=application.id,
+        kind=next(iter(AttachmentKind)),
+        original_name="begroting-bram.pdf",
+        stored_name="0" * 64,
+        content_type="application/pdf",
+        size_bytes=5,
+        sha256="0" * 64,
+        uploaded_by_label="bram",
+    )
+    session.add(attachment)
+    session.flush()
     statement, _created = statements.store_monthly_statement(
         session, bram_account, dt.date(2026, 1, 31), actor=SETUP, statement_dir=statement_dir
     )
@@ -249,7 +262,7 @@ def build(session: Session, statement_dir: str) -> World:
     session.flush()
     return World(
         anna, anna_account, bram, bram_account, coop, coop_account, coop_loan, bram_loan, application,
-        statement, change,
+        statement, change, attachment,
     )  # fmt: skip
 
 
