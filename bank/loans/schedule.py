@@ -525,6 +525,8 @@ def effective_annual_rate(terms: ScheduleTerms, instalments: Sequence[Instalment
     The borrower receives principal − fees on the disbursement date and pays each instalment's
     total on its due date. A disclosure figure, not money: it is solved in floating point
     (Newton's method kept inside a bisection bracket) to 10^-12 and then rounded half-up.
+    Fees so large against a loan so short that the rate would pass 100,000,000 % are refused,
+    naming ``fees``: no such figure could be disclosed meaningfully.
     """
     received = float(terms.principal - terms.fees)
     times = np.array([year_fraction(terms.disbursed_on, i.due_on) for i in instalments])

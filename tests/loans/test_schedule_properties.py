@@ -12,9 +12,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bank.errors import ValidationError
 from bank.loans import schedule as engine
 from bank.loans.schedule import (
     DayCount,
@@ -71,9 +73,10 @@ def loan_terms(draw: st.DrawFn, max_term: int = 480) -> ScheduleTerms:
         grace_principal=draw(st.one_of(st.just(0), st.integers(0, term - 1))),
         instalment_multiple=draw(multiples),
         day_count=draw(st.sampled_from(list(DayCount))),
-        # An arrangement fee on loans of 100.00 or more (a fee on a cent loan has no meaningful APR).
+        # An arrangement fee on loans of 1 000.00 or more with whole first periods: a fee on a
+        # cent loan repaid after a day has no meaningful APR (the engine refuses it, see below).
         fees=draw(st.sampled_from([Decimal("0.00"), Decimal("25.00")]))
-        if principal >= 100
+        if principal >= 1000 and first_due_on is None
         else Decimal("0.00"),
     )
 
@@ -200,3 +203,20 @@ def test_interest_on_and_beside_exact_half_cents_matches_the_decimal_reference(
     assert engine.interest_cents(balance, rate_scaled, days, basis) == expected
     quotient, remainder = np.divmod(np.int64(balance) * np.int64(numerator), np.int64(denominator))
     assert int(quotient + (2 * remainder >= denominator)) == expected
+
+
+def test_a_fee_that_makes_the_apr_meaningless_is_refused():
+    """100.00 lent, 25.00 fee, repaid the next day: an APR in the billions of per cent."""
+    terms = ScheduleTerms(
+        principal=Decimal("100.00"),
+        rate_annual=Decimal("0.05"),
+        term=1,
+        method=Method.ANNUITY,
+        frequency=Frequency.MONTHLY,
+        disbursed_on=dt.date(2026, 1, 1),
+        first_due_on=dt.date(2026, 1, 2),
+        fees=Decimal("25.00"),
+    )
+    with pytest.raises(ValidationError) as caught:
+        build_schedule(terms)
+    assert list(caught.value.fields) == ["fees"]
