@@ -132,3 +132,34 @@ def test_member_opens_a_loan_and_downloads_statements_with_the_right_closing_bal
     page.goto("/portal/profile")
     page.screenshot(path=str(screenshots / "portal-profile.png"), full_page=True)
     assert clock.today() >= dt.date(2026, 10, 1)
+
+
+def test_committee_member_declares_and_votes(app, browser_page, screenshots, make_user):
+    from applications import helpers
+
+    with clock.frozen(helpers.TODAY):
+        with db.unit_of_work(db.new_session()) as s:
+            world = helpers.build_world(s, make_user)
+            application = helpers.reviewed(s, helpers.submitted_coop(s, world), world)
+            helpers.on_agenda(s, world, application)
+            member_of_committee = world.committee_users[1]
+            auth_service.set_password(s, s.merge(member_of_committee), PASSWORD, actor=system("test"))
+            application_id, number, email = application.id, application.number, member_of_committee.email
+        page = browser_page
+        _log_in(page, email)
+        page.wait_for_url("**/committee/**")
+        page.screenshot(path=str(screenshots / "committee-queue.png"), full_page=True)
+        page.click(f"text={number}")
+        page.wait_for_url(f"**/committee/applications/{application_id}")
+        page.check("input[name=has_conflict][value=no]")
+        page.click("form[action$='/declare'] button[type=submit]")
+        page.check("input[name=choice][value=approve]")
+        page.screenshot(path=str(screenshots / "committee-vote.png"), full_page=True)
+        page.click("form[action$='/vote'] button[type=submit]")
+        page.wait_for_selector(".flash")
+        page.screenshot(path=str(screenshots / "committee-voted.png"), full_page=True)
+    from bank.committee.models import Vote
+
+    with db.new_session() as s:
+        votes = list(s.scalars(select(Vote).where(Vote.application_id == application_id)))
+    assert [(v.user_id, v.choice.value) for v in votes] == [(member_of_committee.id, "approve")]
