@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
-from bank.db import Base, MoneyType, StrEnum, UtcDateTime
+from bank.db import Base, MoneyType, StrEnum, UtcDateTime, make_append_only
 from bank.members.models import Member
 from bank.savings.models import DepositAccount
 
@@ -70,3 +70,7 @@ class StoredStatement(Base):
 
     def __repr__(self) -> str:
         return f"<StoredStatement {self.kind.value} account={self.deposit_account_id} {self.period_start}>"
+
+
+# A statement is what the bank sent: the ORM refuses to edit or delete its row.
+make_append_only(StoredStatement)

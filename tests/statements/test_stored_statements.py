@@ -123,3 +123,19 @@ def test_on_demand_pdf_for_any_past_period(session, world):
     text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert "Opening balance" in text
     assert f"€{Decimal('2411.41'):,.2f}" in text
+
+
+def test_a_stored_statement_row_cannot_be_edited_or_deleted(session, world, tmp_path):
+    from bank.db import AppendOnlyViolation
+
+    service.produce_monthly_statements(session, OCTOBER_END, actor=w.SETUP, statement_dir=tmp_path)
+    session.commit()
+    statement = service.stored_statements_for(session, world.anna_account)[0]
+    statement.closing_balance = Decimal("1000000.00")
+    with pytest.raises(AppendOnlyViolation):
+        session.flush()
+    session.rollback()
+    session.delete(statement)
+    with pytest.raises(AppendOnlyViolation):
+        session.flush()
+    session.rollback()
