@@ -415,8 +415,8 @@ def withdraw(
             object_id=account.id,
             amount=amount_value,
             summary=(
-                f"Withdrawal {amount_value:.2f} from {account.formatted_number} "
-                f"({account.member.display_name}) to {iban}"
+                f"Withdrawal of EUR {amount_value:,.2f} from {account.formatted_number} "
+                f"({account.member.display_name}) to {_grouped(iban)}"
             ),
             payload={
                 "account_id": account.id,
@@ -600,6 +600,11 @@ def _value_date(value_date: dt.date | None, *accounts: DepositAccount) -> dt.dat
         if value_date < account.opened_on:
             raise ValidationError("value_date", "must not be before the account was opened")
     return value_date
+
+
+def _grouped(iban: str) -> str:
+    """NL91 ABNA 0417 1643 00: how people read an IBAN in a summary."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 def payout_iban(member: Member) -> str:

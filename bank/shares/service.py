@@ -300,7 +300,7 @@ def request_redemption(
         amount=amount,
         summary=(
             f"Redeem {count} share(s) {share_class.code} of {member.display_name} "
-            f"({amount:.2f}) to {destination}"
+            f"(EUR {amount:,.2f}) to {destination}"
         ),
         payload={
             "holding_id": holding.id,
