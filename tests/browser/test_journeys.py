@@ -93,6 +93,18 @@ def test_staff_log_in_register_a_member_and_book_a_deposit(app, browser_page, sc
         account = s.scalar(select(DepositAccount).where(DepositAccount.member_id == member.id))
         assert ledger_queries.balance(s, account.ledger_account_id) == Decimal("250.75")
 
+    # Invite the new member to the portal from their page; the link goes to the outbox.
+    page.goto(f"/staff/members/{member.id}#portal")
+    page.click("#portal .invite-button")
+    page.wait_for_selector(".flash")
+    page.screenshot(path=str(screenshots / "staff-member-invited.png"), full_page=True)
+    assert "fatima.browser@example.org" in page.inner_text(".flash")
+    from bank.notifications.models import OutboxMessage
+
+    with db.new_session() as s:
+        message = s.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))
+    assert "/portal/invite/" in message.body
+
 
 def test_member_opens_a_loan_and_downloads_statements_with_the_right_closing_balance(
     app, browser_page, screenshots
