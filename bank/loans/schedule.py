@@ -572,6 +572,9 @@ _FLOAT_TIE_WINDOW_RELATIVE = 1e-12
 _FLOAT_TIE_FLOOR_CENTS = 1e-9
 _METHOD_CODES = {Method.ANNUITY: 0, Method.LINEAR: 1, Method.BULLET: 2}
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_MAX_PRINCIPAL_CENTS = int(MAX_PRINCIPAL * 100)
+_MAX_RATE_SCALED = int(MAX_RATE_ANNUAL * _RATE_SCALE)
+_MAX_MULTIPLE_CENTS = int(MAX_INSTALMENT_MULTIPLE * 100)
 
 
 @dataclass(frozen=True)
@@ -629,14 +632,14 @@ class LoanArrays:
     def validate(self) -> None:
         """Refuse arrays outside the bounds that keep the int64 arithmetic exact."""
         checks = {
-            "principal": (self.principal_cents >= 1) & (self.principal_cents <= to_cents(MAX_PRINCIPAL)),
-            "rate_annual": (self.rate_scaled >= 0) & (self.rate_scaled <= int(MAX_RATE_ANNUAL * _RATE_SCALE)),
+            "principal": (self.principal_cents >= 1) & (self.principal_cents <= _MAX_PRINCIPAL_CENTS),
+            "rate_annual": (self.rate_scaled >= 0) & (self.rate_scaled <= _MAX_RATE_SCALED),
             "term": (self.term >= 1) & (self.term <= MAX_TERM),
             "grace_principal": (self.grace_principal >= 0) & (self.grace_principal < self.term),
             "frequency": (self.months_per_period == 1) | (self.months_per_period == 3),
             "method": (self.method >= 0) & (self.method <= 2),
             "instalment_multiple": (self.instalment_multiple_cents >= 1)
-            & (self.instalment_multiple_cents <= to_cents(MAX_INSTALMENT_MULTIPLE)),
+            & (self.instalment_multiple_cents <= _MAX_MULTIPLE_CENTS),
             "first_due_on": (self.first_due_on >= self.disbursed_on)
             & (self.first_due_on - self.disbursed_on < 2 * 31 * self.months_per_period),
         }
@@ -809,6 +812,7 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
 
     # Days of the first period: 30 a month; a broken 30/360 one its 30E/360 days; actual/365 actual.
     first_days = 30 * months
+    broken = np.zeros(count, dtype=bool)
     if has_first.any():
         regular_first = _month_dates(disbursed, months[:, None])[:, 0]
         broken = has_first & (first_due != regular_first)
@@ -856,6 +860,17 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
             clamp = method_code == 0 and (
                 actual_days or bool((group_instalment < regular_interest[index]).any())
             )
+            may_close_early = clamp or _may_close_early(
+                method_code,
+                irregular=actual_days or bool(broken[index].any()),
+                principal=principal[index],
+                fixed_part=fixed_part[index],
+                instalment=group_instalment,
+                rate=group_rate,
+                months=months[index],
+                amortising=amortising[index],
+                multiple=multiple[index],
+            )
             outputs = (
                 (principal_out[:group_periods], interest_out[:group_periods])
                 if whole
@@ -873,6 +888,7 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
                 grace=grace[index],
                 term=group_term,
                 clamp=clamp,
+                may_close_early=may_close_early,
                 outputs=outputs,  # type: ignore[arg-type]
             )
             if not whole:
@@ -910,13 +926,16 @@ def _recurrence(
     grace: np.ndarray,
     term: np.ndarray,
     clamp: bool,
+    may_close_early: bool,
     outputs: tuple[np.ndarray, np.ndarray],
 ) -> None:
     """Fill the principal and interest rows period by period for loans of one method and day count.
 
     ``rate_days_2`` is 2·R·d of a regular period; ``rate_days_2_by_period[k - 1]`` replaces it
     for period k under actual/365. Rows after a loan closes come out as zeros by themselves:
-    a zero balance earns no interest and ``min(part, balance)`` pays nothing.
+    a zero balance earns no interest and ``min(part, balance)`` pays nothing. When no loan of
+    the group can close early (:func:`_may_close_early`) that ``min`` is skipped. The interest
+    runs on unsigned views of the same (non-negative) integers: unsigned division is cheaper.
     """
     principal_rows, interest_rows = outputs
     periods = principal_rows.shape[0]
@@ -926,9 +945,15 @@ def _recurrence(
         factor_max = max(factor_max, int(rate_days_2_by_period.max()))
     assert largest * factor_max + basis < 2**63, "int64 bound"
     assert largest * int(rate_days_first.max()) < 2**63, "int64 bound"
-    double_basis = 2 * basis
+    double_basis = np.uint64(2 * basis)
+    basis_unsigned = np.uint64(basis)
     before = principal.copy()
     interest = np.empty_like(principal)
+    before_unsigned = before.view(np.uint64)
+    interest_unsigned = interest.view(np.uint64)
+    rate_days_2 = rate_days_2.astype(np.uint64)
+    if rate_days_2_by_period is not None:
+        rate_days_2_by_period = rate_days_2_by_period.astype(np.uint64)
     part = np.zeros_like(principal)
     last = term - 1
     ending: dict[int, Any]
@@ -946,9 +971,9 @@ def _recurrence(
             np.add(quotient, 2 * remainder >= basis, out=interest)
         else:
             factor = rate_days_2 if rate_days_2_by_period is None else rate_days_2_by_period[k - 1]
-            np.multiply(before, factor, out=interest)
-            interest += basis
-            interest //= double_basis
+            np.multiply(before_unsigned, factor, out=interest_unsigned)
+            interest_unsigned += basis_unsigned
+            interest_unsigned //= double_basis
         if method_code == 0:
             np.subtract(instalment, interest, out=part)
             if clamp or k == 0:
@@ -957,13 +982,51 @@ def _recurrence(
             part[...] = fixed_part
         if k < longest_grace:
             part[k < grace] = 0
-        np.minimum(part, before, out=part)
+        if may_close_early:
+            np.minimum(part, before, out=part)
         closing = ending.get(k)
         if closing is not None:
             part[closing] = before[closing]
         before -= part
         interest_rows[k] = interest
         principal_rows[k] = part
+
+
+def _may_close_early(
+    method_code: int,
+    *,
+    irregular: bool,
+    principal: np.ndarray,
+    fixed_part: np.ndarray,
+    instalment: np.ndarray,
+    rate: np.ndarray,
+    months: np.ndarray,
+    amortising: np.ndarray,
+    multiple: np.ndarray,
+) -> bool:
+    """Could a regular principal part reach the balance before some loan's last period?
+
+    Bullet: never. Linear: only if fixed × (amortising − 1) ≥ principal. Annuity (30/360,
+    regular first period): the rounded schedule drifts from the exact one by at most
+    E = (M/2 + 1/2)·s_m (instalment rounding and interest rounding, compounded; s_m the
+    accumulation factor), and the exact balance before the last-but-one period leaves a full
+    payment a/(1+r) beyond the next one, so it cannot close early while
+    a/(1+r) > (1+r)·E + M/2 + 1/2. We demand twice that, plus 10 cents, in floating point.
+    Actual/365 and broken first periods are not covered by this bound: they always keep the check.
+    """
+    if method_code == 2:
+        return False
+    if method_code == 1:
+        return bool((fixed_part * (amortising - 1) >= principal).any())
+    if irregular:
+        return True
+    r = rate * months / (12 * _RATE_SCALE)
+    periods = amortising.astype(np.float64)
+    growth = np.power(1.0 + r, periods)
+    accumulation = np.where(r > 0, (growth - 1.0) / np.where(r > 0, r, 1.0), periods)
+    drift = (multiple / 2 + 0.5) * accumulation
+    needed = 2 * ((1 + r) ** 2 * drift + (1 + r) * (multiple / 2 + 1)) + 10
+    return bool(((instalment - multiple / 2) <= needed).any())
 
 
 def _regular_interest(principal: np.ndarray, rate: np.ndarray, months: np.ndarray) -> np.ndarray:
