@@ -36,7 +36,8 @@ add_staff_nav("staff.reports_index", "Reports", REPORT_ROLES, order=70)
 @dataclass(frozen=True)
 class Col:
     title: object
-    #: "text", "money", "int", "ratio", "date" or "link" (a (text, url) pair).
+    #: "text", "money", "int", "ratio" (a plain number), "percent" (a number of percent, 56.80),
+    #: "date" or "link" (a (text, url) pair).
     kind: str = "text"
 
 
@@ -66,6 +67,26 @@ REPORTS = (
     Report("staff.report_funding", lazy_gettext("Deposits, loans and seed capital"), "as_of"),
     Report("staff.report_flows", lazy_gettext("New loans and repayments per month"), "period"),
 )
+
+
+@bp.app_template_filter("report_number")
+def report_number(value: Decimal | int | None) -> str:
+    """A plain number in the UI language: 1,19 (nl) / 1.19 (en); None shows as an em dash."""
+    from babel.numbers import format_decimal
+    from flask_babel import get_locale
+
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.00##", locale=str(get_locale() or "nl"))
+
+
+def _month_label(month: str) -> str:
+    """ "2026-10" -> "okt 26" (nl) / "Oct 26" (en) for the chart's axis."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    year, number = (int(part) for part in month.split("-"))
+    return format_date(dt.date(year, number, 1), "MMM yy", locale=str(get_locale() or "nl")).replace(".", "")
 
 
 def _status_label(status: str) -> str:
@@ -282,7 +303,11 @@ def report_portfolio():  # type: ignore[no-untyped-def]
     def build(values: dict[str, dt.date | None]) -> tuple[list[ReportTable], dict[str, Any]]:
         result = reports.loan_portfolio(db.session, values["as_of"])
         language = _language()
-        columns = [Col(_("Loans"), "int"), Col(_("Outstanding principal"), "money"), Col(_("Share"), "ratio")]
+        columns = [
+            Col(_("Loans"), "int"),
+            Col(_("Outstanding principal"), "money"),
+            Col(_("Share"), "percent"),
+        ]
 
         def share(amount: Decimal) -> Decimal | None:
             return _percent(amount / result.outstanding) if result.outstanding else None
@@ -339,7 +364,7 @@ def report_arrears():  # type: ignore[no-untyped-def]
             [
                 Col(_("Measure")),
                 Col(_("Outstanding principal"), "money"),
-                Col(_("Share of portfolio"), "ratio"),
+                Col(_("Share of portfolio"), "percent"),
             ],
             [
                 [
@@ -464,7 +489,7 @@ def report_flows():  # type: ignore[no-untyped-def]
             ],
         )
         chart = charts.bar_chart(
-            [m.month[2:].replace("-", "/") for m in flows.months],
+            [_month_label(m.month) for m in flows.months],
             [
                 charts.Series(_("Lent"), [m.new_loans for m in flows.months]),
                 charts.Series(_("Repaid"), [m.repayments for m in flows.months]),
