@@ -1,7 +1,7 @@
 """Member pages benchmark: do the portal pages stay as fast when the bank grows 100-fold?
 
     python -m bench.pages [--database-url URL] [--large-members 100000 --large-postings 2000000]
-                          [--small-members 1000 --small-postings 20000] [--samples 40]
+                          [--small-members 1000 --small-postings 20000] [--samples 100]
 
 Fills two databases in one run, a large one (100 000 members, 2 000 000 postings) and a small
 one (1 000 / 20 000), with valid ledger data: every entry balances (deposits Dr 1000 / Cr the
@@ -545,7 +545,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--large-postings", type=int, default=2_000_000)
     parser.add_argument("--small-members", type=int, default=1_000)
     parser.add_argument("--small-postings", type=int, default=20_000)
-    parser.add_argument("--samples", type=int, default=40, help="requests per page per bank")
+    parser.add_argument("--samples", type=int, default=100, help="requests per page per bank")
     args = parser.parse_args(argv)
     minimum = 2 * (sum(PROBE_LINES) + DAYS)
     if (
