@@ -14,3 +14,12 @@ from bank import clock
 def world(session, make_user) -> Iterator[World]:
     with clock.frozen(TODAY):
         yield build_world(session, make_user)
+
+
+@pytest.fixture(autouse=True)
+def _end_request_sessions(app):
+    """The ``app`` fixture keeps one application context for the whole test, so the request's scoped
+    session (and on SQLite its write lock) would outlive each request; end it after every request."""
+    from bank.extensions import db
+
+    app.teardown_request(lambda _exc: db.remove())
