@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -225,3 +226,45 @@ def test_find_account_by_number(client, login_as, bank_setup):
     assert found.status_code == 302 and found.headers["Location"].endswith(f"/staff/accounts/{account.id}")
     typo = client.get("/staff/accounts/find?number=1000000162", follow_redirects=True)
     assert "check digits" in typo.get_data(as_text=True)
+
+
+def test_admin_defines_a_product_and_changes_its_rate(client, login_as, session):
+    login_as("admin")
+    bad = client.post(
+        "/staff/savings-products",
+        data={"code": "BUF", "name_nl": "Vaste buffer", "name_en": "Fixed buffer", "rate_percent": "veel"},
+    )
+    assert bad.status_code == 422 and "must be a number" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/staff/savings-products",
+        data={
+            "code": "buf",
+            "name_nl": "Vaste buffer",
+            "name_en": "Fixed buffer",
+            "rate_percent": "2,0",
+            "effective_from": "2026-01-01",
+        },
+    )
+    assert ok.status_code == 302
+    from bank.savings.models import SavingsProduct
+
+    product = session.scalar(select(SavingsProduct).where(SavingsProduct.code == "BUF"))
+    assert product.rate_on(dt.date(2026, 1, 1)) == Decimal("0.02")
+    product_id = product.id
+    session.commit()
+    changed = client.post(
+        f"/staff/savings-products/{product_id}/rates",
+        data={"rate_percent": "2,25", "effective_from": "2026-09-01"},
+    )
+    assert changed.status_code == 302
+    session.expire_all()
+    product = session.get(SavingsProduct, product_id)
+    assert product.rate_on(dt.date(2026, 8, 31)) == Decimal("0.02")
+    assert product.rate_on(dt.date(2026, 9, 1)) == Decimal("0.0225")
+    session.commit()
+    login_as("teller")
+    assert client.get("/staff/savings-products").status_code == 200
+    assert (
+        client.post(f"/staff/savings-products/{product_id}/rates", data={"rate_percent": "9"}).status_code
+        == 403
+    )

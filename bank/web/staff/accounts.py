@@ -7,6 +7,7 @@ Tellers and admins book; credit officers may look.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -14,10 +15,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import Length
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from bank import clock
 from bank.approvals.queries import pending_for
@@ -25,7 +27,7 @@ from bank.errors import BankError, ValidationError
 from bank.extensions import db
 from bank.members.models import Member
 from bank.savings import queries, service
-from bank.savings.models import DepositAccount, DepositAccountStatus
+from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web.access import staff_required
 from bank.web.forms import new_form_key, show_errors
 from bank.web.nav import add_staff_nav
@@ -369,3 +371,121 @@ if "staff/savings/_member_accounts.html" not in MEMBER_DETAIL_PANELS:
     MEMBER_PANEL_CONTEXT.append(_member_context)
 
 add_staff_nav("staff.accounts", "Accounts", VIEW_ROLES, order=20)
+
+
+# ---------------------------------------------------------------------------------------------
+# Savings products (administrators define them; everyone who books may look)
+
+
+class ProductForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Length(max=30)])
+    name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Length(max=200)])
+    rate_percent = StringField(_l("Interest rate (% a year)"), validators=[Length(max=20)])
+    effective_from = DateField(_l("Rate effective from"), validators=[Optional()])
+
+
+class RateForm(FlaskForm):
+    rate_percent = StringField(_l("New interest rate (% a year)"), validators=[Length(max=20)])
+    effective_from = DateField(_l("Effective from"), validators=[Optional()])
+
+
+def _rate_from_percent(text: str | None) -> Decimal:
+    """ "1,25" (per cent, as people type it) → Decimal("0.0125") (the stored fraction)."""
+    raw = (text or "").strip().replace("%", "").replace(" ", "").replace(",", ".")
+    if not raw:
+        raise ValidationError("rate_percent", "is required")
+    try:
+        percent = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError("rate_percent", "must be a number such as 1,25") from None
+    if not percent.is_finite():
+        raise ValidationError("rate_percent", "must be a number such as 1,25")
+    return percent / 100
+
+
+def _rename_rate(error: BankError) -> BankError:
+    error.fields = {("rate_percent" if k == "rate_annual" else k): v for k, v in error.fields.items()}
+    return error
+
+
+@bp.route("/savings-products", methods=["GET", "POST"])
+@staff_required(*VIEW_ROLES)
+def savings_products():  # type: ignore[no-untyped-def]
+    form = ProductForm()
+    if request.method == "POST":
+        if not g.actor.has_role("admin"):
+            abort(403)
+        if form.validate():
+            try:
+                with db.unit_of_work() as session:
+                    product = service.create_product(
+                        session,
+                        code=form.code.data or "",
+                        name_nl=form.name_nl.data or "",
+                        name_en=form.name_en.data or "",
+                        rate_annual=_rate_from_percent(form.rate_percent.data),
+                        effective_from=form.effective_from.data or clock.today(),
+                        actor=g.actor,
+                    )
+            except BankError as error:
+                show_errors(form, _rename_rate(error))
+            else:
+                flash(_("Savings product %(code)s created.", code=product.code), "success")
+                return redirect(url_for("staff.savings_products"))
+    return _render_products(form=form, status=422 if form.errors or form.form_errors else 200)
+
+
+def _render_products(
+    *, form: ProductForm | None = None, rate_forms: dict[int, RateForm] | None = None, status: int = 200
+) -> Any:
+    session = db.session
+    products = list(session.scalars(select(SavingsProduct).order_by(SavingsProduct.id)))
+    counts = dict(
+        session.execute(
+            select(DepositAccount.product_id, func.count())
+            .where(DepositAccount.status != DepositAccountStatus.CLOSED)
+            .group_by(DepositAccount.product_id)
+        ).all()
+    )
+    rate_forms = rate_forms or {}
+    return (
+        render_template(
+            "staff/savings/products.html",
+            products=products,
+            counts=counts,
+            form=form or ProductForm(formdata=None),
+            rate_forms={p.id: rate_forms.get(p.id) or RateForm(formdata=None) for p in products},
+            is_admin=g.actor.has_role("admin"),
+            today=clock.today(),
+        ),
+        status,
+    )
+
+
+@bp.route("/savings-products/<int:product_id>/rates", methods=["POST"])
+@staff_required("admin")
+def savings_product_rate(product_id: int):  # type: ignore[no-untyped-def]
+    product = db.session.get(SavingsProduct, product_id)
+    if product is None:
+        abort(404)
+    form = RateForm()
+    if form.validate():
+        try:
+            with db.unit_of_work() as session:
+                service.set_product_rate(
+                    session,
+                    product,
+                    rate_annual=_rate_from_percent(form.rate_percent.data),
+                    effective_from=form.effective_from.data or clock.today(),
+                    actor=g.actor,
+                )
+        except BankError as error:
+            show_errors(form, _rename_rate(error))
+        else:
+            flash(_("New rate for %(code)s recorded.", code=product.code), "success")
+            return redirect(url_for("staff.savings_products"))
+    return _render_products(rate_forms={product.id: form}, status=422)
+
+
+add_staff_nav("staff.savings_products", "Savings products", VIEW_ROLES, order=22)
