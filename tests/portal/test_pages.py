@@ -307,3 +307,11 @@ def test_data_export_pdf(client, world, login_as, make_user):
     text = _pdf_text(response.data)
     assert "Geheim" in text and world.bram_loan.number in text and world.bram_account.number in text
     assert "Jansen" not in text
+
+
+def test_dashboard_lists_applications_with_their_status(client, world, login_as, make_user):
+    login_as(user=make_user("member", member_id=world.bram.id))
+    html = client.get("/portal/").get_data(as_text=True)
+    assert f"/portal/applications/{world.bram_application.id}" in html and "KA-2026-0099" in html
+    assert "submitted" in html or "ingediend" in html
+    assert "Bakkerij" not in html  # Bram does not represent the co-op
