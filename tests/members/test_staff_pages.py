@@ -306,3 +306,13 @@ def test_edit_organisation_prefills_and_saves(client, login_as, session, organis
     assert organisation.notes == "Statutes seen.\nBoard elected in May."
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "member.update"))
     assert event.before == {"activity": "co-op bakery", "listing_consent": False, "notes": ""}
+
+
+def test_unknown_members_are_not_found(client, login_as, session, person_factory):
+    member = person_factory()  # no BSN recorded
+    session.commit()
+    login_as("admin", language="en")
+    assert client.get("/staff/members/999999").status_code == 404
+    assert client.get("/staff/members/999999/edit").status_code == 404
+    assert client.post("/staff/members/999999/status", data={"status": "left"}).status_code == 404
+    assert client.post(f"/staff/members/{member.id}/bsn").status_code == 404
