@@ -5,16 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import BigInteger, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bank.db import MoneyType
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
-from bank.money import ZERO, money
+from bank.money import ZERO, from_cents
 
 #: Debit positive, credit negative, as a SQL expression over postings (cents, typed as money).
 SIGNED_AMOUNT = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
+
+
+def _net_cents_sum() -> Any:
+    """Sum of SIGNED_AMOUNT as raw integer cents (0 when there are no rows).
+
+    Typed BigInteger on purpose: the result is turned into money by :func:`from_cents` exactly
+    once, whatever type the database gives a sum (SQLite int, PostgreSQL numeric).
+    """
+    return func.coalesce(func.sum(SIGNED_AMOUNT, type_=BigInteger()), 0, type_=BigInteger())
 
 
 def _normal(account_type: AccountType, net_debit: Decimal) -> Decimal:
@@ -25,14 +35,10 @@ def summed_net_debit(session: Session, account_ids: list[int], as_of: dt.date | 
     """Debits minus credits of the given accounts, summed from postings (optionally to a date)."""
     if not account_ids:
         return ZERO
-    query = select(func.coalesce(func.sum(SIGNED_AMOUNT, type_=MoneyType()), 0)).where(
-        Posting.account_id.in_(account_ids)
-    )
+    query = select(_net_cents_sum()).where(Posting.account_id.in_(account_ids))
     if as_of is not None:
         query = query.where(Posting.value_date <= as_of)
-    value = session.scalar(query)
-    # The sum is typed MoneyType, so the driver's cents already arrive as euros: no second division.
-    return money(value) if value is not None else ZERO
+    return from_cents(int(session.scalar(query) or 0))
 
 
 def balance(session: Session, account_id: int, as_of: dt.date | None = None) -> Decimal:
@@ -189,7 +195,7 @@ def history(
     if rows:
         first = rows[0][0]
         before_net = session.scalar(
-            select(func.coalesce(func.sum(SIGNED_AMOUNT, type_=MoneyType()), 0)).where(
+            select(_net_cents_sum()).where(
                 *conditions,
                 or_(
                     Posting.value_date < first.value_date,
@@ -197,7 +203,7 @@ def history(
                 ),
             )
         )
-        before = _normal(account.type, MoneyType().process_result_value(int(before_net or 0), None) or ZERO)
+        before = _normal(account.type, from_cents(int(before_net or 0)))
     entry_ids = [entry.id for _, entry in rows]
     counter: dict[int, list[int]] = {}
     if entry_ids:
@@ -258,7 +264,11 @@ def verify(session: Session) -> list[str]:
     grand_credit = sum((t[1] for t in totals.values()), ZERO)
     if grand_debit != grand_credit:
         problems.append(f"trial balance is off: debits {grand_debit} != credits {grand_credit}")
-    for account in session.scalars(select(LedgerAccount).order_by(LedgerAccount.code)):
+    # Fresh rows, not the session's identity map: a stale object would hide a tampered total.
+    accounts = session.scalars(
+        select(LedgerAccount).order_by(LedgerAccount.code).execution_options(populate_existing=True)
+    )
+    for account in accounts:
         debits, credits = totals.get(account.id, (ZERO, ZERO))
         if account.is_control and (debits or credits):
             problems.append(f"control account {account.code} has postings of its own")
