@@ -27,7 +27,7 @@ from bank.db import MoneyType
 from bank.errors import ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
-from bank.ledger.models import AccountType, LedgerAccount, Posting, Side
+from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members.models import Member
 from bank.money import ZERO
@@ -80,6 +80,11 @@ def _main_balance(session: Session, code: str, as_of: dt.date | None = None) -> 
         return ZERO
     if not account.is_control:
         return ledger_queries.balance(session, account.id, as_of)
+    if as_of is None or _nothing_after(session, as_of):
+        row = next(
+            r for r in main_account_totals(session, as_of or clock.today()) if r.account_id == account.id
+        )
+        return row.balance
     signed = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
     query = (
         select(func.coalesce(func.sum(signed, type_=MoneyType()), 0))
@@ -92,6 +97,67 @@ def _main_balance(session: Session, code: str, as_of: dt.date | None = None) -> 
     net = value if isinstance(value, Decimal) else MoneyType().process_result_value(int(value or 0), None)
     net = net or ZERO
     return net if account.type.debit_normal else -net
+
+
+def _nothing_after(session: Session, as_of: dt.date) -> bool:
+    """True when no entry has a value date after ``as_of`` (an indexed look-up on the entries)."""
+    later = session.scalar(select(JournalEntry.id).where(JournalEntry.value_date > as_of).limit(1))
+    return later is None
+
+
+def main_account_totals(
+    session: Session, as_of: dt.date, *, codes: set[str] | None = None
+) -> list[ledger_queries.TrialBalanceRow]:
+    """Debit and credit totals per main account on ``as_of``, children rolled up.
+
+    When nothing is booked after ``as_of`` (the usual case: a report as of today) the child
+    accounts' cached totals are the sums of their postings, kept by ``post()`` in the same
+    transaction and checked by ``ledger verify``; summing 100 000 cached rows is far cheaper
+    than grouping two million postings. Accounts without cached totals (the busy settlement,
+    income and expense accounts) are summed from their postings either way. Otherwise this is
+    :func:`bank.ledger.queries.trial_balance`.
+    """
+    if not _nothing_after(session, as_of):
+        return ledger_queries.trial_balance(session, as_of)
+    mains = list(
+        session.scalars(
+            select(LedgerAccount).where(LedgerAccount.parent_id.is_(None)).order_by(LedgerAccount.code)
+        )
+    )
+    totals: dict[int, list[Decimal]] = {a.id: [ZERO, ZERO] for a in mains}
+    child_rows = session.execute(
+        select(
+            LedgerAccount.parent_id,
+            func.sum(LedgerAccount.debits_posted, type_=MoneyType()),
+            func.sum(LedgerAccount.credits_posted, type_=MoneyType()),
+            func.sum(case((LedgerAccount.keeps_cached_totals, 0), else_=1)),
+        )
+        .where(LedgerAccount.parent_id.in_([a.id for a in mains if a.is_control]))
+        .group_by(LedgerAccount.parent_id)
+    ).all()
+    for parent_id, debits, credits, uncached in child_rows:
+        if uncached:
+            rows = ledger_queries.trial_balance(session, as_of)
+            return [r for r in rows if codes is None or r.code in codes]
+        totals[parent_id] = [debits or ZERO, credits or ZERO]
+    debit_sum = func.sum(case((Posting.side == Side.DEBIT, Posting.amount), else_=0), type_=MoneyType())
+    credit_sum = func.sum(case((Posting.side == Side.CREDIT, Posting.amount), else_=0), type_=MoneyType())
+    own = [a for a in mains if not a.is_control]
+    cached = [a for a in own if a.keeps_cached_totals]
+    for account in cached:
+        totals[account.id] = [account.debits_posted, account.credits_posted]
+    summed = [a.id for a in own if not a.keeps_cached_totals]
+    if summed:
+        for account_id, debits, credits in session.execute(
+            select(Posting.account_id, debit_sum, credit_sum)
+            .where(Posting.account_id.in_(summed))
+            .group_by(Posting.account_id)
+        ):
+            totals[account_id] = [debits or ZERO, credits or ZERO]
+    return [
+        ledger_queries.TrialBalanceRow(a.id, a.code, a.name, a.type, totals[a.id][0], totals[a.id][1])
+        for a in mains
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,7 +185,7 @@ class TrialBalance:
 def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalance:
     """Debit and credit totals per main account on ``as_of`` (child accounts rolled up)."""
     as_of = check_as_of(as_of)
-    return TrialBalance(as_of, tuple(ledger_queries.trial_balance(session, as_of)))
+    return TrialBalance(as_of, tuple(main_account_totals(session, as_of)))
 
 
 @dataclass(frozen=True)
@@ -160,7 +226,7 @@ def balance_sheet(session: Session, as_of: dt.date | None = None) -> BalanceShee
     """Assets = liabilities + equity (+ the result to date, since income is not yet closed)."""
     as_of = check_as_of(as_of)
     sections: dict[AccountType, list[StatementRow]] = defaultdict(list)
-    for row in ledger_queries.trial_balance(session, as_of):
+    for row in main_account_totals(session, as_of):
         sections[row.type].append(StatementRow(row.code, row.name, row.balance))
     income = sum((r.amount for r in sections[AccountType.INCOME]), ZERO)
     expense = sum((r.amount for r in sections[AccountType.EXPENSE]), ZERO)
