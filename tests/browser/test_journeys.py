@@ -143,6 +143,24 @@ def test_member_opens_a_loan_and_downloads_statements_with_the_right_closing_bal
     page.screenshot(path=str(screenshots / "portal-statements.png"), full_page=True)
     page.goto("/portal/profile")
     page.screenshot(path=str(screenshots / "portal-profile.png"), full_page=True)
+
+    # A new payout IBAN waits until staff verified it with the member.
+    page.fill("#external_iban", "NL20 INGB 0001 2345 67")
+    page.click("form button[type=submit].primary")
+    page.wait_for_selector("#profile-changes")
+    page.screenshot(path=str(screenshots / "portal-profile-pending.png"), full_page=True)
+    assert "NL91 ABNA 0417 1643 00" in page.inner_text("#current-iban")
+    page.click("text=Log out")
+    _user("balie.browser@test.example", "teller")
+    _log_in(page, "balie.browser@test.example")
+    page.goto("/staff/portal/changes")
+    row = page.locator("tr", has_text="NL20 INGB 0001 2345 67")
+    row.locator("textarea[name=note]").fill("Called Anna on her known number; she confirmed the new account.")
+    page.screenshot(path=str(screenshots / "staff-portal-changes.png"), full_page=True)
+    row.locator("button[value=approve]").click()
+    page.wait_for_selector(".flash")
+    with db.new_session() as s:
+        assert s.get(Member, world.anna.id).external_iban == "NL20INGB0001234567"
     assert clock.today() >= dt.date(2026, 10, 1)
 
 
