@@ -165,3 +165,21 @@ def test_every_account_type_appears_on_the_balance_sheet_or_the_pl(session, worl
     codes = {r.code for r in (*sheet.assets, *sheet.liabilities, *sheet.equity, *pl.income, *pl.expenses)}
     main = {row.code for row in ledger_queries.trial_balance(session) if row.type in AccountType}
     assert main <= codes
+
+
+def test_cached_totals_path_equals_the_postings_path(session, world, frozen_today):
+    fast = reports.main_account_totals(session, frozen_today)
+    slow = ledger_queries.trial_balance(session, frozen_today)
+    assert [(r.code, r.debit_total, r.credit_total) for r in fast] == [
+        (r.code, r.debit_total, r.credit_total) for r in slow
+    ]
+    # A booking dated after the report date sends the report back to the postings.
+    w.deposit(session, world.bram_account, "99.99", frozen_today)
+    session.commit()
+    yesterday = frozen_today - dt.timedelta(days=1)
+    assert [(r.code, r.balance) for r in reports.main_account_totals(session, yesterday)] == [
+        (r.code, r.balance) for r in ledger_queries.trial_balance(session, yesterday)
+    ]
+    assert reports.deposits_vs_loans(session, yesterday).deposits == ledger_balance(
+        session, chart.MEMBER_DEPOSITS, yesterday
+    )
