@@ -73,6 +73,7 @@ STEP_MODULES: list[str] = [
     "bank.demo_members",
     "bank.demo_money",
     "bank.demo_products",
+    "bank.demo_applications",
     "bank.demo_statements",
     "bank.demo_portal",
 ]
