@@ -802,13 +802,9 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
     # from the first due date (k = 0..n-1).
     anchor = np.where(has_first, first_due, disbursed)
     shift = np.where(has_first, 0, 1)
-    _keys, first_of_key, due_row_of_loan = np.unique(
-        (anchor * 2 + shift) * 4 + months, return_index=True, return_inverse=True
-    )
-    due_row_of_loan = due_row_of_loan.reshape(-1)
-    due_rows = _month_dates(
-        anchor[first_of_key], (column[None, :] + shift[first_of_key][:, None]) * months[first_of_key][:, None]
-    )
+    keys, due_row_of_loan = _distinct((anchor * 2 + shift) * 4 + months)
+    key_months, key_shift, key_anchor = keys % 4, (keys // 4) % 2, keys // 8
+    due_rows = _month_dates(key_anchor, (column[None, :] + key_shift[:, None]) * key_months[:, None])
 
     # Days of the first period: 30 a month; a broken 30/360 one its 30E/360 days; actual/365 actual.
     first_days = 30 * months
@@ -990,6 +986,24 @@ def _recurrence(
         before -= part
         interest_rows[k] = interest
         principal_rows[k] = part
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and each element's index into them, like ``np.unique``.
+
+    Portfolio keys (disbursement days) span a short range, so a presence table over that range
+    replaces the sort; a wide range falls back to ``np.unique``.
+    """
+    low = int(keys.min())
+    span = int(keys.max()) - low + 1
+    if span > 64 * len(keys) + 1024:
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    offsets = keys - low
+    present = np.zeros(span, dtype=bool)
+    present[offsets] = True
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, position[offsets]
 
 
 def _may_close_early(
