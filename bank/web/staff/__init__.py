@@ -12,3 +12,4 @@ from bank.web.staff import portal_access  # noqa: E402, F401
 from bank.web.staff import reports, statements  # noqa: E402, F401
 from bank.web.staff import calculator, products  # noqa: E402, F401
 from bank.web.staff import applications  # noqa: E402, F401
+from bank.web.staff import loans, runs  # noqa: E402, F401

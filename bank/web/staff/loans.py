@@ -1,0 +1,288 @@
+"""Loans in the back office: list, arrears by bucket, and a loan's page with its schedule
+(every version), transactions, arrears, payoff quote and the servicing forms (prepayment,
+full early repayment, write-off proposal for a second approver, recovery).
+
+Money forms carry a one-time ``form_key`` that ends up in the ledger key, so a double submit
+books once. A write-off is only *proposed* here; another staff member approves it on the
+approvals page (four eyes), where the maker cannot approve their own request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from bank import clock
+from bank.errors import BankError
+from bank.extensions import db
+from bank.loans import queries, servicing
+from bank.loans.models import InstalmentStatus, Loan, LoanStatus
+from bank.web.access import staff_required
+from bank.web.forms import new_form_key, show_errors
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+
+VIEW_ROLES = ("admin", "teller", "credit_officer")
+BOOK_ROLES = ("admin", "teller")
+PER_PAGE = 25
+
+LOAN_STATUS_LABELS = {
+    LoanStatus.ACTIVE: _l("active"),
+    LoanStatus.PAID_OFF: _l("paid off"),
+    LoanStatus.WRITTEN_OFF: _l("written off"),
+}
+INSTALMENT_STATUS_LABELS = {
+    InstalmentStatus.OPEN: _l("open"),
+    InstalmentStatus.PAID: _l("paid"),
+    InstalmentStatus.SUPERSEDED: _l("superseded"),
+    InstalmentStatus.WRITTEN_OFF: _l("written off"),
+}
+VERSION_REASONS = {
+    "disbursement": _l("disbursement"),
+    "prepayment_shorten_term": _l("prepayment, term shortened"),
+    "prepayment_lower_instalment": _l("prepayment, instalment lowered"),
+    "payoff": _l("full early repayment"),
+}
+
+
+class PrepayForm(FlaskForm):
+    form_key = HiddenField()
+    amount = StringField(_l("Extra repayment (€)"), validators=[Length(max=40)])
+    mode = SelectField(
+        _l("Then"),
+        choices=[
+            SelectChoice(servicing.PrepaymentMode.SHORTEN_TERM, _l("shorten the term (same instalment)")),
+            SelectChoice(
+                servicing.PrepaymentMode.LOWER_INSTALMENT, _l("lower the instalment (same end date)")
+            ),
+        ],
+    )
+
+
+class PayoffForm(FlaskForm):
+    form_key = HiddenField()
+
+
+class WriteOffForm(FlaskForm):
+    form_key = HiddenField()
+    reason = StringField(_l("Reason"), validators=[Length(max=1000)])
+
+
+class RecoveryForm(FlaskForm):
+    form_key = HiddenField()
+    amount = StringField(_l("Amount recovered (€)"), validators=[Length(max=40)])
+    source = SelectField(
+        _l("Received"),
+        choices=[
+            SelectChoice("account", _l("from the borrower's account")),
+            SelectChoice("settlement", _l("by bank transfer (settlement)")),
+        ],
+    )
+
+
+class QuoteForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    on = DateField(_l("Payoff date"), validators=[Optional()])
+
+
+def _keyed(form: FlaskForm) -> FlaskForm:
+    if not form.form_key.data:  # type: ignore[attr-defined]
+        form.form_key.data = new_form_key()  # type: ignore[attr-defined]
+    return form
+
+
+def _loan_or_404(loan_id: int) -> Loan:
+    loan = db.session.get(Loan, loan_id)
+    if loan is None:
+        abort(404)
+    return loan
+
+
+@bp.route("/loans")
+@staff_required(*VIEW_ROLES)
+def loans():  # type: ignore[no-untyped-def]
+    status = request.args.get("status", "")
+    if status not in {s.value for s in LoanStatus}:
+        status = ""
+    text = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = queries.loans_list(
+        db.session, status=status or None, text=text, page=page, per_page=PER_PAGE, as_of=clock.today()
+    )
+    return render_template(
+        "staff/loans/list.html",
+        rows=rows,
+        total=total,
+        q=text,
+        status=status,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        status_labels=LOAN_STATUS_LABELS,
+        Status=LoanStatus,
+    )
+
+
+@bp.route("/arrears")
+@staff_required(*VIEW_ROLES)
+def arrears():  # type: ignore[no-untyped-def]
+    today = clock.today()
+    buckets = queries.arrears_overview(db.session, today)
+    return render_template("staff/loans/arrears.html", buckets=buckets, today=today)
+
+
+@bp.route("/loans/<int:loan_id>")
+@staff_required(*VIEW_ROLES)
+def loan(loan_id: int):  # type: ignore[no-untyped-def]
+    return _render_loan(_loan_or_404(loan_id))
+
+
+def _render_loan(loan: Loan, *, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+    today = clock.today()
+    quote_form = QuoteForm(request.args)
+    quote_on = quote_form.on.data if quote_form.validate() and quote_form.on.data else today
+    detail = queries.loan_detail(db.session, loan, today, quote_on=quote_on)
+    return (
+        render_template(
+            "staff/loans/detail.html",
+            loan=loan,
+            detail=detail,
+            today=today,
+            quote_form=quote_form,
+            prepay_form=_keyed(forms.get("prepay_form") or PrepayForm(formdata=None)),
+            payoff_form=_keyed(forms.get("payoff_form") or PayoffForm(formdata=None)),
+            write_off_form=_keyed(forms.get("write_off_form") or WriteOffForm(formdata=None)),
+            recovery_form=_keyed(forms.get("recovery_form") or RecoveryForm(formdata=None)),
+            recovered=servicing.recoveries_total(db.session, loan)
+            if loan.status is LoanStatus.WRITTEN_OFF
+            else None,
+            pending=_pending_write_off(loan),
+            can_book=g.actor.has_role(*BOOK_ROLES),
+            can_write_off=g.actor.role == "admin",
+            status_labels=LOAN_STATUS_LABELS,
+            instalment_labels=INSTALMENT_STATUS_LABELS,
+            version_reasons=VERSION_REASONS,
+            Status=LoanStatus,
+            InstalmentStatus=InstalmentStatus,
+        ),
+        status,
+    )
+
+
+def _pending_write_off(loan: Loan) -> list[Any]:
+    from bank.approvals.queries import pending_for
+
+    return [a for a in pending_for(db.session, "loan", loan.id) if a.kind == servicing.WRITE_OFF_APPROVAL]
+
+
+@bp.route("/loans/<int:loan_id>/prepay", methods=["POST"])
+@staff_required(*BOOK_ROLES)
+def loan_prepay(loan_id: int):  # type: ignore[no-untyped-def]
+    loan = _loan_or_404(loan_id)
+    form = PrepayForm()
+    if form.validate():
+        try:
+            with db.unit_of_work() as session:
+                servicing.prepay(
+                    session,
+                    loan,
+                    form.amount.data,
+                    mode=form.mode.data,
+                    on=clock.today(),
+                    key=form.form_key.data or new_form_key(),
+                    actor=g.actor,
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Extra repayment booked; the new schedule is shown below."), "success")
+            return redirect(url_for("staff.loan", loan_id=loan.id))
+    return _render_loan(loan, status=422, prepay_form=form)
+
+
+@bp.route("/loans/<int:loan_id>/payoff", methods=["POST"])
+@staff_required(*BOOK_ROLES)
+def loan_payoff(loan_id: int):  # type: ignore[no-untyped-def]
+    loan = _loan_or_404(loan_id)
+    form = PayoffForm()
+    if form.validate():
+        try:
+            with db.unit_of_work() as session:
+                quote = servicing.pay_off(
+                    session, loan, on=clock.today(), key=form.form_key.data or new_form_key(), actor=g.actor
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            flash(
+                _(
+                    "Loan %(number)s repaid in full (%(amount)s).",
+                    number=loan.number,
+                    amount=f"{quote.total:.2f}",
+                ),
+                "success",
+            )
+            return redirect(url_for("staff.loan", loan_id=loan.id))
+    return _render_loan(loan, status=422, payoff_form=form)
+
+
+@bp.route("/loans/<int:loan_id>/write-off", methods=["POST"])
+@staff_required("admin")
+def loan_write_off(loan_id: int):  # type: ignore[no-untyped-def]
+    loan = _loan_or_404(loan_id)
+    form = WriteOffForm()
+    if form.validate():
+        try:
+            with db.unit_of_work() as session:
+                servicing.request_write_off(
+                    session,
+                    loan,
+                    reason=form.reason.data or "",
+                    key=form.form_key.data or new_form_key(),
+                    actor=g.actor,
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            flash(
+                _("Write-off proposed; a second staff member must approve it on the approvals page."),
+                "success",
+            )
+            return redirect(url_for("staff.loan", loan_id=loan.id))
+    return _render_loan(loan, status=422, write_off_form=form)
+
+
+@bp.route("/loans/<int:loan_id>/recovery", methods=["POST"])
+@staff_required(*BOOK_ROLES)
+def loan_recovery(loan_id: int):  # type: ignore[no-untyped-def]
+    loan = _loan_or_404(loan_id)
+    form = RecoveryForm()
+    if form.validate():
+        try:
+            with db.unit_of_work() as session:
+                servicing.record_recovery(
+                    session,
+                    loan,
+                    form.amount.data,
+                    key=form.form_key.data or new_form_key(),
+                    actor=g.actor,
+                    from_repayment_account=form.source.data == "account",
+                )
+        except BankError as error:
+            show_errors(form, error)
+        else:
+            flash(_("Recovery booked."), "success")
+            return redirect(url_for("staff.loan", loan_id=loan.id))
+    return _render_loan(loan, status=422, recovery_form=form)
+
+
+add_staff_nav("staff.loans", "Loans", VIEW_ROLES, order=45)
+add_staff_nav("staff.arrears", "Arrears", VIEW_ROLES, order=46)

@@ -1,0 +1,180 @@
+"""Runs in the back office: the list (status, counts, amounts, duration, errors, progress), a
+run's detail with the loans that were short, and starting a close-day run for a date.
+
+A run never executes inside a web worker: the start button launches ``bank runs close-day``
+as its own process (refused at once while another run holds the lock), and the list shows
+its progress as the batches commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from bank import clock
+from bank.errors import BankError
+from bank.extensions import db
+from bank.loans.models import Loan
+from bank.runs import jobs
+from bank.runs.lock import run_in_progress
+from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
+from bank.web.access import staff_required
+from bank.web.forms import show_errors
+from bank.web.nav import add_staff_nav
+from bank.web.staff import bp
+
+VIEW_ROLES = ("admin", "teller", "credit_officer")
+START_ROLES = ("admin",)
+PER_PAGE = 30
+
+JOB_COMMANDS = {
+    RunJob.CLOSE_DAY.value: "close-day",
+    RunJob.REPAYMENTS.value: "repayments",
+    RunJob.SAVINGS_INTEREST.value: "savings-interest",
+}
+JOB_LABELS = {
+    RunJob.CLOSE_DAY: _l("Close day"),
+    RunJob.REPAYMENTS: _l("Repayments"),
+    RunJob.SAVINGS_INTEREST: _l("Savings interest"),
+}
+STATUS_LABELS = {
+    RunStatus.RUNNING: _l("running"),
+    RunStatus.COMPLETED: _l("completed"),
+    RunStatus.FAILED: _l("failed"),
+}
+
+
+class StartRunForm(FlaskForm):
+    job = SelectField(
+        _l("Job"),
+        choices=[SelectChoice(job.value, JOB_LABELS[job]) for job in RunJob],
+        default=RunJob.CLOSE_DAY.value,
+    )
+    date = DateField(_l("Business date"))
+
+
+def launch(job: str, run_date: dt.date) -> None:
+    """Start ``bank runs <job> --date D`` as a process of its own (never inside the web worker)."""
+    bank_command = Path(sys.executable).parent / "bank"
+    env = dict(
+        os.environ,
+        DATABASE_URL=current_app.config["DATABASE_URL"],
+        BANK_INSTANCE_PATH=current_app.config["INSTANCE_PATH"],
+    )
+    subprocess.Popen(
+        [str(bank_command), "runs", JOB_COMMANDS[job], "--date", run_date.isoformat()],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+@bp.route("/runs")
+@staff_required(*VIEW_ROLES)
+def runs():  # type: ignore[no-untyped-def]
+    return _render_list(StartRunForm(formdata=None, date=clock.today()))
+
+
+def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-untyped-def]
+    session = db.session
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = session.scalar(select(func.count()).select_from(Run)) or 0
+    rows = list(
+        session.scalars(
+            select(Run)
+            .order_by(Run.business_date.desc(), Run.id.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
+    )
+    busy = any(r.status is RunStatus.RUNNING for r in rows) and run_in_progress(db.engine)  # type: ignore[arg-type]
+    return (
+        render_template(
+            "staff/runs/list.html",
+            rows=rows,
+            page=page,
+            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+            form=form,
+            busy=busy,
+            job_labels=JOB_LABELS,
+            status_labels=STATUS_LABELS,
+            Status=RunStatus,
+            Job=RunJob,
+            last_closed=jobs.last_closed_day(session),
+        ),
+        status,
+    )
+
+
+@bp.route("/runs/<int:run_id>")
+@staff_required(*VIEW_ROLES)
+def run_detail(run_id: int):  # type: ignore[no-untyped-def]
+    session = db.session
+    run = session.get(Run, run_id)
+    if run is None:
+        abort(404)
+    shortfalls = list(
+        session.execute(
+            select(RunShortfall, Loan)
+            .join(Loan, Loan.id == RunShortfall.loan_id)
+            .options(joinedload(Loan.borrower))
+            .where(RunShortfall.run_id == run.id)
+            .order_by(RunShortfall.days_past_due.desc(), Loan.number)
+        ).all()
+    )
+    return render_template(
+        "staff/runs/detail.html",
+        run=run,
+        shortfalls=shortfalls,
+        job_labels=JOB_LABELS,
+        status_labels=STATUS_LABELS,
+        Status=RunStatus,
+        Job=RunJob,
+    )
+
+
+@bp.route("/runs/start", methods=["POST"])
+@staff_required(*START_ROLES)
+def start_run():  # type: ignore[no-untyped-def]
+    form = StartRunForm()
+    if not form.validate() or form.date.data is None:
+        if not form.date.errors:
+            form.date.errors = [_("Enter the business date as YYYY-MM-DD.")]
+        return _render_list(form, 422)
+    try:
+        jobs.validate_run_date(db.session, form.date.data)
+    except BankError as error:
+        show_errors(form, error)
+        return _render_list(form, 422)
+    if run_in_progress(db.engine):  # type: ignore[arg-type]
+        form.form_errors.append(_("A run is in progress; start again when it has finished."))
+        return _render_list(form, 409)
+    # End this request's read transaction first: on SQLite it would hold the write lock the run needs.
+    db.session.rollback()
+    launch(form.job.data, form.date.data)
+    flash(
+        _(
+            "%(job)s for %(date)s started; the list shows its progress.",
+            job=JOB_LABELS[RunJob(form.job.data)],
+            date=form.date.data.isoformat(),
+        ),
+        "success",
+    )
+    return redirect(url_for("staff.runs"))
+
+
+add_staff_nav("staff.runs", "Runs", VIEW_ROLES, order=55)
