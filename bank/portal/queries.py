@@ -28,6 +28,7 @@ from bank.members.models import Member
 from bank.money import ZERO
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.shares.models import ShareClass, ShareHolding
+from bank.statements import builder as statement_builder
 
 #: Longest period a member may ask transactions or a statement for in one go.
 MAX_PERIOD_DAYS = 3 * 366 + 1
@@ -273,7 +274,9 @@ class TransactionPage:
     opening_balance: Decimal
     #: Balance at the end of the period (or now).
     closing_balance: Decimal
-    #: Names of the other side of each entry, by entry id ("Kas / bank", "Lening WL-2026-0003").
+    #: Description of each entry, by entry id, as the statement words it ("Storting · Salaris").
+    descriptions: dict[int, str]
+    #: The other side of each entry, by entry id ("Wijkbank", "Lening WL-2026-0003").
     counterparties: dict[int, str]
 
     @property
@@ -289,6 +292,7 @@ def transactions(
     date_to: dt.date | None = None,
     page: int = 1,
     per_page: int = 25,
+    language: str = "nl",
 ) -> TransactionPage:
     """One page of the account's bookings in a period, newest first, with running balances."""
     check_period(date_from, date_to)
@@ -303,6 +307,7 @@ def transactions(
         newest_first=True,
     )
     closing = ledger_queries.balance(session, account.ledger_account_id, as_of=date_to)
+    descriptions, counterparties = describe_lines(session, lines, language)
     return TransactionPage(
         lines=lines,
         total=total,
@@ -310,29 +315,32 @@ def transactions(
         per_page=per_page,
         opening_balance=opening,
         closing_balance=closing,
-        counterparties=counterparty_names(session, lines),
+        descriptions=descriptions,
+        counterparties=counterparties,
     )
 
 
-def counterparty_names(session: Session, lines: list[ledger_queries.HistoryLine]) -> dict[int, str]:
-    """A readable other side per entry: the account of another member is shown by number only."""
-    from bank.ledger.models import LedgerAccount
+def describe_lines(
+    session: Session, lines: list[ledger_queries.HistoryLine], language: str
+) -> tuple[dict[int, str], dict[int, str]]:
+    """(description, counterparty) per entry, worded exactly as on the PDF statement.
 
-    ids = {account_id for line in lines for account_id in line.counter_account_ids}
-    if not ids:
-        return {}
-    accounts = {a.id: a for a in session.scalars(select(LedgerAccount).where(LedgerAccount.id.in_(ids)))}
-    names: dict[int, str] = {}
+    Uses the statement builder's wording so the page and the statement of the same period
+    read the same; a payout IBAN found in the memo becomes the counterparty.
+    """
+    labels = statement_builder.counterparty_labels(
+        session, {account_id for line in lines for account_id in line.counter_account_ids}, language
+    )
+    descriptions: dict[int, str] = {}
+    counterparties: dict[int, str] = {}
     for line in lines:
-        parts = []
-        for account_id in line.counter_account_ids:
-            account = accounts.get(account_id)
-            if account is None:
-                continue
-            # A child account of another member's deposit: show its code, never the owner's name.
-            parts.append(account.code if account.parent_id is not None else account.name)
-        names[line.entry_id] = ", ".join(dict.fromkeys(parts))
-    return names
+        description, iban = statement_builder.describe(line.kind, line.memo, language)
+        descriptions[line.entry_id] = description
+        names = [labels[a] for a in line.counter_account_ids if a in labels]
+        if iban:
+            names.append(" ".join(iban[i : i + 4] for i in range(0, len(iban), 4)))
+        counterparties[line.entry_id] = ", ".join(dict.fromkeys(names))
+    return descriptions, counterparties
 
 
 # ---------------------------------------------------------------------------------------------

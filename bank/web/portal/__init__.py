@@ -47,5 +47,13 @@ def _portal_globals() -> dict[str, object]:
 
 
 # Views register themselves on ``bp`` when imported.
-from bank.web.portal import access, accounts, dashboard, export, loans, profile, statements  # noqa: E402, F401
-from bank.web.portal import applications  # noqa: E402, F401
+from bank.web.portal import (  # noqa: E402, F401
+    access,
+    accounts,
+    applications,
+    dashboard,
+    export,
+    loans,
+    profile,
+    statements,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import get_locale
 
 from bank.errors import ValidationError
 from bank.extensions import db
@@ -31,7 +32,13 @@ def account(account_id: int):  # type: ignore[no-untyped-def]
     if not errors:
         try:
             result = queries.transactions(
-                session, found, date_from=date_from, date_to=date_to, page=page_arg(), per_page=PER_PAGE
+                session,
+                found,
+                date_from=date_from,
+                date_to=date_to,
+                page=page_arg(),
+                per_page=PER_PAGE,
+                language=str(get_locale() or "nl"),
             )
         except ValidationError as error:
             errors = dict(error.fields)
