@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, Response
 
 CONTENT_SECURITY_POLICY = (
@@ -10,7 +14,28 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: Views that extensions register themselves; their permission decision is made here.
+#: The OpenAPI document describes the API and holds no data: anyone may read it.
+THIRD_PARTY_PUBLIC_VIEWS = ("api-docs.openapi_json",)
+
+
+def _plain_function(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A function around ``view`` (extensions register bound methods, which take no attributes)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def register_security(app: Flask) -> None:
+    from bank.web.access import public
+
+    for endpoint in THIRD_PARTY_PUBLIC_VIEWS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = public(_plain_function(app.view_functions[endpoint]))
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
