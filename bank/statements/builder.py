@@ -278,6 +278,11 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "loan_disbursement": ("Uitbetaling lening", "Loan disbursement"),
     "loan_fee": ("Afsluitkosten lening", "Loan arrangement fee"),
     "loan_collection": ("Termijn lening", "Loan instalment"),
+    "loan_interest_accrual": ("Rente lening", "Loan interest"),
+    "loan_penalty": ("Boeterente", "Penalty interest"),
+    "loan_late_fee": ("Aanmaningskosten", "Late fee"),
+    "loan_payoff": ("Volledige aflossing lening", "Loan paid off"),
+    "loan_write_off": ("Afboeking lening", "Loan write-off"),
     "collection": ("Termijn lening", "Loan instalment"),
     "loan_repayment": ("Aflossing lening", "Loan repayment"),
     "loan_prepayment": ("Vervroegde aflossing", "Loan prepayment"),
@@ -290,6 +295,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "reversal": ("Correctie", "Correction"),
 }
 
+_LOAN_NUMBER = re.compile(r"WL-\d{4}-\d{4}")
 _ACCOUNTS_ARROW = re.compile(r"\d{4} \d{4} \d{2} → \d{4} \d{4} \d{2}")
 
 
@@ -313,6 +319,12 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
     """
     label = kind_label(kind, language)
     iban = None
+    if kind.startswith("loan_") and kind in KIND_LABELS:
+        # The services' loan memos are English sentences around the loan number; the number is
+        # what the member needs next to the word in their own language.
+        loan_number = _LOAN_NUMBER.search(memo or "")
+        if loan_number:
+            return f"{label} {loan_number.group(0)}", None
     parts = [part.strip() for part in (memo or "").split("·")]
     kept = []
     english_default = KIND_LABELS.get(kind, ("", kind.replace("_", " ")))[1].lower()
@@ -324,6 +336,10 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
             iban = match.group(1)
             continue
         if part.lower() in (english_default, kind.replace("_", " ").lower(), label.lower()):
+            continue
+        if english_default and part.lower().startswith(english_default + " "):
+            # "Interest 10-2026" -> "Rente 10-2026": the English word replaced, the rest kept.
+            label = f"{label} {part[len(english_default) + 1 :]}"
             continue
         if _ACCOUNTS_ARROW.fullmatch(part):
             continue  # "1000 0001 61 → 1000 0002 58": the counterparty column already says it

@@ -198,3 +198,28 @@ def test_statement_queries_do_not_grow_with_its_lines(session, world, frozen_tod
     session.commit()
     many = count_queries(world.anna_account, dt.date(2026, 9, 1), dt.date(2026, 10, 31))
     assert many <= few + 1  # the transfers add one query (their counterparties are member accounts)
+
+
+@pytest.mark.parametrize(
+    ("kind", "memo", "language", "expected"),
+    [
+        ("savings_interest", "Interest 10-2026", "nl", ("Rente 10-2026", None)),
+        ("withdrawal", "Withdrawal · to NL91ABNA0417164300", "nl", ("Opname", "NL91ABNA0417164300")),
+        ("transfer", "Huur · 1000 0001 61 → 1000 0002 58", "en", ("Transfer · Huur", None)),
+        (
+            "loan_collection",
+            "Instalment collection WL-2026-0001",
+            "nl",
+            ("Termijn lening WL-2026-0001", None),
+        ),
+        (
+            "loan_fee",
+            "Arrangement fee of loan WL-2026-0001",
+            "en",
+            ("Loan arrangement fee WL-2026-0001", None),
+        ),
+        ("something_new", "Whatever", "nl", ("Something new · Whatever", None)),
+    ],
+)
+def test_descriptions_lead_with_the_kind_in_the_members_language(kind, memo, language, expected):
+    assert builder.describe(kind, memo, language) == expected
