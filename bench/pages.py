@@ -70,8 +70,11 @@ WITHDRAWAL_MEMO = "Withdrawal · to NL91ABNA0417164300"
 ENTRY_BATCH = 50_000
 
 
+_STARTED = time.perf_counter()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.perf_counter() - _STARTED:7.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +381,7 @@ def fill(url: str, kind: str, members: int, postings: int) -> Filled:
     with engine.connect() as connection:
         connection.execute(sa.text("ANALYZE"))
         connection.commit()
+    log("  ledger verify …")
     with Session(bind=engine) as session:
         problems = ledger_queries.verify(session)
     engine.dispose()
