@@ -40,6 +40,26 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
+class Batches:
+    """How a job ends a batch: commit it (runs), or only flush it into a caller's transaction.
+
+    The demo loader services a year of history inside its own single transaction, so it passes
+    ``commit=False``; everything else commits each batch.
+    """
+
+    session: Session
+    commit_batches: bool = True
+
+    def end_batch(self) -> None:
+        if self.commit_batches:
+            self.session.commit()
+            # Keep memory flat over long runs: nothing from earlier batches stays in the session.
+            self.session.expunge_all()
+        else:
+            self.session.flush()
+
+
+@dataclass(frozen=True)
 class JobOutcome:
     """What a call did: the run row (as committed) and whether this call did the work."""
 
@@ -69,8 +89,9 @@ def validate_run_date(session: Session, run_date: dt.date) -> None:
         )
 
 
-def _start(session: Session, job: RunJob, run_date: dt.date, started_by: str) -> tuple[Run, bool]:
+def _start(batches: Batches, job: RunJob, run_date: dt.date, started_by: str) -> tuple[Run, bool]:
     """The run row for (job, date), set running; (row, False) when it had already completed."""
+    session = batches.session
     run = session.scalar(select(Run).where(Run.job == job, Run.business_date == run_date))
     if run is not None and run.status is RunStatus.COMPLETED:
         return run, False
@@ -92,15 +113,17 @@ def _start(session: Session, job: RunJob, run_date: dt.date, started_by: str) ->
         run.started_at = clock.now_utc()
         run.finished_at = None
         run.started_by = started_by[:200]
-    session.commit()
+    batches.end_batch()
+    batches.session.add(run)
     return run, True
 
 
-def _finish(session: Session, run: Run) -> None:
+def _finish(batches: Batches, run: Run) -> None:
+    batches.session.add(run)
     run.status = RunStatus.COMPLETED
     run.finished_at = clock.now_utc()
     run.progress_done = max(run.progress_done, run.progress_total)
-    session.commit()
+    batches.end_batch()
 
 
 def _fail(session: Session, run_id: int, error: BaseException) -> None:
@@ -117,16 +140,22 @@ def _fail(session: Session, run_id: int, error: BaseException) -> None:
 
 
 def _guarded(
-    session: Session, job: RunJob, run_date: dt.date, started_by: str, work: Callable[[Run], None]
+    batches: Batches, job: RunJob, run_date: dt.date, started_by: str, work: Callable[[Run], None]
 ) -> JobOutcome:
-    run, fresh = _start(session, job, run_date, started_by)
+    run, fresh = _start(batches, job, run_date, started_by)
     if not fresh:
         return JobOutcome(run, worked=False)
+    if not batches.commit_batches:
+        # In a caller's transaction a failure rolls everything back; there is no row to mark.
+        work(run)
+        _finish(batches, run)
+        return JobOutcome(run, worked=True)
+    run_id = run.id
     try:
         work(run)
-        _finish(session, run)
+        _finish(batches, run)
     except BaseException as error:
-        _fail(session, run.id, error)
+        _fail(batches.session, run_id, error)
         raise
     return JobOutcome(run, worked=True)
 
@@ -136,12 +165,14 @@ def _guarded(
 
 
 def _repayments(
-    session: Session, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int
+    batches: Batches, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int
 ) -> None:
     actor = system("repayment-run")
+    session = batches.session
     remaining = servicing.count_loans_to_service(session, run_date)
+    session.add(run)
     run.progress_total = run.progress_done + remaining
-    session.commit()
+    batches.end_batch()
     if progress:
         progress(run.progress_done, run.progress_total)
     last_id = 0
@@ -151,6 +182,7 @@ def _repayments(
             break
         last_id = loan_ids[-1]
         outcome = servicing.service_batch(session, loan_ids, run_date, actor=actor, run_id=run.id)
+        session.add(run)
         run.progress_done += outcome.loans
         run.due_count += outcome.due_count
         run.collected_full_count += outcome.full
@@ -161,16 +193,15 @@ def _repayments(
         run.amount_accrued += from_cents(outcome.amount_accrued)
         run.amount_charged += from_cents(outcome.amount_charged)
         run.entries_posted += outcome.entries
-        session.commit()
-        session.expunge_all()
-        session.add(run)
+        batches.end_batch()
         if progress:
             progress(run.progress_done, run.progress_total)
 
 
 def _savings(
-    session: Session, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int
+    batches: Batches, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int
 ) -> None:
+    session = batches.session
     previous = session.scalar(
         select(func.max(Run.business_date)).where(
             Run.job == RunJob.SAVINGS_INTEREST,
@@ -182,7 +213,9 @@ def _savings(
     if since is None:
         return
     for month_end in savings_interest.month_ends(since, run_date, include_start=previous is None):
-        savings_interest.post_month(session, run, month_end, batch_size=batch_size, progress=progress)
+        savings_interest.post_month(
+            session, run, month_end, batch_size=batch_size, progress=progress, end_batch=batches.end_batch
+        )
 
 
 def run_repayments(
@@ -200,12 +233,13 @@ def run_repayments(
         validate_run_date(session, run_date)
         session.rollback()
         with run_lock(database.engine):
+            batches = Batches(session)
             return _guarded(
-                session,
+                batches,
                 RunJob.REPAYMENTS,
                 run_date,
                 started_by,
-                lambda run: _repayments(session, run, run_date, progress, batch_size),
+                lambda run: _repayments(batches, run, run_date, progress, batch_size),
             )
     finally:
         session.close()
@@ -226,12 +260,13 @@ def run_savings_interest(
         validate_run_date(session, run_date)
         session.rollback()
         with run_lock(database.engine):
+            batches = Batches(session)
             return _guarded(
-                session,
+                batches,
                 RunJob.SAVINGS_INTEREST,
                 run_date,
                 started_by,
-                lambda run: _savings(session, run, run_date, progress, batch_size),
+                lambda run: _savings(batches, run, run_date, progress, batch_size),
             )
     finally:
         session.close()
@@ -256,32 +291,47 @@ def close_day(
         validate_run_date(session, run_date)
         session.rollback()
         with run_lock(database.engine):
-            outcomes: list[JobOutcome] = []
-
-            def work(_close: Run) -> None:
-                outcomes.append(
-                    _guarded(
-                        session,
-                        RunJob.REPAYMENTS,
-                        run_date,
-                        started_by,
-                        lambda run: _repayments(session, run, run_date, progress, batch_size),
-                    )
-                )
-                outcomes.append(
-                    _guarded(
-                        session,
-                        RunJob.SAVINGS_INTEREST,
-                        run_date,
-                        started_by,
-                        lambda run: _savings(session, run, run_date, progress, batch_size),
-                    )
-                )
-
-            outcomes.append(_guarded(session, RunJob.CLOSE_DAY, run_date, started_by, work))
-            return outcomes
+            return close_day_in(
+                Batches(session), run_date, started_by=started_by, progress=progress, batch_size=batch_size
+            )
     finally:
         session.close()
+
+
+def close_day_in(
+    batches: Batches,
+    run_date: dt.date,
+    *,
+    started_by: str,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> list[JobOutcome]:
+    """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
+    demo loader, is the only writer of a database being built)."""
+    outcomes: list[JobOutcome] = []
+
+    def work(_close: Run) -> None:
+        outcomes.append(
+            _guarded(
+                batches,
+                RunJob.REPAYMENTS,
+                run_date,
+                started_by,
+                lambda run: _repayments(batches, run, run_date, progress, batch_size),
+            )
+        )
+        outcomes.append(
+            _guarded(
+                batches,
+                RunJob.SAVINGS_INTEREST,
+                run_date,
+                started_by,
+                lambda run: _savings(batches, run, run_date, progress, batch_size),
+            )
+        )
+
+    outcomes.append(_guarded(batches, RunJob.CLOSE_DAY, run_date, started_by, work))
+    return outcomes
 
 
 def last_closed_day(session: Session) -> dt.date | None:

@@ -109,8 +109,10 @@ def post_month(
     *,
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
+    end_batch: Callable[[], None] | None = None,
 ) -> None:
     """Post one month's interest for every account, batch by batch (one commit each)."""
+    end_batch = end_batch or session.commit
     first_day = last_day.replace(day=1)
     rates = _rate_table(session)
     expense = account_by_code(session, chart.SAVINGS_INTEREST_EXPENSE).id
@@ -118,8 +120,9 @@ def post_month(
         DepositAccount.opened_on <= last_day, DepositAccount.status != DepositAccountStatus.CLOSED
     )
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    session.add(run)
     run.progress_total += total
-    session.commit()
+    end_batch()
     last_id = 0
     while True:
         accounts = session.execute(
@@ -182,11 +185,12 @@ def post_month(
             )
         if requests:
             post_many(session, requests, actor=ACTOR)
+        session.add(run)
         run.progress_done += len(accounts)
         run.due_count += len(todo)
         run.collected_full_count += len(requests)
         run.entries_posted += len(requests)
         run.amount_accrued += from_cents(paid)
-        session.commit()
+        end_batch()
         if progress:
             progress(run.progress_done, run.progress_total)
