@@ -253,7 +253,7 @@ def edit_product(session: Session, code: str, terms: ProductTerms, *, actor: Act
     if current.status is ProductStatus.RETIRED:
         raise Conflict(f"{current.code} is retired; it can no longer be changed")
     if terms == terms_of(current):
-        raise ValidationError("name_nl", "nothing changed: the new version would equal the current one")
+        raise Conflict("Nothing changed: the new version would equal the current one.")
     current.status = ProductStatus.SUPERSEDED
     session.flush()
     product = LoanProduct(

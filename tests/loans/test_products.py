@@ -39,7 +39,7 @@ def test_create_then_edit_makes_a_new_version_and_keeps_the_old_one(session, act
 
 def test_an_edit_that_changes_nothing_is_refused(session, actor):
     products.create_product(session, "COOP-START", coop_startup_terms(), actor=actor)
-    with pytest.raises(ValidationError, match="nothing changed"):
+    with pytest.raises(Conflict, match="Nothing changed"):
         products.edit_product(session, "COOP-START", coop_startup_terms(), actor=actor)
 
 
