@@ -40,6 +40,9 @@ def _register_extensions(app: Flask) -> None:
     db.configure(app.config["DATABASE_URL"])
     app.extensions["bank_db"] = db
     app.teardown_appcontext(lambda _exc: db.remove())
+    # Also at the end of each request: under an app context that outlives requests (tests, CLI)
+    # a request's session must not keep its transaction, and SQLite's write lock, open.
+    app.teardown_request(lambda _exc: db.remove())
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -35,6 +35,17 @@ def register_security(app: Flask) -> None:
     for endpoint in THIRD_PARTY_PUBLIC_VIEWS:
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = public(_plain_function(app.view_functions[endpoint]))
+
+    @app.before_request
+    def _forget_the_previous_request() -> None:
+        """Each request proves who it is from its own cookie.
+
+        Flask-Login caches the user in ``g``; where one app context serves many requests (the
+        test client inside an app context, the CLI) that cache would carry one request's user
+        into the next. In a served app ``g`` is new per request and this is a no-op.
+        """
+        g.pop("_login_user", None)
+        g.pop("actor", None)
 
     @app.after_request
     def _headers(response: Response) -> Response:

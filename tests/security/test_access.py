@@ -59,7 +59,9 @@ def test_members_are_refused_every_staff_page_and_each_refusal_is_audited(app, c
         assert response.status_code == 403, rule.rule
     with db.new_session() as session:
         refusals = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "permission.refused", AuditEvent.actor_id == member.id)
+            select(AuditEvent).where(
+                AuditEvent.action == "permission.refused", AuditEvent.actor_id == member.id
+            )
         ).all()
     assert len(refusals) == len(rules)
     assert refusals[0].ip_address == "127.0.0.1"
