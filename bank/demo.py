@@ -74,6 +74,7 @@ STEP_MODULES: list[str] = [
     "bank.demo_money",
     "bank.demo_products",
     "bank.demo_applications",
+    "bank.demo_servicing",
     "bank.demo_statements",
     "bank.demo_portal",
 ]
