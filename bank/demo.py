@@ -57,10 +57,15 @@ def opened_on() -> dt.date:
     return today.replace(year=today.year - OPENED_YEARS_AGO)
 
 
-def load(session: Session, echo: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run every demo step in one transaction (the caller commits)."""
+def load(
+    session: Session, echo: Callable[[str], None] = print, context: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run every demo step in one transaction (the caller commits).
+
+    ``context`` seeds what steps share; the command passes settings such as ``statement_dir``.
+    """
     _load_step_modules()
-    context: dict[str, Any] = {"opened_on": opened_on(), "logins": []}
+    context = {"opened_on": opened_on(), "logins": [], **(context or {})}
     for name, step in STEPS:
         echo(f"demo: {name} …")
         step(session, context)

@@ -55,7 +55,9 @@ def demo(if_empty: bool) -> None:
             click.echo(demo_module.login_table())
             return
         with db.unit_of_work(session):
-            demo_module.load(session, echo=click.echo)
+            demo_module.load(
+                session, echo=click.echo, context={"statement_dir": current_app.config["STATEMENT_DIR"]}
+            )
     finally:
         session.close()
     click.echo(demo_module.login_table())
