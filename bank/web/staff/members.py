@@ -244,7 +244,7 @@ def _identity_form(member: Member, formdata: Any = None) -> IdentityCheckForm:
 def _status_form(member: Member, formdata: Any = None) -> StatusForm:
     form = StatusForm(formdata=formdata)
     form.status.choices = [
-        (status.value, STATUS_ACTIONS[status]) for status in service.allowed_statuses(member)
+        SelectChoice(status.value, STATUS_ACTIONS[status]) for status in service.allowed_statuses(member)
     ]
     return form
 
