@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.actor import system as system_actor
 from bank.applications import notices
 from bank.applications.models import (
     APPLICANT,
@@ -826,11 +827,13 @@ def mark_decided(application: LoanApplication, *, decided_on: dt.date, approved:
     application.offer_expires_on = decided_on + dt.timedelta(days=OFFER_VALID_DAYS) if approved else None
 
 
-def expire_offers(session: Session, today: dt.date, *, actor: Actor) -> list[str]:
+def expire_offers(session: Session, today: dt.date, *, actor: Actor | None = None) -> list[str]:
     """Expire approved offers not disbursed within 90 days (the day after ``offer_expires_on``).
 
     Idempotent: an expired application is final, so a second run for the same day finds nothing.
+    The scheduler calls it as ``expire_offers(session, today)``.
     """
+    actor = actor or system_actor("expire-offers")
     due = list(
         session.scalars(
             select(LoanApplication)
