@@ -57,6 +57,8 @@ def build_scheduler(database: Database, echo: Callable[[str], None] = print) -> 
         ),
         kwargs={"database": database, "echo": echo},
         id="close_day",
+        coalesce=True,
+        max_instances=1,
         name="Close the business day",
         replace_existing=True,
     )
