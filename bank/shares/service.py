@@ -304,6 +304,7 @@ def request_redemption(
         ),
         payload={
             "holding_id": holding.id,
+            "member_id": member.id,
             "shares": count,
             "pay_to_account_id": pay_to.id if pay_to is not None else None,
             "iban": member.external_iban if pay_to is None else None,
