@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
@@ -39,7 +39,7 @@ from bank.applications.models import (
     RiskGrade,
 )
 from bank.auth.models import User
-from bank.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from bank.loans.products_models import LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import Schedule, build_schedule, parse_rate_percent
 from bank.loans.service import terms_for
@@ -137,6 +137,19 @@ def transition(
         raise PermissionDenied("only the applicant (or staff on their behalf) may withdraw an application")
     previous = application.status
     now = clock.now_utc()
+    # Compare-and-set: two people moving the same application at once (a double click, a
+    # withdrawal racing a review) cannot both succeed; the second finds the status changed.
+    session.flush()
+    table = LoanApplication.__table__
+    moved = session.execute(
+        update(table)
+        .where(table.c.id == application.id, table.c.status == previous.value)
+        .values(status=target.value)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(
+            f"application {application.number} was changed by someone else meanwhile; reload it and try again"
+        )
     application.status = target
     application.updated_at = now
     if target is S.SUBMITTED:

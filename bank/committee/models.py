@@ -128,6 +128,8 @@ class Decision(Base):
             "votes_approve >= 0 AND votes_reject >= 0 AND votes_abstain >= 0", name="tally_counts"
         ),
         CheckConstraint("votes_approve + votes_reject + votes_abstain >= quorum", name="quorum_reached"),
+        #: One decision per review round, even when the chair's form is posted twice at once.
+        UniqueConstraint("application_id", "review_round", name="one_decision_per_round"),
         CheckConstraint(
             "(outcome = 'approved' AND votes_approve > votes_reject AND approved_amount IS NOT NULL)"
             " OR (outcome = 'rejected' AND votes_reject > votes_approve AND reasons != '')",

@@ -326,7 +326,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['application_id'], ['loan_applications.id'], name=op.f('fk_committee_decisions_application_id_loan_applications')),
     sa.ForeignKeyConstraint(['chair_id'], ['users.id'], name=op.f('fk_committee_decisions_chair_id_users')),
     sa.ForeignKeyConstraint(['meeting_id'], ['committee_meetings.id'], name=op.f('fk_committee_decisions_meeting_id_committee_meetings')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_committee_decisions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_committee_decisions')),
+    sa.UniqueConstraint('application_id', 'review_round', name='one_decision_per_round')
     )
     with op.batch_alter_table('committee_decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_committee_decisions_application_id'), ['application_id'], unique=False)

@@ -156,3 +156,37 @@ def test_the_buttons_come_from_the_same_table(session, world):
     other = actor_of(world.bram_user)
     assert applications.allowed_targets(session, other, application) == []
     assert COMMITTEE not in applications.capacities(session, world.officer_actor, application)
+
+
+def test_a_stale_page_cannot_move_an_application_that_moved_meanwhile(session, world):
+    from bank.errors import Conflict
+    from bank.extensions import db
+
+    application = applications.create_draft(
+        session,
+        applicant=world.bakery,
+        product=world.coop_product,
+        actor=world.anna_actor,
+        data=coop_data(world),
+    )
+    session.commit()
+    # Staff opened the draft in another tab a while ago (their copy says "draft") …
+    stale_session = db.new_session()
+    stale = stale_session.get(type(application), application.id)
+    stale_session.commit()
+    # … meanwhile the applicant submitted it.
+    applications.submit(session, application, actor=world.anna_actor)
+    session.commit()
+    with pytest.raises(Conflict, match="changed by someone else meanwhile"):
+        applications.withdraw(stale_session, stale, actor=actor_of_teller(world))
+    stale_session.rollback()
+    stale_session.close()
+    session.expire_all()
+    assert session.get(type(application), application.id).status is S.SUBMITTED
+    assert [t.to_status for t in application.transitions] == ["draft", "submitted"]
+
+
+def actor_of_teller(world):
+    from .helpers import actor_of
+
+    return actor_of(world.teller)
