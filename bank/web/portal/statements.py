@@ -52,6 +52,7 @@ def _page(errors: dict[str, str] | None = None, status: int = 200):  # type: ign
             "portal/statements.html",
             views=views,
             stored=stored,
+            owners={line.account.id: view.member.full_name for view in views for line in view.accounts},
             errors=errors or {},
             form={
                 "account": request.args.get("account", ""),
