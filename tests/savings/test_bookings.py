@@ -333,3 +333,21 @@ def test_random_bookings_keep_every_invariant(session, bank_setup, teller, steps
     for account in accounts:
         assert balance(session, account) == model[account.id] >= 0
     assert ledger_queries.verify(session) == []
+
+
+def test_an_account_with_a_request_waiting_cannot_be_closed(session, bank_setup, teller, second_teller):
+    account = bank_setup["anna_account"]
+    savings.deposit(session, account, "10500", key="d", actor=teller)
+    waiting = savings.withdraw(session, account, "10500", key="w", actor=teller, approval_threshold=THRESHOLD)
+    # Meanwhile the money leaves another way, so the balance is zero with the request still open.
+    savings.withdraw(session, account, "10500", key="w2", actor=teller, approval_threshold=None)
+    session.commit()
+    assert waiting.needs_approval and balance(session, account) == Decimal("0.00")
+    with pytest.raises(ValidationError) as refused:
+        savings.close_account(session, account, actor=teller)
+    assert "waiting for approval" in refused.value.fields["account"]
+    session.rollback()
+    approvals.reject(session, waiting.approval, actor=second_teller, reason="Paid out another way")
+    savings.close_account(session, account, actor=teller)
+    session.commit()
+    assert account.status is DepositAccountStatus.CLOSED
