@@ -759,11 +759,13 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
 
     * **Interest** is ``round_half_up(B·R·d / D)`` with B the balance in cents (≤ 10^9, since
       balances only fall from the principal), R the annual rate in 10^-8 parts (≤ 3·10^7),
-      d the period's days and D = basis·10^8. Regular periods (d ≤ 92) are evaluated in int64
-      as ``(B·2Rd + D) // 2D``: 2·B·R·d ≤ 5.52·10^18 and D ≤ 3.65·10^10, below 2^63 ≈ 9.22·10^18.
-      The first period (a broken one may reach d = 184) uses ``q, rem = divmod(B·Rd, D)`` plus
-      one when ``2·rem ≥ D``: B·R·d ≤ 5.52·10^18. No float is involved, nothing overflows (the
-      bounds are checked by :meth:`LoanArrays.validate` and asserted per batch).
+      d the period's days and D = basis·10^8. Regular periods (d ≤ 92) are evaluated as
+      ``(B·2Rd + D) // 2D`` on unsigned 64-bit views of the same non-negative integers:
+      2·B·R·d ≤ 5.52·10^18 and D ≤ 3.65·10^10, below 2^63 ≈ 9.22·10^18. The first period (a
+      broken one stays under two periods, at most 185 days) uses ``q, rem = divmod(B·Rd, D)``
+      plus one when ``2·rem ≥ D``: B·R·d ≤ 5.55·10^18. No float is involved, nothing overflows
+      (the bounds are checked by :meth:`LoanArrays.validate` and asserted per batch). Each
+      period's principal and interest (< 2^31) are stored as int32.
     * **Linear** parts and the rate-0 annuity are integer divisions, rounded half-up exactly.
     * **The annuity payment** is first computed in float64 as ``P·r / −expm1(−n·log1p(r))``
       with u = 2^-53: r = R·m / 1.2·10^9 has relative error ≤ u (R·m is an exact integer);
