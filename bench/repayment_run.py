@@ -54,6 +54,12 @@ from bank.money import from_cents
 from bank.savings.models import DepositAccount, SavingsProduct
 
 RUN_DATE = dt.date(2026, 3, 2)
+CODES = {
+    "member": chart.MEMBER_DEPOSITS,
+    "principal": chart.LOAN_PRINCIPAL,
+    "interest": chart.INTEREST_RECEIVABLE,
+    "fees": chart.FEES_RECEIVABLE,
+}
 DISBURSED_ON = dt.date(2026, 2, 2)
 NAIVE_SAMPLE = 400
 RUN_KINDS = ("loan_interest_accrual", "loan_collection", "loan_penalty", "loan_late_fee")
@@ -162,7 +168,7 @@ def build(url: str, loans: int, chunk: int = 5000) -> None:
                     accounts.append(
                         {
                             "id": account_id,
-                            "code": f"{chart.MEMBER_DEPOSITS if kind == 'member' else {'principal': chart.LOAN_PRINCIPAL, 'interest': chart.INTEREST_RECEIVABLE, 'fees': chart.FEES_RECEIVABLE}[kind]}-B{i:07d}",
+                            "code": f"{CODES[kind]}-B{i:07d}",
                             "name": f"bench {kind} {i}",
                             "type": AccountType.LIABILITY if kind == "member" else AccountType.ASSET,
                             "parent_id": parents[kind],
@@ -286,7 +292,8 @@ def build(url: str, loans: int, chunk: int = 5000) -> None:
             for table in ("ledger_accounts", "members", "deposit_accounts", "loans", "journal_entries"):
                 connection.execute(
                     sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" (SELECT MAX(id) FROM {table}))"
                     )
                 )
             connection.execute(sa.text("ANALYZE"))

@@ -665,7 +665,8 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
     available = _repayment_available(session, loan)
     if quote.total > available:
         raise InsufficientFunds(
-            f"payoff of {quote.total:.2f} is more than the {available:.2f} available on the repayment account",
+            f"payoff of {quote.total:.2f} is more than the {available:.2f} available"
+            " on the repayment account",
             fields={"on": "the repayment account does not hold the payoff amount"},
         )
     interest_income = account_by_code(session, chart.INTEREST_INCOME).id

@@ -85,7 +85,8 @@ def validate_run_date(session: Session, run_date: dt.date) -> None:
     if first is not None and run_date < first:
         raise ValidationError(
             "date",
-            f"must not be before the bank's first business day ({first.isoformat()}); got {run_date.isoformat()}",
+            f"must not be before the bank's first business day ({first.isoformat()});"
+            f" got {run_date.isoformat()}",
         )
 
 

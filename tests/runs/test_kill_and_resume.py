@@ -73,7 +73,7 @@ def test_killed_runs_resume_with_every_instalment_collected_exactly_once(databas
         process.communicate()
     watcher.dispose()
     final = _start(database_url, tmp_path)
-    out, err = final.communicate(timeout=600)
+    _out, err = final.communicate(timeout=600)
     assert final.returncode == 0, err.decode()
     assert kills >= 1, "the run finished before any kill; make the data bigger"
 

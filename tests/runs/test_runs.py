@@ -174,7 +174,7 @@ def test_savings_interest_to_the_cent_with_a_rate_change_posted_once_a_month(ban
         actor=bank.actor,
     )
     bank.session.commit()
-    member, account = bank.borrower()
+    _member, account = bank.borrower()
     bank.deposit(account, "10000.00", D(2026, 2, 1))
     # Feb: 10 000.00 × 1.25 % × 28 / 365 = 9.589… → 9.59, posted on Saturday 28 February by
     # the run of Monday 2 March (value date the month's last day).
@@ -203,7 +203,7 @@ def test_savings_interest_in_a_leap_february(bank):
         actor=bank.actor,
     )
     bank.session.commit()
-    member, account = bank.borrower(opened_on=D(2028, 2, 1))
+    _member, account = bank.borrower(opened_on=D(2028, 2, 1))
     bank.deposit(account, "10000.00", D(2028, 2, 1))
     jobs.run_savings_interest(db, D(2028, 3, 1))
     # 29 days (actual/365 even in a leap year): 10 000.00 × 2 % × 29 / 365 = 15.890… → 15.89.

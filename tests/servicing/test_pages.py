@@ -32,7 +32,7 @@ def late_loan(bank):
 
 
 def test_loan_pages_show_schedule_arrears_quote_and_runs(bank, client, login_as, late_loan):
-    loan, account = late_loan
+    loan, _account = late_loan
     bank.close_days(D(2026, 1, 16), D(2026, 3, 20))
     loan_id, number = loan.id, loan.number
     bank.session.commit()  # SQLite: the test session must hold no transaction during requests
@@ -68,40 +68,50 @@ def test_prepayment_form_books_a_new_version_and_refuses_too_much(bank, client, 
 
     with clock.frozen(D(2026, 4, 20)):
         too_much = client.post(
-            f"/staff/loans/{loan_id}/prepay", data={"amount": "50000", "mode": "shorten_term", "form_key": "k1"}
+            f"/staff/loans/{loan_id}/prepay",
+            data={"amount": "50000", "mode": "shorten_term", "form_key": "k1"},
         )
         assert too_much.status_code == 422
         assert "outstanding principal" in too_much.get_data(as_text=True)
         done = client.post(
-            f"/staff/loans/{loan_id}/prepay", data={"amount": "2000,00", "mode": "lower_instalment", "form_key": "k2"}
+            f"/staff/loans/{loan_id}/prepay",
+            data={"amount": "2000,00", "mode": "lower_instalment", "form_key": "k2"},
         )
         assert done.status_code == 302
         again = client.post(
-            f"/staff/loans/{loan_id}/prepay", data={"amount": "2000,00", "mode": "lower_instalment", "form_key": "k2"}
+            f"/staff/loans/{loan_id}/prepay",
+            data={"amount": "2000,00", "mode": "lower_instalment", "form_key": "k2"},
         )
         assert again.status_code == 302
         html = client.get(f"/staff/loans/{loan_id}").get_data(as_text=True)
     assert "Version 2" in html and "Version 1" in html
     assert len(bank.instalments(loan, version=2)) == 9
-    assert bank.balance(loan.principal_account_id) == Decimal("12000.00") - Decimal("2867.05") - Decimal("2000.00")
+    assert bank.balance(loan.principal_account_id) == Decimal("12000.00") - Decimal("2867.05") - Decimal(
+        "2000.00"
+    )
 
 
-def test_write_off_form_proposes_and_only_a_second_person_approves(bank, client, login_as, late_loan, make_user):
-    loan, account = late_loan
+def test_write_off_form_proposes_and_only_a_second_person_approves(
+    bank, client, login_as, late_loan, make_user
+):
+    loan, _account = late_loan
     bank.close_days(D(2026, 1, 16), D(2026, 3, 20))
     loan_id = loan.id
     bank.session.commit()
     login_as("teller")
-    assert client.post(f"/staff/loans/{loan_id}/write-off", data={"reason": "x", "form_key": "w"}).status_code == 403
+    assert (
+        client.post(f"/staff/loans/{loan_id}/write-off", data={"reason": "x", "form_key": "w"}).status_code
+        == 403
+    )
     client.get("/logout")
     admin = login_as("admin")
     response = client.post(f"/staff/loans/{loan_id}/write-off", data={"reason": "", "form_key": "w0"})
     assert response.status_code == 422 and "is required" in response.get_data(as_text=True)
     response = client.post(f"/staff/loans/{loan_id}/write-off", data={"reason": "Bankrupt", "form_key": "w1"})
     assert response.status_code == 302
-    from bank.approvals.models import Approval
-    from bank.approvals import service as approvals
     from bank.actor import Actor
+    from bank.approvals import service as approvals
+    from bank.approvals.models import Approval
 
     approval = bank.session.query(Approval).one()
     bank.session.commit()
@@ -119,7 +129,9 @@ def test_write_off_form_proposes_and_only_a_second_person_approves(bank, client,
     assert "Recovery" in page
 
 
-def test_starting_a_run_launches_it_and_is_refused_while_one_runs(bank, client, login_as, late_loan, monkeypatch):
+def test_starting_a_run_launches_it_and_is_refused_while_one_runs(
+    bank, client, login_as, late_loan, monkeypatch
+):
     launched = []
 
     def run_now(job, run_date):

@@ -34,7 +34,7 @@ def _loan_after_three_instalments(bank, deposit="20000.00"):
 
 
 def test_prepayment_that_shortens_the_term(bank):
-    member, account, loan = _loan_after_three_instalments(bank)
+    _member, account, loan = _loan_after_three_instalments(bank)
     before = bank.balance(account.ledger_account_id)
     outstanding = bank.balance(loan.principal_account_id)
     version = servicing.prepay(
@@ -69,7 +69,7 @@ def test_prepayment_that_shortens_the_term(bank):
 
 
 def test_prepayment_that_lowers_the_instalment(bank):
-    member, account, loan = _loan_after_three_instalments(bank)
+    _member, _account, loan = _loan_after_three_instalments(bank)
     outstanding = bank.balance(loan.principal_account_id)
     servicing.prepay(
         bank.session, loan, "3000.00", mode="lower_instalment", on=D(2026, 4, 20), key="p2", actor=TELLER
@@ -90,7 +90,7 @@ def test_prepayment_that_lowers_the_instalment(bank):
 
 
 def test_prepayment_refusals_write_nothing(bank):
-    member, account, loan = _loan_after_three_instalments(bank, deposit="3500.00")
+    _member, account, loan = _loan_after_three_instalments(bank, deposit="3500.00")
     bank.withdraw(account, "10000.00", D(2026, 4, 20))  # 2 301.43 left
     entries = bank.session.query(JournalEntry).count()
     outstanding = bank.balance(loan.principal_account_id)
@@ -121,7 +121,7 @@ def test_prepayment_refusals_write_nothing(bank):
 
 
 def test_payoff_quote_and_full_early_repayment(bank):
-    member, account, loan = _loan_after_three_instalments(bank)
+    _member, account, loan = _loan_after_three_instalments(bank)
     outstanding = bank.balance(loan.principal_account_id)
     # Last due date 15 April; 20 days of interest on the outstanding principal, actual/365.
     quote = servicing.payoff_quote(bank.session, loan, D(2026, 5, 5))
@@ -153,7 +153,7 @@ def test_payoff_quote_and_full_early_repayment(bank):
 
 
 def test_write_off_needs_a_second_person_and_recoveries_reduce_the_loss(bank, make_user):
-    member, account, loan = _loan_after_three_instalments(bank, deposit="3300.00")
+    _member, account, loan = _loan_after_three_instalments(bank, deposit="3300.00")
     # The money is gone and nothing more is paid: two months of arrears build up.
     bank.withdraw(account, str(bank.balance(account.ledger_account_id)), D(2026, 4, 20))
     bank.close_days(D(2026, 4, 21), D(2026, 6, 30))
