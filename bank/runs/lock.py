@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 from sqlalchemy import text
@@ -40,9 +41,33 @@ def _lock_path(engine: Engine) -> str | None:
     return os.path.abspath(database) + ".runlock"
 
 
+#: A run start retries this long before it reports a run in progress, so a momentary probe of
+#: the lock (the runs page asking whether a run works) never makes a scheduled run give up.
+DEFAULT_WAIT_SECONDS = 3.0
+
+
 @contextlib.contextmanager
-def run_lock(engine: Engine) -> Iterator[None]:
-    """Hold the run lock for the block, or raise :class:`RunInProgress` at once."""
+def run_lock(engine: Engine, *, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the run lock for the block, or raise :class:`RunInProgress` after ``wait_seconds``."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with _try_lock(engine):
+                yield
+            return
+        except _Busy:
+            if time.monotonic() >= deadline:
+                raise RunInProgress("a run is in progress; wait until it has finished") from None
+            time.sleep(0.1)
+
+
+class _Busy(Exception):
+    """The lock is held by someone else (internal: retried, then reported as RunInProgress)."""
+
+
+@contextlib.contextmanager
+def _try_lock(engine: Engine) -> Iterator[None]:
+    """One attempt: hold the lock for the block or raise :class:`_Busy` before entering it."""
     if engine.dialect.name == "postgresql":
         connection = engine.connect()
         try:
@@ -51,7 +76,7 @@ def run_lock(engine: Engine) -> Iterator[None]:
             ).scalar()
             connection.commit()
             if not got:
-                raise RunInProgress("a run is in progress; wait until it has finished")
+                raise _Busy
             try:
                 yield
             finally:
@@ -63,7 +88,7 @@ def run_lock(engine: Engine) -> Iterator[None]:
     path = _lock_path(engine)
     if path is None:
         if not _MEMORY_LOCK.acquire(blocking=False):
-            raise RunInProgress("a run is in progress; wait until it has finished")
+            raise _Busy
         try:
             yield
         finally:
@@ -74,7 +99,7 @@ def run_lock(engine: Engine) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunInProgress("a run is in progress; wait until it has finished") from None
+            raise _Busy from None
         try:
             os.ftruncate(handle, 0)
             os.write(handle, f"{os.getpid()}\n".encode())
@@ -88,7 +113,7 @@ def run_lock(engine: Engine) -> Iterator[None]:
 def run_in_progress(engine: Engine) -> bool:
     """Whether another run holds the lock right now (for the runs page and the start button)."""
     try:
-        with run_lock(engine):
+        with _try_lock(engine):
             return False
-    except RunInProgress:
+    except _Busy:
         return True

@@ -101,7 +101,8 @@ def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-unty
             .offset((page - 1) * PER_PAGE)
         )
     )
-    busy = any(r.status is RunStatus.RUNNING for r in rows) and run_in_progress(db.engine)  # type: ignore[arg-type]
+    # A row still "running" without anyone holding the lock is a run that was killed: say so.
+    busy = run_in_progress(db.engine)  # type: ignore[arg-type]
     return (
         render_template(
             "staff/runs/list.html",
