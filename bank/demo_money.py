@@ -250,18 +250,20 @@ def _load_money(session: Session, context: dict[str, Any]) -> None:
             detail=request.memo,
         )
 
-    for member, account, count, day, from_outside in share_plans:
-        with clock.frozen(day):
-            shares.issue_shares(
-                session,
+    # Member shares in one ledger batch per teller; each first share activates the applicant.
+    for number, teller in enumerate(tellers):
+        orders = [
+            shares.ShareOrder(
                 member,
                 count,
                 key=f"demo:shares:{member.number}",
-                actor=tellers[member.number % 2],
                 paid_from=None if from_outside else account,
-                share_class=share_class,
                 value_date=day,
             )
+            for member, account, count, day, from_outside in share_plans
+            if member.number % len(tellers) == number
+        ]
+        shares.issue_shares_many(session, orders, actor=teller, share_class=share_class)
 
     # One buffer account is blocked while a dispute is looked into.
     if buffers:

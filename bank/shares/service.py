@@ -201,11 +201,54 @@ def issue_shares(
     Refused above the class's maximum per member. The first paid share activates an applicant.
     """
     savings.require_role(actor, *savings.BOOKING_ROLES)
-    count = parse_share_count(shares)
     share_class = share_class or default_share_class(session)
-    ledger_key = f"shares-issue:{savings.clean_key(key)}"
+    order = ShareOrder(member, shares, key, paid_from, description, value_date)
+    prepared = _prepare_issue(session, order, share_class)
+    booked = savings.post_once(
+        session,
+        key=prepared.request.key,
+        kind=prepared.request.kind,
+        lines=list(prepared.request.lines),
+        value_date=prepared.request.value_date,
+        memo=prepared.request.memo,
+        actor=actor,
+        audit_action="booking.shares_issue",
+        account=paid_from,
+        amount=prepared.amount,
+        extra=prepared.audit_extra,
+    )
+    if booked.created:
+        members_service.activate_on_first_share(session, member, actor=actor, on=prepared.request.value_date)
+    return booked
+
+
+@dataclass(frozen=True)
+class ShareOrder:
+    """One member's share purchase, for :func:`issue_shares_many`."""
+
+    member: Member
+    shares: object
+    key: str
+    paid_from: DepositAccount | None = None
+    description: str = ""
+    value_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class _PreparedIssue:
+    request: ledger.EntryRequest
+    amount: Decimal
+    audit_extra: dict[str, object]
+    repeat: bool
+
+
+def _prepare_issue(session: Session, order: ShareOrder, share_class: ShareClass) -> _PreparedIssue:
+    """Check one order by every rule and build its ledger entry; opens the holding if needed."""
+    member, paid_from = order.member, order.paid_from
+    count = parse_share_count(order.shares)
+    ledger_key = f"shares-issue:{savings.clean_key(order.key)}"
     repeat = savings.already_posted(session, ledger_key)
-    value_date = value_date or clock.today()
+    value_date = order.value_date or clock.today()
     if value_date > clock.today():
         raise ValidationError("value_date", "must not be in the future")
     if member.status in (MemberStatus.LEFT, MemberStatus.SUSPENDED):
@@ -230,27 +273,58 @@ def issue_shares(
         source = ledger.account_by_code(session, chart.SETTLEMENT).id
     holding = _holding_for(session, member, share_class, value_date, existing)
     memo = (
-        savings.clean_description(description)
+        savings.clean_description(order.description)
         or f"{count} member share(s) {share_class.code} à {share_class.nominal_value:.2f}"
     )
     if paid_from is None:
         memo += " · received from outside"
-    booked = savings.post_once(
-        session,
+    request = ledger.EntryRequest(
         key=ledger_key,
         kind="shares_issue",
         lines=[ledger.debit(source, amount), ledger.credit(holding.ledger_account_id, amount)],
         value_date=value_date,
         memo=memo,
-        actor=actor,
-        audit_action="booking.shares_issue",
-        account=paid_from,
-        amount=amount,
-        extra={"member": member.number, "shares": count, "class": share_class.code},
     )
-    if booked.created:
-        members_service.activate_on_first_share(session, member, actor=actor, on=value_date)
-    return booked
+    extra: dict[str, object] = {"member": member.number, "shares": count, "class": share_class.code}
+    return _PreparedIssue(request, amount, extra, repeat)
+
+
+def issue_shares_many(
+    session: Session, orders: list[ShareOrder], *, actor: Actor, share_class: ShareClass | None = None
+) -> list[int]:
+    """Issue shares to many members in one ledger batch (the demo; taking over an existing register).
+
+    The same rules as :func:`issue_shares`, checked for every order before anything is posted;
+    all or nothing. One order per member, so the maximum is checked against what they hold.
+    """
+    savings.require_role(actor, *savings.BOOKING_ROLES)
+    share_class = share_class or default_share_class(session)
+    members = [order.member.id for order in orders]
+    if len(set(members)) != len(members):
+        raise ValidationError("orders", "hold more than one order for a member; combine them")
+    prepared = [_prepare_issue(session, order, share_class) for order in orders]
+    entry_ids = ledger.post_many(session, [p.request for p in prepared], actor=actor)
+    for order, issue, entry_id in zip(orders, prepared, entry_ids, strict=True):
+        if issue.repeat:
+            continue
+        audit.record(
+            session,
+            actor,
+            "booking.shares_issue",
+            "journal_entry",
+            entry_id,
+            after={
+                "account": order.paid_from.number if order.paid_from is not None else None,
+                "amount": issue.amount,
+                "value_date": issue.request.value_date,
+                **issue.audit_extra,
+            },
+            detail=issue.request.memo,
+        )
+        members_service.activate_on_first_share(
+            session, order.member, actor=actor, on=issue.request.value_date
+        )
+    return entry_ids
 
 
 # ---------------------------------------------------------------------------------------------

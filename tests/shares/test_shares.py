@@ -174,3 +174,39 @@ def test_seed_capital_is_admin_only(session, world, teller, admin):
     assert not again.created
     assert main_balance(session, chart.SEED_CAPITAL) == Decimal("2000000.00")
     assert ledger_queries.verify(session) == []
+
+
+def test_issue_many_checks_every_order_before_posting_any(session, world, teller):
+    anna, account = world["anna"], world["account"]
+    bram = member(session, iban=OTHER_IBAN)
+    session.commit()
+    orders = [
+        shares.ShareOrder(anna, 2, key="m-anna", paid_from=account),
+        shares.ShareOrder(bram, 41, key="m-bram"),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        shares.issue_shares_many(session, orders, actor=teller)
+    assert "maximum is 40" in refused.value.fields["shares"]
+    session.rollback()
+    assert _entries(session) == 1
+    with pytest.raises(ValidationError):
+        shares.issue_shares_many(
+            session,
+            [shares.ShareOrder(anna, 1, key="a1"), shares.ShareOrder(anna, 1, key="a2")],
+            actor=teller,
+        )
+    session.rollback()
+    ids = shares.issue_shares_many(
+        session,
+        [
+            shares.ShareOrder(anna, 2, key="m-anna", paid_from=account),
+            shares.ShareOrder(bram, 3, key="m-bram"),
+        ],
+        actor=teller,
+    )
+    session.commit()
+    assert len(ids) == 2
+    assert anna.status is MemberStatus.ACTIVE and bram.status is MemberStatus.ACTIVE
+    assert queries.holdings_of_member(session, bram.id)[0].shares == 3
+    assert main_balance(session, chart.SHARE_CAPITAL) == Decimal("125.00")
+    assert ledger_queries.verify(session) == []
