@@ -347,8 +347,6 @@ def service_batch(
         due_before = sum(item.total_outstanding for item in items)
         collected = dict.fromkeys(PARTS, 0)
         for item in items:
-            if balance <= 0:
-                break
             for part in order:
                 take = min(balance, item.outstanding(part))
                 if take > 0:
