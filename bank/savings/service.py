@@ -25,7 +25,6 @@ from bank.approvals import service as approvals
 from bank.approvals.models import Approval
 from bank.db import is_postgresql
 from bank.errors import (
-    BankError,
     InsufficientFunds,
     InvalidTransition,
     NotFound,
@@ -625,21 +624,3 @@ def require_funds(session: Session, account: DepositAccount, amount: Decimal, fi
             f"on account {account.formatted_number}",
             fields={field: f"exceeds the available balance of {available:.2f}"},
         )
-
-
-__all__ = [
-    "BOOKING_ROLES",
-    "BankError",
-    "Booked",
-    "WithdrawalOutcome",
-    "block_account",
-    "close_account",
-    "create_product",
-    "deposit",
-    "lookup_account",
-    "open_account",
-    "set_product_rate",
-    "transfer",
-    "unblock_account",
-    "withdraw",
-]
