@@ -75,9 +75,10 @@ def summary(run: Run, worked: bool) -> str:
     return f"close day {run.business_date}: {run.status.value}{took}"
 
 
-def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> None:
+def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcome]:
+    """Run the job; a refusal or failure ends the command with its exit code."""
     try:
-        outcomes = action()
+        return action()
     except RunInProgress as error:
         click.echo(f"refused: {error.message}", err=True)
         sys.exit(3)
@@ -87,6 +88,9 @@ def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> None:
     except Exception as error:  # the run row records it; the operator sees it here
         click.echo(f"run failed: {type(error).__name__}: {error}", err=True)
         sys.exit(1)
+
+
+def _report(outcomes: list[jobs.JobOutcome]) -> None:
     for outcome in outcomes:
         click.echo(summary(outcome.run, outcome.worked))
 
@@ -107,7 +111,8 @@ def repayments(run_date: dt.datetime | None) -> None:
     """Accrue, charge and collect everything due on or before DATE."""
     day = _date(run_date)
     with _progress_bar(f"repayments {day}") as progress:
-        _execute(lambda: [jobs.run_repayments(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [jobs.run_repayments(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
 
 
 @runs_group.command("savings-interest")
@@ -117,7 +122,8 @@ def savings_interest(run_date: dt.datetime | None) -> None:
     """Post savings interest for every month that ended since the last run, up to DATE."""
     day = _date(run_date)
     with _progress_bar(f"savings interest {day}") as progress:
-        _execute(lambda: [jobs.run_savings_interest(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [jobs.run_savings_interest(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
 
 
 @runs_group.command("close-day")
@@ -127,7 +133,8 @@ def close_day(run_date: dt.datetime | None) -> None:
     """Every job of business date DATE, in order."""
     day = _date(run_date)
     with _progress_bar(f"close day {day}") as progress:
-        _execute(lambda: jobs.close_day(db, day, started_by="cli", progress=progress))
+        outcomes = _execute(lambda: jobs.close_day(db, day, started_by="cli", progress=progress))
+    _report(outcomes)
 
 
 @click.command("scheduler")
