@@ -19,7 +19,7 @@ from bank.demo import STEPS
 from bank.statements import service as statements
 
 #: How many ended months get stored statements in the demo.
-MONTHS = 6
+MONTHS = 3
 
 
 def _statement_dir(context: dict[str, Any]) -> str:

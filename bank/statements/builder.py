@@ -469,8 +469,12 @@ def account_statement(
     *,
     language: str | None = None,
     today: dt.date | None = None,
+    label_cache: dict[tuple[int, str], str] | None = None,
 ) -> AccountStatementView:
     """The statement of a deposit account for a period (both days included).
+
+    ``label_cache`` lets a batch (the month-end run) share counterparty names between
+    statements: the bank's own accounts then cost one look-up per run, not one per statement.
 
     ``language`` defaults to the member's. Periods ending before they start or lying in the
     future are refused with a :class:`ValidationError` naming the field.
@@ -486,7 +490,14 @@ def account_statement(
     )
     raw_lines = _period_postings(session, ledger_account.id, date_from, date_to)
     counter = _counter_accounts(session, sorted({line.entry_id for line in raw_lines}), ledger_account.id)
-    names = counterparty_labels(session, {i for ids in counter.values() for i in ids}, language)
+    wanted = {i for ids in counter.values() for i in ids}
+    if label_cache is None:
+        names = counterparty_labels(session, wanted, language)
+    else:
+        missing = {i for i in wanted if (i, language) not in label_cache}
+        for account_id, label in counterparty_labels(session, missing, language).items():
+            label_cache[(account_id, language)] = label
+        names = {i: label_cache[(i, language)] for i in wanted if (i, language) in label_cache}
     running = opening
     total_in = ZERO
     total_out = ZERO

@@ -182,6 +182,7 @@ def produce_for_accounts(
             .where(DepositAccount.id.in_([i for i in chunk if i not in stored]))
             .order_by(DepositAccount.id)
         ).all()
+        labels: dict[tuple[int, str], str] = {}  # counterparty names shared by the batch
         for account in accounts:
             _store(
                 session,
@@ -191,6 +192,7 @@ def produce_for_accounts(
                 actor=actor,
                 statement_dir=statement_dir,
                 today=today,
+                label_cache=labels,
             )
             created += 1
     return created
@@ -252,9 +254,11 @@ def _store(
     actor: Actor,
     statement_dir: str | os.PathLike[str],
     today: dt.date,
+    label_cache: dict[tuple[int, str], str] | None = None,
 ) -> StoredStatement:
-    # The statement is dated the day after the month (when it is sent), never before month end.
-    view = builder.account_statement(session, account, month_start, month_end, today=today)
+    view = builder.account_statement(
+        session, account, month_start, month_end, today=today, label_cache=label_cache
+    )
     content = pdf.render_account_statement(view)
     checksum = hashlib.sha256(content).hexdigest()
     relative = f"{month_start:%Y-%m}/{account.number}-{checksum[:20]}.pdf"
