@@ -295,6 +295,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "reversal": ("Correctie", "Correction"),
 }
 
+_SHARE_COUNT = re.compile(r"(\d+) member share")
 _LOAN_NUMBER = re.compile(r"WL-\d{4}-\d{4}")
 _ACCOUNTS_ARROW = re.compile(r"\d{4} \d{4} \d{2} → \d{4} \d{4} \d{2}")
 
@@ -319,6 +320,14 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
     """
     label = kind_label(kind, language)
     iban = None
+    if kind in ("shares_issue", "shares_redemption"):
+        # "3 member share(s) A à 25.00" / "Redemption of 3 member share(s) A · to NL…": the count.
+        count = _SHARE_COUNT.search(memo or "")
+        payout = re.search(r"to ([A-Z]{2}\d{2}[A-Z0-9]{8,30})", memo or "")
+        if count:
+            singular, plural = ("share", "shares") if language == "en" else ("aandeel", "aandelen")
+            word = singular if count.group(1) == "1" else plural
+            return f"{label} · {count.group(1)} {word}", payout.group(1) if payout else None
     if kind.startswith("loan_") and kind in KIND_LABELS:
         # The services' loan memos are English sentences around the loan number; the number is
         # what the member needs next to the word in their own language.

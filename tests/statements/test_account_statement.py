@@ -218,6 +218,13 @@ def test_statement_queries_do_not_grow_with_its_lines(session, world, frozen_tod
             "en",
             ("Loan arrangement fee WL-2026-0001", None),
         ),
+        ("shares_issue", "3 member share(s) A à 25.00", "nl", ("Aankoop aandelen · 3 aandelen", None)),
+        (
+            "shares_redemption",
+            "Redemption of 1 member share(s) A · to NL91ABNA0417164300",
+            "en",
+            ("Member shares redeemed · 1 share", "NL91ABNA0417164300"),
+        ),
         ("something_new", "Whatever", "nl", ("Something new · Whatever", None)),
     ],
 )
