@@ -21,12 +21,12 @@ install-test: $(BIN)/python
 
 translations:
 	@if ls bank/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -d bank/translations -q; fi
+	  $(BIN)/pybabel -q compile -d bank/translations; fi
 
 # Refresh the catalogues from the source (English msgids; fill the Dutch msgstrs afterwards).
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o bank/translations/messages.pot .
-	$(BIN)/pybabel update -i bank/translations/messages.pot -d bank/translations
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k add_staff_nav:2 -k add_portal_nav:2 --no-location --sort-output -o bank/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i bank/translations/messages.pot -d bank/translations
 
 # Install, upgrade the database, load the demo when empty, then serve with gunicorn
 # beside the scheduler process (which closes each business day).

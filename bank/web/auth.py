@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyotp
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -19,12 +20,12 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class TotpForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(min=6, max=6)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=6, max=6)])
 
 
 def _safe_next(target: str | None) -> str | None:

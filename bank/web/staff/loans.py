@@ -28,6 +28,7 @@ from bank.web.access import staff_required
 from bank.web.forms import new_form_key, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
+from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
@@ -170,6 +171,8 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any):  # type: ignor
             status_labels=LOAN_STATUS_LABELS,
             instalment_labels=INSTALMENT_STATUS_LABELS,
             version_reasons=VERSION_REASONS,
+            method_labels=METHOD_LABELS,
+            frequency_labels=FREQUENCY_LABELS,
             Status=LoanStatus,
             InstalmentStatus=InstalmentStatus,
         ),
