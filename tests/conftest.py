@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, create_engine, insert, select, text
+from sqlalchemy import MetaData, create_engine, insert, make_url, select, text
 from sqlalchemy.orm import Session
 
 from bank import create_app, migrate
@@ -46,17 +46,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+def _worker_database(base_url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own, named after the given one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return base_url
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Migrate once per test session; remember how to hand each test a fresh copy."""
     if PG_URL:
-        engine = create_engine(PG_URL)
+        url = _worker_database(PG_URL)
+        engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        migrate.upgrade(PG_URL)
-        engine = create_engine(PG_URL)
+        migrate.upgrade(url)
+        engine = create_engine(url)
         snapshot: dict[str, list[dict[str, Any]]] = {}
         with engine.connect() as connection:
             for table in metadata.sorted_tables:
@@ -64,7 +80,7 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
                 if rows:
                     snapshot[table.name] = rows
         engine.dispose()
-        return {"kind": "postgresql", "url": PG_URL, "snapshot": snapshot}
+        return {"kind": "postgresql", "url": url, "snapshot": snapshot}
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.db"
     migrate.upgrade(f"sqlite:///{path}")
