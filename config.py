@@ -71,6 +71,9 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
+    # Tests assert the English source strings, so no catalogue is loaded here (amounts and dates still
+    # follow the locale, nl by default); tests/test_translations.py loads the real Dutch catalogue.
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "tests" / "no-catalogue")
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = False
 

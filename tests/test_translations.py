@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import re
 import shlex
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +20,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask_babel import refresh
+
+import config as settings
+from bank import create_app
+from bank.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "bank" / "translations"
@@ -50,6 +56,31 @@ def _fresh_template(tmp_path: Path) -> Catalog:
 def _nl_catalogue() -> Catalog:
     with NL_PO.open("rb") as fh:
         return read_po(fh, locale="nl")
+
+
+class DutchTestConfig(settings.TestConfig):
+    """The test settings with the real catalogue and the production default language."""
+
+    BABEL_TRANSLATION_DIRECTORIES = settings.Config.BABEL_TRANSLATION_DIRECTORIES
+    BABEL_DEFAULT_LOCALE = settings.Config.BABEL_DEFAULT_LOCALE
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Like the shared ``app`` fixture, but loading bank/translations (the shared one loads none)."""
+    application = create_app(
+        DutchTestConfig(database_url=database_url, instance_path=str(tmp_path / "instance"))
+    )
+    with application.app_context():
+        yield application
+    db.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+
+
+def test_production_default_is_dutch_and_reads_bank_translations() -> None:
+    assert settings.Config.BABEL_DEFAULT_LOCALE == "nl"
+    assert Path(settings.Config.BABEL_TRANSLATION_DIRECTORIES) == TRANSLATIONS
 
 
 @pytest.fixture(scope="module", autouse=True)

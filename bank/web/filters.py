@@ -8,6 +8,7 @@ from decimal import Decimal
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from bank import clock
@@ -54,6 +55,20 @@ def bsn_mask_filter(bsn: str | None) -> str:
     return "*" * (len(bsn) - 4) + bsn[-4:]
 
 
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "teller": _l("Teller"),
+    "credit_officer": _l("Credit officer"),
+    "committee": _l("Committee member"),
+    "member": _l("Member"),
+}
+
+
+def role_label_filter(role: str | None) -> str:
+    """A user's role in words (``admin`` shows as "beheerder" in Dutch)."""
+    return str(ROLE_LABELS.get(role or "", role or "—"))
+
+
 def nl2br_filter(text: str | None) -> Markup:
     from markupsafe import escape
 
@@ -68,6 +83,7 @@ def register_filters(app: Flask) -> None:
         iban=iban_filter,
         bsn_mask=bsn_mask_filter,
         nl2br=nl2br_filter,
+        role_label=role_label_filter,
     )
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["get_locale"] = get_locale
