@@ -28,17 +28,13 @@ from bank.errors import ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.loans import queries as loan_queries
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
+from bank.loans.queries import BUCKETS
 from bank.members.models import Member
 from bank.money import ZERO
 
 #: Days-past-due buckets of the arrears list (DESIGN.md, "Loans").
-BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("1-30", 1, 30),
-    ("31-60", 31, 60),
-    ("61-90", 61, 90),
-    ("90+", 91, None),
-)
 
 
 def _ratio(numerator: Decimal, denominator: Decimal, places: str = "0.0001") -> Decimal | None:
@@ -461,10 +457,8 @@ class PortfolioAtRisk:
 
 
 def bucket_of(days_past_due: int) -> str:
-    for name, low, high in BUCKETS:
-        if days_past_due >= low and (high is None or days_past_due <= high):
-            return name
-    return ""
+    """The arrears bucket as servicing defines it; "" when not in arrears (for report cells)."""
+    return loan_queries.bucket_of(days_past_due) or ""
 
 
 def portfolio_at_risk(session: Session, as_of: dt.date | None = None) -> PortfolioAtRisk:
