@@ -49,6 +49,10 @@ def _register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps one translations cache on the shared Babel object, keyed by locale only;
+    # an app built with other BABEL_TRANSLATION_DIRECTORIES must not inherit another app's catalogue.
+    with app.app_context():
+        babel.domain_instance.cache.clear()
     api.init_app(app)
 
 
