@@ -161,6 +161,12 @@ class LoanApplication(Base):
     worker_members: Mapped[int | None] = mapped_column(Integer)
     expected_monthly_revenue: Mapped[Decimal | None] = mapped_column(MoneyType)
     expected_monthly_costs: Mapped[Decimal | None] = mapped_column(MoneyType)
+    # Expected impact (copied to the loan's impact record at disbursement; reported yearly after)
+    jobs_created_expected: Mapped[int | None] = mapped_column(Integer)
+    jobs_kept_expected: Mapped[int | None] = mapped_column(Integer)
+    #: Land trusts: homes the purchase secures and the land area in square metres.
+    homes_expected: Mapped[int | None] = mapped_column(Integer)
+    land_area_m2: Mapped[int | None] = mapped_column(Integer)
     # Credit officer's review
     #: The credit officer who took and prepared it; they may not vote on it (four eyes).
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -34,6 +34,7 @@ INTEREST_INCOME = "4000"
 FEE_INCOME = "4100"
 SAVINGS_INTEREST_EXPENSE = "5000"
 IMPAIRMENT_EXPENSE = "5100"
+POOL_RETURNS_EXPENSE = "5200"
 
 MAIN_ACCOUNTS: tuple[MainAccount, ...] = (
     MainAccount(SETTLEMENT, "Settlement account at the clearing bank", AccountType.ASSET, False, False),
@@ -50,4 +51,5 @@ MAIN_ACCOUNTS: tuple[MainAccount, ...] = (
     MainAccount(FEE_INCOME, "Fee and penalty income", AccountType.INCOME, False, False),
     MainAccount(SAVINGS_INTEREST_EXPENSE, "Savings interest expense", AccountType.EXPENSE, False, False),
     MainAccount(IMPAIRMENT_EXPENSE, "Impairment and write-offs", AccountType.EXPENSE, False, False),
+    MainAccount(POOL_RETURNS_EXPENSE, "Returns paid to pool participants", AccountType.EXPENSE, False, False),
 )

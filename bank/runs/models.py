@@ -23,6 +23,14 @@ from bank.money import ZERO
 class RunJob(enum.StrEnum):
     REPAYMENTS = "repayments"
     SAVINGS_INTEREST = "savings_interest"
+    #: Approved offers past their expiry date lapse.
+    EXPIRE_OFFERS = "expire_offers"
+    #: Pool withdrawal requests whose notice has passed are paid, first come first served.
+    POOL_WITHDRAWALS = "pool_withdrawals"
+    #: After a quarter's last day: each pool's returns are distributed.
+    POOL_DISTRIBUTION = "pool_distribution"
+    #: After a month's last day: the monthly statements are built and stored.
+    MONTH_END_STATEMENTS = "month_end_statements"
     #: All jobs of a business day in order; completed only when each of them completed.
     CLOSE_DAY = "close_day"
 

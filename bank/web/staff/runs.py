@@ -48,6 +48,10 @@ JOB_LABELS = {
     RunJob.CLOSE_DAY: _l("Close day"),
     RunJob.REPAYMENTS: _l("Repayments"),
     RunJob.SAVINGS_INTEREST: _l("Savings interest"),
+    RunJob.EXPIRE_OFFERS: _l("Expire offers"),
+    RunJob.POOL_WITHDRAWALS: _l("Pool withdrawals"),
+    RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
+    RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
 }
 STATUS_LABELS = {
     RunStatus.RUNNING: _l("running"),
@@ -59,7 +63,7 @@ STATUS_LABELS = {
 class StartRunForm(FlaskForm):
     job = SelectField(
         _l("Job"),
-        choices=[SelectChoice(job.value, JOB_LABELS[job]) for job in RunJob],
+        choices=[SelectChoice(job, JOB_LABELS[RunJob(job)]) for job in JOB_COMMANDS],
         default=RunJob.CLOSE_DAY.value,
     )
     date = DateField(_l("Business date"))
