@@ -25,6 +25,7 @@ from bank.committee import service as committee
 from bank.committee.models import DecisionOutcome
 from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from bank.ledger.models import JournalEntry
+from bank.loans import impact
 from bank.loans.models import Loan
 from bank.loans.service import book_loan
 
@@ -139,6 +140,7 @@ def _carry_out(session: Session, approval: Approval, actor: Actor) -> int | None
     )
     application.loan_id = loan.id
     session.flush()
+    impact.record_application_figures(session, loan, application, actor=actor)
     applications.transition(
         session,
         application,

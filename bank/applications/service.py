@@ -351,6 +351,15 @@ def _whole(value: object, field: str, *, minimum: int = 0, maximum: int = 10_000
     return number
 
 
+#: The expected-impact fields of an application and their upper bounds (a typo guard).
+IMPACT_FIELDS = (
+    ("jobs_created_expected", 100_000),
+    ("jobs_kept_expected", 100_000),
+    ("homes_expected", 100_000),
+    ("land_area_m2", 100_000_000),
+)
+
+
 def _optional_amount(value: object, field: str, *, allow_zero: bool = True) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -402,6 +411,12 @@ def parse_fields(
     )
     attempt("expected_monthly_revenue", lambda v: _optional_amount(v, "expected_monthly_revenue"))
     attempt("expected_monthly_costs", lambda v: _optional_amount(v, "expected_monthly_costs"))
+    # Expected impact (optional whole numbers; copied to the loan at disbursement for the impact report)
+    for name, maximum in IMPACT_FIELDS:
+        attempt(
+            name,
+            lambda v, n=name, m=maximum: None if str(v or "").strip() == "" else _whole(v, n, maximum=m),
+        )
     if "cost_lines" in data:
         try:
             values["cost_lines"] = _cost_lines(data["cost_lines"])

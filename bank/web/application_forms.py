@@ -47,6 +47,10 @@ DRAFT_FIELDS = (
     "worker_members",
     "expected_monthly_revenue",
     "expected_monthly_costs",
+    "jobs_created_expected",
+    "jobs_kept_expected",
+    "homes_expected",
+    "land_area_m2",
 )
 S = ApplicationStatus
 STATUS_LABELS = {
