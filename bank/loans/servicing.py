@@ -998,6 +998,13 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
             ],
             actor=actor,
         )
+        # A pool that funded the loan carries its share: buffer first, then its participants.
+        from bank.pools.losses import absorb_loss  # lazy: pools build on loans
+
+        principal_written_off = sum(
+            (line.amount for line in lines if line.account_id == loan.principal_account_id), ZERO
+        )
+        absorb_loss(session, loan, principal_written_off=principal_written_off, on=today, actor=actor)
     for item in _open_instalments(session, loan):
         item.status = InstalmentStatus.WRITTEN_OFF
     loan.status = LoanStatus.WRITTEN_OFF
