@@ -187,6 +187,11 @@ def book_loan(
             actor,
             f"Arrangement fee of loan {number}",
         )
+    # The pool of the loan's purpose funds what it can; imported here because bank.pools
+    # reads loans and must not be imported while this module loads.
+    from bank.pools.funding import fund_loan
+
+    fund_loan(session, loan, actor=actor)
     audit.record(
         session,
         actor,

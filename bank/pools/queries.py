@@ -1,0 +1,379 @@
+"""What the pools carry and owe (L3 reads): capital, commitments, queues, member views.
+
+Definitions every page and job reads the same way:
+
+* **capital** of a pool: the sum of its participations' ledger balances (children of 2100).
+* **committed** capital: for each loan the pool funded, ``share × the loan's outstanding
+  principal`` (the principal ledger balance; 0 once the loan is paid off or written off),
+  rounded half-up to the cent per loan. A loan that repays principal frees pool money as it goes.
+* **uncommitted** capital: ``capital − committed``, the money of the pool not lent out. It is
+  what may be paid to withdrawers. :func:`uncommitted_capital_exact` gives the signed figure;
+  :func:`uncommitted_capital` clamps it at 0 for display.
+* **lendable** capital: uncommitted capital less the withdrawal requests whose notice period
+  is over and that still wait (:func:`lendable_capital`). Members who waited out their notice
+  come before new loans, so a new loan is funded only from what is left after them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bank import clock
+from bank.ledger import queries as ledger_queries
+from bank.loans.models import Loan, LoanStatus
+from bank.loans.products_models import LoanPurpose
+from bank.members.models import Member
+from bank.money import ZERO, round_cents
+from bank.pools.models import (
+    DistributionShare,
+    LoanFunding,
+    Loss,
+    LossShare,
+    Participation,
+    Pool,
+    PoolStatus,
+    WithdrawalRequest,
+    WithdrawalStatus,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Balances and capital
+
+
+def participation_balance(session: Session, participation: Participation) -> Decimal:
+    """The participation's ledger balance (credit-normal: what the bank owes the member)."""
+    return ledger_queries.balance(session, participation.ledger_account_id)
+
+
+def participation_balances(session: Session, participations: list[Participation]) -> dict[int, Decimal]:
+    """Balances of many participations by participation id, in one or two queries."""
+    by_ledger = ledger_queries.balances(session, [p.ledger_account_id for p in participations])
+    return {p.id: by_ledger.get(p.ledger_account_id, ZERO) for p in participations}
+
+
+def participations_of(session: Session, pool: Pool) -> list[Participation]:
+    return list(
+        session.scalars(
+            select(Participation).where(Participation.pool_id == pool.id).order_by(Participation.id)
+        )
+    )
+
+
+def pool_capital(session: Session, pool: Pool) -> Decimal:
+    """The sum of the pool's participation balances."""
+    ledger_ids = list(
+        session.scalars(select(Participation.ledger_account_id).where(Participation.pool_id == pool.id))
+    )
+    return sum(ledger_queries.balances(session, ledger_ids).values(), ZERO)
+
+
+def _outstanding_principal(session: Session, loan: Loan, on: dt.date | None) -> Decimal:
+    if loan.status is not LoanStatus.ACTIVE and (on is None or (loan.closed_on and loan.closed_on <= on)):
+        return ZERO
+    outstanding = ledger_queries.balance(session, loan.principal_account_id, as_of=on)
+    return max(outstanding, ZERO)
+
+
+def committed_on_loan(
+    session: Session, funding: LoanFunding, loan: Loan, on: dt.date | None = None
+) -> Decimal:
+    """The pool's part of the loan's outstanding principal, half-up to the cent."""
+    if on is not None and funding.funded_on > on:
+        return ZERO
+    outstanding = _outstanding_principal(session, loan, on)
+    if outstanding == 0:
+        return ZERO
+    return round_cents(outstanding * funding.amount_funded / funding.loan_principal)
+
+
+def _fundings_with_loans(session: Session, pool: Pool) -> list[tuple[LoanFunding, Loan]]:
+    rows = session.execute(
+        select(LoanFunding, Loan)
+        .join(Loan, Loan.id == LoanFunding.loan_id)
+        .where(LoanFunding.pool_id == pool.id)
+        .order_by(LoanFunding.funded_on, LoanFunding.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def committed_capital(session: Session, pool: Pool, on: dt.date | None = None) -> Decimal:
+    """Sum over the pool's fundings of share × outstanding principal (rounded per loan)."""
+    return sum(
+        (
+            committed_on_loan(session, funding, loan, on)
+            for funding, loan in _fundings_with_loans(session, pool)
+        ),
+        ZERO,
+    )
+
+
+def uncommitted_capital_exact(session: Session, pool: Pool) -> Decimal:
+    """Capital minus committed, signed (negative only if something is wrong; reports show it)."""
+    return pool_capital(session, pool) - committed_capital(session, pool)
+
+
+def uncommitted_capital(session: Session, pool: Pool) -> Decimal:
+    """The pool's money not lent out, clamped at 0 for display and for paying withdrawals."""
+    return max(uncommitted_capital_exact(session, pool), ZERO)
+
+
+def waiting_withdrawals(
+    session: Session, pool: Pool, *, due_on: dt.date | None = None
+) -> list[WithdrawalRequest]:
+    """Waiting requests of the pool, first come first served (requested_on, id).
+
+    With ``due_on``, only those whose notice period is over on that day.
+    """
+    query = (
+        select(WithdrawalRequest)
+        .join(Participation, Participation.id == WithdrawalRequest.participation_id)
+        .where(Participation.pool_id == pool.id, WithdrawalRequest.status == WithdrawalStatus.WAITING)
+        .order_by(WithdrawalRequest.requested_on, WithdrawalRequest.id)
+    )
+    if due_on is not None:
+        query = query.where(WithdrawalRequest.payable_from <= due_on)
+    return list(session.scalars(query))
+
+
+def withdrawal_queue(session: Session, pool: Pool) -> list[WithdrawalRequest]:
+    """All waiting requests of the pool in the order they will be paid (FIFO)."""
+    return waiting_withdrawals(session, pool)
+
+
+def lendable_capital(session: Session, pool: Pool, on: dt.date | None = None) -> Decimal:
+    """Uncommitted capital less the due waiting withdrawals, at least 0: what a new loan may use."""
+    on = on or clock.today()
+    due = sum((r.amount for r in waiting_withdrawals(session, pool, due_on=on)), ZERO)
+    return max(uncommitted_capital_exact(session, pool) - due, ZERO)
+
+
+def waiting_amount_of(session: Session, participation: Participation) -> Decimal:
+    """What the participation's waiting requests add up to (not yet paid, not cancelled)."""
+    rows = session.scalars(
+        select(WithdrawalRequest.amount).where(
+            WithdrawalRequest.participation_id == participation.id,
+            WithdrawalRequest.status == WithdrawalStatus.WAITING,
+        )
+    )
+    return sum(rows, ZERO)
+
+
+def first_loss_buffer_remaining(session: Session, pool: Pool) -> Decimal:
+    """The pool's first-loss buffer less what losses have already taken from it."""
+    absorbed = sum(session.scalars(select(Loss.absorbed_by_buffer).where(Loss.pool_id == pool.id)), ZERO)
+    return pool.first_loss_buffer - absorbed
+
+
+def buffers_reserved_elsewhere(session: Session, pool_id: int | None) -> Decimal:
+    """The remaining buffers of every pool except ``pool_id``: seed capital already promised."""
+    pools = session.scalars(select(Pool).where(Pool.id != pool_id) if pool_id else select(Pool))
+    return sum((first_loss_buffer_remaining(session, p) for p in pools), ZERO)
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries (staff pages, portal)
+
+
+@dataclass(frozen=True)
+class PoolSummary:
+    pool: Pool
+    capital: Decimal
+    committed: Decimal
+    #: capital − committed clamped at 0 (what the pages show).
+    uncommitted: Decimal
+    #: capital − committed, signed.
+    uncommitted_exact: Decimal
+    participants_count: int
+    waiting_withdrawals_count: int
+    waiting_withdrawals_amount: Decimal
+    #: Of the waiting requests, those whose notice period is over today.
+    due_withdrawals_amount: Decimal
+    buffer_remaining: Decimal
+    loans_funded_count: int
+    #: Sum of LoanFunding.amount_funded over all loans ever funded.
+    amount_funded_total: Decimal
+
+
+def pool_summary(session: Session, pool: Pool) -> PoolSummary:
+    today = clock.today()
+    capital = pool_capital(session, pool)
+    committed = committed_capital(session, pool)
+    waiting = waiting_withdrawals(session, pool)
+    fundings = list(session.scalars(select(LoanFunding).where(LoanFunding.pool_id == pool.id)))
+    participants = session.scalar(
+        select(func.count()).select_from(Participation).where(Participation.pool_id == pool.id)
+    )
+    return PoolSummary(
+        pool=pool,
+        capital=capital,
+        committed=committed,
+        uncommitted=max(capital - committed, ZERO),
+        uncommitted_exact=capital - committed,
+        participants_count=int(participants or 0),
+        waiting_withdrawals_count=len(waiting),
+        waiting_withdrawals_amount=sum((r.amount for r in waiting), ZERO),
+        due_withdrawals_amount=sum((r.amount for r in waiting if r.payable_from <= today), ZERO),
+        buffer_remaining=first_loss_buffer_remaining(session, pool),
+        loans_funded_count=len(fundings),
+        amount_funded_total=sum((f.amount_funded for f in fundings), ZERO),
+    )
+
+
+def all_pools(session: Session, *, open_only: bool = False) -> list[Pool]:
+    query = select(Pool).order_by(Pool.code)
+    if open_only:
+        query = query.where(Pool.status == PoolStatus.OPEN)
+    return list(session.scalars(query))
+
+
+def pool_summaries(session: Session) -> list[PoolSummary]:
+    """One summary per pool, open and closed, by code."""
+    return [pool_summary(session, pool) for pool in all_pools(session)]
+
+
+def pool_by_code(session: Session, code: str) -> Pool | None:
+    return session.scalar(select(Pool).where(Pool.code == (code or "").strip().upper()))
+
+
+def pool_for_purpose(session: Session, purpose: str) -> Pool | None:
+    """The open pool funding loans of ``purpose`` (at most one, create_pool sees to it)."""
+    for pool in all_pools(session, open_only=True):
+        if str(purpose) in (pool.purposes or []):
+            return pool
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# What a member sees
+
+
+@dataclass(frozen=True)
+class MemberParticipationView:
+    pool: Pool
+    participation: Participation
+    balance: Decimal
+    #: Sum of the member's DistributionShare amounts in this pool.
+    returns_received: Decimal
+    #: Sum of the member's LossShare amounts in this pool.
+    losses_absorbed: Decimal
+    #: The participation's waiting withdrawal requests, oldest first.
+    waiting_withdrawals: list[WithdrawalRequest] = field(default_factory=list)
+
+    @property
+    def waiting_amount(self) -> Decimal:
+        return sum((r.amount for r in self.waiting_withdrawals), ZERO)
+
+
+def member_participations(session: Session, member_ids: list[int]) -> list[MemberParticipationView]:
+    """The participations of these members (a portal user and the organisations they represent)."""
+    if not member_ids:
+        return []
+    participations = list(
+        session.scalars(
+            select(Participation)
+            .where(Participation.member_id.in_(member_ids))
+            .order_by(Participation.member_id, Participation.pool_id)
+        )
+    )
+    if not participations:
+        return []
+    ids = [p.id for p in participations]
+    balances = participation_balances(session, participations)
+    returns: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for participation_id, amount in session.execute(
+        select(DistributionShare.participation_id, DistributionShare.amount).where(
+            DistributionShare.participation_id.in_(ids)
+        )
+    ):
+        returns[participation_id] += amount
+    losses: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for participation_id, amount in session.execute(
+        select(LossShare.participation_id, LossShare.amount).where(LossShare.participation_id.in_(ids))
+    ):
+        losses[participation_id] += amount
+    waiting: dict[int, list[WithdrawalRequest]] = defaultdict(list)
+    for request in session.scalars(
+        select(WithdrawalRequest)
+        .where(
+            WithdrawalRequest.participation_id.in_(ids),
+            WithdrawalRequest.status == WithdrawalStatus.WAITING,
+        )
+        .order_by(WithdrawalRequest.requested_on, WithdrawalRequest.id)
+    ):
+        waiting[request.participation_id].append(request)
+    return [
+        MemberParticipationView(
+            pool=p.pool,
+            participation=p,
+            balance=balances[p.id],
+            returns_received=returns[p.id],
+            losses_absorbed=losses[p.id],
+            waiting_withdrawals=waiting[p.id],
+        )
+        for p in participations
+    ]
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """One loan the member's money helps fund, described as the borrower allows."""
+
+    loan_id: int
+    loan_number: str
+    purpose: LoanPurpose
+    #: The borrower's name when the organisation consented to be listed, else None.
+    name_or_none: str | None
+    #: The borrower's activity as registered ("co-op bakery"), or None; render with the purpose as fallback.
+    activity: str | None
+    #: The first four digits of the borrower's postcode ("1092"), or "" when unknown.
+    postcode_area: str
+    disbursed_on: dt.date
+    loan_principal: Decimal
+    #: The pool's committed amount on this loan now (0 for a written-off loan).
+    pool_committed: Decimal
+    #: participation balance / pool capital × pool_committed, half-up to the cent.
+    member_share: Decimal
+    written_off: bool
+
+
+def projects_funded_by(session: Session, participation: Participation) -> list[ProjectView]:
+    """The active (and written-off, marked so) loans of the participation's pool.
+
+    The member's share in euros of a loan is the participation's part of the pool's capital
+    applied to the pool's committed amount on that loan, rounded half-up to the cent per loan:
+    ``balance / capital × committed``. It says how much of the member's money works there now;
+    a written-off loan shows 0 and is marked, so the member sees what was lost where.
+    """
+    pool = participation.pool
+    balance = participation_balance(session, participation)
+    capital = pool_capital(session, pool)
+    views: list[ProjectView] = []
+    for funding, loan in _fundings_with_loans(session, pool):
+        if loan.status is LoanStatus.PAID_OFF:
+            continue
+        committed = committed_on_loan(session, funding, loan)
+        share = round_cents(balance * committed / capital) if capital > 0 else ZERO
+        borrower: Member = loan.borrower
+        postcode_digits = "".join(ch for ch in (borrower.postcode or "") if ch.isdigit())[:4]
+        views.append(
+            ProjectView(
+                loan_id=loan.id,
+                loan_number=loan.number,
+                purpose=loan.purpose,
+                name_or_none=borrower.display_name if borrower.listing_consent else None,
+                activity=(borrower.activity or "").strip() or None,
+                postcode_area=postcode_digits,
+                disbursed_on=loan.disbursed_on,
+                loan_principal=loan.principal,
+                pool_committed=committed,
+                member_share=share,
+                written_off=loan.status is LoanStatus.WRITTEN_OFF,
+            )
+        )
+    return views
