@@ -66,6 +66,7 @@ REPORTS = (
     Report("staff.report_arrears", lazy_gettext("Portfolio at risk and arrears"), "as_of"),
     Report("staff.report_funding", lazy_gettext("Deposits, loans and seed capital"), "as_of"),
     Report("staff.report_flows", lazy_gettext("New loans and repayments per month"), "period"),
+    Report("staff.report_impact", lazy_gettext("Municipal impact report"), "period"),
 )
 
 
