@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -27,11 +28,20 @@ CLOSE_AT = dt.time(5, 30)
 
 
 def close_missed_days(
-    database: Database, echo: Callable[[str], None] = print, today: dt.date | None = None
+    database: Database,
+    echo: Callable[[str], None] = print,
+    today: dt.date | None = None,
+    statement_dir: str | os.PathLike[str] | None = None,
 ) -> list[dt.date]:
-    """Close every business date before today that was not yet closed, in order; never raises."""
+    """Close every business date before today that was not yet closed, in order; never raises.
+
+    ``statement_dir`` is where the month-end statements are stored (the app's STATEMENT_DIR);
+    ``bank scheduler`` always passes it.
+    """
     try:
-        days = jobs.catch_up(database, today or clock.today(), started_by="system:scheduler")
+        days = jobs.catch_up(
+            database, today or clock.today(), started_by="system:scheduler", statement_dir=statement_dir
+        )
     except RunInProgress:
         echo("scheduler: a run is in progress; trying again at the next trigger")
         return []
@@ -44,8 +54,16 @@ def close_missed_days(
     return days
 
 
-def build_scheduler(database: Database, echo: Callable[[str], None] = print) -> BlockingScheduler:
-    """The configured scheduler (not started): one cron job, coalesced, one instance at a time."""
+def build_scheduler(
+    database: Database,
+    echo: Callable[[str], None] = print,
+    statement_dir: str | os.PathLike[str] | None = None,
+) -> BlockingScheduler:
+    """The configured scheduler (not started): one cron job, coalesced, one instance at a time.
+
+    Close day runs every job of the day (offers, pools and month-end statements included), so
+    one trigger is all it needs.
+    """
     scheduler = BlockingScheduler(
         timezone=str(clock.BANK_TZ),
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
@@ -55,7 +73,7 @@ def build_scheduler(database: Database, echo: Callable[[str], None] = print) -> 
         CronTrigger(
             day_of_week="mon-fri", hour=CLOSE_AT.hour, minute=CLOSE_AT.minute, timezone=str(clock.BANK_TZ)
         ),
-        kwargs={"database": database, "echo": echo},
+        kwargs={"database": database, "echo": echo, "statement_dir": statement_dir},
         id="close_day",
         coalesce=True,
         max_instances=1,
@@ -65,11 +83,15 @@ def build_scheduler(database: Database, echo: Callable[[str], None] = print) -> 
     return scheduler
 
 
-def run_forever(database: Database, echo: Callable[[str], None] = print) -> None:
+def run_forever(
+    database: Database,
+    echo: Callable[[str], None] = print,
+    statement_dir: str | os.PathLike[str] | None = None,
+) -> None:
     """Catch up first, then block and close each business day at 05:30."""
     echo("scheduler: catching up missed business days …")
-    close_missed_days(database, echo)
-    scheduler = build_scheduler(database, echo)
+    close_missed_days(database, echo, statement_dir=statement_dir)
+    scheduler = build_scheduler(database, echo, statement_dir=statement_dir)
     echo(f"scheduler: closing each business day at {CLOSE_AT:%H:%M} Europe/Amsterdam")
     try:
         scheduler.start()

@@ -2,7 +2,8 @@
 
 Each command takes the run lock, draws click's progress bar when stdout is a terminal, prints
 a summary and exits non-zero on failure: 2 for refused input (a date in the future, before the
-bank's first business day), 3 when another run is in progress, 1 when the run failed.
+bank's first business day; for ``pool-distribution`` a day that is not a quarter's last, a quarter
+not yet ended or already distributed), 3 when another run is in progress, 1 when the run failed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from bank import clock
@@ -72,6 +74,29 @@ def summary(run: Run, worked: bool) -> str:
             f"savings interest {run.business_date}: {run.status.value}{took} · accounts {run.progress_done}"
             f" · interest posted {run.amount_accrued:.2f} in {run.entries_posted} entries"
         )
+    if run.job is RunJob.EXPIRE_OFFERS:
+        return (
+            f"expire offers {run.business_date}: {run.status.value}{took}"
+            f" · offers expired {run.progress_done}"
+        )
+    if run.job is RunJob.POOL_WITHDRAWALS:
+        return (
+            f"pool withdrawals {run.business_date}: {run.status.value}{took}"
+            f" · paid {run.collected_full_count}"
+            f" ({run.amount_collected:.2f}) · waiting {run.collected_nothing_count}"
+        )
+    if run.job is RunJob.POOL_DISTRIBUTION:
+        return (
+            f"pool distribution {run.business_date}: {run.status.value}{took} · pools {run.progress_done}"
+            f" · interest collected {run.amount_due:.2f} · margin {run.amount_charged:.2f}"
+            f" · distributed {run.amount_accrued:.2f} to {run.due_count} participants"
+            f" in {run.entries_posted} entries"
+        )
+    if run.job is RunJob.MONTH_END_STATEMENTS:
+        return (
+            f"month-end statements {run.business_date}: {run.status.value}{took}"
+            f" · accounts with movements {run.due_count} · statements stored {run.collected_full_count}"
+        )
     return f"close day {run.business_date}: {run.status.value}{took}"
 
 
@@ -101,7 +126,7 @@ def _date(value: dt.datetime | None) -> dt.date:
 
 @click.group("runs")
 def runs_group() -> None:
-    """Run a job of a business day (repayments, savings interest, close day)."""
+    """Run a job of a business day (repayments, savings interest, offers, pools, statements, close day)."""
 
 
 @runs_group.command("repayments")
@@ -132,8 +157,67 @@ def savings_interest(run_date: dt.datetime | None) -> None:
 def close_day(run_date: dt.datetime | None) -> None:
     """Every job of business date DATE, in order."""
     day = _date(run_date)
+    directory = current_app.config["STATEMENT_DIR"]
     with _progress_bar(f"close day {day}") as progress:
-        outcomes = _execute(lambda: jobs.close_day(db, day, started_by="cli", progress=progress))
+        outcomes = _execute(
+            lambda: jobs.close_day(db, day, started_by="cli", statement_dir=directory, progress=progress)
+        )
+    _report(outcomes)
+
+
+@runs_group.command("expire-offers")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def expire_offers(run_date: dt.datetime | None) -> None:
+    """Let approved offers lapse whose validity ended before DATE."""
+    day = _date(run_date)
+    with _progress_bar(f"expire offers {day}") as progress:
+        outcomes = _execute(lambda: [jobs.run_expire_offers(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
+@runs_group.command("pool-withdrawals")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def pool_withdrawals(run_date: dt.datetime | None) -> None:
+    """Pay the pool withdrawal requests due on DATE, first come first served."""
+    day = _date(run_date)
+    with _progress_bar(f"pool withdrawals {day}") as progress:
+        outcomes = _execute(lambda: [jobs.run_pool_withdrawals(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
+@runs_group.command("pool-distribution")
+@click.option(
+    "--date",
+    "quarter_end",
+    type=_DATE,
+    required=True,
+    help="Last day of the quarter to distribute (YYYY-MM-DD).",
+)
+@with_appcontext
+def pool_distribution(quarter_end: dt.datetime) -> None:
+    """Distribute the returns of the quarter ending DATE to every pool's participants (once)."""
+    day = quarter_end.date()
+    outcomes = _execute(lambda: [jobs.distribute_pool_quarter(db, day, started_by="cli")])
+    _report(outcomes)
+
+
+@runs_group.command("month-end-statements")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def month_end_statements(run_date: dt.datetime | None) -> None:
+    """Store the statements of the month that ended last on or before DATE (once per account)."""
+    day = _date(run_date)
+    directory = current_app.config["STATEMENT_DIR"]
+    with _progress_bar(f"month-end statements {day}") as progress:
+        outcomes = _execute(
+            lambda: [
+                jobs.run_month_end_statements(
+                    db, day, statement_dir=directory, started_by="cli", progress=progress
+                )
+            ]
+        )
     _report(outcomes)
 
 
@@ -143,7 +227,7 @@ def scheduler() -> None:
     """Close each business day at 05:30 Europe/Amsterdam; first catch up every missed day."""
     from bank import scheduler as scheduler_module
 
-    scheduler_module.run_forever(db, echo=click.echo)
+    scheduler_module.run_forever(db, echo=click.echo, statement_dir=current_app.config["STATEMENT_DIR"])
 
 
 def register(cli: click.Group) -> None:

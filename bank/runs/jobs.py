@@ -1,4 +1,8 @@
-"""The jobs of a business day and their ``runs`` records: repayments, savings interest, close day.
+"""The jobs of a business day and their ``runs`` records.
+
+Close day runs, in order: repayments, savings interest, expiry of approved offers not taken up,
+pool withdrawals whose notice has passed, the pools' quarterly distribution, and the month-end
+statements. Each job is also a command of its own (``bank runs …``).
 
 A job is an edge like a web request: it commits, but per *batch*, not once. Each batch's
 ledger postings, instalment and loan updates and the run's counters commit together, so the
@@ -13,9 +17,11 @@ run works raises :class:`~bank.runs.lock.RunInProgress` and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,7 +32,7 @@ from bank.db import Database
 from bank.errors import ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
-from bank.money import from_cents
+from bank.money import ZERO, from_cents
 from bank.runs import savings_interest
 from bank.runs.calendar import business_days
 from bank.runs.lock import run_lock
@@ -37,6 +43,8 @@ from bank.runs.models import Run, RunJob, RunStatus
 BATCH_SIZE = 500
 #: Progress callback: (done, total).
 Progress = Callable[[int, int], None]
+#: Where stored statements go (the app's ``STATEMENT_DIR``).
+StatementDir = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,150 @@ def _savings(
         )
 
 
+# ---------------------------------------------------------------------------------------------
+# Offers, pools, statements
+#
+# The domain modules are imported inside the jobs: they sit beside bank.runs in L3 and some of
+# them import the runs package themselves.
+
+
+def _expire_offers(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
+    """Approved offers whose validity ended before ``run_date`` lapse (one batch: a handful a day)."""
+    from bank.applications import service as applications
+
+    session = batches.session
+    expired = applications.expire_offers(session, run_date, actor=system("expire-offers"))
+    session.add(run)
+    # Offers expired: an expired application is final, so a resumed run never counts one twice.
+    run.progress_total += len(expired)
+    run.progress_done += len(expired)
+    batches.end_batch()
+    if progress:
+        progress(run.progress_done, run.progress_total)
+
+
+def _pool_withdrawals(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
+    """Pay the pools' withdrawal requests whose notice has passed, first come first served."""
+    from bank.pools import service as pools
+
+    session = batches.session
+    payout = pools.pay_due_withdrawals(session, run_date, actor=system("pool-withdrawals"))
+    session.add(run)
+    # Paid requests are paid for good (a resumed run pays them no second time); the waiting ones
+    # are the queue as it stands after this run, so they are set, not added.
+    run.collected_full_count += payout.paid_count
+    run.collected_nothing_count = payout.waiting_count
+    run.due_count = run.collected_full_count + run.collected_nothing_count
+    run.amount_collected += payout.paid_amount
+    run.entries_posted += payout.paid_count
+    run.progress_total = run.due_count
+    run.progress_done = run.collected_full_count
+    batches.end_batch()
+    if progress:
+        progress(run.progress_done, run.progress_total)
+
+
+def _count_distributions(run: Run, distributions: list[Any]) -> None:
+    """Pools distributed, participants paid, the pools' interest, the bank's margin, what went out."""
+    run.progress_total += len(distributions)
+    run.progress_done += len(distributions)
+    run.due_count += sum(item.participant_count for item in distributions)
+    run.amount_due += sum((item.interest_collected for item in distributions), ZERO)
+    run.amount_charged += sum((item.margin_amount for item in distributions), ZERO)
+    run.amount_accrued += sum((item.amount_distributed for item in distributions), ZERO)
+    run.entries_posted += sum(1 for item in distributions if item.entry_id is not None)
+
+
+def _pool_distribution(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
+    """Distribute the last quarter ended before ``run_date`` for every pool not yet done."""
+    from bank.pools import distribution
+
+    session = batches.session
+    distributions = distribution.distribute_due(session, run_date, actor=system("pool-distribution"))
+    session.add(run)
+    _count_distributions(run, distributions)
+    batches.end_batch()
+    if progress:
+        progress(run.progress_done, run.progress_total)
+
+
+def statement_month_end(run_date: dt.date) -> dt.date:
+    """The month whose statements a run on ``run_date`` stores: the last one ended on or before it."""
+    following = run_date + dt.timedelta(days=1)
+    if following.month != run_date.month:
+        return run_date
+    return run_date.replace(day=1) - dt.timedelta(days=1)
+
+
+def _month_end_statements(
+    batches: Batches,
+    run: Run,
+    run_date: dt.date,
+    statement_dir: StatementDir,
+    progress: Progress | None,
+    batch_size: int,
+) -> None:
+    """Store the statements of the month ended most recently, in batches (one commit each).
+
+    A run on any business date catches up the month that ended last (a month end on a Saturday
+    is done on Monday, after Monday's savings interest has been posted for it). Once a run on or
+    after that month end has completed, later days have nothing to do and do not even look.
+    """
+    from bank import audit
+    from bank.statements import service as statements
+
+    session = batches.session
+    month_end = statement_month_end(run_date)
+    already = session.scalar(
+        select(Run.id)
+        .where(
+            Run.job == RunJob.MONTH_END_STATEMENTS,
+            Run.status == RunStatus.COMPLETED,
+            Run.business_date >= month_end,
+            Run.business_date < run_date,
+        )
+        .limit(1)
+    )
+    if already is not None:
+        return
+    today = max(run_date, month_end)
+    month_start = statements.check_month_end(month_end, today)
+    account_ids = statements.accounts_with_movements(session, month_start, month_end)
+    actor = system("month-end-statements")
+    session.add(run)
+    # Accounts with movements in the month; a resumed run walks them all again, and those whose
+    # statement an earlier attempt stored are skipped (and not counted as stored twice).
+    run.due_count = len(account_ids)
+    run.progress_total = len(account_ids)
+    run.progress_done = 0
+    batches.end_batch()
+    if progress:
+        progress(0, run.progress_total)
+    created = 0
+    for start in range(0, len(account_ids), batch_size):
+        chunk = account_ids[start : start + batch_size]
+        made = statements.produce_for_accounts(
+            session, chunk, month_end, actor=actor, statement_dir=statement_dir, today=today
+        )
+        created += made
+        session.add(run)
+        run.collected_full_count += made
+        run.progress_done += len(chunk)
+        batches.end_batch()
+        if progress:
+            progress(run.progress_done, run.progress_total)
+    if created:
+        audit.record(
+            session,
+            actor,
+            "statements.monthly",
+            "statement_month",
+            f"{month_start:%Y-%m}",
+            after={"accounts": len(account_ids), "created": created, "run_date": run_date},
+        )
+        batches.end_batch()
+
+
 def run_repayments(
     database: Database,
     run_date: dt.date,
@@ -273,15 +425,186 @@ def run_savings_interest(
         session.close()
 
 
+def _single_job(
+    database: Database,
+    job: RunJob,
+    run_date: dt.date,
+    started_by: str,
+    work: Callable[[Batches, Run], None],
+) -> JobOutcome:
+    """One job for ``run_date`` on its own, under the run lock (the ``bank runs <job>`` commands)."""
+    assert database.engine is not None
+    session = database.new_session()
+    try:
+        validate_run_date(session, run_date)
+        session.rollback()
+        with run_lock(database.engine):
+            batches = Batches(session)
+            return _guarded(batches, job, run_date, started_by, lambda run: work(batches, run))
+    finally:
+        session.close()
+
+
+def run_expire_offers(
+    database: Database, run_date: dt.date, *, started_by: str = "cli", progress: Progress | None = None
+) -> JobOutcome:
+    """Approved offers not disbursed within their validity lapse (those that ended before ``run_date``)."""
+    return _single_job(
+        database,
+        RunJob.EXPIRE_OFFERS,
+        run_date,
+        started_by,
+        lambda batches, run: _expire_offers(batches, run, run_date, progress),
+    )
+
+
+def run_pool_withdrawals(
+    database: Database, run_date: dt.date, *, started_by: str = "cli", progress: Progress | None = None
+) -> JobOutcome:
+    """Pay every pool withdrawal request due on ``run_date`` while the pool's uncommitted money lasts."""
+    return _single_job(
+        database,
+        RunJob.POOL_WITHDRAWALS,
+        run_date,
+        started_by,
+        lambda batches, run: _pool_withdrawals(batches, run, run_date, progress),
+    )
+
+
+def run_month_end_statements(
+    database: Database,
+    run_date: dt.date,
+    *,
+    statement_dir: StatementDir,
+    started_by: str = "cli",
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> JobOutcome:
+    """Store the statements of the month that ended last on or before ``run_date``."""
+    return _single_job(
+        database,
+        RunJob.MONTH_END_STATEMENTS,
+        run_date,
+        started_by,
+        lambda batches, run: _month_end_statements(
+            batches, run, run_date, statement_dir, progress, batch_size
+        ),
+    )
+
+
+def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) -> list[Any]:
+    """The pools whose quarter ending ``quarter_end`` may be distributed now; refuses otherwise.
+
+    Raises ValidationError on ``date`` (nothing is written) for a day that is not a quarter's
+    last, a quarter not ended by ``today``, a quarter with no participants in any pool, and a
+    quarter every pool has already distributed. The staff start form asks this before it
+    launches the command, so a refusal shows on the form rather than in a process's log.
+    """
+    from bank.pools import distribution
+    from bank.pools.models import Distribution, Participation, Pool
+
+    try:
+        start, end = distribution.quarter_bounds(quarter_end)
+    except ValidationError as error:
+        raise ValidationError("date", next(iter(error.fields.values()))) from None
+    if end >= today:
+        raise ValidationError(
+            "date",
+            f"the quarter ending {end.isoformat()} has not ended yet; it can be distributed from"
+            f" {(end + dt.timedelta(days=1)).isoformat()}",
+        )
+    participated = select(Participation.id).where(
+        Participation.pool_id == Pool.id, Participation.opened_on <= end
+    )
+    pools = list(session.scalars(select(Pool).where(participated.exists()).order_by(Pool.id)))
+    if not pools:
+        raise ValidationError("date", f"no pool had participants in the quarter ending {end.isoformat()}")
+    done = dict(
+        session.execute(
+            select(Distribution.pool_id, Distribution.distributed_on).where(
+                Distribution.quarter_start == start, Distribution.pool_id.in_([pool.id for pool in pools])
+            )
+        ).tuples()
+    )
+    pending = [pool for pool in pools if pool.id not in done]
+    if not pending:
+        raise ValidationError(
+            "date",
+            f"the quarter ending {end.isoformat()} was already distributed"
+            f" (on {max(done.values()).isoformat()})",
+        )
+    return pending
+
+
+def distribute_pool_quarter(
+    database: Database, quarter_end: dt.date, *, started_by: str = "cli", today: dt.date | None = None
+) -> JobOutcome:
+    """``bank runs pool-distribution --date D``: distribute quarter D of every pool not yet done.
+
+    All pools in one transaction: a refusal (see :func:`pools_to_distribute`, or one of
+    ``distribute_quarter``'s own) writes nothing, not even a run row. The work is recorded on the
+    pool-distribution run of business date D: created, or, when the close day of D already ran
+    that job (it distributes the quarter *before* D), counted in as a further attempt.
+    """
+    from bank.pools import distribution
+
+    assert database.engine is not None
+    today = today or clock.today()
+    session = database.new_session()
+    try:
+        with run_lock(database.engine):
+            try:
+                pending = pools_to_distribute(session, quarter_end, today)
+                actor = system("pool-distribution")
+                made = [
+                    distribution.distribute_quarter(session, pool, quarter_end, actor=actor, today=today)
+                    for pool in pending
+                ]
+                run = session.scalar(
+                    select(Run).where(Run.job == RunJob.POOL_DISTRIBUTION, Run.business_date == quarter_end)
+                )
+                now = clock.now_utc()
+                if run is None:
+                    run = Run(
+                        job=RunJob.POOL_DISTRIBUTION,
+                        business_date=quarter_end,
+                        attempts=1,
+                        error="",
+                        progress_total=0,
+                        progress_done=0,
+                        due_count=0,
+                        amount_due=ZERO,
+                        amount_charged=ZERO,
+                        amount_accrued=ZERO,
+                        entries_posted=0,
+                    )
+                    session.add(run)
+                else:
+                    run.attempts += 1
+                run.started_at = now
+                run.started_by = started_by[:200]
+                _count_distributions(run, made)
+                run.status = RunStatus.COMPLETED
+                run.finished_at = clock.now_utc()
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return JobOutcome(run, worked=True)
+    finally:
+        session.close()
+
+
 def close_day(
     database: Database,
     run_date: dt.date,
     *,
     started_by: str = "cli",
+    statement_dir: StatementDir | None = None,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list[JobOutcome]:
-    """All jobs of business date ``run_date`` in order (repayments, savings interest), one lock.
+    """All jobs of business date ``run_date`` in order (see :func:`close_day_in`), one lock.
 
     Returns the outcome of each job and, last, of the close-day record itself, which completes
     only when every job of the day has.
@@ -293,7 +616,12 @@ def close_day(
         session.rollback()
         with run_lock(database.engine):
             return close_day_in(
-                Batches(session), run_date, started_by=started_by, progress=progress, batch_size=batch_size
+                Batches(session),
+                run_date,
+                started_by=started_by,
+                statement_dir=statement_dir,
+                progress=progress,
+                batch_size=batch_size,
             )
     finally:
         session.close()
@@ -304,32 +632,38 @@ def close_day_in(
     run_date: dt.date,
     *,
     started_by: str,
+    statement_dir: StatementDir | None = None,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list[JobOutcome]:
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
-    demo loader, is the only writer of a database being built)."""
+    demo loader, is the only writer of a database being built).
+
+    In order: repayments, savings interest, expire offers, pool withdrawals, pool distribution,
+    month-end statements. The statements need the directory they are stored in; without one
+    (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
+    is left out of the day, which still closes. The scheduler and the commands always pass it.
+    """
     outcomes: list[JobOutcome] = []
+    jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
+        (RunJob.REPAYMENTS, lambda run: _repayments(batches, run, run_date, progress, batch_size)),
+        (RunJob.SAVINGS_INTEREST, lambda run: _savings(batches, run, run_date, progress, batch_size)),
+        (RunJob.EXPIRE_OFFERS, lambda run: _expire_offers(batches, run, run_date, progress)),
+        (RunJob.POOL_WITHDRAWALS, lambda run: _pool_withdrawals(batches, run, run_date, progress)),
+        (RunJob.POOL_DISTRIBUTION, lambda run: _pool_distribution(batches, run, run_date, progress)),
+    ]
+    if statement_dir is not None:
+        directory = statement_dir
+        jobs.append(
+            (
+                RunJob.MONTH_END_STATEMENTS,
+                lambda run: _month_end_statements(batches, run, run_date, directory, progress, batch_size),
+            )
+        )
 
     def work(_close: Run) -> None:
-        outcomes.append(
-            _guarded(
-                batches,
-                RunJob.REPAYMENTS,
-                run_date,
-                started_by,
-                lambda run: _repayments(batches, run, run_date, progress, batch_size),
-            )
-        )
-        outcomes.append(
-            _guarded(
-                batches,
-                RunJob.SAVINGS_INTEREST,
-                run_date,
-                started_by,
-                lambda run: _savings(batches, run, run_date, progress, batch_size),
-            )
-        )
+        for job, job_work in jobs:
+            outcomes.append(_guarded(batches, job, run_date, started_by, job_work))
 
     outcomes.append(_guarded(batches, RunJob.CLOSE_DAY, run_date, started_by, work))
     return outcomes
@@ -354,7 +688,11 @@ def missed_days(session: Session, today: dt.date) -> list[dt.date]:
 
 
 def catch_up(
-    database: Database, today: dt.date | None = None, *, started_by: str = "system:scheduler"
+    database: Database,
+    today: dt.date | None = None,
+    *,
+    started_by: str = "system:scheduler",
+    statement_dir: StatementDir | None = None,
 ) -> list[dt.date]:
     """Close every business date missed since the last completed close day, oldest first."""
     today = today or clock.today()
@@ -364,5 +702,5 @@ def catch_up(
     finally:
         session.close()
     for day in days:
-        close_day(database, day, started_by=started_by)
+        close_day(database, day, started_by=started_by, statement_dir=statement_dir)
     return days

@@ -43,6 +43,10 @@ JOB_COMMANDS = {
     RunJob.CLOSE_DAY.value: "close-day",
     RunJob.REPAYMENTS.value: "repayments",
     RunJob.SAVINGS_INTEREST.value: "savings-interest",
+    RunJob.EXPIRE_OFFERS.value: "expire-offers",
+    RunJob.POOL_WITHDRAWALS.value: "pool-withdrawals",
+    RunJob.POOL_DISTRIBUTION.value: "pool-distribution",
+    RunJob.MONTH_END_STATEMENTS.value: "month-end-statements",
 }
 JOB_LABELS = {
     RunJob.CLOSE_DAY: _l("Close day"),
@@ -161,7 +165,11 @@ def start_run():  # type: ignore[no-untyped-def]
             form.date.errors = [_("Enter the business date as YYYY-MM-DD.")]
         return _render_list(form, 422)
     try:
-        jobs.validate_run_date(db.session, form.date.data)
+        if form.job.data == RunJob.POOL_DISTRIBUTION.value:
+            # The date is the quarter's last day; refusals show here, not in a process's log.
+            jobs.pools_to_distribute(db.session, form.date.data, clock.today())
+        else:
+            jobs.validate_run_date(db.session, form.date.data)
     except BankError as error:
         show_errors(form, error)
         return _render_list(form, 422)
