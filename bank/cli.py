@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup
 from bank import create_app
 
 #: Modules under bank.commands, each with ``register(group)``.
-COMMAND_MODULES = ["core", "loans", "runs", "statements", "applications"]
+COMMAND_MODULES = ["core", "loans", "runs", "statements", "applications", "pools"]
 
 
 def _create_app():  # type: ignore[no-untyped-def]

@@ -54,9 +54,9 @@ DEMO_TERMS: dict[str, object] = {
 _serial = itertools.count(1)
 
 __all__ = [
-    "ADMIN", "DEMO_TERMS", "OPENED_ON", "SETUP", "TELLER", "TODAY", "balance", "borrower",
-    "disburse_pool_loan", "investor", "loan_product_for", "make_pool", "put_in", "savings_product",
-    "seed_capital",
+    "ADMIN", "DEMO_TERMS", "OPENED_ON", "SETUP", "TELLER", "TODAY", "assert_books_balance", "balance",
+    "borrower", "deposit", "disburse_pool_loan", "entry_count", "investor", "loan_product_for", "make_pool",
+    "participations_total", "put_in", "savings_product", "seed_capital",
 ]  # fmt: skip
 
 
@@ -88,12 +88,14 @@ def make_pool(
     code: str = "STARTFONDS",
     name: str = "Coöp Startfonds",
     purposes: tuple[str, ...] | list[str] = (LoanPurpose.COOP_STARTUP.value,),
+    book_seed: bool = True,
     **overrides: object,
 ) -> Pool:
-    """A pool with the demo terms (override any); seed capital for its buffer is booked if missing."""
+    """A pool with the demo terms (override any); seed capital for its buffer is booked if missing
+    (unless ``book_seed`` is False)."""
     terms = {**DEMO_TERMS, **overrides}
     buffer = Decimal(str(terms["first_loss_buffer"]))
-    if buffer > 0:
+    if buffer > 0 and book_seed:
         seed = ledger_queries.balance(session, ledger.account_by_code(session, chart.SEED_CAPITAL).id)
         free = seed - pool_queries.buffers_reserved_elsewhere(session, None)
         if free < buffer:
@@ -220,3 +222,25 @@ def disburse_pool_loan(
 
 def balance(session: Session, ledger_account_id: int) -> Decimal:
     return ledger_queries.balance(session, ledger_account_id)
+
+
+def entry_count(session: Session) -> int:
+    """Journal entries written so far (a refusal must leave it unchanged)."""
+    from sqlalchemy import func
+
+    from bank.ledger.models import JournalEntry
+
+    return int(session.scalar(select(func.count()).select_from(JournalEntry)) or 0)
+
+
+def participations_total(session: Session) -> Decimal:
+    """The 2100 control account's balance: the sum of every participation's ledger child."""
+    return ledger_queries.balance(session, ledger.account_by_code(session, chart.POOL_PARTICIPATIONS).id)
+
+
+def assert_books_balance(session: Session) -> None:
+    """The trial balance sums to zero and bank.ledger.queries.verify finds nothing wrong."""
+    session.flush()
+    rows = ledger_queries.trial_balance(session)
+    assert sum((r.debit_total - r.credit_total for r in rows), Decimal("0")) == 0
+    assert ledger_queries.verify(session) == []
