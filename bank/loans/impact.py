@@ -169,11 +169,11 @@ def record_application_figures(
 
 
 def reports_for_loan(session: Session, loan: Loan) -> list[ImpactReport]:
-    """The loan's impact records, newest year first, the application's expectation last in its year."""
+    """The loan's impact records, newest year first; in a year the yearly report before the expectation."""
     return list(
         session.scalars(
             select(ImpactReport)
             .where(ImpactReport.loan_id == loan.id)
-            .order_by(ImpactReport.year.desc(), ImpactReport.source.desc(), ImpactReport.id.desc())
+            .order_by(ImpactReport.year.desc(), ImpactReport.source, ImpactReport.id.desc())
         )
     )

@@ -115,7 +115,12 @@ def test_losses_and_how_they_were_absorbed(session, world: World):
         D("1500.00"),
     )
     assert loss.absorbed_by_bank == D("4040.00")
-    assert (report.write_off_total, report.loss_by_buffer, report.loss_by_participants, report.loss_by_bank) == (
+    assert (
+        report.write_off_total,
+        report.loss_by_buffer,
+        report.loss_by_participants,
+        report.loss_by_bank,
+    ) == (
         D("8040.00"),
         D("2500.00"),
         D("1500.00"),

@@ -345,7 +345,10 @@ def build(session: Session) -> World:
         session,
         "impact-test-accrual",
         "interest_accrual",
-        [ledger.debit(bike_loan.interest_account_id, Decimal("40.00")), ledger.credit(income, Decimal("40.00"))],
+        [
+            ledger.debit(bike_loan.interest_account_id, Decimal("40.00")),
+            ledger.credit(income, Decimal("40.00")),
+        ],
         dt.date(2026, 7, 1),
         SETUP,
     )
@@ -396,6 +399,4 @@ def build(session: Session) -> World:
     session.flush()
     session.add(LossShare(loss_id=loss.id, participation_id=parts["bram_sf"].id, amount=Decimal("1500.00")))
     session.flush()
-    return World(
-        anna, bram, bakery, clt, land_loan, coop_loan, bike_loan, grondfonds, startfonds, parts
-    )
+    return World(anna, bram, bakery, clt, land_loan, coop_loan, bike_loan, grondfonds, startfonds, parts)
