@@ -424,8 +424,9 @@ def request_withdrawal(
 ) -> WithdrawalRequest:
     """Ask to take money out; it is payable once the pool's notice period has passed.
 
-    Idempotent on ``key`` (kept in ``requested_by`` is not enough, so the audit log carries it
-    and a repeated key finds the request through it).
+    Idempotent on ``key``: the request table has no key column, so the key travels in the
+    request's audit line and a repeated key finds the first request through it (the same key
+    for another participation or amount is a conflict).
     """
     require_acts_for(session, actor, participation.member)
     amount_value = parse_amount(amount, field="amount")
@@ -443,12 +444,14 @@ def request_withdrawal(
     waiting = queries.waiting_amount_of(session, participation)
     free = balance - waiting
     if amount_value > free:
-        raise ValidationError(
-            "amount",
-            f"must not exceed the participation of {balance:.2f}"
-            + (f" less {waiting:.2f} already asked for" if waiting else "")
-            + f" ({max(free, ZERO):.2f})",
-        )
+        if waiting:
+            rule = (
+                f"must not exceed {max(free, ZERO):.2f}: the participation of {balance:.2f}"
+                f" less {waiting:.2f} already asked for"
+            )
+        else:
+            rule = f"must not exceed the participation of {balance:.2f}"
+        raise ValidationError("amount", rule)
     remainder = free - amount_value
     if 0 < remainder < pool.minimum_participation:
         raise ValidationError(
