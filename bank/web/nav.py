@@ -35,7 +35,11 @@ def add_staff_nav(endpoint: str, label: str, roles: tuple[str, ...] = (), order:
 #: Menus of the top bar, in order; a link joins the menu its endpoint is listed under here.
 #: Work queues people open many times a day stand on the bar itself (menu None).
 MENUS: tuple[tuple[str | None, object, tuple[str, ...]], ...] = (
-    ("members", lazy_gettext("Members"), ("staff.members", "staff.accounts", "staff.portal_changes")),
+    (
+        "members",
+        lazy_gettext("Members"),
+        ("staff.members", "staff.accounts", "staff.pools", "staff.portal_changes"),
+    ),
     (None, None, ("staff.approvals_page",)),
     (
         "lending",

@@ -54,6 +54,7 @@ from bank.web.portal import (  # noqa: E402, F401
     dashboard,
     export,
     loans,
+    pools,
     profile,
     statements,
 )

@@ -16,3 +16,4 @@ from bank.web.staff import calculator, products  # noqa: E402, F401
 from bank.web.staff import applications  # noqa: E402, F401
 from bank.web.staff import loans, runs  # noqa: E402, F401
 from bank.web.staff import impact  # noqa: E402, F401
+from bank.web.staff import pools  # noqa: E402, F401
