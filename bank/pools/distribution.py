@@ -87,6 +87,26 @@ def latest_quarter_end_before(day: dt.date) -> dt.date:
 
 
 # ---------------------------------------------------------------------------------------------
+# The arithmetic (pure)
+
+
+def split_returns(
+    interest: Decimal, margin_share: Decimal, weights: Sequence[int]
+) -> tuple[Decimal, Decimal, list[Decimal]]:
+    """(margin, distributable, one part per weight) of a quarter's interest.
+
+    The margin is rounded half-up; the parts are a largest-remainder split of the rest, so they
+    add up to it exactly and none is negative. With nobody to pay (no weights) the bank keeps
+    the interest as margin.
+    """
+    if not weights:
+        return interest, ZERO, []
+    margin = round_cents(interest * margin_share)
+    distributable = interest - margin
+    return margin, distributable, split(distributable, weights)
+
+
+# ---------------------------------------------------------------------------------------------
 # Reads
 
 
@@ -181,7 +201,7 @@ def participation_weights(session: Session, pool: Pool, start: dt.date, end: dt.
         .having(weight > 0)
         .order_by(Participation.id)
     )
-    return list(session.execute(query).tuples())
+    return [tuple(row) for row in session.execute(query)]
 
 
 def _payout_accounts(session: Session, weights: Sequence[tuple]) -> dict[int, int]:
@@ -250,8 +270,7 @@ def distribute_quarter(
 
     interest = interest_collected_for_pool(session, pool, start, end)
     weights = participation_weights(session, pool, start, end) if interest > 0 else []
-    margin = round_cents(interest * pool.margin_share) if weights else interest
-    distributable = interest - margin
+    margin, distributable, parts = split_returns(interest, pool.margin_share, [row[5] for row in weights])
     distribution = Distribution(
         pool_id=pool.id,
         quarter_start=start,
@@ -264,7 +283,6 @@ def distribute_quarter(
         distributed_on=run_date,
     )
     if distributable > 0:
-        parts = split(distributable, [row[5] for row in weights])
         pay_to = _payout_accounts(session, weights)
         expense = account_by_code(session, chart.POOL_RETURNS_EXPENSE).id
         lines = [Line(expense, Side.DEBIT, distributable)]
@@ -286,8 +304,6 @@ def distribute_quarter(
             ],
             actor=actor,
         )
-    else:
-        parts = [ZERO] * len(weights)
     session.add(distribution)
     session.flush()
     if weights:

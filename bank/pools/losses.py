@@ -17,6 +17,7 @@ stays with the bank in 5100 and the Loss records what the pool carried.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, case, func, insert, select, type_coerce
@@ -34,6 +35,25 @@ from bank.pools.models import LoanFunding, Loss, LossShare, Participation, Pool
 BUFFER_KIND = "pool_loss_buffer"
 PARTICIPANTS_KIND = "pool_loss_participants"
 _LOSS_SHARES = LossShare.__table__
+
+
+def split_loss(
+    loss_amount: Decimal, buffer_left: Decimal, balances_cents: Sequence[int]
+) -> tuple[Decimal, Decimal, list[Decimal]]:
+    """(carried by the buffer, carried by the participants, one part per balance) of a loss.
+
+    The buffer carries what it can; the participants the rest, capped at what they hold, pro
+    rata to their balances by largest remainder. No part exceeds its balance: a part is at most
+    the ceiling of rest x balance / total <= balance, a whole number of cents.
+    """
+    by_buffer = min(loss_amount, max(buffer_left, ZERO))
+    held = from_cents(sum(balances_cents))
+    by_participants = min(loss_amount - by_buffer, held)
+    if by_participants <= 0:
+        return by_buffer, ZERO, [ZERO] * len(balances_cents)
+    parts = split(by_participants, list(balances_cents))
+    assert all(to_cents(part) <= balance for part, balance in zip(parts, balances_cents, strict=True))
+    return by_buffer, by_participants, parts
 
 
 def participation_balances_on(session: Session, pool: Pool, on: dt.date) -> list[tuple[int, int, int]]:
@@ -82,12 +102,9 @@ def absorb_loss(
         return None
 
     impairment = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
-    by_buffer = min(loss_amount, buffer_remaining(session, pool))
-    holders = participation_balances_on(session, pool, on) if by_buffer < loss_amount else []
-    held = from_cents(sum(balance for _, _, balance in holders))
-    by_participants = min(loss_amount - by_buffer, held)
-    parts = split(by_participants, [balance for _, _, balance in holders]) if by_participants > 0 else []
-    assert all(to_cents(part) <= balance for part, (_, _, balance) in zip(parts, holders, strict=False))
+    remaining = buffer_remaining(session, pool)
+    holders = participation_balances_on(session, pool, on) if remaining < loss_amount else []
+    by_buffer, by_participants, parts = split_loss(loss_amount, remaining, [b for _, _, b in holders])
 
     requests = []
     if by_buffer > 0:
