@@ -546,7 +546,11 @@ def pay_withdrawal(
         raise ValidationError("payable_from", f"payable from {request.payable_from.isoformat()}")
     participation = request.participation
     pool = participation.pool
-    due = queries.waiting_withdrawals(session, pool, due_on=on)
+    due = [
+        r
+        for r in queries.waiting_withdrawals(session, pool, due_on=on)
+        if r.id == request.id or _exceeds_participation(session, r) is None
+    ]
     if due and due[0].id != request.id:
         raise ValidationError(
             "request",
@@ -556,7 +560,20 @@ def pay_withdrawal(
     return request
 
 
+def _exceeds_participation(session: Session, request: WithdrawalRequest) -> Decimal | None:
+    """The participation's balance when a loss took it below the request, else None."""
+    held = queries.participation_balance(session, request.participation)
+    return held if request.amount > held else None
+
+
 def _pay(session: Session, request: WithdrawalRequest, pool: Pool, actor: Actor, on: dt.date) -> None:
+    held = _exceeds_participation(session, request)
+    if held is not None:
+        raise ValidationError(
+            "amount",
+            f"is more than the participation now holds ({held:.2f}) after a loss;"
+            " cancel the request and ask again",
+        )
     uncommitted = queries.uncommitted_capital(session, pool)
     if uncommitted < request.amount:
         raise InsufficientFunds(
@@ -607,7 +624,9 @@ def pay_due_withdrawals(session: Session, on: dt.date, *, actor: Actor) -> Withd
     """Pay every pool's due requests in order while its uncommitted capital lasts.
 
     Within a pool the queue stops at the first request it cannot pay: that request keeps its
-    place and the ones behind it wait too, however small.
+    place and the ones behind it wait too, however small. A request for more than its
+    participation still holds (a loss was absorbed after it was made) can never be paid as
+    asked; it stays waiting for staff to cancel and does not hold up the ones behind it.
     """
     savings.require_role(actor, *BOOKING_ROLES)
     paid_count, paid_amount, waiting_count = 0, ZERO, 0
@@ -617,6 +636,9 @@ def pay_due_withdrawals(session: Session, on: dt.date, *, actor: Actor) -> Withd
             continue
         uncommitted = queries.uncommitted_capital(session, pool)
         for index, request in enumerate(due):
+            if _exceeds_participation(session, request) is not None:
+                waiting_count += 1
+                continue
             if request.amount > uncommitted:
                 waiting_count += len(due) - index
                 break
