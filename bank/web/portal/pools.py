@@ -43,7 +43,8 @@ add_portal_nav("portal.pools", "Where my money works", order=25)
 
 class SubscribeForm(FlaskForm):
     form_key = HiddenField()
-    deposit_account = SelectField(_l("From account"), coerce=str)
+    #: Checked against the user's own accounts by the view: a foreign id is a 404, not a form error.
+    deposit_account = SelectField(_l("From account"), coerce=str, validate_choice=False)
     amount = StringField(_l("Amount (€)"), validators=[Length(max=40)])
 
 
