@@ -2,7 +2,8 @@
 
 Runs after the applications step (``context["loans"]``: the loans it disbursed). For every
 business day from the first disbursement to yesterday it closes the day with the same jobs the
-scheduler runs (repayments, savings interest), inside the demo's one transaction. Before each
+scheduler runs (repayments, savings interest, offers, pools; the month-end statements for the
+last months only), inside the demo's one transaction. Before each
 run the borrowers' accounts are funded the way their story goes:
 
 * most borrowers pay on time (their revenue arrives before the instalment is collected);
@@ -193,6 +194,14 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
 
     start = min(loan.disbursed_on for loan in loans) + dt.timedelta(days=1)
     batches = jobs.Batches(session, commit_batches=False)
+    # The close days store the month-end statements of the last months only, as the statements
+    # step does (every month of the year would only slow the demo down).
+    from bank.demo_statements import MONTHS as STATEMENT_MONTHS
+
+    statement_dir = context.get("statement_dir")
+    statements_from = today.replace(day=1) - dt.timedelta(days=1)
+    for _month in range(STATEMENT_MONTHS - 1):
+        statements_from = statements_from.replace(day=1) - dt.timedelta(days=1)
     for day in business_days(start, yesterday):
         with clock.frozen(day):
             cutoff = collection_cutoff(day)
@@ -215,7 +224,12 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
                 _fund(session, item, plan[item.loan_id], day, today, collect_on, deposit, withdraw_to)
             for action in events.get(day, []):
                 action(day)
-            jobs.close_day_in(batches, day, started_by="system:scheduler")
+            jobs.close_day_in(
+                batches,
+                day,
+                started_by="system:scheduler",
+                statement_dir=statement_dir if day >= statements_from else None,
+            )
             session.expire_all()
     context["serviced_through"] = yesterday
 

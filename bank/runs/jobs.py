@@ -519,13 +519,14 @@ def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) 
     pools = list(session.scalars(select(Pool).where(participated.exists()).order_by(Pool.id)))
     if not pools:
         raise ValidationError("date", f"no pool had participants in the quarter ending {end.isoformat()}")
-    done = dict(
-        session.execute(
+    done: dict[int, dt.date] = {
+        pool_id: distributed_on
+        for pool_id, distributed_on in session.execute(
             select(Distribution.pool_id, Distribution.distributed_on).where(
                 Distribution.quarter_start == start, Distribution.pool_id.in_([pool.id for pool in pools])
             )
-        ).tuples()
-    )
+        )
+    }
     pending = [pool for pool in pools if pool.id not in done]
     if not pending:
         raise ValidationError(
