@@ -61,7 +61,7 @@ MENUS: tuple[tuple[str | None, object, tuple[str, ...]], ...] = (
     (
         "reports",
         lazy_gettext("Reports"),
-        ("staff.reports_index", "staff.chart_of_accounts", "staff.audit_log"),
+        ("staff.reports_index", "staff.report_impact", "staff.chart_of_accounts", "staff.audit_log"),
     ),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from browser.conftest import browser_page, live_server, screenshots  # noqa: F401 (the browser test's fixtures)
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session

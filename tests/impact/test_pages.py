@@ -31,7 +31,8 @@ def test_report_page_shows_the_figures_and_links_the_downloads(client, world: Wo
     assert "Verliezen en wie ze droeg" in page and world.bike_loan.number in page
     assert "<td>jaarrapportage 2026</td>" in page and '<td class="num">€ 4.040,00</td>' in page
     assert "format=pdf" in page and "lang=nl" in page and "format=csv" in page
-    # In the Reports menu.
+    # In the Reports menu of the top bar and the reports' own sub-navigation.
+    assert 'href="/staff/reports/impact"' in client.get("/staff/loans").get_data(as_text=True)
     assert 'href="/staff/reports/impact"' in client.get("/staff/reports").get_data(as_text=True)
 
 
@@ -78,6 +79,7 @@ def test_bad_input_names_the_field(client, world: World, login_as):
 def test_only_admins_and_credit_officers_see_the_report(client, world: World, login_as):
     login_as("teller")
     assert client.get(URL).status_code == 403
+    assert 'href="/staff/reports/impact"' not in client.get("/staff/loans").get_data(as_text=True)
 
 
 def test_record_a_yearly_report_on_the_loan_page(client, session, world: World, login_as):
