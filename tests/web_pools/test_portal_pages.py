@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from pools.factories import ADMIN
 from sqlalchemy import func, select
 
 from bank.ledger import queries as ledger_queries
-from bank.pools.models import Participation, WithdrawalRequest
+from bank.pools import service as pool_service
+from bank.pools.models import Participation, Pool, WithdrawalRequest
 
 from .conftest import fresh_session
 
@@ -148,3 +150,23 @@ def test_staff_are_not_members_and_members_are_not_staff(client, login_as, as_an
     client.get("/logout")
     login_as("teller")
     assert client.get("/portal/pools").status_code == 403
+
+
+def test_a_double_submitted_subscription_books_once(as_anna, pool_world):
+    url = f"/portal/pools/subscribe?pool={pool_world.pool.id}"
+    data = {"form_key": "same-key", "deposit_account": str(pool_world.anna_account.id), "amount": "25,50"}
+    assert as_anna.post(url, data=data).status_code == 302
+    assert as_anna.post(url, data=data).status_code == 302
+    assert _balance(pool_world.anna_account.ledger_account_id) == Decimal("374.50")
+    assert _balance(pool_world.anna_participation.ledger_account_id) == Decimal("625.50")
+
+
+def test_a_closed_pool_takes_no_new_money_but_withdrawals_go_on(as_anna, pool_world):
+    with fresh_session() as s:
+        pool_service.close_pool(s, s.get(Pool, pool_world.pool.id), actor=ADMIN)
+        s.commit()
+    assert as_anna.get(f"/portal/pools/subscribe?pool={pool_world.pool.id}").status_code == 404
+    page = _text(as_anna.get("/portal/pools"))
+    assert "No pool is open for new money at the moment." in page and "Add money" not in page
+    url = f"/portal/pools/withdraw?participation={pool_world.anna_participation.id}"
+    assert as_anna.post(url, data={"form_key": "w-9", "amount": "600"}).status_code == 302

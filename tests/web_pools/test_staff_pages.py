@@ -310,3 +310,33 @@ def test_admin_closes_a_pool(client, login_as, pool_world):
     assert client.post(f"/staff/pools/{pool_world.pool.id}/close").status_code == 302
     with fresh_session() as s:
         assert s.get(Pool, pool_world.pool.id).status.value == "closed"
+
+
+def test_cancelling_a_request_needs_a_reason_and_frees_its_place(client, login_as, pool_world):
+    with fresh_session() as s:
+        request = pool_service.request_withdrawal(
+            s,
+            participation=s.get(Participation, pool_world.bram_participation.id),
+            amount=Decimal("100.00"),
+            key="bram-cancel",
+            actor=TELLER,
+            on=dt.date(2028, 8, 1),
+        )
+        s.commit()
+        request_id = request.id
+    login_as("teller")
+    url = f"/staff/pools/withdrawals/{request_id}/cancel"
+    refused = _text(client.post(url, data={"reason": "  "}, follow_redirects=True))
+    assert "reason: is required to cancel a withdrawal request" in refused
+    with fresh_session() as s:
+        assert s.get(WithdrawalRequest, request_id).status is WithdrawalStatus.WAITING
+    done = _text(client.post(url, data={"reason": "member changed their mind"}, follow_redirects=True))
+    assert f"Withdrawal request #{request_id} cancelled." in done
+    assert "No withdrawal is waiting." in done
+    with fresh_session() as s:
+        cancelled = s.get(WithdrawalRequest, request_id)
+        assert (cancelled.status, cancelled.cancelled_reason) == (
+            WithdrawalStatus.CANCELLED,
+            "member changed their mind",
+        )
+    assert _balance(pool_world.bram_participation.ledger_account_id) == Decimal("2400.00")
