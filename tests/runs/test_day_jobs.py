@@ -430,3 +430,17 @@ def test_staff_start_the_new_jobs_and_see_their_counts(
     assert started.status_code == 302
     assert launched == [("pool_distribution", D(2027, 6, 30)), ("month_end_statements", D(2027, 5, 3))]
     assert runs_views.JOB_COMMANDS["pool_distribution"] == "pool-distribution"
+
+
+def test_the_scheduler_closes_days_with_the_statement_directory(session, offer_world, tmp_path):
+    from bank import scheduler
+
+    built = scheduler.build_scheduler(db, echo=lambda _text: None, statement_dir=tmp_path / "statements")
+    (job,) = built.get_jobs()
+    assert job.kwargs["statement_dir"] == tmp_path / "statements"
+    said: list[str] = []
+    closed = scheduler.close_missed_days(
+        db, said.append, today=D(2026, 6, 2), statement_dir=tmp_path / "statements"
+    )
+    assert closed[-1] == D(2026, 6, 1) and "closed" in said[-1]
+    assert _count(session, StoredStatement) == 2
