@@ -11,7 +11,7 @@ import importlib
 from flask import Flask
 
 #: Modules under bank.api whose ``blp`` is registered, in order.
-API_MODULES: list[str] = ["schedule"]
+API_MODULES: list[str] = ["schedule", "pools"]
 
 
 def register_api(app: Flask) -> None:
