@@ -79,6 +79,8 @@ STEP_MODULES: list[str] = [
     "bank.demo_money",
     "bank.demo_products",
     "bank.demo_applications",
+    # Its first step goes in before the applications (pools fund the loans as they are paid out).
+    "bank.demo_pools",
     "bank.demo_servicing",
     "bank.demo_statements",
     "bank.demo_portal",
