@@ -31,6 +31,7 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Date, and_, case, cast, exists, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased
@@ -164,13 +165,25 @@ def _days_until(session: Session, end: dt.date, column):  # type: ignore[no-unty
     return cast(func.julianday(literal(end.isoformat())) - func.julianday(column), BigInteger)
 
 
-def participation_weights(session: Session, pool: Pool, start: dt.date, end: dt.date) -> list[tuple]:
-    """Per participation with a positive weight: (participation id, member id, deposit account
-    id, the deposit account's ledger account id, its status, weight in cent-days), by id.
+class Weight(NamedTuple):
+    """A participation's daily-weighted balance over a quarter and where its part is paid."""
 
-    weight = opening balance x days in the quarter + sum of each posting in the quarter x the
-    days from its value date to the quarter end (both included). Participations are credit-
-    normal, so credits count positive. One grouped query over postings joined to participations.
+    participation_id: int
+    member_id: int
+    #: The ledger account of the participation's deposit account.
+    deposit_ledger_account_id: int
+    deposit_closed: bool
+    weight_cent_days: int
+
+
+def participation_weights(session: Session, pool: Pool, start: dt.date, end: dt.date) -> list[Weight]:
+    """The pool's participations with a positive weight in the quarter, by participation id.
+
+    weight = opening balance x days in the quarter + each posting in the quarter x the days
+    from its value date to the quarter end (both included); participations are credit-normal,
+    so credits count positive. One statement: the postings of the pool's participation
+    accounts are summed per account (an index range scan each), then joined to the
+    participations and their deposit accounts.
     """
     days = (end - start).days + 1
     signed = case((Posting.side == Side.CREDIT, _cents(Posting.amount)), else_=-_cents(Posting.amount))
@@ -178,38 +191,37 @@ def participation_weights(session: Session, pool: Pool, start: dt.date, end: dt.
         (Posting.value_date < start, literal(days, BigInteger)),
         else_=_days_until(session, end, Posting.value_date) + 1,
     )
-    weight = func.sum(signed * multiplier, type_=BigInteger())
+    pool_accounts = select(Participation.ledger_account_id).where(Participation.pool_id == pool.id)
+    per_account = (
+        select(Posting.account_id, func.sum(signed * multiplier, type_=BigInteger()).label("weight"))
+        .where(Posting.account_id.in_(pool_accounts), Posting.value_date <= end)
+        .group_by(Posting.account_id)
+        .subquery()
+    )
     query = (
         select(
             Participation.id,
             Participation.member_id,
-            DepositAccount.id.label("deposit_account_id"),
             DepositAccount.ledger_account_id,
-            DepositAccount.status,
-            weight.label("weight"),
+            case((DepositAccount.status == DepositAccountStatus.CLOSED, True), else_=False),
+            per_account.c.weight,
         )
-        .join(Posting, Posting.account_id == Participation.ledger_account_id)
+        .join(per_account, per_account.c.account_id == Participation.ledger_account_id)
         .join(DepositAccount, DepositAccount.id == Participation.deposit_account_id)
-        .where(Participation.pool_id == pool.id, Posting.value_date <= end)
-        .group_by(
-            Participation.id,
-            Participation.member_id,
-            DepositAccount.id,
-            DepositAccount.ledger_account_id,
-            DepositAccount.status,
-        )
-        .having(weight > 0)
+        .where(Participation.pool_id == pool.id)
         .order_by(Participation.id)
     )
-    return [tuple(row) for row in session.execute(query)]
+    return [
+        Weight(row[0], row[1], row[2], bool(row[3]), int(row[4]))
+        for row in session.execute(query)
+        if row[4] > 0
+    ]
 
 
-def _payout_accounts(session: Session, weights: Sequence[tuple]) -> dict[int, int]:
+def _payout_accounts(session: Session, weights: Sequence[Weight]) -> dict[int, int]:
     """Ledger account to pay each participation's part to (see "Closed deposit account")."""
-    accounts = {row[0]: row[3] for row in weights}
-    closed = {
-        row[0]: row[1] for row in weights if DepositAccountStatus(row[4]) is DepositAccountStatus.CLOSED
-    }
+    accounts = {row.participation_id: row.deposit_ledger_account_id for row in weights}
+    closed = {row.participation_id: row.member_id for row in weights if row.deposit_closed}
     if not closed:
         return accounts
     open_accounts: dict[int, int] = {}
@@ -270,7 +282,9 @@ def distribute_quarter(
 
     interest = interest_collected_for_pool(session, pool, start, end)
     weights = participation_weights(session, pool, start, end) if interest > 0 else []
-    margin, distributable, parts = split_returns(interest, pool.margin_share, [row[5] for row in weights])
+    margin, distributable, parts = split_returns(
+        interest, pool.margin_share, [row.weight_cent_days for row in weights]
+    )
     distribution = Distribution(
         pool_id=pool.id,
         quarter_start=start,
@@ -287,7 +301,7 @@ def distribute_quarter(
         expense = account_by_code(session, chart.POOL_RETURNS_EXPENSE).id
         lines = [Line(expense, Side.DEBIT, distributable)]
         lines.extend(
-            Line(pay_to[row[0]], Side.CREDIT, part)
+            Line(pay_to[row.participation_id], Side.CREDIT, part)
             for row, part in zip(weights, parts, strict=True)
             if part > 0
         )
@@ -312,8 +326,8 @@ def distribute_quarter(
             [
                 {
                     "distribution_id": distribution.id,
-                    "participation_id": row[0],
-                    "weight_cent_days": int(row[5]),
+                    "participation_id": row.participation_id,
+                    "weight_cent_days": row.weight_cent_days,
                     "amount": part,
                 }
                 for row, part in zip(weights, parts, strict=True)

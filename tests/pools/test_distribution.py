@@ -225,7 +225,7 @@ def test_a_withdrawal_in_the_quarter_weighs_until_its_value_date(session, q1):
     )
     session.commit()
     weights = {
-        row[0]: row[5]
+        row.participation_id: row.weight_cent_days
         for row in dist.participation_weights(session, q1["pool"], *dist.quarter_bounds(Q1_END))
     }
     # 60 000 x 90 - 40 000 x 31 (1 - 31 March) = 4 160 000.
