@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.errors import InsufficientFunds, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
@@ -318,7 +325,10 @@ def subscribe(
     amount_value = parse_amount(amount, field="amount")
     ledger_key = f"pool-subscribe:{savings.clean_key(key)}"
     participation = find_participation(session, pool, member)
-    if savings.already_posted(session, ledger_key) and participation is not None:
+    repeat = savings.already_posted(session, ledger_key)
+    if repeat and participation is None:
+        raise IdempotencyConflict(f"key {key!r} was already used for another subscription")
+    if repeat and participation is not None:
         # Same key, same content: the ledger returns the first entry; other content: a conflict.
         ledger.post(
             session,
@@ -434,8 +444,6 @@ def request_withdrawal(
     existing = _request_by_key(session, request_key)
     if existing is not None:
         if existing.participation_id != participation.id or existing.amount != amount_value:
-            from bank.errors import IdempotencyConflict
-
             raise IdempotencyConflict(f"key {key!r} was already used for another withdrawal request")
         return existing
     pool = participation.pool

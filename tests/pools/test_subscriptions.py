@@ -211,6 +211,12 @@ def test_the_same_key_books_once(session):
     with pytest.raises(IdempotencyConflict):
         put_in(session, pool, anna, account, "250.00", JAN_10, key="form-1")
     assert entry_count(session) == before
+    # Another member's subscription under a used key is a conflict too, and opens nothing.
+    bram, bram_account = investor(session, "Bram", "de Vries", money="500.00")
+    with pytest.raises(IdempotencyConflict):
+        put_in(session, pool, bram, bram_account, "200.00", JAN_10, key="form-1")
+    assert service.find_participation(session, pool, bram) is None
+    assert entry_count(session) == before + 1  # Bram's own deposit only
 
 
 # ---------------------------------------------------------------------------------------------
