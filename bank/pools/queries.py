@@ -21,15 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from bank import clock
 from bank.ledger import queries as ledger_queries
+from bank.ledger.models import Posting
 from bank.loans.models import Loan, LoanStatus
 from bank.loans.products_models import LoanPurpose
 from bank.members.models import Member
-from bank.money import ZERO, round_cents
+from bank.money import ZERO, from_cents, round_cents
 from bank.pools.models import (
     DistributionShare,
     LoanFunding,
@@ -73,44 +74,74 @@ def pool_capital(session: Session, pool: Pool) -> Decimal:
     return sum(ledger_queries.balances(session, ledger_ids).values(), ZERO)
 
 
-def _outstanding_principal(session: Session, loan: Loan, on: dt.date | None) -> Decimal:
-    if loan.status is not LoanStatus.ACTIVE and (on is None or (loan.closed_on and loan.closed_on <= on)):
+def _outstanding_principals(session: Session, loans: list[Loan], on: dt.date | None) -> dict[int, Decimal]:
+    """Each loan's principal ledger balance (0 once paid off or written off), in one query."""
+    ids = [loan.principal_account_id for loan in loans]
+    if not ids:
+        return {}
+    if on is None:
+        by_account = ledger_queries.balances(session, ids)
+    else:
+        # Principal accounts are assets: the balance is debits minus credits up to the day.
+        rows = session.execute(
+            select(Posting.account_id, func.sum(ledger_queries.SIGNED_AMOUNT, type_=BigInteger()))
+            .where(Posting.account_id.in_(ids), Posting.value_date <= on)
+            .group_by(Posting.account_id)
+        )
+        by_account = {account_id: from_cents(int(cents or 0)) for account_id, cents in rows}
+    result: dict[int, Decimal] = {}
+    for loan in loans:
+        closed = loan.status is not LoanStatus.ACTIVE and (
+            on is None or (loan.closed_on is not None and loan.closed_on <= on)
+        )
+        outstanding = ZERO if closed else by_account.get(loan.principal_account_id, ZERO)
+        result[loan.id] = max(outstanding, ZERO)
+    return result
+
+
+def _committed_share(funding: LoanFunding, outstanding: Decimal, on: dt.date | None) -> Decimal:
+    """The pool's part of an outstanding principal, half-up to the cent."""
+    if (on is not None and funding.funded_on > on) or outstanding == 0:
         return ZERO
-    outstanding = ledger_queries.balance(session, loan.principal_account_id, as_of=on)
-    return max(outstanding, ZERO)
+    return round_cents(outstanding * funding.amount_funded / funding.loan_principal)
 
 
 def committed_on_loan(
     session: Session, funding: LoanFunding, loan: Loan, on: dt.date | None = None
 ) -> Decimal:
     """The pool's part of the loan's outstanding principal, half-up to the cent."""
-    if on is not None and funding.funded_on > on:
-        return ZERO
-    outstanding = _outstanding_principal(session, loan, on)
-    if outstanding == 0:
-        return ZERO
-    return round_cents(outstanding * funding.amount_funded / funding.loan_principal)
+    return _committed_share(funding, _outstanding_principals(session, [loan], on)[loan.id], on)
 
 
-def _fundings_with_loans(session: Session, pool: Pool) -> list[tuple[LoanFunding, Loan]]:
+@dataclass(frozen=True)
+class FundedLoan:
+    """One loan a pool funded and what of it the pool carries now (or on a day)."""
+
+    funding: LoanFunding
+    loan: Loan
+    outstanding_principal: Decimal
+    committed: Decimal
+
+
+def funded_loans(session: Session, pool: Pool, on: dt.date | None = None) -> list[FundedLoan]:
+    """The pool's fundings with their loans and committed amounts, oldest first (three queries)."""
     rows = session.execute(
         select(LoanFunding, Loan)
         .join(Loan, Loan.id == LoanFunding.loan_id)
         .where(LoanFunding.pool_id == pool.id)
         .order_by(LoanFunding.funded_on, LoanFunding.id)
+        .options(joinedload(Loan.borrower))
     ).all()
-    return [(row[0], row[1]) for row in rows]
+    outstanding = _outstanding_principals(session, [row[1] for row in rows], on)
+    return [
+        FundedLoan(funding, loan, outstanding[loan.id], _committed_share(funding, outstanding[loan.id], on))
+        for funding, loan in rows
+    ]
 
 
 def committed_capital(session: Session, pool: Pool, on: dt.date | None = None) -> Decimal:
     """Sum over the pool's fundings of share × outstanding principal (rounded per loan)."""
-    return sum(
-        (
-            committed_on_loan(session, funding, loan, on)
-            for funding, loan in _fundings_with_loans(session, pool)
-        ),
-        ZERO,
-    )
+    return sum((f.committed for f in funded_loans(session, pool, on)), ZERO)
 
 
 def uncommitted_capital_exact(session: Session, pool: Pool) -> Decimal:
@@ -203,9 +234,9 @@ class PoolSummary:
 def pool_summary(session: Session, pool: Pool) -> PoolSummary:
     today = clock.today()
     capital = pool_capital(session, pool)
-    committed = committed_capital(session, pool)
+    funded = funded_loans(session, pool)
+    committed = sum((f.committed for f in funded), ZERO)
     waiting = waiting_withdrawals(session, pool)
-    fundings = list(session.scalars(select(LoanFunding).where(LoanFunding.pool_id == pool.id)))
     participants = session.scalar(
         select(func.count()).select_from(Participation).where(Participation.pool_id == pool.id)
     )
@@ -220,8 +251,8 @@ def pool_summary(session: Session, pool: Pool) -> PoolSummary:
         waiting_withdrawals_amount=sum((r.amount for r in waiting), ZERO),
         due_withdrawals_amount=sum((r.amount for r in waiting if r.payable_from <= today), ZERO),
         buffer_remaining=first_loss_buffer_remaining(session, pool),
-        loans_funded_count=len(fundings),
-        amount_funded_total=sum((f.amount_funded for f in fundings), ZERO),
+        loans_funded_count=len(funded),
+        amount_funded_total=sum((f.funding.amount_funded for f in funded), ZERO),
     )
 
 
@@ -354,10 +385,10 @@ def projects_funded_by(session: Session, participation: Participation) -> list[P
     balance = participation_balance(session, participation)
     capital = pool_capital(session, pool)
     views: list[ProjectView] = []
-    for funding, loan in _fundings_with_loans(session, pool):
+    for funded in funded_loans(session, pool):
+        loan, committed = funded.loan, funded.committed
         if loan.status is LoanStatus.PAID_OFF:
             continue
-        committed = committed_on_loan(session, funding, loan)
         share = round_cents(balance * committed / capital) if capital > 0 else ZERO
         borrower: Member = loan.borrower
         postcode_digits = "".join(ch for ch in (borrower.postcode or "") if ch.isdigit())[:4]
