@@ -84,6 +84,7 @@ STEP_MODULES: list[str] = [
     "bank.demo_servicing",
     "bank.demo_statements",
     "bank.demo_portal",
+    "bank.demo_impact",
 ]
 
 
