@@ -528,7 +528,7 @@ def timed_distribution(url: str, *, profile: bool = False) -> dict[str, Any]:
     engine.dispose()
     if profiler:
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(60)
         outcome["profile"] = text.getvalue()
     return outcome
 
