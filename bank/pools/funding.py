@@ -15,6 +15,7 @@ from bank.actor import Actor
 from bank.loans.models import Loan
 from bank.pools import queries
 from bank.pools.models import LoanFunding
+from bank.pools.service import lock_pool
 
 
 def fund_loan(session: Session, loan: Loan, *, actor: Actor) -> LoanFunding | None:
@@ -30,6 +31,7 @@ def fund_loan(session: Session, loan: Loan, *, actor: Actor) -> LoanFunding | No
     pool = queries.pool_for_purpose(session, loan.purpose)
     if pool is None:
         return None
+    lock_pool(session, pool)
     available = queries.lendable_capital(session, pool, on=loan.disbursed_on)
     amount = min(available, loan.principal)
     if amount <= 0:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.db import is_postgresql
 from bank.errors import (
     IdempotencyConflict,
     InsufficientFunds,
@@ -285,6 +286,17 @@ def require_acts_for(session: Session, actor: Actor, member: Member) -> None:
         raise PermissionDenied(f"role {actor.role} may not do this; it needs {' or '.join(BOOKING_ROLES)}")
 
 
+def lock_pool(session: Session, pool: Pool) -> None:
+    """Serialise what reads the pool's free money and then spends it (requests, payouts, funding).
+
+    On PostgreSQL the pool's row is locked until the transaction ends, so two tellers (or a
+    teller and the close-day job) cannot both pay out the same uncommitted euro; SQLite
+    already lets one writer at a time in.
+    """
+    if is_postgresql(session):
+        session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update())
+
+
 def find_participation(session: Session, pool: Pool, member: Member) -> Participation | None:
     return session.scalar(
         select(Participation).where(Participation.pool_id == pool.id, Participation.member_id == member.id)
@@ -448,6 +460,7 @@ def request_withdrawal(
         return existing
     pool = participation.pool
     on = _business_date(on, not_before=participation.opened_on)
+    lock_pool(session, pool)
     balance = queries.participation_balance(session, participation)
     waiting = queries.waiting_amount_of(session, participation)
     free = balance - waiting
@@ -554,6 +567,10 @@ def pay_withdrawal(
         raise ValidationError("payable_from", f"payable from {request.payable_from.isoformat()}")
     participation = request.participation
     pool = participation.pool
+    lock_pool(session, pool)
+    session.refresh(request)
+    if request.status is not WithdrawalStatus.WAITING:
+        raise InvalidTransition(f"the withdrawal request is {request.status.value}, not waiting")
     due = [
         r
         for r in queries.waiting_withdrawals(session, pool, due_on=on)
@@ -639,9 +656,10 @@ def pay_due_withdrawals(session: Session, on: dt.date, *, actor: Actor) -> Withd
     savings.require_role(actor, *BOOKING_ROLES)
     paid_count, paid_amount, waiting_count = 0, ZERO, 0
     for pool in queries.all_pools(session):
-        due = queries.waiting_withdrawals(session, pool, due_on=on)
-        if not due:
+        if not queries.waiting_withdrawals(session, pool, due_on=on):
             continue
+        lock_pool(session, pool)
+        due = queries.waiting_withdrawals(session, pool, due_on=on)
         uncommitted = queries.uncommitted_capital(session, pool)
         for index, request in enumerate(due):
             if _exceeds_participation(session, request) is not None:
