@@ -253,3 +253,32 @@ def test_members_ask_but_only_staff_pay(session, anna, make_user):
 
     with pytest.raises(PermissionDenied):
         service.pay_withdrawal(session, request, actor=as_member, on=dt.date(2027, 6, 1))
+
+
+@pytest.mark.postgresql
+def test_two_requests_at_once_cannot_both_claim_the_same_money(session, anna):
+    """While one transaction asks for the whole participation, a second one waits, then is refused."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from bank.extensions import db
+    from bank.pools.models import Participation
+
+    other = db.new_session()
+    try:
+        ask(session, anna, "600.00", dt.date(2027, 2, 1), key="first")  # not committed yet
+        same = other.get(Participation, anna.id)
+        other.execute(text("SET lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError):
+            ask(other, same, "600.00", dt.date(2027, 2, 1), key="second")
+        other.rollback()
+        session.commit()
+        with pytest.raises(ValidationError) as caught:
+            ask(other, other.get(Participation, anna.id), "600.00", dt.date(2027, 2, 1), key="second")
+        assert caught.value.fields == {
+            "amount": "must not exceed 0.00: the participation of 600.00 less 600.00 already asked for"
+        }
+        other.rollback()
+    finally:
+        other.close()
+    assert queries.waiting_amount_of(session, anna) == Decimal("600.00")
