@@ -413,6 +413,7 @@ def test_staff_start_the_new_jobs_and_see_their_counts(
         assert f">{label}</option>" in page
     assert "1 pools, 2 participants" in page  # the distribution of 1 April
     assert "1 paid, 1 waiting" in page  # the withdrawals of 21 April
+    assert "nothing to do" in page  # e.g. no offer to expire
     distribution_run = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
     detail = client.get(f"/staff/runs/{distribution_run.id}").get_data(as_text=True)
     text = detail.replace("\xa0", " ")
