@@ -140,6 +140,8 @@ class WithdrawalRequest(Base):
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     requested_by: Mapped[str] = mapped_column(String(200), default="")
+    #: The one-time key of the form or call that asked (a repeat returns this request).
+    request_key: Mapped[str] = mapped_column(String(200), unique=True)
     cancelled_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
 

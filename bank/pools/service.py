@@ -446,9 +446,8 @@ def request_withdrawal(
 ) -> WithdrawalRequest:
     """Ask to take money out; it is payable once the pool's notice period has passed.
 
-    Idempotent on ``key``: the request table has no key column, so the key travels in the
-    request's audit line and a repeated key finds the first request through it (the same key
-    for another participation or amount is a conflict).
+    Idempotent on ``key`` (stored as the request's ``request_key``): a repeated key returns the
+    first request; the same key for another participation or amount is a conflict.
     """
     require_acts_for(session, actor, participation.member)
     amount_value = parse_amount(amount, field="amount")
@@ -487,6 +486,7 @@ def request_withdrawal(
         payable_from=add_months(on, pool.notice_months),
         status=WithdrawalStatus.WAITING,
         requested_by=actor.label[:200],
+        request_key=request_key,
         cancelled_reason="",
     )
     session.add(request)
@@ -511,14 +511,7 @@ def request_withdrawal(
 
 
 def _request_by_key(session: Session, request_key: str) -> WithdrawalRequest | None:
-    from bank.audit.models import AuditEvent
-
-    object_id = session.scalar(
-        select(AuditEvent.object_id).where(
-            AuditEvent.action == "pool.withdrawal_request", AuditEvent.detail == request_key
-        )
-    )
-    return session.get(WithdrawalRequest, int(object_id)) if object_id is not None else None
+    return session.scalar(select(WithdrawalRequest).where(WithdrawalRequest.request_key == request_key))
 
 
 def cancel_withdrawal(

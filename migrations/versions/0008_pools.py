@@ -297,6 +297,7 @@ def upgrade() -> None:
         sa.Column("paid_on", sa.Date(), nullable=True),
         sa.Column("entry_id", sa.Integer(), nullable=True),
         sa.Column("requested_by", sa.String(length=200), nullable=False),
+        sa.Column("request_key", sa.String(length=200), nullable=False),
         sa.Column("cancelled_reason", sa.Text(), nullable=False),
         sa.Column("created_at", bank.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -318,6 +319,7 @@ def upgrade() -> None:
             name=op.f("fk_pool_withdrawal_requests_participation_id_pool_participations"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pool_withdrawal_requests")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_pool_withdrawal_requests_request_key")),
     )
     with op.batch_alter_table("pool_withdrawal_requests", schema=None) as batch_op:
         batch_op.create_index("ix_pool_withdrawal_queue", ["status", "payable_from", "id"], unique=False)
