@@ -556,14 +556,23 @@ def distribute_pool_quarter(
         with run_lock(database.engine):
             try:
                 pending = pools_to_distribute(session, quarter_end, today)
+                run = session.scalar(
+                    select(Run).where(Run.job == RunJob.POOL_DISTRIBUTION, Run.business_date == quarter_end)
+                )
+                if run is not None and run.status is not RunStatus.COMPLETED:
+                    # That day's close day has its own distribution (of the quarter before) to
+                    # finish; marking the row completed here would skip it for good.
+                    raise ValidationError(
+                        "date",
+                        f"the close day of {quarter_end.isoformat()} has not finished its pool distribution"
+                        f" ({run.status.value}); resume it first: bank runs close-day --date"
+                        f" {quarter_end.isoformat()}",
+                    )
                 actor = system("pool-distribution")
                 made = [
                     distribution.distribute_quarter(session, pool, quarter_end, actor=actor, today=today)
                     for pool in pending
                 ]
-                run = session.scalar(
-                    select(Run).where(Run.job == RunJob.POOL_DISTRIBUTION, Run.business_date == quarter_end)
-                )
                 now = clock.now_utc()
                 if run is None:
                     run = Run(

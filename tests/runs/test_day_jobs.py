@@ -445,3 +445,27 @@ def test_the_scheduler_closes_days_with_the_statement_directory(session, offer_w
     )
     assert closed[-1] == D(2026, 6, 1) and "closed" in said[-1]
     assert _count(session, StoredStatement) == 2
+
+
+def test_pool_distribution_command_waits_for_an_unfinished_close_day_of_that_date(
+    app, session, pool_bank, monkeypatch
+):
+    from bank.pools import distribution
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(distribution, "distribute_due", broken)
+    with pytest.raises(RuntimeError):
+        jobs.close_day(db, D(2027, 3, 31), started_by="test")
+    monkeypatch.undo()
+    entries = _count(session, JournalEntry)
+    refused = _cli(app)("runs", "pool-distribution", "--date", "2027-03-31")
+    assert refused.exit_code == 2
+    assert "the close day of 2027-03-31 has not finished its pool distribution (failed)" in refused.output
+    assert _count(session, JournalEntry) == entries and _count(session, Distribution) == 0
+    assert _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 3, 31)).status is RunStatus.FAILED
+    jobs.close_day(db, D(2027, 3, 31), started_by="test")
+    done = _cli(app)("runs", "pool-distribution", "--date", "2027-03-31")
+    assert done.exit_code == 0, done.output
+    assert _count(session, Distribution) == 1
