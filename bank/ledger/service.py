@@ -14,12 +14,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _json_string  # what json.dumps uses
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -41,9 +55,6 @@ from bank.ledger.models import AccountStatus, AccountType, JournalEntry, LedgerA
 from bank.ledger.queries import balance
 from bank.money import ZERO, from_cents, money, to_cents
 
-#: Keys and account ids are looked up in chunks of this size (bind-parameter limits).
-_CHUNK = 500
-
 # Statements built once (building a statement costs more than running it on a small row).
 _ENTRIES = JournalEntry.__table__
 _POSTINGS = Posting.__table__
@@ -61,9 +72,6 @@ _UPDATE_TOTALS = (
         debits_posted=_ACCOUNTS.c.debits_posted + bindparam("debit_delta", type_=MoneyType()),
         credits_posted=_ACCOUNTS.c.credits_posted + bindparam("credit_delta", type_=MoneyType()),
     )
-)
-_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.content_hash).where(
-    _ENTRIES.c.idempotency_key.in_(bindparam("keys", expanding=True))
 )
 
 
@@ -84,9 +92,18 @@ def credit(account: LedgerAccount | int, amount: Decimal) -> Line:
     return Line(account if isinstance(account, int) else account.id, Side.CREDIT, money(amount))
 
 
+#: One line of an entry as the ledger works with it: (account id, debit?, integer cents).
+CentsLine = tuple[int, bool, int]
+
+
 @dataclass(frozen=True)
 class EntryRequest:
-    """What a caller asks to post; ``post_many`` takes a list of these."""
+    """What a caller asks to post; ``post_many`` takes a list of these.
+
+    The lines are validated and turned into integer cents once, here; the ledger's checks,
+    the content hash and the inserts all work on those cents (``cents``), so a batch of
+    thousands of entries makes no Decimal arithmetic after its requests are built.
+    """
 
     key: str
     kind: str
@@ -95,43 +112,149 @@ class EntryRequest:
     memo: str = ""
     reverses_entry_id: int | None = None
     content_hash: str = field(init=False, default="")
+    cents: tuple[CentsLine, ...] = field(init=False, default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _validate(self)
-        object.__setattr__(self, "content_hash", _content_hash(self))
+        _validate_header(self)
+        cents = tuple(
+            (line.account_id, line.side is Side.DEBIT, to_cents(line.amount)) for line in self.lines
+        )
+        _finish_request(self, cents)
+
+    @classmethod
+    def from_cents(
+        cls,
+        key: str,
+        kind: str,
+        lines: Iterable[CentsLine],
+        value_date: dt.date,
+        memo: str = "",
+    ) -> EntryRequest:
+        """A request from integer cents, for system batches that compute in cents (the runs).
+
+        The same rules apply as to any request (validated in :func:`_finish_request`); only the
+        round trip cents -> Decimal -> cents is saved. ``lines`` are (account id, debit?, cents).
+        """
+        cents = tuple(lines)
+        for account, is_debit, amount in cents:
+            if type(amount) is not int or type(is_debit) is not bool or type(account) is not int:
+                raise TypeError(f"entry {key!r}: lines must be (account id, debit?, integer cents)")
+        request = object.__new__(cls)
+        for name, value in (
+            ("key", key),
+            ("kind", kind),
+            ("lines", _LinesFromCents(cents)),
+            ("value_date", value_date),
+            ("memo", memo),
+            ("reverses_entry_id", None),
+        ):
+            object.__setattr__(request, name, value)
+        _validate_header(request)
+        _finish_request(request, cents)
+        return request
 
 
-def _validate(request: EntryRequest) -> None:
+_DEBIT = Side.DEBIT
+_CREDIT = Side.CREDIT
+
+
+class _LinesFromCents(Sequence[Line]):
+    """``EntryRequest.lines`` of a request made from cents, built only when someone reads them.
+
+    The ledger itself works on ``cents``; a run makes tens of thousands of requests whose
+    Decimal lines nobody reads, so they are not made up front.
+    """
+
+    __slots__ = ("_cents",)
+
+    def __init__(self, cents: tuple[CentsLine, ...]) -> None:
+        self._cents = cents
+
+    def __len__(self) -> int:
+        return len(self._cents)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._cents)))]
+        account, is_debit, cents = self._cents[index]
+        return Line(account, _DEBIT if is_debit else _CREDIT, _decimal_cents(cents))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+def _decimal_cents(cents: int) -> Decimal:
+    """``from_cents`` without the division: Decimal(12345).scaleb(-2) is exactly 123.45."""
+    return Decimal(cents).scaleb(-2)
+
+
+def _finish_request(request: EntryRequest, cents: tuple[CentsLine, ...]) -> None:
+    object.__setattr__(request, "cents", cents)
+    _validate_lines(request)
+    object.__setattr__(request, "content_hash", _content_hash(request))
+
+
+def _validate_header(request: EntryRequest) -> None:
     if not request.key or len(request.key) > 200:
         raise UnbalancedEntry("an entry needs an idempotency key of 1 to 200 characters")
     if not request.kind or len(request.kind) > 40:
         raise UnbalancedEntry(f"entry {request.key!r} needs a kind of 1 to 40 characters")
     if isinstance(request.value_date, dt.datetime) or not isinstance(request.value_date, dt.date):
         raise UnbalancedEntry(f"entry {request.key!r}: value_date must be a date")
-    if len(request.lines) < 2:
+
+
+def _validate_lines(request: EntryRequest) -> None:
+    if len(request.cents) < 2:
         raise UnbalancedEntry(f"entry {request.key!r} needs at least two lines")
-    total = {Side.DEBIT: ZERO, Side.CREDIT: ZERO}
-    for line in request.lines:
-        amount = money(line.amount)
+    debits = credits = 0
+    for _, is_debit, amount in request.cents:
         if amount <= 0:
             raise UnbalancedEntry(f"entry {request.key!r}: every amount must be greater than 0")
-        total[line.side] += amount
-    if total[Side.DEBIT] != total[Side.CREDIT]:
+        if is_debit:
+            debits += amount
+        else:
+            credits += amount
+    if debits != credits:
         raise UnbalancedEntry(
-            f"entry {request.key!r} does not balance: debits {total[Side.DEBIT]} "
-            f"!= credits {total[Side.CREDIT]}"
+            f"entry {request.key!r} does not balance: debits {from_cents(debits)} "
+            f"!= credits {from_cents(credits)}"
         )
 
 
 def _content_hash(request: EntryRequest) -> str:
-    canonical = {
-        "kind": request.kind,
-        "value_date": request.value_date.isoformat(),
-        "memo": request.memo,
-        "reverses": request.reverses_entry_id,
-        "lines": sorted((line.account_id, line.side.value, to_cents(line.amount)) for line in request.lines),
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+    """sha256 of the canonical content, compared when a key is used again.
+
+    The text is exactly ``json.dumps(canonical, sort_keys=True)`` of
+    ``{"kind", "value_date", "memo", "reverses", "lines": sorted [account, side, cents]}``
+    (hashes stored by earlier versions must keep matching), written out by hand because the
+    generic encoder was a large share of a batch's time. A test compares the two.
+    """
+    lines = sorted(
+        (account, "debit" if is_debit else "credit", cents) for account, is_debit, cents in request.cents
+    )
+    reverses = "null" if request.reverses_entry_id is None else f"{request.reverses_entry_id:d}"
+    text = "".join(
+        (
+            '{"kind": ',
+            _json_string(request.kind),
+            ', "lines": [',
+            ", ".join(f'[{account:d}, "{side}", {cents:d}]' for account, side, cents in lines),
+            '], "memo": ',
+            _json_string(request.memo),
+            ', "reverses": ',
+            reverses,
+            ', "value_date": "',
+            request.value_date.isoformat(),
+            '"}',
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def post(
@@ -222,30 +345,51 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
 class _AccountState:
     id: int
     code: str
-    type: AccountType
-    status: AccountStatus
+    debit_normal: bool
+    open: bool
     is_control: bool
     may_go_negative: bool
     keeps_cached_totals: bool
-    balance: Decimal
+    #: Integer cents on the account's normal side (positive = what it normally holds).
+    balance: int
 
 
-_ACCOUNT_COLUMNS = tuple(
-    LedgerAccount.__table__.c[name]
-    for name in (
-        "id",
-        "code",
-        "type",
-        "status",
-        "is_control",
-        "may_go_negative",
-        "keeps_cached_totals",
-        "debits_posted",
-        "credits_posted",
+_ACCOUNT_COLUMNS = (
+    _ACCOUNTS.c.id,
+    _ACCOUNTS.c.code,
+    # Enum columns as their stored text: the checks compare values, no enum object per row.
+    type_coerce(_ACCOUNTS.c.type, String).label("type"),
+    type_coerce(_ACCOUNTS.c.status, String).label("status"),
+    _ACCOUNTS.c.is_control,
+    _ACCOUNTS.c.may_go_negative,
+    _ACCOUNTS.c.keeps_cached_totals,
+    # Raw cents: no Decimal per row (a run's batch loads a couple of thousand accounts).
+    type_coerce(_ACCOUNTS.c.debits_posted, BigInteger).label("debits_posted"),
+    type_coerce(_ACCOUNTS.c.credits_posted, BigInteger).label("credits_posted"),
+)
+# All ids travel in ONE parameter (a PostgreSQL array, a JSON array on SQLite): one statement
+# per batch whatever its size, and nothing to re-render per call as with ``IN (:id_1, ...)``.
+_PG_IDS = any_(bindparam("ids", type_=ARRAY(Integer)))
+_SQLITE_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String)))
+_PG_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id == _PG_IDS)
+_PG_LOCK_ACCOUNTS = _PG_LOAD_ACCOUNTS.order_by(_ACCOUNTS.c.id).with_for_update()
+_SQLITE_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id.in_(_SQLITE_IDS))
+_PG_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.content_hash).where(
+    _ENTRIES.c.idempotency_key == any_(bindparam("keys", type_=ARRAY(String)))
+)
+_SQLITE_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.content_hash).where(
+    _ENTRIES.c.idempotency_key.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam("keys", type_=String)))
     )
 )
-_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
-_LOCK_ACCOUNTS = _LOAD_ACCOUNTS.order_by(_ACCOUNTS.c.id).with_for_update()
+
+
+def _many(session: Session, values: list[int] | list[str]) -> object:
+    """A list as the one parameter of the statements above."""
+    return values if is_postgresql(session) else json.dumps(values)
+
+
+_DEBIT_NORMAL = {account_type.value: account_type.debit_normal for account_type in AccountType}
 
 
 def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) -> dict[int, _AccountState]:
@@ -255,44 +399,42 @@ def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) 
     money coming in cannot make a balance negative, and the cached totals are updated with
     ``x = x + delta``, which is atomic without it. So deposits never wait on each other.
     """
-    account_ids = sorted({line.account_id for r in requests for line in r.lines})
+    account_ids = sorted({account for r in requests for account, _, _ in r.cents})
     connection = session.connection()
-    rows = []
-    for start in range(0, len(account_ids), _CHUNK):
-        chunk = account_ids[start : start + _CHUNK]
-        rows.extend(connection.execute(_LOAD_ACCOUNTS, {"ids": chunk}).all())
+    postgresql = is_postgresql(session)
+    rows = connection.execute(
+        _PG_LOAD_ACCOUNTS if postgresql else _SQLITE_LOAD_ACCOUNTS, {"ids": _many(session, account_ids)}
+    ).all()
     missing = set(account_ids) - {row.id for row in rows}
     if missing:
         raise NotFound(f"ledger account {min(missing)} does not exist")
     by_id = {row.id: row for row in rows}
     taken_from = {
-        line.account_id
+        account
         for r in requests
-        for line in r.lines
-        if (line.side is Side.DEBIT) != AccountType(by_id[line.account_id].type).debit_normal
+        for account, is_debit, _ in r.cents
+        if is_debit != _DEBIT_NORMAL[by_id[account].type]
     }
     checked = sorted(i for i in taken_from if not by_id[i].may_go_negative)
-    if checked and is_postgresql(session):
-        for start in range(0, len(checked), _CHUNK):
-            chunk = checked[start : start + _CHUNK]
-            for row in connection.execute(_LOCK_ACCOUNTS, {"ids": chunk}):
-                by_id[row.id] = row
+    if checked and postgresql:
+        for row in connection.execute(_PG_LOCK_ACCOUNTS, {"ids": checked}):
+            by_id[row.id] = row
     states = {}
     for row in by_id.values():
         if not row.may_go_negative and not row.keeps_cached_totals:
             # The overdraft check reads the cached totals; without them it would check nothing.
             raise RuntimeError(f"account {row.code} may not go negative but keeps no cached totals")
-        account_type = AccountType(row.type)
+        debit_normal = _DEBIT_NORMAL[row.type]
         net = row.debits_posted - row.credits_posted
         states[row.id] = _AccountState(
             id=row.id,
             code=row.code,
-            type=account_type,
-            status=AccountStatus(row.status),
+            debit_normal=debit_normal,
+            open=row.status == AccountStatus.OPEN.value,
             is_control=row.is_control,
             may_go_negative=row.may_go_negative,
             keeps_cached_totals=row.keeps_cached_totals,
-            balance=net if account_type.debit_normal else -net,
+            balance=net if debit_normal else -net,
         )
     return states
 
@@ -300,33 +442,32 @@ def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) 
 def _existing_entries(session: Session, by_key: dict[str, EntryRequest]) -> dict[str, int]:
     """Entries already posted under these keys; a key with other content is a conflict."""
     found: dict[str, int] = {}
-    keys = list(by_key)
-    connection = session.connection()
-    for start in range(0, len(keys), _CHUNK):
-        for row in connection.execute(_EXISTING, {"keys": keys[start : start + _CHUNK]}):
-            if row.content_hash != by_key[row.idempotency_key].content_hash:
-                raise IdempotencyConflict(
-                    f"idempotency key {row.idempotency_key!r} was already used for a different movement"
-                )
-            found[row.idempotency_key] = row.id
+    statement = _PG_EXISTING if is_postgresql(session) else _SQLITE_EXISTING
+    for row in session.connection().execute(statement, {"keys": _many(session, list(by_key))}):
+        if row.content_hash != by_key[row.idempotency_key].content_hash:
+            raise IdempotencyConflict(
+                f"idempotency key {row.idempotency_key!r} was already used for a different movement"
+            )
+        found[row.idempotency_key] = row.id
     return found
 
 
 def _check_accounts(requests: Iterable[EntryRequest], accounts: dict[int, _AccountState]) -> None:
+    """Every rule that needs the accounts, request by request in order, in integer cents."""
     for request in requests:
-        for line in request.lines:
-            state = accounts[line.account_id]
-            if state.status is not AccountStatus.OPEN:
+        lines = request.cents
+        for account, is_debit, amount in lines:
+            state = accounts[account]
+            if not state.open:
                 raise AccountClosed(f"account {state.code} is closed")
             if state.is_control:
                 raise UnbalancedEntry(f"account {state.code} is a control account; post to a child account")
-            grows = (line.side is Side.DEBIT) == state.type.debit_normal
-            state.balance += line.amount if grows else -line.amount
-        for line in request.lines:
-            state = accounts[line.account_id]
-            if not state.may_go_negative and state.balance < 0:
+            state.balance += amount if is_debit == state.debit_normal else -amount
+        for account, _, _ in lines:
+            state = accounts[account]
+            if state.balance < 0 and not state.may_go_negative:
                 raise InsufficientFunds(
-                    f"insufficient funds on account {state.code}: short by {(-state.balance):.2f}",
+                    f"insufficient funds on account {state.code}: short by {from_cents(-state.balance):.2f}",
                     fields={"amount": "exceeds the available balance"},
                 )
 
@@ -431,11 +572,14 @@ def _cent_deltas(
     requests: Sequence[EntryRequest], accounts: dict[int, _AccountState]
 ) -> dict[int, list[int]]:
     """Debit and credit cents per account that keeps cached totals, in account id order."""
-    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    deltas: dict[int, list[int]] = {}
     for request in requests:
-        for line in request.lines:
-            if accounts[line.account_id].keeps_cached_totals:
-                deltas[line.account_id][0 if line.side is Side.DEBIT else 1] += to_cents(line.amount)
+        for account, is_debit, amount in request.cents:
+            if accounts[account].keeps_cached_totals:
+                delta = deltas.get(account)
+                if delta is None:
+                    delta = deltas[account] = [0, 0]
+                delta[0 if is_debit else 1] += amount
     return dict(sorted(deltas.items()))
 
 
@@ -452,9 +596,9 @@ def _write_one_postgresql(
             _PG_WRITE_ENTRY,
             {
                 **values,
-                "line_accounts": [line.account_id for line in request.lines],
-                "line_sides": [line.side.value for line in request.lines],
-                "line_cents": [to_cents(line.amount) for line in request.lines],
+                "line_accounts": [account for account, _, _ in request.cents],
+                "line_sides": ["debit" if is_debit else "credit" for _, is_debit, _ in request.cents],
+                "line_cents": [amount for _, _, amount in request.cents],
                 "total_accounts": list(deltas),
                 "total_debits": [d for d, _ in deltas.values()],
                 "total_credits": [c for _, c in deltas.values()],
@@ -464,7 +608,7 @@ def _write_one_postgresql(
     )
     if not rows:
         return None
-    if len(rows) != len(request.lines) or rows[0].accounts_updated != len(deltas):
+    if len(rows) != len(request.cents) or rows[0].accounts_updated != len(deltas):
         raise RuntimeError(f"entry {request.key!r} was written incompletely")  # the statement is atomic
     _expire_cached_totals(session, deltas.keys())
     return rows[0].entry_id, [
@@ -473,7 +617,7 @@ def _write_one_postgresql(
             "entry_id": row.entry_id,
             "account_id": row.account_id,
             "side": Side(row.side),
-            "amount": from_cents(row.amount),
+            "amount": _decimal_cents(row.amount),
             "value_date": request.value_date,
         }
         for row in rows
@@ -496,43 +640,185 @@ def _write_one_portable(
     return entry_id, [{"id": i, **row} for i, row in zip(posting_ids, posting_rows, strict=True)]
 
 
+#: PostgreSQL, a batch: every entry, every posting and the cached totals in ONE statement.
+#: The rows travel as arrays (one parameter per column, not per row), entries are numbered by
+#: their position in the arrays and postings find their entry through that number. No
+#: ``ON CONFLICT``: the caller runs this in a savepoint, so a key posted concurrently fails
+#: the whole batch and nothing of it is written.
+_PG_WRITE_BATCH = text(
+    """
+    WITH request AS (
+        SELECT * FROM unnest(CAST(:keys AS varchar[]), CAST(:hashes AS varchar[]),
+                             CAST(:kinds AS varchar[]), CAST(:value_dates AS date[]),
+                             CAST(:memos AS text[]), CAST(:reverses AS integer[])) WITH ORDINALITY
+                 AS request(idempotency_key, content_hash, kind, value_date, memo, reverses_entry_id, ordinal)
+    ), entry AS (
+        INSERT INTO journal_entries (idempotency_key, content_hash, kind, value_date, posted_at,
+                                     memo, actor_id, actor_label, reverses_entry_id)
+        SELECT idempotency_key, content_hash, kind, value_date, :posted_at,
+               memo, :actor_id, :actor_label, reverses_entry_id
+        FROM request ORDER BY ordinal
+        RETURNING id, idempotency_key
+    ), numbered AS (
+        SELECT entry.id, request.ordinal, request.value_date
+        FROM entry JOIN request USING (idempotency_key)
+    ), posted AS (
+        INSERT INTO postings (entry_id, account_id, side, amount, value_date)
+        SELECT numbered.id, line.account_id, line.side, line.amount, numbered.value_date
+        FROM unnest(CAST(:line_entries AS bigint[]), CAST(:line_accounts AS integer[]),
+                    CAST(:line_sides AS varchar[]), CAST(:line_cents AS bigint[])) WITH ORDINALITY
+             AS line(entry_ordinal, account_id, side, amount, ordinal)
+        JOIN numbered ON numbered.ordinal = line.entry_ordinal
+        ORDER BY line.ordinal
+        RETURNING 1
+    ), totals AS (
+        UPDATE ledger_accounts AS account
+        SET debits_posted = account.debits_posted + delta.debit_cents,
+            credits_posted = account.credits_posted + delta.credit_cents
+        FROM unnest(CAST(:total_accounts AS integer[]), CAST(:total_debits AS bigint[]),
+                    CAST(:total_credits AS bigint[])) AS delta(account_id, debit_cents, credit_cents)
+        WHERE account.id = delta.account_id
+        RETURNING 1
+    )
+    SELECT entry.id, entry.idempotency_key,
+           (SELECT count(*) FROM posted) AS postings_written,
+           (SELECT count(*) FROM totals) AS accounts_updated
+    FROM entry
+    """
+)
+
+
 def _insert_many(
     session: Session,
     requests: Sequence[EntryRequest],
     accounts: dict[int, _AccountState],
     actor: Actor,
 ) -> dict[str, int]:
+    """Write a batch set-based: one statement on PostgreSQL, three executemany on SQLite."""
     posted_at = clock.now_utc()
-    entries = JournalEntry.__table__
-    connection = session.connection()
+    deltas = _cent_deltas(requests, accounts)
     if is_postgresql(session):
-        ids = (
-            connection.execute(
-                insert(entries).returning(entries.c.id, sort_by_parameter_order=True),
-                [_entry_row(r, actor, posted_at) for r in requests],
-            )
-            .scalars()
-            .all()
-        )
+        ids = _insert_many_postgresql(session, requests, deltas, actor, posted_at)
     else:
-        # SQLite cannot return ids in parameter order from one statement, so SQLAlchemy would
-        # insert row by row. The transaction holds the database's write lock (BEGIN IMMEDIATE)
-        # and entries are never deleted, so the next ids are ours: one executemany instead.
-        first_id = (connection.execute(select(func.max(entries.c.id))).scalar() or 0) + 1
-        ids = list(range(first_id, first_id + len(requests)))
-        connection.execute(
-            insert(entries),
-            [
-                {"id": entry_id, **_entry_row(request, actor, posted_at)}
-                for entry_id, request in zip(ids, requests, strict=True)
-            ],
+        ids = _insert_many_sqlite(session, requests, deltas, actor, posted_at)
+    _expire_cached_totals(session, deltas.keys())
+    return ids
+
+
+def _insert_many_postgresql(
+    session: Session,
+    requests: Sequence[EntryRequest],
+    deltas: dict[int, list[int]],
+    actor: Actor,
+    posted_at: dt.datetime,
+) -> dict[str, int]:
+    line_entries: list[int] = []
+    line_accounts: list[int] = []
+    line_sides: list[str] = []
+    line_cents: list[int] = []
+    for ordinal, request in enumerate(requests, start=1):
+        for account, is_debit, amount in request.cents:
+            line_entries.append(ordinal)
+            line_accounts.append(account)
+            line_sides.append("debit" if is_debit else "credit")
+            line_cents.append(amount)
+    rows = (
+        session.connection()
+        .execute(
+            _PG_WRITE_BATCH,
+            {
+                "keys": [r.key for r in requests],
+                "hashes": [r.content_hash for r in requests],
+                "kinds": [r.kind for r in requests],
+                "value_dates": [r.value_date for r in requests],
+                "memos": [r.memo for r in requests],
+                "reverses": [r.reverses_entry_id for r in requests],
+                "posted_at": posted_at,
+                "actor_id": actor.user_id,
+                "actor_label": actor.label,
+                "line_entries": line_entries,
+                "line_accounts": line_accounts,
+                "line_sides": line_sides,
+                "line_cents": line_cents,
+                "total_accounts": list(deltas),
+                "total_debits": [d for d, _ in deltas.values()],
+                "total_credits": [c for _, c in deltas.values()],
+            },
         )
+        .all()
+    )
+    if (
+        len(rows) != len(requests)
+        or rows[0].postings_written != len(line_cents)
+        or rows[0].accounts_updated != len(deltas)
+    ):
+        raise RuntimeError("a batch of entries was written incompletely")  # the statement is atomic
+    return {row.idempotency_key: row.id for row in rows}
+
+
+#: SQLite: plain driver statements with positional rows. The values are what SQLAlchemy's
+#: column types would bind (integer cents, ISO dates, side values); the per-row parameter
+#: processing of a Core executemany was most of a batch's time.
+_SQLITE_INSERT_ENTRIES = (
+    "INSERT INTO journal_entries (id, idempotency_key, content_hash, kind, value_date, posted_at,"
+    " memo, actor_id, actor_label, reverses_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_INSERT_POSTINGS = (
+    "INSERT INTO postings (entry_id, account_id, side, amount, value_date) VALUES (?, ?, ?, ?, ?)"
+)
+_SQLITE_UPDATE_TOTALS = (
+    "UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?"
+    " WHERE id = ?"
+)
+
+
+def _insert_many_sqlite(
+    session: Session,
+    requests: Sequence[EntryRequest],
+    deltas: dict[int, list[int]],
+    actor: Actor,
+    posted_at: dt.datetime,
+) -> dict[str, int]:
+    connection = session.connection()
+    dialect = connection.dialect
+    bind_date = _ENTRIES.c.value_date.type.bind_processor(dialect) or (lambda value: value)
+    bind_posted_at = _ENTRIES.c.posted_at.type._cached_bind_processor(dialect) or (lambda value: value)
+    stored_posted_at = bind_posted_at(posted_at)
+    dates: dict[dt.date, object] = {}
+    # The transaction holds SQLite's write lock (BEGIN IMMEDIATE) and entries are never
+    # deleted, so the next ids are ours: no row-by-row RETURNING needed.
+    first_id = (connection.execute(select(func.max(_ENTRIES.c.id))).scalar() or 0) + 1
+    entry_rows = []
     posting_rows = []
-    for entry_id, request in zip(ids, requests, strict=True):
-        posting_rows.extend(_posting_rows(entry_id, request))
-    connection.execute(insert(Posting.__table__), posting_rows)
-    _update_cached_totals(session, requests, accounts)
-    return {r.key: entry_id for r, entry_id in zip(requests, ids, strict=True)}
+    ids = {}
+    for entry_id, request in enumerate(requests, start=first_id):
+        stored_date = dates.get(request.value_date)
+        if stored_date is None:
+            stored_date = dates[request.value_date] = bind_date(request.value_date)
+        ids[request.key] = entry_id
+        entry_rows.append(
+            (
+                entry_id,
+                request.key,
+                request.content_hash,
+                request.kind,
+                stored_date,
+                stored_posted_at,
+                request.memo,
+                actor.user_id,
+                actor.label,
+                request.reverses_entry_id,
+            )
+        )
+        for account, is_debit, amount in request.cents:
+            posting_rows.append((entry_id, account, "debit" if is_debit else "credit", amount, stored_date))
+    connection.exec_driver_sql(_SQLITE_INSERT_ENTRIES, entry_rows)
+    connection.exec_driver_sql(_SQLITE_INSERT_POSTINGS, posting_rows)
+    if deltas:
+        connection.exec_driver_sql(
+            _SQLITE_UPDATE_TOTALS, [(d, c, account) for account, (d, c) in deltas.items()]
+        )
+    return ids
 
 
 def _update_cached_totals(
@@ -552,10 +838,15 @@ def _update_cached_totals(
     _expire_cached_totals(session, deltas.keys())
 
 
-def _expire_cached_totals(session: Session, account_ids: Iterable[int]) -> None:
+def _expire_cached_totals(session: Session, account_ids: Collection[int]) -> None:
     """Loaded accounts must re-read the totals just changed under them by SQL."""
-    for account_id in account_ids:
-        account = session.identity_map.get(identity_key(LedgerAccount, account_id))
+    identity_map = session.identity_map
+    if len(identity_map) < len(account_ids):  # a run's batch: thousands of ids, few objects
+        wanted = account_ids if isinstance(account_ids, (set, frozenset, dict)) else set(account_ids)
+        loaded = [obj for obj in identity_map.values() if isinstance(obj, LedgerAccount) and obj.id in wanted]
+    else:
+        loaded = [identity_map.get(identity_key(LedgerAccount, account_id)) for account_id in account_ids]
+    for account in loaded:
         if account is not None:
             session.expire(account, ["debits_posted", "credits_posted"])
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Integer, bindparam, func, insert, or_, select, type_coerce, update
+from sqlalchemy import BigInteger, Integer, func, insert, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
@@ -47,7 +47,7 @@ from bank.errors import InsufficientFunds, InvalidTransition, NotFound, Permissi
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Side
-from bank.ledger.service import EntryRequest, Line, account_by_code, credit, debit, post_many
+from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
@@ -148,24 +148,6 @@ _INSTALMENT_COLUMNS = (
     Instalment.interest_accrued_on,
     Instalment.late_fee_charged_on,
     Instalment.penalty_accrued_through,
-)
-
-_UPDATE_INSTALMENT = (
-    update(Instalment.__table__)
-    .where(Instalment.__table__.c.id == bindparam("b_id"))
-    .values(
-        fees_due=bindparam("b_fees_due", type_=BigInteger),
-        penalties_due=bindparam("b_penalties_due", type_=BigInteger),
-        principal_paid=bindparam("b_principal_paid", type_=BigInteger),
-        interest_paid=bindparam("b_interest_paid", type_=BigInteger),
-        fees_paid=bindparam("b_fees_paid", type_=BigInteger),
-        penalties_paid=bindparam("b_penalties_paid", type_=BigInteger),
-        interest_accrued_on=bindparam("b_interest_accrued_on"),
-        late_fee_charged_on=bindparam("b_late_fee_charged_on"),
-        penalty_accrued_through=bindparam("b_penalty_accrued_through"),
-        status=bindparam("b_status"),
-        paid_on=bindparam("b_paid_on"),
-    )
 )
 
 
@@ -281,6 +263,7 @@ def service_batch(
     interest_income = account_by_code(session, chart.INTEREST_INCOME).id
     fee_income = account_by_code(session, chart.FEE_INCOME).id
 
+    run_date_text = run_date.isoformat()
     requests: list[EntryRequest] = []
     changed: list[_Inst] = []
     loan_updates: list[dict[str, object]] = []
@@ -304,12 +287,12 @@ def service_batch(
             if item.interest_accrued_on is None:
                 item.interest_accrued_on = run_date
                 if item.interest_due > 0:
-                    amount = from_cents(item.interest_due)
+                    amount, income = item.interest_due, interest_income
                     requests.append(
-                        EntryRequest(
+                        EntryRequest.from_cents(
                             key=f"accrue:{item.id}",
                             kind="loan_interest_accrual",
-                            lines=(debit(loan.interest_account_id, amount), credit(interest_income, amount)),
+                            lines=((loan.interest_account_id, True, amount), (income, False, amount)),
                             value_date=item.due_on,
                             memo=f"Interest instalment {item.number} of {loan.number}",
                         )
@@ -330,12 +313,11 @@ def service_batch(
             if collect_on <= run_date:
                 item.penalty_accrued_through = run_date
         if penalty_total:
-            amount = from_cents(penalty_total)
             requests.append(
-                EntryRequest(
-                    key=f"penalty:{loan.id}:{run_date.isoformat()}",
+                EntryRequest.from_cents(
+                    key=f"penalty:{loan.id}:{run_date_text}",
                     kind="loan_penalty",
-                    lines=(debit(loan.fees_account_id, amount), credit(fee_income, amount)),
+                    lines=((loan.fees_account_id, True, penalty_total), (fee_income, False, penalty_total)),
                     value_date=run_date,
                     memo=f"Penalty interest on overdue principal of {loan.number}",
                 )
@@ -360,17 +342,17 @@ def service_batch(
         if total_collected:
             assert member_ledger_id is not None
             available[loan.repayment_account_id] = (member_ledger_id, balance)
-            lines = [Line(member_ledger_id, Side.DEBIT, from_cents(total_collected))]
+            lines = [(member_ledger_id, True, total_collected)]
             if collected["principal"]:
-                lines.append(credit(loan.principal_account_id, from_cents(collected["principal"])))
+                lines.append((loan.principal_account_id, False, collected["principal"]))
             if collected["interest"]:
-                lines.append(credit(loan.interest_account_id, from_cents(collected["interest"])))
+                lines.append((loan.interest_account_id, False, collected["interest"]))
             fees_and_penalties = collected["fees"] + collected["penalties"]
             if fees_and_penalties:
-                lines.append(credit(loan.fees_account_id, from_cents(fees_and_penalties)))
+                lines.append((loan.fees_account_id, False, fees_and_penalties))
             requests.append(
-                EntryRequest(
-                    key=f"collect:{loan.id}:{run_date.isoformat()}",
+                EntryRequest.from_cents(
+                    key=f"collect:{loan.id}:{run_date_text}",
                     kind="loan_collection",
                     lines=lines,
                     value_date=run_date,
@@ -397,12 +379,12 @@ def service_batch(
             ):
                 item.fees_due += loan.late_fee
                 item.late_fee_charged_on = run_date
-                amount = from_cents(loan.late_fee)
+                fee = loan.late_fee
                 requests.append(
-                    EntryRequest(
+                    EntryRequest.from_cents(
                         key=f"latefee:{item.id}",
                         kind="loan_late_fee",
-                        lines=(debit(loan.fees_account_id, amount), credit(fee_income, amount)),
+                        lines=((loan.fees_account_id, True, fee), (fee_income, False, fee)),
                         value_date=run_date,
                         memo=f"Late fee instalment {item.number} of {loan.number}",
                     )
@@ -431,42 +413,120 @@ def service_batch(
         post_many(session, requests, actor=actor)
         outcome.entries = len(requests)
     connection = session.connection()
-    if changed:
-        connection.execute(
-            _UPDATE_INSTALMENT,
-            [
-                {
-                    "b_id": item.id,
-                    "b_fees_due": item.fees_due,
-                    "b_penalties_due": item.penalties_due,
-                    "b_principal_paid": item.principal_paid,
-                    "b_interest_paid": item.interest_paid,
-                    "b_fees_paid": item.fees_paid,
-                    "b_penalties_paid": item.penalties_paid,
-                    "b_interest_accrued_on": item.interest_accrued_on,
-                    "b_late_fee_charged_on": item.late_fee_charged_on,
-                    "b_penalty_accrued_through": item.penalty_accrued_through,
-                    "b_status": item.status,
-                    "b_paid_on": item.paid_on,
-                }
-                for item in changed
-            ],
-        )
-    loans_table = Loan.__table__
-    connection.execute(
-        update(loans_table)
-        .where(loans_table.c.id == bindparam("b_loan_id"))
-        .values(
-            serviced_through=run_date,
-            status=bindparam("b_status"),
-            closed_on=bindparam("b_closed_on"),
-        ),
-        loan_updates,
-    )
+    _write_back(session, changed, loan_updates, run_date)
     if shortfalls and run_id is not None:
         connection.execute(insert(RunShortfall.__table__), shortfalls)
     _expire_loaded(session, ids)
     return outcome
+
+
+#: PostgreSQL: each batch's instalments and loans are written back with ONE statement each, the
+#: rows travelling as arrays (a row-by-row executemany was a third of a batch's database time).
+_PG_UPDATE_INSTALMENTS = text(
+    """
+    UPDATE instalments AS item
+    SET fees_due = new.fees_due, penalties_due = new.penalties_due, principal_paid = new.principal_paid,
+        interest_paid = new.interest_paid, fees_paid = new.fees_paid, penalties_paid = new.penalties_paid,
+        interest_accrued_on = new.interest_accrued_on, late_fee_charged_on = new.late_fee_charged_on,
+        penalty_accrued_through = new.penalty_accrued_through, status = new.status, paid_on = new.paid_on
+    FROM unnest(CAST(:ids AS integer[]), CAST(:fees_due AS bigint[]), CAST(:penalties_due AS bigint[]),
+                CAST(:principal_paid AS bigint[]), CAST(:interest_paid AS bigint[]),
+                CAST(:fees_paid AS bigint[]), CAST(:penalties_paid AS bigint[]),
+                CAST(:interest_accrued_on AS date[]), CAST(:late_fee_charged_on AS date[]),
+                CAST(:penalty_accrued_through AS date[]), CAST(:status AS varchar[]),
+                CAST(:paid_on AS date[]))
+         AS new(id, fees_due, penalties_due, principal_paid, interest_paid, fees_paid, penalties_paid,
+                interest_accrued_on, late_fee_charged_on, penalty_accrued_through, status, paid_on)
+    WHERE item.id = new.id
+    """
+)
+_PG_UPDATE_LOANS = text(
+    """
+    UPDATE loans SET serviced_through = :run_date, status = new.status, closed_on = new.closed_on
+    FROM unnest(CAST(:ids AS integer[]), CAST(:status AS varchar[]), CAST(:closed_on AS date[]))
+         AS new(id, status, closed_on)
+    WHERE loans.id = new.id
+    """
+)
+#: SQLite: the same rows through the driver's executemany (no per-row parameter processing).
+_SQLITE_UPDATE_INSTALMENTS = (
+    "UPDATE instalments SET fees_due = ?, penalties_due = ?, principal_paid = ?, interest_paid = ?,"
+    " fees_paid = ?, penalties_paid = ?, interest_accrued_on = ?, late_fee_charged_on = ?,"
+    " penalty_accrued_through = ?, status = ?, paid_on = ? WHERE id = ?"
+)
+_SQLITE_UPDATE_LOANS = "UPDATE loans SET serviced_through = ?, status = ?, closed_on = ? WHERE id = ?"
+
+
+def _write_back(
+    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, object]], run_date: dt.date
+) -> None:
+    """Store the batch's instalments (cents, dates, status) and loans (serviced through, status)."""
+    connection = session.connection()
+    if is_postgresql(session):
+        if changed:
+            connection.execute(
+                _PG_UPDATE_INSTALMENTS,
+                {
+                    "ids": [item.id for item in changed],
+                    "fees_due": [item.fees_due for item in changed],
+                    "penalties_due": [item.penalties_due for item in changed],
+                    "principal_paid": [item.principal_paid for item in changed],
+                    "interest_paid": [item.interest_paid for item in changed],
+                    "fees_paid": [item.fees_paid for item in changed],
+                    "penalties_paid": [item.penalties_paid for item in changed],
+                    "interest_accrued_on": [item.interest_accrued_on for item in changed],
+                    "late_fee_charged_on": [item.late_fee_charged_on for item in changed],
+                    "penalty_accrued_through": [item.penalty_accrued_through for item in changed],
+                    "status": [item.status for item in changed],
+                    "paid_on": [item.paid_on for item in changed],
+                },
+            )
+        if loan_updates:
+            connection.execute(
+                _PG_UPDATE_LOANS,
+                {
+                    "run_date": run_date,
+                    "ids": [u["b_loan_id"] for u in loan_updates],
+                    "status": [u["b_status"] for u in loan_updates],
+                    "closed_on": [u["b_closed_on"] for u in loan_updates],
+                },
+            )
+        return
+    if changed:
+        connection.exec_driver_sql(
+            _SQLITE_UPDATE_INSTALMENTS,
+            [
+                (
+                    item.fees_due,
+                    item.penalties_due,
+                    item.principal_paid,
+                    item.interest_paid,
+                    item.fees_paid,
+                    item.penalties_paid,
+                    _sqlite_date(item.interest_accrued_on),
+                    _sqlite_date(item.late_fee_charged_on),
+                    _sqlite_date(item.penalty_accrued_through),
+                    item.status,
+                    _sqlite_date(item.paid_on),
+                    item.id,
+                )
+                for item in changed
+            ],
+        )
+    if loan_updates:
+        serviced_through = _sqlite_date(run_date)
+        connection.exec_driver_sql(
+            _SQLITE_UPDATE_LOANS,
+            [
+                (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
+                for u in loan_updates
+            ],
+        )
+
+
+def _sqlite_date(day: dt.date | None) -> str | None:
+    """A date as SQLAlchemy stores it on SQLite (ISO text)."""
+    return None if day is None else day.isoformat()
 
 
 def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict[int, tuple[int | None, int]]:
