@@ -7,6 +7,13 @@ SQLite's ``BEGIN IMMEDIATE`` already holds the database lock). Busy system accou
 locked and keep no cached totals, so deposits for different members never wait on each other.
 The idempotency key is unique: the same key and content returns the first entry, other
 content raises :class:`IdempotencyConflict`.
+
+A batch (a run posts thousands of entries per ``post_many``) takes the same path with the same
+rules, set-based: every request is validated and hashed in integer cents when it is made
+(``EntryRequest.from_cents`` saves the Decimal round trip for callers that compute in cents),
+the keys and the accounts are read with one statement each, and the entries, postings and
+cached totals are written with one statement on PostgreSQL (rows as arrays) or three driver
+executemany on SQLite.
 """
 
 from __future__ import annotations
