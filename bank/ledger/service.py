@@ -290,6 +290,11 @@ def post_many(session: Session, requests: Sequence[EntryRequest], *, actor: Acto
     return _post(session, requests, actor=actor).ids
 
 
+#: A single entry with more lines than this (a distribution to thousands of members) takes the
+#: batch path: one executemany, no ORM object or RETURNING row per line.
+_FEW_LINES = 64
+
+
 @dataclass
 class _Posted:
     ids: list[int]
@@ -332,7 +337,7 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
                 raise
             existing.update(late)
             new_requests = []
-        if len(new_requests) == 1:
+        if len(new_requests) == 1 and len(new_requests[0].cents) <= _FEW_LINES:
             inserted, built = _insert_one(session, new_requests[0], accounts, actor)
             existing.update(inserted)
         elif new_requests:

@@ -42,10 +42,10 @@ from bank.db import is_postgresql
 from bank.errors import ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, Posting, Side
-from bank.ledger.service import EntryRequest, Line, account_by_code, post_many
+from bank.ledger.service import EntryRequest, account_by_code, post_many
 from bank.loans.models import Loan
 from bank.members.models import Member
-from bank.money import ZERO, from_cents, round_cents, split
+from bank.money import ZERO, from_cents, round_cents, split, to_cents
 from bank.pools.models import Distribution, DistributionShare, LoanFunding, Participation, Pool
 from bank.savings.models import DepositAccount, DepositAccountStatus
 
@@ -299,16 +299,17 @@ def distribute_quarter(
     if distributable > 0:
         pay_to = _payout_accounts(session, weights)
         expense = account_by_code(session, chart.POOL_RETURNS_EXPENSE).id
-        lines = [Line(expense, Side.DEBIT, distributable)]
+        # In integer cents: one line per participant, so no Decimal round trip per line.
+        lines = [(expense, True, to_cents(distributable))]
         lines.extend(
-            Line(pay_to[row.participation_id], Side.CREDIT, part)
+            (pay_to[row.participation_id], False, to_cents(part))
             for row, part in zip(weights, parts, strict=True)
             if part > 0
         )
         (distribution.entry_id,) = post_many(
             session,
             [
-                EntryRequest(
+                EntryRequest.from_cents(
                     f"pool-distribution:{pool.code}:{end.isoformat()}",
                     DISTRIBUTION_KIND,
                     lines,

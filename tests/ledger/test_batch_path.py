@@ -229,3 +229,29 @@ def test_a_batch_loaded_account_sees_its_new_totals(session, settlement, open_me
         actor=actor,
     )
     assert anna.cached_balance == Decimal("10.00")
+
+
+def test_one_entry_with_many_lines_takes_the_batch_path_and_keeps_every_rule(
+    session, settlement, open_member_account, actor
+):
+    """A distribution to many members is one entry with a line per member: written through the
+    batch path (no ORM object per line), it still lands whole, once, with exact cached totals."""
+    members = [open_member_account(f"Member {i}") for i in range(150)]
+    amounts = [Decimal(i + 1) / 100 for i in range(150)]  # 0.01 .. 1.50
+    total = sum(amounts, Decimal("0"))
+    lines = [Line(settlement.id, Side.DEBIT, total)] + [
+        Line(member.id, Side.CREDIT, amount) for member, amount in zip(members, amounts, strict=True)
+    ]
+    request = EntryRequest("distribution:many-lines", "pool_distribution", lines, VALUE_DATE, "Returns")
+    before = counts(session)
+
+    (entry_id,) = post_many(session, [request], actor=actor)
+    assert post_many(session, [request], actor=actor) == [entry_id]
+
+    assert counts(session) == (before[0] + 1, before[1] + 151)
+    entry = session.get(JournalEntry, entry_id)
+    assert len(entry.postings) == 151
+    assert balance(session, members[0].id) == Decimal("0.01")
+    assert balance(session, members[-1].id) == Decimal("1.50")
+    assert total == Decimal("113.25")
+    assert verify(session) == []
