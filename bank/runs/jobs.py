@@ -380,22 +380,13 @@ def run_repayments(
     batch_size: int = BATCH_SIZE,
 ) -> JobOutcome:
     """The repayment run for ``run_date`` (see :mod:`bank.loans.servicing`), under the run lock."""
-    assert database.engine is not None
-    session = database.new_session()
-    try:
-        validate_run_date(session, run_date)
-        session.rollback()
-        with run_lock(database.engine):
-            batches = Batches(session)
-            return _guarded(
-                batches,
-                RunJob.REPAYMENTS,
-                run_date,
-                started_by,
-                lambda run: _repayments(batches, run, run_date, progress, batch_size),
-            )
-    finally:
-        session.close()
+    return _single_job(
+        database,
+        RunJob.REPAYMENTS,
+        run_date,
+        started_by,
+        lambda batches, run: _repayments(batches, run, run_date, progress, batch_size),
+    )
 
 
 def run_savings_interest(
@@ -407,22 +398,13 @@ def run_savings_interest(
     batch_size: int = BATCH_SIZE,
 ) -> JobOutcome:
     """Post savings interest for every month ending since the last completed run, up to ``run_date``."""
-    assert database.engine is not None
-    session = database.new_session()
-    try:
-        validate_run_date(session, run_date)
-        session.rollback()
-        with run_lock(database.engine):
-            batches = Batches(session)
-            return _guarded(
-                batches,
-                RunJob.SAVINGS_INTEREST,
-                run_date,
-                started_by,
-                lambda run: _savings(batches, run, run_date, progress, batch_size),
-            )
-    finally:
-        session.close()
+    return _single_job(
+        database,
+        RunJob.SAVINGS_INTEREST,
+        run_date,
+        started_by,
+        lambda batches, run: _savings(batches, run, run_date, progress, batch_size),
+    )
 
 
 def _single_job(
