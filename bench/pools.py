@@ -48,13 +48,14 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting
 from bank.loans.models import Loan
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
+from bank.loans.products_models import LoanPurpose
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import Member
 from bank.money import from_cents
 from bank.pools.distribution import distribute_quarter
 from bank.pools.models import Distribution, DistributionShare, LoanFunding, Participation, Pool
 from bank.savings.models import DepositAccount, SavingsProduct
+from bench.fixtures import insert_loan_product
 
 ACTOR = system("bench")
 QUARTER_START = dt.date(2026, 1, 1)
@@ -330,35 +331,14 @@ def _build_loans(
 ) -> int:
     """LOANS loans funded 80 % by the pool, each paying three months of interest in the quarter."""
     with engine.begin() as connection:
-        product_id = connection.execute(
-            sa.insert(LoanProduct).values(
-                code="BENCH",
-                version=1,
-                status="active",
-                name_nl="Bench",
-                name_en="Bench",
-                purpose=LoanPurpose.OTHER,
-                description="",
-                amount_min=Decimal("100.00"),
-                amount_max=Decimal("10000000.00"),
-                term_min_months=1,
-                term_max_months=120,
-                rate_annual=Decimal("0.06"),
-                method=Method.ANNUITY,
-                frequency=Frequency.MONTHLY,
-                max_grace_periods=0,
-                instalment_multiple=Decimal("0.01"),
-                day_count=DayCount.THIRTY_360,
-                arrangement_fee_kind=FeeKind.FIXED,
-                arrangement_fee_amount=Decimal("0.00"),
-                arrangement_fee_rate=Decimal("0"),
-                late_fee=Decimal("15.00"),
-                penalty_rate_annual=Decimal("0.0365"),
-                tolerance_days=5,
-                allocation_order="penalties,fees,interest,principal",
-                created_at=now,
-            )
-        ).inserted_primary_key[0]
+        product_id = insert_loan_product(
+            connection,
+            now,
+            amount_max=Decimal("10000000.00"),
+            term_max_months=120,
+            rate_annual=Decimal("0.06"),
+            method=Method.ANNUITY,
+        )
         base_account = (connection.execute(sa.select(sa.func.max(LedgerAccount.id))).scalar() or 0) + 1
         entry_id = (connection.execute(sa.select(sa.func.max(JournalEntry.id))).scalar() or 0) + 1
         principal_cents = capital_cents // LOANS
