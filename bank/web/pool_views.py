@@ -9,8 +9,6 @@ built here with translatable words, not in the domain.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -203,10 +201,3 @@ def losses(session: Session, pool: Pool) -> list[LossRow]:
         .order_by(Loss.occurred_on.desc(), Loss.id.desc())
     ).all()
     return [LossRow(loss, loan) for loss, loan in rows]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, clamped to the month's end (a notice period's end, shown ahead)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

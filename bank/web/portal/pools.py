@@ -24,6 +24,7 @@ from wtforms.validators import Length
 from bank import clock
 from bank.errors import BankError
 from bank.extensions import db
+from bank.loans.schedule import add_months
 from bank.members.models import Member
 from bank.money import parse_amount
 from bank.pools import queries, service
@@ -269,7 +270,7 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
             balance=balance,
             waiting=waiting,
             free=balance - waiting,
-            payable_from=pool_views.add_months(clock.today(), pool.notice_months),
+            payable_from=add_months(clock.today(), pool.notice_months),
         ),
         status,
     )

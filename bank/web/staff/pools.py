@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from bank import clock
 from bank.errors import BankError, ValidationError
 from bank.extensions import db
+from bank.loans.schedule import add_months
 from bank.members.models import Member
 from bank.money import parse_amount
 from bank.pools import queries, service
@@ -496,7 +497,7 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
             form=_with_key(form),
             participation=participation,
             balance=queries.participation_balance(session, participation),
-            payable_from=pool_views.add_months(clock.today(), participation.pool.notice_months),
+            payable_from=add_months(clock.today(), participation.pool.notice_months),
         ),
         status,
     )
