@@ -31,7 +31,6 @@ from bank.errors import (
     InsufficientFunds,
     InvalidTransition,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from bank.ledger import chart
@@ -282,8 +281,7 @@ def require_acts_for(session: Session, actor: Actor, member: Member) -> None:
         if actor.member_id is None or member.id not in visible_member_ids(session, actor.member_id):
             raise NotFound(f"member {member.id} does not exist")
         return
-    if not actor.has_role(*BOOKING_ROLES):
-        raise PermissionDenied(f"role {actor.role} may not do this; it needs {' or '.join(BOOKING_ROLES)}")
+    savings.require_role(actor, *BOOKING_ROLES)
 
 
 def lock_pool(session: Session, pool: Pool) -> None:
