@@ -210,7 +210,7 @@ def _day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
 
 def launch_pools(session: Session, context: dict[str, Any]) -> None:
     """Step 1: the pools and their first participants, before any loan is paid out."""
-    from bank.demo_portal import _portal_candidates  # the members who will log in to the portal
+    from bank.demo_portal import portal_candidates  # the members who will log in to the portal
 
     rng = random.Random(SEED)
     opened_on: dt.date = context["opened_on"]
@@ -225,7 +225,7 @@ def launch_pools(session: Session, context: dict[str, Any]) -> None:
     first, last = (opened_on + dt.timedelta(days=days) for days in EARLY_DAYS)
     persons = [m for m in context.get("persons", context.get("members", [])) if _eligible(m, context, last)]
     # Portal users first (they should find their pools in the portal), then the earliest members.
-    portal = [m for m in _portal_candidates(session, context) if m in persons]
+    portal = [m for m in portal_candidates(session, context) if m in persons]
     early = portal + [m for m in persons if m not in portal]
     early = early[: EARLY_SUBSCRIBERS + sum(ANCHORS.values())]
     subscriptions: list[tuple[dt.date, str, Member, Decimal, str]] = []

@@ -31,7 +31,7 @@ EXTRA_PERSONS = 4
 DEMO_NEW_IBAN = "NL20INGB0001234567"
 
 
-def _portal_candidates(session: Session, context: dict[str, Any]) -> list[Member]:
+def portal_candidates(session: Session, context: dict[str, Any]) -> list[Member]:
     chosen: list[Member] = []
     representatives: dict[str, list[Member]] = context.get("representatives", {})
     for key in REPRESENTED:
@@ -67,7 +67,7 @@ def load_portal(session: Session, context: dict[str, Any]) -> None:
         if admin_user is not None
         else Actor(user_id=None, label="system:demo", role="teller")
     )
-    people = _portal_candidates(session, context)
+    people = portal_candidates(session, context)
     logins: list[User] = []
     for person in people:
         if portal.portal_user_of(session, person.id) is not None:

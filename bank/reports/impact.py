@@ -44,7 +44,7 @@ from bank.pools.models import (
     Pool,
 )
 from bank.pools.models import ImpactReport as ImpactRecord
-from bank.reports.queries import _loan_balances
+from bank.reports.queries import loan_balances
 
 #: Shown for a member whose postcode has no four-digit area.
 UNKNOWN_AREA = "----"
@@ -383,7 +383,7 @@ def _loan_groups(
     )
     balances = [
         _Balance(b.purpose, postcode_area(b.postcode), disbursed_on[b.loan_id], b.principal, b.outstanding)
-        for b in _loan_balances(session, end)
+        for b in loan_balances(session, end)
     ]
     return (
         _group_loans(balances, lambda b: b.purpose, start, end),

@@ -324,7 +324,7 @@ class LoanPortfolio:
 
 
 @dataclass(frozen=True)
-class _LoanBalance:
+class LoanBalance:
     loan_id: int
     number: str
     purpose: str
@@ -336,7 +336,7 @@ class _LoanBalance:
     outstanding: Decimal
 
 
-def _loan_balances(session: Session, as_of: dt.date) -> list[_LoanBalance]:
+def loan_balances(session: Session, as_of: dt.date) -> list[LoanBalance]:
     """Every loan disbursed by ``as_of`` with its principal account's ledger balance on that day.
 
     One grouped query over the postings of the loans' principal accounts: no query per loan.
@@ -370,7 +370,7 @@ def _loan_balances(session: Session, as_of: dt.date) -> list[_LoanBalance]:
         net = row[8]
         net_amount = net if isinstance(net, Decimal) else MoneyType().process_result_value(int(net), None)
         result.append(
-            _LoanBalance(
+            LoanBalance(
                 loan_id=row[0],
                 number=row[1],
                 purpose=str(row[2].value if hasattr(row[2], "value") else row[2]),
@@ -385,7 +385,7 @@ def _loan_balances(session: Session, as_of: dt.date) -> list[_LoanBalance]:
     return result
 
 
-def _group(balances: list[_LoanBalance], key) -> tuple[PortfolioGroup, ...]:  # type: ignore[no-untyped-def]
+def _group(balances: list[LoanBalance], key) -> tuple[PortfolioGroup, ...]:  # type: ignore[no-untyped-def]
     counts: dict[str, int] = defaultdict(int)
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for balance in balances:
@@ -398,7 +398,7 @@ def _group(balances: list[_LoanBalance], key) -> tuple[PortfolioGroup, ...]:  # 
 def loan_portfolio(session: Session, as_of: dt.date | None = None) -> LoanPortfolio:
     """Outstanding principal by purpose, by status and by neighbourhood (the postcode's four digits)."""
     as_of = check_as_of(as_of)
-    balances = _loan_balances(session, as_of)
+    balances = loan_balances(session, as_of)
     return LoanPortfolio(
         as_of=as_of,
         by_purpose=_group(balances, lambda b: b.purpose),
@@ -469,7 +469,7 @@ def portfolio_at_risk(session: Session, as_of: dt.date | None = None) -> Portfol
     that date's due dates. Written-off and paid-off loans carry no principal and are not at risk.
     """
     as_of = check_as_of(as_of)
-    balances = {b.loan_id: b for b in _loan_balances(session, as_of)}
+    balances = {b.loan_id: b for b in loan_balances(session, as_of)}
     outstanding_expr = (
         Instalment.principal_due
         + Instalment.interest_due
