@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Enum, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    any_,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, scoped_session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from bank.money import from_cents, to_cents, to_decimal
 
@@ -139,6 +154,57 @@ def make_append_only(*classes: type) -> None:
 def is_postgresql(session_or_engine: Session | Engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+# PostgreSQL array literals for the set-based statements (``CAST(:ids AS integer[])``).
+# psycopg's list dumper visits every element in Python (about 0.75 µs each); a batch sends a
+# few tens of thousands of values, so building the literal with ``str.join`` is several
+# times faster. ``None`` becomes an SQL NULL element.
+
+
+def pg_int_array(values: Iterable[int | None]) -> str:
+    """``{1,2,NULL}``: integers (ids, cents) as one PostgreSQL array literal."""
+    items = values if isinstance(values, list) else list(values)
+    if None in items:
+        return "{" + ",".join("NULL" if value is None else str(value) for value in items) + "}"
+    return "{" + ",".join(map(str, items)) + "}"
+
+
+def pg_text_array(values: Iterable[str | None]) -> str:
+    """``{"a","b \\"c\\""}``: every string quoted, backslashes and double quotes escaped."""
+    items = values if isinstance(values, list) else list(values)
+    if not items:
+        return "{}"
+    if None not in items:
+        # Fast path: joined once, checked once; a NUL inside a value (which PostgreSQL refuses
+        # anyway) would be taken for a separator, hence the count.
+        body = "\x00".join(items)
+        if '"' not in body and "\\" not in body and body.count("\x00") == len(items) - 1:
+            return '{"' + body.replace("\x00", '","') + '"}'
+    return (
+        "{"
+        + ",".join(
+            "NULL" if value is None else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in items
+        )
+        + "}"
+    )
+
+
+def pg_date_array(values: Iterable[dt.date | None]) -> str:
+    """``{2026-03-02,NULL}``: dates in ISO form."""
+    return "{" + ",".join("NULL" if value is None else value.isoformat() for value in values) + "}"
+
+
+def among(session: Session, column: ColumnElement[int], ids: Collection[int]) -> ColumnElement[bool]:
+    """``column IN ids`` for a batch: on PostgreSQL ``= ANY(array)`` with ONE parameter.
+
+    An expanding ``IN`` renders one bound parameter per id, so a 500-loan batch's statement
+    is compiled, converted and planned anew each time; the array keeps it one cached statement.
+    """
+    if is_postgresql(session):
+        return column == any_(cast(bindparam(None, pg_int_array(ids), type_=String), ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     literal_column,
@@ -49,7 +50,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bank import clock
 from bank.actor import Actor
-from bank.db import MoneyType, is_postgresql
+from bank.db import MoneyType, is_postgresql, pg_date_array, pg_int_array, pg_text_array
 from bank.errors import (
     AccountClosed,
     BankError,
@@ -381,13 +382,13 @@ _ACCOUNT_COLUMNS = (
 )
 # All ids travel in ONE parameter (a PostgreSQL array, a JSON array on SQLite): one statement
 # per batch whatever its size, and nothing to re-render per call as with ``IN (:id_1, ...)``.
-_PG_IDS = any_(bindparam("ids", type_=ARRAY(Integer)))
+_PG_IDS = any_(cast(bindparam("ids", type_=String), ARRAY(Integer)))
 _SQLITE_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String)))
 _PG_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id == _PG_IDS)
 _PG_LOCK_ACCOUNTS = _PG_LOAD_ACCOUNTS.order_by(_ACCOUNTS.c.id).with_for_update()
 _SQLITE_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id.in_(_SQLITE_IDS))
 _PG_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.content_hash).where(
-    _ENTRIES.c.idempotency_key == any_(bindparam("keys", type_=ARRAY(String)))
+    _ENTRIES.c.idempotency_key == any_(cast(bindparam("keys", type_=String), ARRAY(String)))
 )
 _SQLITE_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.content_hash).where(
     _ENTRIES.c.idempotency_key.in_(
@@ -396,12 +397,17 @@ _SQLITE_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.
 )
 
 
-def _many(session: Session, values: list[int] | list[str]) -> object:
-    """A list as the one parameter of the statements above."""
-    return values if is_postgresql(session) else json.dumps(values)
+def _many(session: Session, values: list[int] | list[str]) -> str:
+    """A list as the one parameter of the statements above (an array literal, a JSON array)."""
+    if not is_postgresql(session):
+        return json.dumps(values)
+    if values and isinstance(values[0], str):
+        return pg_text_array(values)  # type: ignore[arg-type]
+    return pg_int_array(values)  # type: ignore[arg-type]
 
 
 _DEBIT_NORMAL = {account_type.value: account_type.debit_normal for account_type in AccountType}
+_OPEN = AccountStatus.OPEN.value
 
 
 def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) -> dict[int, _AccountState]:
@@ -429,24 +435,34 @@ def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) 
     }
     checked = sorted(i for i in taken_from if not by_id[i].may_go_negative)
     if checked and postgresql:
-        for row in connection.execute(_PG_LOCK_ACCOUNTS, {"ids": checked}):
+        for row in connection.execute(_PG_LOCK_ACCOUNTS, {"ids": pg_int_array(checked)}):
             by_id[row.id] = row
     states = {}
-    for row in by_id.values():
-        if not row.may_go_negative and not row.keeps_cached_totals:
+    for (
+        account_id,
+        code,
+        account_type,
+        status,
+        is_control,
+        may_go_negative,
+        keeps_cached_totals,
+        debits_posted,
+        credits_posted,
+    ) in by_id.values():
+        if not may_go_negative and not keeps_cached_totals:
             # The overdraft check reads the cached totals; without them it would check nothing.
-            raise RuntimeError(f"account {row.code} may not go negative but keeps no cached totals")
-        debit_normal = _DEBIT_NORMAL[row.type]
-        net = row.debits_posted - row.credits_posted
-        states[row.id] = _AccountState(
-            id=row.id,
-            code=row.code,
-            debit_normal=debit_normal,
-            open=row.status == AccountStatus.OPEN.value,
-            is_control=row.is_control,
-            may_go_negative=row.may_go_negative,
-            keeps_cached_totals=row.keeps_cached_totals,
-            balance=net if debit_normal else -net,
+            raise RuntimeError(f"account {code} may not go negative but keeps no cached totals")
+        debit_normal = _DEBIT_NORMAL[account_type]
+        net = debits_posted - credits_posted
+        states[account_id] = _AccountState(
+            account_id,
+            code,
+            debit_normal,
+            status == _OPEN,
+            is_control,
+            may_go_negative,
+            keeps_cached_totals,
+            net if debit_normal else -net,
         )
     return states
 
@@ -740,22 +756,22 @@ def _insert_many_postgresql(
         .execute(
             _PG_WRITE_BATCH,
             {
-                "keys": [r.key for r in requests],
-                "hashes": [r.content_hash for r in requests],
-                "kinds": [r.kind for r in requests],
-                "value_dates": [r.value_date for r in requests],
-                "memos": [r.memo for r in requests],
-                "reverses": [r.reverses_entry_id for r in requests],
+                "keys": pg_text_array([r.key for r in requests]),
+                "hashes": pg_text_array([r.content_hash for r in requests]),
+                "kinds": pg_text_array([r.kind for r in requests]),
+                "value_dates": pg_date_array([r.value_date for r in requests]),
+                "memos": pg_text_array([r.memo for r in requests]),
+                "reverses": pg_int_array([r.reverses_entry_id for r in requests]),
                 "posted_at": posted_at,
                 "actor_id": actor.user_id,
                 "actor_label": actor.label,
-                "line_entries": line_entries,
-                "line_accounts": line_accounts,
-                "line_sides": line_sides,
-                "line_cents": line_cents,
-                "total_accounts": list(deltas),
-                "total_debits": [d for d, _ in deltas.values()],
-                "total_credits": [c for _, c in deltas.values()],
+                "line_entries": pg_int_array(line_entries),
+                "line_accounts": pg_int_array(line_accounts),
+                "line_sides": pg_text_array(line_sides),
+                "line_cents": pg_int_array(line_cents),
+                "total_accounts": pg_int_array(deltas),
+                "total_debits": pg_int_array(d for d, _ in deltas.values()),
+                "total_credits": pg_int_array(c for _, c in deltas.values()),
             },
         )
         .all()

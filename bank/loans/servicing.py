@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Integer, func, insert, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, Integer, String, func, insert, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
-from bank.db import RATE_SCALE, is_postgresql
+from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_array, pg_text_array
 from bank.errors import InsufficientFunds, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
@@ -228,7 +228,7 @@ def service_batch(
             Loan.allocation_order,
         )
         .where(
-            Loan.id.in_(loan_ids),
+            among(session, Loan.id, loan_ids),
             Loan.status == LoanStatus.ACTIVE,
             or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
         )
@@ -241,18 +241,19 @@ def service_batch(
     for row in session.execute(
         select(*_INSTALMENT_COLUMNS)
         .where(
-            Instalment.loan_id.in_(ids),
+            among(session, Instalment.loan_id, ids),
             Instalment.status == InstalmentStatus.OPEN,
             Instalment.due_on <= cutoff,
         )
         .order_by(Instalment.loan_id, Instalment.due_on, Instalment.number)
     ):
         instalments[row.loan_id].append(_Inst(*row))
+    # A separate read: as a correlated EXISTS the planner scans every instalment per batch.
     with_future = set(
         session.scalars(
             select(Instalment.loan_id)
             .where(
-                Instalment.loan_id.in_(ids),
+                among(session, Instalment.loan_id, ids),
                 Instalment.status == InstalmentStatus.OPEN,
                 Instalment.due_on > cutoff,
             )
@@ -409,13 +410,14 @@ def service_batch(
                 }
             )
 
+    # The ledger goes last: its write locks the shared income accounts until the commit, so
+    # batches running side by side (bank.runs.jobs) wait on each other as briefly as possible.
+    _write_back(session, changed, loan_updates, run_date)
+    if shortfalls and run_id is not None:
+        session.connection().execute(insert(RunShortfall.__table__), shortfalls)
     if requests:
         post_many(session, requests, actor=actor)
         outcome.entries = len(requests)
-    connection = session.connection()
-    _write_back(session, changed, loan_updates, run_date)
-    if shortfalls and run_id is not None:
-        connection.execute(insert(RunShortfall.__table__), shortfalls)
     _expire_loaded(session, ids)
     return outcome
 
@@ -437,7 +439,8 @@ _PG_UPDATE_INSTALMENTS = text(
                 CAST(:paid_on AS date[]))
          AS new(id, fees_due, penalties_due, principal_paid, interest_paid, fees_paid, penalties_paid,
                 interest_accrued_on, late_fee_charged_on, penalty_accrued_through, status, paid_on)
-    WHERE item.id = new.id
+    -- The ANY() lets the planner probe the primary key instead of hashing the whole table.
+    WHERE item.id = new.id AND item.id = ANY(CAST(:ids AS integer[]))
     """
 )
 _PG_UPDATE_LOANS = text(
@@ -445,7 +448,7 @@ _PG_UPDATE_LOANS = text(
     UPDATE loans SET serviced_through = :run_date, status = new.status, closed_on = new.closed_on
     FROM unnest(CAST(:ids AS integer[]), CAST(:status AS varchar[]), CAST(:closed_on AS date[]))
          AS new(id, status, closed_on)
-    WHERE loans.id = new.id
+    WHERE loans.id = new.id AND loans.id = ANY(CAST(:ids AS integer[]))
     """
 )
 #: SQLite: the same rows through the driver's executemany (no per-row parameter processing).
@@ -467,18 +470,20 @@ def _write_back(
             connection.execute(
                 _PG_UPDATE_INSTALMENTS,
                 {
-                    "ids": [item.id for item in changed],
-                    "fees_due": [item.fees_due for item in changed],
-                    "penalties_due": [item.penalties_due for item in changed],
-                    "principal_paid": [item.principal_paid for item in changed],
-                    "interest_paid": [item.interest_paid for item in changed],
-                    "fees_paid": [item.fees_paid for item in changed],
-                    "penalties_paid": [item.penalties_paid for item in changed],
-                    "interest_accrued_on": [item.interest_accrued_on for item in changed],
-                    "late_fee_charged_on": [item.late_fee_charged_on for item in changed],
-                    "penalty_accrued_through": [item.penalty_accrued_through for item in changed],
-                    "status": [item.status for item in changed],
-                    "paid_on": [item.paid_on for item in changed],
+                    "ids": pg_int_array(item.id for item in changed),
+                    "fees_due": pg_int_array(item.fees_due for item in changed),
+                    "penalties_due": pg_int_array(item.penalties_due for item in changed),
+                    "principal_paid": pg_int_array(item.principal_paid for item in changed),
+                    "interest_paid": pg_int_array(item.interest_paid for item in changed),
+                    "fees_paid": pg_int_array(item.fees_paid for item in changed),
+                    "penalties_paid": pg_int_array(item.penalties_paid for item in changed),
+                    "interest_accrued_on": pg_date_array(item.interest_accrued_on for item in changed),
+                    "late_fee_charged_on": pg_date_array(item.late_fee_charged_on for item in changed),
+                    "penalty_accrued_through": pg_date_array(
+                        item.penalty_accrued_through for item in changed
+                    ),
+                    "status": pg_text_array(item.status for item in changed),
+                    "paid_on": pg_date_array(item.paid_on for item in changed),
                 },
             )
         if loan_updates:
@@ -486,9 +491,9 @@ def _write_back(
                 _PG_UPDATE_LOANS,
                 {
                     "run_date": run_date,
-                    "ids": [u["b_loan_id"] for u in loan_updates],
-                    "status": [u["b_status"] for u in loan_updates],
-                    "closed_on": [u["b_closed_on"] for u in loan_updates],
+                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),  # type: ignore[misc]
+                    "status": pg_text_array(u["b_status"] for u in loan_updates),  # type: ignore[misc]
+                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),  # type: ignore[misc]
                 },
             )
         return
@@ -538,25 +543,28 @@ def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict
     from bank.savings.models import DepositAccount, DepositAccountStatus
 
     ledger_table = LedgerAccount.__table__
-    rows = session.execute(
-        select(DepositAccount.id, DepositAccount.status, DepositAccount.ledger_account_id).where(
-            DepositAccount.id.in_(deposit_account_ids)
-        )
+    # Two reads, not a join: joined, the planner scans every ledger account for each batch.
+    deposits = session.execute(
+        select(
+            DepositAccount.id,
+            type_coerce(DepositAccount.status, String).label("status"),
+            DepositAccount.ledger_account_id,
+        ).where(among(session, DepositAccount.id, deposit_account_ids))
     ).all()
-    ledger_ids = sorted(row.ledger_account_id for row in rows)
     query = select(
         ledger_table.c.id,
         type_coerce(ledger_table.c.debits_posted, BigInteger).label("debits"),
         type_coerce(ledger_table.c.credits_posted, BigInteger).label("credits"),
-        ledger_table.c.status,
-    ).where(ledger_table.c.id.in_(ledger_ids))
+        type_coerce(ledger_table.c.status, String).label("status"),
+    ).where(among(session, ledger_table.c.id, [row.ledger_account_id for row in deposits]))
     if is_postgresql(session):
         query = query.order_by(ledger_table.c.id).with_for_update()
-    ledger_rows = {row.id: row for row in session.execute(query)}
+    ledger_rows = {row.id: row for row in session.execute(query).all()}
+    open_deposit = DepositAccountStatus.OPEN.value
     result: dict[int, tuple[int | None, int]] = {}
-    for row in rows:
+    for row in deposits:
         ledger_row = ledger_rows[row.ledger_account_id]
-        usable = DepositAccountStatus(row.status) is DepositAccountStatus.OPEN and ledger_row.status == "open"
+        usable = row.status == open_deposit and ledger_row.status == "open"
         cents = ledger_row.credits - ledger_row.debits if usable else 0
         result[row.id] = (row.ledger_account_id, max(cents, 0))
     return result

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import system
-from bank.db import Database
+from bank.db import Database, is_postgresql
 from bank.errors import ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
@@ -41,6 +43,8 @@ from bank.runs.models import Run, RunJob, RunStatus
 #: Loans per batch (one commit each): big enough for set-based work, small enough that a kill
 #: loses little and memory stays flat.
 BATCH_SIZE = 500
+#: Connections the repayment run services batches on at once (PostgreSQL; SQLite has one writer).
+REPAYMENT_WORKERS = 2
 #: Progress callback: (done, total).
 Progress = Callable[[int, int], None]
 #: Where stored statements go (the app's ``STATEMENT_DIR``).
@@ -176,7 +180,6 @@ def _guarded(
 def _repayments(
     batches: Batches, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int
 ) -> None:
-    actor = system("repayment-run")
     session = batches.session
     remaining = servicing.count_loans_to_service(session, run_date)
     session.add(run)
@@ -184,6 +187,10 @@ def _repayments(
     batches.end_batch()
     if progress:
         progress(run.progress_done, run.progress_total)
+    if batches.commit_batches and is_postgresql(session) and REPAYMENT_WORKERS > 1:
+        _repayments_in_parallel(session, run, run_date, progress, batch_size, REPAYMENT_WORKERS)
+        return
+    actor = system("repayment-run")
     last_id = 0
     while True:
         loan_ids = servicing.loans_to_service(session, run_date, after_loan_id=last_id, limit=batch_size)
@@ -205,6 +212,95 @@ def _repayments(
         batches.end_batch()
         if progress:
             progress(run.progress_done, run.progress_total)
+
+
+def _count_batch(session: Session, run_id: int, outcome: servicing.BatchOutcome) -> None:
+    """Add a batch's counts to its run row in the batch's own transaction (``x = x + n``)."""
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id)
+        .values(
+            progress_done=Run.progress_done + outcome.loans,
+            due_count=Run.due_count + outcome.due_count,
+            collected_full_count=Run.collected_full_count + outcome.full,
+            collected_partial_count=Run.collected_partial_count + outcome.partial,
+            collected_nothing_count=Run.collected_nothing_count + outcome.nothing,
+            amount_due=Run.amount_due + from_cents(outcome.amount_due),
+            amount_collected=Run.amount_collected + from_cents(outcome.amount_collected),
+            amount_accrued=Run.amount_accrued + from_cents(outcome.amount_accrued),
+            amount_charged=Run.amount_charged + from_cents(outcome.amount_charged),
+            entries_posted=Run.entries_posted + outcome.entries,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _repayments_in_parallel(
+    session: Session,
+    run: Run,
+    run_date: dt.date,
+    progress: Progress | None,
+    batch_size: int,
+    workers: int,
+) -> None:
+    """Service batches on ``workers`` connections at once (PostgreSQL).
+
+    A batch is mostly Python work and then one long write; with two connections one batch's
+    Python runs while the other's statements run in the database, on the machine's other core.
+    Batches hold disjoint loans, each commits on its own with its counts, and the member
+    accounts are locked in id order before anything else, so batches cannot deadlock and a
+    kill leaves every batch either wholly in or wholly out, as in the serial loop.
+    """
+    engine = session.get_bind()
+    run_id = run.id
+    actor = system("repayment-run")
+    local = threading.local()
+    opened: list[Session] = []
+    opened_lock = threading.Lock()
+
+    def service(loan_ids: list[int]) -> int:
+        worker = getattr(local, "session", None)
+        if worker is None:
+            worker = local.session = Session(bind=engine, expire_on_commit=False)
+            with opened_lock:
+                opened.append(worker)
+        try:
+            outcome = servicing.service_batch(worker, loan_ids, run_date, actor=actor, run_id=run_id)
+            _count_batch(worker, run_id, outcome)
+            worker.commit()
+        except BaseException:
+            worker.rollback()
+            raise
+        finally:
+            worker.expunge_all()
+        return outcome.loans
+
+    done = run.progress_done
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repayments") as pool:
+            pending: set[Future[int]] = set()
+            last_id = 0
+            while True:
+                loan_ids = servicing.loans_to_service(
+                    session, run_date, after_loan_id=last_id, limit=batch_size
+                )
+                session.rollback()  # no transaction left open beside the workers'
+                if loan_ids:
+                    last_id = loan_ids[-1]
+                    pending.add(pool.submit(service, loan_ids))
+                if pending and (len(pending) >= workers or not loan_ids):
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        done += future.result()
+                        if progress:
+                            progress(done, run.progress_total)
+                if not loan_ids and not pending:
+                    break
+    finally:
+        for worker in opened:
+            worker.close()
+    session.add(run)
+    session.refresh(run)
 
 
 def _savings(
