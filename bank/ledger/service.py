@@ -29,7 +29,6 @@ from json.encoder import encode_basestring_ascii as _json_string  # what json.du
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    Integer,
     String,
     any_,
     bindparam,
@@ -306,10 +305,13 @@ class _Posted:
 def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -> _Posted:
     """The one path of ``post`` and ``post_many``.
 
-    The order keeps the time a member account stays locked short: idempotent retries are
-    answered before any lock is taken; only accounts whose balance is checked and goes down
-    are locked (``FOR UPDATE``, in id order); from the lock to the commit there are only the
-    inserts and one update of the cached totals.
+    Keys are nearly always new, so the first attempt does not look them up: it locks, checks
+    and writes as if every request were new, and the write itself notices a key that exists
+    (``ON CONFLICT`` for one entry, the unique key inside a savepoint for a batch). Only then,
+    or when a check refuses, are the existing entries looked up and the rest posted again:
+    same key and content returns the first entry, other content is a conflict. Only accounts
+    whose balance is checked and goes down are locked (``FOR UPDATE``, in id order); from the
+    lock to the commit there are only the inserts and one update of the cached totals.
     """
     if not requests:
         return _Posted([])
@@ -323,35 +325,52 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
             raise IdempotencyConflict(f"key {request.key!r} used twice in one batch with other content")
         by_key[request.key] = request
 
-    existing = _existing_entries(session, by_key)
-    new_requests = [r for r in by_key.values() if r.key not in existing]
-    built: dict[str, JournalEntry] = {}
-    if new_requests:
-        accounts = _lock_and_load_accounts(session, new_requests)
-        try:
-            _check_accounts(new_requests, accounts)
-        except BankError:
-            # While we waited for the lock another transaction may have posted these very
-            # keys (a double submit); then its entry is the answer, not a refusal caused by it.
-            late = _existing_entries(session, by_key)
-            if not all(r.key in late for r in new_requests):
-                raise
-            existing.update(late)
-            new_requests = []
-        if len(new_requests) == 1 and len(new_requests[0].cents) <= _FEW_LINES:
-            inserted, built = _insert_one(session, new_requests[0], accounts, actor)
-            existing.update(inserted)
-        elif new_requests:
-            try:
-                with session.begin_nested():
-                    inserted = _insert_many(session, new_requests, accounts, actor)
-            except IntegrityError:
-                # Another transaction posted one of these keys since we looked: answer from it.
-                inserted = _existing_entries(session, by_key)
-                if not all(r.key in inserted for r in new_requests):
-                    raise
-            existing.update(inserted)
+    try:
+        existing, built = _write_new(session, list(by_key.values()), actor, first_attempt=True)
+    except _KeysTaken:
+        existing = _existing_entries(session, by_key)
+        new_requests = [r for r in by_key.values() if r.key not in existing]
+        inserted, built = _write_new(session, new_requests, actor, first_attempt=False)
+        existing.update(inserted)
     return _Posted([existing[r.key] for r in requests], built)
+
+
+class _KeysTaken(Exception):
+    """Some keys of a first attempt exist already: look them up and post the rest."""
+
+
+def _write_new(
+    session: Session, new_requests: list[EntryRequest], actor: Actor, *, first_attempt: bool
+) -> tuple[dict[str, int], dict[str, JournalEntry]]:
+    """Lock, check and insert requests believed new; their ids by key (and built entries)."""
+    if not new_requests:
+        return {}, {}
+    keys = {r.key: r for r in new_requests}
+    accounts = _lock_and_load_accounts(session, new_requests)
+    try:
+        _check_accounts(new_requests, accounts)
+    except BankError:
+        # An entry posted earlier (a retry) or while we waited for the lock (a double submit)
+        # may be what makes the check fail; then that entry is the answer, not a refusal.
+        late = _existing_entries(session, keys)
+        if late and len(late) == len(keys):
+            return late, {}
+        if late and first_attempt:
+            raise _KeysTaken() from None
+        raise
+    if len(new_requests) == 1 and len(new_requests[0].cents) <= _FEW_LINES:
+        return _insert_one(session, new_requests[0], accounts, actor)
+    try:
+        with session.begin_nested():
+            return _insert_many(session, new_requests, accounts, actor), {}
+    except IntegrityError:
+        if first_attempt:
+            raise _KeysTaken() from None
+        # Another transaction posted one of these keys since we looked: answer from it.
+        inserted = _existing_entries(session, keys)
+        if len(inserted) != len(keys):
+            raise
+        return inserted, {}
 
 
 @dataclass
@@ -382,10 +401,35 @@ _ACCOUNT_COLUMNS = (
 )
 # All ids travel in ONE parameter (a PostgreSQL array, a JSON array on SQLite): one statement
 # per batch whatever its size, and nothing to re-render per call as with ``IN (:id_1, ...)``.
-_PG_IDS = any_(cast(bindparam("ids", type_=String), ARRAY(Integer)))
 _SQLITE_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String)))
-_PG_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id == _PG_IDS)
-_PG_LOCK_ACCOUNTS = _PG_LOAD_ACCOUNTS.order_by(_ACCOUNTS.c.id).with_for_update()
+_DEBIT_NORMAL_TYPES = ", ".join(f"'{t.value}'" for t in AccountType if t.debit_normal)
+_ACCOUNT_SELECT_LIST = (
+    "account.id, account.code, account.type, account.status, account.is_control, account.may_go_negative,"
+    " account.keeps_cached_totals, account.debits_posted, account.credits_posted"
+)
+#: PostgreSQL: every touched account in ONE statement, the ones a line takes money from that
+#: may not go negative locked first (``FOR UPDATE`` in id order) and read as locked, i.e. their
+#: latest committed balance. An account takes money when a line is on the side opposite to its
+#: normal one (a credit to an asset or expense, a debit to anything else).
+_PG_LOCK_AND_LOAD_ACCOUNTS = text(
+    f"""
+    WITH locked AS MATERIALIZED (
+        SELECT {_ACCOUNT_SELECT_LIST}
+        FROM ledger_accounts AS account
+        WHERE account.id = ANY(CAST(:ids AS integer[])) AND NOT account.may_go_negative
+          AND CASE WHEN account.type IN ({_DEBIT_NORMAL_TYPES})
+                   THEN account.id = ANY(CAST(:credited AS integer[]))
+                   ELSE account.id = ANY(CAST(:debited AS integer[])) END
+        ORDER BY account.id
+        FOR UPDATE
+    )
+    SELECT * FROM locked
+    UNION ALL
+    SELECT {_ACCOUNT_SELECT_LIST}
+    FROM ledger_accounts AS account
+    WHERE account.id = ANY(CAST(:ids AS integer[])) AND account.id NOT IN (SELECT id FROM locked)
+    """
+)
 _SQLITE_LOAD_ACCOUNTS = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id.in_(_SQLITE_IDS))
 _PG_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.content_hash).where(
     _ENTRIES.c.idempotency_key == any_(cast(bindparam("keys", type_=String), ARRAY(String)))
@@ -397,13 +441,9 @@ _SQLITE_EXISTING = select(_ENTRIES.c.id, _ENTRIES.c.idempotency_key, _ENTRIES.c.
 )
 
 
-def _many(session: Session, values: list[int] | list[str]) -> str:
-    """A list as the one parameter of the statements above (an array literal, a JSON array)."""
-    if not is_postgresql(session):
-        return json.dumps(values)
-    if values and isinstance(values[0], str):
-        return pg_text_array(values)  # type: ignore[arg-type]
-    return pg_int_array(values)  # type: ignore[arg-type]
+def _keys_parameter(session: Session, keys: list[str]) -> str:
+    """Keys as the one parameter of the statements above (an array literal, a JSON array)."""
+    return pg_text_array(keys) if is_postgresql(session) else json.dumps(keys)
 
 
 _DEBIT_NORMAL = {account_type.value: account_type.debit_normal for account_type in AccountType}
@@ -416,27 +456,29 @@ def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) 
     Only an account that may not go negative *and* loses money in this batch needs the lock:
     money coming in cannot make a balance negative, and the cached totals are updated with
     ``x = x + delta``, which is atomic without it. So deposits never wait on each other.
+    SQLite has one writer at a time and needs no lock.
     """
-    account_ids = sorted({account for r in requests for account, _, _ in r.cents})
+    debited: set[int] = set()
+    credited: set[int] = set()
+    for r in requests:
+        for account, is_debit, _ in r.cents:
+            (debited if is_debit else credited).add(account)
+    account_ids = sorted(debited | credited)
     connection = session.connection()
-    postgresql = is_postgresql(session)
-    rows = connection.execute(
-        _PG_LOAD_ACCOUNTS if postgresql else _SQLITE_LOAD_ACCOUNTS, {"ids": _many(session, account_ids)}
-    ).all()
-    missing = set(account_ids) - {row.id for row in rows}
-    if missing:
-        raise NotFound(f"ledger account {min(missing)} does not exist")
-    by_id = {row.id: row for row in rows}
-    taken_from = {
-        account
-        for r in requests
-        for account, is_debit, _ in r.cents
-        if is_debit != _DEBIT_NORMAL[by_id[account].type]
-    }
-    checked = sorted(i for i in taken_from if not by_id[i].may_go_negative)
-    if checked and postgresql:
-        for row in connection.execute(_PG_LOCK_ACCOUNTS, {"ids": pg_int_array(checked)}):
-            by_id[row.id] = row
+    if is_postgresql(session):
+        rows = connection.execute(
+            _PG_LOCK_AND_LOAD_ACCOUNTS,
+            {
+                "ids": pg_int_array(account_ids),
+                "debited": pg_int_array(sorted(debited)),
+                "credited": pg_int_array(sorted(credited)),
+            },
+        ).all()
+    else:
+        rows = connection.execute(_SQLITE_LOAD_ACCOUNTS, {"ids": json.dumps(account_ids)}).all()
+    by_id = {row[0]: row for row in rows}
+    if len(by_id) != len(account_ids):
+        raise NotFound(f"ledger account {min(set(account_ids) - set(by_id))} does not exist")
     states = {}
     for (
         account_id,
@@ -471,7 +513,7 @@ def _existing_entries(session: Session, by_key: dict[str, EntryRequest]) -> dict
     """Entries already posted under these keys; a key with other content is a conflict."""
     found: dict[str, int] = {}
     statement = _PG_EXISTING if is_postgresql(session) else _SQLITE_EXISTING
-    for row in session.connection().execute(statement, {"keys": _many(session, list(by_key))}):
+    for row in session.connection().execute(statement, {"keys": _keys_parameter(session, list(by_key))}):
         if row.content_hash != by_key[row.idempotency_key].content_hash:
             raise IdempotencyConflict(
                 f"idempotency key {row.idempotency_key!r} was already used for a different movement"

@@ -168,6 +168,8 @@ def loans_to_service(
             Instalment.status == InstalmentStatus.OPEN,
             Instalment.due_on <= cutoff,
             Instalment.loan_id > after_loan_id,
+            # Said of both tables so that the join starts at the batch, not at the first loan.
+            Loan.id > after_loan_id,
             Loan.status == LoanStatus.ACTIVE,
             or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
         )
