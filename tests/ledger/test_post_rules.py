@@ -304,6 +304,51 @@ def test_post_many_is_all_or_nothing(session, settlement, open_member_account, d
     assert verify(session) == []
 
 
+def test_a_batch_mixing_posted_and_new_keys_posts_only_the_new_ones(
+    session, settlement, open_member_account, deposit, actor
+):
+    # The first attempt writes as if every key were new; the taken key sends it back to look.
+    anna, bram = open_member_account("Anna"), open_member_account("Bram")
+    deposit(anna, "10.00", "deposit:0")
+    first = post_many(
+        session, [EntryRequest("mix:1", "transfer", move(anna, bram, "8"), VALUE_DATE)], actor=actor
+    )
+    session.commit()
+    requests = [
+        # Counted as new, mix:1 would overdraw Anna: the refusal must not stand.
+        EntryRequest("mix:1", "transfer", move(anna, bram, "8"), VALUE_DATE),
+        EntryRequest("mix:2", "transfer", move(anna, bram, "2"), VALUE_DATE),
+        EntryRequest("mix:3", "deposit", move(settlement, bram, "1.50"), VALUE_DATE),
+    ]
+    ids = post_many(session, requests, actor=actor)
+    session.commit()
+    assert ids[0] == first[0] and len(set(ids)) == 3
+    assert counts(session) == (4, 8)
+    assert (balance(session, anna.id), balance(session, bram.id)) == (Decimal("0.00"), Decimal("11.50"))
+
+    # Now the overdraft is real: one new line too many is refused, naming the account.
+    with pytest.raises(InsufficientFunds, match=anna.code):
+        post_many(
+            session,
+            [*requests, EntryRequest("mix:4", "transfer", move(anna, bram, "0.01"), VALUE_DATE)],
+            actor=actor,
+        )
+    session.rollback()
+    # A taken key with other content in a mixed batch is a conflict; nothing is written.
+    with pytest.raises(IdempotencyConflict, match="'mix:3' was already used"):
+        post_many(
+            session,
+            [
+                EntryRequest("mix:5", "deposit", move(settlement, bram, "4"), VALUE_DATE),
+                EntryRequest("mix:3", "deposit", move(settlement, bram, "1.51"), VALUE_DATE),
+            ],
+            actor=actor,
+        )
+    session.rollback()
+    assert counts(session) == (4, 8)
+    assert verify(session) == []
+
+
 def test_post_many_refuses_one_key_twice_with_other_content(session, settlement, open_member_account, actor):
     anna = open_member_account()
     requests = [
