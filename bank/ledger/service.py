@@ -643,9 +643,10 @@ def _cent_deltas(
 ) -> dict[int, list[int]]:
     """Debit and credit cents per account that keeps cached totals, in account id order."""
     deltas: dict[int, list[int]] = {}
+    keeping = {account for account, state in accounts.items() if state.keeps_cached_totals}
     for request in requests:
         for account, is_debit, amount in request.cents:
-            if accounts[account].keeps_cached_totals:
+            if account in keeping:
                 delta = deltas.get(account)
                 if delta is None:
                     delta = deltas[account] = [0, 0]
@@ -711,34 +712,34 @@ def _write_one_portable(
 
 
 #: PostgreSQL, a batch: every entry, every posting and the cached totals in ONE statement.
-#: The rows travel as arrays (one parameter per column, not per row), entries are numbered by
-#: their position in the arrays and postings find their entry through that number. No
-#: ``ON CONFLICT``: the caller runs this in a savepoint, so a key posted concurrently fails
-#: the whole batch and nothing of it is written.
+#: The rows travel as arrays (one parameter per column, not per row). Each entry takes its id
+#: from the sequence up front, numbered by its position in the arrays, so the postings find
+#: their entry by that number (an integer join, no read-back of the keys) and the ids come
+#: back as one comma-separated text. No ``ON CONFLICT``: the caller runs this in a savepoint,
+#: so a key posted concurrently fails the whole batch and nothing of it is written.
 _PG_WRITE_BATCH = text(
     """
-    WITH request AS (
-        SELECT * FROM unnest(CAST(:keys AS varchar[]), CAST(:hashes AS varchar[]),
-                             CAST(:kinds AS varchar[]), CAST(:value_dates AS date[]),
-                             CAST(:memos AS text[]), CAST(:reverses AS integer[])) WITH ORDINALITY
-                 AS request(idempotency_key, content_hash, kind, value_date, memo, reverses_entry_id, ordinal)
+    WITH request AS MATERIALIZED (
+        SELECT request.*, nextval(pg_get_serial_sequence('journal_entries', 'id')) AS id
+        FROM unnest(CAST(:keys AS varchar[]), CAST(:hashes AS varchar[]), CAST(:kinds AS varchar[]),
+                    CAST(:value_dates AS date[]), CAST(:memos AS text[]),
+                    CAST(:reverses AS integer[])) WITH ORDINALITY
+             AS request(idempotency_key, content_hash, kind, value_date, memo, reverses_entry_id, ordinal)
+        ORDER BY request.ordinal
     ), entry AS (
-        INSERT INTO journal_entries (idempotency_key, content_hash, kind, value_date, posted_at,
+        INSERT INTO journal_entries (id, idempotency_key, content_hash, kind, value_date, posted_at,
                                      memo, actor_id, actor_label, reverses_entry_id)
-        SELECT idempotency_key, content_hash, kind, value_date, :posted_at,
+        SELECT id, idempotency_key, content_hash, kind, value_date, :posted_at,
                memo, :actor_id, :actor_label, reverses_entry_id
         FROM request ORDER BY ordinal
-        RETURNING id, idempotency_key
-    ), numbered AS (
-        SELECT entry.id, request.ordinal, request.value_date
-        FROM entry JOIN request USING (idempotency_key)
+        RETURNING 1
     ), posted AS (
         INSERT INTO postings (entry_id, account_id, side, amount, value_date)
-        SELECT numbered.id, line.account_id, line.side, line.amount, numbered.value_date
+        SELECT request.id, line.account_id, line.side, line.amount, request.value_date
         FROM unnest(CAST(:line_entries AS bigint[]), CAST(:line_accounts AS integer[]),
                     CAST(:line_sides AS varchar[]), CAST(:line_cents AS bigint[])) WITH ORDINALITY
              AS line(entry_ordinal, account_id, side, amount, ordinal)
-        JOIN numbered ON numbered.ordinal = line.entry_ordinal
+        JOIN request ON request.ordinal = line.entry_ordinal
         ORDER BY line.ordinal
         RETURNING 1
     ), totals AS (
@@ -751,10 +752,10 @@ _PG_WRITE_BATCH = text(
         WHERE account.id = delta.account_id AND account.id = ANY(CAST(:total_accounts AS integer[]))
         RETURNING 1
     )
-    SELECT entry.id, entry.idempotency_key,
+    SELECT (SELECT string_agg(CAST(id AS text), ',' ORDER BY ordinal) FROM request) AS entry_ids,
+           (SELECT count(*) FROM entry) AS entries_written,
            (SELECT count(*) FROM posted) AS postings_written,
            (SELECT count(*) FROM totals) AS accounts_updated
-    FROM entry
     """
 )
 
@@ -793,7 +794,7 @@ def _insert_many_postgresql(
             line_accounts.append(account)
             line_sides.append("debit" if is_debit else "credit")
             line_cents.append(amount)
-    rows = (
+    row = (
         session.connection()
         .execute(
             _PG_WRITE_BATCH,
@@ -816,15 +817,15 @@ def _insert_many_postgresql(
                 "total_credits": pg_int_array(c for _, c in deltas.values()),
             },
         )
-        .all()
+        .one()
     )
     if (
-        len(rows) != len(requests)
-        or rows[0].postings_written != len(line_cents)
-        or rows[0].accounts_updated != len(deltas)
+        row.entries_written != len(requests)
+        or row.postings_written != len(line_cents)
+        or row.accounts_updated != len(deltas)
     ):
         raise RuntimeError("a batch of entries was written incompletely")  # the statement is atomic
-    return {row.idempotency_key: row.id for row in rows}
+    return dict(zip((r.key for r in requests), map(int, row.entry_ids.split(",")), strict=True))
 
 
 #: SQLite: plain driver statements with positional rows. The values are what SQLAlchemy's

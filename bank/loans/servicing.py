@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Integer, String, func, insert, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, Integer, String, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
@@ -53,7 +53,6 @@ from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_sc
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
 from bank.runs.calendar import collection_cutoff, next_business_day
-from bank.runs.models import RunShortfall
 
 #: Allocation parts in the order of the instalment's columns.
 PARTS = ("penalties", "fees", "interest", "principal")
@@ -270,7 +269,8 @@ def service_batch(
     requests: list[EntryRequest] = []
     changed: list[_Inst] = []
     loan_updates: list[dict[str, object]] = []
-    shortfalls: list[dict[str, object]] = []
+    #: (loan id, cents due, cents collected, days past due) of loans left short.
+    shortfalls: list[tuple[int, int, int, int]] = []
     for loan in loans:
         items = instalments.get(loan.id, [])
         outcome.loans += 1
@@ -402,21 +402,13 @@ def service_batch(
             outcome.paid_off.append(loan.id)
         elif open_items and total_collected < due_before:
             oldest = min(item.due_on for item in open_items)
-            shortfalls.append(
-                {
-                    "run_id": run_id,
-                    "loan_id": loan.id,
-                    "amount_due": from_cents(due_before),
-                    "amount_collected": from_cents(total_collected),
-                    "days_past_due": max((run_date - oldest).days, 0),
-                }
-            )
+            shortfalls.append((loan.id, due_before, total_collected, max((run_date - oldest).days, 0)))
 
-    # The ledger goes last: its write locks the shared income accounts until the commit, so
-    # batches running side by side (bank.runs.jobs) wait on each other as briefly as possible.
+    # The ledger goes last, so the account rows its write updates stay locked only until the
+    # commit right after it (batches run side by side in bank.runs.jobs).
     _write_back(session, changed, loan_updates, run_date)
     if shortfalls and run_id is not None:
-        session.connection().execute(insert(RunShortfall.__table__), shortfalls)
+        _record_shortfalls(session, run_id, shortfalls)
     if requests:
         post_many(session, requests, actor=actor)
         outcome.entries = len(requests)
@@ -529,6 +521,40 @@ def _write_back(
                 for u in loan_updates
             ],
         )
+
+
+_PG_INSERT_SHORTFALLS = text(
+    """
+    INSERT INTO run_shortfalls (run_id, loan_id, amount_due, amount_collected, days_past_due)
+    SELECT :run_id, short.* FROM unnest(CAST(:loans AS integer[]), CAST(:due AS bigint[]),
+                                        CAST(:collected AS bigint[]), CAST(:days AS integer[])) AS short
+    """
+)
+_SQLITE_INSERT_SHORTFALLS = (
+    "INSERT INTO run_shortfalls (run_id, loan_id, amount_due, amount_collected, days_past_due)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _record_shortfalls(
+    session: Session, run_id: int, shortfalls: Sequence[tuple[int, int, int, int]]
+) -> None:
+    """The run's list of loans left short (amounts in cents, as the money columns store them)."""
+    connection = session.connection()
+    if is_postgresql(session):
+        loans, due, collected, days = zip(*shortfalls, strict=True)
+        connection.execute(
+            _PG_INSERT_SHORTFALLS,
+            {
+                "run_id": run_id,
+                "loans": pg_int_array(list(loans)),
+                "due": pg_int_array(list(due)),
+                "collected": pg_int_array(list(collected)),
+                "days": pg_int_array(list(days)),
+            },
+        )
+    else:
+        connection.exec_driver_sql(_SQLITE_INSERT_SHORTFALLS, [(run_id, *row) for row in shortfalls])
 
 
 def _sqlite_date(day: dt.date | None) -> str | None:
