@@ -305,13 +305,18 @@ class _Posted:
 def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -> _Posted:
     """The one path of ``post`` and ``post_many``.
 
-    Keys are nearly always new, so the first attempt does not look them up: it locks, checks
-    and writes as if every request were new, and the write itself notices a key that exists
+    Keys are nearly always new, so the first attempt does not look them up: it checks and
+    writes as if every request were new, and the write itself notices a key that exists
     (``ON CONFLICT`` for one entry, the unique key inside a savepoint for a batch). Only then,
     or when a check refuses, are the existing entries looked up and the rest posted again:
-    same key and content returns the first entry, other content is a conflict. Only accounts
-    whose balance is checked and goes down are locked (``FOR UPDATE``, in id order); from the
-    lock to the commit there are only the inserts and one update of the cached totals.
+    same key and content returns the first entry, other content is a conflict.
+
+    Accounts whose balance is checked and goes down are locked (``FOR UPDATE``, in id order)
+    before the check, so from the lock to the commit there are only the inserts and one
+    update of the cached totals. A batch on PostgreSQL first tries without those locks: its
+    update of the cached totals takes them, and only where the balance is still at least what
+    the check saw; if any balance went down meanwhile, the savepoint is rolled back and the
+    batch is posted again the locked way.
     """
     if not requests:
         return _Posted([])
@@ -327,7 +332,7 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
 
     try:
         existing, built = _write_new(session, list(by_key.values()), actor, first_attempt=True)
-    except _KeysTaken:
+    except _LookAgain:
         existing = _existing_entries(session, by_key)
         new_requests = [r for r in by_key.values() if r.key not in existing]
         inserted, built = _write_new(session, new_requests, actor, first_attempt=False)
@@ -335,42 +340,68 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
     return _Posted([existing[r.key] for r in requests], built)
 
 
-class _KeysTaken(Exception):
-    """Some keys of a first attempt exist already: look them up and post the rest."""
+class _LookAgain(Exception):
+    """A first attempt met a taken key or a balance that moved: look up keys, post the rest locked."""
+
+
+class _BalanceMoved(Exception):
+    """An unlocked batch found a checked balance lower than when it was checked."""
 
 
 def _write_new(
     session: Session, new_requests: list[EntryRequest], actor: Actor, *, first_attempt: bool
 ) -> tuple[dict[str, int], dict[str, JournalEntry]]:
-    """Lock, check and insert requests believed new; their ids by key (and built entries)."""
+    """Check and insert requests believed new; their ids by key (and built entries)."""
     if not new_requests:
         return {}, {}
     keys = {r.key: r for r in new_requests}
-    accounts = _lock_and_load_accounts(session, new_requests)
+    single = len(new_requests) == 1 and len(new_requests[0].cents) <= _FEW_LINES
+    unlocked = first_attempt and not single and is_postgresql(session)
+    accounts = _lock_and_load_accounts(session, new_requests, lock=not unlocked)
+    floors = _balance_floors(new_requests, accounts) if unlocked else None
     try:
         _check_accounts(new_requests, accounts)
     except BankError:
+        if unlocked:
+            raise _LookAgain() from None  # balances read without a lock may be out of date
         # An entry posted earlier (a retry) or while we waited for the lock (a double submit)
         # may be what makes the check fail; then that entry is the answer, not a refusal.
         late = _existing_entries(session, keys)
         if late and len(late) == len(keys):
             return late, {}
         if late and first_attempt:
-            raise _KeysTaken() from None
+            raise _LookAgain() from None
         raise
-    if len(new_requests) == 1 and len(new_requests[0].cents) <= _FEW_LINES:
+    if single:
         return _insert_one(session, new_requests[0], accounts, actor)
     try:
         with session.begin_nested():
-            return _insert_many(session, new_requests, accounts, actor), {}
+            return _insert_many(session, new_requests, accounts, actor, floors), {}
+    except _BalanceMoved:
+        raise _LookAgain() from None
     except IntegrityError:
         if first_attempt:
-            raise _KeysTaken() from None
+            raise _LookAgain() from None
         # Another transaction posted one of these keys since we looked: answer from it.
         inserted = _existing_entries(session, keys)
         if len(inserted) != len(keys):
             raise
         return inserted, {}
+
+
+def _balance_floors(requests: Sequence[EntryRequest], accounts: dict[int, _AccountState]) -> dict[int, int]:
+    """Balance (cents) as read of each checked account that loses money in ``requests``.
+
+    The unlocked write updates such an account only if its balance is still at least this,
+    so every balance the check computed from it is at most what is really there.
+    """
+    floors = {}
+    for request in requests:
+        for account, is_debit, _ in request.cents:
+            state = accounts[account]
+            if not state.may_go_negative and is_debit != state.debit_normal:
+                floors[account] = state.balance
+    return floors
 
 
 @dataclass
@@ -406,6 +437,10 @@ _DEBIT_NORMAL_TYPES = ", ".join(f"'{t.value}'" for t in AccountType if t.debit_n
 _ACCOUNT_SELECT_LIST = (
     "account.id, account.code, account.type, account.status, account.is_control, account.may_go_negative,"
     " account.keeps_cached_totals, account.debits_posted, account.credits_posted"
+)
+_PG_LOAD_ACCOUNTS = text(
+    f"SELECT {_ACCOUNT_SELECT_LIST} FROM ledger_accounts AS account"
+    " WHERE account.id = ANY(CAST(:ids AS integer[]))"
 )
 #: PostgreSQL: every touched account in ONE statement, the ones a line takes money from that
 #: may not go negative locked first (``FOR UPDATE`` in id order) and read as locked, i.e. their
@@ -450,13 +485,15 @@ _DEBIT_NORMAL = {account_type.value: account_type.debit_normal for account_type 
 _OPEN = AccountStatus.OPEN.value
 
 
-def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) -> dict[int, _AccountState]:
+def _lock_and_load_accounts(
+    session: Session, requests: Sequence[EntryRequest], *, lock: bool = True
+) -> dict[int, _AccountState]:
     """Load every touched account; lock (in id order) the checked ones that a line takes from.
 
     Only an account that may not go negative *and* loses money in this batch needs the lock:
     money coming in cannot make a balance negative, and the cached totals are updated with
     ``x = x + delta``, which is atomic without it. So deposits never wait on each other.
-    SQLite has one writer at a time and needs no lock.
+    SQLite has one writer at a time and needs no lock; ``lock=False`` reads without locking.
     """
     debited: set[int] = set()
     credited: set[int] = set()
@@ -465,7 +502,9 @@ def _lock_and_load_accounts(session: Session, requests: Sequence[EntryRequest]) 
             (debited if is_debit else credited).add(account)
     account_ids = sorted(debited | credited)
     connection = session.connection()
-    if is_postgresql(session):
+    if is_postgresql(session) and not lock:
+        rows = connection.execute(_PG_LOAD_ACCOUNTS, {"ids": pg_int_array(account_ids)}).all()
+    elif is_postgresql(session):
         rows = connection.execute(
             _PG_LOCK_AND_LOAD_ACCOUNTS,
             {
@@ -718,7 +757,7 @@ def _write_one_portable(
 #: back as one comma-separated text. No ``ON CONFLICT``: the caller runs this in a savepoint,
 #: so a key posted concurrently fails the whole batch and nothing of it is written.
 _PG_WRITE_BATCH = text(
-    """
+    f"""
     WITH request AS MATERIALIZED (
         SELECT request.*, nextval(pg_get_serial_sequence('journal_entries', 'id')) AS id
         FROM unnest(CAST(:keys AS varchar[]), CAST(:hashes AS varchar[]), CAST(:kinds AS varchar[]),
@@ -747,9 +786,15 @@ _PG_WRITE_BATCH = text(
         SET debits_posted = account.debits_posted + delta.debit_cents,
             credits_posted = account.credits_posted + delta.credit_cents
         FROM unnest(CAST(:total_accounts AS integer[]), CAST(:total_debits AS bigint[]),
-                    CAST(:total_credits AS bigint[])) AS delta(account_id, debit_cents, credit_cents)
+                    CAST(:total_credits AS bigint[]), CAST(:total_floors AS bigint[]))
+             AS delta(account_id, debit_cents, credit_cents, floor_cents)
         -- The ANY() lets the planner probe the primary key instead of scanning every account.
         WHERE account.id = delta.account_id AND account.id = ANY(CAST(:total_accounts AS integer[]))
+          -- Unlocked batches: only while the balance is still what the check saw, or more.
+          AND (delta.floor_cents IS NULL
+               OR CASE WHEN account.type IN ({_DEBIT_NORMAL_TYPES})
+                       THEN account.debits_posted - account.credits_posted
+                       ELSE account.credits_posted - account.debits_posted END >= delta.floor_cents)
         RETURNING 1
     )
     SELECT (SELECT string_agg(CAST(id AS text), ',' ORDER BY ordinal) FROM request) AS entry_ids,
@@ -765,12 +810,17 @@ def _insert_many(
     requests: Sequence[EntryRequest],
     accounts: dict[int, _AccountState],
     actor: Actor,
+    floors: dict[int, int] | None = None,
 ) -> dict[str, int]:
-    """Write a batch set-based: one statement on PostgreSQL, three executemany on SQLite."""
+    """Write a batch set-based: one statement on PostgreSQL, three executemany on SQLite.
+
+    ``floors`` (PostgreSQL, unlocked): update an account's totals only while its balance is at
+    least its floor; if one is below, :class:`_BalanceMoved` is raised inside the savepoint.
+    """
     posted_at = clock.now_utc()
     deltas = _cent_deltas(requests, accounts)
     if is_postgresql(session):
-        ids = _insert_many_postgresql(session, requests, deltas, actor, posted_at)
+        ids = _insert_many_postgresql(session, requests, deltas, actor, posted_at, floors or {})
     else:
         ids = _insert_many_sqlite(session, requests, deltas, actor, posted_at)
     _expire_cached_totals(session, deltas.keys())
@@ -783,6 +833,7 @@ def _insert_many_postgresql(
     deltas: dict[int, list[int]],
     actor: Actor,
     posted_at: dt.datetime,
+    floors: dict[int, int],
 ) -> dict[str, int]:
     line_entries: list[int] = []
     line_accounts: list[int] = []
@@ -815,10 +866,13 @@ def _insert_many_postgresql(
                 "total_accounts": pg_int_array(deltas),
                 "total_debits": pg_int_array(d for d, _ in deltas.values()),
                 "total_credits": pg_int_array(c for _, c in deltas.values()),
+                "total_floors": pg_int_array([floors.get(account) for account in deltas]),
             },
         )
         .one()
     )
+    if floors and row.accounts_updated < len(deltas):
+        raise _BalanceMoved()
     if (
         row.entries_written != len(requests)
         or row.postings_written != len(line_cents)

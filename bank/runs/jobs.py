@@ -279,23 +279,27 @@ def _repayments_in_parallel(
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repayments") as pool:
             pending: set[Future[int]] = set()
-            last_id = 0
-            while True:
+
+            def next_batch(after_loan_id: int) -> list[int]:
                 loan_ids = servicing.loans_to_service(
-                    session, run_date, after_loan_id=last_id, limit=batch_size
+                    session, run_date, after_loan_id=after_loan_id, limit=batch_size
                 )
                 session.rollback()  # no transaction left open beside the workers'
-                if loan_ids:
-                    last_id = loan_ids[-1]
+                return loan_ids
+
+            # The next batch is read while the workers are busy, so a worker that finishes
+            # starts on it at once.
+            loan_ids = next_batch(0)
+            while loan_ids or pending:
+                if loan_ids and len(pending) < workers:
                     pending.add(pool.submit(service, loan_ids))
-                if pending and (len(pending) >= workers or not loan_ids):
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        done += future.result()
-                        if progress:
-                            progress(done, run.progress_total)
-                if not loan_ids and not pending:
-                    break
+                    loan_ids = next_batch(loan_ids[-1])
+                    continue
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done += future.result()
+                    if progress:
+                        progress(done, run.progress_total)
     finally:
         for worker in opened:
             worker.close()

@@ -19,9 +19,10 @@ from bank.actor import system
 from bank.db import make_engine
 from bank.errors import InsufficientFunds
 from bank.ledger import chart
+from bank.ledger import service as ledger_service
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.queries import balance, summed_net_debit, verify
-from bank.ledger.service import account_by_code, open_child_account, post
+from bank.ledger.service import EntryRequest, account_by_code, open_child_account, post, post_many
 
 from .conftest import VALUE_DATE, move
 
@@ -130,4 +131,68 @@ def test_concurrent_posts_with_one_key_make_one_entry(app, sessions: sessionmake
         )
         expected = Decimal("40.00") if kind == "withdrawal" else Decimal("160.00")
         assert balance(session, member) == expected
+        assert verify(session) == []
+
+
+@pytest.mark.parametrize(
+    ("taken_meanwhile", "outcome"),
+    [("20.00", "posted"), ("50.00", "refused")],
+)
+def test_a_batch_whose_checked_balance_moves_before_its_write_is_checked_again(
+    app, sessions: sessionmaker[Session], monkeypatch, taken_meanwhile: str, outcome: str
+):
+    """A batch reads balances without locking; a withdrawal commits between its check and its write.
+
+    The batch's update of the cached totals only applies while the balance is at least what
+    the check saw, so the move is noticed, the savepoint is rolled back and the batch is
+    checked again under the lock: posted if the money is still there, refused whole if not.
+    """
+    actor = system("concurrency-test")
+    with sessions() as setup, setup.begin():
+        settlement = account_by_code(setup, chart.SETTLEMENT).id
+        member = open_child_account(setup, chart.MEMBER_DEPOSITS, "00000003", "Member").id
+        post(setup, "deposit:0", "deposit", move(settlement, member, "100.00"), VALUE_DATE, actor)
+
+    checks = []
+    real_check = ledger_service._check_accounts
+
+    def check_then_someone_withdraws(requests, accounts):
+        if not requests[0].key.startswith("batch:"):
+            return real_check(requests, accounts)  # the withdrawal at the counter
+        checks.append(accounts[member].balance)
+        real_check(requests, accounts)
+        if len(checks) == 1:
+            with sessions() as other, other.begin():
+                post(
+                    other,
+                    "counter:1",
+                    "withdrawal",
+                    move(member, settlement, taken_meanwhile),
+                    VALUE_DATE,
+                    actor,
+                )
+
+    monkeypatch.setattr(ledger_service, "_check_accounts", check_then_someone_withdraws)
+    batch = [
+        EntryRequest("batch:1", "withdrawal", move(member, settlement, "30.00"), VALUE_DATE),
+        EntryRequest("batch:2", "withdrawal", move(member, settlement, "30.00"), VALUE_DATE),
+    ]
+    with sessions() as session:
+        if outcome == "posted":
+            post_many(session, batch, actor=actor)
+            session.commit()
+        else:
+            with pytest.raises(InsufficientFunds, match=r"short by 10\.00"):
+                post_many(session, batch, actor=actor)
+            session.rollback()
+
+    # First check on the balance read without a lock, the second on the locked one.
+    left = Decimal("100.00") - Decimal(taken_meanwhile)
+    assert checks == [10000, int(left * 100)]
+    with sessions() as session:
+        posted = session.scalar(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.idempotency_key.like("batch:%"))
+        )
+        expected = left - Decimal("60.00") if outcome == "posted" else left
+        assert (posted, balance(session, member)) == ((2, expected) if outcome == "posted" else (0, expected))
         assert verify(session) == []
