@@ -189,29 +189,23 @@ def _repayments(
         progress(run.progress_done, run.progress_total)
     if batches.commit_batches and is_postgresql(session) and REPAYMENT_WORKERS > 1:
         _repayments_in_parallel(session, run, run_date, progress, batch_size, REPAYMENT_WORKERS)
-        return
-    actor = system("repayment-run")
-    last_id = 0
-    while True:
-        loan_ids = servicing.loans_to_service(session, run_date, after_loan_id=last_id, limit=batch_size)
-        if not loan_ids:
-            break
-        last_id = loan_ids[-1]
-        outcome = servicing.service_batch(session, loan_ids, run_date, actor=actor, run_id=run.id)
-        session.add(run)
-        run.progress_done += outcome.loans
-        run.due_count += outcome.due_count
-        run.collected_full_count += outcome.full
-        run.collected_partial_count += outcome.partial
-        run.collected_nothing_count += outcome.nothing
-        run.amount_due += from_cents(outcome.amount_due)
-        run.amount_collected += from_cents(outcome.amount_collected)
-        run.amount_accrued += from_cents(outcome.amount_accrued)
-        run.amount_charged += from_cents(outcome.amount_charged)
-        run.entries_posted += outcome.entries
-        batches.end_batch()
-        if progress:
-            progress(run.progress_done, run.progress_total)
+    else:
+        actor = system("repayment-run")
+        done = run.progress_done
+        loan_ids = servicing.loans_to_service(session, run_date, limit=batch_size)
+        while loan_ids:
+            outcome = servicing.service_batch(session, loan_ids, run_date, actor=actor, run_id=run.id)
+            _count_batch(session, run.id, outcome)
+            batches.end_batch()
+            done += outcome.loans
+            if progress:
+                progress(done, run.progress_total)
+            loan_ids = servicing.loans_to_service(
+                session, run_date, after_loan_id=loan_ids[-1], limit=batch_size
+            )
+    # The counters were added up in the database, batch by batch.
+    session.add(run)
+    session.refresh(run)
 
 
 def _count_batch(session: Session, run_id: int, outcome: servicing.BatchOutcome) -> None:
@@ -245,11 +239,12 @@ def _repayments_in_parallel(
 ) -> None:
     """Service batches on ``workers`` connections at once (PostgreSQL).
 
-    A batch is mostly Python work and then one long write; with two connections one batch's
+    A batch is Python work around a few long statements; with two connections one batch's
     Python runs while the other's statements run in the database, on the machine's other core.
-    Batches hold disjoint loans, each commits on its own with its counts, and the member
-    accounts are locked in id order before anything else, so batches cannot deadlock and a
-    kill leaves every batch either wholly in or wholly out, as in the serial loop.
+    Batches hold disjoint loans and each commits on its own with its counts, so a kill leaves
+    every batch wholly in or wholly out, as in the serial loop. They cannot deadlock: a batch
+    first locks its borrowers' accounts (in id order, in one statement), its other rows are its
+    own loans', and the run row it shares is updated last, just before its commit.
     """
     engine = session.get_bind()
     run_id = run.id
@@ -303,8 +298,6 @@ def _repayments_in_parallel(
     finally:
         for worker in opened:
             worker.close()
-    session.add(run)
-    session.refresh(run)
 
 
 def _savings(
