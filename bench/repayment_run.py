@@ -10,7 +10,8 @@ three-month schedule whose first instalment is due on the run date, borrowers fu
 * ``run``: ``bank.runs.jobs.run_repayments`` for the date (accrual, collection, shortfalls,
   bulk updates, batch commits, the run lock) — run time and postings per second;
 * ``copy`` (PostgreSQL: ``COPY``) / ``executemany`` (SQLite): the same journal-entry and
-  posting rows the run wrote, inserted raw into copies of the two tables;
+  posting rows the run wrote, inserted raw into copies of the two tables (three times; the
+  median counts);
 * ``naive``: one transaction per instalment through the ORM and ``ledger.post()`` on a sample
   of a database of the same size, compared as instalments per second;
 * scaling: the run at ``--scale-instalments`` (default 100 000) against N, time and peak
@@ -28,6 +29,7 @@ import argparse
 import datetime as dt
 import json
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -644,12 +646,17 @@ def main(argv: list[str] | None = None) -> int:
     entries, postings = run_postings(url)
     results["postings"] = len(postings)
     results["postings_per_s"] = round(len(postings) / clean["seconds"], 1)
-    log("raw insert of the same rows …")
-    raw_seconds = raw_insert_seconds(url, entries, postings)
+    log("raw insert of the same rows (three times, the median counts) …")
+    # One raw insert takes about half a second, short enough for a checkpoint or a neighbour on
+    # a shared machine to double it; the median of three is the figure the ratio uses.
+    raw_runs = [raw_insert_seconds(url, entries, postings) for _ in range(3)]
+    raw_seconds = statistics.median(raw_runs)
     if kind == "postgresql":
+        results["copy_runs_s"] = [round(seconds, 3) for seconds in raw_runs]
         results["copy_s"] = round(raw_seconds, 3)
         checks.append(check("run_vs_copy_postgresql", clean["seconds"] / raw_seconds, "<= 6"))
     else:
+        results["executemany_runs_s"] = [round(seconds, 3) for seconds in raw_runs]
         results["executemany_s"] = round(raw_seconds, 3)
         checks.append(check("run_vs_executemany_sqlite", clean["seconds"] / raw_seconds, "<= 3"))
     results["verify_ok"] = verify_ok(url)
