@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bank.extensions import db
-from bank.ledger.models import JournalEntry
 from bank.loans import servicing
 from bank.loans.models import Loan
 from bank.runs import jobs
 from bank.runs.models import Run, RunJob, RunStatus
+
+from .conftest import entry_count
 
 D = dt.date
 DUE = D(2026, 2, 16)  # the first instalment of a loan disbursed on 15 January (the 15th is a Sunday)
@@ -54,19 +55,12 @@ def _expected(bank, loans: list[Loan], funded: dict[int, Decimal]) -> dict[str, 
     return {"amount_due": amount_due, "amount_collected": collected}
 
 
-def _entries(session) -> int:
-    session.expire_all()
-    count = session.scalar(select(func.count()).select_from(JournalEntry))
-    session.commit()
-    return count
-
-
 @pytest.mark.parametrize("workers", [1, 3])
 def test_batches_side_by_side_give_the_outcome_of_one_at_a_time(bank, monkeypatch, workers):
     monkeypatch.setattr(jobs, "REPAYMENT_WORKERS", workers)
     loans, funded = _book_twelve(bank)
     expected = _expected(bank, loans, funded)
-    before = _entries(bank.session)
+    before = entry_count(bank.session)
 
     bank.session.commit()
     run = jobs.run_repayments(db, DUE, started_by="test", batch_size=2).run
@@ -83,7 +77,7 @@ def test_batches_side_by_side_give_the_outcome_of_one_at_a_time(bank, monkeypatc
         + Decimal("2000.00")
     )
     # One accrual per loan, one collection per loan that had money: 12 + 8.
-    assert run.entries_posted == 20 == _entries(bank.session) - before
+    assert run.entries_posted == 20 == entry_count(bank.session) - before
     for loan in loans:
         first = bank.instalments(loan)[0]
         paid = first.principal_paid + first.interest_paid

@@ -7,7 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bank import clock
 from bank.errors import ValidationError
@@ -19,14 +19,9 @@ from bank.runs.lock import RunInProgress, run_lock
 from bank.runs.models import Run, RunJob, RunStatus
 from bank.savings import service as savings
 
+from .conftest import entry_count
+
 D = dt.date
-
-
-def _entries(session) -> int:
-    session.expire_all()
-    count = session.scalar(select(func.count()).select_from(JournalEntry))
-    session.commit()
-    return count
 
 
 def _runs(session, job=RunJob.CLOSE_DAY) -> list[Run]:
@@ -66,17 +61,17 @@ def test_the_same_date_run_twice_posts_nothing_the_second_time(bank):
     loan = bank.book(member, account, "12000.00", 12, D(2026, 1, 15))
     first = bank.run(D(2026, 2, 16))
     assert first.status is RunStatus.COMPLETED and first.collected_full_count == 1
-    before = _entries(bank.session)
+    before = entry_count(bank.session)
     outcome = jobs.run_repayments(db, D(2026, 2, 16))
     assert outcome.worked is False
     assert outcome.run.id == first.id
-    assert _entries(bank.session) == before
+    assert entry_count(bank.session) == before
     # Even when the run row is gone (or failed), the loans serviced through the date are skipped.
     bank.session.query(Run).filter(Run.id == first.id).update({"status": RunStatus.FAILED})
     bank.session.commit()
     again = jobs.run_repayments(db, D(2026, 2, 16)).run
     assert again.attempts == 2 and again.status is RunStatus.COMPLETED
-    assert _entries(bank.session) == before
+    assert entry_count(bank.session) == before
     assert bank.instalments(loan)[0].principal_paid == Decimal("946.19")
     bank.verify()
 
@@ -84,14 +79,14 @@ def test_the_same_date_run_twice_posts_nothing_the_second_time(bank):
 def test_a_second_run_while_one_works_is_refused_and_writes_nothing(bank):
     member, account = bank.borrower()
     bank.book(member, account, "12000.00", 12, D(2026, 1, 15))
-    before = _entries(bank.session)
+    before = entry_count(bank.session)
     with run_lock(db.engine):
         with pytest.raises(RunInProgress) as refused:
             jobs.run_repayments(db, D(2026, 2, 16))
         assert "in progress" in refused.value.message
         with pytest.raises(RunInProgress):
             jobs.close_day(db, D(2026, 2, 16))
-    assert _entries(bank.session) == before
+    assert entry_count(bank.session) == before
     assert _runs(bank.session, RunJob.REPAYMENTS) == []
 
 
@@ -127,14 +122,14 @@ def test_two_runs_started_at_once_exactly_one_works(bank):
 def test_bad_run_dates_are_refused_and_nothing_is_written(bank):
     member, account = bank.borrower()
     bank.book(member, account, "12000.00", 12, D(2026, 1, 15))
-    before = _entries(bank.session)
+    before = entry_count(bank.session)
     with pytest.raises(ValidationError) as future:
         jobs.run_repayments(db, clock.today() + dt.timedelta(days=2))
     assert "future" in future.value.fields["date"]
     with pytest.raises(ValidationError) as early:
         jobs.close_day(db, D(2025, 12, 31))
     assert "first business day" in early.value.fields["date"]
-    assert _entries(bank.session) == before
+    assert entry_count(bank.session) == before
     assert _runs(bank.session, RunJob.REPAYMENTS) == [] and _runs(bank.session) == []
 
 
