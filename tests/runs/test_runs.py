@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 from decimal import Decimal
 
@@ -204,3 +205,30 @@ def test_savings_interest_in_a_leap_february(bank):
     # 29 days (actual/365 even in a leap year): 10 000.00 × 2 % × 29 / 365 = 15.890… → 15.89.
     assert bank.balance(account.ledger_account_id) == Decimal("10015.89")
     bank.verify()
+
+
+def test_a_run_collects_garbage_less_often_while_it_works_and_restores_the_collector(bank, monkeypatch):
+    member, account = bank.borrower()
+    bank.book(member, account, "12000.00", 12, D(2026, 1, 15))
+    bank.session.commit()
+    thresholds_seen = []
+    service_batch = jobs.servicing.service_batch
+
+    def watched(*args, **kwargs):
+        thresholds_seen.append(gc.get_threshold()[0])
+        return service_batch(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.servicing, "service_batch", watched)
+    before = gc.get_threshold()
+    assert before[0] < jobs.GC_YOUNG_THRESHOLD
+    assert jobs.run_repayments(db, D(2026, 2, 16)).run.status is RunStatus.COMPLETED
+    assert thresholds_seen == [jobs.GC_YOUNG_THRESHOLD]
+    assert gc.get_threshold() == before
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(jobs.servicing, "service_batch", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        jobs.run_repayments(db, D(2026, 3, 16))
+    assert gc.get_threshold() == before
