@@ -44,6 +44,9 @@ NAMING_CONVENTION = {
 
 #: Rates are stored as integers of this many parts per unit: 0.045 (4.5 %) is 4 500 000.
 RATE_SCALE = 10**8
+#: PostgreSQL fillfactor of tables whose rows are rewritten in place all the time (cached
+#: totals, a run's resume marker): half of each page stays free for HOT updates (migration 0009).
+UPDATE_ROOM_FILLFACTOR = 50
 
 
 class Base(DeclarativeBase):

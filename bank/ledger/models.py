@@ -22,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
-from bank.db import AppendOnlyViolation, Base, MoneyType, StrEnum, UtcDateTime, make_append_only
+from bank.db import (
+    UPDATE_ROOM_FILLFACTOR,
+    AppendOnlyViolation,
+    Base,
+    MoneyType,
+    StrEnum,
+    UtcDateTime,
+    make_append_only,
+)
 from bank.money import ZERO
 
 
@@ -56,6 +64,9 @@ class LedgerAccount(Base):
     __table_args__ = (
         CheckConstraint("debits_posted >= 0", name="debits_posted_not_negative"),
         CheckConstraint("credits_posted >= 0", name="credits_posted_not_negative"),
+        # Every posting rewrites its accounts' cached totals: with room on the page the new row
+        # version is written beside the old one and no index changes (migration 0009).
+        {"postgresql_with": {"fillfactor": UPDATE_ROOM_FILLFACTOR}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

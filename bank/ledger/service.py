@@ -759,7 +759,9 @@ def _write_one_portable(
 _PG_WRITE_BATCH = text(
     f"""
     WITH request AS MATERIALIZED (
-        SELECT request.*, nextval(pg_get_serial_sequence('journal_entries', 'id')) AS id
+        -- The sequence is looked up once (an InitPlan), not for every row.
+        SELECT request.*, nextval((SELECT CAST(pg_get_serial_sequence('journal_entries', 'id') AS regclass)))
+               AS id
         FROM unnest(CAST(:keys AS varchar[]), CAST(:hashes AS varchar[]), CAST(:kinds AS varchar[]),
                     CAST(:value_dates AS date[]), CAST(:memos AS text[]),
                     CAST(:reverses AS integer[])) WITH ORDINALITY

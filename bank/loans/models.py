@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
-from bank.db import Base, MoneyType, RateType, StrEnum, UtcDateTime
+from bank.db import UPDATE_ROOM_FILLFACTOR, Base, MoneyType, RateType, StrEnum, UtcDateTime
 from bank.loans.products_models import DEFAULT_ALLOCATION_ORDER, LoanProduct, LoanPurpose
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import Member
@@ -40,6 +40,8 @@ class Loan(Base):
         CheckConstraint("grace_periods >= 0 AND grace_periods < term_periods", name="grace_below_term"),
         CheckConstraint("schedule_version >= 1", name="schedule_version_positive"),
         Index("ix_loans_status", "status"),
+        # Each repayment run rewrites its loans' ``serviced_through`` (migration 0009).
+        {"postgresql_with": {"fillfactor": UPDATE_ROOM_FILLFACTOR}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
