@@ -147,15 +147,15 @@ class EntryRequest:
             if type(amount) is not int or type(is_debit) is not bool or type(account) is not int:
                 raise TypeError(f"entry {key!r}: lines must be (account id, debit?, integer cents)")
         request = object.__new__(cls)
-        for name, value in (
-            ("key", key),
-            ("kind", kind),
-            ("lines", _LinesFromCents(cents)),
-            ("value_date", value_date),
-            ("memo", memo),
-            ("reverses_entry_id", None),
-        ):
-            object.__setattr__(request, name, value)
+        # The frozen dataclass's fields, set the way its own __init__ would (one dict update).
+        request.__dict__.update(
+            key=key,
+            kind=kind,
+            lines=_LinesFromCents(cents),
+            value_date=value_date,
+            memo=memo,
+            reverses_entry_id=None,
+        )
         _validate_header(request)
         _finish_request(request, cents)
         return request
@@ -202,9 +202,10 @@ def _decimal_cents(cents: int) -> Decimal:
 
 
 def _finish_request(request: EntryRequest, cents: tuple[CentsLine, ...]) -> None:
-    object.__setattr__(request, "cents", cents)
+    fields = request.__dict__  # frozen: set as the dataclass's own __init__ does
+    fields["cents"] = cents
     _validate_lines(request)
-    object.__setattr__(request, "content_hash", _content_hash(request))
+    fields["content_hash"] = _content_hash(request)
 
 
 def _validate_header(request: EntryRequest) -> None:
@@ -234,6 +235,9 @@ def _validate_lines(request: EntryRequest) -> None:
         )
 
 
+_SIDE_JSON = {True: '"debit"', False: '"credit"'}
+
+
 def _content_hash(request: EntryRequest) -> str:
     """sha256 of the canonical content, compared when a key is used again.
 
@@ -242,16 +246,18 @@ def _content_hash(request: EntryRequest) -> str:
     (hashes stored by earlier versions must keep matching), written out by hand because the
     generic encoder was a large share of a batch's time. A test compares the two.
     """
-    lines = sorted(
-        (account, "debit" if is_debit else "credit", cents) for account, is_debit, cents in request.cents
-    )
+    # (account, debit?, cents) sorts as (account, "debit"/"credit", cents) does: False < True
+    # as "credit" < "debit".
+    lines = sorted(request.cents)
     reverses = "null" if request.reverses_entry_id is None else f"{request.reverses_entry_id:d}"
     text = "".join(
         (
             '{"kind": ',
             _json_string(request.kind),
             ', "lines": [',
-            ", ".join(f'[{account:d}, "{side}", {cents:d}]' for account, side, cents in lines),
+            ", ".join(
+                [f"[{account:d}, {_SIDE_JSON[is_debit]}, {cents:d}]" for account, is_debit, cents in lines]
+            ),
             '], "memo": ',
             _json_string(request.memo),
             ', "reverses": ',
