@@ -56,6 +56,13 @@ from bank.runs.calendar import collection_cutoff, next_business_day
 
 #: Allocation parts in the order of the instalment's columns.
 PARTS = ("penalties", "fees", "interest", "principal")
+_DUE_ATTRIBUTE = {part: f"{part}_due" for part in PARTS}
+_PAID_ATTRIBUTE = {part: f"{part}_paid" for part in PARTS}
+# Stored status values, looked up once: the batch loop compares them for every instalment.
+_OPEN = InstalmentStatus.OPEN.value
+_PAID = InstalmentStatus.PAID.value
+_ACTIVE = LoanStatus.ACTIVE.value
+_PAID_OFF = LoanStatus.PAID_OFF.value
 WRITE_OFF_APPROVAL = "loan_write_off"
 #: Who may prepay, pay off and ask for a write-off.
 SERVICING_ROLES = ("teller", "admin", "credit_officer")
@@ -96,9 +103,6 @@ class _Inst:
     penalty_accrued_through: dt.date | None
     status: str = "open"
     paid_on: dt.date | None = None
-
-    def outstanding(self, part: str) -> int:
-        return getattr(self, f"{part}_due") - getattr(self, f"{part}_paid")
 
     @property
     def total_outstanding(self) -> int:
@@ -279,7 +283,7 @@ def service_batch(
         outcome.loans += 1
         loan_update: dict[str, object] = {
             "b_loan_id": loan.id,
-            "b_status": LoanStatus.ACTIVE.value,
+            "b_status": _ACTIVE,
             "b_closed_on": None,
         }
         loan_updates.append(loan_update)
@@ -336,13 +340,15 @@ def service_batch(
         collected = dict.fromkeys(PARTS, 0)
         for item in items:
             for part in order:
-                take = min(balance, item.outstanding(part))
+                paid_attribute = _PAID_ATTRIBUTE[part]
+                paid = getattr(item, paid_attribute)
+                take = min(balance, getattr(item, _DUE_ATTRIBUTE[part]) - paid)
                 if take > 0:
-                    setattr(item, f"{part}_paid", getattr(item, f"{part}_paid") + take)
+                    setattr(item, paid_attribute, paid + take)
                     collected[part] += take
                     balance -= take
             if item.total_outstanding == 0:
-                item.status = InstalmentStatus.PAID.value
+                item.status = _PAID
                 item.paid_on = run_date
         total_collected = sum(collected.values())
         if total_collected:
@@ -378,7 +384,7 @@ def service_batch(
         # 4. Late fee, once per instalment still unpaid after the tolerance days.
         for item in items:
             if (
-                item.status == InstalmentStatus.OPEN.value
+                item.status == _OPEN
                 and loan.late_fee > 0
                 and item.late_fee_charged_on is None
                 and (run_date - item.due_on).days > loan.tolerance_days
@@ -398,9 +404,9 @@ def service_batch(
                 outcome.amount_charged += loan.late_fee
 
         # 5. Paid off by itself when nothing is left, now or later.
-        open_items = [item for item in items if item.status == InstalmentStatus.OPEN.value]
+        open_items = [item for item in items if item.status == _OPEN]
         if not open_items and loan.id not in with_future:
-            loan_update["b_status"] = LoanStatus.PAID_OFF.value
+            loan_update["b_status"] = _PAID_OFF
             loan_update["b_closed_on"] = run_date
             outcome.paid_off.append(loan.id)
         elif open_items and total_collected < due_before:
@@ -520,7 +526,7 @@ def _write_back(
         )
     if loan_updates:
         serviced_through = _sqlite_date(run_date)
-        active = LoanStatus.ACTIVE.value
+        active = _ACTIVE
         marked = [(serviced_through, u["b_loan_id"]) for u in loan_updates if u["b_status"] == active]
         if marked:
             connection.exec_driver_sql(_SQLITE_MARK_LOANS, marked)
