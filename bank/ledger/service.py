@@ -915,7 +915,9 @@ def _insert_many_sqlite(
 ) -> dict[str, int]:
     connection = session.connection()
     dialect = connection.dialect
-    bind_date = _ENTRIES.c.value_date.type.bind_processor(dialect) or (lambda value: value)
+    # The dialect's own processors: dates become the text SQLAlchemy stores (bind_processor
+    # alone gives None on SQLite, leaving each date to the driver's deprecated adapter).
+    bind_date = _ENTRIES.c.value_date.type._cached_bind_processor(dialect) or (lambda value: value)
     bind_posted_at = _ENTRIES.c.posted_at.type._cached_bind_processor(dialect) or (lambda value: value)
     stored_posted_at = bind_posted_at(posted_at)
     dates: dict[dt.date, object] = {}
