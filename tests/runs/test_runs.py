@@ -219,10 +219,17 @@ def test_a_run_collects_garbage_less_often_while_it_works_and_restores_the_colle
         return service_batch(*args, **kwargs)
 
     monkeypatch.setattr(jobs.servicing, "service_batch", watched)
+    collections = []
+    collect = gc.collect
+    monkeypatch.setattr(
+        jobs.gc, "collect", lambda generation=2: collections.append(generation) or collect(generation)
+    )
     before = gc.get_threshold()
     assert before[0] < jobs.GC_YOUNG_THRESHOLD
     assert jobs.run_repayments(db, D(2026, 2, 16)).run.status is RunStatus.COMPLETED
     assert thresholds_seen == [jobs.GC_YOUNG_THRESHOLD]
+    # The young generations are collected after each batch, so nothing piles up over a long run.
+    assert collections == [1]
     assert gc.get_threshold() == before
 
     def failing(*args, **kwargs):
