@@ -526,14 +526,13 @@ def _write_back(
         )
     if loan_updates:
         serviced_through = _sqlite_date(run_date)
-        active = _ACTIVE
-        marked = [(serviced_through, u["b_loan_id"]) for u in loan_updates if u["b_status"] == active]
+        marked = [(serviced_through, u["b_loan_id"]) for u in loan_updates if u["b_status"] == _ACTIVE]
         if marked:
             connection.exec_driver_sql(_SQLITE_MARK_LOANS, marked)
         closed = [
             (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
             for u in loan_updates
-            if u["b_status"] != active
+            if u["b_status"] != _ACTIVE
         ]
         if closed:
             connection.exec_driver_sql(_SQLITE_UPDATE_LOANS, closed)
