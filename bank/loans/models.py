@@ -149,7 +149,8 @@ class Instalment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    # No index of its own: one_number_per_version starts with the loan (migration 0009).
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
     schedule_version: Mapped[int] = mapped_column(Integer, default=1)
     number: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[dt.date] = mapped_column(Date)
