@@ -136,3 +136,12 @@ def test_db_upgrade_on_a_current_database_keeps_the_data(run, booked):
     assert result.exit_code == 0, result.output
     assert "database upgraded to head" in result.output
     assert run("ledger", "verify").exit_code == 0
+
+
+def test_demo_if_empty_leaves_a_database_with_data_alone_and_prints_the_log_ins(run, booked):
+    # The second `make run` on a database: this once waited a minute for its own lock and failed.
+    result = run("demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "database already holds data; demo not loaded" in result.output
+    assert "Demo log-ins (password for all:" in result.output
+    assert run("ledger", "verify").output.startswith("ledger verify: OK — 2 entries")
