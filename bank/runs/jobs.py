@@ -73,6 +73,7 @@ class Batches:
             self.session.expunge_all()
         else:
             self.session.flush()
+        _free_batch_cycles()
 
 
 @dataclass(frozen=True)
@@ -179,9 +180,11 @@ def _free_batch_cycles() -> None:
     """Collect the young generations after a batch (see :func:`collecting_less`).
 
     A batch leaves about a hundred objects in reference cycles (a session transaction and its
-    companions). The raised threshold would let them pile up over hundreds of batches, so the
-    run's memory would grow with the number of loans; collected here, where little is alive, they
-    cost a fraction of a millisecond per batch.
+    companions). The raised threshold would let them pile up over hundreds of batches, so a
+    job's memory would grow with the number of loans or accounts; collected here, where little
+    is alive, they cost a fraction of a millisecond per batch. Every job ends its batches with
+    :meth:`Batches.end_batch`, which calls this; the repayment run's parallel workers commit on
+    their own sessions and call it themselves.
     """
     gc.collect(1)
 
@@ -233,7 +236,6 @@ def _repayments(
             outcome = servicing.service_batch(session, loan_ids, run_date, actor=actor, run_id=run.id)
             _count_batch(session, run.id, outcome)
             batches.end_batch()
-            _free_batch_cycles()
             done += outcome.loans
             if progress:
                 progress(done, run.progress_total)
