@@ -1,41 +1,106 @@
 """Typed errors of the domain (L0, stdlib only).
 
 Each carries a stable machine code (used as the JSON ``error`` field and for the HTTP status)
-and a message for people; the web shows it next to the field, the API returns it as JSON.
+and a message for people. The domain knows no locale, so a message is kept as its English
+catalogue id (``template``) with its values (``params``): the API shows it in English with
+canonical values, the web translates the template and formats the values for the reader.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+
+
+def N_(message: str) -> str:
+    """Mark a literal for the catalogue without translating it (the domain has no locale)."""
+    return message
+
+
+def _canonical(value: object) -> object:
+    """Values in the English text: amounts with two places, dates in ISO form."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class Message(str):
+    """A catalogue id with its values; as a ``str`` it is the English text with canonical values.
+
+    Being a ``str`` keeps every place that treats a rule as text working, while the web can still
+    translate ``template`` and format ``params`` per locale (``bank.web.i18n``).
+    """
+
+    template: str
+    params: Mapping[str, object]
+
+    def __new__(cls, template: str, /, **params: object) -> Message:
+        text = template % {k: _canonical(v) for k, v in params.items()} if params else template
+        instance = super().__new__(cls, text)
+        instance.template = template
+        instance.params = params
+        return instance
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickling keeps template and values
+        return (_rebuild_message, (self.template, dict(self.params)))
+
+
+def _rebuild_message(template: str, params: dict[str, object]) -> Message:
+    return Message(template, **params)
+
+
+def as_message(text: str | Message, **params: object) -> Message:
+    """``text`` as a Message (a plain literal becomes one with no values)."""
+    if isinstance(text, Message) and not params:
+        return text
+    return Message(str(getattr(text, "template", text)), **params)
+
 
 class BankError(Exception):
-    """Base of every refusal the domain makes on purpose."""
+    """Base of every refusal the domain makes on purpose.
+
+    ``message`` is an English catalogue id, with ``%(name)s`` placeholders filled from
+    ``params``; never an f-string, so that it can be translated (a test checks every raise).
+    """
 
     code = "bank_error"
     http_status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None, **params: object) -> None:
+        self.message: Message = as_message(message, **params)
+        super().__init__(str(self.message))
+        self.fields: dict[str, str] = {name: as_message(rule) for name, rule in (fields or {}).items()}
 
     def to_json(self) -> dict[str, object]:
-        return {"error": self.code, "message": self.message, "fields": self.fields}
+        return {
+            "error": self.code,
+            "message": str(self.message),
+            "fields": {name: str(rule) for name, rule in self.fields.items()},
+        }
 
 
 class ValidationError(BankError):
-    """Input that breaks a rule; ``field`` names it so the form can show the message beside it."""
+    """Input that breaks a rule; ``field`` names it so the form can show the message beside it.
+
+    ``ValidationError("amount", "must not exceed %(maximum)s", maximum=limit)``, or a dict of
+    field → rule (each rule a literal or a ``Message``) for several fields at once.
+    """
 
     code = "validation_failed"
     http_status = 422
 
-    def __init__(self, field: str | dict[str, str], message: str | None = None) -> None:
-        if isinstance(field, dict):
-            fields = field
-            text = "; ".join(f"{name}: {rule}" for name, rule in fields.items())
+    def __init__(self, field: str | Mapping[str, str], message: str | None = None, **params: object) -> None:
+        if isinstance(field, Mapping):
+            fields = {name: as_message(rule) for name, rule in field.items()}
         else:
-            fields = {field: message or "is invalid"}
-            text = f"{field}: {message}"
+            fields = {field: as_message(message or N_("is invalid"), **params)}
+        text = "; ".join(f"{name}: {rule}" for name, rule in fields.items())
         super().__init__(text, fields=fields)
+        # The summary is English text built from the rules, not a catalogue id of its own.
+        self.message = Message("%(summary)s", summary=text)
 
 
 class NotFound(BankError):
