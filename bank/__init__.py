@@ -96,7 +96,7 @@ def _register_security_headers(app: Flask) -> None:
 
 
 def _register_mail(app: Flask) -> None:
-    """Where mail with a one-time link goes: SMTP when configured, else files (development) or memory (tests)."""
+    """Where mail with a one-time link goes: SMTP if configured, else files (development) or memory."""
     from bank.notifications import secret_mail
 
     if app.config.get("TESTING"):

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+import config as bank_config
 from bank import create_app
 from bank.extensions import db
 from bank.notifications import secret_mail
 from bank.notifications.models import OutboxMessage
-import config as bank_config
 
 from .conftest import mailed_bodies, mailed_link
 
