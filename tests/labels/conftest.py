@@ -11,11 +11,11 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
+from portal.conftest import anna_user, as_anna, world  # noqa: F401
 
 import config as settings
 from bank import create_app
 from bank.extensions import db
-from portal.conftest import anna_user, as_anna, world  # noqa: F401
 
 NL_PO = Path(__file__).resolve().parents[2] / "bank" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 NL_MO = NL_PO.with_suffix(".mo")

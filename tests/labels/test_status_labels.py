@@ -47,7 +47,9 @@ def test_staff_and_member_see_the_same_word_for_a_running_loan(
 
 def test_outbox_shows_the_state_of_a_message_in_dutch(world, client: FlaskClient, login_as) -> None:
     with db.unit_of_work(db.new_session()) as s:
-        notifications.enqueue(s, member=None, subject="Uw aanvraag", body="…", fallback_address="x@example.org")
+        notifications.enqueue(
+            s, member=None, subject="Uw aanvraag", body="…", fallback_address="x@example.org"
+        )
     login_as("credit_officer")
     html = client.get("/staff/outbox").get_data(as_text=True)
     text = page_text(html)
