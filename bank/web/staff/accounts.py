@@ -381,12 +381,12 @@ class ProductForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=30)])
     name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Length(max=200)])
-    rate_percent = StringField(_l("Interest rate (% a year)"), validators=[Length(max=20)])
+    rate_percent = StringField(_l("Interest rate, per cent a year"), validators=[Length(max=20)])
     effective_from = DateField(_l("Rate effective from"), validators=[Optional()])
 
 
 class RateForm(FlaskForm):
-    rate_percent = StringField(_l("New interest rate (% a year)"), validators=[Length(max=20)])
+    rate_percent = StringField(_l("New interest rate, per cent a year"), validators=[Length(max=20)])
     effective_from = DateField(_l("Effective from"), validators=[Optional()])
 
 

@@ -66,7 +66,7 @@ class ProductForm(FlaskForm):
     amount_max = StringField(_l("Maximum amount (€)"), validators=[Length(max=40)])
     term_min_months = StringField(_l("Minimum term (months)"), validators=[Length(max=5)])
     term_max_months = StringField(_l("Maximum term (months)"), validators=[Length(max=5)])
-    rate_annual = StringField(_l("Annual rate (%)"), validators=[Length(max=20)])
+    rate_annual = StringField(_l("Annual rate, per cent"), validators=[Length(max=20)])
     method = SelectField(_l("Repayment method"), choices=_choices(METHOD_LABELS))
     frequency = SelectField(_l("Frequency"), choices=_choices(FREQUENCY_LABELS))
     max_grace_periods = StringField(_l("Maximum principal grace (periods)"), validators=[Length(max=5)])
@@ -75,11 +75,11 @@ class ProductForm(FlaskForm):
     arrangement_fee_kind = SelectField(_l("Arrangement fee"), choices=_choices(FEE_KIND_LABELS))
     arrangement_fee_amount = StringField(_l("Fixed arrangement fee (€)"), validators=[Length(max=40)])
     arrangement_fee_rate = StringField(
-        _l("Arrangement fee (% of the principal)"), validators=[Length(max=20)]
+        _l("Arrangement fee, per cent of the principal"), validators=[Length(max=20)]
     )
     late_fee = StringField(_l("Late fee (€)"), validators=[Length(max=40)])
     penalty_rate_annual = StringField(
-        _l("Penalty rate on overdue principal (%)"), validators=[Length(max=20)]
+        _l("Penalty rate on overdue principal, per cent"), validators=[Length(max=20)]
     )
     tolerance_days = StringField(_l("Days of tolerance before arrears"), validators=[Length(max=3)])
     allocation_order = StringField(_l("Allocation order of a payment"), validators=[Length(max=100)])
