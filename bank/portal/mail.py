@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor
+from bank.notifications import secret_mail
 from bank.notifications.models import OutboxMessage, OutboxStatus
 
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -67,7 +68,11 @@ def send(
     member_id: int | None,
 ) -> OutboxMessage:
     """Queue one e-mail in the outbox, in the caller's transaction (it leaves only if that commits)."""
-    subject, body = render(template, language, context)
+    # The stored copy (the staff outbox) never holds the link; the full text leaves from memory.
+    subject, body = render(
+        template, language, {**context, "link": secret_mail.MASKS.get(language, secret_mail.MASK)}
+    )
+    _subject, full_body = render(template, language, context)
     message = OutboxMessage(
         member_id=member_id,
         to_address=to,
@@ -76,8 +81,10 @@ def send(
         body=body,
         object_type=f"portal_{template}",
         object_id=None,
-        status=OutboxStatus.QUEUED,
+        # Not for the SMTP queue: that would send the masked copy. The transport marks it sent.
+        status=OutboxStatus.SENT,
     )
     session.add(message)
     session.flush()
+    secret_mail.send_after_commit(session, message, full_body)
     return message

@@ -26,6 +26,7 @@ from bank.errors import BankError, NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
 from bank.members.models import DocumentKind, LegalForm, Member, MemberKind, MemberStatus
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
@@ -41,12 +42,7 @@ PER_PAGE = 25
 
 add_staff_nav("staff.members", "Members", MEMBER_ROLES, order=10)
 
-STATUS_LABELS = {
-    MemberStatus.APPLICANT: _l("applicant"),
-    MemberStatus.ACTIVE: _l("active"),
-    MemberStatus.SUSPENDED: _l("suspended"),
-    MemberStatus.LEFT: _l("left"),
-}
+STATUS_LABELS = status_tables.MEMBER_STATUS
 #: The button that moves a member to the status.
 STATUS_ACTIONS = {
     MemberStatus.ACTIVE: _l("Reinstate"),

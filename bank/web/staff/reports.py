@@ -456,7 +456,7 @@ def report_funding():  # type: ignore[no-untyped-def]
             _("Ratios"),
             [Col(_("Measure")), Col(_("Value"), "ratio")],
             [
-                [_("Loan-to-deposit ratio (loans / deposits, %)"), _percent(funding.loan_to_deposit)],
+                [_("Loan-to-deposit ratio (loans / deposits, per cent)"), _percent(funding.loan_to_deposit)],
                 [_("Seed capital leverage (euros lent per euro of seed capital)"), funding.seed_leverage],
             ],
         )
