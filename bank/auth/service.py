@@ -79,6 +79,7 @@ def create_user(
         language=language,
         created_by_id=actor.user_id,
         failed_logins=0,
+        failed_second_factors=0,
         session_version=0,
         is_active=True,
     )

@@ -731,8 +731,10 @@ def close_day(
 ) -> list[JobOutcome]:
     """All jobs of business date ``run_date`` in order (see :func:`close_day_in`), one lock.
 
-    Returns the outcome of each job and, last, of the close-day record itself, which completes
-    only when every job of the day has.
+    Every earlier business day not yet closed since the last closed one is closed first, in
+    order (:func:`unclosed_days_before`), so no business day is ever skipped. Returns the outcome
+    of each job and, last, of the close-day record itself, which completes only when every job
+    of the day has (for each day closed, in order).
     """
     assert database.engine is not None
     session = database.new_session()
@@ -740,16 +742,40 @@ def close_day(
         validate_run_date(session, run_date)
         session.rollback()
         with run_lock(database.engine):
-            return close_day_in(
-                Batches(session),
-                run_date,
-                started_by=started_by,
-                statement_dir=statement_dir,
-                progress=progress,
-                batch_size=batch_size,
-            )
+            earlier = unclosed_days_before(session, run_date)
+            session.rollback()
+            outcomes: list[JobOutcome] = []
+            for day in [*earlier, run_date]:
+                outcomes += close_day_in(
+                    Batches(session),
+                    day,
+                    started_by=started_by,
+                    statement_dir=statement_dir,
+                    progress=progress,
+                    batch_size=batch_size,
+                )
+            return outcomes
     finally:
         session.close()
+
+
+def unclosed_days_before(session: Session, run_date: dt.date) -> list[dt.date]:
+    """Business days after the last completed close day before ``run_date`` and before it, in order.
+
+    A close day for a date closes these first: otherwise closing tomorrow today would leave
+    today for good (the catch-up looks only after the latest closed day). A bank with no
+    completed close day before ``run_date`` starts with that date.
+    """
+    last = session.scalar(
+        select(func.max(Run.business_date)).where(
+            Run.job == RunJob.CLOSE_DAY,
+            Run.status == RunStatus.COMPLETED,
+            Run.business_date < run_date,
+        )
+    )
+    if last is None:
+        return []
+    return list(business_days(last + dt.timedelta(days=1), run_date - dt.timedelta(days=1)))
 
 
 def close_day_in(

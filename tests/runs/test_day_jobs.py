@@ -280,7 +280,7 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
     from bank.pools import distribution
 
     jobs.close_day(db, D(2027, 2, 15), started_by="test")
-    jobs.close_day(db, D(2027, 3, 15), started_by="test")
+    jobs.close_day(db, D(2027, 3, 31), started_by="test")
     real = distribution.distribute_due
 
     def broken(*args, **kwargs):
@@ -405,14 +405,18 @@ def test_staff_start_the_new_jobs_and_see_their_counts(
     jobs.close_day(db, D(2027, 2, 15), started_by="test")
     jobs.close_day(db, D(2027, 3, 15), started_by="test")
     jobs.close_day(db, D(2027, 4, 1), started_by="test")
-    jobs.close_day(db, D(2027, 4, 21), started_by="test")
     login_as("admin")
+    # The newest runs come first: the distribution of 1 April is on the first page now, and
+    # further back once the days up to 21 April are closed (each business day in between too).
+    page = client.get("/staff/runs").get_data(as_text=True)
+    assert "1 pools, 2 participants" in page  # the distribution of 1 April
+    jobs.close_day(db, D(2027, 4, 21), started_by="test")
 
     page = client.get("/staff/runs").get_data(as_text=True)
     for label in ("Expire offers", "Pool withdrawals", "Pool distribution", "Month-end statements"):
         assert f">{label}</option>" in page
-    assert "1 pools, 2 participants" in page  # the distribution of 1 April
-    assert "1 paid, 1 waiting" in page  # the withdrawals of 21 April
+    assert "1 paid, 0 waiting" in page  # the withdrawals of 20 April: Bram's notice is over
+    assert "0 paid, 1 waiting" in page  # 21 April: Anna's is due, the pool's money is lent out
     assert "nothing to do" in page  # e.g. no offer to expire
     distribution_run = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
     detail = client.get(f"/staff/runs/{distribution_run.id}").get_data(as_text=True)

@@ -17,7 +17,8 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.members.models import Member
 from bank.portal import service
-from bank.portal.models import ChangeStatus, ProfileChange
+from bank.portal.models import ProfileChange
+from bank.web import labels as status_tables
 from bank.web.access import member_required
 from bank.web.forms import show_errors
 from bank.web.portal import add_portal_nav, bp
@@ -25,12 +26,7 @@ from bank.web.portal.helpers import me
 
 add_portal_nav("portal.profile", "My details", order=70)
 
-CHANGE_STATUS = {
-    ChangeStatus.PENDING: _l("waiting for verification by the bank"),
-    ChangeStatus.APPROVED: _l("verified and in use"),
-    ChangeStatus.REJECTED: _l("not accepted"),
-    ChangeStatus.WITHDRAWN: _l("replaced by a newer request"),
-}
+CHANGE_STATUS = status_tables.CHANGE_STATUS
 
 
 class ProfileForm(FlaskForm):
