@@ -22,6 +22,7 @@ from bank.extensions import db
 from bank.loans import products as service
 from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
@@ -45,11 +46,7 @@ METHOD_LABELS = {
 FREQUENCY_LABELS = {Frequency.MONTHLY: _l("Monthly"), Frequency.QUARTERLY: _l("Quarterly")}
 DAY_COUNT_LABELS = {DayCount.THIRTY_360: _l("30/360"), DayCount.ACTUAL_365: _l("Actual/365")}
 FEE_KIND_LABELS = {FeeKind.FIXED: _l("Fixed amount"), FeeKind.PERCENT: _l("Percentage of the principal")}
-STATUS_LABELS = {
-    ProductStatus.ACTIVE: _l("active"),
-    ProductStatus.SUPERSEDED: _l("superseded"),
-    ProductStatus.RETIRED: _l("retired"),
-}
+STATUS_LABELS = status_tables.PRODUCT_STATUS
 
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:

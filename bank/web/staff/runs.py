@@ -30,6 +30,7 @@ from bank.loans.models import Loan
 from bank.runs import jobs
 from bank.runs.lock import run_in_progress
 from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
@@ -57,11 +58,7 @@ JOB_LABELS = {
     RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
 }
-STATUS_LABELS = {
-    RunStatus.RUNNING: _l("running"),
-    RunStatus.COMPLETED: _l("completed"),
-    RunStatus.FAILED: _l("failed"),
-}
+STATUS_LABELS = status_tables.RUN_STATUS
 
 
 class StartRunForm(FlaskForm):
