@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in e-mail are built from this one address (never from the request's Host header).
+EXTERNAL_URL ?= http://$(HOST):$(PORT)
+export EXTERNAL_URL
 
 .PHONY: run test install install-test translations messages lint format bench clean
 

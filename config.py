@@ -10,6 +10,7 @@ import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE = Path(os.environ.get("BANK_INSTANCE_PATH", ROOT / "instance"))
@@ -52,6 +53,25 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+    #: The one address links in e-mail are built from (never the request's Host header).
+    EXTERNAL_URL: str | None = None
+    #: Host names the app answers to; any other Host (or X-Forwarded-Host behind a proxy) is a 400.
+    TRUSTED_HOSTS: list[str] | None = None
+    #: Proxies in front of the app (ProxyFix trusts this many X-Forwarded-* hops); 0 trusts none.
+    PROXY_HOPS = int(os.environ.get("BANK_PROXY_HOPS", "0"))
+    #: Flask-Limiter storage: memory in development and tests, Redis in production
+    #: (``RATELIMIT_STORAGE_URI=redis://...``).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    #: Members are logged out of the portal after this many idle minutes.
+    MEMBER_IDLE_MINUTES = 15
+
+
+def hosts_for(external_url: str, extra: str | None = None) -> list[str]:
+    """The trusted host names: the external URL's host plus any listed in ``extra`` (comma separated)."""
+    hosts = [urlsplit(external_url).hostname or ""]
+    hosts += [h.strip() for h in (extra or "").split(",") if h.strip()]
+    return [h for h in dict.fromkeys(hosts) if h]
 
 
 class DevelopmentConfig(Config):
@@ -59,6 +79,10 @@ class DevelopmentConfig(Config):
 
     def __init__(self) -> None:
         INSTANCE.mkdir(parents=True, exist_ok=True)
+        self.EXTERNAL_URL = os.environ.get("EXTERNAL_URL") or "http://127.0.0.1:5000"
+        self.TRUSTED_HOSTS = hosts_for(
+            self.EXTERNAL_URL, os.environ.get("TRUSTED_HOSTS", "localhost,127.0.0.1")
+        )
         self.DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'wijkbank.db'}"
         key_file = INSTANCE / "secret_key"
         if not key_file.exists():
@@ -76,6 +100,10 @@ class TestConfig(Config):
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "tests" / "no-catalogue")
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = False
+    #: The test client's host; links in mail are built from here.
+    EXTERNAL_URL = "http://localhost"
+    TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
+    RATELIMIT_STORAGE_URI = "memory://"
 
     def __init__(self, database_url: str | None = None, instance_path: str | None = None) -> None:
         self.DATABASE_URL = database_url or os.environ.get("BANK_TEST_DATABASE_URL") or "sqlite://"
@@ -93,7 +121,10 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY")
         self.DATABASE_URL = os.environ.get("DATABASE_URL")
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not getattr(self, name)]
+        self.EXTERNAL_URL = os.environ.get("EXTERNAL_URL")
+        if self.EXTERNAL_URL:
+            self.TRUSTED_HOSTS = hosts_for(self.EXTERNAL_URL, os.environ.get("TRUSTED_HOSTS"))
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "EXTERNAL_URL") if not getattr(self, name)]
         if missing:
             raise RuntimeError(
                 f"production refuses to start without {' and '.join(missing)} in the environment"

@@ -24,12 +24,27 @@ def create_app(config: object | None = None) -> Flask:
     )
     app.config.from_object(config or config_from_env())
     app.instance_path = app.config["INSTANCE_PATH"]
+    _register_proxy(app)
     _register_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
     _register_security_headers(app)
+    _register_mail(app)
     return app
+
+
+def _register_proxy(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` proxies, take the client address, scheme and host from their headers.
+
+    The forwarded host then passes the same TRUSTED_HOSTS check as a direct Host header; with no
+    proxy configured the X-Forwarded-* headers are ignored altogether.
+    """
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _register_extensions(app: Flask) -> None:
@@ -69,12 +84,32 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from bank.web import labels
     from bank.web.filters import register_filters
 
     register_filters(app)
+    labels.register(app)
 
 
 def _register_security_headers(app: Flask) -> None:
     from bank.web.security import register_security
 
     register_security(app)
+
+
+def _register_mail(app: Flask) -> None:
+    """Where mail with a one-time link goes: SMTP if configured, else files (development) or memory."""
+    from bank.notifications import secret_mail
+
+    if app.config.get("TESTING"):
+        secret_mail.configure(secret_mail.MemoryTransport())
+    elif app.config.get("MAIL_SMTP_HOST"):
+        secret_mail.configure(
+            secret_mail.SmtpTransport(
+                host=app.config["MAIL_SMTP_HOST"],
+                sender=app.config["MAIL_FROM"],
+                port=int(app.config.get("MAIL_SMTP_PORT", 25)),
+            )
+        )
+    else:
+        secret_mail.configure(secret_mail.FileTransport(Path(app.instance_path) / "mail"))

@@ -51,6 +51,11 @@ class Side(enum.StrEnum):
     DEBIT = "debit"
     CREDIT = "credit"
 
+    @property
+    def opposite(self) -> Side:
+        """The other side: where a posting's counterparty stands."""
+        return Side.CREDIT if self is Side.DEBIT else Side.DEBIT
+
 
 class AccountStatus(enum.StrEnum):
     OPEN = "open"

@@ -140,7 +140,7 @@ class HistoryLine:
     amount: Decimal
     #: The account's normal-side balance after this line.
     running_balance: Decimal
-    #: Codes of the other accounts of the entry (the counterparty, on a statement).
+    #: Ids of the accounts on the other side of the entry (the counterparty, on a statement).
     counter_account_ids: tuple[int, ...] = ()
 
 
@@ -205,14 +205,16 @@ def history(
         )
         before = _normal(account.type, from_cents(int(before_net or 0)))
     entry_ids = [entry.id for _, entry in rows]
-    counter: dict[int, list[int]] = {}
+    # Only the accounts on the other side of the entry stand opposite this one: a distribution
+    # credits many members at once, and none of them is the counterparty of another.
+    counter: dict[tuple[int, Side], list[int]] = {}
     if entry_ids:
-        for entry_id, other_account in session.execute(
-            select(Posting.entry_id, Posting.account_id).where(
+        for entry_id, other_account, other_side in session.execute(
+            select(Posting.entry_id, Posting.account_id, Posting.side).where(
                 Posting.entry_id.in_(entry_ids), Posting.account_id != account_id
             )
         ):
-            counter.setdefault(entry_id, []).append(other_account)
+            counter.setdefault((entry_id, other_side), []).append(other_account)
     running = opening + before
     lines = []
     for posting, entry in rows:
@@ -229,7 +231,7 @@ def history(
                 side=posting.side,
                 amount=posting.amount,
                 running_balance=running,
-                counter_account_ids=tuple(counter.get(entry.id, ())),
+                counter_account_ids=tuple(counter.get((entry.id, posting.side.opposite), ())),
             )
         )
     if newest_first:

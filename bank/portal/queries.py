@@ -331,11 +331,17 @@ def describe_lines(
     labels = statement_builder.counterparty_labels(
         session, {account_id for line in lines for account_id in line.counter_account_ids}, language
     )
+    pools = statement_builder.pool_names_by_entry(
+        session, {line.entry_id for line in lines if line.kind == statement_builder.POOL_DISTRIBUTION_KIND}
+    )
     descriptions: dict[int, str] = {}
     counterparties: dict[int, str] = {}
     for line in lines:
         description, iban = statement_builder.describe(line.kind, line.memo, language)
         descriptions[line.entry_id] = description
+        if line.entry_id in pools:
+            counterparties[line.entry_id] = pools[line.entry_id]
+            continue
         names = [labels[a] for a in line.counter_account_ids if a in labels]
         if iban:
             names.append(" ".join(iban[i : i + 4] for i in range(0, len(iban), 4)))

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from babel.dates import format_date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -34,6 +35,7 @@ from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting
 from bank.loans.models import Instalment, InstalmentStatus, Loan
 from bank.members.models import Member
 from bank.money import ZERO
+from bank.pools.models import Distribution, Participation, Pool
 from bank.savings.models import DepositAccount
 from bank.shares.models import ShareHolding
 
@@ -291,12 +293,25 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "interest": ("Rente", "Interest"),
     "shares_issue": ("Aankoop aandelen", "Member shares bought"),
     "shares_redemption": ("Terugbetaling aandelen", "Member shares redeemed"),
-    "seed_capital": ("Startkapitaal gemeente", "Municipal seed capital"),
+    "seed_capital": ("Startkapitaal van de gemeente", "Municipal seed capital"),
     "reversal": ("Correctie", "Correction"),
+    "loan_recovery": ("Ontvangst op afgeboekte lening", "Recovery on a written-off loan"),
+    "pool_subscription": ("Inleg investeringspool", "Money into an investment pool"),
+    "pool_withdrawal": ("Opname uit investeringspool", "Withdrawal from an investment pool"),
+    "pool_distribution": ("Rendement investeringspool", "Investment pool returns"),
+    "pool_loss_buffer": ("Eerste-verliesbuffer gebruikt", "First-loss buffer used"),
 }
+
+#: The ledger kind of a pool's quarterly distribution (bank.pools.distribution.DISTRIBUTION_KIND).
+POOL_DISTRIBUTION_KIND = "pool_distribution"
 
 _SHARE_COUNT = re.compile(r"(\d+) member share")
 _LOAN_NUMBER = re.compile(r"WL-\d{4}-\d{4}")
+_MONTH = re.compile(r"(\d{2})-(\d{4})")
+_POOL_MEMO = re.compile(
+    r"(?:Returns of pool (?P<name>.+), (?P<start>\d{4}-\d{2}-\d{2}) to (?P<end>\d{4}-\d{2}-\d{2})"
+    r"|Subscription to pool (?P<sub>\S+)|Withdrawal from pool (?P<out>\S+))"
+)
 _ACCOUNTS_ARROW = re.compile(r"\d{4} \d{4} \d{2} → \d{4} \d{4} \d{2}")
 
 
@@ -305,6 +320,16 @@ def kind_label(kind: str, language: str) -> str:
     if labels is None:
         return kind.replace("_", " ").capitalize()
     return labels[1] if language == "en" else labels[0]
+
+
+def month_name(month: int, year: int, language: str) -> str:
+    """ "november 2026" (nl) / "November 2026" (en): a month as a statement line names it."""
+    return format_date(dt.date(year, month, 1), "LLLL yyyy", locale="en" if language == "en" else "nl")
+
+
+def _statement_date(text: str, language: str) -> str:
+    day = dt.date.fromisoformat(text)
+    return day.isoformat() if language == "en" else day.strftime("%d-%m-%Y")
 
 
 def _group_iban(iban: str) -> str:
@@ -334,6 +359,14 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
         loan_number = _LOAN_NUMBER.search(memo or "")
         if loan_number:
             return f"{label} {loan_number.group(0)}", None
+    if kind.startswith("pool_"):
+        # "Returns of pool Grondfonds, 2026-07-01 to 2026-09-30" / "Subscription to pool GRONDFONDS".
+        pool = _POOL_MEMO.fullmatch((memo or "").strip())
+        if pool and pool.group("name"):
+            start, end = (_statement_date(pool.group(n), language) for n in ("start", "end"))
+            return f"{label} {pool.group('name')} {start} – {end}", None
+        if pool:
+            return f"{label} {pool.group('sub') or pool.group('out')}", None
     parts = [part.strip() for part in (memo or "").split("·")]
     kept = []
     english_default = KIND_LABELS.get(kind, ("", kind.replace("_", " ")))[1].lower()
@@ -347,8 +380,12 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
         if part.lower() in (english_default, kind.replace("_", " ").lower(), label.lower()):
             continue
         if english_default and part.lower().startswith(english_default + " "):
-            # "Interest 10-2026" -> "Rente 10-2026": the English word replaced, the rest kept.
-            label = f"{label} {part[len(english_default) + 1 :]}"
+            # "Interest 10-2026" -> "Rente oktober 2026": the English word replaced, a month named.
+            rest = part[len(english_default) + 1 :]
+            month = _MONTH.fullmatch(rest)
+            if month and 1 <= int(month.group(1)) <= 12:
+                rest = month_name(int(month.group(1)), int(month.group(2)), language)
+            label = f"{label} {rest}"
             continue
         if _ACCOUNTS_ARROW.fullmatch(part):
             continue  # "1000 0001 61 → 1000 0002 58": the counterparty column already says it
@@ -398,11 +435,17 @@ def counterparty_labels(session: Session, ledger_account_ids: Iterable[int], lan
             labels[account_id] = "Member share capital" if en else "Ledenkapitaal"
         remaining = ids - labels.keys()
     if remaining:
-        for account_id, code in session.execute(
-            select(LedgerAccount.id, LedgerAccount.code).where(LedgerAccount.id.in_(remaining))
+        # A pool participation (2100-<pool>-<member>) reads as its pool, in the same query.
+        for account_id, code, pool_name in session.execute(
+            select(LedgerAccount.id, LedgerAccount.code, Pool.name)
+            .outerjoin(Participation, Participation.ledger_account_id == LedgerAccount.id)
+            .outerjoin(Pool, Pool.id == Participation.pool_id)
+            .where(LedgerAccount.id.in_(remaining))
         ):
             main = code.split("-", 1)[0]
-            if main in (chart.SAVINGS_INTEREST_EXPENSE, chart.INTEREST_INCOME):
+            if pool_name:
+                labels[account_id] = pool_name
+            elif main in (chart.SAVINGS_INTEREST_EXPENSE, chart.INTEREST_INCOME):
                 labels[account_id] = "Wijkbank (interest)" if en else "Wijkbank (rente)"
             elif main == chart.FEE_INCOME:
                 labels[account_id] = "Wijkbank (fees)" if en else "Wijkbank (kosten)"
@@ -447,17 +490,42 @@ def _period_postings(
     return [_RawLine(*row) for row in rows]
 
 
-def _counter_accounts(session: Session, entry_ids: list[int], account_id: int) -> dict[int, list[int]]:
-    counter: dict[int, list[int]] = {}
+def _counter_accounts(
+    session: Session, entry_ids: list[int], account_id: int
+) -> dict[tuple[int, Side], list[int]]:
+    """The other accounts of each entry, by (entry, side): only the opposite side is a counterparty.
+
+    A pool distribution credits every participant in one entry; reading all the entry's other
+    accounts as counterparties named each member's neighbours on their statement.
+    """
+    counter: dict[tuple[int, Side], list[int]] = {}
     for start in range(0, len(entry_ids), 500):
         chunk = entry_ids[start : start + 500]
-        for entry_id, other in session.execute(
-            select(Posting.entry_id, Posting.account_id)
+        for entry_id, other, side in session.execute(
+            select(Posting.entry_id, Posting.account_id, Posting.side)
             .where(Posting.entry_id.in_(chunk), Posting.account_id != account_id)
             .order_by(Posting.id)
         ):
-            counter.setdefault(entry_id, []).append(other)
+            counter.setdefault((entry_id, side), []).append(other)
     return counter
+
+
+def pool_names_by_entry(session: Session, entry_ids: Iterable[int]) -> dict[int, str]:
+    """The pool each distribution entry paid out of: its counterparty for a participant.
+
+    The entry's other side is the bank's shared returns account, which cannot tell one pool
+    from another; the distribution row can.
+    """
+    ids = set(entry_ids)
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Distribution.entry_id, Pool.name)
+            .join(Pool, Pool.id == Distribution.pool_id)
+            .where(Distribution.entry_id.in_(ids))
+        ).all()
+    )
 
 
 def normal_balance(session: Session, account_id: int, account_type: AccountType, as_of: dt.date) -> Decimal:
@@ -499,7 +567,10 @@ def account_statement(
     )
     raw_lines = _period_postings(session, ledger_account.id, date_from, date_to)
     counter = _counter_accounts(session, sorted({line.entry_id for line in raw_lines}), ledger_account.id)
-    wanted = {i for ids in counter.values() for i in ids}
+    pools = pool_names_by_entry(
+        session, {line.entry_id for line in raw_lines if line.kind == POOL_DISTRIBUTION_KIND}
+    )
+    wanted = {i for line in raw_lines for i in counter.get((line.entry_id, line.side.opposite), ())}
     if label_cache is None:
         names = counterparty_labels(session, wanted, language)
     else:
@@ -520,9 +591,11 @@ def account_statement(
             running -= raw.amount
             total_out += raw.amount
         description, iban = describe(raw.kind, raw.memo, language)
-        others = counter.get(raw.entry_id, [])
+        others = counter.get((raw.entry_id, raw.side.opposite), [])
         if iban:
             counterparty = _group_iban(iban)
+        elif raw.entry_id in pools:
+            counterparty = pools[raw.entry_id]
         else:
             counterparty = " / ".join(dict.fromkeys(names.get(i, "Wijkbank") for i in others)) or "Wijkbank"
         lines.append(

@@ -28,6 +28,7 @@ from bank.extensions import db
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.notifications import service as notifications
 from bank.savings.models import DepositAccount, DepositAccountStatus
+from bank.web import labels as status_tables
 
 COST_ROWS = 8
 DRAFT_FIELDS = (
@@ -53,18 +54,7 @@ DRAFT_FIELDS = (
     "land_area_m2",
 )
 S = ApplicationStatus
-STATUS_LABELS = {
-    S.DRAFT: _l("draft"),
-    S.SUBMITTED: _l("submitted"),
-    S.IN_REVIEW: _l("in review"),
-    S.ON_AGENDA: _l("on the committee agenda"),
-    S.RETURNED: _l("returned for information"),
-    S.APPROVED: _l("approved"),
-    S.REJECTED: _l("rejected"),
-    S.WITHDRAWN: _l("withdrawn"),
-    S.EXPIRED: _l("expired"),
-    S.DISBURSED: _l("disbursed"),
-}
+STATUS_LABELS = status_tables.APPLICATION_STATUS
 #: The button text for each move a person can make.
 MOVE_LABELS = {
     S.SUBMITTED: _l("Submit"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from bank.errors import BankError
 
@@ -16,6 +16,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
+        if isinstance(error, SecurityError):
+            # A Host header the bank does not serve: no page (it would build links for that host).
+            return Response("Bad Request: unknown host\n", status=400, mimetype="text/plain"), 400
         if _wants_json():
             payload = {
                 "error": (error.name or "error").lower().replace(" ", "_"),

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bank.ledger import queries as ledger_queries
-from bank.loans.models import Loan, LoanStatus
+from bank.loans.models import Loan
 from bank.loans.products_models import LoanPurpose
 from bank.members.models import Member
 from bank.money import round_cents
@@ -29,9 +29,8 @@ from bank.pools.models import (
     Loss,
     Participation,
     Pool,
-    PoolStatus,
-    WithdrawalStatus,
 )
+from bank.web import labels as status_tables
 
 #: What a loan purpose is called in a list of a pool's terms.
 PURPOSE_LABELS = {
@@ -49,17 +48,9 @@ PURPOSE_NOUNS = {
     LoanPurpose.HOUSING_COOP: _l("housing co-op"),
     LoanPurpose.OTHER: _l("local project"),
 }
-POOL_STATUS_LABELS = {PoolStatus.OPEN: _l("open"), PoolStatus.CLOSED: _l("closed")}
-WITHDRAWAL_STATUS_LABELS = {
-    WithdrawalStatus.WAITING: _l("waiting"),
-    WithdrawalStatus.PAID: _l("paid"),
-    WithdrawalStatus.CANCELLED: _l("cancelled"),
-}
-LOAN_STATUS_LABELS = {
-    LoanStatus.ACTIVE: _l("running"),
-    LoanStatus.PAID_OFF: _l("paid off"),
-    LoanStatus.WRITTEN_OFF: _l("written off"),
-}
+POOL_STATUS_LABELS = status_tables.POOL_STATUS
+WITHDRAWAL_STATUS_LABELS = status_tables.POOL_WITHDRAWAL_STATUS
+LOAN_STATUS_LABELS = status_tables.LOAN_STATUS
 
 
 def labels() -> dict[str, Any]:

@@ -103,7 +103,11 @@ def test_staff_log_in_register_a_member_and_book_a_deposit(app, browser_page, sc
 
     with db.new_session() as s:
         message = s.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))
-    assert "/portal/invite/" in message.body
+    # The staff copy is masked; the member's own mail carries the link.
+    assert "/portal/invite/" not in message.body
+    from bank.notifications import secret_mail
+
+    assert "/portal/invite/" in secret_mail.TRANSPORT.sent[-1][2]
 
 
 def test_member_opens_a_loan_and_downloads_statements_with_the_right_closing_balance(

@@ -64,3 +64,55 @@ def test_the_scheduler_catches_up_missed_days_and_survives_a_busy_lock(app, bank
     closed = scheduler.close_missed_days(db, said.append, today=D(2026, 1, 21))
     assert closed == [D(2026, 1, 15), D(2026, 1, 16), D(2026, 1, 19), D(2026, 1, 20)]
     assert "closed 4 business day(s)" in said[-1]
+
+
+def test_closing_tomorrow_closes_today_first_so_no_business_day_is_left_unclosed(app, bank):
+    """Issue 18: ``close-day --date 2026-12-03`` on 2 December used to skip 2 December for good."""
+    from sqlalchemy import select
+
+    from bank import clock
+    from bank.runs import jobs
+    from bank.runs.calendar import business_days
+    from bank.runs.models import Run, RunJob, RunStatus
+
+    member, account = bank.borrower(opened_on=D(2026, 10, 1))
+    bank.deposit(account, "5000.00", D(2026, 10, 1))
+    bank.book(member, account, "12000.00", 12, D(2026, 11, 2))
+    bank.session.commit()
+    cli_runner = app.test_cli_runner()
+    with clock.frozen(D(2026, 12, 2)):
+        first = cli_runner.invoke(
+            cli, ["runs", "close-day", "--date", "2026-11-27"], obj=ScriptInfo(create_app=lambda: app)
+        )
+        assert first.exit_code == 0, first.output
+        # Wednesday 2 December: the operator closes Thursday 3 December ahead of time.
+        ahead = cli_runner.invoke(
+            cli, ["runs", "close-day", "--date", "2026-12-03"], obj=ScriptInfo(create_app=lambda: app)
+        )
+    assert ahead.exit_code == 0, ahead.output
+    # Monday 30 November, Tuesday 1 and Wednesday 2 December were closed first, in order.
+    closed_lines = [line for line in ahead.output.splitlines() if line.startswith("close day")]
+    assert [line.split(":")[0] for line in closed_lines] == [
+        "close day 2026-11-30",
+        "close day 2026-12-01",
+        "close day 2026-12-02",
+        "close day 2026-12-03",
+    ]
+    bank.session.expire_all()
+    closed = bank.session.execute(
+        select(Run.business_date, Run.id).where(
+            Run.job == RunJob.CLOSE_DAY, Run.status == RunStatus.COMPLETED
+        )
+    ).all()
+    repayments = set(
+        bank.session.scalars(
+            select(Run.business_date).where(Run.job == RunJob.REPAYMENTS, Run.status == RunStatus.COMPLETED)
+        )
+    )
+    bank.session.commit()
+    dates = [day for day, _id in sorted(closed, key=lambda row: row[1])]
+    assert dates == sorted(dates)  # closed oldest first
+    every_day = list(business_days(D(2026, 11, 27), D(2026, 12, 3)))
+    assert sorted(dates) == every_day and repayments == set(every_day)
+    # The scheduler on Friday finds nothing missed: no business day was left unclosed.
+    assert jobs.missed_days(bank.session, D(2026, 12, 4)) == []

@@ -268,3 +268,22 @@ def test_admin_defines_a_product_and_changes_its_rate(client, login_as, session)
         client.post(f"/staff/savings-products/{product_id}/rates", data={"rate_percent": "9"}).status_code
         == 403
     )
+
+
+def test_an_account_with_a_withdrawal_waiting_for_approval_opens_and_links_to_the_queue(
+    client, login_as, session, bank_setup, teller
+):
+    from bank.savings import service as savings
+
+    from .factories import THRESHOLD
+
+    account = bank_setup["anna_account"]
+    savings.deposit(session, account, "20000", key="d", actor=teller)
+    request = savings.withdraw(
+        session, account, "15000", key="big", actor=teller, approval_threshold=THRESHOLD
+    )
+    session.commit()
+    login_as("teller")
+    response = client.get(f"/staff/accounts/{account.id}")
+    assert response.status_code == 200
+    assert f'/staff/approvals#approval-{request.approval.id}"' in response.get_data(as_text=True)

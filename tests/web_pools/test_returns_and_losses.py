@@ -76,3 +76,38 @@ def test_member_sees_returns_received_and_losses_absorbed(as_anna, pool_world, h
     assert 'Returns received</span><span class="value">€ 4,33' in holding
     assert 'Losses absorbed</span><span class="value">€ 100,00' in holding
     assert 'My participation</span><span class="value">€ 500,00' in holding
+
+
+def test_a_distribution_line_names_the_pool_and_no_other_member(as_anna, pool_world, history):
+    """The distribution credits every participant in one entry; Anna's own line names the pool,
+    never Bram (the other participant) or any borrower, on the page and in the PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    from bank.extensions import db
+    from bank.savings.models import DepositAccount
+
+    with fresh_session() as s:
+        others = []
+        for account in s.query(DepositAccount).filter(DepositAccount.member_id != pool_world.anna.id):
+            if account.member_id == pool_world.association.id:
+                continue  # Anna represents the association: hers to see
+            member = account.member
+            others += [member.full_name, member.last_name, account.formatted_number, account.number]
+            others.append(member.external_iban)
+    others = [word for word in others if word]
+    db.session.rollback()
+    assert "Bram Geheim" in others and len(others) >= 12
+    account_id = pool_world.anna_account.id
+    page = _text(as_anna.get(f"/portal/accounts/{account_id}"))
+    rows = re.findall(r"<tr>.*?</tr>", page)
+    (returns_row,) = [row for row in rows if "€ 4,33" in row]
+    assert pool_world.pool.name in returns_row
+    pdf = as_anna.get(f"/portal/accounts/{account_id}/statement.pdf?from=2027-01-01&to=2028-12-31")
+    assert pdf.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "€ 4,33" in text and pool_world.pool.name in text
+    for name in others:
+        assert name not in page, name
+        assert name not in text, name

@@ -19,6 +19,7 @@ from bank.portal import service
 from bank.portal.models import TokenPurpose
 from bank.web.access import public
 from bank.web.forms import show_errors
+from bank.web.links import link_base
 from bank.web.portal import bp
 
 
@@ -86,7 +87,7 @@ def request_reset():  # type: ignore[no-untyped-def]
             service.request_password_reset(
                 session,
                 form.email.data or "",
-                link_base=url_for("portal.reset_password", token="x", _external=True).rsplit("/", 1)[0],
+                link_base=link_base("portal.reset_password"),
                 ip_address=request.remote_addr,
             )
         # The same answer whether or not the address is known: the form finds out nobody's bank.

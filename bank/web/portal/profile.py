@@ -17,7 +17,8 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.members.models import Member
 from bank.portal import service
-from bank.portal.models import ChangeStatus, ProfileChange
+from bank.portal.models import ProfileChange
+from bank.web import labels as status_tables
 from bank.web.access import member_required
 from bank.web.forms import show_errors
 from bank.web.portal import add_portal_nav, bp
@@ -25,12 +26,7 @@ from bank.web.portal.helpers import me
 
 add_portal_nav("portal.profile", "My details", order=70)
 
-CHANGE_STATUS = {
-    ChangeStatus.PENDING: _l("waiting for verification by the bank"),
-    ChangeStatus.APPROVED: _l("verified and in use"),
-    ChangeStatus.REJECTED: _l("not accepted"),
-    ChangeStatus.WITHDRAWN: _l("replaced by a newer request"),
-}
+CHANGE_STATUS = status_tables.CHANGE_STATUS
 
 
 class ProfileForm(FlaskForm):
@@ -137,8 +133,12 @@ def totp_setup():  # type: ignore[no-untyped-def]
     _member, user = _member_and_user()
     if user.totp_secret:
         return redirect(url_for("portal.profile"))
-    secret = session.get("portal_totp_secret") or service.new_totp_secret()
-    session["portal_totp_secret"] = secret
+    # The secret being set up stays on the server (not in the signed, readable session cookie).
+    if not user.totp_setup_secret:
+        with db.unit_of_work() as s:
+            s.merge(user).totp_setup_secret = service.new_totp_secret()
+        _member, user = _member_and_user()
+    secret = str(user.totp_setup_secret)
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
@@ -152,7 +152,6 @@ def totp_setup():  # type: ignore[no-untyped-def]
             del error
             status = 422
         else:
-            session.pop("portal_totp_secret", None)
             session["totp_ok"] = True
             flash(
                 _("The second factor is on: from now on you log in with a code from your app as well."),

@@ -28,6 +28,7 @@ from bank.extensions import db
 from bank.members.models import Member
 from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import new_form_key, show_errors
 from bank.web.nav import add_staff_nav
@@ -38,11 +39,7 @@ VIEW_ROLES = ("teller", "admin", "credit_officer")
 BOOK_ROLES = service.BOOKING_ROLES
 PER_PAGE = 25
 
-STATUS_LABELS = {
-    DepositAccountStatus.OPEN: _l("open"),
-    DepositAccountStatus.BLOCKED: _l("blocked"),
-    DepositAccountStatus.CLOSED: _l("closed"),
-}
+STATUS_LABELS = status_tables.ACCOUNT_STATUS
 
 
 class MoneyForm(FlaskForm):
@@ -262,8 +259,9 @@ def withdraw(account_id: int):  # type: ignore[no-untyped-def]
                 if outcome.created:
                     flash(
                         _(
-                            "The withdrawal is above the approval threshold: request #%(id)s waits "
-                            "for a second staff member's approval.",
+                            "The withdrawal needs a second staff member's approval (above the limit "
+                            "over 24 hours, or to a payout IBAN changed in the last 30 days): "
+                            "request #%(id)s waits.",
                             id=outcome.approval.id,
                         ),
                         "info",
@@ -381,12 +379,12 @@ class ProductForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=30)])
     name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Length(max=200)])
-    rate_percent = StringField(_l("Interest rate (% a year)"), validators=[Length(max=20)])
+    rate_percent = StringField(_l("Interest rate, per cent a year"), validators=[Length(max=20)])
     effective_from = DateField(_l("Rate effective from"), validators=[Optional()])
 
 
 class RateForm(FlaskForm):
-    rate_percent = StringField(_l("New interest rate (% a year)"), validators=[Length(max=20)])
+    rate_percent = StringField(_l("New interest rate, per cent a year"), validators=[Length(max=20)])
     effective_from = DateField(_l("Effective from"), validators=[Optional()])
 
 

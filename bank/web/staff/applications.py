@@ -335,11 +335,15 @@ def prepare_application_disbursement(application_id: int):  # type: ignore[no-un
     return _detail(application_id)
 
 
+#: The outbox holds every member's mail: for the roles that answer members about it, not every teller.
+OUTBOX_ROLES = ("credit_officer", "admin")
+
+
 @bp.route("/outbox")
-@staff_required(*VIEW_ROLES)
+@staff_required(*OUTBOX_ROLES)
 def outbox():  # type: ignore[no-untyped-def]
     return render_template("staff/applications/outbox.html", messages=notifications.recent(db.session))
 
 
 add_staff_nav("staff.applications_list", "Applications", VIEW_ROLES, order=40)
-add_staff_nav("staff.outbox", "Outbox", VIEW_ROLES, order=85)
+add_staff_nav("staff.outbox", "Outbox", OUTBOX_ROLES, order=85)

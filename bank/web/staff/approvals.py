@@ -16,9 +16,10 @@ from wtforms.validators import Length
 
 from bank.approvals import queries
 from bank.approvals import service as approvals
-from bank.approvals.models import Approval, ApprovalStatus
+from bank.approvals.models import Approval
 from bank.errors import BankError
 from bank.extensions import db
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -31,11 +32,7 @@ KIND_LABELS = {
     "loan_disbursement": _l("Loan disbursement"),
     "loan_write_off": _l("Loan write-off"),
 }
-STATUS_LABELS = {
-    ApprovalStatus.PENDING: _l("pending"),
-    ApprovalStatus.APPROVED: _l("approved"),
-    ApprovalStatus.REJECTED: _l("rejected"),
-}
+STATUS_LABELS = status_tables.APPROVAL_STATUS
 
 
 class DecisionForm(FlaskForm):

@@ -45,7 +45,7 @@ class CalculatorForm(FlaskForm):
     product_code = SelectField(_l("Loan product"), choices=[])
     principal = StringField(_l("Principal (€)"), validators=[Length(max=40)])
     term = StringField(_l("Term (number of instalments)"), validators=[Length(max=5)])
-    rate_annual = StringField(_l("Annual rate (%)"), validators=[Length(max=20)])
+    rate_annual = StringField(_l("Annual rate, per cent"), validators=[Length(max=20)])
     method = SelectField(_l("Repayment method"), choices=_choices(METHOD_LABELS))
     frequency = SelectField(_l("Frequency"), choices=_choices(FREQUENCY_LABELS))
     day_count = SelectField(_l("Day count"), choices=_choices(DAY_COUNT_LABELS))

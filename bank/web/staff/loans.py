@@ -24,6 +24,7 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.loans import queries, servicing
 from bank.loans.models import InstalmentStatus, Loan, LoanStatus
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import new_form_key, show_errors
 from bank.web.nav import add_staff_nav
@@ -34,17 +35,8 @@ VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
 PER_PAGE = 25
 
-LOAN_STATUS_LABELS = {
-    LoanStatus.ACTIVE: _l("active"),
-    LoanStatus.PAID_OFF: _l("paid off"),
-    LoanStatus.WRITTEN_OFF: _l("written off"),
-}
-INSTALMENT_STATUS_LABELS = {
-    InstalmentStatus.OPEN: _l("open"),
-    InstalmentStatus.PAID: _l("paid"),
-    InstalmentStatus.SUPERSEDED: _l("superseded"),
-    InstalmentStatus.WRITTEN_OFF: _l("written off"),
-}
+LOAN_STATUS_LABELS = status_tables.LOAN_STATUS
+INSTALMENT_STATUS_LABELS = status_tables.INSTALMENT_STATUS
 VERSION_REASONS = {
     "disbursement": _l("disbursement"),
     "prepayment_shorten_term": _l("prepayment, term shortened"),

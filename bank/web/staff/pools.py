@@ -63,8 +63,8 @@ class PoolForm(FlaskForm):
     )
     minimum_participation = StringField(_l("Minimum participation (€)"), validators=[Length(max=40)])
     notice_months = StringField(_l("Notice period for withdrawals (months)"), validators=[Length(max=4)])
-    margin_share = StringField(_l("Bank's margin on the interest (%)"), validators=[Length(max=20)])
-    target_return_annual = StringField(_l("Target return a year (%)"), validators=[Length(max=20)])
+    margin_share = StringField(_l("Bank's margin on the interest, per cent"), validators=[Length(max=20)])
+    target_return_annual = StringField(_l("Target return, per cent a year"), validators=[Length(max=20)])
     first_loss_buffer = StringField(
         _l("First-loss buffer from seed capital (€)"), validators=[Length(max=40)]
     )

@@ -22,6 +22,7 @@ from bank.members.models import Member
 from bank.portal import service
 from bank.portal.models import ProfileChange
 from bank.web.access import staff_required
+from bank.web.links import link_base
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -67,7 +68,7 @@ if "staff/portal/_member_panel.html" not in MEMBER_DETAIL_PANELS:
 
 
 def _invite_link_base() -> str:
-    return url_for("portal.accept_invite", token="x", _external=True).rsplit("/", 1)[0]
+    return link_base("portal.accept_invite")
 
 
 @bp.route("/members/<int:member_id>/portal-invite", methods=["POST"])

@@ -22,6 +22,7 @@ from bank.extensions import db
 from bank.loans import products as service
 from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
@@ -45,11 +46,7 @@ METHOD_LABELS = {
 FREQUENCY_LABELS = {Frequency.MONTHLY: _l("Monthly"), Frequency.QUARTERLY: _l("Quarterly")}
 DAY_COUNT_LABELS = {DayCount.THIRTY_360: _l("30/360"), DayCount.ACTUAL_365: _l("Actual/365")}
 FEE_KIND_LABELS = {FeeKind.FIXED: _l("Fixed amount"), FeeKind.PERCENT: _l("Percentage of the principal")}
-STATUS_LABELS = {
-    ProductStatus.ACTIVE: _l("active"),
-    ProductStatus.SUPERSEDED: _l("superseded"),
-    ProductStatus.RETIRED: _l("retired"),
-}
+STATUS_LABELS = status_tables.PRODUCT_STATUS
 
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
@@ -66,7 +63,7 @@ class ProductForm(FlaskForm):
     amount_max = StringField(_l("Maximum amount (€)"), validators=[Length(max=40)])
     term_min_months = StringField(_l("Minimum term (months)"), validators=[Length(max=5)])
     term_max_months = StringField(_l("Maximum term (months)"), validators=[Length(max=5)])
-    rate_annual = StringField(_l("Annual rate (%)"), validators=[Length(max=20)])
+    rate_annual = StringField(_l("Annual rate, per cent"), validators=[Length(max=20)])
     method = SelectField(_l("Repayment method"), choices=_choices(METHOD_LABELS))
     frequency = SelectField(_l("Frequency"), choices=_choices(FREQUENCY_LABELS))
     max_grace_periods = StringField(_l("Maximum principal grace (periods)"), validators=[Length(max=5)])
@@ -75,11 +72,11 @@ class ProductForm(FlaskForm):
     arrangement_fee_kind = SelectField(_l("Arrangement fee"), choices=_choices(FEE_KIND_LABELS))
     arrangement_fee_amount = StringField(_l("Fixed arrangement fee (€)"), validators=[Length(max=40)])
     arrangement_fee_rate = StringField(
-        _l("Arrangement fee (% of the principal)"), validators=[Length(max=20)]
+        _l("Arrangement fee, per cent of the principal"), validators=[Length(max=20)]
     )
     late_fee = StringField(_l("Late fee (€)"), validators=[Length(max=40)])
     penalty_rate_annual = StringField(
-        _l("Penalty rate on overdue principal (%)"), validators=[Length(max=20)]
+        _l("Penalty rate on overdue principal, per cent"), validators=[Length(max=20)]
     )
     tolerance_days = StringField(_l("Days of tolerance before arrears"), validators=[Length(max=3)])
     allocation_order = StringField(_l("Allocation order of a payment"), validators=[Length(max=100)])

@@ -30,7 +30,9 @@ from bank.loans.models import Loan
 from bank.runs import jobs
 from bank.runs.lock import run_in_progress
 from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
+from bank.web import labels as status_tables
 from bank.web.access import staff_required
+from bank.web.filters import date_filter
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -57,11 +59,7 @@ JOB_LABELS = {
     RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
 }
-STATUS_LABELS = {
-    RunStatus.RUNNING: _l("running"),
-    RunStatus.COMPLETED: _l("completed"),
-    RunStatus.FAILED: _l("failed"),
-}
+STATUS_LABELS = status_tables.RUN_STATUS
 
 
 class StartRunForm(FlaskForm):
@@ -183,7 +181,7 @@ def start_run():  # type: ignore[no-untyped-def]
         _(
             "%(job)s for %(date)s started; the list shows its progress.",
             job=JOB_LABELS[RunJob(form.job.data)],
-            date=form.date.data.isoformat(),
+            date=date_filter(form.date.data),
         ),
         "success",
     )
