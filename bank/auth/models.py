@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bank import clock
@@ -36,6 +36,12 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     #: Base32 TOTP secret once the second factor is set up.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The 30-second time step of the last accepted code: a code is accepted once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    #: Wrong second-factor codes since the last right code; a right password does not reset it.
+    failed_second_factors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: A secret being enrolled through an admin-issued link; kept here, never in the cookie.
+    totp_setup_secret: Mapped[str | None] = mapped_column(String(64))
     #: Bumped on password change and log-in, so old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
@@ -55,3 +61,24 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class SecondFactorLink(Base):
+    """A single-use link an admin issues so a staff member enrols their authenticator app.
+
+    Without it the first person to log in with a staff password would enrol their own phone
+    (trust on first use). Only the SHA-256 of the token is stored.
+    """
+
+    __tablename__ = "second_factor_links"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    #: Set when a newer link replaced this one before it was used.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -89,6 +89,9 @@ class Member(Base):
     #: The member's own account elsewhere, where withdrawals are paid (checked with schwifty).
     #: Stored compact and upper-case ("NL91ABNA0417164300").
     external_iban: Mapped[str | None] = mapped_column(String(34))
+    #: When a payout IBAN last replaced another (after a second staff member approved it):
+    #: withdrawals in the 30 days after need approval whatever the amount.
+    external_iban_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     #: Language of letters, e-mails and the portal: "nl" or "en".
     language: Mapped[str] = mapped_column(String(5), default="nl")
     #: The day the first member share was paid (status applicant -> active).

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.db import is_postgresql
-from bank.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from bank.members import validation as check
 from bank.members.models import (
     DocumentKind,
@@ -227,8 +227,15 @@ def display_name_of(member: Member) -> str:
 # Changing
 
 
-def update_member(session: Session, member: Member, *, actor: Actor, **changes: Any) -> dict[str, Any]:
+def update_member(
+    session: Session, member: Member, *, actor: Actor, iban_approved: bool = False, **changes: Any
+) -> dict[str, Any]:
     """Change a member's data; returns the changed fields with their new values.
+
+    A new payout IBAN (``external_iban``) is where withdrawals go, so one person must not set
+    it: it takes effect only through an approved profile change (``bank.portal.service``), which
+    passes ``iban_approved``; the change time is kept, and payouts in the next 30 days need
+    approval. Removing the IBAN stays possible (it only stops payouts).
 
     Only fields of the member's kind may be given (:data:`PERSON_FIELDS`,
     :data:`ORGANISATION_FIELDS`). Unchanged values are ignored; when something changed, one
@@ -246,6 +253,12 @@ def update_member(session: Session, member: Member, *, actor: Actor, **changes: 
     changed = {name: value for name, value in values.items() if getattr(member, name) != value}
     if not changed:
         return {}
+    if changed.get("external_iban") and not iban_approved:
+        raise ValidationError(
+            "external_iban", N_("a new payout IBAN takes effect only after a second staff member approves it")
+        )
+    if changed.get("external_iban"):
+        member.external_iban_changed_at = clock.now_utc()
     if changed.keys() & {"email", "kvk_number", "bsn"}:
         lock_member_register(session)
     _refuse_duplicates(session, changed, member_id=member.id)

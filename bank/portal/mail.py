@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor
+from bank.members.models import Member
 from bank.notifications import secret_mail
+from bank.notifications import service as notifications
 from bank.notifications.models import OutboxMessage, OutboxStatus
 
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -47,7 +49,68 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "you can ignore this message.\n\nKind regards,\nWijkbank",
         ),
     },
+    "second_factor": {
+        "nl": (
+            "Stel uw tweede factor in voor de Wijkbank",
+            "Beste {name},\n\nEen beheerder heeft een link gemaakt waarmee u uw authenticator-app "
+            "instelt voor de backoffice (geldig gedurende {hours} uur, één keer te gebruiken):\n{link}\n\n"
+            "Verwachtte u dit niet? Meld het dan meteen bij de beheerder.\n\n"
+            "Met vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Set up your second factor for Wijkbank",
+            "Dear {name},\n\nAn administrator made a link for you to set up your authenticator app for the "
+            "back office (valid for {hours} hours, works once):\n{link}\n\n"
+            "Not expecting this? Then tell the administrator at once.\n\nKind regards,\nWijkbank",
+        ),
+    },
 }
+
+
+#: Notices without a secret, to the address the bank already knows (a payout IBAN change).
+NOTICES: dict[str, dict[str, tuple[str, str]]] = {
+    "iban_requested": {
+        "nl": (
+            "Wijziging van uw uitbetalingsrekening aangevraagd",
+            "Beste {name},\n\nEr is gevraagd uw uitbetalingsrekening (IBAN) te wijzigen in een rekening "
+            "eindigend op {iban}. Een tweede medewerker van de bank controleert dit eerst met u.\n\n"
+            "Heeft u hier niet om gevraagd? Bel de bank dan meteen.\n\nMet vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Change of your payout account requested",
+            "Dear {name},\n\nSomeone asked to change your payout account (IBAN) to an account ending in "
+            "{iban}. A second member of staff checks this with you first.\n\n"
+            "Did you not ask for this? Then call the bank at once.\n\nKind regards,\nWijkbank",
+        ),
+    },
+    "iban_changed": {
+        "nl": (
+            "Uw uitbetalingsrekening is gewijzigd",
+            "Beste {name},\n\nUw uitbetalingsrekening (IBAN) is gewijzigd in de rekening eindigend op "
+            "{iban}. Opnames worden voortaan daarheen betaald.\n\n"
+            "Klopt dit niet? Bel de bank dan meteen.\n\nMet vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Your payout account was changed",
+            "Dear {name},\n\nYour payout account (IBAN) was changed to the account ending in {iban}. "
+            "Withdrawals are paid there from now on.\n\n"
+            "Is this not right? Then call the bank at once.\n\nKind regards,\nWijkbank",
+        ),
+    },
+}
+
+
+def notify(session: Session, member: Member, *, template: str, context: dict[str, Any]) -> OutboxMessage:
+    """Queue a notice without secrets to the member's known address (in their language)."""
+    texts = NOTICES[template]
+    subject, body = texts.get(member.language) or texts["nl"]
+    return notifications.enqueue(
+        session,
+        member=member,
+        subject=subject,
+        body=body.format(name=member.full_name, **context),
+        object_type=f"portal_{template}",
+    )
 
 
 def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:

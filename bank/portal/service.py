@@ -26,7 +26,15 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.auth import service as auth_service
 from bank.auth.models import User
-from bank.errors import BankError, Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import (
+    N_,
+    BankError,
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from bank.members import queries as member_queries
 from bank.members import service as member_service
 from bank.members import validation as check
@@ -335,9 +343,13 @@ def enable_totp(session: Session, user: User, *, secret: str, code: str, actor: 
     if user.totp_secret:
         raise Conflict("the second factor is already switched on")
     # No failure counting here: the member is logged in and proving their own new app, not guessing.
-    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+    step = auth_service.matching_step(secret, code)
+    if step is None:
         raise ValidationError("code", "is not the current code of your authenticator app")
     user.totp_secret = secret
+    user.totp_setup_secret = None
+    # The code just shown sets the second factor up; it cannot then log in as well.
+    user.totp_last_step = step
     audit.record(session, actor, "portal.totp_enabled", "user", user.id)
 
 
@@ -351,8 +363,7 @@ def disable_totp(session: Session, user: User, *, code: str, actor: Actor) -> bo
         raise PermissionDenied("members switch off their own second factor")
     if not user.totp_secret:
         raise Conflict("the second factor is not switched on")
-    if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
-        auth_service.second_factor_failed(session, user, ip_address=actor.ip_address)
+    if not auth_service.check_second_factor(session, user, code, ip_address=actor.ip_address):
         return False
     user.totp_secret = None
     audit.record(session, actor, "portal.totp_disabled", "user", user.id)
@@ -437,15 +448,24 @@ def change_profile(
 
 
 def request_iban_change(session: Session, member: Member, iban: str, *, actor: Actor) -> ProfileChange:
-    """Record a new external IBAN as pending; an earlier pending request lapses (withdrawn)."""
-    _require_member_actor(actor, member)
+    """Record a new external IBAN as pending; an earlier pending request lapses (withdrawn).
+
+    The member asks in the portal, or staff enter it on the member's page; either way a second
+    staff member approves it (never the one who asked), and the member is told at the address
+    the bank already knows, so a hijacked log-in or a dishonest colleague is noticed.
+    """
+    if actor.role == "member":
+        _require_member_actor(actor, member)
+    else:
+        _require_staff(actor)
+    iban = check.iban(iban)
     now = clock.now_utc()
     for earlier in pending_changes_of(session, member.id):
         if earlier.new_value == iban:
             return earlier
         earlier.status = ChangeStatus.WITHDRAWN
         earlier.decided_at = now
-        earlier.decision_note = "replaced by a newer request from the member"
+        earlier.decision_note = "replaced by a newer request"
     change = ProfileChange(
         member_id=member.id,
         field="external_iban",
@@ -467,7 +487,13 @@ def request_iban_change(session: Session, member: Member, iban: str, *, actor: A
         after={"external_iban": iban},
         detail=f"profile change {change.id} waits for staff verification",
     )
+    mail.notify(session, member, template="iban_requested", context={"iban": _ending(iban)})
     return change
+
+
+def _ending(iban: str) -> str:
+    """Only the last four characters of an IBAN go into mail."""
+    return "…" + iban[-4:]
 
 
 def pending_changes_of(session: Session, member_id: int) -> list[ProfileChange]:
@@ -502,8 +528,15 @@ def decide_change(
     member = session.get(Member, change.member_id)
     if member is None:
         raise NotFound(f"member {change.member_id} does not exist")
+    if approve and change.requested_by_id is not None and change.requested_by_id == actor.user_id:
+        raise PermissionDenied(
+            N_("four eyes: you asked for this change, so another staff member must approve it")
+        )
     if approve:
-        member_service.update_member(session, member, actor=actor, **{change.field: change.new_value})
+        member_service.update_member(
+            session, member, actor=actor, iban_approved=True, **{change.field: change.new_value}
+        )
+        mail.notify(session, member, template="iban_changed", context={"iban": _ending(change.new_value)})
     change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
     change.decided_by_id = actor.user_id
     change.decided_at = clock.now_utc()

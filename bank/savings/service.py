@@ -34,7 +34,7 @@ from bank.errors import (
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
-from bank.ledger.models import JournalEntry
+from bank.ledger.models import JournalEntry, Posting, Side
 from bank.members.models import Member, MemberStatus
 from bank.money import parse_amount
 from bank.savings import numbers
@@ -44,6 +44,10 @@ from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsPro
 BOOKING_ROLES = ("teller", "admin")
 #: The approval kind of a withdrawal above the threshold.
 WITHDRAWAL_APPROVAL = "withdrawal"
+#: Withdrawals counted together against the approval threshold (splitting does not avoid it).
+APPROVAL_WINDOW = dt.timedelta(hours=24)
+#: After a payout IBAN changed, every withdrawal needs approval for this long.
+NEW_IBAN_PERIOD = dt.timedelta(days=30)
 #: Arbitrary constant for PostgreSQL's advisory lock around account numbering.
 _NUMBER_LOCK_KEY = 7_300_003
 #: Longest description staff may give a booking.
@@ -405,7 +409,7 @@ def withdraw(
     value_date = _value_date(value_date, account)
     if not repeat:
         require_funds(session, account, amount_value)
-    if approval_threshold is not None and amount_value > approval_threshold:
+    if approval_threshold is not None and _needs_approval(session, account, amount_value, approval_threshold):
         approval, created = approvals.request_approval(
             session,
             kind=WITHDRAWAL_APPROVAL,
@@ -429,6 +433,36 @@ def withdraw(
         return WithdrawalOutcome(approval=approval, created=created)
     booked = _post_withdrawal(session, account, amount_value, key, iban, description, value_date, actor)
     return WithdrawalOutcome(entry=booked.entry, created=booked.created)
+
+
+def withdrawn_recently(session: Session, account: DepositAccount) -> Decimal:
+    """What left the account as withdrawals posted in the last :data:`APPROVAL_WINDOW`."""
+    since = clock.now_utc() - APPROVAL_WINDOW
+    total = session.scalar(
+        select(func.coalesce(func.sum(Posting.amount), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == account.ledger_account_id,
+            Posting.side == Side.DEBIT,
+            JournalEntry.kind == "withdrawal",
+            JournalEntry.posted_at >= since,
+        )
+    )
+    return Decimal(total or 0)
+
+
+def _needs_approval(session: Session, account: DepositAccount, amount: Decimal, threshold: Decimal) -> bool:
+    """Four eyes above the threshold, counted over a rolling 24 hours, and for a new payout IBAN.
+
+    Three withdrawals just under the limit add up; and a payout IBAN changed in the last 30 days
+    could be a hijacked account, so every payout to it waits for a second person.
+    """
+    changed_at = account.member.external_iban_changed_at
+    if changed_at is not None and clock.now_utc() - changed_at < NEW_IBAN_PERIOD:
+        return True
+    if amount > threshold:
+        return True
+    return withdrawn_recently(session, account) + amount > threshold
 
 
 def _post_withdrawal(

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from babel.dates import format_date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -292,8 +293,13 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "interest": ("Rente", "Interest"),
     "shares_issue": ("Aankoop aandelen", "Member shares bought"),
     "shares_redemption": ("Terugbetaling aandelen", "Member shares redeemed"),
-    "seed_capital": ("Startkapitaal gemeente", "Municipal seed capital"),
+    "seed_capital": ("Startkapitaal van de gemeente", "Municipal seed capital"),
     "reversal": ("Correctie", "Correction"),
+    "loan_recovery": ("Ontvangst op afgeboekte lening", "Recovery on a written-off loan"),
+    "pool_subscription": ("Inleg investeringspool", "Money into an investment pool"),
+    "pool_withdrawal": ("Opname uit investeringspool", "Withdrawal from an investment pool"),
+    "pool_distribution": ("Rendement investeringspool", "Investment pool returns"),
+    "pool_loss_buffer": ("Eerste-verliesbuffer gebruikt", "First-loss buffer used"),
 }
 
 #: The ledger kind of a pool's quarterly distribution (bank.pools.distribution.DISTRIBUTION_KIND).
@@ -301,6 +307,11 @@ POOL_DISTRIBUTION_KIND = "pool_distribution"
 
 _SHARE_COUNT = re.compile(r"(\d+) member share")
 _LOAN_NUMBER = re.compile(r"WL-\d{4}-\d{4}")
+_MONTH = re.compile(r"(\d{2})-(\d{4})")
+_POOL_MEMO = re.compile(
+    r"(?:Returns of pool (?P<name>.+), (?P<start>\d{4}-\d{2}-\d{2}) to (?P<end>\d{4}-\d{2}-\d{2})"
+    r"|Subscription to pool (?P<sub>\S+)|Withdrawal from pool (?P<out>\S+))"
+)
 _ACCOUNTS_ARROW = re.compile(r"\d{4} \d{4} \d{2} → \d{4} \d{4} \d{2}")
 
 
@@ -309,6 +320,16 @@ def kind_label(kind: str, language: str) -> str:
     if labels is None:
         return kind.replace("_", " ").capitalize()
     return labels[1] if language == "en" else labels[0]
+
+
+def month_name(month: int, year: int, language: str) -> str:
+    """ "november 2026" (nl) / "November 2026" (en): a month as a statement line names it."""
+    return format_date(dt.date(year, month, 1), "LLLL yyyy", locale="en" if language == "en" else "nl")
+
+
+def _statement_date(text: str, language: str) -> str:
+    day = dt.date.fromisoformat(text)
+    return day.isoformat() if language == "en" else day.strftime("%d-%m-%Y")
 
 
 def _group_iban(iban: str) -> str:
@@ -338,6 +359,14 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
         loan_number = _LOAN_NUMBER.search(memo or "")
         if loan_number:
             return f"{label} {loan_number.group(0)}", None
+    if kind.startswith("pool_"):
+        # "Returns of pool Grondfonds, 2026-07-01 to 2026-09-30" / "Subscription to pool GRONDFONDS".
+        pool = _POOL_MEMO.fullmatch((memo or "").strip())
+        if pool and pool.group("name"):
+            start, end = (_statement_date(pool.group(n), language) for n in ("start", "end"))
+            return f"{label} {pool.group('name')} {start} – {end}", None
+        if pool:
+            return f"{label} {pool.group('sub') or pool.group('out')}", None
     parts = [part.strip() for part in (memo or "").split("·")]
     kept = []
     english_default = KIND_LABELS.get(kind, ("", kind.replace("_", " ")))[1].lower()
@@ -351,8 +380,12 @@ def describe(kind: str, memo: str, language: str) -> tuple[str, str | None]:
         if part.lower() in (english_default, kind.replace("_", " ").lower(), label.lower()):
             continue
         if english_default and part.lower().startswith(english_default + " "):
-            # "Interest 10-2026" -> "Rente 10-2026": the English word replaced, the rest kept.
-            label = f"{label} {part[len(english_default) + 1 :]}"
+            # "Interest 10-2026" -> "Rente oktober 2026": the English word replaced, a month named.
+            rest = part[len(english_default) + 1 :]
+            month = _MONTH.fullmatch(rest)
+            if month and 1 <= int(month.group(1)) <= 12:
+                rest = month_name(int(month.group(1)), int(month.group(2)), language)
+            label = f"{label} {rest}"
             continue
         if _ACCOUNTS_ARROW.fullmatch(part):
             continue  # "1000 0001 61 → 1000 0002 58": the counterparty column already says it

@@ -203,7 +203,20 @@ def test_statement_queries_do_not_grow_with_its_lines(session, world, frozen_tod
 @pytest.mark.parametrize(
     ("kind", "memo", "language", "expected"),
     [
-        ("savings_interest", "Interest 10-2026", "nl", ("Rente 10-2026", None)),
+        ("savings_interest", "Interest 10-2026", "nl", ("Rente oktober 2026", None)),
+        ("savings_interest", "Interest 10-2026", "en", ("Interest October 2026", None)),
+        (
+            "pool_distribution",
+            "Returns of pool Grondfonds, 2026-07-01 to 2026-09-30",
+            "nl",
+            ("Rendement investeringspool Grondfonds 01-07-2026 – 30-09-2026", None),
+        ),
+        (
+            "pool_subscription",
+            "Subscription to pool GRONDFONDS",
+            "nl",
+            ("Inleg investeringspool GRONDFONDS", None),
+        ),
         ("withdrawal", "Withdrawal · to NL91ABNA0417164300", "nl", ("Opname", "NL91ABNA0417164300")),
         ("transfer", "Huur · 1000 0001 61 → 1000 0002 58", "en", ("Transfer · Huur", None)),
         (

@@ -259,8 +259,9 @@ def withdraw(account_id: int):  # type: ignore[no-untyped-def]
                 if outcome.created:
                     flash(
                         _(
-                            "The withdrawal is above the approval threshold: request #%(id)s waits "
-                            "for a second staff member's approval.",
+                            "The withdrawal needs a second staff member's approval (above the limit "
+                            "over 24 hours, or to a payout IBAN changed in the last 30 days): "
+                            "request #%(id)s waits.",
                             id=outcome.approval.id,
                         ),
                         "info",

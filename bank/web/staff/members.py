@@ -26,6 +26,7 @@ from bank.errors import BankError, NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
 from bank.members.models import DocumentKind, LegalForm, Member, MemberKind, MemberStatus
+from bank.portal import service as portal_service
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import show_errors
@@ -412,15 +413,30 @@ def edit_member(member_id: int):  # type: ignore[no-untyped-def]
         values = form.values()
         if member.is_person and not (values.get("bsn") or "").strip():
             values.pop("bsn")  # left blank: keep the BSN we have (it is never shown in the form)
+        # A new payout IBAN waits for a second staff member (bank.portal.service.request_iban_change).
+        new_iban = (values.get("external_iban") or "").replace(" ", "").upper()
+        asks_new_iban = bool(new_iban) and new_iban != (member.external_iban or "")
+        if asks_new_iban:
+            values.pop("external_iban")
         try:
             with db.unit_of_work() as session:
                 changed = service.update_member(session, member, actor=g.actor, **values)
+                if asks_new_iban:
+                    portal_service.request_iban_change(session, member, new_iban, actor=g.actor)
         except BankError as error:
             show_errors(form, error)
         else:
+            if asks_new_iban:
+                flash(
+                    _(
+                        "The new payout IBAN waits for a second staff member's approval under "
+                        "Portal changes; the member is told by e-mail."
+                    ),
+                    "info",
+                )
             if changed:
                 flash(_("Changes saved."), "success")
-            else:
+            elif not asks_new_iban:
                 flash(_("Nothing was changed."), "info")
             return redirect(url_for("staff.member", member_id=member.id))
     template = (

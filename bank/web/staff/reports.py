@@ -25,6 +25,7 @@ from bank.reports import queries as reports
 from bank.reports.csv_export import to_csv
 from bank.statements.builder import parse_date, purpose_label
 from bank.web.access import staff_required
+from bank.web.labels import account_name
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -212,7 +213,7 @@ def report_trial_balance():  # type: ignore[no-untyped-def]
                 Col(_("Credit"), "money"),
                 Col(_("Balance"), "money"),
             ],
-            [[r.code, r.name, r.debit_total, r.credit_total, r.balance] for r in result.rows],
+            [[r.code, account_name(r), r.debit_total, r.credit_total, r.balance] for r in result.rows],
             ["", _("Total"), result.debit_total, result.credit_total, None],
         )
         check = _("Debits equal credits.") if result.balanced else _("Debits and credits differ!")
@@ -236,17 +237,17 @@ def report_balance_sheet():  # type: ignore[no-untyped-def]
             "assets",
             _("Assets"),
             columns,
-            [[r.code, r.name, r.amount] for r in sheet.assets],
+            [[r.code, account_name(r), r.amount] for r in sheet.assets],
             ["", _("Total assets"), sheet.total_assets],
         )
         liabilities = ReportTable(
             "liabilities",
             _("Liabilities"),
             columns,
-            [[r.code, r.name, r.amount] for r in sheet.liabilities],
+            [[r.code, account_name(r), r.amount] for r in sheet.liabilities],
             ["", _("Total liabilities"), sheet.total_liabilities],
         )
-        equity_rows: list[Sequence[Any]] = [[r.code, r.name, r.amount] for r in sheet.equity]
+        equity_rows: list[Sequence[Any]] = [[r.code, account_name(r), r.amount] for r in sheet.equity]
         equity_rows.append(["", _("Result to date (income minus expenses)"), sheet.result])
         equity = ReportTable(
             "equity", _("Equity"), columns, equity_rows, ["", _("Total equity"), sheet.total_equity]
@@ -276,14 +277,14 @@ def report_profit_and_loss():  # type: ignore[no-untyped-def]
             "income",
             _("Income"),
             columns,
-            [[r.code, r.name, r.amount] for r in result.income],
+            [[r.code, account_name(r), r.amount] for r in result.income],
             ["", _("Total income"), result.total_income],
         )
         expenses = ReportTable(
             "expenses",
             _("Expenses"),
             columns,
-            [[r.code, r.name, r.amount] for r in result.expenses],
+            [[r.code, account_name(r), r.amount] for r in result.expenses],
             ["", _("Total expenses"), result.total_expenses],
         )
         summary = ReportTable(
@@ -474,7 +475,7 @@ def report_flows():  # type: ignore[no-untyped-def]
             "monthly-flows",
             _("Per month"),
             [
-                Col(_("Month")),
+                Col(_("Month"), "month"),
                 Col(_("New loans"), "int"),
                 Col(_("Lent (principal)"), "money"),
                 Col(_("Repaid (principal)"), "money"),
