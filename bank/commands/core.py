@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from bank import migrate
 from bank.actor import ROLES, system
 from bank.auth import service as auth_service
-from bank.errors import BankError
+from bank.auth.models import User
+from bank.errors import BankError, ValidationError
 from bank.extensions import db
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount
@@ -87,6 +88,30 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(2)
     click.echo(f"user {user.email} created with role {user.role}")
+
+
+@users_group.command("second-factor-link")
+@click.argument("email")
+@with_appcontext
+def users_second_factor_link(email: str) -> None:
+    """Print a single-use link with which the staff member EMAIL sets up their authenticator app."""
+    from flask import url_for
+
+    try:
+        with db.unit_of_work(db.new_session()) as session:
+            user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+            if user is None:
+                raise ValidationError("email", "is not a known log-in")
+            token = auth_service.issue_enrolment_link(session, user, actor=system("cli"))
+    except BankError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(2)
+    base = str(current_app.config.get("EXTERNAL_URL") or "http://127.0.0.1:5000").rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        path = url_for("auth.enrol_second_factor", token=token)
+    hours = int(auth_service.ENROLMENT_VALID_FOR.total_seconds() // 3600)
+    click.echo(f"set-up link for {user.email} (works once, for {hours} hours):")
+    click.echo(base + path)
 
 
 @click.group("ledger")

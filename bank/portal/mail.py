@@ -49,6 +49,21 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "you can ignore this message.\n\nKind regards,\nWijkbank",
         ),
     },
+    "second_factor": {
+        "nl": (
+            "Stel uw tweede factor in voor de Wijkbank",
+            "Beste {name},\n\nEen beheerder heeft een link gemaakt waarmee u uw authenticator-app "
+            "instelt voor de backoffice (geldig gedurende {hours} uur, één keer te gebruiken):\n{link}\n\n"
+            "Verwachtte u dit niet? Meld het dan meteen bij de beheerder.\n\n"
+            "Met vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Set up your second factor for Wijkbank",
+            "Dear {name},\n\nAn administrator made a link for you to set up your authenticator app for the "
+            "back office (valid for {hours} hours, works once):\n{link}\n\n"
+            "Not expecting this? Then tell the administrator at once.\n\nKind regards,\nWijkbank",
+        ),
+    },
 }
 
 

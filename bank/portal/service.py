@@ -343,9 +343,13 @@ def enable_totp(session: Session, user: User, *, secret: str, code: str, actor: 
     if user.totp_secret:
         raise Conflict("the second factor is already switched on")
     # No failure counting here: the member is logged in and proving their own new app, not guessing.
-    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+    step = auth_service.matching_step(secret, code)
+    if step is None:
         raise ValidationError("code", "is not the current code of your authenticator app")
     user.totp_secret = secret
+    user.totp_setup_secret = None
+    # The code just shown sets the second factor up; it cannot then log in as well.
+    user.totp_last_step = step
     audit.record(session, actor, "portal.totp_enabled", "user", user.id)
 
 
@@ -359,8 +363,7 @@ def disable_totp(session: Session, user: User, *, code: str, actor: Actor) -> bo
         raise PermissionDenied("members switch off their own second factor")
     if not user.totp_secret:
         raise Conflict("the second factor is not switched on")
-    if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
-        auth_service.second_factor_failed(session, user, ip_address=actor.ip_address)
+    if not auth_service.check_second_factor(session, user, code, ip_address=actor.ip_address):
         return False
     user.totp_secret = None
     audit.record(session, actor, "portal.totp_disabled", "user", user.id)

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from bank import audit
+from bank import audit, clock
 from bank.auth import service as auth_service
 from bank.extensions import db
 from bank.web.access import authenticated, current_actor, public
@@ -95,33 +95,86 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/login/totp", methods=["GET", "POST"])
 @authenticated
 def totp():  # type: ignore[no-untyped-def]
-    """Second factor: staff must enter their authenticator code (set up on first use)."""
+    """Second factor: the code from the authenticator app, accepted once.
+
+    Staff without a second factor are not offered a set-up here (whoever first logged in with
+    the password would enrol their own phone): an administrator issues a set-up link.
+    """
     form = TotpForm()
     user = db.session.merge(current_user._get_current_object())  # type: ignore[attr-defined]
-    secret = user.totp_secret or session.get("totp_setup_secret") or pyotp.random_base32()
     if not user.totp_secret:
-        session["totp_setup_secret"] = secret
-    provisioning_uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Wijkbank")
+        if user.is_staff:
+            return render_template("auth/totp.html", form=None, needs_link=True), 403
+        return redirect(_home_for_user())
     if form.validate_on_submit():
-        if pyotp.TOTP(secret).verify(form.code.data or "", valid_window=1):
-            with db.unit_of_work() as s:
-                if not user.totp_secret:
-                    user.totp_secret = secret
+        with db.unit_of_work() as s:
+            user = s.merge(user)
+            accepted = auth_service.check_second_factor(
+                s, user, form.code.data or "", ip_address=request.remote_addr
+            )
+            if accepted:
                 audit.record(s, current_actor(), "login.totp_ok", "user", user.id)
-            session.pop("totp_setup_secret", None)
+            locked = user.locked_until is not None and user.locked_until > clock.now_utc()
+        if accepted:
             session["totp_ok"] = True
             return redirect(_safe_next(request.args.get("next")) or _home_for_user())
-        with db.unit_of_work() as s:
-            locked = auth_service.second_factor_failed(s, user, ip_address=request.remote_addr)
         if locked:
             logout_user()
             session.clear()
             flash(_("This account is locked for 15 minutes after 5 failed log-ins."), "error")
             return redirect(url_for("auth.login"))
         form.code.errors = [_("The code is not correct; use the current code from your authenticator app.")]
-    return render_template(
-        "auth/totp.html", form=form, setting_up=not user.totp_secret, secret=secret, uri=provisioning_uri
-    )
+    return render_template("auth/totp.html", form=form, needs_link=False)
+
+
+class EnrolForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=6, max=6)])
+
+
+def _enrolment_refusal(reason: str) -> str:
+    return {
+        "expired": _("This set-up link has expired; ask an administrator for a new one."),
+        "used": _("This set-up link has already been used; a link works only once."),
+        "replaced": _("A newer set-up link was issued; use the most recent one."),
+    }.get(reason, _("This set-up link is not valid; ask an administrator for a new one."))
+
+
+@bp.route("/login/second-factor/<token>", methods=["GET", "POST"])
+@public
+def enrol_second_factor(token: str):  # type: ignore[no-untyped-def]
+    """Enrol an authenticator app with a single-use link an administrator issued.
+
+    The secret is made on the server when the link is first opened and kept there; the page
+    shows it once to the holder of the link, who proves the password and a code from the app.
+    """
+    try:
+        with db.unit_of_work() as s:
+            link = auth_service.enrolment_link(s, token)
+            user, secret = auth_service.enrolment_secret(s, link)
+            email = user.email
+    except auth_service.EnrolmentRefused as refused:
+        return render_template("auth/enrol.html", refused=_enrolment_refusal(refused.reason)), 410
+    form = EnrolForm()
+    status = 200
+    if form.validate_on_submit():
+        with db.unit_of_work() as s:
+            enrolled = auth_service.complete_enrolment(
+                s,
+                token,
+                password=form.password.data or "",
+                code=form.code.data or "",
+                ip_address=request.remote_addr,
+            )
+        if enrolled is not None:
+            logout_user()
+            session.clear()
+            flash(_("Your authenticator app is set up. Log in with your password and a code."), "success")
+            return redirect(url_for("auth.login"))
+        form.form_errors.append(_("The password or the code is not correct."))
+        status = 422
+    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Wijkbank")
+    return render_template("auth/enrol.html", form=form, secret=secret, uri=uri, refused=None), status
 
 
 @bp.route("/logout", methods=["POST"])

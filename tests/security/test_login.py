@@ -181,16 +181,25 @@ def wrong_code(secret: str) -> str:
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
 
 
+def enrolled(user: User) -> str:
+    """Give ``user`` a second factor (as an enrolment link would) and return the secret."""
+    secret = pyotp.random_base32()
+    with db.unit_of_work(db.new_session()) as session:
+        session.get(User, user.id).totp_secret = secret
+    return secret
+
+
+def code_at(secret: str, seconds: int) -> str:
+    return pyotp.TOTP(secret).at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
+
+
 def test_staff_must_pass_the_second_factor(client, make_user, totp_required):
     user = make_user("teller")
+    secret = enrolled(user)
     response = log_in(client, user.email)
     assert response.headers["Location"].startswith("/login/totp")
     # Password alone does not open the back office.
     assert client.get("/staff/").headers["Location"].startswith("/login/totp")
-
-    assert client.get("/login/totp").status_code == 200  # first use: set-up page with the secret
-    with client.session_transaction() as state:
-        secret = state["totp_setup_secret"]
 
     refused = client.post("/login/totp", data={"code": wrong_code(secret)})
     assert refused.status_code == 200
@@ -202,22 +211,29 @@ def test_staff_must_pass_the_second_factor(client, make_user, totp_required):
     assert accepted.status_code == 302
     assert client.get("/staff/").status_code == 200
     assert len(events("login.totp_ok", user.id)) == 1
-    with db.new_session() as session:
-        assert session.get(User, user.id).totp_secret == secret
 
-    # Next time the stored secret is asked for.
+    # Next time a later code is asked for (the one used is spent).
     client.post("/logout")
     log_in(client, user.email)
-    assert client.post("/login/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert client.post("/login/totp", data={"code": code_at(secret, 30)}).status_code == 302
     assert client.get("/staff/").status_code == 200
+
+
+def test_staff_without_a_second_factor_get_no_set_up_on_first_use(client, make_user, totp_required):
+    user = make_user("teller")
+    log_in(client, user.email)
+    page = client.get("/login/totp")
+    assert page.status_code == 403
+    assert "Ask an administrator for a set-up link" in page.get_data(as_text=True)
+    with client.session_transaction() as state:
+        assert not any("secret" in key for key in state)
+    assert client.get("/staff/").headers["Location"].startswith("/login/totp")
 
 
 def test_five_wrong_codes_lock_the_account(client, make_user, totp_required):
     user = make_user("teller")
+    secret = enrolled(user)
     log_in(client, user.email)
-    client.get("/login/totp")
-    with client.session_transaction() as state:
-        secret = state["totp_setup_secret"]
     for _ in range(4):
         assert client.post("/login/totp", data={"code": wrong_code(secret)}).status_code == 200
     locked = client.post("/login/totp", data={"code": wrong_code(secret)})

@@ -133,8 +133,12 @@ def totp_setup():  # type: ignore[no-untyped-def]
     _member, user = _member_and_user()
     if user.totp_secret:
         return redirect(url_for("portal.profile"))
-    secret = session.get("portal_totp_secret") or service.new_totp_secret()
-    session["portal_totp_secret"] = secret
+    # The secret being set up stays on the server (not in the signed, readable session cookie).
+    if not user.totp_setup_secret:
+        with db.unit_of_work() as s:
+            s.merge(user).totp_setup_secret = service.new_totp_secret()
+        _member, user = _member_and_user()
+    secret = str(user.totp_setup_secret)
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
@@ -148,7 +152,6 @@ def totp_setup():  # type: ignore[no-untyped-def]
             del error
             status = 422
         else:
-            session.pop("portal_totp_secret", None)
             session["totp_ok"] = True
             flash(
                 _("The second factor is on: from now on you log in with a code from your app as well."),
