@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -318,9 +318,11 @@ def tally(session: Session, application: LoanApplication, *, quorum: int) -> Tal
             .order_by(Vote.id)
         )
     )
+    # By name: the recusal is printed in the applicant's letter, where a log-in e-mail has no place.
     recusals = tuple(
         session.scalars(
-            select(ConflictDeclaration.user_label)
+            select(func.coalesce(func.nullif(User.name, ""), ConflictDeclaration.user_label))
+            .join(User, User.id == ConflictDeclaration.user_id)
             .where(
                 ConflictDeclaration.application_id == application.id,
                 ConflictDeclaration.has_conflict.is_(True),
@@ -408,7 +410,9 @@ def decide(
     if len(reasons) > 4000:
         raise ValidationError("reasons", "must be at most 4000 characters")
     condition_texts = _conditions(conditions) if outcome is DecisionOutcome.APPROVED else []
-    decided_on = on or clock.today()
+    # The committee decides at its meeting: the decision (and the letter) carry the meeting's day,
+    # also when the chair records it before or after that day.
+    decided_on = on or meeting.held_on
     approved: dict[str, Any] = {}
     if outcome is DecisionOutcome.REJECTED and not reasons:
         raise ValidationError("reasons", "are required with a rejection; the applicant's letter gives them")
