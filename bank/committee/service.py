@@ -117,7 +117,11 @@ def place_on_agenda(
         raise ValidationError(gaps)
     if meeting.held_on < clock.today():
         raise ValidationError("meeting", "has already taken place; choose a coming meeting")
-    position = len([item for item in meeting.items if item.removed_at is None]) + 1
+    # Numbered after every item the meeting ever had: counting only the items still on it gave a
+    # second "1" after one was taken off. The unique (meeting, position) refuses a race.
+    position = (
+        session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)) or 0
+    ) + 1
     item = AgendaItem(
         meeting_id=meeting.id,
         application_id=application.id,
