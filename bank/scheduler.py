@@ -47,7 +47,7 @@ def close_missed_days(
         return []
     except Exception as error:  # recorded on the run row; the next trigger resumes it
         log.exception("close day failed")
-        echo(f"scheduler: close day failed: {type(error).__name__}: {error}")
+        echo(f"scheduler: close day failed: {jobs.describe_failure(error)}")
         return []
     if days:
         echo(f"scheduler: closed {len(days)} business day(s): {', '.join(d.isoformat() for d in days)}")

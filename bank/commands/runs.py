@@ -111,7 +111,14 @@ def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcom
         click.echo(f"refused: {error.message}", err=True)
         sys.exit(2)
     except Exception as error:  # the run row records it; the operator sees it here
-        click.echo(f"run failed: {type(error).__name__}: {error}", err=True)
+        # The first cause, as the run row has it (never a later error of the clean-up).
+        click.echo(f"run failed: {jobs.describe_failure(error)}", err=True)
+        if getattr(error, "run_recorded", True) is False:
+            click.echo(
+                "the database did not answer to record the failure; the next run or the scheduler"
+                " records it on the run",
+                err=True,
+            )
         sys.exit(1)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,7 +117,11 @@ def place_on_agenda(
         raise ValidationError(gaps)
     if meeting.held_on < clock.today():
         raise ValidationError("meeting", "has already taken place; choose a coming meeting")
-    position = len([item for item in meeting.items if item.removed_at is None]) + 1
+    # Numbered after every item the meeting ever had: counting only the items still on it gave a
+    # second "1" after one was taken off. The unique (meeting, position) refuses a race.
+    position = (
+        session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)) or 0
+    ) + 1
     item = AgendaItem(
         meeting_id=meeting.id,
         application_id=application.id,
@@ -318,9 +322,11 @@ def tally(session: Session, application: LoanApplication, *, quorum: int) -> Tal
             .order_by(Vote.id)
         )
     )
+    # By name: the recusal is printed in the applicant's letter, where a log-in e-mail has no place.
     recusals = tuple(
         session.scalars(
-            select(ConflictDeclaration.user_label)
+            select(func.coalesce(func.nullif(User.name, ""), ConflictDeclaration.user_label))
+            .join(User, User.id == ConflictDeclaration.user_id)
             .where(
                 ConflictDeclaration.application_id == application.id,
                 ConflictDeclaration.has_conflict.is_(True),
@@ -468,7 +474,9 @@ def decide(
     if len(reasons) > 4000:
         raise ValidationError("reasons", "must be at most 4000 characters")
     condition_texts = _conditions(conditions) if outcome is DecisionOutcome.APPROVED else []
-    decided_on = on or clock.today()
+    # The committee decides at its meeting: the decision (and the letter) carry the meeting's day,
+    # also when the chair records it before or after that day.
+    decided_on = on or meeting.held_on
     approved: dict[str, Any] = {}
     if outcome is DecisionOutcome.REJECTED and not reasons:
         raise ValidationError("reasons", "are required with a rejection; the applicant's letter gives them")

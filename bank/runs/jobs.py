@@ -18,16 +18,23 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
+import json
+import logging
 import os
+import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bank import clock
@@ -42,6 +49,9 @@ from bank.runs.calendar import business_days
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
 
+log = logging.getLogger("bank.runs")
+#: How long a failed run keeps trying to write its failure while the database comes back.
+FAILURE_RECORD_SECONDS = 30.0
 #: Loans per batch (one commit each): big enough for set-based work, small enough that a kill
 #: loses little and memory stays flat.
 BATCH_SIZE = 500
@@ -144,17 +154,128 @@ def _finish(batches: Batches, run: Run) -> None:
     batches.end_batch()
 
 
-def _fail(session: Session, run_id: int, error: BaseException) -> None:
-    session.rollback()
-    run = session.get(Run, run_id)
-    if run is None:  # pragma: no cover - the row was committed before any work
-        return
-    session.refresh(run)
-    run.status = RunStatus.FAILED
-    run.finished_at = clock.now_utc()
+def describe_failure(error: BaseException) -> str:
+    """The cause of a failure in one line, for the run row and the operator.
+
+    A database error names the driver's own error too (``OperationalError (AdminShutdown):
+    terminating connection due to administrator command``) and leaves out the SQL statement.
+    """
+    original = getattr(error, "orig", None)
+    if isinstance(original, BaseException):
+        text_ = str(original).strip()
+        first = text_.splitlines()[0] if text_ else type(original).__name__
+        return f"{type(error).__name__} ({type(original).__name__}): {first}"
     message = getattr(error, "message", None) or str(error) or type(error).__name__
-    run.error = f"{type(error).__name__}: {message}\n{traceback.format_exc(limit=5)}"[:4000]
+    return f"{type(error).__name__}: {message}"
+
+
+def _fail(session: Session, run_id: int, error: BaseException) -> None:
+    """Record the run as failed with ``error``, its first cause; never raises.
+
+    The batch's session may be unusable (the database went away under it), so the row is
+    written on a fresh connection, retried while the database comes back (up to
+    ``FAILURE_RECORD_SECONDS``). When that is not possible the cause is kept beside the
+    database (:func:`_remember_interrupted`) and the next run or the scheduler records it
+    (:func:`record_interrupted`). Statement files written by the batch that did not commit are
+    removed. Sets ``error.run_recorded`` for the operator's message.
+    """
+    from bank.statements.service import discard_uncommitted_files
+
+    try:
+        session.rollback()
+    except Exception:  # the connection is gone; the database rolled the batch back itself
+        log.warning("run %s: rolling back the failed batch failed", run_id, exc_info=True)
+    discard_uncommitted_files(session)
+    cause = describe_failure(error)
+    details = "".join(traceback.format_exception(error, limit=5))
+    text_ = f"{cause}\n{details}"[:4000]
+    engine = session.get_bind()
+    recorded = _record_failure(engine, run_id, text_, wait_seconds=FAILURE_RECORD_SECONDS)
+    if not recorded:
+        _remember_interrupted(engine, run_id, text_)
+    with suppress(Exception):  # some exceptions take no attributes
+        error.run_recorded = recorded  # type: ignore[attr-defined]
+
+
+def _record_failure(engine: Engine, run_id: int, error_text: str, *, wait_seconds: float) -> bool:
+    """Mark the run failed on a connection of its own; retries until ``wait_seconds`` passed."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.2
+    while True:
+        try:
+            with Session(bind=engine) as fresh:
+                fresh.execute(
+                    update(Run)
+                    .where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+                    .values(status=RunStatus.FAILED, finished_at=clock.now_utc(), error=error_text)
+                    .execution_options(synchronize_session=False)
+                )
+                fresh.commit()
+            return True
+        except Exception:
+            if time.monotonic() >= deadline:
+                log.warning(
+                    "run %s: recording the failure failed; left for the next run", run_id, exc_info=True
+                )
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def _interrupted_path(engine: Engine) -> Path:
+    """Where causes wait that could not be written to the database (beside a SQLite file)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return Path(os.path.abspath(database) + ".interrupted.json")
+    key = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"wijkbank-runs-{key}.interrupted.json"
+
+
+def _read_interrupted(engine: Engine) -> dict[int, str]:
+    try:
+        return {
+            int(key): str(value) for key, value in json.loads(_interrupted_path(engine).read_text()).items()
+        }
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _remember_interrupted(engine: Engine, run_id: int, error_text: str) -> None:
+    """Keep the cause of a failure the database could not take, for :func:`record_interrupted`."""
+    causes = _read_interrupted(engine)
+    causes.setdefault(run_id, error_text)  # the first cause stays
+    try:
+        path = _interrupted_path(engine)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(causes))
+        os.replace(temporary, path)
+    except OSError:  # pragma: no cover - nowhere to write: the row says "interrupted" only
+        log.warning("run %s: could not keep the failure's cause", run_id, exc_info=True)
+
+
+#: The error a run row gets when it was left ``running`` and no cause was kept (kill -9).
+INTERRUPTED = "interrupted: the run ended without recording why (process killed or database unavailable)"
+
+
+def record_interrupted(session: Session) -> list[int]:
+    """Mark runs left ``running`` by an attempt that ended as failed, with their kept cause.
+
+    Only called by a holder of the run lock: no run works, so a ``running`` row belongs to an
+    attempt that died (killed, or the database went away before its failure was written).
+    Commits; returns the ids recorded.
+    """
+    engine = session.get_bind()
+    causes = _read_interrupted(engine)
+    stale = list(session.scalars(select(Run).where(Run.status == RunStatus.RUNNING).order_by(Run.id)))
+    now = clock.now_utc()
+    for run in stale:
+        run.status = RunStatus.FAILED
+        run.finished_at = now
+        run.error = causes.get(run.id, INTERRUPTED)[:4000]
     session.commit()
+    if causes:
+        _interrupted_path(engine).unlink(missing_ok=True)
+    return [run.id for run in stale]
 
 
 @contextmanager
@@ -554,6 +675,7 @@ def _single_job(
         validate_run_date(session, run_date)
         session.rollback()
         with run_lock(database.engine):
+            record_interrupted(session)
             batches = Batches(session)
             return _guarded(batches, job, run_date, started_by, lambda run: work(batches, run))
     finally:
@@ -669,6 +791,7 @@ def distribute_pool_quarter(
     session = database.new_session()
     try:
         with run_lock(database.engine):
+            record_interrupted(session)
             try:
                 pending = pools_to_distribute(session, quarter_end, today)
                 run = session.scalar(
@@ -742,6 +865,7 @@ def close_day(
         validate_run_date(session, run_date)
         session.rollback()
         with run_lock(database.engine):
+            record_interrupted(session)
             earlier = unclosed_days_before(session, run_date)
             session.rollback()
             outcomes: list[JobOutcome] = []
@@ -846,9 +970,13 @@ def catch_up(
     statement_dir: StatementDir | None = None,
 ) -> list[dt.date]:
     """Close every business date missed since the last completed close day, oldest first."""
+    assert database.engine is not None
     today = today or clock.today()
     session = database.new_session()
     try:
+        with run_lock(database.engine):
+            # Runs an earlier attempt left "running" are recorded even when no day is missed.
+            record_interrupted(session)
         days = missed_days(session, today)
     finally:
         session.close()

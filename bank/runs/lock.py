@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
 from collections.abc import Iterator
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bank.errors import Conflict
 
+log = logging.getLogger("bank.runs.lock")
 #: The advisory lock key of the runs ("WIJKRUNS" as an integer, fits a bigint).
 ADVISORY_KEY = 0x57494A4B52554E53 & 0x7FFFFFFFFFFFFFFF
 #: In-memory SQLite databases have no file to lock; a process-wide lock stands in.
@@ -80,10 +82,12 @@ def _try_lock(engine: Engine) -> Iterator[None]:
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-                connection.commit()
+                _unlock(connection)
         finally:
-            connection.close()
+            try:
+                connection.close()
+            except Exception:  # a dead connection: nothing left to give back
+                log.debug("run lock: closing the lock's connection failed", exc_info=True)
         return
     path = _lock_path(engine)
     if path is None:
@@ -108,6 +112,26 @@ def _try_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+
+
+def _unlock(connection: Connection) -> None:
+    """Release the advisory lock; never raises.
+
+    When the database went away during the run, the lock's connection went with it and the
+    server released the lock already. An error here must not replace the run's own failure
+    (the operator would read "pg_advisory_unlock failed" instead of the real cause), so it is
+    logged and the connection is thrown away.
+    """
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+        connection.commit()
+    except Exception as error:  # one line: the run's own failure is what the operator must read
+        log.warning(
+            "run lock: its connection was lost (%s); the server released the lock with it",
+            type(getattr(error, "orig", None) or error).__name__,
+        )
+        with contextlib.suppress(Exception):  # invalidating a dead connection
+            connection.invalidate()
 
 
 def run_in_progress(engine: Engine) -> bool:

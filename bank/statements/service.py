@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
 from bank import audit, clock
@@ -262,7 +262,9 @@ def _store(
     content = pdf.render_account_statement(view)
     checksum = hashlib.sha256(content).hexdigest()
     relative = f"{month_start:%Y-%m}/{account.number}-{checksum[:20]}.pdf"
-    _write_once(Path(statement_dir) / relative, content, checksum)
+    path = Path(statement_dir) / relative
+    if _write_once(path, content, checksum):
+        session.info.setdefault(_UNCOMMITTED_FILES, []).append(path)
     statement = StoredStatement(
         kind=StatementKind.ACCOUNT_MONTHLY,
         member_id=account.member_id,
@@ -283,12 +285,47 @@ def _store(
     return statement
 
 
-def _write_once(path: Path, content: bytes, checksum: str) -> None:
-    """Write the file atomically and read-only; an existing file must hold the same bytes."""
+#: ``Session.info`` key: statement files written in the session's open transaction. They are
+#: kept when it commits and removed when it rolls back, so a batch that dies before its commit
+#: (a database outage, a kill of the connection) leaves no PDF without its statement row.
+_UNCOMMITTED_FILES = "bank.statements.uncommitted_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_files_of_rollback(session: Session) -> None:
+    discard_uncommitted_files(session)
+
+
+def discard_uncommitted_files(session: Session) -> int:
+    """Remove the statement files the session's unfinished transaction wrote; returns how many.
+
+    Called on rollback, and by a job whose batch failed (its rollback may not reach the
+    database when the connection is gone, so it asks explicitly too).
+    """
+    removed = 0
+    for path in session.info.pop(_UNCOMMITTED_FILES, []):
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def _write_once(path: Path, content: bytes, checksum: str) -> bool:
+    """Write the file atomically and read-only; an existing file must hold the same bytes.
+
+    Returns True when this call created the file (False when it was there already).
+    """
     if path.exists():
         if hashlib.sha256(path.read_bytes()).hexdigest() != checksum:
             raise StatementDamaged(f"{path.name} exists with other content; refusing to overwrite it")
-        return
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
     try:
@@ -301,6 +338,7 @@ def _write_once(path: Path, content: bytes, checksum: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return True
 
 
 def read_stored_statement(statement: StoredStatement, statement_dir: str | os.PathLike[str]) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
@@ -31,6 +32,13 @@ def rate_filter(rate: Decimal | None) -> str:
     if rate is None:
         return "—"
     return format_decimal(rate * 100, format="#,##0.00##", locale=_locale()) + " %"
+
+
+def seconds_filter(seconds: float | None) -> str:
+    """A duration as people read it in their language: ``0,3 s`` (nl), ``0.3 s`` (en)."""
+    if seconds is None:
+        return ""
+    return format_decimal(seconds, format="#,##0.0", locale=_locale()) + " s"
 
 
 def date_filter(value: dt.date | dt.datetime | None) -> str:
@@ -69,6 +77,62 @@ def role_label_filter(role: str | None) -> str:
     return str(ROLE_LABELS.get(role or "", role or "—"))
 
 
+def who_filter(label: str | None) -> str:
+    """The person behind an actor label, by name: services record who acted by log-in e-mail
+    (``Actor.label``), but people know their colleagues and the applicant by name.
+
+    Staff names are read once per request; a member's log-in is looked up when it first shows.
+    Labels of the system (``system:close-day``) read as the bank's own automatic work.
+    """
+    from flask import g
+    from sqlalchemy import select
+
+    from bank.auth.models import User
+    from bank.extensions import db
+
+    if not label:
+        return "—"
+    if label.startswith("system"):
+        return str(_l("the bank (automatic)"))
+    if "@" not in label:
+        return label
+    names: dict[str, str] | None = g.get("_who_names")
+    if names is None:
+        rows = db.session.execute(select(User.email, User.name).where(User.role != "member")).all()
+        names = g._who_names = {email: name for email, name in rows}
+    if label not in names:
+        names[label] = db.session.scalar(select(User.name).where(User.email == label)) or label
+    return names[label] or label
+
+
+_AGENDA_NOTE = re.compile(r"^agenda of (\d{4}-\d{2}-\d{2})$")
+_TALLY_NOTE = re.compile(r"^(\d+) for, (\d+) against, (\d+) abstained(?:; recused: (.*))?$")
+
+
+def transition_note_filter(note: str | None) -> str:
+    """An application's history note in the reader's language.
+
+    The committee service writes two notes itself, in a fixed English form ("agenda of
+    2026-12-10", "3 for, 0 against, 0 abstained; recused: …"); those are read back and said in
+    words of the catalogue. Notes people typed (and any further lines, such as a rejection's
+    reasons) are shown as written.
+    """
+    from flask_babel import gettext
+
+    if not note:
+        return ""
+    first, _newline, rest = note.partition("\n")
+    if agenda := _AGENDA_NOTE.match(first):
+        first = gettext("agenda of %(date)s", date=date_filter(dt.date.fromisoformat(agenda.group(1))))
+    elif tally := _TALLY_NOTE.match(first):
+        approve, reject, abstain, recused = tally.groups()
+        first = gettext("%(a)s for, %(r)s against, %(x)s abstained", a=approve, r=reject, x=abstain)
+        if recused:
+            names = ", ".join(who_filter(label.strip()) for label in recused.split(","))
+            first += "; " + gettext("recused: %(names)s", names=names)
+    return first + (_newline + rest if rest else "")
+
+
 def nl2br_filter(text: str | None) -> Markup:
     from markupsafe import escape
 
@@ -84,6 +148,9 @@ def register_filters(app: Flask) -> None:
         bsn_mask=bsn_mask_filter,
         nl2br=nl2br_filter,
         role_label=role_label_filter,
+        who=who_filter,
+        seconds=seconds_filter,
+        transition_note=transition_note_filter,
     )
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["get_locale"] = get_locale

@@ -187,6 +187,67 @@ def test_a_failed_statements_job_fails_the_day_and_a_second_start_resumes_it(ses
     assert _count(session, JournalEntry) == before  # savings interest was not posted twice
 
 
+def test_a_batch_lost_with_the_database_leaves_no_files_and_its_cause_is_recorded_by_the_next_run(
+    app, session, offer_world, tmp_path, monkeypatch
+):
+    """Issue 18: the database goes away in the statements batch and is still down when the run
+    tries to record it. The command names the first cause, the batch's PDFs are removed, and
+    the next run records the rows it left ``running`` as failed with that cause, then resumes."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from bank.runs.lock import run_lock
+    from bank.statements import service as statements
+
+    directory = Path(app.config["STATEMENT_DIR"])  # where the command stores them
+    real = statements.produce_for_accounts
+
+    def lost(*args, **kwargs):
+        made = real(*args, **kwargs)  # the PDFs are written, then the database goes away
+        assert made == 2 and len(list(directory.rglob("*.pdf"))) == 2
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+
+    monkeypatch.setattr(statements, "produce_for_accounts", lost)
+    monkeypatch.setattr(jobs, "_record_failure", lambda *args, **kwargs: False)  # still down
+    result = _cli(app)("runs", "close-day", "--date", "2026-06-01")
+    assert result.exit_code == 1
+    assert "run failed: OperationalError (OperationalError): disk I/O error" in result.output
+    assert "next run or the scheduler records it" in result.output
+    assert list(directory.rglob("*.pdf")) == []  # the batch that did not commit left no file
+    for job in (RunJob.MONTH_END_STATEMENTS, RunJob.CLOSE_DAY):
+        assert _run(session, job, D(2026, 6, 1)).status is RunStatus.RUNNING
+
+    # The database answers again: the next holder of the run lock (a run, the scheduler)
+    # records what the dead attempt left running, with its cause.
+    monkeypatch.undo()
+    with run_lock(db.engine):
+        recorded = jobs.record_interrupted(db.new_session())
+    assert len(recorded) == 2
+    for job in (RunJob.MONTH_END_STATEMENTS, RunJob.CLOSE_DAY):
+        failed = _run(session, job, D(2026, 6, 1))
+        assert failed.status is RunStatus.FAILED and failed.finished_at is not None
+        assert failed.error.splitlines()[0] == "OperationalError (OperationalError): disk I/O error"
+
+    outcomes = jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
+    assert outcomes[-1].run.status is RunStatus.COMPLETED
+    resumed = _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 1))
+    assert (resumed.status, resumed.attempts, resumed.collected_full_count) == (RunStatus.COMPLETED, 2, 2)
+    assert "disk I/O error" in resumed.error  # the failure stays on the record
+    assert _count(session, StoredStatement) == 2 and len(list(directory.rglob("*.pdf"))) == 2
+
+
+def test_a_run_killed_without_a_word_is_recorded_interrupted_by_the_next_run(session, offer_world, tmp_path):
+    directory = tmp_path / "statements"
+    jobs.close_day(db, D(2026, 5, 29), started_by="test", statement_dir=directory)
+    # As a kill -9 leaves it: the row says running, nobody holds the lock, no cause was kept.
+    session.query(Run).filter(Run.job == RunJob.CLOSE_DAY).update({"status": RunStatus.RUNNING})
+    session.commit()
+    jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
+    killed = _run(session, RunJob.CLOSE_DAY, D(2026, 5, 29))
+    assert killed.status is RunStatus.FAILED and killed.error == jobs.INTERRUPTED
+
+
 # ---------------------------------------------------------------------------------------------
 # Pools
 

@@ -26,12 +26,7 @@ from bank.web.staff import bp
 
 VIEW_ROLES = ("teller", "admin", "credit_officer")
 
-KIND_LABELS = {
-    "withdrawal": _l("Withdrawal"),
-    "share_redemption": _l("Share redemption"),
-    "loan_disbursement": _l("Loan disbursement"),
-    "loan_write_off": _l("Loan write-off"),
-}
+KIND_LABELS = status_tables.APPROVAL_KINDS
 STATUS_LABELS = status_tables.APPROVAL_STATUS
 
 

@@ -32,6 +32,7 @@ from bank.runs.lock import run_in_progress
 from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
+from bank.web.filters import date_filter
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -180,7 +181,7 @@ def start_run():  # type: ignore[no-untyped-def]
         _(
             "%(job)s for %(date)s started; the list shows its progress.",
             job=JOB_LABELS[RunJob(form.job.data)],
-            date=form.date.data.isoformat(),
+            date=date_filter(form.date.data),
         ),
         "success",
     )
