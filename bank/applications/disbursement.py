@@ -177,4 +177,4 @@ def disburse_directly(
     return loan
 
 
-approvals.register_handler(KIND, _carry_out)
+approvals.register_handler(KIND, _carry_out, roles=("teller", "admin"))
