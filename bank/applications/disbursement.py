@@ -190,4 +190,4 @@ def disburse_directly(
     return loan
 
 
-approvals.register_handler(KIND, _carry_out)
+approvals.register_handler(KIND, _carry_out, roles=("teller", "admin"))

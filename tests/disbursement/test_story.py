@@ -13,7 +13,7 @@ from applications.helpers import (
     actor_of,
     build_world,
     land_data,
-    on_agenda,
+    meeting,
     reviewed,
     submitted_coop,
     vote,
@@ -51,7 +51,10 @@ def _trial_balance_is_zero(session) -> None:
 
 
 def _approve(session, world: World, application, **decide) -> None:
-    on_agenda(session, world, application)
+    # The committee meets today, so the decision (dated on the meeting day) and the offer start today.
+    committee.place_on_agenda(
+        session, application, meeting(session, world, held_on=TODAY), actor=world.officer_actor
+    )
     vote(session, application, world, 0, "approve")
     vote(session, application, world, 1, "approve")
     vote(session, application, world, 2, "abstain")
@@ -175,6 +178,21 @@ def test_land_trust_purchase_is_paid_to_the_notary(session, world):
         select(JournalEntry).where(JournalEntry.idempotency_key == f"disburse:application-{application.id}")
     )
     assert "Notariskantoor Oost" in entry.memo and NOTARY_IBAN in entry.memo
+    # The fee the decision letter promises is the fee the disbursement charged, to the cent.
+    from bank.applications.letters import letter_view
+
+    fee_entry = session.scalar(
+        select(JournalEntry).where(
+            JournalEntry.idempotency_key == "arrangement-fee:application-" + str(application.id)
+        )
+    )
+    charged = sum(p.amount for p in fee_entry.postings if p.side.value == "debit")
+    assert (
+        letter_view(session, application).arrangement_fee
+        == charged
+        == loan.arrangement_fee
+        == Decimal("1175.00")
+    )
     _trial_balance_is_zero(session)
 
 
