@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -21,10 +22,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.auth.models import User
 from bank.committee import service as committee
 from bank.committee.models import DecisionOutcome
 from bank.errors import NotFound
@@ -51,7 +54,7 @@ WORDS: dict[str, dict[str, str]] = {
         "instalments": "Aantal termijnen",
         "grace": "Aflossingsvrije periode",
         "periods": "{n} termijnen",
-        "fee": "Afsluitkosten",
+        "fee": "Afsluitkosten (bij uitbetaling van uw rekening afgeschreven)",
         "total_interest": "Totale rente",
         "total_due": "Totaal te betalen",
         "schedule": "Aflossingsschema per jaar (indicatief, bij uitbetaling op de besluitdatum)",
@@ -91,7 +94,7 @@ WORDS: dict[str, dict[str, str]] = {
         "instalments": "Number of instalments",
         "grace": "Interest-only period",
         "periods": "{n} periods",
-        "fee": "Arrangement fee",
+        "fee": "Arrangement fee (charged to your account at payout)",
         "total_interest": "Total interest",
         "total_due": "Total to repay",
         "schedule": "Repayment schedule per year (indicative, if paid out on the decision date)",
@@ -167,6 +170,18 @@ def year_rows(schedule: Schedule) -> tuple[YearRow, ...]:
     return tuple(YearRow(year, p, i) for year, (p, i) in sorted(rows.items()))
 
 
+def _recusal_names(session: Session, labels: Iterable[str]) -> tuple[str, ...]:
+    """Recused members by name; decisions recorded before names were stored hold log-in e-mails."""
+    labels = tuple(labels)
+    emails = [label for label in labels if "@" in label]
+    names = (
+        dict(session.execute(select(User.email, User.name).where(User.email.in_(emails))).all())
+        if emails
+        else {}
+    )
+    return tuple(names.get(label) or label for label in labels)
+
+
 def letter_view(session: Session, application: LoanApplication) -> LetterView:
     """Gather the letter's data for a decided application (NotFound when there is no decision)."""
     decision = committee.decision_of(session, application)
@@ -192,7 +207,7 @@ def letter_view(session: Session, application: LoanApplication) -> LetterView:
         "votes_approve": decision.votes_approve,
         "votes_reject": decision.votes_reject,
         "votes_abstain": decision.votes_abstain,
-        "recusals": tuple(decision.recusals or ()),
+        "recusals": _recusal_names(session, decision.recusals or ()),
         "reasons": decision.reasons,
     }
     if decision.outcome is not DecisionOutcome.APPROVED:

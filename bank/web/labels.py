@@ -414,6 +414,355 @@ def account_name(account: Any) -> str:
     return text
 
 
+# --- audit log -----------------------------------------------------------------------------------
+
+#: Each audit action as a phrase (the code stays searchable; people read the phrase).
+AUDIT_ACTIONS = {
+    "account.block": _l("Account blocked"),
+    "account.close": _l("Account closed"),
+    "account.open": _l("Account opened"),
+    "account.unblock": _l("Account unblocked"),
+    "application.attachment": _l("Document added to an application"),
+    "application.create": _l("Loan application started"),
+    "application.review": _l("Credit review saved"),
+    "application.update": _l("Loan application changed"),
+    "booking.deposit": _l("Deposit booked"),
+    "booking.withdrawal": _l("Withdrawal booked"),
+    "booking.transfer": _l("Transfer booked"),
+    "booking.shares_issue": _l("Member shares issued"),
+    "booking.seed_capital": _l("Seed capital booked"),
+    "bsn.reveal": _l("BSN shown in full"),
+    "bsn.reveal_refused": _l("Showing a BSN refused"),
+    "committee.condition_met": _l("Condition marked as met"),
+    "committee.meeting": _l("Committee meeting planned"),
+    "committee.no_conflict": _l("Conflict of interest declared"),
+    "committee.recusal": _l("Committee member recused"),
+    "committee.vote": _l("Vote cast"),
+    "committee.decision.approved": _l("Committee approved the application"),
+    "committee.decision.rejected": _l("Committee rejected the application"),
+    "loan.disburse": _l("Loan paid out"),
+    "loan.impact_report.create": _l("Impact report added"),
+    "loan.impact_report.update": _l("Impact report changed"),
+    "loan.payoff": _l("Loan repaid in full"),
+    "loan.prepayment": _l("Extra repayment booked"),
+    "loan.recovery": _l("Payment on a written-off loan booked"),
+    "loan.write_off": _l("Loan written off"),
+    "loan_product.create": _l("Loan product created"),
+    "loan_product.new_version": _l("New version of a loan product"),
+    "loan_product.retire": _l("Loan product retired"),
+    "login.failed": _l("Log-in failed"),
+    "login.refused_locked": _l("Log-in refused: account locked"),
+    "login.succeeded": _l("Logged in"),
+    "login.totp_failed": _l("Wrong authentication code"),
+    "login.totp_ok": _l("Authentication code accepted"),
+    "logout": _l("Logged out"),
+    "member.change_approved": _l("Change of details approved"),
+    "member.change_rejected": _l("Change of details rejected"),
+    "member.change_requested": _l("Change of details requested"),
+    "member.identity_check": _l("Identity checked"),
+    "member.register": _l("Member registered"),
+    "member.representative_add": _l("Representative added"),
+    "member.representative_remove": _l("Representative removed"),
+    "member.status": _l("Membership status changed"),
+    "member.update": _l("Member details changed"),
+    "permission.refused": _l("Access refused"),
+    "pool.close": _l("Investment pool closed"),
+    "pool.create": _l("Investment pool created"),
+    "pool.distribution": _l("Pool returns distributed"),
+    "pool.fund_loan": _l("Loan funded from a pool"),
+    "pool.loss": _l("Loss borne by a pool"),
+    "pool.subscribe": _l("Money put into a pool"),
+    "pool.update": _l("Investment pool changed"),
+    "pool.withdrawal_cancel": _l("Pool withdrawal cancelled"),
+    "pool.withdrawal_pay": _l("Pool withdrawal paid"),
+    "pool.withdrawal_request": _l("Pool withdrawal requested"),
+    "portal.data_export": _l("Member downloaded their data"),
+    "portal.invite": _l("Invitation to the portal sent"),
+    "portal.invite_accepted": _l("Invitation to the portal accepted"),
+    "portal.password_reset": _l("Password reset"),
+    "portal.reset_refused": _l("Password reset refused"),
+    "portal.reset_requested": _l("Password reset requested"),
+    "portal.statement": _l("Statement downloaded"),
+    "portal.totp_disabled": _l("Two-step log-in switched off"),
+    "portal.totp_enabled": _l("Two-step log-in switched on"),
+    "savings_product.create": _l("Savings product created"),
+    "savings_product.rate": _l("Savings rate changed"),
+    "share_class.create": _l("Share class created"),
+    "statements.monthly": _l("Monthly statements produced"),
+    "user.create": _l("User created"),
+    "user.email_change": _l("User's e-mail address changed"),
+    "user.password_set": _l("Password set"),
+    "user.second_factor_link": _l("Link to set up two-step log-in made"),
+    "user.second_factor_enrolled": _l("Two-step log-in set up"),
+}
+#: What an approval is for (also the approvals page's "Kind" column).
+APPROVAL_KINDS = {
+    "withdrawal": _l("Withdrawal"),
+    "share_redemption": _l("Share redemption"),
+    "loan_disbursement": _l("Loan disbursement"),
+    "loan_write_off": _l("Loan write-off"),
+}
+OBJECT_TYPES = {
+    "approval": _l("approval"),
+    "committee_meeting": _l("committee meeting"),
+    "deposit_account": _l("account"),
+    "journal_entry": _l("booking"),
+    "loan": _l("loan"),
+    "loan_application": _l("loan application"),
+    "loan_product": _l("loan product"),
+    "member": _l("member"),
+    "pool": _l("investment pool"),
+    "pool_participation": _l("pool participation"),
+    "pool_withdrawal_request": _l("pool withdrawal"),
+    "savings_product": _l("savings product"),
+    "share_class": _l("share class"),
+    "share_holding": _l("share holding"),
+    "statement_month": _l("statement month"),
+    "user": _l("user"),
+}
+#: The field names the services write into before/after, as people call them.
+FIELD_LABELS = {
+    "status": _l("Status"),
+    "capacity": _l("acting as"),
+    "number": _l("Number"),
+    "member": _l("Member"),
+    "product": _l("Product"),
+    "opened_on": _l("opened on"),
+    "risk_grade": _l("Risk grade"),
+    "recommended_amount": _l("Recommended amount"),
+    "recommended_term_months": _l("Recommended term (months)"),
+    "recommended_rate_annual": _l("Recommended rate"),
+    "checklist": _l("Checklist"),
+    "entry": _l("booking"),
+    "maker": _l("requested by"),
+    "kind": _l("Kind"),
+    "object": _l("Object"),
+    "amount": _l("Amount"),
+    "summary": _l("Summary"),
+    "account": _l("Account"),
+    "value_date": _l("value date"),
+    "shares": _l("Shares"),
+    "class": _l("Share class"),
+    "condition": _l("Condition"),
+    "text": _l("Text"),
+    "decision": _l("Decision"),
+    "approve": _l("for"),
+    "reject": _l("against"),
+    "abstain": _l("abstain"),
+    "conditions": _l("Conditions"),
+    "held_on": _l("held on"),
+    "chair": _l("Chair"),
+    "has_conflict": _l("conflict of interest"),
+    "choice": _l("Vote"),
+    "round": _l("round"),
+    "principal": _l("Principal"),
+    "borrower": _l("Borrower"),
+    "mode": _l("way"),
+    "on": _l("Date"),
+    "version": _l("Version"),
+    "instalments": _l("instalments"),
+    "external_iban": _l("External IBAN"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "name_prefix": _l("Prefix"),
+    "street": _l("Street"),
+    "house_number": _l("House number"),
+    "postcode": _l("Postcode"),
+    "city": _l("City"),
+    "language": _l("Language"),
+    "date_of_birth": _l("Date of birth"),
+    "notes": _l("Notes"),
+    "code": _l("Code"),
+    "name_nl": _l("Name (Dutch)"),
+    "name_en": _l("Name (English)"),
+    "rate_annual": _l("Rate"),
+    "year": _l("Year"),
+    "role": _l("Role"),
+    "legal_name": _l("Legal name"),
+    "kvk_number": _l("KvK number"),
+    "reason": _l("Reason"),
+    "effective_from": _l("effective from"),
+    "name": _l("Name"),
+}
+_MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
+#: Which status table a "status" value of an object type is read with.
+_STATUS_OF_OBJECT = {
+    "loan_application": ApplicationStatus,
+    "loan": LoanStatus,
+    "member": MemberStatus,
+    "deposit_account": DepositAccountStatus,
+    "approval": ApprovalStatus,
+    "loan_product": ProductStatus,
+    "pool": PoolStatus,
+    "pool_withdrawal_request": WithdrawalStatus,
+}
+_CAPACITIES = {
+    "committee": _l("Committee member"),
+    "credit_officer": _l("Credit officer"),
+    "applicant": _l("applicant"),
+    "system": _l("the system"),
+}
+_AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
+
+
+def audit_action(action: str) -> str:
+    """ "approval.approve.loan_disbursement" -> "Goedgekeurd: uitbetaling lening" and so on."""
+    label = AUDIT_ACTIONS.get(action)
+    if label is not None:
+        return str(label)
+    head, _sep, rest = action.partition(".")
+    if head == "application" and rest in {s.value for s in ApplicationStatus}:
+        return gettext("Application moved to “%(status)s”", status=status_label(rest, "application"))
+    if head == "approval":
+        verb, _sep, kind = rest.partition(".")
+        what = str(APPROVAL_KINDS.get(kind, humanize(kind)))
+        if verb == "request":
+            return gettext("Approval requested: %(what)s", what=what)
+        if verb == "approve":
+            return gettext("Approved: %(what)s", what=what)
+        if verb == "reject":
+            return gettext("Rejected: %(what)s", what=what)
+    if head == "statement" and rest.startswith("download."):
+        return gettext("Statement downloaded")
+    return humanize(action)
+
+
+def object_type_label(object_type: str | None) -> str:
+    if not object_type:
+        return ""
+    label = OBJECT_TYPES.get(object_type)
+    return str(label) if label is not None else humanize(object_type)
+
+
+def _audit_value(name: str, value: Any, object_type: str) -> str:
+    from bank.web.filters import rate_filter
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, (dict, list)):
+        return ", ".join(str(v) for v in (value.values() if isinstance(value, dict) else value))
+    text = str(value)
+    if name == "status":
+        enum_class = _STATUS_OF_OBJECT.get(object_type)
+        if enum_class is not None:
+            try:
+                return status_label(enum_class(text))
+            except ValueError:
+                return humanize(text)
+        return humanize(text)
+    if name == "capacity":
+        return str(_CAPACITIES.get(text, humanize(text)))
+    if name == "role":
+        from bank.web.filters import role_label_filter
+
+        return role_label_filter(text)
+    if name == "mode":
+        return str(_MODES.get(text, humanize(text)))
+    if name == "choice":
+        return status_label(text, "vote")
+    if name == "kind":
+        return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))
+    if name.endswith("rate_annual") or name == "rate":
+        try:
+            return rate_filter(Decimal(text))
+        except InvalidOperation:
+            return text
+    if name in ("amount", "principal") or name.endswith("_amount"):
+        return _plain_amount(text) if _AMOUNT_TEXT.fullmatch(text) or text.isdigit() else text
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return _iso_date(text)
+    if name == "summary":
+        return approval_summary(text)
+    return text
+
+
+def field_label(name: str) -> str:
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else humanize(name)
+
+
+def audit_changes(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, object_type: str = ""
+) -> list[str]:
+    """Before/after of an audit event as lines people read: "Status: in behandeling → goedgekeurd".
+
+    A field present on both sides shows only when it changed; a field on one side shows its value.
+    """
+    before = before or {}
+    after = after or {}
+    lines = []
+    for name in list(dict.fromkeys([*before, *after])):
+        label = field_label(name)
+        if name in before and name in after:
+            if before[name] == after[name]:
+                continue
+            old = _audit_value(name, before[name], object_type)
+            new = _audit_value(name, after[name], object_type)
+            lines.append(f"{label}: {old} → {new}")
+        elif name in after:
+            lines.append(f"{label}: {_audit_value(name, after[name], object_type)}")
+        else:
+            lines.append(f"{label}: {_audit_value(name, before[name], object_type)} → —")
+    return lines
+
+
+_MONEY_TEXT = r"-?[\d,]+\.\d{2}"
+#: The one-line summaries the services store on an approval (English), read in the reader's language.
+APPROVAL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.S), message)
+    for pattern, message in (
+        (
+            rf"Withdrawal of EUR (?P<amount>{_MONEY_TEXT}) from (?P<account>[\d ]+)"
+            r" \((?P<name>.+)\) to (?P<iban>.+)",
+            N_("Withdrawal of %(amount)s from account %(account)s (%(name)s) to %(iban)s"),
+        ),
+        (
+            r"Redeem (?P<count>\d+) share\(s\) (?P<cls>\S+) of (?P<name>.+)"
+            rf" \(EUR (?P<amount>{_MONEY_TEXT})\) to (?P<to>.+)",
+            N_("Redemption of %(count)s member share(s) %(cls)s of %(name)s (%(amount)s) to %(to)s"),
+        ),
+        (
+            rf"Disbursement of (?P<application>\S+): (?P<amount>{_MONEY_TEXT}) to (?P<name>.+) to notary"
+            rf" (?P<notary>.+) \((?P<iban>[A-Z]{{2}}\d{{2}}[A-Z0-9]+)\) on (?P<date>{_DATE})",
+            N_(
+                "Disbursement of %(application)s: %(amount)s to %(name)s,"
+                " paid to notary %(notary)s (%(iban)s) on %(date)s"
+            ),
+        ),
+        (
+            rf"Disbursement of (?P<application>\S+): (?P<amount>{_MONEY_TEXT})"
+            rf" to (?P<name>.+) on (?P<date>{_DATE})",
+            N_("Disbursement of %(application)s: %(amount)s to %(name)s on %(date)s"),
+        ),
+        (
+            rf"Write-off of loan {_LOAN} \((?P<amount>{_MONEY_TEXT})\): (?P<reason>.*)",
+            N_("Write-off of loan %(loan)s (%(amount)s): %(reason)s"),
+        ),
+    )
+)
+
+
+def approval_summary(summary: str | None) -> str:
+    """An approval's stored English summary in the reader's language, amounts and dates per locale.
+
+    "Withdrawal of EUR 12,500.00 from 1000 0043 32 (…) to NL41 …" reads "Opname van € 12.500,00 van
+    rekening 1000 0043 32 (…) naar NL41 …"; a summary no pattern knows is shown as stored.
+    """
+    if not summary:
+        return ""
+    for pattern, message in APPROVAL_PATTERNS:
+        match = pattern.fullmatch(summary.strip())
+        if match is None:
+            continue
+        params = {name: _PARAM_FORMATS.get(name, str)(value) for name, value in match.groupdict().items()}
+        return gettext(message, **params)
+    return summary
+
+
 def register(app: Any) -> None:
     """Install the filters on the app's Jinja environment."""
     app.jinja_env.filters.update(
@@ -422,4 +771,8 @@ def register(app: Any) -> None:
         memo=memo_text,
         account_name=account_name,
         month=month_label,
+        audit_action=audit_action,
+        approval_summary=approval_summary,
+        object_type_label=object_type_label,
     )
+    app.jinja_env.globals["audit_changes"] = audit_changes

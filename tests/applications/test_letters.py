@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 from pypdf import PdfReader
@@ -102,3 +103,21 @@ def test_the_letter_of_a_decided_application(session, world):
     assert sum((row.principal for row in view.years), Decimal(0)) == Decimal("30000.00")
     text = _text(letters.render_letter(view))
     assert application.number in text and "€ 30.000,00" in text and "€ 579,98" in text
+
+
+def test_the_letter_names_a_recused_member_and_is_dated_on_the_meeting_day(session, world):
+    application = submitted_coop(session, world)
+    reviewed(session, application, world)
+    meeting = on_agenda(session, world, application)
+    recused = world.committee_users[3]
+    committee.declare(session, application, actor=world.c(3), has_conflict=True, explanation="Family")
+    for index in range(3):
+        vote(session, application, world, index, "approve")
+    committee.decide(session, application, actor=world.c(0), quorum=3)  # recorded before the meeting
+    view = letters.letter_view(session, application)
+    assert view.recusals == (recused.name,) and view.decided_on == meeting.held_on
+    text = _text(letters.render_letter(view))
+    assert recused.name in text and recused.email not in text
+    assert meeting.held_on.strftime("%d-%m-%Y") in text
+    flat = " ".join(text.replace("\xa0", " ").split())
+    assert re.search(r"Afsluitkosten \(bij uitbetaling van uw rekening afgeschreven\) € [0-9.,]+", flat), flat

@@ -97,6 +97,9 @@ def test_from_meeting_to_decision_letter_to_payout(client, session, world, login
         client.post("/logout")
 
         login_as(user=chair)
+        # The chair starts from what the credit officer proposed, not from an empty box.
+        chair_page = client.get(f"/committee/applications/{application_id}").get_data(as_text=True)
+        assert 'name="conditions" rows="3" cols="40">Statutes registered</textarea>' in chair_page
         decided = client.post(
             f"/committee/applications/{application_id}/decide",
             data={

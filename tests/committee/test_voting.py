@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from applications.helpers import actor_of, on_agenda, reviewed, submitted_coop, vote
 from sqlalchemy import func, select
 
+from bank import clock
 from bank.applications.models import ApplicationStatus as S
 from bank.committee import service as committee
 from bank.committee.models import Decision, Vote
+from bank.committee.service import active_agenda_item
 from bank.db import AppendOnlyViolation
 from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 
@@ -79,8 +83,18 @@ def test_a_recused_member_cannot_vote_and_the_recusal_is_recorded(session, world
         committee.decide(session, application, actor=world.c(0), quorum=QUORUM)
     vote(session, application, world, 2, "reject")
     decision = committee.decide(session, application, actor=world.c(0), quorum=QUORUM)
-    assert decision.recusals == [world.committee_users[3].email]
+    assert decision.recusals == [world.committee_users[3].name]  # by name: the letter prints it
     assert (decision.votes_approve, decision.votes_reject) == (2, 1)
+
+
+def test_a_decision_recorded_before_the_meeting_is_dated_on_the_meeting_day(session, world, application):
+    held_on = active_agenda_item(session, application).meeting.held_on
+    assert held_on > clock.today()
+    for number in (0, 1, 2):
+        vote(session, application, world, number, "approve")
+    decision = committee.decide(session, application, actor=world.c(0), quorum=QUORUM)
+    assert decision.decided_on == held_on
+    assert application.offer_expires_on == held_on + dt.timedelta(days=90)
 
 
 def test_a_conflict_needs_an_explanation(session, world, application):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 
 from pypdf import PdfReader
@@ -315,3 +317,21 @@ def test_dashboard_lists_applications_with_their_status(client, world, login_as,
     assert f"/portal/applications/{world.bram_application.id}" in html and "KA-2026-0099" in html
     assert "submitted" in html or "ingediend" in html
     assert "Bakkerij" not in html  # Bram does not represent the co-op
+
+
+def test_annual_statements_are_offered_from_the_first_account_and_this_year_says_per_today(as_anna, world):
+    """Anna's and the co-op's accounts opened on 2 January 2026: in March 2027 the form offers 2027
+    and 2026 (last year chosen), nothing older; this year's statement gives today's balance by its date."""
+    with clock.frozen(dt.date(2027, 3, 1)):
+        page = as_anna.get("/portal/statements").get_data(as_text=True)
+        annual = page[page.index("annual-statement") :]
+        assert re.findall(r'<option value="(\d{4})"', annual) == ["2027", "2026"] * 2
+        assert '<option value="2026" selected>' in annual and "2025" not in annual
+        this_year = _pdf_text(
+            as_anna.get(f"/portal/members/{world.anna.id}/annual-statement.pdf?year=2027").data
+        )
+        last_year = _pdf_text(
+            as_anna.get(f"/portal/members/{world.anna.id}/annual-statement.pdf?year=2026").data
+        )
+    assert "Saldo per 01-03-2027" in this_year and "31 december" not in this_year
+    assert "Saldo 31 december" in last_year and "Saldo per" not in last_year

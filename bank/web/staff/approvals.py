@@ -26,12 +26,7 @@ from bank.web.staff import bp
 
 VIEW_ROLES = ("teller", "admin", "credit_officer")
 
-KIND_LABELS = {
-    "withdrawal": _l("Withdrawal"),
-    "share_redemption": _l("Share redemption"),
-    "loan_disbursement": _l("Loan disbursement"),
-    "loan_write_off": _l("Loan write-off"),
-}
+KIND_LABELS = status_tables.APPROVAL_KINDS
 STATUS_LABELS = status_tables.APPROVAL_STATUS
 
 
@@ -51,6 +46,7 @@ def approvals_page():  # type: ignore[no-untyped-def]
         can_approve={a.id: approvals.can_approve(a, g.actor) for a in pending},
         is_maker={a.id: approvals.is_maker(a, g.actor) for a in pending},
         can_decide={a.id: g.actor.has_role(*approvals.deciding_roles(a.kind)) for a in pending},
+        deciders={a.id: approvals.deciding_roles(a.kind) for a in pending},
         form=DecisionForm(formdata=None),
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,

@@ -1,0 +1,120 @@
+"""The audit log in phrases with "field: old → new", and approval summaries in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Flask
+
+from bank import audit
+from bank.actor import Actor, system
+from bank.extensions import db
+from bank.savings import service as savings
+from bank.web import labels
+
+from .conftest import page_text
+
+TELLER = Actor(user_id=None, label="balie@example.org", role="teller")
+
+
+def test_audit_page_reads_actions_as_phrases_and_changes_as_field_old_new(world, client, login_as) -> None:
+    with db.unit_of_work(db.new_session()) as s:
+        audit.record(
+            s,
+            system("test"),
+            "application.approved",
+            "loan_application",
+            7,
+            before={"status": "on_agenda"},
+            after={"status": "approved", "capacity": "committee"},
+            detail="3 voor, 0 tegen",
+        )
+        audit.record(
+            s,
+            system("test"),
+            "loan.prepayment",
+            "loan",
+            3,
+            after={
+                "amount": "14429.00",
+                "mode": "lower_instalment",
+                "on": "2026-06-29",
+                "has_conflict": False,
+            },
+        )
+    login_as("admin")
+    html = client.get("/staff/audit").get_data(as_text=True)
+    text = page_text(html)
+    assert "Aanvraag naar status “goedgekeurd”" in text
+    assert "kredietaanvraag 7" in text
+    assert "Status: op de agenda van de kredietcommissie → goedgekeurd" in text
+    assert "als: Lid van de kredietcommissie" in text
+    assert "Extra aflossing geboekt" in text
+    assert "Bedrag: € 14.429,00" in text
+    assert "Datum: 29-06-2026" in text
+    assert "belangenconflict: nee" in text
+    assert "wijze: lagere termijn" in text
+    assert "Lid ingeschreven" in text and "Storting geboekt" in text  # the world's own events
+    for code in (
+        "application.approved",
+        "member.register",
+        "booking.deposit",
+        "loan_application",
+        "on_agenda",
+    ):
+        assert code not in text
+    assert "{'" not in text and '{"' not in text
+
+
+def test_withdrawal_waiting_for_approval_reads_in_dutch_with_dutch_amounts(world, client, login_as) -> None:
+    with db.unit_of_work(db.new_session()) as s:
+        account = savings.get_account(s, world.anna_account.id)
+        outcome = savings.withdraw(
+            s,
+            account,
+            Decimal("1000.00"),
+            key="labels-w1",
+            actor=TELLER,
+            approval_threshold=Decimal("500.00"),
+        )
+        assert outcome.approval is not None
+        stored = outcome.approval.summary
+    assert stored.startswith("Withdrawal of EUR 1,000.00 from ")
+    login_as("admin")
+    text = page_text(client.get("/staff/approvals").get_data(as_text=True))
+    assert f"Opname van € 1.000,00 van rekening {world.anna_account.formatted_number} (" in text
+    assert ") naar NL91 ABNA 0417 1643 00" in text
+    assert "Withdrawal of EUR" not in text
+
+
+def test_disbursement_and_write_off_summaries_by_pattern(app: Flask) -> None:
+    with app.test_request_context():
+        assert labels.approval_summary(
+            "Disbursement of KA-2025-0001: 35,000.00 to Bakkerij De Korenschoof on 2026-11-13"
+        ) == ("Uitbetaling van KA-2025-0001: €\xa035.000,00 aan Bakkerij De Korenschoof op 13-11-2026")
+        assert labels.approval_summary("Write-off of loan WL-2026-0002 (16726.93): Faillissement") == (
+            "Afboeking lening WL-2026-0002 (€\xa016.726,93): Faillissement"
+        )
+        assert labels.approval_summary("Iets wat een mens typte") == "Iets wat een mens typte"
+
+
+def test_every_audit_action_the_code_records_has_a_phrase() -> None:
+    """An action written in the code as a literal string must be in AUDIT_ACTIONS (or a pattern)."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "bank"
+    literal = re.compile(r"record\(\s*[\w.]+,\s*[\w.()\"]+,\s*\"([a-z_]+(?:\.[a-z_]+)*)\"", re.S)
+    found = set()
+    for path in root.rglob("*.py"):
+        found |= set(literal.findall(path.read_text()))
+    assert len(found) > 30
+    assert sorted(found - set(labels.AUDIT_ACTIONS)) == []
+
+
+def test_dates_in_memo_params_use_the_locale(app: Flask) -> None:
+    with app.test_request_context():
+        assert labels.audit_changes(
+            {"on": "2026-01-02"}, {"on": dt.date(2026, 1, 3).isoformat()}, "loan"
+        ) == ["Datum: 02-01-2026 → 03-01-2026"]
