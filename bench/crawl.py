@@ -643,7 +643,7 @@ class Crawler:
         response = client.open(url, method=method, **kw)
         seconds = time.perf_counter() - started
         content_type = response.content_type or ""
-        kind = "pdf" if "pdf" in content_type else "json" if "json" in content_type else "html"
+        kind = next((k for k in ("html", "pdf", "json", "csv") if k in content_type), "other")
         visit = Visit(
             role.label, language, url, response.status_code, self.counter.count, seconds, self._endpoint, kind
         )
