@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -186,8 +187,14 @@ def notify_applicant(
 ) -> None:
     """Queue the status e-mail in the applicant's language (outbox; SMTP later when configured)."""
     applicant = application.applicant
+    language = "en" if applicant.language == "en" else "nl"
     values = {
-        "expires": application.offer_expires_on.isoformat() if application.offer_expires_on else "",
+        # "7 november 2026" / "7 November 2026": the date as the applicant writes it, not ISO.
+        "expires": (
+            format_date(application.offer_expires_on, "long", locale=language)
+            if application.offer_expires_on
+            else ""
+        ),
         "loan": _loan_number(session, application),
     }
     subject, body = notices.status_message(

@@ -584,6 +584,9 @@ FIELD_LABELS = {
     "kvk_number": _l("KvK number"),
     "reason": _l("Reason"),
     "effective_from": _l("effective from"),
+    "accounts": _l("accounts"),
+    "created": _l("created"),
+    "run_date": _l("run date"),
     "name": _l("Name"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
@@ -634,6 +637,58 @@ def object_type_label(object_type: str | None) -> str:
         return ""
     label = OBJECT_TYPES.get(object_type)
     return str(label) if label is not None else humanize(object_type)
+
+
+def _who(label: str) -> str:
+    from bank.web.filters import who_filter
+
+    return who_filter(label)
+
+
+#: The English details some services write on an audit event, read in the reader's language.
+DETAIL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message)
+    for pattern, message in (
+        (
+            rf"offer valid until (?P<date>{_DATE}) was not taken up",
+            N_("offer valid until %(date)s was not taken up"),
+        ),
+        (
+            rf"loan {_LOAN}; approved by (?P<checker>\S+), prepared by (?P<maker>\S+)",
+            N_("loan %(loan)s; approved by %(checker)s, prepared by %(maker)s"),
+        ),
+        (
+            r"profile change (?P<n>\d+) waits for staff verification",
+            N_("profile change %(n)s waits for verification by staff"),
+        ),
+        (rf"(?P<start>{_DATE}) to (?P<end>{_DATE})", N_("%(start)s to %(end)s")),
+    )
+)
+
+
+def audit_detail(detail: str | None) -> str:
+    """An audit event's detail: the services' fixed English sentences translated, typed text kept."""
+    from bank.web.filters import transition_note_filter
+
+    if not detail:
+        return ""
+    for pattern, message in DETAIL_PATTERNS:
+        match = pattern.fullmatch(detail.strip())
+        if match is not None:
+            formats = {**_PARAM_FORMATS, "checker": _who, "maker": _who}
+            params = {name: formats.get(name, str)(value) for name, value in match.groupdict().items()}
+            return gettext(message, **params)
+    first, newline, rest = transition_note_filter(detail).partition("\n")
+    return memo_text(first) + newline + rest
+
+
+def audit_object(object_type: str | None, object_id: str | None) -> str:
+    """ "kredietaanvraag 7", "afschriftmaand november 2026": what an audit event is about."""
+    label = object_type_label(object_type)
+    if not object_id:
+        return label
+    shown = month_label(object_id) if object_type == "statement_month" else object_id
+    return f"{label} {shown}".strip()
 
 
 def _audit_value(name: str, value: Any, object_type: str) -> str:
@@ -763,6 +818,43 @@ def approval_summary(summary: str | None) -> str:
     return summary
 
 
+def percent(value: Decimal | float | int | None) -> str:
+    """A number of percent as people write it: 87.8 -> "87,8 %" (nl) / "87.8 %" (en); None -> "—"."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.##", locale=_locale()) + "\u00a0%"
+
+
+#: The body of an error page per HTTP status; Werkzeug's own descriptions are English only.
+HTTP_ERROR_TEXTS = {
+    400: _l("The request could not be handled. Go back, check what you filled in and try again."),
+    403: _l("You do not have access to this page. Ask an administrator if you think you should."),
+    404: _l("This page does not exist (any more). Check the address, or start again from the start page."),
+    405: _l("This page cannot be used like this. Go back and use the buttons on the page."),
+    413: _l("The file is too large to upload."),
+    422: _l("What was sent could not be processed. Go back, check what you filled in and try again."),
+    429: _l("Too many attempts in a short time. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing was changed; please try again in a moment."),
+    503: _l("The bank is briefly unavailable. Please try again in a moment."),
+}
+
+
+def http_error_text(status: int, error: Any = None) -> str:
+    """The body of an error page in the reader's language.
+
+    A description the code passed to ``abort`` in the catalogue's words (a lazy string, or one that
+    was translated already) is kept; Werkzeug's standard English descriptions are replaced.
+    """
+    description = getattr(error, "description", None)
+    default = getattr(type(error), "description", None)
+    if description and description != default and not isinstance(description, str):
+        return str(description)
+    text = HTTP_ERROR_TEXTS.get(status) or HTTP_ERROR_TEXTS[500 if status >= 500 else 400]
+    return str(text)
+
+
 def register(app: Any) -> None:
     """Install the filters on the app's Jinja environment."""
     app.jinja_env.filters.update(
@@ -771,8 +863,13 @@ def register(app: Any) -> None:
         memo=memo_text,
         account_name=account_name,
         month=month_label,
+        percent=percent,
         audit_action=audit_action,
+        audit_detail=audit_detail,
         approval_summary=approval_summary,
         object_type_label=object_type_label,
+        audit_object=audit_object,
     )
-    app.jinja_env.globals["audit_changes"] = audit_changes
+    app.jinja_env.globals.update(
+        audit_changes=audit_changes, audit_object=audit_object, http_error_text=http_error_text
+    )
