@@ -587,6 +587,75 @@ FIELD_LABELS = {
     "accounts": _l("accounts"),
     "created": _l("created"),
     "run_date": _l("run date"),
+    "activity": _l("Activity"),
+    "allocation_order": _l("Allocation order"),
+    "amount_funded": _l("Amount funded"),
+    "amount_max": _l("Maximum amount"),
+    "amount_min": _l("Minimum amount"),
+    "applicant": _l("Applicant"),
+    "arrangement_fee_amount": _l("Arrangement fee (amount)"),
+    "arrangement_fee_kind": _l("Arrangement fee (kind)"),
+    "arrangement_fee_rate": _l("Arrangement fee (percentage)"),
+    "bsn": _l("BSN"),
+    "buffer": _l("First-loss buffer"),
+    "checked_on": _l("checked on"),
+    "created_by_id": _l("created by"),
+    "day_count": _l("Day count"),
+    "description": _l("Description"),
+    "distributed": _l("distributed"),
+    "document_kind": _l("Document"),
+    "document_number_last4": _l("document number (last 4)"),
+    "expires_at": _l("expires at"),
+    "first_loss_buffer": _l("First-loss buffer"),
+    "frequency": _l("Frequency"),
+    "homes_secured": _l("homes secured"),
+    "id": _l("id"),
+    "instalment_multiple": _l("instalment rounded to"),
+    "interest_collected": _l("interest collected"),
+    "jobs_created": _l("jobs created"),
+    "jobs_kept": _l("jobs kept"),
+    "joined_on": _l("member since"),
+    "key": _l("reference"),
+    "land_area_m2": _l("land area (m²)"),
+    "late_fee": _l("Late fee"),
+    "left_on": _l("left on"),
+    "legal_form": _l("Legal form"),
+    "listing_consent": _l("consent to be listed"),
+    "loan": _l("Loan"),
+    "margin": _l("margin"),
+    "margin_share": _l("margin share"),
+    "max": _l("maximum"),
+    "max_grace_periods": _l("maximum grace periods"),
+    "method": _l("Method"),
+    "min": _l("minimum"),
+    "minimum_participation": _l("Minimum participation"),
+    "nominal_value": _l("Nominal value"),
+    "notice_months": _l("notice (months)"),
+    "paid_on": _l("paid on"),
+    "participants": _l("participants"),
+    "participation": _l("participation"),
+    "payable_from": _l("payable from"),
+    "penalty_rate_annual": _l("Penalty rate"),
+    "person": _l("Person"),
+    "person_number": _l("person number"),
+    "pool": _l("Pool"),
+    "pool_share_of_loss": _l("pool's share of the loss"),
+    "purpose": _l("Purpose"),
+    "purposes": _l("Purposes"),
+    "quarter_end": _l("quarter end"),
+    "reported_on": _l("reported on"),
+    "requested_on": _l("requested on"),
+    "sent_to": _l("sent to"),
+    "target_return_annual": _l("Target return"),
+    "term_max_months": _l("maximum term (months)"),
+    "term_min_months": _l("minimum term (months)"),
+    "tolerance_days": _l("tolerance (days)"),
+    "user_id": _l("user"),
+    "already_stored": _l("already stored"),
+    "attachment": _l("Attachment"),
+    "bytes": _l("bytes"),
+    "closed_on": _l("closed on"),
+    "type": _l("Type"),
     "name": _l("Name"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
@@ -715,6 +784,14 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         from bank.web.filters import role_label_filter
 
         return role_label_filter(text)
+    if name == "document_kind":
+        from bank.members.models import DocumentKind
+        from bank.web.staff.members import DOCUMENT_LABELS
+
+        try:
+            return str(DOCUMENT_LABELS[DocumentKind(text)])
+        except (ValueError, KeyError):
+            return humanize(text)
     if name == "mode":
         return str(_MODES.get(text, humanize(text)))
     if name == "choice":
@@ -855,6 +932,26 @@ def http_error_text(status: int, error: Any = None) -> str:
     return str(text)
 
 
+def domain_text(message: Any) -> str:
+    """A sentence the domain wrote as a catalogue id (a ``bank.errors.Message``), in the reader's language."""
+    if message is None or message == "":
+        return ""
+    template = getattr(message, "template", None)
+    if template is None:
+        return gettext(str(message))
+    params = {
+        name: (
+            _plain_amount(str(v))
+            if isinstance(v, Decimal)
+            else _iso_date(v.isoformat())
+            if isinstance(v, dt.date)
+            else v
+        )
+        for name, v in getattr(message, "params", {}).items()
+    }
+    return gettext(template, **params)
+
+
 def register(app: Any) -> None:
     """Install the filters on the app's Jinja environment."""
     app.jinja_env.filters.update(
@@ -864,6 +961,7 @@ def register(app: Any) -> None:
         account_name=account_name,
         month=month_label,
         percent=percent,
+        domain_text=domain_text,
         audit_action=audit_action,
         audit_detail=audit_detail,
         approval_summary=approval_summary,
