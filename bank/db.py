@@ -47,6 +47,8 @@ RATE_SCALE = 10**8
 #: PostgreSQL fillfactor of tables whose rows are rewritten in place all the time (cached
 #: totals, a run's resume marker): half of each page stays free for HOT updates (migration 0009).
 UPDATE_ROOM_FILLFACTOR = 50
+#: Seconds a new PostgreSQL connection may take before the attempt fails.
+PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Base(DeclarativeBase):
@@ -240,6 +242,12 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         return engine
     options.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # A stopped or unreachable server must fail a request in seconds (the 503 page, the
+        # health check), not after the operating system's TCP time-out of minutes.
+        connect_args = dict(options.pop("connect_args", {}))
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
+        options["connect_args"] = connect_args
     return create_engine(url, **options)
 
 

@@ -187,14 +187,11 @@ def notify_applicant(
 ) -> None:
     """Queue the status e-mail in the applicant's language (outbox; SMTP later when configured)."""
     applicant = application.applicant
-    language = "en" if applicant.language == "en" else "nl"
     values = {
-        # "7 november 2026" / "7 November 2026": the date as the applicant writes it, not ISO.
-        "expires": (
-            format_date(application.offer_expires_on, "long", locale=language)
-            if application.offer_expires_on
-            else ""
-        ),
+        # Written out in the applicant's language ("3 maart 2027"), as a letter would.
+        "expires": format_date(application.offer_expires_on, format="long", locale=applicant.language or "nl")
+        if application.offer_expires_on
+        else "",
         "loan": _loan_number(session, application),
     }
     subject, body = notices.status_message(

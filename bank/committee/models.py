@@ -18,6 +18,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -54,12 +55,16 @@ class AgendaItem(Base):
     __tablename__ = "committee_agenda_items"
     __table_args__ = (
         UniqueConstraint("meeting_id", "application_id", "review_round", name="once_per_meeting_round"),
+        # Items taken off keep their number, so the agenda never reads 1, 1, 3. An index, not a
+        # constraint: SQLite adds it without rebuilding the table.
+        Index("uq_committee_agenda_items_meeting_position", "meeting_id", "position", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("committee_meetings.id"), index=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
     review_round: Mapped[int] = mapped_column(Integer, default=1)
+    #: The item's number on the agenda: one more than the highest so far, taken-off items included.
     position: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
     added_by_label: Mapped[str] = mapped_column(String(200))

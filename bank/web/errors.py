@@ -13,6 +13,10 @@ def _wants_json() -> bool:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from bank.web.outage import register_outage_handling
+
+    register_outage_handling(app)
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
