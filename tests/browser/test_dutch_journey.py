@@ -251,9 +251,7 @@ class Journey:
         """Check the page as it stands and take its screenshot; returns its visible text."""
         page.wait_for_load_state()
         self.counter += 1
-        page.screenshot(
-            path=str(self.shots / f"{self.counter:02d}-{name}.jpeg"), full_page=True, type="jpeg", quality=70
-        )
+        page.screenshot(path=str(self.shots / f"{self.counter:02d}-{name}.png"), full_page=True)
         where = f"{name} ({page.url.removeprefix(self.demo.url)})"
         text = page.inner_text("body")
         for switch in page.query_selector_all("form[action^='/lang/']"):
