@@ -39,7 +39,6 @@ KNOWN_FAILURES: list[tuple[str, str, str]] = [
     (r"/staff/reports/flows", "english amount", "i18n/labels: amounts in the flows report"),
     (r"/(staff|portal)/.*", "english error", "i18n: domain errors answer forms in English"),
     (r"(/staff)?/calculator.*", "english text", "i18n: domain errors (must be a date as YYYY-MM-DD)"),
-    (r"/committee/applications/#", "english text", "i18n: why a member may not vote (vote_refusal)"),
     (
         r"/staff/(accounts/#/transfer|accounts\?q|pools/#/subscribe|statements|members/new/organisation)",
         "english text",
@@ -51,7 +50,6 @@ KNOWN_FAILURES: list[tuple[str, str, str]] = [
         "i18n: errors name the field (as_of:)",
     ),
     # labels: percentages and months, account names, memos and entry kinds, audit, approvals, outbox.
-    (r"/(staff|committee|portal)/applications/#(/edit)?", "english percentage", "labels: percentages"),
     (
         r"/(staff|committee|portal)/applications/#(/edit|/review)?",
         "english amount",
@@ -62,7 +60,6 @@ KNOWN_FAILURES: list[tuple[str, str, str]] = [
     (r"/staff/audit(\?page)?", "snake_case code", "labels: audit"),
     (r"/staff/audit(\?page)?", "iso date", "labels: audit"),
     (r"/staff/audit(\?page)?", "english amount", "labels: audit"),
-    (r"/staff/audit(\?page)?", "english text", "labels: audit"),
     (r"/staff/reports/.*|/staff/ledger/trial-balance", "iso date", "labels: months, dates in reports"),
     (r"/staff/statements.*|/staff/accounts/#/statements", "iso date", "labels: months"),
     (r"/portal/accounts/#.*|/portal/statements/period", "iso date", "labels: memos"),
