@@ -55,8 +55,6 @@ KNOWN_FAILURES: list[tuple[str, str, str]] = [
         "english amount",
         "labels: rates as amounts",
     ),
-    (r"/(staff|committee)/applications/#", "iso date", "labels: dates on the application"),
-    (r"/staff/members/#(/identity-checks|/status)?", "snake_case code", "labels: audit on the member"),
     (r"/staff/audit(\?page)?", "snake_case code", "labels: audit"),
     (r"/staff/audit(\?page)?", "iso date", "labels: audit"),
     (r"/staff/audit(\?page)?", "english amount", "labels: audit"),
