@@ -27,7 +27,7 @@ from bank.errors import Conflict, InvalidTransition, PermissionDenied, Validatio
 from bank.ledger.models import JournalEntry
 from bank.loans import impact
 from bank.loans.models import Loan
-from bank.loans.service import book_loan
+from bank.loans.service import book_loan, terms_for
 
 KIND = "loan_disbursement"
 PREPARE_ROLES = ("credit_officer", "admin")
@@ -85,6 +85,19 @@ def prepare_disbursement(
         raise Conflict(f"a disbursement of {application.number} already waits for approval (#{existing.id})")
     decision = committee.decision_of(session, application)
     assert decision is not None and decision.outcome is DecisionOutcome.APPROVED
+    if first_due_on is not None and decision.approved_amount is not None and decision.approved_term_months:
+        # The schedule's own checks, now: a first due date the payout would refuse (on or before the
+        # payout, more than two periods after it) is the preparer's field error, not the approver's.
+        product = application.product
+        terms_for(
+            product,
+            principal=decision.approved_amount,
+            term_periods=decision.approved_term_months // product.frequency.months,
+            disbursed_on=on,
+            grace_periods=decision.approved_grace_periods or 0,
+            first_due_on=first_due_on,
+            rate_annual=decision.approved_rate_annual,
+        )
     payload: dict[str, Any] = {
         "application_id": application.id,
         "disbursed_on": on.isoformat(),
@@ -177,4 +190,4 @@ def disburse_directly(
     return loan
 
 
-approvals.register_handler(KIND, _carry_out)
+approvals.register_handler(KIND, _carry_out, roles=("teller", "admin"))

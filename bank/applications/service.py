@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -187,7 +188,10 @@ def notify_applicant(
     """Queue the status e-mail in the applicant's language (outbox; SMTP later when configured)."""
     applicant = application.applicant
     values = {
-        "expires": application.offer_expires_on.isoformat() if application.offer_expires_on else "",
+        # Written out in the applicant's language ("3 maart 2027"), as a letter would.
+        "expires": format_date(application.offer_expires_on, format="long", locale=applicant.language or "nl")
+        if application.offer_expires_on
+        else "",
         "loan": _loan_number(session, application),
     }
     subject, body = notices.status_message(

@@ -45,6 +45,11 @@ def register_handler(kind: str, handler: Handler, *, roles: tuple[str, ...] | No
 
 
 def deciding_roles(kind: str) -> tuple[str, ...]:
+    """The roles that may decide requests of ``kind`` (each kind names them when it registers)."""
+    if kind not in HANDLERS:
+        # The registering module may not be imported yet; its roles must apply all the same.
+        for name in HANDLER_MODULES:
+            importlib.import_module(name)
     return KIND_ROLES.get(kind, DECIDING_ROLES)
 
 

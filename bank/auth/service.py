@@ -102,6 +102,16 @@ def set_password(session: Session, user: User, password: str, *, actor: Actor) -
     audit.record(session, actor, "user.password_set", "user", user.id)
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's (re-authentication before a sensitive change)."""
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 class LoginRefused(Exception):
     """Wrong e-mail or password, an inactive user, or a locked account; ``reason`` says which."""
 

@@ -35,7 +35,7 @@ from bank.committee.models import (
     Vote,
     VoteChoice,
 )
-from bank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, Conflict, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
 from bank.loans.schedule import parse_rate_percent
 from bank.loans.service import terms_for
 
@@ -208,19 +208,19 @@ def declare(
     return declaration
 
 
-def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -> str | None:
+def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -> Message | None:
     """Why ``actor`` may not vote on ``application`` now, or None when they may (for the page)."""
     if actor.role != "committee" or actor.user_id is None:
-        return "only loan committee members vote"
+        return Message(N_("only loan committee members vote"))
     if application.status is not S.ON_AGENDA:
-        return f"application {application.number} is not on a committee agenda"
+        return Message(N_("application %(number)s is not on a committee agenda"), number=application.number)
     if application.reviewer_id == actor.user_id:
-        return "you prepared this application, so you cannot vote on it (four eyes)"
+        return Message(N_("you prepared this application, so you cannot vote on it (four eyes)"))
     declaration = declaration_of(session, application, actor.user_id)
     if declaration is None:
-        return "declare first whether you have a conflict of interest"
+        return Message(N_("declare first whether you have a conflict of interest"))
     if declaration.has_conflict:
-        return "you declared a conflict of interest and are recused from this application"
+        return Message(N_("you declared a conflict of interest and are recused from this application"))
     if session.scalar(
         select(Vote.id).where(
             Vote.application_id == application.id,
@@ -228,7 +228,7 @@ def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -
             Vote.user_id == actor.user_id,
         )
     ):
-        return "you already voted on this application; a vote cannot be changed"
+        return Message(N_("you already voted on this application; a vote cannot be changed"))
     return None
 
 
@@ -357,11 +357,70 @@ def _require_chair(session: Session, application: LoanApplication, actor: Actor)
     if item is None:
         raise InvalidTransition(f"application {application.number} is on no meeting's agenda")
     meeting = item.meeting
-    if meeting.chair_id != actor.user_id:
-        raise PermissionDenied(f"only the chair of the meeting ({meeting.chair_label}) records the decision")
     if application.reviewer_id == actor.user_id:
         raise PermissionDenied("you prepared this application, so you cannot decide on it (four eyes)")
+    if chair_is_recused(session, application, meeting):
+        # The chair declared a conflict: another eligible committee member chairs this item.
+        if meeting.chair_id == actor.user_id:
+            raise PermissionDenied(
+                N_(
+                    "you declared a conflict of interest on this application, so another committee "
+                    "member who declared none chairs it and records the decision"
+                )
+            )
+        declaration = declaration_of(session, application, actor.user_id or -1)
+        if declaration is None or declaration.has_conflict:
+            raise PermissionDenied(
+                N_(
+                    "the chair is recused from this application; a committee member who declared no "
+                    "conflict of interest records the decision"
+                )
+            )
+        return meeting
+    if meeting.chair_id != actor.user_id:
+        raise PermissionDenied(f"only the chair of the meeting ({meeting.chair_label}) records the decision")
     return meeting
+
+
+def may_record_decision(session: Session, application: LoanApplication, actor: Actor) -> bool:
+    """Whether ``actor`` records the decision on ``application`` now (the page shows the form)."""
+    try:
+        _require_chair(session, application, actor)
+    except (PermissionDenied, InvalidTransition):
+        return False
+    return True
+
+
+def chair_is_recused(session: Session, application: LoanApplication, meeting: Meeting) -> bool:
+    """Whether the meeting's chair declared a conflict of interest on ``application``."""
+    declaration = declaration_of(session, application, meeting.chair_id)
+    return declaration is not None and declaration.has_conflict
+
+
+def voted_terms_only(
+    application: LoanApplication, terms: Mapping[str, Any], decided_on: dt.date
+) -> dict[str, Any]:
+    """The terms the committee voted on (the credit officer's recommendation); overrides are refused.
+
+    The votes were cast on those terms, so the chair cannot record others: a different amount,
+    term or rate needs a new review round and a new vote. A field repeating the voted value is fine.
+    """
+    asked = _approved_terms(application, terms, decided_on)
+    voted = _approved_terms(application, {}, decided_on)
+    names = {
+        "approved_amount": "amount",
+        "approved_term_months": "term_months",
+        "approved_rate_annual": "rate_annual",
+        "approved_grace_periods": "grace_periods",
+    }
+    differing = {
+        names[key]: N_("differs from the terms the committee voted on; return the application for a new vote")
+        for key, value in asked.items()
+        if value != voted[key]
+    }
+    if differing:
+        raise ValidationError(differing)
+    return voted
 
 
 def _conditions(raw: Sequence[str] | str) -> list[str]:
@@ -389,9 +448,10 @@ def decide(
 ) -> Decision:
     """Record the committee's decision as its chair: approved or rejected by the majority of votes cast.
 
-    ``terms`` may override the credit officer's recommendation (amount, term_months, rate_annual as a
-    percentage, grace_periods); they are checked against the product. Refused without quorum, on a tie,
-    or when a rejection has no reasons. Immutable once recorded.
+    The approved terms are those the votes were cast on (the credit officer's recommendation);
+    ``terms`` may only repeat them (:func:`voted_terms_only`). When the meeting's chair declared a
+    conflict, another committee member who declared none records it, and the record names both.
+    Refused without quorum, on a tie, or when a rejection has no reasons. Immutable once recorded.
     """
     meeting = _require_chair(session, application, actor)
     if quorum < 1:
@@ -421,14 +481,17 @@ def decide(
     if outcome is DecisionOutcome.REJECTED and not reasons:
         raise ValidationError("reasons", "are required with a rejection; the applicant's letter gives them")
     if outcome is DecisionOutcome.APPROVED:
-        approved = _approved_terms(application, terms or {}, decided_on)
+        approved = voted_terms_only(application, terms or {}, decided_on)
+    chair_label = actor.label
+    if meeting.chair_id != actor.user_id:
+        chair_label = f"{actor.label} (chairing for {meeting.chair_label}, recused)"[:200]
     decision = Decision(
         application_id=application.id,
         review_round=application.review_round,
         meeting_id=meeting.id,
         outcome=outcome,
         chair_id=actor.user_id,
-        chair_label=actor.label,
+        chair_label=chair_label,
         decided_at=clock.now_utc(),
         decided_on=decided_on,
         votes_approve=counted.approve,

@@ -1134,7 +1134,8 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
     return entry_id
 
 
-approvals.register_handler(WRITE_OFF_APPROVAL, _carry_out_write_off)
+# A write-off takes a loan off the books: decided by credit staff or an administrator, not a teller.
+approvals.register_handler(WRITE_OFF_APPROVAL, _carry_out_write_off, roles=("credit_officer", "admin"))
 if "bank.loans.servicing" not in approvals.HANDLER_MODULES:
     approvals.HANDLER_MODULES.append("bank.loans.servicing")
 

@@ -49,6 +49,21 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "you can ignore this message.\n\nKind regards,\nWijkbank",
         ),
     },
+    "email_confirm": {
+        "nl": (
+            "Bevestig uw nieuwe e-mailadres voor de Wijkbank",
+            "Beste {name},\n\nU vroeg dit adres te gebruiken als e-mailadres en inlognaam voor het "
+            "ledenportaal. Bevestig het via deze link (geldig gedurende {hours} uur, één keer te "
+            "gebruiken):\n{link}\n\nVroeg u hier niet om? Dan kunt u dit bericht negeren.\n\n"
+            "Met vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Confirm your new e-mail address for Wijkbank",
+            "Dear {name},\n\nYou asked to use this address as your e-mail address and log-in for the member "
+            "portal. Confirm it with this link (valid for {hours} hours, works once):\n{link}\n\n"
+            "Did not ask for this? Then you can ignore this message.\n\nKind regards,\nWijkbank",
+        ),
+    },
     "second_factor": {
         "nl": (
             "Stel uw tweede factor in voor de Wijkbank",
@@ -81,6 +96,34 @@ NOTICES: dict[str, dict[str, tuple[str, str]]] = {
             "Dear {name},\n\nSomeone asked to change your payout account (IBAN) to an account ending in "
             "{iban}. A second member of staff checks this with you first.\n\n"
             "Did you not ask for this? Then call the bank at once.\n\nKind regards,\nWijkbank",
+        ),
+    },
+    "email_requested": {
+        "nl": (
+            "Wijziging van uw e-mailadres aangevraagd",
+            "Beste {name},\n\nEr is gevraagd uw e-mailadres en inlognaam voor het ledenportaal te wijzigen "
+            "in {new}. Het nieuwe adres moet dit eerst bevestigen.\n\n"
+            "Heeft u hier niet om gevraagd? Bel de bank dan meteen.\n\nMet vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Change of your e-mail address requested",
+            "Dear {name},\n\nSomeone asked to change your e-mail address and portal log-in to {new}. "
+            "The new address must confirm it first.\n\n"
+            "Did you not ask for this? Then call the bank at once.\n\nKind regards,\nWijkbank",
+        ),
+    },
+    "email_changed": {
+        "nl": (
+            "Uw e-mailadres is gewijzigd",
+            "Beste {name},\n\nUw e-mailadres en inlognaam voor het ledenportaal zijn gewijzigd in {new}. "
+            "U bent overal uitgelogd.\n\n"
+            "Klopt dit niet? Bel de bank dan meteen.\n\nMet vriendelijke groet,\nDe Wijkbank",
+        ),
+        "en": (
+            "Your e-mail address was changed",
+            "Dear {name},\n\nYour e-mail address and portal log-in were changed to {new}. "
+            "You were logged out everywhere.\n\n"
+            "Is this not right? Then call the bank at once.\n\nKind regards,\nWijkbank",
         ),
     },
     "iban_changed": {

@@ -380,16 +380,20 @@ class ProfileOutcome:
     changed: dict[str, Any]
     #: The pending change waiting for staff (a new external IBAN), if one was asked for.
     pending: ProfileChange | None
+    #: A new log-in address asked for: it takes effect when confirmed from that address.
+    email_requested: str | None = None
 
 
 def change_profile(
-    session: Session, member: Member, user: User, *, actor: Actor, **values: Any
+    session: Session, member: Member, user: User, *, actor: Actor, password: str = "", **values: Any
 ) -> ProfileOutcome:
     """A member changes their own contact data; a new external IBAN waits for staff.
 
-    E-mail, phone and address take effect at once (one ``member.update`` audit event with the
-    before and after of exactly the changed fields). The e-mail is also the portal log-in, so
-    the log-in follows it. Every rule is checked before anything is written.
+    Phone and address take effect at once (one ``member.update`` audit event with the before
+    and after of exactly the changed fields). The e-mail is also the portal log-in, so a new one
+    needs the current password and takes effect only when confirmed from the new address
+    (:func:`confirm_email_change`); the old address is told at once. Every rule is checked
+    before anything is written.
     """
     _require_member_actor(actor, member)
     if member.status is MemberStatus.LEFT:
@@ -413,7 +417,7 @@ def change_profile(
             cleaned[name] = rules[name](value)
         except ValidationError as error:
             failures.update(error.fields)
-    new_email = cleaned.get("email")
+    new_email = cleaned.pop("email", None)
     if new_email and new_email != member.email:
         if session.scalar(select(Member.id).where(Member.email == new_email, Member.id != member.id)):
             failures["email"] = "is already used by another member"
@@ -421,6 +425,9 @@ def change_profile(
             failures["email"] = "is already the log-in of another user"
     # A blank IBAN field asks for nothing: the payout account is never removed from the portal.
     new_iban = cleaned.pop("external_iban", None)
+    email_requested = new_email if new_email and new_email != member.email else None
+    if email_requested and not failures and not auth_service.password_matches(user, password):
+        failures["password"] = N_("is not your current password; it is needed to change your log-in address")
     if failures:
         raise ValidationError(failures)
     changed = {name: value for name, value in cleaned.items() if getattr(member, name) != value}
@@ -444,7 +451,63 @@ def change_profile(
     pending = None
     if new_iban and new_iban != member.external_iban:
         pending = request_iban_change(session, member, new_iban, actor=actor)
-    return ProfileOutcome(changed=changed, pending=pending)
+    if email_requested:
+        audit.record(
+            session,
+            actor,
+            "user.email_change_requested",
+            "user",
+            user.id,
+            before={"email": user.email},
+            after={"email": email_requested},
+        )
+        mail.notify(
+            session, member, template="email_requested", context={"new": _masked_email(email_requested)}
+        )
+    return ProfileOutcome(changed=changed, pending=pending, email_requested=email_requested)
+
+
+def _masked_email(address: str) -> str:
+    """``a…@example.org``: enough for the owner to recognise, little for anyone else."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def confirm_email_change(session: Session, user: User, new_email: str, *, actor: Actor) -> Member:
+    """Make ``new_email`` the log-in and contact address, once its owner followed the link sent there.
+
+    Every session of the user ends (``session_version``), the old address is told, and the
+    change is audited. The caller checked the link (it names the old address, so it works once).
+    """
+    address = check.email(new_email, field="email")
+    member = session.get(Member, user.member_id) if user.member_id is not None else None
+    if member is None or user.role != "member":
+        raise PermissionDenied(N_("only a member's portal log-in changes its address here"))
+    if session.scalar(
+        select(Member.id).where(Member.email == address, Member.id != member.id)
+    ) or session.scalar(select(User.id).where(func.lower(User.email) == address, User.id != user.id)):
+        raise ValidationError("email", "is already the log-in of another user")
+    old_address = member.email
+    before = {"email": user.email}
+    mail.notify(session, member, template="email_changed", context={"new": _masked_email(address)})
+    member.email = address
+    user.email = address
+    user.session_version += 1
+    session.flush()
+    audit.record(
+        session, actor, "user.email_changed", "user", user.id, before=before, after={"email": address}
+    )
+    audit.record(
+        session,
+        actor,
+        "member.update",
+        "member",
+        member.id,
+        before={"email": old_address},
+        after={"email": address},
+        detail="portal: email (confirmed at the new address)",
+    )
+    return member
 
 
 def request_iban_change(session: Session, member: Member, iban: str, *, actor: Actor) -> ProfileChange:

@@ -511,7 +511,7 @@ def _approve_withdrawal(session: Session, approval: Approval, actor: Actor) -> i
     return booked.entry.id
 
 
-approvals.register_handler(WITHDRAWAL_APPROVAL, _approve_withdrawal)
+approvals.register_handler(WITHDRAWAL_APPROVAL, _approve_withdrawal, roles=("teller", "admin"))
 
 
 def transfer(

@@ -462,7 +462,7 @@ def _approve_redemption(session: Session, approval: Approval, actor: Actor) -> i
     return booked.entry.id
 
 
-approvals.register_handler(REDEMPTION_APPROVAL, _approve_redemption)
+approvals.register_handler(REDEMPTION_APPROVAL, _approve_redemption, roles=("teller", "admin"))
 
 
 # ---------------------------------------------------------------------------------------------

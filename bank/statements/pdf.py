@@ -100,6 +100,8 @@ WORDS: dict[str, dict[str, str]] = {
         "accounts": "Rekeningen",
         "balance_start": "Saldo 1 januari",
         "balance_end": "Saldo 31 december",
+        "balance_on": "Saldo per {date}",
+        "outstanding_on": "Schuld per {date}",
         "interest_received": "Ontvangen rente",
         "loans": "Leningen",
         "outstanding_start": "Schuld 1 januari",
@@ -166,6 +168,8 @@ WORDS: dict[str, dict[str, str]] = {
         "accounts": "Accounts",
         "balance_start": "Balance 1 January",
         "balance_end": "Balance 31 December",
+        "balance_on": "Balance on {date}",
+        "outstanding_on": "Owed on {date}",
         "interest_received": "Interest received",
         "loans": "Loans",
         "outstanding_start": "Owed 1 January",
@@ -662,6 +666,14 @@ def render_annual_statement(view: AnnualStatementView) -> bytes:
     words = WORDS[language]
     money = lambda amount: format_money(amount, language)  # noqa: E731
     layout = _Layout(language, view.letterhead, f"{words['annual_statement']} {view.year}")
+    # The year has not ended yet: the last column is today's balance and says so.
+    if view.produced_on < dt.date(view.year, 12, 31):
+        on = format_date(view.produced_on, language)
+        words = {
+            **words,
+            "balance_end": words["balance_on"].format(date=on),
+            "outstanding_end": words["outstanding_on"].format(date=on),
+        }
     _first_page(
         layout,
         view.addressee,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pyotp
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -29,9 +31,20 @@ class TotpForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` when it is a path on this site, else None (the caller goes home instead).
+
+    Browsers drop tabs and newlines from a Location and read a backslash as a slash, so
+    ``/\t/evil.example`` would become ``//evil.example`` (another site): any control character,
+    white space or backslash drops the target, and so does anything with a scheme or a host.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def _home_for_user() -> str:

@@ -106,16 +106,17 @@ def who_filter(label: str | None) -> str:
 
 
 _AGENDA_NOTE = re.compile(r"^agenda of (\d{4}-\d{2}-\d{2})$")
+_PAYOUT_NOTE = re.compile(r"^loan (\S+); approved by (\S+), prepared by (\S+)$")
 _TALLY_NOTE = re.compile(r"^(\d+) for, (\d+) against, (\d+) abstained(?:; recused: (.*))?$")
 
 
 def transition_note_filter(note: str | None) -> str:
     """An application's history note in the reader's language.
 
-    The committee service writes two notes itself, in a fixed English form ("agenda of
-    2026-12-10", "3 for, 0 against, 0 abstained; recused: …"); those are read back and said in
-    words of the catalogue. Notes people typed (and any further lines, such as a rejection's
-    reasons) are shown as written.
+    The services write three notes themselves, in a fixed English form ("agenda of 2026-12-10",
+    "3 for, 0 against, 0 abstained; recused: …", "loan WL-…; approved by …, prepared by …");
+    those are read back and said in words of the catalogue, people by name. Notes people typed
+    (and any further lines, such as a rejection's reasons) are shown as written.
     """
     from flask_babel import gettext
 
@@ -124,6 +125,14 @@ def transition_note_filter(note: str | None) -> str:
     first, _newline, rest = note.partition("\n")
     if agenda := _AGENDA_NOTE.match(first):
         first = gettext("agenda of %(date)s", date=date_filter(dt.date.fromisoformat(agenda.group(1))))
+    elif payout := _PAYOUT_NOTE.match(first):
+        loan, checker, maker = payout.groups()
+        first = gettext(
+            "loan %(loan)s; approved by %(checker)s, prepared by %(maker)s",
+            loan=loan,
+            checker=who_filter(checker),
+            maker=who_filter(maker),
+        )
     elif tally := _TALLY_NOTE.match(first):
         approve, reject, abstain, recused = tally.groups()
         first = gettext("%(a)s for, %(r)s against, %(x)s abstained", a=approve, r=reject, x=abstain)

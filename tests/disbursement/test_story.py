@@ -27,7 +27,7 @@ from bank.applications.models import ApplicationStatus as S
 from bank.approvals import service as approvals
 from bank.approvals.models import ApprovalStatus
 from bank.committee import service as committee
-from bank.errors import Conflict, InvalidTransition, PermissionDenied
+from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger
 from bank.ledger.models import JournalEntry
@@ -248,3 +248,28 @@ def test_the_expire_command(app, session, world):
     assert session.get(type(application), application.id).status is S.EXPIRED
     bad = run("applications", "expire-offers", "--date", "31-02-2026")
     assert bad.exit_code == 2 and "is not a date as YYYY-MM-DD" in bad.output
+
+
+def test_a_first_due_date_the_payout_would_refuse_is_refused_when_prepared(session, world):
+    """Found by the Dutch journey: the preparer could ask for a first instalment on the payout day;
+    the approval then failed for the second staff member, with the schedule's error."""
+    application = submitted_coop(session, world)
+    reviewed(session, application, world)
+    _approve(session, world, application)
+    with pytest.raises(ValidationError) as refused:
+        disbursement.prepare_disbursement(
+            session, application, actor=world.officer_actor, key="k", first_due_on=clock.today()
+        )
+    assert set(refused.value.fields or {}) == {"first_due_on"}
+    assert disbursement.pending_disbursement(session, application) is None
+    approval = disbursement.prepare_disbursement(
+        session,
+        application,
+        actor=world.officer_actor,
+        key="k",
+        first_due_on=clock.today() + dt.timedelta(days=1),
+    )
+    approvals.approve(session, approval, actor=actor_of(world.teller))
+    loan = session.get(Loan, application.loan_id)
+    first = session.scalar(select(Instalment).where(Instalment.loan_id == loan.id, Instalment.number == 1))
+    assert first.due_on == clock.today() + dt.timedelta(days=1)

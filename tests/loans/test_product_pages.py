@@ -96,7 +96,7 @@ def test_tellers_see_products_but_cannot_change_them(client, login_as, session, 
 CALCULATION = {
     "product_code": "",
     "principal": "5000",
-    "term": "18",
+    "term_months": "18",
     "rate_annual": "12",
     "method": "annuity",
     "frequency": "monthly",
@@ -125,12 +125,14 @@ def test_calculator_with_a_product_reports_bounds_beside_the_field(client, login
     products.create_product(session, "COOP-START", coop_startup_terms(), actor=actor)
     session.commit()
     login_as("teller", language="en")
-    query = {**CALCULATION, "product_code": "COOP-START", "principal": "80000", "term": "12"}
+    query = {**CALCULATION, "product_code": "COOP-START", "principal": "80000", "term_months": "12"}
     html = text_of(client.get("/staff/calculator", query_string=query))
     assert "must not exceed 75,000.00 for COOP-START" in field_block(html, "principal")
-    assert "must be at least 24 periods (24 months) for COOP-START" in field_block(html, "term")
+    assert "must be at least 24 periods (24 months) for COOP-START" in field_block(html, "term_months")
     assert 'id="schedule-result"' not in html
-    ok = text_of(client.get("/staff/calculator", query_string={**query, "principal": "10000", "term": "36"}))
+    ok = text_of(
+        client.get("/staff/calculator", query_string={**query, "principal": "10000", "term_months": "36"})
+    )
     assert re.search(r'id="instalment-amount">€306.49<', ok)
     assert re.search(r'id="arrangement-fee">€100.00<', ok)
 
@@ -155,3 +157,17 @@ def test_calculator_in_dutch_formats_money_the_dutch_way(client, login_as):
     page = text_of(client.get("/staff/calculator", query_string=CALCULATION))
     assert re.search(r'id="total-due">€\xa05.488,22<', page)
     assert re.search(r'id="apr">12,68\xa0%<', page) or re.search(r'id="apr">12,68 %<', page)
+
+
+def test_the_calculator_asks_the_term_in_months_as_the_application_does(client, login_as):
+    """ "Term (months)" (Dutch "Looptijd (maanden)"), the application form's own label: a quarterly
+    loan over 24 months has 8 instalments, and 25 months is refused beside the field."""
+    login_as("teller", language="en")
+    quarterly = {**CALCULATION, "frequency": "quarterly", "term_months": "24"}
+    page = text_of(client.get("/staff/calculator", query_string=quarterly))
+    assert '<label for="term_months">Term (months)</label>' in page and "instalments)" not in page
+    table = re.search(r'<table class="data" id="schedule-table">(.*?)</table>', page, re.S).group(1)
+    assert table.count("<tr>") == 1 + 8 + 1
+    odd = text_of(client.get("/staff/calculator", query_string={**quarterly, "term_months": "25"}))
+    assert 'id="schedule-result"' not in odd
+    assert "must be a multiple of 3 months" in field_block(odd, "term_months")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 
 from pypdf import PdfReader
@@ -158,24 +160,26 @@ def test_contact_changes_take_effect_and_are_audited(as_anna, world, anna_user):
             "postcode": "1093ek",
             "city": "Amsterdam",
             "external_iban": IBAN,
+            "password": "correct horse battery staple",
         },
     )
     assert response.status_code == 302
     with fresh_session() as s:
         member = s.get(Member, world.anna.id)
+        # Contact data at once; the new e-mail (the log-in) once confirmed from that address.
         assert (member.email, member.phone, member.street, member.postcode) == (
-            "anna.nieuw@example.org",
+            world.anna.email,
             "06 1234 5678",
             "Linnaeusstraat",
             "1093 EK",
         )
-        assert s.get(User, anna_user.id).email == "anna.nieuw@example.org"
+        assert s.get(User, anna_user.id).email == anna_user.email
         event = s.scalar(
             select(AuditEvent).where(AuditEvent.action == "member.update").order_by(AuditEvent.id.desc())
         )
         assert event.actor_id == anna_user.id and event.object_id == str(world.anna.id)
         assert event.before["street"] == "Dapperstraat" and event.after["street"] == "Linnaeusstraat"
-        assert "email" in event.after and "external_iban" not in event.after
+        assert "email" not in event.after and "external_iban" not in event.after
 
 
 def test_bad_profile_input_names_the_field_and_changes_nothing(as_anna, world):
@@ -315,3 +319,21 @@ def test_dashboard_lists_applications_with_their_status(client, world, login_as,
     assert f"/portal/applications/{world.bram_application.id}" in html and "KA-2026-0099" in html
     assert "submitted" in html or "ingediend" in html
     assert "Bakkerij" not in html  # Bram does not represent the co-op
+
+
+def test_annual_statements_are_offered_from_the_first_account_and_this_year_says_per_today(as_anna, world):
+    """Anna's and the co-op's accounts opened on 2 January 2026: in March 2027 the form offers 2027
+    and 2026 (last year chosen), nothing older; this year's statement gives today's balance by its date."""
+    with clock.frozen(dt.date(2027, 3, 1)):
+        page = as_anna.get("/portal/statements").get_data(as_text=True)
+        annual = page[page.index("annual-statement") :]
+        assert re.findall(r'<option value="(\d{4})"', annual) == ["2027", "2026"] * 2
+        assert '<option value="2026" selected>' in annual and "2025" not in annual
+        this_year = _pdf_text(
+            as_anna.get(f"/portal/members/{world.anna.id}/annual-statement.pdf?year=2027").data
+        )
+        last_year = _pdf_text(
+            as_anna.get(f"/portal/members/{world.anna.id}/annual-statement.pdf?year=2026").data
+        )
+    assert "Saldo per 01-03-2027" in this_year and "31 december" not in this_year
+    assert "Saldo 31 december" in last_year and "Saldo per" not in last_year

@@ -287,3 +287,36 @@ def test_an_account_with_a_withdrawal_waiting_for_approval_opens_and_links_to_th
     response = client.get(f"/staff/accounts/{account.id}")
     assert response.status_code == 200
     assert f'/staff/approvals#approval-{request.approval.id}"' in response.get_data(as_text=True)
+
+
+def test_each_viewer_is_told_whether_and_why_they_may_decide_a_request(
+    client, login_as, session, bank_setup, make_user
+):
+    from bank.savings import service as savings
+
+    from .factories import THRESHOLD, staff
+
+    maker_user = make_user("teller")
+    maker = staff(lambda *a, **k: maker_user, "teller")
+    account = bank_setup["anna_account"]
+    savings.deposit(session, account, "20000", key="d", actor=maker)
+    request = savings.withdraw(
+        session, account, "15000", key="big", actor=maker, approval_threshold=THRESHOLD
+    )
+    session.commit()
+
+    def note(user) -> str:
+        login_as(user=user)
+        page = client.get("/staff/approvals").get_data(as_text=True)
+        client.post("/logout")
+        row = page[page.index(f'id="approval-{request.approval.id}"') :]
+        return re.search(r'<p class="hint decision-note">([^<]*)</p>', row).group(1)
+
+    assert note(maker_user) == (
+        "You made this request: another staff member (Teller / Administrator) decides it (four eyes)."
+    )
+    assert note(make_user("credit_officer")) == (
+        "Only Teller / Administrator decide this request; you are Credit officer, so you cannot approve"
+        " or reject it."
+    )
+    assert note(make_user("teller")) == "You may approve or reject this request (you did not make it)."

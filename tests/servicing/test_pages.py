@@ -119,8 +119,16 @@ def test_write_off_form_proposes_and_only_a_second_person_approves(
     with pytest.raises(Exception, match="four eyes"):
         approvals.approve(bank.session, approval, actor=maker)
     bank.session.rollback()
-    checker_user = make_user("teller")
-    approvals.approve(bank.session, approval, actor=Actor(user_id=checker_user.id, label="t", role="teller"))
+    teller_user = make_user("teller")
+    with pytest.raises(Exception, match="only credit_officer or admin"):
+        approvals.approve(
+            bank.session, approval, actor=Actor(user_id=teller_user.id, label="t", role="teller")
+        )
+    bank.session.rollback()
+    checker_user = make_user("credit_officer")
+    approvals.approve(
+        bank.session, approval, actor=Actor(user_id=checker_user.id, label="c", role="credit_officer")
+    )
     bank.session.commit()
     bank.session.refresh(loan)
     assert loan.status is LoanStatus.WRITTEN_OFF

@@ -177,7 +177,14 @@ def test_write_off_needs_a_second_person_and_recoveries_reduce_the_loss(bank, ma
     bank.session.rollback()
     bank.session.refresh(loan)
     assert loan.status is LoanStatus.ACTIVE
-    approvals.approve(bank.session, approval, actor=checker)
+    # A teller may not decide a write-off (issue 13); a credit officer may.
+    with pytest.raises(PermissionDenied):
+        approvals.approve(bank.session, approval, actor=checker)
+    bank.session.rollback()
+    officer = make_user("credit_officer")
+    approvals.approve(
+        bank.session, approval, actor=Actor(user_id=officer.id, label=officer.email, role="credit_officer")
+    )
     bank.session.commit()
     bank.session.refresh(loan)
     assert loan.status is LoanStatus.WRITTEN_OFF

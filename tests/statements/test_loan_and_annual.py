@@ -65,7 +65,8 @@ def test_loan_statement_refuses_dates_in_the_future_or_before_disbursement(sessi
 
 
 def test_annual_statement_balances_interest_and_shares(session, world):
-    view = builder.annual_statement(session, world.anna, 2026)
+    # Produced after the year ended (this year's statement says "Saldo per <today>" instead).
+    view = builder.annual_statement(session, world.anna, 2026, today=dt.date(2027, 1, 15))
     (row,) = view.accounts
     ledger_id = world.anna_account.ledger_account_id
     assert (

@@ -130,7 +130,7 @@ def review(application_id: int):  # type: ignore[no-untyped-def]
         declarations=declarations,
         my_declaration=mine,
         vote_refusal=committee.vote_refusal(session, application, g.actor),
-        is_chair=bool(meeting_item and meeting_item.chair_id == g.actor.user_id and g.actor.role == ROLE),
+        is_chair=committee.may_record_decision(session, application, g.actor),
         is_committee=g.actor.role == ROLE,
     )
 

@@ -3,12 +3,14 @@ and the optional second factor (TOTP)."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from bank import clock
@@ -16,11 +18,12 @@ from bank.auth.models import User
 from bank.errors import BankError
 from bank.extensions import db
 from bank.members.models import Member
-from bank.portal import service
+from bank.portal import mail, service
 from bank.portal.models import ProfileChange
 from bank.web import labels as status_tables
-from bank.web.access import member_required
+from bank.web.access import current_actor, member_required, public
 from bank.web.forms import show_errors
+from bank.web.links import external_url
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -42,6 +45,12 @@ class ProfileForm(FlaskForm):
         description=_l(
             "withdrawals are paid here; a new IBAN is used once the bank has verified it with you"
         ),
+    )
+
+    password = PasswordField(
+        _l("Current password"),
+        validators=[Length(max=200)],
+        description=_l("only needed to change your e-mail address"),
     )
 
     FIELDS = ("email", "phone", "street", "house_number", "postcode", "city", "external_iban")
@@ -103,7 +112,11 @@ def profile():  # type: ignore[no-untyped-def]
         values = {name: getattr(form, name).data or "" for name in ProfileForm.FIELDS}
         try:
             with db.unit_of_work() as s:
-                outcome = service.change_profile(s, member, user, actor=g.actor, **values)
+                outcome = service.change_profile(
+                    s, member, user, actor=g.actor, password=form.password.data or "", **values
+                )
+                if outcome.email_requested:
+                    _mail_email_confirmation(s, member, user, outcome.email_requested)
         except BankError as error:
             db.session.expire_all()
             show_errors(form, error)
@@ -119,12 +132,78 @@ def profile():  # type: ignore[no-untyped-def]
                 ),
                 "info",
             )
-        if not outcome.changed and outcome.pending is None:
+        if outcome.email_requested:
+            flash(
+                _(
+                    "We sent a link to %(email)s: your new address is used once you follow it. "
+                    "Your old address was told.",
+                    email=outcome.email_requested,
+                ),
+                "info",
+            )
+        if not outcome.changed and outcome.pending is None and not outcome.email_requested:
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("portal.profile"))
     if form.errors:
         return _render(member, user, form=form, status=422)
     return _render(member, user)
+
+
+#: A link to confirm a new e-mail address works this long (and once: it names the old address).
+EMAIL_LINK_HOURS = 24
+
+
+def _email_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal-email-change")
+
+
+def _mail_email_confirmation(s: Session, member: Member, user: User, new_email: str) -> None:
+    token = _email_serializer().dumps({"user": user.id, "old": user.email, "new": new_email})
+    mail.send(
+        s,
+        to=new_email,
+        template="email_confirm",
+        language=user.language,
+        context={
+            "name": member.full_name,
+            "link": external_url("portal.confirm_email", token=token),
+            "hours": EMAIL_LINK_HOURS,
+        },
+        actor=g.actor,
+        member_id=member.id,
+    )
+
+
+@bp.route("/profile/email/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str):  # type: ignore[no-untyped-def]
+    """Confirm a new log-in address from the link mailed there; every session then ends."""
+    try:
+        claim = _email_serializer().loads(token, max_age=EMAIL_LINK_HOURS * 3600)
+        user = db.session.get(User, int(claim["user"]))
+        valid = user is not None and user.is_active and user.email == claim["old"]
+    except (BadSignature, KeyError, TypeError, ValueError):
+        valid, user, claim = False, None, {}
+    if not valid or user is None:
+        db.session.rollback()
+        message = _("This link is not valid any more. Change your e-mail address again in the portal.")
+        return render_template("portal/link_refused.html", message=message), 410
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            with db.unit_of_work() as s:
+                service.confirm_email_change(s, s.merge(user), str(claim["new"]), actor=current_actor())
+        except BankError as error:
+            return render_template("portal/link_refused.html", message=error.message), 409
+        logout_user()
+        session.clear()
+        flash(_("Your e-mail address is changed. Log in with the new address."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("portal/confirm_email.html", form=form, new_email=claim["new"])
+
+
+class ConfirmForm(FlaskForm):
+    pass
 
 
 @bp.route("/profile/second-factor", methods=["GET", "POST"])

@@ -37,6 +37,15 @@ def _pdf(body: bytes, name: str):  # type: ignore[no-untyped-def]
     return response
 
 
+def _statement_years(view: queries.MemberView, today: dt.date) -> list[int]:
+    """The years with an account or a loan, newest first: none before the member's first account."""
+    starts = [line.account.opened_on.year for line in view.accounts]
+    starts += [line.loan.disbursed_on.year for line in view.loans if line.loan.disbursed_on]
+    if not starts:
+        return []
+    return list(range(today.year, min(starts) - 1, -1))
+
+
 def _page(errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     session = db.session
     views = queries.dashboard(session, me())
@@ -59,7 +68,7 @@ def _page(errors: dict[str, str] | None = None, status: int = 200):  # type: ign
                 "from": request.args.get("from") or last_month_end.replace(day=1).isoformat(),
                 "to": request.args.get("to") or last_month_end.isoformat(),
             },
-            years=list(range(today.year, max(today.year - 6, 1999), -1)),
+            years={view.member.id: _statement_years(view, today) for view in views},
             today=today,
         ),
         status,

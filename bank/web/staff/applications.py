@@ -27,6 +27,7 @@ from bank.web.access import staff_required
 from bank.web.forms import new_form_key
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
+from bank.web.staff.approvals import decision_note
 
 VIEW_ROLES = ("teller", "credit_officer", "admin")
 REVIEW_ROLES = applications.REVIEW_ROLES
@@ -122,6 +123,7 @@ def _render_detail(
             meetings=queries.meetings(session, upcoming=True, today=today),
             meeting=queries.meeting_of(session, item),
             pending_disbursement=pending,
+            pending_note=decision_note(pending, g.actor) if pending is not None else "",
             disbursement_refusal=refusal,
             form_key=new_form_key(),
             outbox=notifications.recent(session, limit=20, member_id=item.applicant_id),

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
+from bank.actor import Actor
 from bank.approvals import queries
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
@@ -21,6 +22,7 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
+from bank.web.filters import role_label_filter
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -28,6 +30,27 @@ VIEW_ROLES = ("teller", "admin", "credit_officer")
 
 KIND_LABELS = status_tables.APPROVAL_KINDS
 STATUS_LABELS = status_tables.APPROVAL_STATUS
+
+
+def decision_note(approval: Approval, actor: Actor) -> str:
+    """Who may decide this request, and whether (and why not) the viewer may: in the viewer's words.
+
+    A second credit officer saw a disbursement waiting and no button, and nothing said that the
+    payout is a teller's or an administrator's to approve.
+    """
+    roles = approvals.deciding_roles(approval.kind)
+    allowed = " / ".join(role_label_filter(role) for role in roles)
+    if approvals.is_maker(approval, actor):
+        return _(
+            "You made this request: another staff member (%(roles)s) decides it (four eyes).", roles=allowed
+        )
+    if not actor.has_role(*roles):
+        return _(
+            "Only %(roles)s decide this request; you are %(role)s, so you cannot approve or reject it.",
+            roles=allowed,
+            role=role_label_filter(actor.role),
+        )
+    return _("You may approve or reject this request (you did not make it).")
 
 
 class DecisionForm(FlaskForm):
@@ -46,6 +69,8 @@ def approvals_page():  # type: ignore[no-untyped-def]
         can_approve={a.id: approvals.can_approve(a, g.actor) for a in pending},
         is_maker={a.id: approvals.is_maker(a, g.actor) for a in pending},
         can_decide={a.id: g.actor.has_role(*approvals.deciding_roles(a.kind)) for a in pending},
+        notes={a.id: decision_note(a, g.actor) for a in pending},
+        deciders={a.id: approvals.deciding_roles(a.kind) for a in pending},
         form=DecisionForm(formdata=None),
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,

@@ -19,11 +19,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from bank import clock
-from bank.errors import BankError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans import products
 from bank.loans.products_models import LoanProduct
-from bank.loans.schedule import Schedule, build_schedule
+from bank.loans.schedule import Frequency, Schedule, build_schedule
 from bank.web.access import staff_required
 from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
@@ -44,7 +44,8 @@ class CalculatorForm(FlaskForm):
 
     product_code = SelectField(_l("Loan product"), choices=[])
     principal = StringField(_l("Principal (€)"), validators=[Length(max=40)])
-    term = StringField(_l("Term (number of instalments)"), validators=[Length(max=5)])
+    #: In months, as the loan application asks it; the engine's ``term`` (periods) is derived.
+    term_months = StringField(_l("Term (months)"), validators=[Length(max=5)])
     rate_annual = StringField(_l("Annual rate, per cent"), validators=[Length(max=20)])
     method = SelectField(_l("Repayment method"), choices=_choices(METHOD_LABELS))
     frequency = SelectField(_l("Frequency"), choices=_choices(FREQUENCY_LABELS))
@@ -94,6 +95,32 @@ def chart_bars(schedule: Schedule) -> list[Bar]:
     return bars
 
 
+def _with_periods(form: CalculatorForm, product: LoanProduct | None) -> dict[str, Any]:
+    """The form's data with the term in periods: months divided by the months of one period.
+
+    A quarterly loan over 84 months has 28 instalments; 85 months is refused beside the field.
+    Anything but whole months is passed on as typed, for the engine to refuse.
+    """
+    data = dict(form.data)
+    months_text = (data.pop("term_months", None) or "").strip()
+    try:
+        frequency = product.frequency if product is not None else Frequency(form.frequency.data)
+    except ValueError:
+        frequency = Frequency.MONTHLY
+    if months_text.isascii() and months_text.isdigit() and int(months_text) > 0:
+        months = int(months_text)
+        if months % frequency.months:
+            raise ValidationError(
+                "term_months",
+                N_("must be a multiple of %(months)s months (one instalment every %(months)s months)"),
+                months=frequency.months,
+            )
+        data["term"] = str(months // frequency.months)
+    else:
+        data["term"] = months_text
+    return data
+
+
 def run_calculator(session: Session) -> dict[str, Any]:
     """Parse the query string, compute the schedule, and return what the templates show."""
     active = products.active_products(session)
@@ -113,10 +140,14 @@ def run_calculator(session: Session) -> dict[str, Any]:
             code = form.product_code.data or ""
             if code:
                 product = products.active_product(session, code)
-            terms = products.preview_terms(product, form.data)
+            terms = products.preview_terms(product, _with_periods(form, product))
             schedule = build_schedule(terms)
             fee = terms.fees
         except BankError as error:
+            # The engine counts periods ("term"); the form asks months.
+            error.fields = {
+                ("term_months" if name == "term" else name): rule for name, rule in error.fields.items()
+            }
             show_errors(form, error)
     elif request.args.get("product_code"):
         # Coming from a product page: prefill the product's own terms.
