@@ -492,6 +492,8 @@ AUDIT_ACTIONS = {
     "user.create": _l("User created"),
     "user.email_change": _l("User's e-mail address changed"),
     "user.password_set": _l("Password set"),
+    "user.email_change_requested": _l("Change of e-mail address requested"),
+    "user.email_changed": _l("E-mail address changed"),
     "user.second_factor_link": _l("Link to set up two-step log-in made"),
     "user.second_factor_enrolled": _l("Two-step log-in set up"),
 }
