@@ -58,6 +58,7 @@ def _register_extensions(app: Flask) -> None:
     # Also at the end of each request: under an app context that outlives requests (tests, CLI)
     # a request's session must not keep its transaction, and SQLite's write lock, open.
     app.teardown_request(lambda _exc: db.remove())
+    _register_reading_requests(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
@@ -69,6 +70,27 @@ def _register_extensions(app: Flask) -> None:
     with app.app_context():
         babel.domain_instance.cache.clear()
     api.init_app(app)
+
+
+def _register_reading_requests(app: Flask) -> None:
+    """GET and HEAD requests read: on SQLite they must not queue behind writers (bank.db.reading).
+
+    Registered before every other hook, so the request's first query already reads.
+    """
+    from flask import g, request
+
+    from bank.db import begin_reading, end_reading
+
+    @app.before_request
+    def _begin_reading() -> None:
+        if request.method in ("GET", "HEAD"):
+            g.bank_reading = begin_reading()
+
+    @app.teardown_request
+    def _end_reading(_exc: BaseException | None) -> None:
+        token = g.pop("bank_reading", None)
+        if token is not None:
+            end_reading(token)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
+from contextvars import ContextVar, Token
 from decimal import Decimal
 from typing import Any
 
@@ -215,9 +216,11 @@ def among(session: Session, column: ColumnElement[int], ids: Collection[int]) ->
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine tuned for the bank: SQLite gets foreign keys, WAL, durable commits and write-locking BEGINs.
 
-    pysqlite's own transaction handling is switched off and every transaction starts with
-    ``BEGIN IMMEDIATE``: two writers then queue on the database lock instead of one of them
-    failing halfway, which is SQLite's equivalent of PostgreSQL's row locks.
+    pysqlite's own transaction handling is switched off and every transaction that may write
+    starts with ``BEGIN IMMEDIATE``: two writers then queue on the database lock instead of one
+    of them failing halfway, which is SQLite's equivalent of PostgreSQL's row locks. Reading
+    requests (:func:`reading`) begin a plain deferred transaction instead and so never queue
+    behind a writer; should one write after all, it becomes a writer at that statement.
 
     ``synchronous=FULL``: a commit returns only once the WAL is on disk. With ``NORMAL`` a
     committed withdrawal could vanish after a power cut or an OS crash (only an application
@@ -238,7 +241,26 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if _reading.get():
+                connection.exec_driver_sql("BEGIN")
+                connection.info[_DEFERRED] = True
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.info[_DEFERRED] = False
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_write_in_a_read(
+            connection: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+        ) -> None:
+            # A reading request that writes after all (an audit record of a download): its read
+            # snapshot ends here and a writer's transaction begins, queued like any writer. In
+            # WAL mode a deferred transaction whose snapshot is older than the last commit
+            # could not take the write lock at all (SQLITE_BUSY_SNAPSHOT).
+            if connection.info.get(_DEFERRED) and statement.lstrip()[:7].upper().startswith(_WRITES):
+                connection.info[_DEFERRED] = False
+                raw = connection.connection.dbapi_connection
+                raw.execute("COMMIT")
+                raw.execute("BEGIN IMMEDIATE")
 
         return engine
     options.setdefault("pool_pre_ping", True)
@@ -249,6 +271,36 @@ def make_engine(url: str, **options: Any) -> Engine:
         connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
         options["connect_args"] = connect_args
     return create_engine(url, **options)
+
+
+#: True while the current request only reads (GET, HEAD): its SQLite transactions begin
+#: deferred (a WAL snapshot; no lock) instead of ``BEGIN IMMEDIATE``.
+_reading: ContextVar[bool] = ContextVar("bank_db_reading", default=False)
+_DEFERRED = "bank_deferred_transaction"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun in the block only read, until they write (see :func:`make_engine`).
+
+    On SQLite a reader then never waits for a writer: WAL gives it the last committed state
+    while a run's batch or a teller's booking holds the write lock. PostgreSQL needs nothing.
+    """
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def begin_reading() -> Token[bool]:
+    """:func:`reading` for request hooks: returns the token for :func:`end_reading`."""
+    return _reading.set(True)
+
+
+def end_reading(token: Token[bool]) -> None:
+    _reading.reset(token)
 
 
 class Database:

@@ -618,6 +618,7 @@ class Crawler:
         request_started.connect(self._on_started, app)
         request_finished.connect(self._on_finished, app)
         self._forms: dict[tuple[str, str], tuple[Role, str, Form]] = {}
+        self._clients: dict[str, FlaskClient] = {}
         self.rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
 
     # signals ------------------------------------------------------------------------------
@@ -642,7 +643,7 @@ class Crawler:
         response = client.open(url, method=method, **kw)
         seconds = time.perf_counter() - started
         content_type = response.content_type or ""
-        kind = "pdf" if "pdf" in content_type else "json" if "json" in content_type else "html"
+        kind = next((k for k in ("html", "pdf", "json", "csv") if k in content_type), "other")
         visit = Visit(
             role.label, language, url, response.status_code, self.counter.count, seconds, self._endpoint, kind
         )
@@ -657,6 +658,15 @@ class Crawler:
 
     def _find(self, check: str, role: Role, language: str, url: str, detail: str) -> None:
         self.result.findings.append(Finding(check, role.label, language, url, detail))
+
+    def client_for(self, role: Role, language: str) -> FlaskClient:
+        """The role's client, logged in once (a second-factor code is accepted once), in ``language``."""
+        client = self._clients.get(role.label)
+        if client is None:
+            client = self._clients[role.label] = self.log_in(role, language)
+        else:
+            client.post(f"/lang/{language}")
+        return client
 
     def log_in(self, role: Role, language: str) -> FlaskClient:
         from bank.auth.models import User
@@ -711,7 +721,7 @@ class Crawler:
         return path + ("?" + absolute.query if absolute.query else "")
 
     def crawl_role(self, role: Role, language: str) -> None:
-        client = self.log_in(role, language)
+        client = self.client_for(role, language)
         queue: deque[str] = deque(["/"])
         seen: set[str] = {"/"}
         shapes: Counter[str] = Counter()
@@ -798,7 +808,7 @@ class Crawler:
             if not forms:
                 continue
             self.log(f"forms {language} {role.label}: {len(forms)}")
-            client = self.log_in(role, language)
+            client = self.client_for(role, language)
             for page_url, form in forms:
                 if not form.editable:
                     continue  # a button that acts (block, approve, …): offered, not pressed

@@ -36,11 +36,13 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite; .ci/run runs them on PostgreSQL."""
-    if PG_URL:
-        return
-    kept = [item for item in items if "postgresql" not in item.keywords]
-    dropped = [item for item in items if "postgresql" in item.keywords]
+    """PostgreSQL-only tests are deselected (not skipped) on SQLite; .ci/run runs them on PostgreSQL.
+
+    SQLite-only tests (``@pytest.mark.sqlite``: its single write lock) are deselected on PostgreSQL.
+    """
+    other = "sqlite" if PG_URL else "postgresql"
+    kept = [item for item in items if other not in item.keywords]
+    dropped = [item for item in items if other in item.keywords]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -35,7 +35,7 @@ from bank.committee.models import (
     Vote,
     VoteChoice,
 )
-from bank.errors import N_, Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, Conflict, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
 from bank.loans.schedule import parse_rate_percent
 from bank.loans.service import terms_for
 
@@ -208,19 +208,19 @@ def declare(
     return declaration
 
 
-def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -> str | None:
+def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -> Message | None:
     """Why ``actor`` may not vote on ``application`` now, or None when they may (for the page)."""
     if actor.role != "committee" or actor.user_id is None:
-        return "only loan committee members vote"
+        return Message(N_("only loan committee members vote"))
     if application.status is not S.ON_AGENDA:
-        return f"application {application.number} is not on a committee agenda"
+        return Message(N_("application %(number)s is not on a committee agenda"), number=application.number)
     if application.reviewer_id == actor.user_id:
-        return "you prepared this application, so you cannot vote on it (four eyes)"
+        return Message(N_("you prepared this application, so you cannot vote on it (four eyes)"))
     declaration = declaration_of(session, application, actor.user_id)
     if declaration is None:
-        return "declare first whether you have a conflict of interest"
+        return Message(N_("declare first whether you have a conflict of interest"))
     if declaration.has_conflict:
-        return "you declared a conflict of interest and are recused from this application"
+        return Message(N_("you declared a conflict of interest and are recused from this application"))
     if session.scalar(
         select(Vote.id).where(
             Vote.application_id == application.id,
@@ -228,7 +228,7 @@ def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -
             Vote.user_id == actor.user_id,
         )
     ):
-        return "you already voted on this application; a vote cannot be changed"
+        return Message(N_("you already voted on this application; a vote cannot be changed"))
     return None
 
 

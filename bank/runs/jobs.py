@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import system
-from bank.db import Database, is_postgresql
+from bank.db import Database, is_postgresql, reading
 from bank.errors import ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
@@ -52,6 +52,11 @@ from bank.runs.models import Run, RunJob, RunStatus
 log = logging.getLogger("bank.runs")
 #: How long a failed run keeps trying to write its failure while the database comes back.
 FAILURE_RECORD_SECONDS = 30.0
+#: SQLite: pause after each committed batch so other writers get the lock (_yield_the_write_lock).
+SQLITE_YIELD_SECONDS = 0.05
+#: ... after a batch that took at least this long (since the previous commit).
+SQLITE_YIELD_AFTER_SECONDS = 0.1
+_BATCH_BEGAN = "bank_runs_batch_began"
 #: Loans per batch (one commit each): big enough for set-based work, small enough that a kill
 #: loses little and memory stays flat.
 BATCH_SIZE = 500
@@ -81,9 +86,28 @@ class Batches:
             self.session.commit()
             # Keep memory flat over long runs: nothing from earlier batches stays in the session.
             self.session.expunge_all()
-        else:
-            self.session.flush()
+            _free_batch_cycles()
+            if not is_postgresql(self.session):
+                _yield_the_write_lock(self.session)
+            return
+        self.session.flush()
         _free_batch_cycles()
+
+
+def _yield_the_write_lock(session: Session) -> None:
+    """SQLite: pause after a committed batch so a waiting writer (a teller's booking) gets in.
+
+    SQLite has one write lock and no queue: a waiting writer polls for it (its busy handler
+    sleeps up to 100 ms between tries), so a job that begins its next batch at once would take
+    the lock again before anyone else could, batch after batch. Readers never wait (WAL and
+    deferred read transactions, :func:`bank.db.reading`). Only batches that held the lock a
+    while pause; the many tiny commits of a quiet day (a run row, an empty job) do not.
+    """
+    now = time.monotonic()
+    if now - session.info.get(_BATCH_BEGAN, now) >= SQLITE_YIELD_AFTER_SECONDS:
+        time.sleep(SQLITE_YIELD_SECONDS)
+        now = time.monotonic()
+    session.info[_BATCH_BEGAN] = now
 
 
 @dataclass(frozen=True)
@@ -603,9 +627,13 @@ def _month_end_statements(
     created = 0
     for start in range(0, len(account_ids), batch_size):
         chunk = account_ids[start : start + batch_size]
-        made = statements.produce_for_accounts(
-            session, chunk, month_end, actor=actor, statement_dir=statement_dir, today=today
-        )
+        # SQLite: the batch reads and renders in a deferred transaction and takes the write
+        # lock only to store its rows at the commit (PDFs take most of the time; tellers book
+        # meanwhile). Statements of a month that has ended do not change under it.
+        with reading():
+            made = statements.produce_for_accounts(
+                session, chunk, month_end, actor=actor, statement_dir=statement_dir, today=today
+            )
         created += made
         session.add(run)
         run.collected_full_count += made

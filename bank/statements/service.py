@@ -183,18 +183,22 @@ def produce_for_accounts(
             .order_by(DepositAccount.id)
         ).all()
         labels: dict[tuple[int, str], str] = {}  # counterparty names shared by the batch
-        for account in accounts:
-            _store(
-                session,
-                account,
-                month_start,
-                month_end,
-                actor=actor,
-                statement_dir=statement_dir,
-                today=today,
-                label_cache=labels,
-            )
-            created += 1
+        # The rows are written when the caller flushes or commits, all at once: reading and
+        # rendering do not hold SQLite's write lock (a job reads in a deferred transaction).
+        with session.no_autoflush:
+            for account in accounts:
+                _store(
+                    session,
+                    account,
+                    month_start,
+                    month_end,
+                    actor=actor,
+                    statement_dir=statement_dir,
+                    today=today,
+                    label_cache=labels,
+                    flush=False,
+                )
+                created += 1
     return created
 
 
@@ -255,6 +259,7 @@ def _store(
     statement_dir: str | os.PathLike[str],
     today: dt.date,
     label_cache: dict[tuple[int, str], str] | None = None,
+    flush: bool = True,
 ) -> StoredStatement:
     view = builder.account_statement(
         session, account, month_start, month_end, today=today, label_cache=label_cache
@@ -281,7 +286,8 @@ def _store(
         produced_by=actor.label,
     )
     session.add(statement)
-    session.flush()
+    if flush:
+        session.flush()
     return statement
 
 

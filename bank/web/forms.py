@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from bank.errors import BankError
@@ -44,7 +44,7 @@ def page_number(name: str = "page") -> int:
     if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
         abort(
             400,
-            description=_(
+            description=_l(
                 "%(field)s must be a whole number from 1 to %(max)s.",
                 field=name,
                 max=f"{MAX_PAGE:,}".replace(",", "."),

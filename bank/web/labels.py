@@ -492,6 +492,8 @@ AUDIT_ACTIONS = {
     "user.create": _l("User created"),
     "user.email_change": _l("User's e-mail address changed"),
     "user.password_set": _l("Password set"),
+    "user.email_change_requested": _l("Change of e-mail address requested"),
+    "user.email_changed": _l("E-mail address changed"),
     "user.second_factor_link": _l("Link to set up two-step log-in made"),
     "user.second_factor_enrolled": _l("Two-step log-in set up"),
 }
@@ -584,6 +586,78 @@ FIELD_LABELS = {
     "kvk_number": _l("KvK number"),
     "reason": _l("Reason"),
     "effective_from": _l("effective from"),
+    "accounts": _l("accounts"),
+    "created": _l("created"),
+    "run_date": _l("run date"),
+    "activity": _l("Activity"),
+    "allocation_order": _l("Allocation order"),
+    "amount_funded": _l("Amount funded"),
+    "amount_max": _l("Maximum amount"),
+    "amount_min": _l("Minimum amount"),
+    "applicant": _l("Applicant"),
+    "arrangement_fee_amount": _l("Arrangement fee (amount)"),
+    "arrangement_fee_kind": _l("Arrangement fee (kind)"),
+    "arrangement_fee_rate": _l("Arrangement fee (percentage)"),
+    "bsn": _l("BSN"),
+    "buffer": _l("First-loss buffer"),
+    "checked_on": _l("checked on"),
+    "created_by_id": _l("created by"),
+    "day_count": _l("Day count"),
+    "description": _l("Description"),
+    "distributed": _l("distributed"),
+    "document_kind": _l("Document"),
+    "document_number_last4": _l("document number (last 4)"),
+    "expires_at": _l("expires at"),
+    "first_loss_buffer": _l("First-loss buffer"),
+    "frequency": _l("Frequency"),
+    "homes_secured": _l("homes secured"),
+    "id": _l("id"),
+    "instalment_multiple": _l("instalment rounded to"),
+    "interest_collected": _l("interest collected"),
+    "jobs_created": _l("jobs created"),
+    "jobs_kept": _l("jobs kept"),
+    "joined_on": _l("member since"),
+    "key": _l("reference"),
+    "land_area_m2": _l("land area (m²)"),
+    "late_fee": _l("Late fee"),
+    "left_on": _l("left on"),
+    "legal_form": _l("Legal form"),
+    "listing_consent": _l("consent to be listed"),
+    "loan": _l("Loan"),
+    "margin": _l("margin"),
+    "margin_share": _l("margin share"),
+    "max": _l("maximum"),
+    "max_grace_periods": _l("maximum grace periods"),
+    "method": _l("Method"),
+    "min": _l("minimum"),
+    "minimum_participation": _l("Minimum participation"),
+    "nominal_value": _l("Nominal value"),
+    "notice_months": _l("notice (months)"),
+    "paid_on": _l("paid on"),
+    "participants": _l("participants"),
+    "participation": _l("participation"),
+    "payable_from": _l("payable from"),
+    "penalty_rate_annual": _l("Penalty rate"),
+    "person": _l("Person"),
+    "person_number": _l("person number"),
+    "pool": _l("Pool"),
+    "pool_share_of_loss": _l("pool's share of the loss"),
+    "purpose": _l("Purpose"),
+    "purposes": _l("Purposes"),
+    "quarter_end": _l("quarter end"),
+    "reported_on": _l("reported on"),
+    "requested_on": _l("requested on"),
+    "sent_to": _l("sent to"),
+    "target_return_annual": _l("Target return"),
+    "term_max_months": _l("maximum term (months)"),
+    "term_min_months": _l("minimum term (months)"),
+    "tolerance_days": _l("tolerance (days)"),
+    "user_id": _l("user"),
+    "already_stored": _l("already stored"),
+    "attachment": _l("Attachment"),
+    "bytes": _l("bytes"),
+    "closed_on": _l("closed on"),
+    "type": _l("Type"),
     "name": _l("Name"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
@@ -636,6 +710,58 @@ def object_type_label(object_type: str | None) -> str:
     return str(label) if label is not None else humanize(object_type)
 
 
+def _who(label: str) -> str:
+    from bank.web.filters import who_filter
+
+    return who_filter(label)
+
+
+#: The English details some services write on an audit event, read in the reader's language.
+DETAIL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message)
+    for pattern, message in (
+        (
+            rf"offer valid until (?P<date>{_DATE}) was not taken up",
+            N_("offer valid until %(date)s was not taken up"),
+        ),
+        (
+            rf"loan {_LOAN}; approved by (?P<checker>\S+), prepared by (?P<maker>\S+)",
+            N_("loan %(loan)s; approved by %(checker)s, prepared by %(maker)s"),
+        ),
+        (
+            r"profile change (?P<n>\d+) waits for staff verification",
+            N_("profile change %(n)s waits for verification by staff"),
+        ),
+        (rf"(?P<start>{_DATE}) to (?P<end>{_DATE})", N_("%(start)s to %(end)s")),
+    )
+)
+
+
+def audit_detail(detail: str | None) -> str:
+    """An audit event's detail: the services' fixed English sentences translated, typed text kept."""
+    from bank.web.filters import transition_note_filter
+
+    if not detail:
+        return ""
+    for pattern, message in DETAIL_PATTERNS:
+        match = pattern.fullmatch(detail.strip())
+        if match is not None:
+            formats = {**_PARAM_FORMATS, "checker": _who, "maker": _who}
+            params = {name: formats.get(name, str)(value) for name, value in match.groupdict().items()}
+            return gettext(message, **params)
+    first, newline, rest = transition_note_filter(detail).partition("\n")
+    return memo_text(first) + newline + rest
+
+
+def audit_object(object_type: str | None, object_id: str | None) -> str:
+    """ "kredietaanvraag 7", "afschriftmaand november 2026": what an audit event is about."""
+    label = object_type_label(object_type)
+    if not object_id:
+        return label
+    shown = month_label(object_id) if object_type == "statement_month" else object_id
+    return f"{label} {shown}".strip()
+
+
 def _audit_value(name: str, value: Any, object_type: str) -> str:
     from bank.web.filters import rate_filter
 
@@ -660,6 +786,14 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         from bank.web.filters import role_label_filter
 
         return role_label_filter(text)
+    if name == "document_kind":
+        from bank.members.models import DocumentKind
+        from bank.web.staff.members import DOCUMENT_LABELS
+
+        try:
+            return str(DOCUMENT_LABELS[DocumentKind(text)])
+        except (ValueError, KeyError):
+            return humanize(text)
     if name == "mode":
         return str(_MODES.get(text, humanize(text)))
     if name == "choice":
@@ -763,6 +897,63 @@ def approval_summary(summary: str | None) -> str:
     return summary
 
 
+def percent(value: Decimal | float | int | None) -> str:
+    """A number of percent as people write it: 87.8 -> "87,8 %" (nl) / "87.8 %" (en); None -> "—"."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.##", locale=_locale()) + "\u00a0%"
+
+
+#: The body of an error page per HTTP status; Werkzeug's own descriptions are English only.
+HTTP_ERROR_TEXTS = {
+    400: _l("The request could not be handled. Go back, check what you filled in and try again."),
+    403: _l("You do not have access to this page. Ask an administrator if you think you should."),
+    404: _l("This page does not exist (any more). Check the address, or start again from the start page."),
+    405: _l("This page cannot be used like this. Go back and use the buttons on the page."),
+    413: _l("The file is too large to upload."),
+    422: _l("What was sent could not be processed. Go back, check what you filled in and try again."),
+    429: _l("Too many attempts in a short time. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing was changed; please try again in a moment."),
+    503: _l("The bank is briefly unavailable. Please try again in a moment."),
+}
+
+
+def http_error_text(status: int, error: Any = None) -> str:
+    """The body of an error page in the reader's language.
+
+    A description the code passed to ``abort`` in the catalogue's words (a lazy string, or one that
+    was translated already) is kept; Werkzeug's standard English descriptions are replaced.
+    """
+    description = getattr(error, "description", None)
+    default = getattr(type(error), "description", None)
+    if description and description != default and not isinstance(description, str):
+        return str(description)
+    text = HTTP_ERROR_TEXTS.get(status) or HTTP_ERROR_TEXTS[500 if status >= 500 else 400]
+    return str(text)
+
+
+def domain_text(message: Any) -> str:
+    """A sentence the domain wrote as a catalogue id (a ``bank.errors.Message``), in the reader's language."""
+    if message is None or message == "":
+        return ""
+    template = getattr(message, "template", None)
+    if template is None:
+        return gettext(str(message))
+    params = {
+        name: (
+            _plain_amount(str(v))
+            if isinstance(v, Decimal)
+            else _iso_date(v.isoformat())
+            if isinstance(v, dt.date)
+            else v
+        )
+        for name, v in getattr(message, "params", {}).items()
+    }
+    return gettext(template, **params)
+
+
 def register(app: Any) -> None:
     """Install the filters on the app's Jinja environment."""
     app.jinja_env.filters.update(
@@ -771,8 +962,14 @@ def register(app: Any) -> None:
         memo=memo_text,
         account_name=account_name,
         month=month_label,
+        percent=percent,
+        domain_text=domain_text,
         audit_action=audit_action,
+        audit_detail=audit_detail,
         approval_summary=approval_summary,
         object_type_label=object_type_label,
+        audit_object=audit_object,
     )
-    app.jinja_env.globals["audit_changes"] = audit_changes
+    app.jinja_env.globals.update(
+        audit_changes=audit_changes, audit_object=audit_object, http_error_text=http_error_text
+    )

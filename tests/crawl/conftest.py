@@ -108,4 +108,6 @@ def crawl_result(demo: Demo) -> crawl.CrawlResult:
         url, instance = demo.copy("crawl")
         result = crawl.run(url, instance, languages=crawl.LANGUAGES, forms=True, sample=crawl.DEFAULT_SAMPLE)
         cached.write_text(json.dumps(result.to_json()))
+        if os.environ.get("BANK_CRAWL_RESULT"):  # keep the findings to read them (pytest's temp folders go)
+            shutil.copyfile(cached, os.environ["BANK_CRAWL_RESULT"])
         return result

@@ -53,7 +53,7 @@ def test_audit_page_reads_actions_as_phrases_and_changes_as_field_old_new(world,
     assert "Extra aflossing geboekt" in text
     assert "Bedrag: € 14.429,00" in text
     assert "Datum: 29-06-2026" in text
-    assert "belangenconflict: nee" in text
+    assert "belangenverstrengeling: nee" in text
     assert "wijze: lagere termijn" in text
     assert "Lid ingeschreven" in text and "Storting geboekt" in text  # the world's own events
     for code in (
@@ -118,3 +118,18 @@ def test_dates_in_memo_params_use_the_locale(app: Flask) -> None:
         assert labels.audit_changes(
             {"on": "2026-01-02"}, {"on": dt.date(2026, 1, 3).isoformat()}, "loan"
         ) == ["Datum: 02-01-2026 → 03-01-2026"]
+
+
+def test_audit_details_written_by_the_services_read_in_dutch(app: Flask) -> None:
+    with app.test_request_context():
+        assert labels.audit_detail("offer valid until 2026-11-07 was not taken up") == (
+            "aanbod geldig tot 07-11-2026 is niet benut"
+        )
+        assert labels.audit_detail("agenda of 2026-01-06") != "agenda of 2026-01-06"
+        assert labels.audit_detail("Naar eigen rekening · to NL68BUNQ3423372214") == (
+            "Naar eigen rekening · naar NL68 BUNQ 3423 3722 14"
+        )
+        assert labels.audit_detail("2026-10-01 to 2026-10-31") == "01-10-2026 t/m 31-10-2026"
+        assert labels.audit_detail("Kopie ontvangen en in het dossier gelegd.") == (
+            "Kopie ontvangen en in het dossier gelegd."
+        )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from applications.helpers import TODAY as APPLIED_ON
-from applications.helpers import build_world, on_agenda, reviewed, submitted_coop, vote
+from applications.helpers import build_world, meeting, reviewed, submitted_coop, vote
 from flask.cli import ScriptInfo
 from pools.factories import (
     TELLER,
@@ -85,7 +85,10 @@ def offer_world(session, make_user):
         world = build_world(session, make_user)
         application = submitted_coop(session, world)
         reviewed(session, application, world)
-        on_agenda(session, world, application)
+        # Decided at a meeting on the day itself: the offer runs 90 days from 2 March.
+        committee.place_on_agenda(
+            session, application, meeting(session, world, held_on=APPLIED_ON), actor=world.officer_actor
+        )
         for index, choice in enumerate(("approve", "approve", "abstain")):
             vote(session, application, world, index, choice)
         committee.decide(session, application, actor=world.c(0), quorum=3)

@@ -1,15 +1,128 @@
-"""Staff dashboard: the bank at a glance."""
+"""Staff home: the work waiting for this person first, the bank's totals after.
+
+Staff used to land on totals with nothing to act on. The queue shows, per role, what asks for
+a hand today: approvals (and whether this person may decide each), applications to review, the
+next committee agenda, loans that fell into arrears in the last month, today's runs and any
+failure, and mail that did not reach a member. A constant number of queries, whatever the sizes.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
+from flask import g, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bank import clock
+from bank.actor import Actor
+from bank.applications import queries as application_queries
+from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.approvals import queries as approval_queries
+from bank.approvals import service as approvals
 from bank.extensions import db
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.service import account_by_code
+from bank.loans import queries as loan_queries
+from bank.loans.models import Loan
+from bank.notifications.models import OutboxMessage, OutboxStatus
+from bank.runs.models import Run, RunStatus
 from bank.web.access import staff_required
 from bank.web.staff import bp
+from bank.web.staff.approvals import KIND_LABELS, decision_note
+from bank.web.staff.runs import JOB_LABELS
+
+#: Who sees which part of the queue.
+QUEUE_ROLES = {
+    "approvals": ("teller", "admin", "credit_officer"),
+    "applications": ("credit_officer", "admin"),
+    "agenda": ("credit_officer", "admin"),
+    "arrears": ("credit_officer", "admin"),
+    "runs": ("admin",),
+    "mail": ("teller", "admin"),
+}
+#: A loan is "newly" in arrears for this many days after its oldest unpaid due date.
+NEW_ARREARS_DAYS = 30
+LIMIT = 10
+
+
+@dataclass
+class WorkQueue:
+    """What waits for one staff member; a part is None when their role does not see it."""
+
+    approvals: list[tuple[Any, str, bool]] | None = None
+    applications: list[LoanApplication] | None = None
+    agenda: Any = None
+    arrears: list[tuple[Loan, loan_queries.Arrears]] | None = None
+    runs: list[Run] | None = None
+    failed_runs: list[Run] = field(default_factory=list)
+    mail: list[OutboxMessage] | None = None
+    shown: set[str] = field(default_factory=set)
+
+
+def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
+    queue = WorkQueue()
+    sees = {part for part, roles in QUEUE_ROLES.items() if actor.has_role(*roles)}
+    queue.shown = sees
+    if "approvals" in sees:
+        pending = approval_queries.pending(session)
+        queue.approvals = [
+            (item, decision_note(item, actor), approvals.can_approve(item, actor)) for item in pending
+        ]
+        # Those this person may decide first.
+        queue.approvals.sort(key=lambda row: (not row[2], row[0].id))
+    if "applications" in sees:
+        queue.applications = list(
+            session.scalars(
+                select(LoanApplication)
+                .options(joinedload(LoanApplication.applicant))
+                .where(LoanApplication.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)))
+                .order_by(LoanApplication.submitted_at, LoanApplication.id)
+                .limit(LIMIT)
+            ).unique()
+        )
+    if "agenda" in sees:
+        upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
+        queue.agenda = upcoming[0] if upcoming else None
+    if "arrears" in sees:
+        fresh = {
+            loan_id: found
+            for loan_id, found in loan_queries.arrears(session, today).items()
+            if found.days_past_due <= NEW_ARREARS_DAYS
+        }
+        loans = (
+            session.scalars(
+                select(Loan).options(joinedload(Loan.borrower)).where(Loan.id.in_(list(fresh)))
+            ).unique()
+            if fresh
+            else []
+        )
+        queue.arrears = sorted(
+            ((loan, fresh[loan.id]) for loan in loans), key=lambda row: row[1].days_past_due
+        )
+    if "runs" in sees:
+        queue.runs = list(session.scalars(select(Run).where(Run.business_date == today).order_by(Run.id)))
+        queue.failed_runs = list(
+            session.scalars(
+                select(Run)
+                .where(Run.status == RunStatus.FAILED, Run.business_date >= today - dt.timedelta(days=7))
+                .order_by(Run.id.desc())
+                .limit(LIMIT)
+            )
+        )
+    if "mail" in sees:
+        queue.mail = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.NO_ADDRESS)))
+                .order_by(OutboxMessage.id.desc())
+                .limit(LIMIT)
+            )
+        )
+    return queue
 
 
 @bp.route("/")
@@ -29,10 +142,14 @@ def dashboard():  # type: ignore[no-untyped-def]
     rows = ledger_queries.trial_balance(session)
     debit_total = sum((r.debit_total for r in rows), start=0)
     credit_total = sum((r.credit_total for r in rows), start=0)
+    today = clock.today()
     return render_template(
         "staff/dashboard.html",
         figures=figures,
         chart=chart,
         trial_balance_ok=debit_total == credit_total,
         extra_panels=[],
+        queue=work_queue(session, g.actor, today),
+        kind_labels=KIND_LABELS,
+        job_labels=JOB_LABELS,
     )

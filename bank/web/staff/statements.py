@@ -15,6 +15,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -148,7 +149,7 @@ def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
         body = statement_service.read_stored_statement(statement, _statement_dir())
     except statement_service.StatementDamaged as exc:
         current_app.logger.error("stored statement %s refused: %s", statement.id, exc.message)
-        abort(500, description=_("This statement's file is missing or damaged; it was not shown."))
+        abort(500, description=_l("This statement's file is missing or damaged; it was not shown."))
     _record_download("stored", "stored_statement", statement.id, statement.relative_path)
     return _pdf(body, statement.download_name)
 

@@ -1,0 +1,51 @@
+"""Staff land on their work: each role's home lists what waits for that role, and only that."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+
+def _sections(client: FlaskClient) -> dict[str, str]:
+    page = client.get("/staff/").get_data(as_text=True)
+    return dict(re.findall(r'<section class="card" id="queue-([a-z]+)">(.*?)</section>', page, re.S))
+
+
+def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
+    login_as("teller")
+    assert set(_sections(client)) == {"approvals", "mail"}
+    client.post("/logout")
+    login_as("credit_officer")
+    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears"}
+    client.post("/logout")
+    login_as("admin")
+    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "runs", "mail"}
+
+
+def test_the_queue_holds_the_waiting_work_and_says_who_may_decide(client, login_as, session, make_user):
+    from savings import factories
+
+    from bank.savings import service as savings
+
+    maker_user = make_user("teller")
+    maker = factories.Actor(user_id=maker_user.id, label=maker_user.email, role="teller")
+    product = factories.product(session)
+    anna = factories.member(session, last_name="Anna")
+    account = factories.account(session, anna, product)
+    savings.deposit(session, account, "20000", key="d", actor=maker)
+    request = savings.withdraw(
+        session, account, "15000", key="big", actor=maker, approval_threshold=factories.THRESHOLD
+    )
+    session.commit()
+    login_as(user=maker_user)
+    own = _sections(client)["approvals"]
+    assert f"#approval-{request.approval.id}" in own and "You made this request" in own
+    client.post("/logout")
+    login_as("teller")
+    other = _sections(client)["approvals"]
+    assert "You may approve or reject this request" in other and 'class="hint may-decide"' in other
+    client.post("/logout")
+    login_as("credit_officer")
+    officer = _sections(client)["approvals"]
+    assert "you cannot approve or reject it" in officer
