@@ -94,7 +94,20 @@ def _register_reading_requests(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
     from bank.web import register_blueprints
+
+    class BoundedIntegerConverter(IntegerConverter):
+        """``<int:...>`` up to the largest id a column holds: a 20-digit id is a 404, not an overflow."""
+
+        def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    # Keeps the class name: tests and tools look converters up by it.
+    BoundedIntegerConverter.__name__ = "IntegerConverter"
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
     register_blueprints(app)
 

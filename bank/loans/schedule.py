@@ -217,13 +217,23 @@ def _choice(enum_class: type[enum.StrEnum], value: object, field_name: str) -> A
         raise ValidationError(field_name, f"must be one of {allowed}") from None
 
 
+#: Dates a schedule may start from: a 40-year schedule from the last one still ends before year 9999.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+
+
 def _date(value: object, field_name: str) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(field_name, "must be a date as YYYY-MM-DD") from None
+        parsed = value
+    else:
+        try:
+            parsed = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(field_name, "must be a date as YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        # 9999-12-31 passed parsing, then the due dates ran past year 9999 (a 500).
+        raise ValidationError(field_name, "must be a date between 1900-01-01 and 2200-12-31")
+    return parsed
 
 
 def _whole(value: object, field_name: str, rule: str) -> int:

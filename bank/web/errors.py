@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from bank.errors import BankError
 
@@ -37,6 +37,13 @@ def register_error_handlers(app: Flask) -> None:
                 }
             return jsonify(payload), status
         return render_template("errors/error.html", status=status, error=error), status
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(_error: RecursionError) -> tuple[Response | str, int]:
+        """JSON nested thousands deep exhausts the parser's recursion: refuse it as a bad request."""
+        if _wants_json():
+            return jsonify({"error": "bad_request", "message": "the request body is nested too deeply"}), 400
+        return render_template("errors/error.html", status=400, error=BadRequest()), 400
 
     @app.errorhandler(BankError)
     def _bank_error(error: BankError) -> tuple[Response | str, int]:

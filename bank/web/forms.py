@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from bank.errors import BankError
@@ -24,3 +26,28 @@ def show_errors(form: FlaskForm, error: BankError) -> None:
 def new_form_key() -> str:
     """A one-time key rendered into a money form; a resubmission reuses it and books once."""
     return secrets.token_urlsafe(16)
+
+
+#: Listings page at most this far; a bigger number is a 400 naming the parameter.
+MAX_PAGE = 100_000
+
+
+def page_number(name: str = "page") -> int:
+    """The page asked for in the query string: a whole number from 1 to :data:`MAX_PAGE`.
+
+    Anything else answers 400 with a message naming the parameter (a 20-digit page overflowed
+    the database's integer and answered 500).
+    """
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
+        abort(
+            400,
+            description=_l(
+                "%(field)s must be a whole number from 1 to %(max)s.",
+                field=name,
+                max=f"{MAX_PAGE:,}".replace(",", "."),
+            ),
+        )
+    return int(raw)

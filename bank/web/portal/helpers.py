@@ -10,6 +10,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from bank.errors import NotFound
+from bank.web.forms import page_number
 
 T = TypeVar("T")
 
@@ -42,4 +43,4 @@ def date_arg(name: str) -> tuple[dt.date | None, str | None]:
 
 
 def page_arg() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number()

@@ -30,7 +30,7 @@ from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, show_errors
+from bank.web.forms import new_form_key, page_number, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -91,7 +91,7 @@ def _can_book() -> bool:
 @staff_required(*VIEW_ROLES)
 def accounts():  # type: ignore[no-untyped-def]
     text = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total = queries.search_accounts(db.session, text, page=page, per_page=PER_PAGE)
     return render_template(
         "staff/savings/list.html",
@@ -126,7 +126,7 @@ def _render_account(
     account: DepositAccount, *, block_form: BlockForm | None = None, status: int = 200
 ) -> Any:
     session = db.session
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     lines, total = queries.transactions(session, account, page=page, per_page=PER_PAGE)
     return (
         render_template(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bank.audit.models import AuditEvent
 from bank.extensions import db
 from bank.web.access import staff_required
+from bank.web.forms import page_number
 from bank.web.staff import bp
 
 PER_PAGE = 50
@@ -44,7 +45,7 @@ def audit_log():  # type: ignore[no-untyped-def]
                 day if op == ">=" else day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
             )
             query = query.where(AuditEvent.at >= bound if op == ">=" else AuditEvent.at < bound)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     events = db.session.scalars(
         query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)

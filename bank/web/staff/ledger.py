@@ -12,6 +12,7 @@ from bank.extensions import db
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount
 from bank.web.access import staff_required
+from bank.web.forms import page_number
 from bank.web.staff import bp
 
 
@@ -40,7 +41,7 @@ def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
     account = session.get(LedgerAccount, account_id)
     if account is None:
         abort(404)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     children = []
     lines: list[ledger_queries.HistoryLine] = []
     total = 0

@@ -26,7 +26,7 @@ from bank.loans import queries, servicing
 from bank.loans.models import InstalmentStatus, Loan, LoanStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, show_errors
+from bank.web.forms import new_form_key, page_number, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
@@ -107,7 +107,7 @@ def loans():  # type: ignore[no-untyped-def]
     if status not in {s.value for s in LoanStatus}:
         status = ""
     text = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total = queries.loans_list(
         db.session, status=status or None, text=text, page=page, per_page=PER_PAGE, as_of=clock.today()
     )

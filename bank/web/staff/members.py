@@ -29,7 +29,7 @@ from bank.members.models import DocumentKind, LegalForm, Member, MemberKind, Mem
 from bank.portal import service as portal_service
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import show_errors
+from bank.web.forms import page_number, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -178,7 +178,7 @@ def members():  # type: ignore[no-untyped-def]
     text = (request.args.get("q") or "").strip()[:100]
     kind = _enum_arg(MemberKind, "kind")
     status = _enum_arg(MemberStatus, "status")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     result = queries.search(db.session, text, kind=kind, status=status, page=page, per_page=PER_PAGE)
     return render_template("staff/members/list.html", result=result, q=text, **_labels())
 
@@ -250,7 +250,7 @@ def _render_detail(
     member: Member, *, status: int = 200, revealed_bsn: str | None = None, **forms: Any
 ) -> Any:
     session = db.session
-    audit_page = max(request.args.get("audit_page", 1, type=int) or 1, 1)
+    audit_page = page_number("audit_page")
     context: dict[str, Any] = {}
     for provide in MEMBER_PANEL_CONTEXT:
         context.update(provide(session, member))

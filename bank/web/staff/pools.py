@@ -37,7 +37,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import new_form_key, show_errors
+from bank.web.forms import new_form_key, page_number, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -225,7 +225,7 @@ def pool(pool_id: int):  # type: ignore[no-untyped-def]
 def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, status: int = 200) -> Any:
     session = db.session
     text = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total = pool_views.participants(session, pool, text=text, page=page, per_page=PER_PAGE)
     today = clock.today()
     queue = [

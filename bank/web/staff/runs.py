@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -33,7 +33,7 @@ from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
-from bank.web.forms import show_errors
+from bank.web.forms import page_number, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -97,7 +97,7 @@ def runs():  # type: ignore[no-untyped-def]
 
 def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-untyped-def]
     session = db.session
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     total = session.scalar(select(func.count()).select_from(Run)) or 0
     rows = list(
         session.scalars(
