@@ -145,12 +145,12 @@ def test_land_trust_purchase_is_paid_to_the_notary(session, world):
         session,
         application,
         world,
+        recommended_amount="235000.00",
         recommended_rate_annual="4",
         proposed_conditions="Deed of mortgage signed",
     )
-    _approve(
-        session, world, application, conditions=["Deed of mortgage signed"], terms={"amount": "235000.00"}
-    )
+    # The committee votes on the credit officer's recommended 235 000; the decision carries those terms.
+    _approve(session, world, application, conditions=["Deed of mortgage signed"])
     decision = committee.decision_of(session, application)
     assert decision.approved_amount == Decimal("235000.00")
     committee.tick_condition(
