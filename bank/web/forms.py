@@ -12,15 +12,22 @@ from bank.errors import BankError
 
 
 def show_errors(form: FlaskForm, error: BankError) -> None:
-    """Put a domain refusal next to the field it names (or on the form when it names none)."""
-    placed = False
+    """Put a domain refusal next to the field it names, in the page's language.
+
+    A rule for a field the form does not show goes above the form, named by the bank's word for
+    the field ("Doel: is verplicht"), never by its code; a refusal that names no field too.
+    """
+    from bank.web.messages import field_label, form_labels, render
+
+    labels = form_labels(form)
     for name, message in error.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), message]
-            placed = True
-    if not placed:
-        form.form_errors.append(error.message)
+            field.errors = [*list(field.errors), render(message)]
+        else:
+            form.form_errors.append(f"{field_label(name, labels)}: {render(message)}")
+    if not error.fields:
+        form.form_errors.append(render(error.message))
 
 
 def new_form_key() -> str:

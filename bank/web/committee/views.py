@@ -19,6 +19,7 @@ from bank.extensions import db
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
@@ -149,7 +150,7 @@ def declare(application_id: int):  # type: ignore[no-untyped-def]
                 explanation=request.form.get("explanation", ""),
             )
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Declaration recorded."), "success")
     return _review_page(application_id)
@@ -170,7 +171,7 @@ def vote(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Your vote is recorded."), "success")
     return _review_page(application_id)
@@ -198,7 +199,7 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Decision recorded."), "success")
         shared.send_queued_mail()
@@ -216,7 +217,7 @@ def return_application(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Returned to the applicant."), "success")
         shared.send_queued_mail()

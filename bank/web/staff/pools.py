@@ -24,7 +24,7 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bank import clock
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans.schedule import add_months
 from bank.members.models import Member
@@ -38,6 +38,7 @@ from bank.web import pool_views
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
 from bank.web.forms import new_form_key, page_number, show_errors
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -125,16 +126,18 @@ def _percent(raw: object, field: str, *, maximum: Decimal) -> Decimal:
     """A percentage typed by staff ("25", "4,5") as a rate (0.25, 0.045)."""
     text = str(raw or "").strip().replace("%", "").replace(",", ".")
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     try:
         percent = Decimal(text)
     except InvalidOperation:
-        raise ValidationError(field, "must be a percentage, e.g. 4.5") from None
+        raise ValidationError(field, N_("must be a percentage, e.g. 4.5")) from None
     if not percent.is_finite() or percent < 0 or percent > maximum:
-        raise ValidationError(field, f"must be between 0 and {maximum} per cent")
+        raise ValidationError(
+            field, N_("must be between 0 and %(maximum_percent)s per cent"), maximum_percent=maximum
+        )
     rate = percent / 100
     if rate != rate.quantize(Decimal("0.00000001")):
-        raise ValidationError(field, "may have at most 6 decimals")
+        raise ValidationError(field, N_("may have at most 6 decimals"))
     return rate
 
 
@@ -315,7 +318,7 @@ def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.close_pool(session, session.get(Pool, pool.id), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Pool %(name)s is closed to new subscriptions and loans.", name=pool.name), "info")
     return redirect(url_for("staff.pool", pool_id=pool.id))
@@ -404,7 +407,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
             with db.unit_of_work() as uow:
                 chosen_pool = pool_views.pool_or_none(uow, form.pool.data)
                 if chosen_pool is None:
-                    raise ValidationError("pool", "is not a known pool")
+                    raise ValidationError("pool", N_("is not a known pool"))
                 account = _members_account(uow, member, form.deposit_account.data)
                 participation = service.subscribe(
                     uow,
@@ -440,7 +443,7 @@ def _members_account(session: Session, member: Member, value: object) -> Deposit
     except (TypeError, ValueError):
         account = None
     if account is None or account.member_id != member.id:
-        raise ValidationError("deposit_account", "is not one of the member's accounts")
+        raise ValidationError("deposit_account", N_("is not one of the member's accounts"))
     return account
 
 
@@ -514,7 +517,7 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.pay_withdrawal(session, session.get(WithdrawalRequest, found.id), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Withdrawal #%(id)s paid to the member's deposit account.", id=found.id), "success")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -537,7 +540,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
                 actor=g.actor,
             )
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Withdrawal request #%(id)s cancelled.", id=found.id), "info")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -554,7 +557,7 @@ def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(
             _(
