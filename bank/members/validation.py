@@ -106,24 +106,23 @@ def iban(value: str | None, field: str = "external_iban") -> str:
     try:
         checked = IBAN(text)
     except SchwiftyException as error:
-        raise ValidationError(
-            field, N_("is not a valid IBAN (%(reason)s)"), reason=_schwifty_reason(error)
-        ) from None
+        raise ValidationError(field, _schwifty_reason(error)) from None
     if not checked.in_sepa_zone:
         raise ValidationError(field, N_("must be an account in the SEPA zone (we pay out by SEPA transfer)"))
     return checked.compact
 
 
 def _schwifty_reason(error: SchwiftyException) -> str:
+    """The refusal for what schwifty found, whole sentences so that each is translated."""
     name = type(error).__name__
     reasons = {
-        "InvalidChecksumDigits": "the check digits do not match",
-        "InvalidLength": "wrong length for its country",
-        "InvalidCountryCode": "unknown country code",
-        "InvalidStructure": "wrong characters for its country",
-        "InvalidBBANChecksum": "the account number's check digit does not match",
+        "InvalidChecksumDigits": N_("is not a valid IBAN (the check digits do not match)"),
+        "InvalidLength": N_("is not a valid IBAN (wrong length for its country)"),
+        "InvalidCountryCode": N_("is not a valid IBAN (unknown country code)"),
+        "InvalidStructure": N_("is not a valid IBAN (wrong characters for its country)"),
+        "InvalidBBANChecksum": N_("is not a valid IBAN (the account number's check digit does not match)"),
     }
-    return reasons.get(name, "check the number")
+    return reasons.get(name, N_("is not a valid IBAN (check the number)"))
 
 
 def bsn(value: str | None, field: str = "bsn") -> str:

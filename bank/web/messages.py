@@ -28,6 +28,16 @@ from bank.errors import BankError, Message
 #: with their own labels name their fields themselves.
 EXTRA_FIELD_LABELS = {
     "purpose_text": _l("Purpose"),
+    "property_address": _l("Property address"),
+    "cadastral_reference": _l("Cadastral reference"),
+    "purchase_price": _l("Purchase price (€)"),
+    "appraisal_value": _l("Appraised value (€)"),
+    "own_funds": _l("Own funds (€)"),
+    "notary_iban": _l("Notary's IBAN (payout to the notary)"),
+    "notary_name": _l("Notary's name"),
+    "worker_members": _l("Number of worker-members"),
+    "expected_monthly_revenue": _l("Expected revenue per month (€)"),
+    "expected_monthly_costs": _l("Expected costs per month (€)"),
     "term_months": _l("Term (months)"),
     "term": _l("Term"),
     "repayment_account_id": _l("Repayment account"),

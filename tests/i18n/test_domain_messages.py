@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -83,10 +82,8 @@ def _texts_of(tree: ast.AST) -> Iterator[tuple[int, ast.expr]]:
             if name not in ERROR_CLASSES:
                 continue
             args = list(node.exc.args)
-            if name == "ValidationError":
-                args = args[1:2] if len(args) > 1 else args[:1]
-            else:
-                args = args[:1]
+            # ValidationError(field, message) or ValidationError({field: message}); others (message).
+            args = args[1:2] if name == "ValidationError" and len(args) > 1 else args[:1]
             args += [kw.value for kw in node.exc.keywords if kw.arg == "fields"]
             for arg in args:
                 for message in _messages(arg):
