@@ -67,7 +67,7 @@ def _handler(kind: str) -> Handler:
     try:
         return HANDLERS[kind]
     except KeyError:
-        raise NotFound(N_("no handler for approvals of kind %(kind)s"), kind=kind) from None
+        raise NotFound(N_("no handler for approvals of kind '%(kind)s'"), kind=kind) from None
 
 
 def request_approval(
@@ -97,7 +97,7 @@ def request_approval(
             or existing.payload != payload
         ):
             raise IdempotencyConflict(
-                N_("request key %(request_key)s was already used for a different request"),
+                N_("request key '%(request_key)s' was already used for a different request"),
                 request_key=request_key,
             )
         return existing, False

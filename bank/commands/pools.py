@@ -59,14 +59,14 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 def _pool(session: Session, code: str) -> Pool:
     pool = queries.pool_by_code(session, code)
     if pool is None:
-        raise ValidationError("pool", N_("no pool with code %(code)s"), code=code)
+        raise ValidationError("pool", N_("no pool with code '%(code)s'"), code=code)
     return pool
 
 
 def _member(session: Session, number: str) -> Member:
     member = member_queries.by_number(session, int(number)) if number.strip().isdigit() else None
     if member is None:
-        raise ValidationError("member", N_("no member with number %(number)s"), number=number)
+        raise ValidationError("member", N_("no member with number '%(number)s'"), number=number)
     return member
 
 

@@ -213,25 +213,25 @@ def _validate_header(request: EntryRequest) -> None:
     if not request.key or len(request.key) > 200:
         raise UnbalancedEntry(N_("an entry needs an idempotency key of 1 to 200 characters"))
     if not request.kind or len(request.kind) > 40:
-        raise UnbalancedEntry(N_("entry %(key)s needs a kind of 1 to 40 characters"), key=request.key)
+        raise UnbalancedEntry(N_("entry '%(key)s' needs a kind of 1 to 40 characters"), key=request.key)
     if isinstance(request.value_date, dt.datetime) or not isinstance(request.value_date, dt.date):
-        raise UnbalancedEntry(N_("entry %(key)s: value_date must be a date"), key=request.key)
+        raise UnbalancedEntry(N_("entry '%(key)s': value_date must be a date"), key=request.key)
 
 
 def _validate_lines(request: EntryRequest) -> None:
     if len(request.cents) < 2:
-        raise UnbalancedEntry(N_("entry %(key)s needs at least two lines"), key=request.key)
+        raise UnbalancedEntry(N_("entry '%(key)s' needs at least two lines"), key=request.key)
     debits = credits = 0
     for _, is_debit, amount in request.cents:
         if amount <= 0:
-            raise UnbalancedEntry(N_("entry %(key)s: every amount must be greater than 0"), key=request.key)
+            raise UnbalancedEntry(N_("entry '%(key)s': every amount must be greater than 0"), key=request.key)
         if is_debit:
             debits += amount
         else:
             credits += amount
     if debits != credits:
         raise UnbalancedEntry(
-            N_("entry %(key)s does not balance: debits %(debits)s != credits %(credits)s"),
+            N_("entry '%(key)s' does not balance: debits %(debits)s != credits %(credits)s"),
             key=request.key,
             debits=from_cents(debits),
             credits=from_cents(credits),
@@ -337,7 +337,7 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
         seen = by_key.get(request.key)
         if seen is not None and seen.content_hash != request.content_hash:
             raise IdempotencyConflict(
-                N_("key %(key)s used twice in one batch with other content"), key=request.key
+                N_("key '%(key)s' used twice in one batch with other content"), key=request.key
             )
         by_key[request.key] = request
 
@@ -568,7 +568,7 @@ def _existing_entries(session: Session, by_key: dict[str, EntryRequest]) -> dict
     for row in session.connection().execute(statement, {"keys": _keys_parameter(session, list(by_key))}):
         if row.content_hash != by_key[row.idempotency_key].content_hash:
             raise IdempotencyConflict(
-                N_("idempotency key %(idempotency_key)s was already used for a different movement"),
+                N_("idempotency key '%(idempotency_key)s' was already used for a different movement"),
                 idempotency_key=row.idempotency_key,
             )
         found[row.idempotency_key] = row.id
@@ -682,7 +682,7 @@ def _insert_one(
         found = _existing_entries(session, {request.key: request})
         if request.key not in found:  # pragma: no cover - the conflicting row must be visible
             raise IdempotencyConflict(
-                N_("idempotency key %(key)s is being posted concurrently"), key=request.key
+                N_("idempotency key '%(key)s' is being posted concurrently"), key=request.key
             )
         return found, {}
     entry_id, posting_rows = written

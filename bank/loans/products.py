@@ -217,7 +217,9 @@ def _percent(value: object, name: str, maximum: Decimal) -> Decimal:
     rate = parse_rate_percent(value, name)
     if rate * 100 > maximum:
         raise ValidationError(
-            name, N_("must be at most %(maximum_percent)s per cent"), maximum_percent=maximum
+            name,
+            N_("must be at most %(maximum_percent)s per cent"),
+            maximum_percent=int(maximum) if maximum == int(maximum) else maximum,
         )
     return rate
 
@@ -326,7 +328,7 @@ def current_version(session: Session, code: str, *, for_update: bool = False) ->
         query = query.with_for_update()
     product = session.scalar(query)
     if product is None:
-        raise NotFound(N_("no loan product %(code)s"), code=code)
+        raise NotFound(N_("no loan product '%(code)s'"), code=code)
     return product
 
 
@@ -335,7 +337,7 @@ def get_version(session: Session, code: str, version: int) -> LoanProduct:
         select(LoanProduct).where(LoanProduct.code == code.strip().upper(), LoanProduct.version == version)
     )
     if product is None:
-        raise NotFound(N_("no version %(version)s of loan product %(code)s"), version=version, code=code)
+        raise NotFound(N_("no version %(version)s of loan product '%(code)s'"), version=version, code=code)
     return product
 
 

@@ -71,7 +71,10 @@ def _rate(value: object, field: str, maximum: Decimal, failures: dict[str, str])
         failures[field] = N_("must be a number such as 0.25")
         return None
     if not rate.is_finite() or rate < 0 or rate > maximum:
-        failures[field] = Message(N_("must be between 0 and %(maximum)s"), maximum=maximum)
+        failures[field] = Message(
+            N_("must be between 0 and %(maximum_rate)s"),
+            maximum_rate=int(maximum) if maximum == int(maximum) else maximum,
+        )
         return None
     if rate != rate.quantize(Decimal("0.00000001")):
         failures[field] = N_("may have at most 8 decimals")
@@ -110,7 +113,7 @@ def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) ->
             value = str(getattr(item, "value", item)).strip()
             if value not in known:
                 failures["purposes"] = Message(
-                    N_("%(value)s is not a loan purpose; choose from %(known)s"),
+                    N_("'%(value)s' is not a loan purpose; choose from %(known)s"),
                     value=value,
                     known=", ".join(sorted(known)),
                 )
@@ -348,7 +351,7 @@ def subscribe(
     participation = find_participation(session, pool, member)
     repeat = savings.already_posted(session, ledger_key)
     if repeat and participation is None:
-        raise IdempotencyConflict(N_("key %(key)s was already used for another subscription"), key=key)
+        raise IdempotencyConflict(N_("key '%(key)s' was already used for another subscription"), key=key)
     if repeat and participation is not None:
         # Same key, same content: the ledger returns the first entry; other content: a conflict.
         ledger.post(
@@ -473,7 +476,7 @@ def request_withdrawal(
     if existing is not None:
         if existing.participation_id != participation.id or existing.amount != amount_value:
             raise IdempotencyConflict(
-                N_("key %(key)s was already used for another withdrawal request"), key=key
+                N_("key '%(key)s' was already used for another withdrawal request"), key=key
             )
         return existing
     pool = participation.pool

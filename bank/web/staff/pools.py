@@ -133,7 +133,9 @@ def _percent(raw: object, field: str, *, maximum: Decimal) -> Decimal:
         raise ValidationError(field, N_("must be a percentage, e.g. 4.5")) from None
     if not percent.is_finite() or percent < 0 or percent > maximum:
         raise ValidationError(
-            field, N_("must be between 0 and %(maximum_percent)s per cent"), maximum_percent=maximum
+            field,
+            N_("must be between 0 and %(maximum_percent)s per cent"),
+            maximum_percent=int(maximum) if maximum == int(maximum) else maximum,
         )
     rate = percent / 100
     if rate != rate.quantize(Decimal("0.00000001")):
