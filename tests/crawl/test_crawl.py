@@ -60,8 +60,6 @@ KNOWN_FAILURES: list[tuple[str, str, str]] = [
     (r"/portal/accounts/#.*|/portal/statements/period", "iso date", "labels: memos"),
     (r"/portal/applications/#", "snake_case code", "labels: application fields"),
     (r"/staff/applications/#", "snake_case code", "labels: application fields"),
-    # polish: the staff home links a credit officer to the next committee agenda, which answers 403.
-    (r"/committee/meetings/#", "broken link", "polish: work-queue home links to a 403"),
 ]
 
 #: Endpoints no role reaches by following links or forms, and why.
