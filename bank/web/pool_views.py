@@ -117,10 +117,10 @@ def participants(
     )
     text = (text or "").strip()
     if text:
-        pattern = f"%{text.lower()}%"
+        needle = text.lower()
         conditions = [
-            func.lower(Member.display_name).like(pattern),
-            func.lower(Member.legal_name).like(pattern),
+            func.lower(Member.display_name).contains(needle, autoescape=True),
+            func.lower(Member.legal_name).contains(needle, autoescape=True),
         ]
         if text.isdigit():
             conditions.append(Member.number == int(text))

@@ -2,7 +2,7 @@
 
 Staff used to land on totals with nothing to act on. The queue shows, per role, what asks for
 a hand today: approvals (and whether this person may decide each), applications to review, the
-next committee agenda, loans that fell into arrears in the last month, today's runs and any
+next committee agenda, loans that fell into arrears in the last week, today's runs and any
 failure, and mail that did not reach a member. A constant number of queries, whatever the sizes.
 """
 
@@ -32,6 +32,7 @@ from bank.notifications.models import OutboxMessage, OutboxStatus
 from bank.runs.models import Run, RunStatus
 from bank.web.access import staff_required
 from bank.web.staff import bp
+from bank.web.staff.applications import OUTBOX_ROLES
 from bank.web.staff.approvals import KIND_LABELS, decision_note
 from bank.web.staff.runs import JOB_LABELS
 
@@ -42,10 +43,14 @@ QUEUE_ROLES = {
     "agenda": ("credit_officer", "admin"),
     "arrears": ("credit_officer", "admin"),
     "runs": ("admin",),
-    "mail": ("teller", "admin"),
+    # Only those who may open the outbox: a teller was shown mail that linked to a 403.
+    "mail": OUTBOX_ROLES,
 }
-#: A loan is "newly" in arrears for this many days after its oldest unpaid due date.
-NEW_ARREARS_DAYS = 30
+#: Roles that may open a committee meeting's page (admins look, committee members work there).
+MEETING_ROLES = ("committee",)
+#: A loan is "newly" in arrears for this many days after its oldest unpaid due date: the queue
+#: shows what changed this week, the arrears page the whole book.
+NEW_ARREARS_DAYS = 7
 LIMIT = 10
 
 
@@ -60,6 +65,8 @@ class WorkQueue:
     runs: list[Run] | None = None
     failed_runs: list[Run] = field(default_factory=list)
     mail: list[OutboxMessage] | None = None
+    #: Whether this person may open the meeting's page (credit officers see the agenda, not the room).
+    meeting_link: bool = False
     shown: set[str] = field(default_factory=set)
 
 
@@ -87,6 +94,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
     if "agenda" in sees:
         upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
         queue.agenda = upcoming[0] if upcoming else None
+        queue.meeting_link = actor.has_role(*MEETING_ROLES)
     if "arrears" in sees:
         fresh = {
             loan_id: found
