@@ -90,3 +90,22 @@ def mailed_link(to: str) -> str:
 
 def mailed_bodies(to: str) -> list[str]:
     return [body for address, _subject, body in secret_mail.TRANSPORT.sent if address == to]
+
+
+@pytest.fixture
+def bank(session):  # type: ignore[no-untyped-def]
+    """The servicing tests' small bank (a savings and a loan product), for searches over loans."""
+    from tests.servicing.conftest import Bank, make_loan_product
+
+    product = savings.create_product(
+        session,
+        code="WIJK",
+        name_nl="Wijkspaarrekening",
+        name_en="Savings",
+        rate_annual=Decimal("0"),
+        effective_from=dt.date(2026, 1, 1),
+        actor=SETUP,
+    )
+    loan_product = make_loan_product(session)
+    session.commit()
+    return Bank(session, SETUP, product, loan_product)

@@ -86,7 +86,8 @@ def _visible(session: Session) -> list[tuple[Member, str]]:
     return portal_queries.visible_members(session, me())
 
 
-def _project_lines(session: Session, participation: Participation) -> list[ProjectLine]:
+def project_lines(session: Session, participation: Participation) -> list[ProjectLine]:
+    """The projects a participation funds, worded for members (also on the member's home page)."""
     lines = []
     for project in queries.projects_funded_by(session, participation):
         named = project.name_or_none is not None
@@ -116,7 +117,7 @@ def pools():  # type: ignore[no-untyped-def]
     by_id = {holder.member.id: holder for holder in holders}
     for view in queries.member_participations(session, list(by_id)):
         by_id[view.participation.member_id].participations.append(
-            (view, _project_lines(session, view.participation))
+            (view, project_lines(session, view.participation))
         )
     return render_template(
         "portal/pools/index.html",

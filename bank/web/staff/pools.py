@@ -39,6 +39,7 @@ from bank.web.filters import money_filter
 from bank.web.forms import (
     amount_input,
     canonical_numbers,
+    form_id,
     new_form_key,
     number_input,
     page_number,
@@ -550,7 +551,7 @@ def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
     """Pays every due request of every pool, first come first served, while money is free."""
     if not PlainForm().validate_on_submit():
         abort(400)
-    back = request.form.get("pool_id", type=int)
+    back = form_id("pool_id")
     try:
         with db.unit_of_work() as session:
             outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
