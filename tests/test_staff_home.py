@@ -22,6 +22,9 @@ def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
     client.post("/logout")
     login_as("admin")
     assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "runs", "mail"}
+    client.post("/logout")
+    login_as("committee")
+    assert set(_sections(client)) == {"agenda"}
 
 
 def test_the_queue_holds_the_waiting_work_and_says_who_may_decide(client, login_as, session, make_user):

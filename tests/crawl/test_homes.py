@@ -123,6 +123,9 @@ def test_the_admin_sees_todays_failed_run_and_the_teller_only_approvals(bank) ->
     runs = _card(page, "queue-runs")
     assert f'href="/staff/runs/{failed.id}"' in runs
     assert f"Dag afsluiten {_date(failed.business_date)}</a> mislukt" in runs
+    assert 'class="flash flash-error"' in runs
+    # The demo closed every business day up to yesterday: the last one is there to open.
+    assert re.search(r'Laatste dagafsluiting: <a href="/staff/runs/\d+">[0-9-]+</a> · voltooid', runs)
 
     teller = _page(bank, "balie@wijkbank.example", "/staff/")
     assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == ["approvals"]

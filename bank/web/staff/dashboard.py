@@ -29,7 +29,7 @@ from bank.ledger.service import account_by_code
 from bank.loans import queries as loan_queries
 from bank.loans.models import Loan
 from bank.notifications.models import OutboxMessage, OutboxStatus
-from bank.runs.models import Run, RunStatus
+from bank.runs.models import Run, RunJob, RunStatus
 from bank.web.access import staff_required
 from bank.web.staff import bp
 from bank.web.staff.applications import OUTBOX_ROLES
@@ -40,7 +40,8 @@ from bank.web.staff.runs import JOB_LABELS
 QUEUE_ROLES = {
     "approvals": ("teller", "admin", "credit_officer"),
     "applications": ("credit_officer", "admin"),
-    "agenda": ("credit_officer", "admin"),
+    # Committee members land on /committee; the overview shows them the agenda too.
+    "agenda": ("credit_officer", "admin", "committee"),
     "arrears": ("credit_officer", "admin"),
     "runs": ("admin",),
     # Only those who may open the outbox: a teller was shown mail that linked to a 403.
@@ -63,10 +64,15 @@ class WorkQueue:
     agenda: Any = None
     arrears: list[tuple[Loan, loan_queries.Arrears]] | None = None
     runs: list[Run] | None = None
+    #: The latest close day before today, for the morning before today's runs started.
+    last_close_day: Run | None = None
     failed_runs: list[Run] = field(default_factory=list)
     mail: list[OutboxMessage] | None = None
     #: Whether this person may open the meeting's page (credit officers see the agenda, not the room).
     meeting_link: bool = False
+    #: Where an agenda item links: the committee's review page for committee members (who cannot
+    #: open the staff application page), the staff application page for everyone else.
+    application_endpoint: str = "staff.application"
     shown: set[str] = field(default_factory=set)
 
 
@@ -95,6 +101,8 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
         upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
         queue.agenda = upcoming[0] if upcoming else None
         queue.meeting_link = actor.has_role(*MEETING_ROLES)
+        if actor.role == "committee":
+            queue.application_endpoint = "committee.review"
     if "arrears" in sees:
         fresh = {
             loan_id: found
@@ -113,6 +121,12 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
         )
     if "runs" in sees:
         queue.runs = list(session.scalars(select(Run).where(Run.business_date == today).order_by(Run.id)))
+        queue.last_close_day = session.scalar(
+            select(Run)
+            .where(Run.job == RunJob.CLOSE_DAY, Run.business_date < today)
+            .order_by(Run.business_date.desc())
+            .limit(1)
+        )
         queue.failed_runs = list(
             session.scalars(
                 select(Run)
