@@ -128,7 +128,7 @@ def test_the_admin_sees_todays_failed_run_and_the_teller_only_approvals(bank) ->
     assert re.search(r'Laatste dagafsluiting: <a href="/staff/runs/\d+">[0-9-]+</a> · voltooid', runs)
 
     teller = _page(bank, "balie@wijkbank.example", "/staff/")
-    assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == ["approvals"]
+    assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == ["approvals", "applicants"]
     approvals = _card(teller, "queue-approvals")
     notes = re.findall(r'<span class="hint[^"]*">(.*?)</span>', approvals, re.S)
     assert notes and all(note.strip() for note in notes)
