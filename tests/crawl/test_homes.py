@@ -72,7 +72,9 @@ def test_the_credit_officer_lands_on_applications_agenda_new_arrears_and_mail(ba
         session = db.new_session()
         to_review = session.scalars(
             select(LoanApplication.number).where(
-                LoanApplication.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW))
+                LoanApplication.status.in_(
+                    (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
+                )
             )
         ).all()
         fresh = [

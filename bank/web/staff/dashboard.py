@@ -51,6 +51,9 @@ QUEUE_ROLES = {
     # Only those who may open the outbox: a teller was shown mail that linked to a 403.
     "mail": OUTBOX_ROLES,
 }
+#: Applications that wait for a credit officer: to review, or approved and waiting for their
+#: conditions and the payout.
+OFFICER_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
 #: Roles that may open a committee meeting's page (admins look, committee members work there).
 MEETING_ROLES = ("committee",)
 #: A loan is "newly" in arrears for this many days after its oldest unpaid due date: the queue
@@ -98,7 +101,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
             session.scalars(
                 select(LoanApplication)
                 .options(joinedload(LoanApplication.applicant))
-                .where(LoanApplication.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)))
+                .where(LoanApplication.status.in_(OFFICER_STATUSES))
                 .order_by(LoanApplication.submitted_at, LoanApplication.id)
                 .limit(LIMIT)
             ).unique()
