@@ -51,3 +51,25 @@ def page_number(name: str = "page") -> int:
             ),
         )
     return int(raw)
+
+
+#: The largest id or number a column holds (INTEGER on PostgreSQL; SQLite's is bigger).
+MAX_ID = 2**31 - 1
+
+
+def whole_number(text: str | None, *, maximum: int = MAX_ID) -> int | None:
+    """``text`` as a whole number from 1 to ``maximum``, else None (the caller says what is wrong).
+
+    A 20-digit id typed into a form overflowed the database's integer (a 500, not "not found");
+    digits other than 0-9 (``²``, full-width) count as not a number.
+    """
+    raw = (text or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(maximum)):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= maximum else None
+
+
+def form_id(name: str) -> int | None:
+    """The id a form sent in ``name`` (a select or hidden field), or None when it is no usable id."""
+    return whole_number(request.form.get(name))

@@ -21,6 +21,7 @@ from bank.extensions import db
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
+from bank.web.forms import form_id
 from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
@@ -77,7 +78,7 @@ def new_meeting():  # type: ignore[no-untyped-def]
     )
     errors: dict[str, str] = {}
     if request.method == "POST":
-        chair = db.session.get(User, request.form.get("chair_id", type=int) or 0)
+        chair = db.session.get(User, form_id("chair_id") or 0)
         try:
             held_on = dt.date.fromisoformat(request.form.get("held_on", ""))
         except ValueError:

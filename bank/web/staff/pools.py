@@ -37,7 +37,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import new_form_key, page_number, show_errors
+from bank.web.forms import form_id, new_form_key, page_number, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -549,7 +549,7 @@ def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
     """Pays every due request of every pool, first come first served, while money is free."""
     if not PlainForm().validate_on_submit():
         abort(400)
-    back = request.form.get("pool_id", type=int)
+    back = form_id("pool_id")
     try:
         with db.unit_of_work() as session:
             outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
