@@ -11,6 +11,8 @@ import pytest
 
 from bank.web.forms import whole_number
 
+from .conftest import seed_objects
+
 HUGE = "99999999999999999999"
 
 
@@ -55,3 +57,13 @@ def test_huge_ids_are_refused_by_the_portal_application_form(client, login_as, s
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "choose yourself or an organisation you represent" in page and "choose a loan product" in page
+
+
+def test_a_huge_repayment_account_id_is_refused_by_name(client, login_as, saver):
+    seed_objects(saver)  # application 1 is the saver's draft
+    login_as("member", member_id=saver.member.id)
+    response = client.post("/portal/applications/1", data={"repayment_account_id": HUGE})
+    assert response.status_code == 422
+    assert "must be one of the applicant&#39;s own deposit accounts" in response.get_data(as_text=True) or (
+        "must be one of the applicant's own deposit accounts" in response.get_data(as_text=True)
+    )
