@@ -72,7 +72,9 @@ def test_the_credit_officer_lands_on_applications_agenda_new_arrears_and_mail(ba
         session = db.new_session()
         to_review = session.scalars(
             select(LoanApplication.number).where(
-                LoanApplication.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW))
+                LoanApplication.status.in_(
+                    (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
+                )
             )
         ).all()
         fresh = [
@@ -128,7 +130,7 @@ def test_the_admin_sees_todays_failed_run_and_the_teller_only_approvals(bank) ->
     assert re.search(r'Laatste dagafsluiting: <a href="/staff/runs/\d+">[0-9-]+</a> · voltooid', runs)
 
     teller = _page(bank, "balie@wijkbank.example", "/staff/")
-    assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == ["approvals"]
+    assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == ["approvals", "applicants"]
     approvals = _card(teller, "queue-approvals")
     notes = re.findall(r'<span class="hint[^"]*">(.*?)</span>', approvals, re.S)
     assert notes and all(note.strip() for note in notes)

@@ -96,7 +96,7 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         try:
             with db.unit_of_work() as session:
-                applications.update_draft(session, item, shared.draft_data(request.form), actor=g.actor)
+                shared.save_draft(session, item, request.form)
         except BankError as error:
             db.session.expire_all()
             item = _mine_or_404(application_id)

@@ -28,6 +28,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.service import account_by_code
 from bank.loans import queries as loan_queries
 from bank.loans.models import Loan
+from bank.members.models import IdentityCheck, Member, MemberStatus
 from bank.notifications.models import OutboxMessage, OutboxStatus
 from bank.runs.models import Run, RunJob, RunStatus
 from bank.web.access import staff_required
@@ -39,6 +40,9 @@ from bank.web.staff.runs import JOB_LABELS
 #: Who sees which part of the queue.
 QUEUE_ROLES = {
     "approvals": ("teller", "admin", "credit_officer"),
+    # Registered people and organisations that are not members yet: the desk checks their
+    # identity and takes their first share.
+    "applicants": ("teller", "admin"),
     "applications": ("credit_officer", "admin"),
     # Committee members land on /committee; the overview shows them the agenda too.
     "agenda": ("credit_officer", "admin", "committee"),
@@ -47,6 +51,9 @@ QUEUE_ROLES = {
     # Only those who may open the outbox: a teller was shown mail that linked to a 403.
     "mail": OUTBOX_ROLES,
 }
+#: Applications that wait for a credit officer: to review, or approved and waiting for their
+#: conditions and the payout.
+OFFICER_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
 #: Roles that may open a committee meeting's page (admins look, committee members work there).
 MEETING_ROLES = ("committee",)
 #: A loan is "newly" in arrears for this many days after its oldest unpaid due date: the queue
@@ -68,6 +75,8 @@ class WorkQueue:
     last_close_day: Run | None = None
     failed_runs: list[Run] = field(default_factory=list)
     mail: list[OutboxMessage] | None = None
+    #: Applicants for membership, oldest first: whether their identity was checked, registration date.
+    applicants: list[tuple[Member, bool, dt.date]] | None = None
     #: Whether this person may open the meeting's page (credit officers see the agenda, not the room).
     meeting_link: bool = False
     #: Where an agenda item links: the committee's review page for committee members (who cannot
@@ -92,7 +101,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
             session.scalars(
                 select(LoanApplication)
                 .options(joinedload(LoanApplication.applicant))
-                .where(LoanApplication.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)))
+                .where(LoanApplication.status.in_(OFFICER_STATUSES))
                 .order_by(LoanApplication.submitted_at, LoanApplication.id)
                 .limit(LIMIT)
             ).unique()
@@ -135,6 +144,25 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
                 .limit(LIMIT)
             )
         )
+    if "applicants" in sees:
+        waiting = list(
+            session.scalars(
+                select(Member)
+                .where(Member.status == MemberStatus.APPLICANT)
+                .order_by(Member.created_at, Member.id)
+                .limit(LIMIT)
+            )
+        )
+        ids = [member.id for member in waiting]
+        checked = (
+            set(session.scalars(select(IdentityCheck.member_id).where(IdentityCheck.member_id.in_(ids))))
+            if ids
+            else set()
+        )
+        queue.applicants = [
+            (member, member.id in checked, member.created_at.astimezone(clock.BANK_TZ).date())
+            for member in waiting
+        ]
     if "mail" in sees:
         queue.mail = list(
             session.scalars(
