@@ -60,9 +60,14 @@ class Config:
     #: Proxies in front of the app (ProxyFix trusts this many X-Forwarded-* hops); 0 trusts none.
     PROXY_HOPS = int(os.environ.get("BANK_PROXY_HOPS", "0"))
     #: Flask-Limiter storage: memory in development and tests, Redis in production
-    #: (``RATELIMIT_STORAGE_URI=redis://...``).
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: (``RATELIMIT_STORAGE_URI`` or ``REDIS_URL``, e.g. ``redis://localhost:6379/0``).
+    RATELIMIT_STORAGE_URI = (
+        os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    )
     RATELIMIT_HEADERS_ENABLED = False
+    #: Throttling is on everywhere but in the test suite, whose tests log in many times from one
+    #: address; tests/security/test_throttling.py switches it on and proves the limits.
+    RATELIMIT_ENABLED = True
     #: Members are logged out of the portal after this many idle minutes.
     MEMBER_IDLE_MINUTES = 15
 
@@ -104,6 +109,7 @@ class TestConfig(Config):
     EXTERNAL_URL = "http://localhost"
     TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = False
 
     def __init__(self, database_url: str | None = None, instance_path: str | None = None) -> None:
         self.DATABASE_URL = database_url or os.environ.get("BANK_TEST_DATABASE_URL") or "sqlite://"

@@ -49,7 +49,7 @@ def _register_proxy(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     from bank import models  # noqa: F401  (every table registered before first use)
-    from bank.extensions import api, babel, csrf, db, login_manager
+    from bank.extensions import api, babel, csrf, db, limiter, login_manager
     from bank.web.access import load_user, select_locale
 
     db.configure(app.config["DATABASE_URL"])
@@ -70,6 +70,7 @@ def _register_extensions(app: Flask) -> None:
     with app.app_context():
         babel.domain_instance.cache.clear()
     api.init_app(app)
+    limiter.init_app(app)
 
 
 def _register_reading_requests(app: Flask) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
+import os
 from collections.abc import Collection, Iterable, Iterator
 from contextvars import ContextVar, Token
 from decimal import Decimal
@@ -239,14 +241,29 @@ def make_engine(url: str, **options: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=60000")
             cursor.close()
 
+        writers = _writers_path(engine)
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
             if _reading.get():
                 connection.exec_driver_sql("BEGIN")
                 connection.info[_DEFERRED] = True
             else:
+                _announce_writer(connection.info, writers)
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
                 connection.info[_DEFERRED] = False
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(connection: Any) -> None:
+            _withdraw_writer(connection.info)
+
+        @event.listens_for(engine, "checkin")
+        @event.listens_for(engine, "invalidate")
+        def _sqlite_released(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+            # A transaction that ended without its event (a connection lost or invalidated).
+            if record is not None:
+                _withdraw_writer(record.info)
 
         @event.listens_for(engine, "before_cursor_execute")
         def _sqlite_write_in_a_read(
@@ -260,6 +277,7 @@ def make_engine(url: str, **options: Any) -> Engine:
                 connection.info[_DEFERRED] = False
                 raw = connection.connection.dbapi_connection
                 raw.execute("COMMIT")
+                _announce_writer(connection.info, writers)
                 raw.execute("BEGIN IMMEDIATE")
 
         return engine
@@ -271,6 +289,67 @@ def make_engine(url: str, **options: Any) -> Engine:
         connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
         options["connect_args"] = connect_args
     return create_engine(url, **options)
+
+
+#: Where a connection's announcement as a writer is kept (an open descriptor of the writers file).
+_WRITER_FD = "bank_sqlite_writer_fd"
+
+
+def _writers_path(engine: Engine) -> str | None:
+    """SQLite: the file beside the database on which writers announce themselves (None in memory)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + ".writers"
+
+
+def _announce_writer(info: dict[str, Any], path: str | None) -> None:
+    """Hold a shared ``flock`` on the writers file from before ``BEGIN IMMEDIATE`` to the end.
+
+    SQLite queues no one for its write lock: a waiting writer sleeps in its busy handler and
+    polls. A job between two batches cannot see such a waiter, so it used to pause after
+    every batch whether anyone waited or not. With every writer announced here, it pauses only
+    while someone is announced (:func:`writers_waiting`). The kernel drops the lock when the
+    descriptor closes, the process dies included, so an announcement can never go stale.
+    """
+    if path is None:
+        return
+    _withdraw_writer(info)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    info[_WRITER_FD] = descriptor
+
+
+def _withdraw_writer(info: dict[str, Any]) -> None:
+    descriptor = info.pop(_WRITER_FD, None)
+    if descriptor is not None:
+        os.close(descriptor)
+
+
+def writers_waiting(engine: Engine) -> bool:
+    """SQLite: whether another connection is in, or waiting for, a write transaction.
+
+    True while any connection other than the caller's (which must have ended its own
+    transaction) is announced (:func:`_announce_writer`). Always False for PostgreSQL and
+    in-memory databases.
+    """
+    if engine.dialect.name != "sqlite":
+        return False
+    path = _writers_path(engine)
+    if path is None:
+        return False
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # closing also releases the test lock
+    return False
 
 
 #: True while the current request only reads (GET, HEAD): its SQLite transactions begin

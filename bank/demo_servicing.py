@@ -14,7 +14,9 @@ run the borrowers' accounts are funded the way their story goes:
 * one repays in full early (payoff);
 * one stops paying, is written off by an administrator and a second approver, and a part is
   recovered later;
-* one has stopped paying recently, so the arrears page shows a loan in arrears today.
+* one has stopped paying recently, so the arrears page shows a loan in arrears today;
+* one otherwise punctual payer missed the instalment collected a few days ago, so the staff
+  home's "newly in arrears" has a loan to show (the latest missed instalment of the last week).
 
 When the applications step booked no loans (an older checkout), a few are booked here through
 ``book_loan`` first, guarded by their keys so a second load books nothing twice.
@@ -110,10 +112,9 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
     second_admin = _actor(context, "beheer2@wijkbank.example")
     by_id = {loan.id: loan for loan in loans}
     accounts = {loan.id: session.get(DepositAccount, loan.repayment_account_id) for loan in loans}
-    collect_on = {
-        (item.loan_id, item.number): next_business_day(item.due_on)
-        for item in session.scalars(select(Instalment).where(Instalment.loan_id.in_(list(by_id))))
-    }
+    instalments = list(session.scalars(select(Instalment).where(Instalment.loan_id.in_(list(by_id)))))
+    collect_on = {(item.loan_id, item.number): next_business_day(item.due_on) for item in instalments}
+    due_on = {(item.loan_id, item.number): item.due_on for item in instalments}
     events: dict[dt.date, list[Callable[[dt.date], None]]] = {}
 
     def at(loan: Loan, number: int, days_after: int, action: Callable[[dt.date], None]) -> None:
@@ -192,6 +193,10 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
                 lambda day, lid=loan.id: _recover(session, by_id[lid], teller, deposit),
             )
 
+    newly = _newly_late(plan, due_on, collect_on, today)
+    if newly is not None:
+        plan[newly[0]]["newly_late"] = newly[1]
+
     start = min(loan.disbursed_on for loan in loans) + dt.timedelta(days=1)
     batches = jobs.Batches(session, commit_batches=False)
     # The close days store the month-end statements of the last months only, as the statements
@@ -234,6 +239,41 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
     context["serviced_through"] = yesterday
 
 
+#: Stories that decide (or reschedule) every instalment of their loan from some point on: not for
+#: "newly late".
+_WHOLE_LOAN_STORIES = ("in_arrears", "stops_paying_from", "payoff", "prepay")
+
+
+def _newly_late(
+    plan: dict[int, dict[str, Any]],
+    due_on: dict[tuple[int, int], dt.date],
+    collect_on: dict[tuple[int, int], dt.date],
+    today: dt.date,
+) -> tuple[int, int] | None:
+    """(loan id, instalment number) of an instalment due in the last week and collected before
+    today, which its borrower will not have paid: the staff home's "newly in arrears".
+
+    The demo's dates follow the day it is loaded, so the loan is chosen, not named: a punctual
+    payer without a story of its own first, then one whose story leaves that instalment alone;
+    two or more days overdue when there is such an instalment, the most recent one otherwise.
+    On a day when no instalment was collected in the last week (a long weekend) there is none.
+    """
+    yesterday = today - dt.timedelta(days=1)
+    candidates = []
+    for (loan_id, number), due in due_on.items():
+        story = plan.get(loan_id)
+        if story is None or any(key in story for key in _WHOLE_LOAN_STORIES):
+            continue
+        if number == story.get("late") or number in story.get("partial", ()):
+            continue
+        if today - dt.timedelta(days=7) <= due <= yesterday and collect_on[(loan_id, number)] <= yesterday:
+            candidates.append((not story, due <= today - dt.timedelta(days=2), due, loan_id, number))
+    if not candidates:
+        return None
+    *_rank, loan_id, number = max(candidates)
+    return loan_id, number
+
+
 def _owed(session: Session, loan_id: int) -> Decimal:
     """What the loan's open instalments due so far still ask for."""
     items = session.scalars(
@@ -268,6 +308,7 @@ def _fund(
         (item.number == story.get("late") and item.schedule_version == 1 and days_late < 21)
         or item.number >= story.get("stops_paying_from", 10**6)
         or (story.get("in_arrears", False) and item.due_on >= today - dt.timedelta(days=50))
+        or (item.number == story.get("newly_late") and item.schedule_version == 1)
     )
     if starve:
         if days_late == 0:

@@ -12,6 +12,23 @@ import signal
 import subprocess
 import sys
 
+#: What the ``Server`` header says: not the server's name and version, which would tell a
+#: prober which published weaknesses to try (issue 13, item 11).
+SERVER_NAME = "Wijkbank"
+
+
+def hide_server_name() -> None:
+    """Make gunicorn answer ``Server: Wijkbank`` instead of ``gunicorn`` (and its version in the environ).
+
+    gunicorn has no setting for it: its response reads the module global ``SERVER`` for every
+    answer, so setting that in the worker (``wsgi.py`` runs there) is enough. A no-op elsewhere.
+    """
+    if "gunicorn" not in sys.modules:
+        return
+    wsgi_module = importlib.import_module("gunicorn.http.wsgi")
+    wsgi_module.SERVER = SERVER_NAME  # type: ignore[attr-defined]
+    wsgi_module.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Serve Wijkbank with gunicorn (and run the scheduler).")

@@ -8,6 +8,7 @@ audit record of a download) becomes a writer without failing.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -16,8 +17,10 @@ from sqlalchemy import func, select, text
 
 from bank import audit
 from bank.audit.models import AuditEvent
-from bank.db import reading
+from bank.db import reading, writers_waiting
 from bank.extensions import db
+from bank.runs import jobs
+from bank.runs.jobs import Batches
 
 pytestmark = pytest.mark.sqlite
 
@@ -79,3 +82,51 @@ def test_writers_still_queue_and_a_read_that_writes_becomes_a_writer(app, actor)
     finally:
         release.set()
         session.close()
+
+
+def test_a_job_waits_after_its_batch_only_while_a_writer_waits(app, monkeypatch):
+    """Between two batches a job lets a waiting teller's booking in, and never pauses for no one."""
+    session = db.new_session()
+    batches = Batches(session)
+    naps: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(jobs.time, "sleep", lambda seconds: (naps.append(seconds), real_sleep(seconds)))
+    try:
+        # Nobody else writes: the batch commits and the job goes straight on.
+        session.execute(text("UPDATE ledger_accounts SET name = name || '' WHERE id = 1"))
+        assert writers_waiting(db.engine) is True  # the batch itself is an announced writer ...
+        batches.end_batch()
+        assert naps == [] and writers_waiting(db.engine) is False  # ... until its commit
+
+        # A teller asks for the write lock while the next batch holds it.
+        session.execute(text("UPDATE ledger_accounts SET name = name || '' WHERE id = 1"))
+        booked = threading.Event()
+
+        def teller() -> None:
+            with db.engine.connect() as connection:
+                connection.begin()  # announces itself, then waits for the batch's lock
+                connection.execute(text("UPDATE ledger_accounts SET name = name || '' WHERE id = 2"))
+                connection.commit()
+                booked.set()
+
+        thread = threading.Thread(target=teller)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not _announced_besides_one(db.engine) and time.monotonic() < deadline:
+            real_sleep(0.01)
+        batches.end_batch()
+        # The job came back only once the teller's booking was in (before, it went straight on).
+        assert booked.is_set()
+        assert naps
+        thread.join(10)
+        assert writers_waiting(db.engine) is False
+    finally:
+        session.close()
+
+
+def _announced_besides_one(engine) -> bool:  # type: ignore[no-untyped-def]
+    """Two announced writers: the batch's own and the teller's (seen through /proc/locks)."""
+    path = engine.url.database + ".writers"
+    inode = os.stat(path).st_ino
+    with open("/proc/locks") as locks:
+        return sum(line.split()[5].endswith(f":{inode}") for line in locks) >= 2

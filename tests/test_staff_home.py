@@ -13,14 +13,26 @@ def _sections(client: FlaskClient) -> dict[str, str]:
 
 
 def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
+    # Tellers cannot open the outbox (members' mail), so their home does not offer it.
     login_as("teller")
-    assert set(_sections(client)) == {"approvals", "mail"}
+    assert set(_sections(client)) == {"approvals", "applicants"}
     client.post("/logout")
     login_as("credit_officer")
-    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears"}
+    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "mail"}
     client.post("/logout")
     login_as("admin")
-    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "runs", "mail"}
+    assert set(_sections(client)) == {
+        "approvals",
+        "applicants",
+        "applications",
+        "agenda",
+        "arrears",
+        "runs",
+        "mail",
+    }
+    client.post("/logout")
+    login_as("committee")
+    assert set(_sections(client)) == {"agenda"}
 
 
 def test_the_queue_holds_the_waiting_work_and_says_who_may_decide(client, login_as, session, make_user):
@@ -49,3 +61,33 @@ def test_the_queue_holds_the_waiting_work_and_says_who_may_decide(client, login_
     login_as("credit_officer")
     officer = _sections(client)["approvals"]
     assert "you cannot approve or reject it" in officer
+
+
+def test_the_desk_sees_who_registered_and_what_they_still_need(client, login_as, session, make_user):
+    import datetime as dt
+
+    from savings import factories
+
+    from bank.auth.service import actor_for
+    from bank.members import service as members
+
+    desk = make_user("teller")
+    checked = factories.member(session, last_name="Jansen")
+    unchecked = factories.member(session, last_name="Pietersen")
+    members.record_identity_check(
+        session,
+        checked,
+        actor=actor_for(session.merge(desk)),
+        document_kind="passport",
+        document_number_last4="1234",
+        checked_on=dt.date(2026, 3, 2),
+    )
+    session.commit()
+    login_as(user=desk)
+    waiting = _sections(client)["applicants"]
+    assert '<span class="badge">2</span>' in waiting
+    first, second = waiting.split("<li>")[1:]
+    assert f'href="/staff/members/{checked.id}">Test Jansen</a>' in first
+    assert "Identity checked; a member once their first share is paid." in first
+    assert f'href="/staff/members/{unchecked.id}">Test Pietersen</a>' in second
+    assert "Check their identity, then take their first share." in second

@@ -13,9 +13,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from bank.errors import N_, ValidationError
-from bank.extensions import db
+from bank.extensions import db, limiter
 from bank.loans import products
 from bank.loans.schedule import build_schedule
+from bank.web import throttle
 from bank.web.access import public
 
 URL_PREFIX = "/schedule-preview"
@@ -72,6 +73,7 @@ class ScheduleSchema(Schema):
 
 
 @blp.route("", methods=["POST"])
+@limiter.limit(throttle.API_PER_ADDRESS)  # outside the parsing: refused bodies count too
 @blp.arguments(SchedulePreviewSchema)
 @blp.response(200, ScheduleSchema)
 @public

@@ -505,9 +505,11 @@ def _repayment_account(session: Session, value: object, applicant: Member) -> in
     if value in (None, ""):
         return None
     try:
-        account = session.get(DepositAccount, int(str(value)))
+        number = int(str(value))
     except ValueError:
-        account = None
+        number = 0
+    # An id past the column's range is no account (a 20-digit id overflowed the database: a 500).
+    account = session.get(DepositAccount, number) if 0 < number < 2**31 else None
     if account is None or account.member_id != applicant.id:
         raise ValidationError(
             "repayment_account_id", N_("must be one of the applicant's own deposit accounts")

@@ -119,10 +119,13 @@ def password_matches(user: User, password: str) -> bool:
 class LoginRefused(Exception):
     """Wrong e-mail or password, an inactive user, or a locked account; ``reason`` says which."""
 
-    def __init__(self, reason: str, locked_until: dt.datetime | None = None) -> None:
+    def __init__(self, reason: str, locked_until: dt.datetime | None = None, *, known: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
         self.locked_until = locked_until
+        #: False for an address without an active log-in (the web layer counts those apart,
+        #: so that their lock-out message matches a known account's).
+        self.known = known
 
 
 def authenticate(session: Session, email: str, password: str, *, ip_address: str | None) -> User:
@@ -147,7 +150,7 @@ def authenticate(session: Session, email: str, password: str, *, ip_address: str
             user.id if user else None,
             detail="unknown or inactive",
         )
-        raise LoginRefused("invalid")
+        raise LoginRefused("invalid", known=False)
     actor = Actor(user_id=user.id, label=user.email, role=user.role, ip_address=ip_address)
     if user.locked_until is not None and user.locked_until > now:
         audit.record(session, actor, "login.refused_locked", "user", user.id)

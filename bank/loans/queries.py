@@ -141,9 +141,13 @@ def loans_list(
     if status:
         query = query.where(Loan.status == status)
     if text:
-        like = f"%{text.lower()}%"
+        # autoescape: a "%" or "_" typed in the search box is searched for, not a wildcard.
+        needle = text.lower()
         query = query.where(
-            or_(func.lower(Loan.number).like(like), func.lower(Member.display_name).like(like))
+            or_(
+                func.lower(Loan.number).contains(needle, autoescape=True),
+                func.lower(Member.display_name).contains(needle, autoescape=True),
+            )
         )
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Loan.id).subquery())) or 0
     loans = list(

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Integer, String, func, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, Integer, Select, String, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
@@ -193,6 +193,11 @@ def loans_to_service(
 
 def count_loans_to_service(session: Session, run_date: dt.date) -> int:
     """How many loans the run for ``run_date`` still has to do (for its progress bar)."""
+    return int(session.scalar(loans_to_service_count(run_date)) or 0)
+
+
+def loans_to_service_count(run_date: dt.date) -> Select[tuple[int]]:
+    """The statement of :func:`count_loans_to_service`, to embed in another (one snapshot)."""
     cutoff = collection_cutoff(run_date)
     inner = (
         select(Instalment.loan_id)
@@ -206,7 +211,7 @@ def count_loans_to_service(session: Session, run_date: dt.date) -> int:
         .group_by(Instalment.loan_id)
         .subquery()
     )
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+    return select(func.count()).select_from(inner)
 
 
 def service_batch(

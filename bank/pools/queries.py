@@ -308,6 +308,7 @@ def member_participations(session: Session, member_ids: list[int]) -> list[Membe
     participations = list(
         session.scalars(
             select(Participation)
+            .options(joinedload(Participation.pool))
             .where(Participation.member_id.in_(member_ids))
             .order_by(Participation.member_id, Participation.pool_id)
         )

@@ -6,7 +6,7 @@ presentation attributes, which the CSP allows (unlike ``style`` attributes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -48,8 +48,13 @@ def bar_chart(
     title: str,
     width: int = 760,
     height: int = 260,
+    format_value: Callable[[Decimal], str] = lambda value: f"{value:f}",
 ) -> str:
-    """Grouped bars, one group per label (a month), one bar per series, with a legend."""
+    """Grouped bars, one group per label (a month), one bar per series, with a legend.
+
+    ``format_value`` writes a bar's value in its tooltip; the web passes the locale's money format
+    (this module stays free of Flask and Babel's locale).
+    """
     left, right, top, bottom = 56, 12, 30, 40
     plot_width = width - left - right
     plot_height = height - top - bottom
@@ -84,7 +89,7 @@ def bar_chart(
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width - 1:.1f}" height="{bar_height:.1f}" '
                 f'fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(serie.name)} {escape(label)}: '
-                f"{escape(f'{value:f}')}</title></rect>"
+                f"{escape(format_value(value))}</title></rect>"
             )
         parts.append(
             f'<text x="{left + group_width * index + group_width / 2:.1f}" y="{height - bottom + 16}" '

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import system
-from bank.db import Database, is_postgresql, reading
+from bank.db import Database, is_postgresql, reading, writers_waiting
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
@@ -52,11 +52,11 @@ from bank.runs.models import Run, RunJob, RunStatus
 log = logging.getLogger("bank.runs")
 #: How long a failed run keeps trying to write its failure while the database comes back.
 FAILURE_RECORD_SECONDS = 30.0
-#: SQLite: pause after each committed batch so other writers get the lock (_yield_the_write_lock).
-SQLITE_YIELD_SECONDS = 0.05
-#: ... after a batch that took at least this long (since the previous commit).
-SQLITE_YIELD_AFTER_SECONDS = 0.1
-_BATCH_BEGAN = "bank_runs_batch_began"
+#: SQLite: after a committed batch, wait at most this long for writers that wait (see
+#: _yield_the_write_lock); twice the longest sleep of SQLite's busy handler between two tries.
+SQLITE_YIELD_SECONDS = 0.2
+#: ... checking this often whether they are through.
+SQLITE_YIELD_POLL_SECONDS = 0.002
 #: Loans per batch (one commit each): big enough for set-based work, small enough that a kill
 #: loses little and memory stays flat.
 BATCH_SIZE = 500
@@ -95,19 +95,25 @@ class Batches:
 
 
 def _yield_the_write_lock(session: Session) -> None:
-    """SQLite: pause after a committed batch so a waiting writer (a teller's booking) gets in.
+    """SQLite: after a committed batch, let writers that wait (a teller's booking) in first.
 
     SQLite has one write lock and no queue: a waiting writer polls for it (its busy handler
     sleeps up to 100 ms between tries), so a job that begins its next batch at once would take
-    the lock again before anyone else could, batch after batch. Readers never wait (WAL and
-    deferred read transactions, :func:`bank.db.reading`). Only batches that held the lock a
-    while pause; the many tiny commits of a quiet day (a run row, an empty job) do not.
+    the lock again before anyone else could, batch after batch. Every writer announces itself
+    before it asks for the lock (:func:`bank.db.writers_waiting`), so the job waits only while
+    one is announced, until it is through or ``SQLITE_YIELD_SECONDS`` have passed; with no one
+    waiting (a night's run) it goes on at once (it used to sleep 50 ms after every batch that
+    held the lock 0.1 s, whether anyone waited or not). Readers never wait (WAL and deferred
+    read transactions, :func:`bank.db.reading`).
     """
-    now = time.monotonic()
-    if now - session.info.get(_BATCH_BEGAN, now) >= SQLITE_YIELD_AFTER_SECONDS:
-        time.sleep(SQLITE_YIELD_SECONDS)
-        now = time.monotonic()
-    session.info[_BATCH_BEGAN] = now
+    engine = session.get_bind()
+    if not writers_waiting(engine):
+        return
+    deadline = time.monotonic() + SQLITE_YIELD_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(SQLITE_YIELD_POLL_SECONDS)
+        if not writers_waiting(engine):
+            return
 
 
 @dataclass(frozen=True)
@@ -368,15 +374,15 @@ def _repayments(
     batches: Batches, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int
 ) -> None:
     session = batches.session
-    remaining = servicing.count_loans_to_service(session, run_date)
-    session.add(run)
-    run.progress_total = run.progress_done + remaining
-    batches.end_batch()
-    if progress:
-        progress(run.progress_done, run.progress_total)
     if batches.commit_batches and is_postgresql(session) and REPAYMENT_WORKERS > 1:
         _repayments_in_parallel(session, run, run_date, progress, batch_size, REPAYMENT_WORKERS)
     else:
+        remaining = servicing.count_loans_to_service(session, run_date)
+        session.add(run)
+        run.progress_total = run.progress_done + remaining
+        batches.end_batch()
+        if progress:
+            progress(run.progress_done, run.progress_total)
         actor = system("repayment-run")
         done = run.progress_done
         loan_ids = servicing.loans_to_service(session, run_date, limit=batch_size)
@@ -459,6 +465,26 @@ def _repayments_in_parallel(
         return outcome.loans
 
     done = run.progress_done
+    total: int | None = None
+
+    def count_total() -> int:
+        # The count reads every loan and instalment, so it runs while the first batches work
+        # instead of before them (a resumed run paid it again up front). Loans done and loans
+        # to do are read in one statement, one snapshot: a batch committing meanwhile is in
+        # exactly one of them.
+        remaining = servicing.loans_to_service_count(run_date).scalar_subquery()
+        counted = int(session.scalar(select(Run.progress_done + remaining).where(Run.id == run_id)) or 0)
+        session.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(progress_total=counted)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if progress:
+            progress(done, counted)
+        return counted
+
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repayments") as pool:
             pending: set[Future[int]] = set()
@@ -478,11 +504,15 @@ def _repayments_in_parallel(
                     pending.add(pool.submit(service, loan_ids))
                     loan_ids = next_batch(loan_ids[-1])
                     continue
+                if total is None:
+                    total = count_total()
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     done += future.result()
                     if progress:
-                        progress(done, run.progress_total)
+                        progress(done, total)
+            if total is None:  # nothing to do
+                total = count_total()
     finally:
         for worker in opened:
             worker.close()

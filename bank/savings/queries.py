@@ -43,7 +43,8 @@ def search_accounts(
     text = (query or "").strip()
     if text:
         digits = numbers.normalise(text)
-        conditions = [Member.display_name.ilike(f"%{text}%")]
+        # autoescape: "%" and "_" are searched for literally, not as wildcards.
+        conditions = [func.lower(Member.display_name).contains(text.lower(), autoescape=True)]
         if digits.isdigit():
             conditions.append(DepositAccount.number.like(f"{digits}%"))
             if len(digits) <= 9:

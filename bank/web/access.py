@@ -67,14 +67,23 @@ def public(view: F) -> F:
     return _mark(view, "public")
 
 
-def _idle_expired() -> bool:
+def _idle_expired(setting: str) -> bool:
+    """Whether the session was idle longer than ``setting`` minutes (and note this request's time)."""
     last_seen = session.get("last_seen")
     now = clock.now_utc()
     session["last_seen"] = now.isoformat()
     if not last_seen:
         return False
-    idle = dt.timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
+    idle = dt.timedelta(minutes=current_app.config[setting])
     return now - dt.datetime.fromisoformat(last_seen) > idle
+
+
+def _log_out_idle(setting: str) -> Any:
+    """End an idle session and send the user to log in, told after how many minutes."""
+    logout_user()
+    session.clear()
+    session["idle_minutes"] = current_app.config[setting]
+    return redirect(url_for("auth.login", expired=1))
 
 
 def _refuse(required: str) -> None:
@@ -96,10 +105,8 @@ def staff_required(*roles: str) -> Callable[[F], F]:
                 return redirect(url_for("auth.login", next=request.full_path))
             if not current_user.is_staff:
                 _refuse("staff")
-            if _idle_expired():
-                logout_user()
-                session.clear()
-                return redirect(url_for("auth.login", expired=1))
+            if _idle_expired("STAFF_IDLE_MINUTES"):
+                return _log_out_idle("STAFF_IDLE_MINUTES")
             if current_app.config["STAFF_TOTP_REQUIRED"] and not session.get("totp_ok"):
                 return redirect(url_for("auth.totp"))
             if not current_actor().has_role(*allowed):
@@ -121,6 +128,9 @@ def member_required(view: F) -> F:
             return redirect(url_for("auth.login", next=request.full_path))
         if current_user.role != "member" or current_user.member_id is None:
             _refuse("member")
+        if _idle_expired("MEMBER_IDLE_MINUTES"):
+            # A portal left open on a shared computer (library, community centre) closes itself.
+            return _log_out_idle("MEMBER_IDLE_MINUTES")
         if current_user.totp_secret and not session.get("totp_ok"):
             # A member who switched the second factor on must give the code before the portal opens.
             return redirect(url_for("auth.totp", next=request.full_path))

@@ -15,7 +15,8 @@ from wtforms.validators import DataRequired, Length
 
 from bank import audit, clock
 from bank.auth import service as auth_service
-from bank.extensions import db
+from bank.extensions import db, limiter
+from bank.web import throttle
 from bank.web.access import authenticated, current_actor, public
 
 bp = Blueprint("auth", __name__)
@@ -69,10 +70,12 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(throttle.LOGIN_PER_ADDRESS, methods=["POST"], deduct_when=throttle.failed_log_in)
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if request.args.get("expired"):
-        flash(_("You were logged out after 30 minutes without activity."), "info")
+        minutes = session.pop("idle_minutes", current_app.config["STAFF_IDLE_MINUTES"])
+        flash(_("You were logged out after %(minutes)s minutes without activity.", minutes=minutes), "info")
     if form.validate_on_submit():
         with db.unit_of_work() as session_db:
             try:
@@ -85,6 +88,8 @@ def login():  # type: ignore[no-untyped-def]
             except auth_service.LoginRefused as refused:
                 user = None
                 reason = refused.reason
+                if not refused.known and throttle.count_unknown_failure(form.email.data or ""):
+                    reason = "locked"
         if user is None:
             if reason == "locked":
                 form.form_errors.append(_("This account is locked for 15 minutes after 5 failed log-ins."))
@@ -107,6 +112,8 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/login/totp", methods=["GET", "POST"])
 @authenticated
+@limiter.limit(throttle.SECOND_FACTOR_PER_ADDRESS, methods=["POST"])
+@limiter.limit(throttle.SECOND_FACTOR_PER_USER, methods=["POST"], key_func=throttle.logged_in_user)
 def totp():  # type: ignore[no-untyped-def]
     """Second factor: the code from the authenticator app, accepted once.
 
@@ -155,6 +162,7 @@ def _enrolment_refusal(reason: str) -> str:
 
 @bp.route("/login/second-factor/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(throttle.TOKEN_FORM_PER_ADDRESS, methods=["POST"])
 def enrol_second_factor(token: str):  # type: ignore[no-untyped-def]
     """Enrol an authenticator app with a single-use link an administrator issued.
 

@@ -520,6 +520,7 @@ OBJECT_TYPES = {
     "share_class": _l("share class"),
     "share_holding": _l("share holding"),
     "statement_month": _l("statement month"),
+    "stored_statement": _l("stored statement"),
     "user": _l("user"),
 }
 #: The field names the services write into before/after, as people call them.
@@ -678,7 +679,23 @@ _CAPACITIES = {
     "applicant": _l("applicant"),
     "system": _l("the system"),
 }
+#: Stored amounts are canonical strings with two decimals ("6171.08"); rates and shares are fractions.
 _AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
+_RATE_FIELDS = frozenset({"rate", "margin_share", "target_return_annual"})
+_TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+
+
+def _iso_timestamp(text: str) -> str:
+    """An ISO timestamp as stored ("2026-12-06T06:11:12+00:00") in the bank's time, per locale."""
+    from bank.web.filters import date_filter
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return date_filter(moment)
 
 
 def audit_action(action: str) -> str:
@@ -732,7 +749,8 @@ DETAIL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"profile change (?P<n>\d+) waits for staff verification",
             N_("profile change %(n)s waits for verification by staff"),
         ),
-        (rf"(?P<start>{_DATE}) to (?P<end>{_DATE})", N_("%(start)s to %(end)s")),
+        (rf"(?P<start>{_DATE}) (?:to|–) (?P<end>{_DATE})", N_("%(start)s to %(end)s")),
+        (r"(?P<month>\d{4}-\d{2})/(?P<file>[\w.-]+\.pdf)", N_("%(month)s (file %(file)s)")),
     )
 )
 
@@ -743,6 +761,8 @@ def audit_detail(detail: str | None) -> str:
 
     if not detail:
         return ""
+    if re.fullmatch(_DATE, detail.strip()):  # the date a statement was asked for
+        return _iso_date(detail.strip())
     for pattern, message in DETAIL_PATTERNS:
         match = pattern.fullmatch(detail.strip())
         if match is not None:
@@ -800,15 +820,31 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         return status_label(text, "vote")
     if name == "kind":
         return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))
-    if name.endswith("rate_annual") or name == "rate":
+    if name == "checklist":
+        from bank.web.application_forms import CHECK_LABELS
+
+        return ", ".join(str(CHECK_LABELS.get(item, humanize(item))) for item in text.split(",") if item)
+    if name in ("purpose", "purposes"):
+        from bank.web.pool_views import purpose_label
+
+        codes = re.findall(r"[a-z_]+", text)
+        return ", ".join(purpose_label(code) for code in codes) if codes else text
+    if name == "object" and ":" in text:
+        object_type, _sep, object_id = text.partition(":")
+        return audit_object(object_type, object_id)
+    if name in _RATE_FIELDS or name.endswith(("rate_annual", "_rate")):
         try:
             return rate_filter(Decimal(text))
         except InvalidOperation:
             return text
-    if name in ("amount", "principal") or name.endswith("_amount"):
-        return _plain_amount(text) if _AMOUNT_TEXT.fullmatch(text) or text.isdigit() else text
+    if _AMOUNT_TEXT.fullmatch(text) or (
+        (name in ("amount", "principal") or name.endswith("_amount")) and text.isdigit()
+    ):
+        return _plain_amount(text)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return _iso_date(text)
+    if _TIMESTAMP_TEXT.fullmatch(text):
+        return _iso_timestamp(text)
     if name == "summary":
         return approval_summary(text)
     return text

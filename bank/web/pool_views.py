@@ -31,6 +31,7 @@ from bank.pools.models import (
     Pool,
 )
 from bank.web import labels as status_tables
+from bank.web.forms import whole_number
 
 #: What a loan purpose is called in a list of a pool's terms.
 PURPOSE_LABELS = {
@@ -117,13 +118,14 @@ def participants(
     )
     text = (text or "").strip()
     if text:
-        pattern = f"%{text.lower()}%"
+        needle = text.lower()
         conditions = [
-            func.lower(Member.display_name).like(pattern),
-            func.lower(Member.legal_name).like(pattern),
+            func.lower(Member.display_name).contains(needle, autoescape=True),
+            func.lower(Member.legal_name).contains(needle, autoescape=True),
         ]
-        if text.isdigit():
-            conditions.append(Member.number == int(text))
+        number = whole_number(text)
+        if number is not None:
+            conditions.append(Member.number == number)
         statement = statement.where(or_(*conditions))
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = list(

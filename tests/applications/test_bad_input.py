@@ -27,7 +27,12 @@ def _counts(session) -> tuple[int, int, int]:
     [
         ({"amount": "4999.99"}, "amount", "must be between 5000.00 and 75000.00"),
         ({"amount": "80000"}, "amount", "must be between"),
-        ({"amount": "12,345.678"}, "amount", "at most 2 decimals"),
+        ({"amount": "12345.678"}, "amount", "at most 2 decimals"),
+        (
+            {"amount": "12.000"},
+            "amount",
+            "at most 2 decimals",
+        ),  # the domain reads the canonical notation only
         ({"amount": "-5"}, "amount", "must be greater than 0"),
         ({"term_months": "12"}, "term_months", "between 24 and 84 months"),
         ({"term_months": "two years"}, "term_months", "whole number"),

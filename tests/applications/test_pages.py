@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
+from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from bank.applications.models import ApplicationStatus as S
 from bank.applications.models import Attachment, LoanApplication
 from bank.extensions import db
+from bank.web.application_forms import DRAFT_AMOUNTS
 
 from .helpers import coop_data, pdf_bytes, submitted_coop
 
@@ -23,12 +26,17 @@ def _stored(application_id: int) -> LoanApplication:
         return application
 
 
+def _dutch(amount: str) -> str:
+    """A canonical amount as a Dutch page takes it ("30000.00" → "30.000,00")."""
+    return format_decimal(Decimal(amount), format="#,##0.00", locale="nl")
+
+
 def _form(data: dict) -> dict:
-    """coop_data as posted form fields."""
-    form = {k: v for k, v in data.items() if k != "cost_lines"}
+    """coop_data as posted form fields, amounts typed the Dutch way (the page's language)."""
+    form = {k: (_dutch(v) if k in DRAFT_AMOUNTS and v else v) for k, v in data.items() if k != "cost_lines"}
     for index, (description, amount) in enumerate(data["cost_lines"], start=1):
         form[f"cost_description_{index}"] = description
-        form[f"cost_amount_{index}"] = amount
+        form[f"cost_amount_{index}"] = _dutch(amount)
     return form
 
 

@@ -30,9 +30,9 @@ ERROR_CLASSES = {
 }
 #: Dicts of field → rule that are raised as one ValidationError.
 RULE_DICTS = {"errors", "failures", "gaps", "fields", "problems", "differing", "missing"}
-#: Modules another change owns right now: bank/money.py's amount parsing is being made
-#: locale-aware (its messages change there), so its raises are checked when that lands.
-NOT_YET: set[str] = {"bank/money.py"}
+#: Modules left out of the walk, with the reason (none now: bank/money.py keeps its rules in
+#: N_ constants, which the check of every N_ id covers).
+NOT_YET: set[str] = set()
 
 
 def _nl() -> dict[str, str]:

@@ -67,6 +67,88 @@ def test_audit_page_reads_actions_as_phrases_and_changes_as_field_old_new(world,
     assert "{'" not in text and '{"' not in text
 
 
+def test_audit_page_shows_figures_dates_timestamps_and_codes_in_dutch(world, client, login_as) -> None:
+    """Pool distributions, reviews, invitations and statement downloads store canonical English values
+    (amounts "129.88", checklist codes, ISO timestamps, file paths); the page reads them per locale."""
+    with db.unit_of_work(db.new_session()) as s:
+        audit.record(
+            s,
+            system("test"),
+            "pool.distribution",
+            "pool",
+            1,
+            after={"margin": "129.88", "distributed": "6171.08", "quarter_end": "2026-09-30"},
+        )
+        audit.record(
+            s,
+            system("test"),
+            "pool.create",
+            "pool",
+            2,
+            after={"margin_share": "0.25", "purposes": "['coop_startup', 'housing_coop']"},
+        )
+        audit.record(
+            s,
+            TELLER,
+            "application.review",
+            "loan_application",
+            7,
+            after={"recommended_rate_annual": "0.065", "checklist": "identity_verified,kvk_extract"},
+        )
+        audit.record(
+            s,
+            TELLER,
+            "portal.invite",
+            "member",
+            3,
+            after={"expires_at": "2026-12-06T06:11:12.397144+00:00"},
+        )
+        audit.record(
+            s,
+            TELLER,
+            "approval.request.withdrawal",
+            "approval",
+            4,
+            after={"object": "deposit_account:43"},
+        )
+        audit.record(s, TELLER, "statement.download.loan", "loan", 10, detail="2026-12-03")
+        audit.record(
+            s, TELLER, "statement.download.stored", "stored_statement", 585, detail="2026-11/10000229-a2.pdf"
+        )
+        audit.record(
+            s, TELLER, "statement.download.account", "deposit_account", 43, detail="2026-10-01 – 2026-10-31"
+        )
+    login_as("admin")
+    text = page_text(client.get("/staff/audit").get_data(as_text=True))
+    assert "marge: € 129,88" in text
+    assert "uitgekeerd: € 6.171,08" in text
+    assert "einde kwartaal: 30-09-2026" in text
+    assert "margeaandeel: 25,00 %" in text.replace("\u00a0", " ")
+    assert "Doelen: Start van een coöperatie, Wooncoöperatie" in text
+    assert "Geadviseerde rente: 6,50 %" in text.replace("\u00a0", " ")
+    assert "Checklist: identiteit gecontroleerd, KvK-uittreksel" in text
+    assert "verloopt op: 06-12-2026 07:11" in text  # the bank's time (Amsterdam), not UTC
+    assert "Object: rekening 43" in text
+    assert "03-12-2026" in text
+    assert "opgeslagen afschrift 585" in text and "november 2026 (bestand 10000229-a2.pdf)" in text
+    assert "01-10-2026 t/m 31-10-2026" in text
+    for raw in (
+        "129.88",
+        "6171.08",
+        "2026-09-30",
+        "0.25",
+        "coop_startup",
+        "identity_verified",
+        "2026-12-06T",
+        "deposit_account",
+        "2026-12-03",
+        "2026-11/",
+        "stored_statement",
+        "2026-10-01",
+    ):
+        assert raw not in text
+
+
 def test_withdrawal_waiting_for_approval_reads_in_dutch_with_dutch_amounts(world, client, login_as) -> None:
     with db.unit_of_work(db.new_session()) as s:
         account = savings.get_account(s, world.anna_account.id)

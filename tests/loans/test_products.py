@@ -92,11 +92,11 @@ RAW_PRODUCT = {
     "name_nl": "Coöp Startlening",
     "name_en": "Co-op start-up loan",
     "purpose": "coop_startup",
-    "amount_min": "5.000,00",
+    "amount_min": "5000.00",
     "amount_max": "75000",
     "term_min_months": "24",
     "term_max_months": "84",
-    "rate_annual": "6,5",
+    "rate_annual": "6.5",
     "method": "annuity",
     "frequency": "monthly",
     "max_grace_periods": "6",
@@ -137,7 +137,7 @@ def test_parse_product_terms_from_a_form():
             "must name penalties, fees, interest",
         ),
         ({"name_nl": " "}, "name_nl", "is required"),
-        ({"amount_min": "abc"}, "amount_min", "must be a number, e.g. 1234,56"),
+        ({"amount_min": "abc"}, "amount_min", "must be a number, e.g. 1234.56"),
     ],
 )
 def test_bad_product_terms_name_the_field_and_rule(changes, field, rule):

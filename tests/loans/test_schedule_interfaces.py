@@ -89,8 +89,8 @@ def test_cli_quarterly_linear_with_grace_and_broken_first_period(run):
     ("change", "line"),
     [
         (("--principal", "0"), "error: --principal must be greater than 0"),
-        (("--principal", "12.345"), "error: --principal may have at most 2 decimals"),
-        (("--principal", "10000000.01"), "error: --principal must not exceed 10,000,000.00"),
+        (("--principal", "12.345"), "error: --principal may have at most 2 decimals, e.g. 1234.56"),
+        (("--principal", "10000000.01"), "error: --principal must not exceed 10000000.00"),
         (("--rate-annual", "31"), "error: --rate-annual must be between 0 and 30 per cent"),
         (("--term", "481"), "error: --term must be a whole number of periods between 1 and 480"),
         (("--method", "balloon"), "error: --method must be one of annuity, linear, bullet"),

@@ -90,3 +90,51 @@ def mailed_link(to: str) -> str:
 
 def mailed_bodies(to: str) -> list[str]:
     return [body for address, _subject, body in secret_mail.TRANSPORT.sent if address == to]
+
+
+@pytest.fixture
+def bank(session):  # type: ignore[no-untyped-def]
+    """The servicing tests' small bank (a savings and a loan product), for searches over loans."""
+    from tests.servicing.conftest import Bank, make_loan_product
+
+    product = savings.create_product(
+        session,
+        code="WIJK",
+        name_nl="Wijkspaarrekening",
+        name_en="Savings",
+        rate_annual=Decimal("0"),
+        effective_from=dt.date(2026, 1, 1),
+        actor=SETUP,
+    )
+    loan_product = make_loan_product(session)
+    session.commit()
+    return Bank(session, SETUP, product, loan_product)
+
+
+def seed_objects(saver: Saver) -> None:
+    """A loan product, a draft application and a loan (all id 1), so their forms are reached."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from bank.applications.service import create_draft
+    from bank.extensions import db
+    from bank.loans.service import book_loan
+    from bank.members.models import Member
+    from bank.savings.models import DepositAccount
+    from tests.servicing.conftest import make_loan_product
+
+    with db.unit_of_work(db.new_session()) as s:
+        product = make_loan_product(s)
+        member = s.get(Member, saver.member.id)
+        create_draft(s, applicant=member, product=product, actor=SETUP)
+        book_loan(
+            s,
+            borrower=member,
+            product=product,
+            principal=Decimal("5000.00"),
+            term_periods=12,
+            disbursed_on=dt.date(2026, 2, 2),
+            repayment_account=s.get(DepositAccount, saver.account.id),
+            actor=SETUP,
+            key="fuzz-loan",
+        )

@@ -6,12 +6,14 @@ import datetime as dt
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from bank import clock
 from bank.applications import letters, queries
 from bank.applications.models import LoanApplication
 from bank.auth.models import User
+from bank.committee import queries as committee_queries
 from bank.committee import service as committee
 from bank.committee.models import ConflictDeclaration, Meeting
 from bank.errors import BankError, NotFound
@@ -19,10 +21,21 @@ from bank.extensions import db
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
+from bank.web.forms import canonical_numbers, form_id, numbers_refused
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
+
+#: What the member does next on an application on an agenda, in their words.
+TURN_NOTES = {
+    committee_queries.MyTurn.DECLARE: _l("Declare first whether you have a conflict of interest; then vote."),
+    committee_queries.MyTurn.VOTE: _l("Your vote is waiting."),
+    committee_queries.MyTurn.VOTED: _l("You voted."),
+    committee_queries.MyTurn.RECUSED: _l("You declared a conflict of interest, so you do not vote."),
+    committee_queries.MyTurn.PREPARED: _l("You prepared this application, so you do not vote (four eyes)."),
+    committee_queries.MyTurn.LOOKS: _l("Only committee members declare and vote."),
+}
 
 
 def _application_or_404(application_id: int) -> LoanApplication:
@@ -47,6 +60,8 @@ def queue():  # type: ignore[no-untyped-def]
     today = clock.today()
     return render_template(
         "committee/queue.html",
+        work=committee_queries.work_for(session, g.actor, today=today, quorum=_quorum()),
+        turn_notes=TURN_NOTES,
         queue=queries.committee_queue(session),
         upcoming=queries.meetings(session, upcoming=True, today=today),
         past=queries.meetings(session, upcoming=False, today=today, limit=12),
@@ -64,7 +79,7 @@ def new_meeting():  # type: ignore[no-untyped-def]
     )
     errors: dict[str, str] = {}
     if request.method == "POST":
-        chair = db.session.get(User, request.form.get("chair_id", type=int) or 0)
+        chair = db.session.get(User, form_id("chair_id") or 0)
         try:
             held_on = dt.date.fromisoformat(request.form.get("held_on", ""))
         except ValueError:
@@ -182,8 +197,19 @@ def vote(application_id: int):  # type: ignore[no-untyped-def]
 def decide(application_id: int):  # type: ignore[no-untyped-def]
     application = _application_or_404(application_id)
     form = request.form
+    # The terms are shown in the page's notation ("235.000,00" in Dutch) and read back in it.
+    terms, refused = canonical_numbers(
+        {
+            "amount": form.get("amount", ""),
+            "term_months": form.get("term_months", ""),
+            "rate_annual": form.get("rate_annual", ""),
+        },
+        amounts=("amount",),
+        decimals=("rate_annual",),
+    )
     try:
         with db.unit_of_work() as session:
+            numbers_refused(refused)
             committee.decide(
                 session,
                 application,
@@ -191,11 +217,7 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
                 quorum=_quorum(),
                 conditions=form.get("conditions", ""),
                 reasons=form.get("reasons", ""),
-                terms={
-                    "amount": form.get("amount", ""),
-                    "term_months": form.get("term_months", ""),
-                    "rate_annual": form.get("rate_annual", ""),
-                },
+                terms=terms,
             )
     except BankError as error:
         db.session.expire_all()

@@ -14,9 +14,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from bank.errors import BankError
-from bank.extensions import db
+from bank.extensions import db, limiter
 from bank.portal import service
 from bank.portal.models import TokenPurpose
+from bank.web import throttle
 from bank.web.access import public
 from bank.web.forms import show_errors
 from bank.web.links import link_base
@@ -74,12 +75,15 @@ def _token_page(token: str, purpose: TokenPurpose, template: str):  # type: igno
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(throttle.TOKEN_FORM_PER_ADDRESS, methods=["POST"])
 def accept_invite(token: str):  # type: ignore[no-untyped-def]
     return _token_page(token, TokenPurpose.INVITE, "portal/invite.html")
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
 @public
+@limiter.limit(throttle.RESET_REQUEST_PER_ADDRESS, methods=["POST"])
+@limiter.limit(throttle.RESET_REQUEST_PER_EMAIL, methods=["POST"], key_func=throttle.typed_email)
 def request_reset():  # type: ignore[no-untyped-def]
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -101,5 +105,6 @@ def request_reset():  # type: ignore[no-untyped-def]
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(throttle.TOKEN_FORM_PER_ADDRESS, methods=["POST"])
 def reset_password(token: str):  # type: ignore[no-untyped-def]
     return _token_page(token, TokenPurpose.PASSWORD_RESET, "portal/reset.html")

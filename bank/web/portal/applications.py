@@ -19,6 +19,7 @@ from bank.members.models import Member
 from bank.members.queries import visible_member_ids
 from bank.web import application_forms as shared
 from bank.web.access import member_required
+from bank.web.forms import form_id
 from bank.web.messages import error_text
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
@@ -55,9 +56,9 @@ def new_application():  # type: ignore[no-untyped-def]
     products = shared.active_products(session)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        applicant_id = request.form.get("applicant_id", type=int)
+        applicant_id = form_id("applicant_id")
         applicant = next((m for m in applicants if m is not None and m.id == applicant_id), None)
-        product = session.get(LoanProduct, request.form.get("product_id", type=int) or 0)
+        product = session.get(LoanProduct, form_id("product_id") or 0)
         if applicant is None:
             errors["applicant_id"] = _("choose yourself or an organisation you represent")
         if product is None or product.status is not ProductStatus.ACTIVE:
@@ -96,7 +97,7 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         try:
             with db.unit_of_work() as session:
-                applications.update_draft(session, item, shared.draft_data(request.form), actor=g.actor)
+                shared.save_draft(session, item, request.form)
         except BankError as error:
             db.session.expire_all()
             item = _mine_or_404(application_id)

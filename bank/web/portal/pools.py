@@ -26,7 +26,6 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.schedule import add_months
 from bank.members.models import Member
-from bank.money import parse_amount
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, PoolStatus
 from bank.portal import queries as portal_queries
@@ -35,7 +34,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import member_required
 from bank.web.filters import date_filter, money_filter
-from bank.web.forms import new_form_key, show_errors
+from bank.web.forms import new_form_key, read_amount, show_errors
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -87,7 +86,8 @@ def _visible(session: Session) -> list[tuple[Member, str]]:
     return portal_queries.visible_members(session, me())
 
 
-def _project_lines(session: Session, participation: Participation) -> list[ProjectLine]:
+def project_lines(session: Session, participation: Participation) -> list[ProjectLine]:
+    """The projects a participation funds, worded for members (also on the member's home page)."""
     lines = []
     for project in queries.projects_funded_by(session, participation):
         named = project.name_or_none is not None
@@ -117,7 +117,7 @@ def pools():  # type: ignore[no-untyped-def]
     by_id = {holder.member.id: holder for holder in holders}
     for view in queries.member_participations(session, list(by_id)):
         by_id[view.participation.member_id].participations.append(
-            (view, _project_lines(session, view.participation))
+            (view, project_lines(session, view.participation))
         )
     return render_template(
         "portal/pools/index.html",
@@ -185,7 +185,7 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
                     pool=uow.get(Pool, pool.id),
                     member=account.member,
                     deposit_account=account,
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )
@@ -239,7 +239,7 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
                 asked = service.request_withdrawal(
                     uow,
                     participation=uow.get(Participation, participation.id),
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )

@@ -18,6 +18,7 @@ from bank.statements import builder as statement_builder
 from bank.statements import service as statements
 from bank.statements.models import StoredStatement
 from bank.web.access import member_required
+from bank.web.forms import whole_number
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me, or_404
 
@@ -100,7 +101,7 @@ def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
 @member_required
 def period_statement():  # type: ignore[no-untyped-def]
     """The statements page's form: the account comes as a parameter, looked up through the member."""
-    account_id = request.args.get("account", type=int)
+    account_id = whole_number(request.args.get("account"))
     if account_id is None:
         return _page({"account": "choose an account"}, status=422)
     return account_statement(account_id)

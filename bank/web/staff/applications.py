@@ -24,7 +24,7 @@ from bank.members.queries import by_number
 from bank.notifications import service as notifications
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key
+from bank.web.forms import canonical_numbers, form_id, new_form_key, numbers_refused, whole_number
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -75,8 +75,9 @@ def new_application():  # type: ignore[no-untyped-def]
     products = shared.active_products(db.session)
     if request.method == "POST":
         number_text = request.form.get("member_number", "").strip()
-        member = by_number(db.session, int(number_text)) if number_text.isdigit() else None
-        product = db.session.get(LoanProduct, request.form.get("product_id", type=int) or 0)
+        number = whole_number(number_text)
+        member = by_number(db.session, number) if number is not None else None
+        product = db.session.get(LoanProduct, form_id("product_id") or 0)
         if member is None:
             errors["member_number"] = _("no member has this number")
         if product is None:
@@ -142,7 +143,7 @@ def edit_application(application_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         try:
             with db.unit_of_work() as session:
-                applications.update_draft(session, item, shared.draft_data(request.form), actor=g.actor)
+                shared.save_draft(session, item, request.form)
         except BankError as error:
             db.session.expire_all()
             item = _application_or_404(application_id)
@@ -209,9 +210,17 @@ def review_application(application_id: int):  # type: ignore[no-untyped-def]
         "proposed_conditions": form.get("proposed_conditions", ""),
         "review_notes": form.get("review_notes", ""),
     }
+    data, refused = canonical_numbers(
+        data, amounts=("recommended_amount",), decimals=("recommended_rate_annual",)
+    )
     try:
         with db.unit_of_work() as session:
-            applications.save_review(session, item, data, actor=g.actor)
+            try:
+                applications.save_review(session, item, data, actor=g.actor)
+            except ValidationError as error:
+                numbers_refused(refused, error)
+                raise
+            numbers_refused(refused)
     except BankError as error:
         db.session.expire_all()
         item = _application_or_404(application_id)
@@ -224,7 +233,7 @@ def review_application(application_id: int):  # type: ignore[no-untyped-def]
 @staff_required(*REVIEW_ROLES)
 def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
     item = _application_or_404(application_id)
-    meeting = db.session.get(Meeting, request.form.get("meeting_id", type=int) or 0)
+    meeting = db.session.get(Meeting, form_id("meeting_id") or 0)
     if meeting is None:
         flash(_("Choose a meeting."), "error")
         return _detail(application_id)

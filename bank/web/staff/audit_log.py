@@ -22,11 +22,12 @@ def audit_log():  # type: ignore[no-untyped-def]
     query = select(AuditEvent)
     text = (request.args.get("q") or "").strip()
     if text:
-        like = f"%{text.lower()}%"
+        # autoescape: "%" and "_" are searched for literally (a wildcard would list everything).
+        needle = text.lower()
         query = query.where(
-            func.lower(AuditEvent.action).like(like)
-            | func.lower(AuditEvent.actor_label).like(like)
-            | func.lower(AuditEvent.detail).like(like)
+            func.lower(AuditEvent.action).contains(needle, autoescape=True)
+            | func.lower(AuditEvent.actor_label).contains(needle, autoescape=True)
+            | func.lower(AuditEvent.detail).contains(needle, autoescape=True)
         )
     object_type = (request.args.get("object_type") or "").strip()
     if object_type:

@@ -2,7 +2,7 @@
 
 Staff used to land on totals with nothing to act on. The queue shows, per role, what asks for
 a hand today: approvals (and whether this person may decide each), applications to review, the
-next committee agenda, loans that fell into arrears in the last month, today's runs and any
+next committee agenda, loans that fell into arrears in the last week, today's runs and any
 failure, and mail that did not reach a member. A constant number of queries, whatever the sizes.
 """
 
@@ -28,24 +28,37 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.service import account_by_code
 from bank.loans import queries as loan_queries
 from bank.loans.models import Loan
+from bank.members.models import IdentityCheck, Member, MemberStatus
 from bank.notifications.models import OutboxMessage, OutboxStatus
-from bank.runs.models import Run, RunStatus
+from bank.runs.models import Run, RunJob, RunStatus
 from bank.web.access import staff_required
 from bank.web.staff import bp
+from bank.web.staff.applications import OUTBOX_ROLES
 from bank.web.staff.approvals import KIND_LABELS, decision_note
 from bank.web.staff.runs import JOB_LABELS
 
 #: Who sees which part of the queue.
 QUEUE_ROLES = {
     "approvals": ("teller", "admin", "credit_officer"),
+    # Registered people and organisations that are not members yet: the desk checks their
+    # identity and takes their first share.
+    "applicants": ("teller", "admin"),
     "applications": ("credit_officer", "admin"),
-    "agenda": ("credit_officer", "admin"),
+    # Committee members land on /committee; the overview shows them the agenda too.
+    "agenda": ("credit_officer", "admin", "committee"),
     "arrears": ("credit_officer", "admin"),
     "runs": ("admin",),
-    "mail": ("teller", "admin"),
+    # Only those who may open the outbox: a teller was shown mail that linked to a 403.
+    "mail": OUTBOX_ROLES,
 }
-#: A loan is "newly" in arrears for this many days after its oldest unpaid due date.
-NEW_ARREARS_DAYS = 30
+#: Applications that wait for a credit officer: to review, or approved and waiting for their
+#: conditions and the payout.
+OFFICER_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
+#: Roles that may open a committee meeting's page (admins look, committee members work there).
+MEETING_ROLES = ("committee",)
+#: A loan is "newly" in arrears for this many days after its oldest unpaid due date: the queue
+#: shows what changed this week, the arrears page the whole book.
+NEW_ARREARS_DAYS = 7
 LIMIT = 10
 
 
@@ -58,8 +71,17 @@ class WorkQueue:
     agenda: Any = None
     arrears: list[tuple[Loan, loan_queries.Arrears]] | None = None
     runs: list[Run] | None = None
+    #: The latest close day before today, for the morning before today's runs started.
+    last_close_day: Run | None = None
     failed_runs: list[Run] = field(default_factory=list)
     mail: list[OutboxMessage] | None = None
+    #: Applicants for membership, oldest first: whether their identity was checked, registration date.
+    applicants: list[tuple[Member, bool, dt.date]] | None = None
+    #: Whether this person may open the meeting's page (credit officers see the agenda, not the room).
+    meeting_link: bool = False
+    #: Where an agenda item links: the committee's review page for committee members (who cannot
+    #: open the staff application page), the staff application page for everyone else.
+    application_endpoint: str = "staff.application"
     shown: set[str] = field(default_factory=set)
 
 
@@ -79,7 +101,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
             session.scalars(
                 select(LoanApplication)
                 .options(joinedload(LoanApplication.applicant))
-                .where(LoanApplication.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)))
+                .where(LoanApplication.status.in_(OFFICER_STATUSES))
                 .order_by(LoanApplication.submitted_at, LoanApplication.id)
                 .limit(LIMIT)
             ).unique()
@@ -87,6 +109,9 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
     if "agenda" in sees:
         upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
         queue.agenda = upcoming[0] if upcoming else None
+        queue.meeting_link = actor.has_role(*MEETING_ROLES)
+        if actor.role == "committee":
+            queue.application_endpoint = "committee.review"
     if "arrears" in sees:
         fresh = {
             loan_id: found
@@ -105,6 +130,12 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
         )
     if "runs" in sees:
         queue.runs = list(session.scalars(select(Run).where(Run.business_date == today).order_by(Run.id)))
+        queue.last_close_day = session.scalar(
+            select(Run)
+            .where(Run.job == RunJob.CLOSE_DAY, Run.business_date < today)
+            .order_by(Run.business_date.desc())
+            .limit(1)
+        )
         queue.failed_runs = list(
             session.scalars(
                 select(Run)
@@ -113,6 +144,25 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
                 .limit(LIMIT)
             )
         )
+    if "applicants" in sees:
+        waiting = list(
+            session.scalars(
+                select(Member)
+                .where(Member.status == MemberStatus.APPLICANT)
+                .order_by(Member.created_at, Member.id)
+                .limit(LIMIT)
+            )
+        )
+        ids = [member.id for member in waiting]
+        checked = (
+            set(session.scalars(select(IdentityCheck.member_id).where(IdentityCheck.member_id.in_(ids))))
+            if ids
+            else set()
+        )
+        queue.applicants = [
+            (member, member.id in checked, member.created_at.astimezone(clock.BANK_TZ).date())
+            for member in waiting
+        ]
     if "mail" in sees:
         queue.mail = list(
             session.scalars(

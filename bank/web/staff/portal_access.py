@@ -17,10 +17,11 @@ from wtforms.validators import Length
 from bank import clock
 from bank.auth.models import User
 from bank.errors import BankError
-from bank.extensions import db
+from bank.extensions import db, limiter
 from bank.members.models import Member
 from bank.portal import service
 from bank.portal.models import ProfileChange
+from bank.web import throttle
 from bank.web.access import staff_required
 from bank.web.links import link_base
 from bank.web.messages import error_text
@@ -74,6 +75,8 @@ def _invite_link_base() -> str:
 
 @bp.route("/members/<int:member_id>/portal-invite", methods=["POST"])
 @staff_required(*ROLES)
+@limiter.limit(throttle.INVITE_PER_MEMBER, key_func=throttle.invited_member)
+@limiter.limit(throttle.INVITE_PER_USER, key_func=throttle.logged_in_user)
 def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
     """Invite the member, or (for an organisation) the representative chosen in the form."""
     member = db.session.get(Member, member_id)

@@ -25,6 +25,7 @@ from bank.reports import queries as reports
 from bank.reports.csv_export import to_csv
 from bank.statements.builder import parse_date, purpose_label
 from bank.web.access import staff_required
+from bank.web.filters import money_filter
 from bank.web.labels import account_name
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -497,6 +498,7 @@ def report_flows():  # type: ignore[no-untyped-def]
                 charts.Series(_("Repaid"), [m.repayments for m in flows.months]),
             ],
             title=_("New loans and repayments per month"),
+            format_value=money_filter,
         )
         return [table], {
             "date_from": flows.date_from,

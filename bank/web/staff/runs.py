@@ -14,11 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -28,6 +28,7 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.models import Loan
 from bank.runs import jobs
+from bank.runs import queries as run_queries
 from bank.runs.lock import run_in_progress
 from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
 from bank.web import labels as status_tables
@@ -96,23 +97,23 @@ def runs():  # type: ignore[no-untyped-def]
 
 
 def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-untyped-def]
+    """Runs that did something, newest first (``?all=1`` also lists those that found nothing to do),
+    below the runs that failed or were left running, which someone has to look at."""
     session = db.session
     page = page_number()
-    total = session.scalar(select(func.count()).select_from(Run)) or 0
-    rows = list(
-        session.scalars(
-            select(Run)
-            .order_by(Run.business_date.desc(), Run.id.desc())
-            .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
-        )
-    )
+    include_idle = request.args.get("all") == "1"
+    total = run_queries.count_runs(session, include_idle=include_idle)
+    offset = (page - 1) * PER_PAGE
+    rows = run_queries.list_runs(session, include_idle=include_idle, limit=PER_PAGE, offset=offset)
     # A row still "running" without anyone holding the lock is a run that was killed: say so.
     busy = run_in_progress(db.engine)  # type: ignore[arg-type]
     return (
         render_template(
             "staff/runs/list.html",
             rows=rows,
+            attention=run_queries.needing_attention(session),
+            include_idle=include_idle,
+            idle=run_queries.count_idle(session),
             page=page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
             form=form,

@@ -28,7 +28,8 @@ from bank.savings import service as savings
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.shares import queries, service
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, show_errors
+from bank.web.filters import money_filter
+from bank.web.forms import new_form_key, read_amount, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -73,7 +74,7 @@ def _account_choices(member: Member, outside_label: str, *, outgoing: bool) -> l
         {DepositAccountStatus.OPEN} if outgoing else {DepositAccountStatus.OPEN, DepositAccountStatus.BLOCKED}
     )
     choices = [
-        (str(row.account.id), f"{row.account.formatted_number} ({row.balance:,.2f})")
+        (str(row.account.id), f"{row.account.formatted_number} ({money_filter(row.balance)})")
         for row in rows
         if row.account.status in allowed
     ]
@@ -215,7 +216,7 @@ def seed_capital():  # type: ignore[no-untyped-def]
             with db.unit_of_work() as session:
                 booked = service.receive_seed_capital(
                     session,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     description=form.description.data or "",

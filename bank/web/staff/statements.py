@@ -30,6 +30,7 @@ from bank.statements import builder
 from bank.statements import service as statement_service
 from bank.statements.models import StoredStatement
 from bank.web.access import staff_required
+from bank.web.labels import month_label
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -131,7 +132,7 @@ def produce_monthly():  # type: ignore[no-untyped-def]
     flash(
         _(
             "Statements for %(month)s: %(created)s produced, %(stored)s were already stored.",
-            month=f"{run.month_start:%Y-%m}",
+            month=month_label(run.month_start),
             created=run.created,
             stored=run.already_stored,
         ),
