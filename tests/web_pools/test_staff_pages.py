@@ -97,13 +97,13 @@ def test_subscription_refusals_are_shown_next_to_the_field(client, login_as, poo
         url, data={"form_key": "k-2", "deposit_account": pool_world.anna_account.number, "amount": "400,01"}
     )
     assert too_much.status_code == 422
-    assert "exceeds the available balance of 400.00" in _text(too_much)
+    assert "exceeds the available balance of €" in _text(too_much) and "400,00" in _text(too_much)
     with fresh_session() as s:
         newcomer_account = s.get(DepositAccount, pool_world.association_account.id)
         number = newcomer_account.number
     below = client.post(url, data={"form_key": "k-3", "deposit_account": number, "amount": "49,99"})
     assert below.status_code == 422
-    assert "must be at least 50.00, the pool&#39;s minimum participation" in _text(below)
+    assert "50,00, the pool&#39;s minimum participation" in _text(below)  # the page's notation
     wrong = client.post(url, data={"form_key": "k-4", "deposit_account": "1234", "amount": "60"})
     assert wrong.status_code == 422 and "10-digit account number" in _text(wrong)
     assert _balance(pool_world.anna_account.ledger_account_id) == Decimal("400.00")
@@ -154,7 +154,11 @@ def test_withdrawal_on_behalf_then_paid_from_the_queue(client, login_as, pool_wo
     page = _text(client.get(url))
     assert "€ 2.400,00" in page and "payable from 31-03-2029" in page
     above = client.post(url, data={"form_key": "w-1", "amount": "2400,01"})
-    assert above.status_code == 422 and "must not exceed the participation of 2400.00" in _text(above)
+    assert (
+        above.status_code == 422
+        and "must not exceed the participation of €" in _text(above)
+        and "2.400,00" in _text(above)
+    )
     asked = client.post(url, data={"form_key": "w-2", "amount": "250,00"})
     assert asked.status_code == 302
     with fresh_session() as s:
@@ -327,7 +331,7 @@ def test_cancelling_a_request_needs_a_reason_and_frees_its_place(client, login_a
     login_as("teller")
     url = f"/staff/pools/withdrawals/{request_id}/cancel"
     refused = _text(client.post(url, data={"reason": "  "}, follow_redirects=True))
-    assert "reason: is required to cancel a withdrawal request" in refused
+    assert "is required to cancel a withdrawal request" in refused and "reason:" not in refused
     with fresh_session() as s:
         assert s.get(WithdrawalRequest, request_id).status is WithdrawalStatus.WAITING
     done = _text(client.post(url, data={"reason": "member changed their mind"}, follow_redirects=True))
