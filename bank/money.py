@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -65,34 +65,73 @@ def from_cents(cents: int) -> Decimal:
     return (Decimal(int(cents)) / 100).quantize(CENT)
 
 
-#: Forms people type: plain digits with one decimal sign ("1234,56" / "1234.56"), or grouped
-#: thousands with the other sign for decimals ("1.234,56" Dutch, "1,234.56" English). One
-#: grouping sign alone with three digits ("1.234") is read as decimals and so refused, never
-#: guessed to be a thousand.
-_PLAIN = re.compile(r"^(?P<int>\d+)(?:[.,](?P<frac>\d+))?$")
-_GROUPED_NL = re.compile(
-    r"^(?P<int>\d{1,3}(?:\.\d{3})+)(?:,(?P<frac>\d+))$|^(?P<int2>\d{1,3}(?:\.\d{3}){2,})$"
-)
-_GROUPED_EN = re.compile(
-    r"^(?P<int>\d{1,3}(?:,\d{3})+)(?:\.(?P<frac>\d+))$|^(?P<int2>\d{1,3}(?:,\d{3}){2,})$"
-)
+#: The canonical notation of the API, the command line and stored text: ASCII digits, an
+#: optional minus and a full stop before the decimals ("12000.00", "4.5"). Nothing is guessed:
+#: "12.000" is twelve with three decimals (and so refused as an amount), never twelve thousand.
+#: Forms read people's notation per locale in :mod:`bank.numbers` and hand the domain a Decimal.
+_CANONICAL = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
+#: More digits than this before the decimal sign is refused by name (past 28 digits Decimal's
+#: arithmetic would raise InvalidOperation, a 500 instead of a field error).
+MAX_INTEGER_DIGITS = 15
+#: The example the canonical notation's refusals give.
+CANONICAL_EXAMPLE = "1234.56"
+
+IS_REQUIRED = N_("is required")
+NOT_A_NUMBER = N_("must be a number, e.g. %(example)s")
+NOT_ASCII_DIGITS = N_("must be written with the digits 0 to 9, e.g. %(example)s")
+TOO_MANY_DECIMALS = N_("may have at most %(places)s decimals, e.g. %(example)s")
+TOO_MANY_DIGITS = N_("may have at most %(digits)s digits before the decimal sign")
+NOT_A_FLOAT = N_("must be given as text or a decimal, not a float")
+MUST_BE_POSITIVE = N_("must be greater than 0")
+MUST_NOT_BE_NEGATIVE = N_("must not be negative")
+MUST_NOT_EXCEED = N_("must not exceed %(maximum)s")
 
 
-def _normalise_amount_text(raw: str) -> str | None:
-    """Canonical ``[-]digits[.digits]`` for the accepted notations, or None when it is not a number."""
-    sign = ""
-    if raw[:1] in "+-":
-        sign, raw = ("-" if raw[0] == "-" else ""), raw[1:]
-    for pattern, group_sign in ((_PLAIN, ""), (_GROUPED_NL, "."), (_GROUPED_EN, ",")):
-        match = pattern.match(raw)
+def has_foreign_digits(text: str) -> bool:
+    """True when ``text`` holds a digit other than 0-9 (Arabic-Indic, full-width, ...).
+
+    Python's ``\\d``, ``int()`` and ``Decimal()`` all accept them; the bank does not, so that what
+    a person sees typed is what is booked.
+    """
+    return any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text)
+
+
+def parse_decimal(
+    text: object, *, field: str, places: int | None = 2, example: str = CANONICAL_EXAMPLE
+) -> Decimal:
+    """Read canonical text ("12000.50", "-3", "4.125") exactly, naming the field on any refusal.
+
+    ``places`` limits the decimals (None: any). Decimals and ints are checked by the same rules,
+    so an integration that sends a JSON number is held to them too.
+    """
+    if isinstance(text, float | bool):
+        raise ValidationError(field, NOT_A_FLOAT)
+    if isinstance(text, Decimal | int):
+        number = Decimal(text)
+        if not number.is_finite():
+            raise ValidationError(field, NOT_A_NUMBER, example=example)
+        _sign, digits, exponent = number.as_tuple()
+        assert isinstance(exponent, int)
+        whole_digits = max(number.adjusted() + 1, 0) if number else 0
+        trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        decimals = max(-exponent - trailing_zeros, 0)
+    else:
+        raw = str(text if text is not None else "").strip()
+        if not raw:
+            raise ValidationError(field, IS_REQUIRED)
+        if has_foreign_digits(raw):
+            raise ValidationError(field, NOT_ASCII_DIGITS, example=example)
+        match = _CANONICAL.fullmatch(raw)
         if match is None:
-            continue
-        whole = match.group("int") or match.groupdict().get("int2") or ""
-        if group_sign:
-            whole = whole.replace(group_sign, "")
-        fraction = match.group("frac")
-        return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
-    return None
+            raise ValidationError(field, NOT_A_NUMBER, example=example)
+        whole_digits = len(match.group(1).lstrip("0"))
+        decimals = len(match.group(2) or "")
+        number = None
+    if whole_digits > MAX_INTEGER_DIGITS:
+        raise ValidationError(field, TOO_MANY_DIGITS, digits=MAX_INTEGER_DIGITS)
+    if places is not None and decimals > places:
+        raise ValidationError(field, TOO_MANY_DECIMALS, places=places, example=example)
+    return number if number is not None else Decimal(raw)
 
 
 def parse_amount(
@@ -101,34 +140,20 @@ def parse_amount(
     field: str,
     allow_zero: bool = False,
     maximum: Decimal = MAX_AMOUNT,
+    example: str = CANONICAL_EXAMPLE,
 ) -> Decimal:
-    """Parse an amount typed by a person or sent by an integration, naming the field on error.
+    """An amount in the canonical notation (or a Decimal), naming the field on error.
 
-    Accepts ``1234.56``, ``1234,56``, Dutch ``1.234,56`` and English ``1,234.56``; refuses
-    text, exponents, more than two decimals, zero or negative amounts and anything above
-    ``maximum``. A Decimal or int is checked by the same rules.
+    Accepts ``1234.56``, ``1234.5`` and ``1234``; refuses grouping signs, a decimal comma, other
+    digits than 0-9, exponents, more than two decimals, more than 15 digits before the decimal
+    sign, zero or negative amounts and anything above ``maximum``. People's notation ("1.234,56"
+    in Dutch) is read by :func:`bank.numbers.parse_amount` with their locale.
     """
-    if isinstance(text, float | bool):
-        raise ValidationError(field, "must be given as text or a decimal, not a float")
-    if isinstance(text, Decimal | int):
-        amount = to_decimal(text)
-        if not amount.is_finite():
-            raise ValidationError(field, "must be a number, e.g. 1234,56")
-    else:
-        raw = str(text if text is not None else "").strip().replace("€", "")
-        raw = "".join(raw.split())  # spaces, also the non-breaking ones Babel prints
-        if not raw:
-            raise ValidationError(field, "is required")
-        canonical = _normalise_amount_text(raw)
-        if canonical is None:
-            raise ValidationError(field, "must be a number, e.g. 1234,56")
-        amount = Decimal(canonical)
-    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise ValidationError(field, "may have at most 2 decimals")
+    amount = parse_decimal(text, field=field, places=2, example=example)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValidationError(field, "must be greater than 0" if not allow_zero else "must not be negative")
+        raise ValidationError(field, MUST_NOT_BE_NEGATIVE if allow_zero else MUST_BE_POSITIVE)
     if amount > maximum:
-        raise ValidationError(field, f"must not exceed {maximum:,.2f}")
+        raise ValidationError(field, MUST_NOT_EXCEED, maximum=maximum.quantize(CENT))
     return amount.quantize(CENT)
 
 

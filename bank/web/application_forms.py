@@ -24,11 +24,13 @@ from bank.applications.models import (
     LoanApplication,
 )
 from bank.committee import service as committee
+from bank.errors import ValidationError
 from bank.extensions import db
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.notifications import service as notifications
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import labels as status_tables
+from bank.web.forms import amount_input, canonical_numbers, numbers_refused
 
 COST_ROWS = 8
 DRAFT_FIELDS = (
@@ -52,6 +54,16 @@ DRAFT_FIELDS = (
     "jobs_kept_expected",
     "homes_expected",
     "land_area_m2",
+)
+#: The draft's amounts: typed in the page's notation ("12.000" in Dutch), shown back in it.
+DRAFT_AMOUNTS = (
+    "amount",
+    "own_contribution",
+    "purchase_price",
+    "appraisal_value",
+    "own_funds",
+    "expected_monthly_revenue",
+    "expected_monthly_costs",
 )
 S = ApplicationStatus
 STATUS_LABELS = status_tables.APPLICATION_STATUS
@@ -92,15 +104,37 @@ def draft_data(form: MultiDict[str, str]) -> dict[str, Any]:
 
 
 def form_values(application: LoanApplication) -> dict[str, str]:
-    """The saved values as the form shows them (amounts with two decimals)."""
+    """The saved values as the form shows them: amounts in the page's notation, which it reads back."""
     values: dict[str, str] = {}
     for name in DRAFT_FIELDS:
         value = getattr(application, name)
-        values[name] = "" if value is None else str(value)
+        if value is None:
+            values[name] = ""
+        else:
+            values[name] = amount_input(value) if name in DRAFT_AMOUNTS else str(value)
     for index, line in enumerate(application.cost_lines, start=1):
         values[f"cost_description_{index}"] = line.description
-        values[f"cost_amount_{index}"] = f"{line.amount:.2f}"
+        values[f"cost_amount_{index}"] = amount_input(line.amount)
     return values
+
+
+def save_draft(session: Session, application: LoanApplication, form: MultiDict[str, str]) -> None:
+    """Save the posted draft; its amounts are read in the page's notation, every mistake at once."""
+    data, refused = canonical_numbers(draft_data(form), amounts=DRAFT_AMOUNTS)
+    if "cost_lines" in data:
+        lines = []
+        for index, (description, amount) in enumerate(data["cost_lines"], start=1):
+            name = f"cost_lines-{index}"
+            row, row_refused = canonical_numbers({name: amount}, amounts=(name,))
+            refused.update(row_refused)
+            lines.append((description, row[name]))
+        data["cost_lines"] = lines
+    try:
+        applications.update_draft(session, application, data, actor=_actor())
+    except ValidationError as error:
+        numbers_refused(refused, error)
+        raise
+    numbers_refused(refused)
 
 
 def accounts_for(session: Session, application: LoanApplication) -> list[DepositAccount]:

@@ -163,6 +163,10 @@ def register_filters(app: Flask) -> None:
     )
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["get_locale"] = get_locale
+    from bank.web.forms import amount_input, number_input
+
+    # Numbers in form fields and their hints, in the notation the page reads back.
+    app.jinja_env.globals.update(amount_input=amount_input, number_input=number_input)
     from bank.web.nav import register_nav
 
     register_nav(app)

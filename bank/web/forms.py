@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
 
 from flask import abort, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from bank.errors import BankError
+from bank import numbers
+from bank.errors import BankError, ValidationError
+from bank.money import MAX_AMOUNT
 
 
 def show_errors(form: FlaskForm, error: BankError) -> None:
-    """Put a domain refusal next to the field it names (or on the form when it names none)."""
-    placed = False
+    """Put a domain refusal next to the field it names, in the page's language.
+
+    A rule for a field the form does not show goes above the form, named by the bank's word for
+    the field ("Doel: is verplicht"), never by its code; a refusal that names no field too.
+    """
+    from bank.web.messages import field_label, form_labels, render
+
+    labels = form_labels(form)
     for name, message in error.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), message]
-            placed = True
-    if not placed:
-        form.form_errors.append(error.message)
+            field.errors = [*list(field.errors), render(message)]
+        else:
+            form.form_errors.append(f"{field_label(name, labels)}: {render(message)}")
+    if not error.fields:
+        form.form_errors.append(render(error.message))
 
 
 def new_form_key() -> str:
@@ -51,6 +64,82 @@ def page_number(name: str = "page") -> int:
             ),
         )
     return int(raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers typed into forms: read in the page's language, handed to the domain exact.
+
+
+def input_locale() -> str:
+    """The locale whose notation the page shows and so reads ("nl": 12.000,50; "en": 12,000.50)."""
+    locale = get_locale()
+    return str(locale) if locale else "nl"
+
+
+def read_amount(
+    text: object, *, field: str, allow_zero: bool = False, maximum: Decimal = MAX_AMOUNT
+) -> Decimal:
+    """An amount typed on this page ("12.000" is twelve thousand in Dutch); an error names ``field``."""
+    return numbers.parse_amount(
+        text, field=field, locale=input_locale(), allow_zero=allow_zero, maximum=maximum
+    )
+
+
+def read_number(text: object, *, field: str, places: int | None = None) -> Decimal:
+    """A percentage or other decimal typed on this page ("3,85" in Dutch, "3.85" in English)."""
+    return numbers.parse_number(text, field=field, locale=input_locale(), places=places)
+
+
+def amount_input(value: Decimal | int | str | None) -> str:
+    """An amount as this page's forms show it (``12.000,50``), so what is shown is read back."""
+    return "" if value is None or value == "" else numbers.format_amount(value, input_locale())
+
+
+def number_input(value: Decimal | int | str | None, places: int = 6) -> str:
+    """A percentage as this page's forms show it (``3,85``), read back by :func:`read_number`."""
+    return "" if value is None or value == "" else numbers.format_number(value, input_locale(), places=places)
+
+
+def canonical_numbers(
+    data: Mapping[str, Any], *, amounts: Iterable[str] = (), decimals: Iterable[str] = ()
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``data`` with the typed ``amounts`` and ``decimals`` in the canonical notation the domain reads.
+
+    Services that read a whole form at once (products, the calculator, applications) take text
+    in the API's notation; this turns the page's notation into it first. Empty fields stay as
+    they are (the service knows whether they may be). A field that cannot be read keeps its text
+    and its refusal is returned by name: the caller reports it with the service's verdict on the
+    other fields (see :func:`numbers_refused`).
+    """
+    result = dict(data)
+    errors: dict[str, str] = {}
+    for names, read in ((amounts, _read_any_amount), (decimals, read_number)):
+        for name in names:
+            value = result.get(name)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            try:
+                result[name] = numbers.canonical(read(value, field=name))
+            except ValidationError as error:
+                errors.update(error.fields)
+    return result, errors
+
+
+def _read_any_amount(text: object, *, field: str) -> Decimal:
+    """An amount's notation only (two decimals at most); its limits are the service's to check."""
+    return numbers.read_decimal(text, field=field, locale=input_locale(), places=2)
+
+
+def numbers_refused(refused: Mapping[str, str], error: BankError | None = None) -> None:
+    """Raise what could not be read together with the service's refusal of the rest, if any.
+
+    The page's own reading of a number wins over what the service made of its text.
+    """
+    if error is not None and not refused:
+        raise error
+    if refused or error is not None:
+        fields = dict(error.fields) if error is not None else {}
+        raise ValidationError({**fields, **refused})
 
 
 #: The largest id or number a column holds (INTEGER on PostgreSQL; SQLite's is bigger).

@@ -984,22 +984,9 @@ def http_error_text(status: int, error: Any = None) -> str:
 
 def domain_text(message: Any) -> str:
     """A sentence the domain wrote as a catalogue id (a ``bank.errors.Message``), in the reader's language."""
-    if message is None or message == "":
-        return ""
-    template = getattr(message, "template", None)
-    if template is None:
-        return gettext(str(message))
-    params = {
-        name: (
-            _plain_amount(str(v))
-            if isinstance(v, Decimal)
-            else _iso_date(v.isoformat())
-            if isinstance(v, dt.date)
-            else v
-        )
-        for name, v in getattr(message, "params", {}).items()
-    }
-    return gettext(template, **params)
+    from bank.web.messages import render
+
+    return render(message)
 
 
 def register(app: Any) -> None:

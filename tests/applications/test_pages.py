@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
+from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from bank.applications.models import ApplicationStatus as S
 from bank.applications.models import Attachment, LoanApplication
 from bank.extensions import db
+from bank.web.application_forms import DRAFT_AMOUNTS
 
 from .helpers import coop_data, pdf_bytes, submitted_coop
 
@@ -23,12 +26,17 @@ def _stored(application_id: int) -> LoanApplication:
         return application
 
 
+def _dutch(amount: str) -> str:
+    """A canonical amount as a Dutch page takes it ("30000.00" → "30.000,00")."""
+    return format_decimal(Decimal(amount), format="#,##0.00", locale="nl")
+
+
 def _form(data: dict) -> dict:
-    """coop_data as posted form fields."""
-    form = {k: v for k, v in data.items() if k != "cost_lines"}
+    """coop_data as posted form fields, amounts typed the Dutch way (the page's language)."""
+    form = {k: (_dutch(v) if k in DRAFT_AMOUNTS and v else v) for k, v in data.items() if k != "cost_lines"}
     for index, (description, amount) in enumerate(data["cost_lines"], start=1):
         form[f"cost_description_{index}"] = description
-        form[f"cost_amount_{index}"] = amount
+        form[f"cost_amount_{index}"] = _dutch(amount)
     return form
 
 
@@ -55,7 +63,8 @@ def test_a_representative_applies_for_the_coop_in_the_portal(client, session, wo
     # Bad input: the amount is outside the product's bounds; shown beside the field, nothing saved.
     bad = client.post(url, data=_form(coop_data(world, amount="90000")))
     assert bad.status_code == 422
-    assert "must be between 5,000.00 and 75,000.00" in bad.get_data(as_text=True)
+    # The page formats the product's bounds for its reader (Dutch here; the catalogue is not loaded).
+    assert "must be between €\u00a05.000,00 and €\u00a075.000,00" in bad.get_data(as_text=True)
     assert _stored(application.id).amount is None
     saved = client.post(url, data=_form(coop_data(world)), follow_redirects=True)
     html = saved.get_data(as_text=True)

@@ -92,11 +92,11 @@ RAW_PRODUCT = {
     "name_nl": "Coöp Startlening",
     "name_en": "Co-op start-up loan",
     "purpose": "coop_startup",
-    "amount_min": "5.000,00",
+    "amount_min": "5000.00",
     "amount_max": "75000",
     "term_min_months": "24",
     "term_max_months": "84",
-    "rate_annual": "6,5",
+    "rate_annual": "6.5",
     "method": "annuity",
     "frequency": "monthly",
     "max_grace_periods": "6",
@@ -137,7 +137,7 @@ def test_parse_product_terms_from_a_form():
             "must name penalties, fees, interest",
         ),
         ({"name_nl": " "}, "name_nl", "is required"),
-        ({"amount_min": "abc"}, "amount_min", "must be a number, e.g. 1234,56"),
+        ({"amount_min": "abc"}, "amount_min", "must be a number, e.g. 1234.56"),
     ],
 )
 def test_bad_product_terms_name_the_field_and_rule(changes, field, rule):
@@ -161,7 +161,7 @@ def test_preview_with_a_product_takes_its_terms_and_checks_its_bounds(session, a
     with pytest.raises(ValidationError) as caught:
         products.preview_terms(product, {**raw, "principal": "4999.99", "term": "23", "grace_principal": "7"})
     assert caught.value.fields == {
-        "principal": "must be at least 5,000.00 for COOP-START",
+        "principal": "must be at least 5000.00 for COOP-START",
         "term": "must be at least 24 periods (24 months) for COOP-START",
         "grace_principal": "must be at most 6 periods for COOP-START",
     }

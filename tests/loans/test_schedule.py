@@ -276,7 +276,7 @@ def test_apr_includes_fees():
         ("principal", "0", "must be greater than 0"),
         ("principal", "-5", "must be greater than 0"),
         ("principal", "100.001", "may have at most 2 decimals"),
-        ("principal", "10000000.01", "must not exceed 10,000,000.00"),
+        ("principal", "10000000.01", "must not exceed 10000000.00"),
         ("principal", "lots", "must be a number"),
         ("rate_annual", "-0.5", "must be between 0 and 30 per cent"),
         ("rate_annual", "30.01", "must be between 0 and 30 per cent"),

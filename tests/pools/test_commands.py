@@ -37,7 +37,7 @@ def world(session):
 def test_subscribe_withdraw_and_pay_from_the_command_line(run, session, world):
     _pool, anna, account = world
     number = str(anna.number)
-    result = run("pools", "subscribe", "--pool", "startfonds", "--member", number, "--amount", "300,00",
+    result = run("pools", "subscribe", "--pool", "startfonds", "--member", number, "--amount", "300",
                  "--key", "cli-1", "--date", "2027-01-10")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output == f"member {number} now has 300.00 in pool STARTFONDS\n"
@@ -71,7 +71,7 @@ def test_subscribe_withdraw_and_pay_from_the_command_line(run, session, world):
     [
         (("--amount", "49.99"), "error: --amount must be at least 50.00, the pool's minimum participation\n"),
         (("--amount", "1000.01"), "error: --amount exceeds the available balance of 1000.00\n"),
-        (("--amount", "abc"), "error: --amount must be a number, e.g. 1234,56\n"),
+        (("--amount", "abc"), "error: --amount must be a number, e.g. 1234.56\n"),
         (("--amount", "60", "--pool", "NOPE"), "error: --pool no pool with code 'NOPE'\n"),
         (("--amount", "60", "--date", "2030-01-01"), "error: --date must not be in the future\n"),
     ],

@@ -19,9 +19,7 @@ def test_a_year_of_bookings_balances_to_the_cent(session, bank_setup, teller, se
     anna_acct = bank_setup["anna_account"]
     bram_acct = bank_setup["bram_account"]
     with clock.frozen(dt.date(2026, 11, 28)):
-        savings.deposit(
-            session, anna_acct, "1.234,56", key="k1", actor=teller, value_date=dt.date(2026, 2, 1)
-        )
+        savings.deposit(session, anna_acct, "1234.56", key="k1", actor=teller, value_date=dt.date(2026, 2, 1))
         savings.deposit(
             session, anna_acct, Decimal("20000.00"), key="k2", actor=teller, value_date=dt.date(2026, 3, 1)
         )

@@ -165,10 +165,10 @@ def test_seed_capital_is_admin_only(session, world, teller, admin):
         shares.receive_seed_capital(session, "2000000", key="s0", actor=teller)
     session.rollback()
     shares.receive_seed_capital(
-        session, "2.000.000,00", key="s1", actor=admin, value_date=dt.date(2025, 11, 28)
+        session, "2000000.00", key="s1", actor=admin, value_date=dt.date(2025, 11, 28)
     )
     again = shares.receive_seed_capital(
-        session, "2.000.000,00", key="s1", actor=admin, value_date=dt.date(2025, 11, 28)
+        session, "2000000.00", key="s1", actor=admin, value_date=dt.date(2025, 11, 28)
     )
     session.commit()
     assert not again.created

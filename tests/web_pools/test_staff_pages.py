@@ -94,14 +94,14 @@ def test_subscription_refusals_are_shown_next_to_the_field(client, login_as, poo
     login_as("teller")
     url = f"/staff/pools/{pool_world.pool.id}/subscribe"
     too_much = client.post(
-        url, data={"form_key": "k-2", "deposit_account": pool_world.anna_account.number, "amount": "400.01"}
+        url, data={"form_key": "k-2", "deposit_account": pool_world.anna_account.number, "amount": "400,01"}
     )
     assert too_much.status_code == 422
     assert "exceeds the available balance of 400.00" in _text(too_much)
     with fresh_session() as s:
         newcomer_account = s.get(DepositAccount, pool_world.association_account.id)
         number = newcomer_account.number
-    below = client.post(url, data={"form_key": "k-3", "deposit_account": number, "amount": "49.99"})
+    below = client.post(url, data={"form_key": "k-3", "deposit_account": number, "amount": "49,99"})
     assert below.status_code == 422
     assert "must be at least 50.00, the pool&#39;s minimum participation" in _text(below)
     wrong = client.post(url, data={"form_key": "k-4", "deposit_account": "1234", "amount": "60"})
@@ -124,7 +124,7 @@ def test_subscribe_from_the_member_page(client, login_as, pool_world):
             "form_key": "k-5",
             "pool": str(pool_world.pool.id),
             "deposit_account": str(pool_world.association_account.id),
-            "amount": "75.10",
+            "amount": "75,10",
         },
     )
     assert response.status_code == 302, _text(response)
@@ -136,7 +136,7 @@ def test_subscribe_from_the_member_page(client, login_as, pool_world):
             "form_key": "k-6",
             "pool": str(pool_world.pool.id),
             "deposit_account": str(pool_world.bram_account.id),
-            "amount": "75.00",
+            "amount": "75,00",
         },
     )
     assert refused.status_code == 422 and "is not one of the member&#39;s accounts" in _text(refused)
@@ -148,14 +148,14 @@ def test_withdrawal_on_behalf_then_paid_from_the_queue(client, login_as, pool_wo
     # Money not lent out, so a due request can be paid.
     client.post(
         f"/staff/pools/{pool_world.pool.id}/subscribe",
-        data={"form_key": "k-7", "deposit_account": pool_world.anna_account.number, "amount": "300.00"},
+        data={"form_key": "k-7", "deposit_account": pool_world.anna_account.number, "amount": "300,00"},
     )
     url = f"/staff/pools/participations/{pool_world.bram_participation.id}/withdraw"
     page = _text(client.get(url))
     assert "€ 2.400,00" in page and "payable from 31-03-2029" in page
-    above = client.post(url, data={"form_key": "w-1", "amount": "2400.01"})
+    above = client.post(url, data={"form_key": "w-1", "amount": "2400,01"})
     assert above.status_code == 422 and "must not exceed the participation of 2400.00" in _text(above)
-    asked = client.post(url, data={"form_key": "w-2", "amount": "250.00"})
+    asked = client.post(url, data={"form_key": "w-2", "amount": "250,00"})
     assert asked.status_code == 302
     with fresh_session() as s:
         request = s.scalars(select(WithdrawalRequest)).one()
@@ -188,7 +188,7 @@ def test_pay_all_due_pays_in_order_while_money_lasts(client, login_as, pool_worl
     login_as("teller")
     client.post(
         f"/staff/pools/{pool_world.pool.id}/subscribe",
-        data={"form_key": "k-8", "deposit_account": pool_world.anna_account.number, "amount": "150.00"},
+        data={"form_key": "k-8", "deposit_account": pool_world.anna_account.number, "amount": "150,00"},
     )
     with fresh_session() as s:
         for participation_id, amount, key in (
@@ -240,7 +240,7 @@ def test_admin_creates_a_pool_with_percentages(client, login_as, pool_world):
         data={
             "name": "Grondfonds Oost",
             "purposes": ["land_trust_purchase", "housing_coop"],
-            "minimum_participation": "100.00",
+            "minimum_participation": "100,00",
             "notice_months": "6",
             "margin_share": "20",
             "target_return_annual": "3",

@@ -21,7 +21,8 @@ from bank.extensions import db
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
-from bank.web.forms import form_id
+from bank.web.forms import canonical_numbers, form_id, numbers_refused
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
@@ -164,7 +165,7 @@ def declare(application_id: int):  # type: ignore[no-untyped-def]
                 explanation=request.form.get("explanation", ""),
             )
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Declaration recorded."), "success")
     return _review_page(application_id)
@@ -185,7 +186,7 @@ def vote(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Your vote is recorded."), "success")
     return _review_page(application_id)
@@ -196,8 +197,19 @@ def vote(application_id: int):  # type: ignore[no-untyped-def]
 def decide(application_id: int):  # type: ignore[no-untyped-def]
     application = _application_or_404(application_id)
     form = request.form
+    # The terms are shown in the page's notation ("235.000,00" in Dutch) and read back in it.
+    terms, refused = canonical_numbers(
+        {
+            "amount": form.get("amount", ""),
+            "term_months": form.get("term_months", ""),
+            "rate_annual": form.get("rate_annual", ""),
+        },
+        amounts=("amount",),
+        decimals=("rate_annual",),
+    )
     try:
         with db.unit_of_work() as session:
+            numbers_refused(refused)
             committee.decide(
                 session,
                 application,
@@ -205,15 +217,11 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
                 quorum=_quorum(),
                 conditions=form.get("conditions", ""),
                 reasons=form.get("reasons", ""),
-                terms={
-                    "amount": form.get("amount", ""),
-                    "term_months": form.get("term_months", ""),
-                    "rate_annual": form.get("rate_annual", ""),
-                },
+                terms=terms,
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Decision recorded."), "success")
         shared.send_queued_mail()
@@ -231,7 +239,7 @@ def return_application(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Returned to the applicant."), "success")
         shared.send_queued_mail()

@@ -26,7 +26,6 @@ from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.schedule import add_months
 from bank.members.models import Member
-from bank.money import parse_amount
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, PoolStatus
 from bank.portal import queries as portal_queries
@@ -35,7 +34,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import member_required
 from bank.web.filters import date_filter, money_filter
-from bank.web.forms import new_form_key, show_errors
+from bank.web.forms import new_form_key, read_amount, show_errors
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -186,7 +185,7 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
                     pool=uow.get(Pool, pool.id),
                     member=account.member,
                     deposit_account=account,
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )
@@ -240,7 +239,7 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
                 asked = service.request_withdrawal(
                     uow,
                     participation=uow.get(Participation, participation.id),
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )

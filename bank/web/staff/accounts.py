@@ -7,7 +7,7 @@ Tellers and admins book; credit officers may look.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -23,14 +23,15 @@ from wtforms.validators import Length, Optional
 
 from bank import clock
 from bank.approvals.queries import pending_for
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.members.models import Member
 from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, page_number, show_errors
+from bank.web.forms import new_form_key, page_number, read_amount, read_number, show_errors
+from bank.web.messages import error_text, render
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -43,7 +44,7 @@ STATUS_LABELS = status_tables.ACCOUNT_STATUS
 
 
 class MoneyForm(FlaskForm):
-    """Amount and description; the amount is parsed by the service (1.234,56 or 1234.56)."""
+    """Amount and description; the amount is read in the page's notation (12.000,50 in Dutch)."""
 
     form_key = HiddenField()
     amount = StringField(_l("Amount (€)"), validators=[Length(max=40)])
@@ -111,7 +112,7 @@ def find_account():  # type: ignore[no-untyped-def]
     try:
         account = service.lookup_account(db.session, request.args.get("number", ""), field="number")
     except BankError as error:
-        flash(_("Account number: %(rule)s", rule=error.fields.get("number", error.message)), "error")
+        flash(_("Account number: %(rule)s", rule=render(error.fields.get("number", error.message))), "error")
         return redirect(url_for("staff.accounts", q=request.args.get("number", "")[:40]))
     return redirect(url_for("staff.account", account_id=account.id))
 
@@ -168,7 +169,7 @@ def open_account(member_id: int):  # type: ignore[no-untyped-def]
             with db.unit_of_work() as uow:
                 product = queries.product_by_code(uow, form.product.data)
                 if product is None:
-                    raise ValidationError("product", "is not a known savings product")
+                    raise ValidationError("product", N_("is not a known savings product"))
                 account = service.open_account(uow, member, product, actor=g.actor)
         except BankError as error:
             show_errors(form, error)
@@ -223,7 +224,7 @@ def deposit(account_id: int):  # type: ignore[no-untyped-def]
                 booked = service.deposit(
                     session,
                     account,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     description=form.description.data or "",
@@ -246,7 +247,7 @@ def withdraw(account_id: int):  # type: ignore[no-untyped-def]
                 outcome = service.withdraw(
                     session,
                     account,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     approval_threshold=current_app.config["WITHDRAWAL_APPROVAL_THRESHOLD"],
@@ -290,7 +291,7 @@ def transfer(account_id: int):  # type: ignore[no-untyped-def]
                     session,
                     account,
                     target,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     description=form.description.data or "",
@@ -347,7 +348,7 @@ def _simple_action(account_id: int, action: Any, done: str) -> Response:
         with db.unit_of_work() as session:
             action(session, account, actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(done % {"number": account.formatted_number}, "success")
     return redirect(url_for("staff.account", account_id=account.id))
@@ -389,17 +390,8 @@ class RateForm(FlaskForm):
 
 
 def _rate_from_percent(text: str | None) -> Decimal:
-    """ "1,25" (per cent, as people type it) → Decimal("0.0125") (the stored fraction)."""
-    raw = (text or "").strip().replace("%", "").replace(" ", "").replace(",", ".")
-    if not raw:
-        raise ValidationError("rate_percent", "is required")
-    try:
-        percent = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError("rate_percent", "must be a number such as 1,25") from None
-    if not percent.is_finite():
-        raise ValidationError("rate_percent", "must be a number such as 1,25")
-    return percent / 100
+    """ "1,25" (per cent, in the page's notation) → Decimal("0.0125") (the stored fraction)."""
+    return read_number(text, field="rate_percent", places=6) / 100
 
 
 def _rename_rate(error: BankError) -> BankError:

@@ -24,7 +24,8 @@ from bank.members.queries import by_number
 from bank.notifications import service as notifications
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
-from bank.web.forms import form_id, new_form_key, whole_number
+from bank.web.forms import canonical_numbers, form_id, new_form_key, numbers_refused, whole_number
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.approvals import decision_note
@@ -46,7 +47,7 @@ def _detail(application_id: int) -> Response:
 
 
 def _flash_error(error: BankError) -> None:
-    flash(error.message, "error")
+    flash(error_text(error), "error")
 
 
 @bp.route("/applications")
@@ -142,7 +143,7 @@ def edit_application(application_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         try:
             with db.unit_of_work() as session:
-                applications.update_draft(session, item, shared.draft_data(request.form), actor=g.actor)
+                shared.save_draft(session, item, request.form)
         except BankError as error:
             db.session.expire_all()
             item = _application_or_404(application_id)
@@ -209,9 +210,17 @@ def review_application(application_id: int):  # type: ignore[no-untyped-def]
         "proposed_conditions": form.get("proposed_conditions", ""),
         "review_notes": form.get("review_notes", ""),
     }
+    data, refused = canonical_numbers(
+        data, amounts=("recommended_amount",), decimals=("recommended_rate_annual",)
+    )
     try:
         with db.unit_of_work() as session:
-            applications.save_review(session, item, data, actor=g.actor)
+            try:
+                applications.save_review(session, item, data, actor=g.actor)
+            except ValidationError as error:
+                numbers_refused(refused, error)
+                raise
+            numbers_refused(refused)
     except BankError as error:
         db.session.expire_all()
         item = _application_or_404(application_id)

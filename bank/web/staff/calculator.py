@@ -23,9 +23,9 @@ from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans import products
 from bank.loans.products_models import LoanProduct
-from bank.loans.schedule import Frequency, Schedule, build_schedule
+from bank.loans.schedule import Frequency, Schedule, ScheduleTerms, build_schedule
 from bank.web.access import staff_required
-from bank.web.forms import show_errors
+from bank.web.forms import amount_input, canonical_numbers, numbers_refused, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.products import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, _choices
@@ -89,7 +89,7 @@ def chart_bars(schedule: Schedule) -> list[Bar]:
                 principal_height=f"{principal_height:.2f}",
                 interest_y=f"{CHART_HEIGHT - principal_height - interest_height:.2f}",
                 interest_height=f"{interest_height:.2f}",
-                label=f"{row.number}: {row.principal:.2f} + {row.interest:.2f}",
+                label=f"{row.number}: {amount_input(row.principal)} + {amount_input(row.interest)}",
             )
         )
     return bars
@@ -121,6 +121,20 @@ def _with_periods(form: CalculatorForm, product: LoanProduct | None) -> dict[str
     return data
 
 
+def _terms(product: LoanProduct | None, data: dict[str, Any]) -> ScheduleTerms:
+    """The schedule terms of the form; numbers are read in the page's notation ("25.000" in Dutch)."""
+    data, refused = canonical_numbers(
+        data, amounts=("principal", "instalment_multiple"), decimals=("rate_annual",)
+    )
+    try:
+        terms = products.preview_terms(product, data)
+    except ValidationError as error:
+        numbers_refused(refused, error)
+        raise
+    numbers_refused(refused)
+    return terms
+
+
 def run_calculator(session: Session) -> dict[str, Any]:
     """Parse the query string, compute the schedule, and return what the templates show."""
     active = products.active_products(session)
@@ -131,7 +145,7 @@ def run_calculator(session: Session) -> dict[str, Any]:
     if not request.args.get("disbursed_on"):
         form.disbursed_on.data = clock.today().isoformat()
     if not request.args.get("instalment_multiple"):
-        form.instalment_multiple.data = "0.01"
+        form.instalment_multiple.data = amount_input("0.01")
     product: LoanProduct | None = None
     schedule: Schedule | None = None
     fee = None
@@ -140,7 +154,7 @@ def run_calculator(session: Session) -> dict[str, Any]:
             code = form.product_code.data or ""
             if code:
                 product = products.active_product(session, code)
-            terms = products.preview_terms(product, _with_periods(form, product))
+            terms = _terms(product, _with_periods(form, product))
             schedule = build_schedule(terms)
             fee = terms.fees
         except BankError as error:

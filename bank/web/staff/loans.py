@@ -26,7 +26,8 @@ from bank.loans import queries, servicing
 from bank.loans.models import InstalmentStatus, Loan, LoanStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, page_number, show_errors
+from bank.web.filters import money_filter
+from bank.web.forms import new_form_key, page_number, read_amount, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
@@ -189,7 +190,7 @@ def loan_prepay(loan_id: int):  # type: ignore[no-untyped-def]
                 servicing.prepay(
                     session,
                     loan,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     mode=form.mode.data,
                     on=clock.today(),
                     key=form.form_key.data or new_form_key(),
@@ -221,7 +222,7 @@ def loan_payoff(loan_id: int):  # type: ignore[no-untyped-def]
                 _(
                     "Loan %(number)s repaid in full (%(amount)s).",
                     number=loan.number,
-                    amount=f"{quote.total:.2f}",
+                    amount=money_filter(quote.total),
                 ),
                 "success",
             )
@@ -266,7 +267,7 @@ def loan_recovery(loan_id: int):  # type: ignore[no-untyped-def]
                 servicing.record_recovery(
                     session,
                     loan,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or new_form_key(),
                     actor=g.actor,
                     from_repayment_account=form.source.data == "account",

@@ -10,7 +10,7 @@ define a pool's terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -24,11 +24,10 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bank import clock
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans.schedule import add_months
 from bank.members.models import Member
-from bank.money import parse_amount
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, WithdrawalRequest
 from bank.savings import queries as savings_queries
@@ -37,7 +36,18 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import form_id, new_form_key, page_number, show_errors
+from bank.web.forms import (
+    amount_input,
+    canonical_numbers,
+    form_id,
+    new_form_key,
+    number_input,
+    page_number,
+    read_amount,
+    read_number,
+    show_errors,
+)
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -122,29 +132,24 @@ def _can_book() -> bool:
 
 
 def _percent(raw: object, field: str, *, maximum: Decimal) -> Decimal:
-    """A percentage typed by staff ("25", "4,5") as a rate (0.25, 0.045)."""
-    text = str(raw or "").strip().replace("%", "").replace(",", ".")
-    if not text:
-        raise ValidationError(field, "is required")
-    try:
-        percent = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(field, "must be a percentage, e.g. 4.5") from None
-    if not percent.is_finite() or percent < 0 or percent > maximum:
-        raise ValidationError(field, f"must be between 0 and {maximum} per cent")
-    rate = percent / 100
-    if rate != rate.quantize(Decimal("0.00000001")):
-        raise ValidationError(field, "may have at most 6 decimals")
-    return rate
+    """A percentage typed by staff in the page's notation ("25", "4,5" in Dutch) as a rate (0.25, 0.045)."""
+    percent = read_number(raw, field=field, places=6)
+    if percent < 0 or percent > maximum:
+        raise ValidationError(
+            field,
+            N_("must be between 0 and %(maximum_percent)s per cent"),
+            maximum_percent=int(maximum) if maximum == int(maximum) else maximum,
+        )
+    return percent / 100
 
 
 def _pool_terms(form: PoolForm) -> tuple[dict[str, Any], dict[str, str]]:
     """The form's terms as the service takes them, and the percentages that could not be read.
 
-    Rates are typed as percentages here and stored as fractions; amounts and months go to the
-    service as typed, which reads them by its own rules.
+    Rates are typed as percentages here and stored as fractions; amounts are turned from the
+    page's notation into the canonical one and go to the service with the months, which checks
+    them by its own rules.
     """
-    errors: dict[str, str] = {}
     terms: dict[str, Any] = {
         "name": form.name.data or "",
         "description": form.description.data or "",
@@ -153,6 +158,7 @@ def _pool_terms(form: PoolForm) -> tuple[dict[str, Any], dict[str, str]]:
         "notice_months": form.notice_months.data or "",
         "first_loss_buffer": (form.first_loss_buffer.data or "").strip() or "0",
     }
+    terms, errors = canonical_numbers(terms, amounts=("minimum_participation", "first_loss_buffer"))
     limits = {"margin_share": Decimal(100), "target_return_annual": service.MAX_TARGET_RETURN * 100}
     for name, maximum in limits.items():
         try:
@@ -185,7 +191,7 @@ def _save_pool(session: Session, form: PoolForm, pool: Pool | None) -> Pool:
 
 
 def _percent_text(rate: Decimal) -> str:
-    return format((rate * 100).normalize(), "f")
+    return number_input(rate * 100)
 
 
 def _prefill(form: PoolForm, pool: Pool) -> None:
@@ -193,11 +199,11 @@ def _prefill(form: PoolForm, pool: Pool) -> None:
     form.name.data = pool.name
     form.description.data = pool.description
     form.purposes.data = list(pool.purposes)
-    form.minimum_participation.data = f"{pool.minimum_participation:.2f}"
+    form.minimum_participation.data = amount_input(pool.minimum_participation)
     form.notice_months.data = str(pool.notice_months)
     form.margin_share.data = _percent_text(pool.margin_share)
     form.target_return_annual.data = _percent_text(pool.target_return_annual)
-    form.first_loss_buffer.data = f"{pool.first_loss_buffer:.2f}"
+    form.first_loss_buffer.data = amount_input(pool.first_loss_buffer)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,7 +321,7 @@ def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.close_pool(session, session.get(Pool, pool.id), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Pool %(name)s is closed to new subscriptions and loans.", name=pool.name), "info")
     return redirect(url_for("staff.pool", pool_id=pool.id))
@@ -356,7 +362,7 @@ def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
                     pool=session.get(Pool, pool.id),
                     member=account.member,
                     deposit_account=account,
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )
@@ -379,7 +385,7 @@ def _member_or_404(member_id: int) -> Member:
 def _member_accounts(member: Member) -> list[tuple[str, str]]:
     rows = savings_queries.accounts_of_member(db.session, member.id)
     return [
-        (str(row.account.id), f"{row.account.formatted_number} ({row.balance:,.2f})")
+        (str(row.account.id), f"{row.account.formatted_number} ({money_filter(row.balance)})")
         for row in rows
         if row.account.status is DepositAccountStatus.OPEN
     ]
@@ -394,7 +400,8 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
     form = SubscribeForm()
     open_pools = queries.all_pools(session, open_only=True)
     form.pool.choices = [
-        SelectChoice(str(p.id), f"{p.name} (min. {p.minimum_participation:,.2f})") for p in open_pools
+        SelectChoice(str(p.id), f"{p.name} (min. {money_filter(p.minimum_participation)})")
+        for p in open_pools
     ]
     account_choices = _member_accounts(member)
     if request.method == "GET" and request.args.get("pool"):
@@ -404,14 +411,14 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
             with db.unit_of_work() as uow:
                 chosen_pool = pool_views.pool_or_none(uow, form.pool.data)
                 if chosen_pool is None:
-                    raise ValidationError("pool", "is not a known pool")
+                    raise ValidationError("pool", N_("is not a known pool"))
                 account = _members_account(uow, member, form.deposit_account.data)
                 participation = service.subscribe(
                     uow,
                     pool=chosen_pool,
                     member=uow.get(Member, member.id),
                     deposit_account=account,
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )
@@ -440,7 +447,7 @@ def _members_account(session: Session, member: Member, value: object) -> Deposit
     except (TypeError, ValueError):
         account = None
     if account is None or account.member_id != member.id:
-        raise ValidationError("deposit_account", "is not one of the member's accounts")
+        raise ValidationError("deposit_account", N_("is not one of the member's accounts"))
     return account
 
 
@@ -473,7 +480,7 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
                 asked = service.request_withdrawal(
                     session,
                     participation=session.get(Participation, participation.id),
-                    amount=parse_amount(form.amount.data, field="amount"),
+                    amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                 )
@@ -514,7 +521,7 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.pay_withdrawal(session, session.get(WithdrawalRequest, found.id), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Withdrawal #%(id)s paid to the member's deposit account.", id=found.id), "success")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -537,7 +544,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
                 actor=g.actor,
             )
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Withdrawal request #%(id)s cancelled.", id=found.id), "info")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -554,7 +561,7 @@ def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(
             _(

@@ -17,14 +17,15 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from bank.errors import BankError, NotFound
+from bank.errors import BankError, NotFound, ValidationError
 from bank.extensions import db
 from bank.loans import products as service
 from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import show_errors
+from bank.web.forms import amount_input, canonical_numbers, number_input, numbers_refused, show_errors
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -83,7 +84,25 @@ class ProductForm(FlaskForm):
 
 
 def _percent_text(rate: Decimal) -> str:
-    return format((rate * 100).normalize(), "f")
+    """A stored rate (0.065) as the form shows it, in the page's notation ("6,5" in Dutch)."""
+    return number_input(rate * 100)
+
+
+#: The form's amounts and percentages, read in the page's notation before the service reads the rest.
+PRODUCT_AMOUNTS = ("amount_min", "amount_max", "instalment_multiple", "arrangement_fee_amount", "late_fee")
+PRODUCT_PERCENTAGES = ("rate_annual", "arrangement_fee_rate", "penalty_rate_annual")
+
+
+def _terms(form: ProductForm) -> service.ProductTerms:
+    """The product terms of the form; every mistake, the page's reading of numbers first, at once."""
+    data, refused = canonical_numbers(form.data, amounts=PRODUCT_AMOUNTS, decimals=PRODUCT_PERCENTAGES)
+    try:
+        terms = service.parse_product_terms(data)
+    except ValidationError as error:
+        numbers_refused(refused, error)
+        raise
+    numbers_refused(refused)
+    return terms
 
 
 def _prefill(form: ProductForm, product: LoanProduct) -> None:
@@ -91,20 +110,20 @@ def _prefill(form: ProductForm, product: LoanProduct) -> None:
     form.name_en.data = product.name_en
     form.purpose.data = product.purpose.value
     form.description.data = product.description
-    form.amount_min.data = f"{product.amount_min:.2f}"
-    form.amount_max.data = f"{product.amount_max:.2f}"
+    form.amount_min.data = amount_input(product.amount_min)
+    form.amount_max.data = amount_input(product.amount_max)
     form.term_min_months.data = str(product.term_min_months)
     form.term_max_months.data = str(product.term_max_months)
     form.rate_annual.data = _percent_text(product.rate_annual)
     form.method.data = product.method.value
     form.frequency.data = product.frequency.value
     form.max_grace_periods.data = str(product.max_grace_periods)
-    form.instalment_multiple.data = f"{product.instalment_multiple:.2f}"
+    form.instalment_multiple.data = amount_input(product.instalment_multiple)
     form.day_count.data = product.day_count.value
     form.arrangement_fee_kind.data = product.arrangement_fee_kind.value
-    form.arrangement_fee_amount.data = f"{product.arrangement_fee_amount:.2f}"
+    form.arrangement_fee_amount.data = amount_input(product.arrangement_fee_amount)
     form.arrangement_fee_rate.data = _percent_text(product.arrangement_fee_rate)
-    form.late_fee.data = f"{product.late_fee:.2f}"
+    form.late_fee.data = amount_input(product.late_fee)
     form.penalty_rate_annual.data = _percent_text(product.penalty_rate_annual)
     form.tolerance_days.data = str(product.tolerance_days)
     form.allocation_order.data = product.allocation_order
@@ -155,14 +174,14 @@ def loan_product(code: str):  # type: ignore[no-untyped-def]
 def new_loan_product():  # type: ignore[no-untyped-def]
     form = ProductForm()
     if not form.is_submitted():
-        form.instalment_multiple.data = "0.01"
+        form.instalment_multiple.data = amount_input("0.01")
         form.allocation_order.data = "penalties,fees,interest,principal"
         form.max_grace_periods.data = "0"
         form.tolerance_days.data = "0"
     if form.validate_on_submit():
         try:
             with db.unit_of_work() as session:
-                terms = service.parse_product_terms(form.data)
+                terms = _terms(form)
                 product = service.create_product(session, form.code.data or "", terms, actor=g.actor)
             flash(_("Loan product %(code)s created.", code=product.code), "info")
             return redirect(url_for("staff.loan_product", code=product.code))
@@ -184,7 +203,7 @@ def edit_loan_product(code: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             with db.unit_of_work() as session:
-                terms = service.parse_product_terms(form.data)
+                terms = _terms(form)
                 saved = service.edit_product(session, product.code, terms, actor=g.actor)
             flash(
                 _("Saved as version %(version)s of %(code)s.", version=saved.version, code=saved.code),
@@ -208,7 +227,7 @@ def retire_loan_product(code: str):  # type: ignore[no-untyped-def]
             service.retire_product(session, product.code, actor=g.actor)
         flash(_("%(code)s is retired: no new loans on it.", code=product.code), "info")
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     return redirect(url_for("staff.loan_product", code=product.code))
 
 

@@ -17,7 +17,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from bank import clock
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
@@ -28,7 +28,8 @@ from bank.savings import service as savings
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.shares import queries, service
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, show_errors
+from bank.web.filters import money_filter
+from bank.web.forms import new_form_key, read_amount, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -73,7 +74,7 @@ def _account_choices(member: Member, outside_label: str, *, outgoing: bool) -> l
         {DepositAccountStatus.OPEN} if outgoing else {DepositAccountStatus.OPEN, DepositAccountStatus.BLOCKED}
     )
     choices = [
-        (str(row.account.id), f"{row.account.formatted_number} ({row.balance:,.2f})")
+        (str(row.account.id), f"{row.account.formatted_number} ({money_filter(row.balance)})")
         for row in rows
         if row.account.status in allowed
     ]
@@ -88,7 +89,7 @@ def _chosen_account(session: Session, member: Member, value: str | None, field: 
     except ValueError:
         account = None
     if account is None or account.member_id != member.id:
-        raise ValidationError(field, "is not one of the member's accounts")
+        raise ValidationError(field, N_("is not one of the member's accounts"))
     return account
 
 
@@ -215,7 +216,7 @@ def seed_capital():  # type: ignore[no-untyped-def]
             with db.unit_of_work() as session:
                 booked = service.receive_seed_capital(
                     session,
-                    form.amount.data,
+                    read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     description=form.description.data or "",
