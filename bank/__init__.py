@@ -120,11 +120,12 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from bank.web import labels
+    from bank.web import labels, messages
     from bank.web.filters import register_filters
 
     register_filters(app)
     labels.register(app)
+    messages.register(app)
 
 
 def _register_security_headers(app: Flask) -> None:

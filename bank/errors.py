@@ -9,6 +9,7 @@ canonical values, the web translates the template and formats the values for the
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -19,7 +20,12 @@ def N_(message: str) -> str:
 
 
 def _canonical(value: object) -> object:
-    """Values in the English text: amounts with two places, dates in ISO form."""
+    """Values in the English text: amounts with two places, dates in ISO form, enums by their
+    code, several values joined by commas (the web formats each per locale instead)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return ", ".join(str(_canonical(item)) for item in value)
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
     if isinstance(value, dt.date):
@@ -36,6 +42,8 @@ class Message(str):
 
     template: str
     params: Mapping[str, object]
+    #: A ValidationError's summary keeps its rules by field, so a page can name each field by its label.
+    fields: Mapping[str, Message] | None = None
 
     def __new__(cls, template: str, /, **params: object) -> Message:
         text = template % {k: _canonical(v) for k, v in params.items()} if params else template
@@ -101,6 +109,7 @@ class ValidationError(BankError):
         super().__init__(text, fields=fields)
         # The summary is English text built from the rules, not a catalogue id of its own.
         self.message = Message("%(summary)s", summary=text)
+        self.message.fields = self.fields
 
 
 class NotFound(BankError):

@@ -12,7 +12,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.extensions import db, limiter
 from bank.loans import products
 from bank.loans.schedule import build_schedule
@@ -84,6 +84,6 @@ def schedule_preview(arguments: dict[str, Any]) -> dict[str, object]:
     if code:
         product = products.active_product(db.session, code)
     elif not arguments.get("rate_annual"):
-        raise ValidationError("rate_annual", "is required without a product_code")
+        raise ValidationError("rate_annual", N_("is required without a product_code"))
     raw = {name: value for name, value in arguments.items() if value is not None}
     return build_schedule(products.preview_terms(product, raw)).to_json()

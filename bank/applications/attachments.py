@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.applications.models import Attachment, AttachmentKind, LoanApplication
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -85,13 +85,17 @@ def clean_filename(name: str) -> str:
     """A plain file name (no folders, no control characters, ≤ 150 characters) or ValidationError."""
     text = unicodedata.normalize("NFC", name or "").strip()
     if not text:
-        raise ValidationError("file", "choose a file to upload")
+        raise ValidationError("file", N_("choose a file to upload"))
     if "/" in text or "\\" in text or text.startswith(".") or ".." in text or ":" in text:
-        raise ValidationError("file", "the file name must be a plain name, not a path (no /, \\, .. or :)")
+        raise ValidationError(
+            "file", N_("the file name must be a plain name, not a path (no /, \\, .. or :)")
+        )
     if len(text) > 150:
-        raise ValidationError("file", "the file name must be at most 150 characters")
+        raise ValidationError("file", N_("the file name must be at most 150 characters"))
     if not _SAFE_NAME.match(text):
-        raise ValidationError("file", "the file name may only contain letters, digits, spaces and . _ - ( )")
+        raise ValidationError(
+            "file", N_("the file name may only contain letters, digits, spaces and . _ - ( )")
+        )
     return text
 
 
@@ -99,19 +103,24 @@ def check_upload(filename: str, content: bytes) -> tuple[str, str]:
     """(clean name, content type) of an acceptable upload, or a ValidationError saying why not."""
     name = clean_filename(filename)
     if not content:
-        raise ValidationError("file", "is empty")
+        raise ValidationError("file", N_("is empty"))
     if len(content) > MAX_BYTES:
-        raise ValidationError("file", "is larger than 10 MB")
+        raise ValidationError("file", N_("is larger than 10 MB"))
     content_type = sniff(content)
     if content_type is None:
         if content.startswith(_EXECUTABLE_MAGIC):
-            raise ValidationError("file", "is a program or script, not a document; it is refused")
-        raise ValidationError("file", "must be a PDF, PNG, JPEG, XLSX or ODS file (checked by its content)")
+            raise ValidationError("file", N_("is a program or script, not a document; it is refused"))
+        raise ValidationError(
+            "file", N_("must be a PDF, PNG, JPEG, XLSX or ODS file (checked by its content)")
+        )
     extension = os.path.splitext(name)[1].lower()
     if extension not in EXTENSIONS[content_type]:
         expected = " or ".join(EXTENSIONS[content_type])
         raise ValidationError(
-            "file", f"the name ends in {extension or 'nothing'} but the content is {expected[1:].upper()}"
+            "file",
+            N_("the name ends in %(extension)s but the content is %(content)s"),
+            extension=extension or "nothing",
+            content=expected[1:].upper(),
         )
     return name, content_type
 
@@ -131,11 +140,13 @@ def store_attachment(
         attachment_kind = AttachmentKind(kind)
     except ValueError:
         raise ValidationError(
-            "kind", "must be one of " + ", ".join(k.value for k in AttachmentKind)
+            "kind", N_("must be one of %(choices)s"), choices=", ".join(k.value for k in AttachmentKind)
         ) from None
     name, content_type = check_upload(filename, content)
     if application.status.value in ("rejected", "withdrawn", "expired", "disbursed"):
-        raise ValidationError("file", f"application {application.number} is closed; no more documents")
+        raise ValidationError(
+            "file", N_("application %(number)s is closed; no more documents"), number=application.number
+        )
     folder = Path(upload_dir)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stored_name = secrets.token_hex(16)
@@ -171,5 +182,5 @@ def store_attachment(
 def read_attachment(attachment: Attachment, upload_dir: str | Path) -> bytes:
     """The stored bytes; the stored name is ours (hex), so it cannot leave the folder."""
     if not re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name):
-        raise ValidationError("file", "stored name is not one of ours")
+        raise ValidationError("file", N_("stored name is not one of ours"))
     return (Path(upload_dir) / attachment.stored_name).read_bytes()

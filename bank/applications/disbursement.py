@@ -23,7 +23,7 @@ from bank.approvals import service as approvals
 from bank.approvals.models import Approval, ApprovalStatus
 from bank.committee import service as committee
 from bank.committee.models import DecisionOutcome
-from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from bank.errors import N_, Conflict, InvalidTransition, PermissionDenied, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import impact
 from bank.loans.models import Loan
@@ -72,17 +72,21 @@ def prepare_disbursement(
 ) -> Approval:
     """Ask a second staff member to approve the payout of ``application`` (idempotent on ``key``)."""
     if not actor.has_role(*PREPARE_ROLES):
-        raise PermissionDenied("only credit officers prepare disbursements")
+        raise PermissionDenied(N_("only credit officers prepare disbursements"))
     on = disbursed_on or clock.today()
     if on < clock.today():
-        raise ValidationError("disbursed_on", "must be today or later")
+        raise ValidationError("disbursed_on", N_("must be today or later"))
     refusal = disbursement_refusal(session, application, on)
     if refusal is not None:
-        raise InvalidTransition(f"cannot prepare the disbursement: {refusal}")
+        raise InvalidTransition(N_("cannot prepare the disbursement: %(refusal)s"), refusal=refusal)
     existing = pending_disbursement(session, application)
     request_key = f"disbursement:{application.id}:{key}"
     if existing is not None and existing.request_key != request_key:
-        raise Conflict(f"a disbursement of {application.number} already waits for approval (#{existing.id})")
+        raise Conflict(
+            N_("a disbursement of %(number)s already waits for approval (#%(id)s)"),
+            number=application.number,
+            id=existing.id,
+        )
     decision = committee.decision_of(session, application)
     assert decision is not None and decision.outcome is DecisionOutcome.APPROVED
     if first_due_on is not None and decision.approved_amount is not None and decision.approved_term_months:
@@ -130,7 +134,7 @@ def _carry_out(session: Session, approval: Approval, actor: Actor) -> int | None
     first_due = approval.payload.get("first_due_on")
     refusal = disbursement_refusal(session, application, on)
     if refusal is not None:
-        raise InvalidTransition(f"cannot disburse: {refusal}")
+        raise InvalidTransition(N_("cannot disburse: %(refusal)s"), refusal=refusal)
     decision = committee.decision_of(session, application)
     assert decision is not None and decision.approved_amount is not None
     assert decision.approved_term_months is not None and application.repayment_account is not None

@@ -30,7 +30,7 @@ from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.auth.models import User
 from bank.committee import service as committee
 from bank.committee.models import DecisionOutcome
-from bank.errors import NotFound
+from bank.errors import N_, NotFound
 from bank.loans.schedule import Schedule
 
 ACCENT = colors.HexColor("#1f5f4a")
@@ -186,7 +186,7 @@ def letter_view(session: Session, application: LoanApplication) -> LetterView:
     """Gather the letter's data for a decided application (NotFound when there is no decision)."""
     decision = committee.decision_of(session, application)
     if decision is None or application.status in (ApplicationStatus.RETURNED, ApplicationStatus.ON_AGENDA):
-        raise NotFound(f"application {application.number} has no decision letter")
+        raise NotFound(N_("application %(number)s has no decision letter"), number=application.number)
     applicant = application.applicant
     language = applicant.language if applicant.language in WORDS else "nl"
     address = tuple(

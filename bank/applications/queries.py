@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bank.applications.models import ApplicationStatus, Attachment, LoanApplication
 from bank.committee.models import AgendaItem, Meeting
-from bank.errors import NotFound
+from bank.errors import N_, NotFound
 from bank.members.queries import visible_member_ids
 
 
@@ -45,14 +45,14 @@ def member_application(session: Session, member_id: int, application_id: int) ->
     """One application if the member may see it; NotFound otherwise (the portal answers 404)."""
     application = session.get(LoanApplication, application_id)
     if application is None or application.applicant_id not in visible_member_ids(session, member_id):
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(N_("application %(application_id)s does not exist"), application_id=application_id)
     return application
 
 
 def attachment_of(session: Session, application: LoanApplication, attachment_id: int) -> Attachment:
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.application_id != application.id:
-        raise NotFound(f"attachment {attachment_id} does not exist")
+        raise NotFound(N_("attachment %(attachment_id)s does not exist"), attachment_id=attachment_id)
     return attachment
 
 

@@ -40,7 +40,7 @@ from bank.applications.models import (
     RiskGrade,
 )
 from bank.auth.models import User
-from bank.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, Conflict, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
 from bank.loans.products_models import LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import Schedule, build_schedule, parse_rate_percent
 from bank.loans.service import terms_for
@@ -69,8 +69,13 @@ def require_transition(current: ApplicationStatus, target: ApplicationStatus) ->
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(t.value for t in TRANSITIONS[current])) or "nothing (it is final)"
         raise InvalidTransition(
-            f"an application cannot go from {current.value} to {target.value}; from {current.value} it"
-            f" can go to {allowed}"
+            N_(
+                "an application cannot go from %(current)s to %(target)s; from %(current)s it can go "
+                "to %(allowed)s"
+            ),
+            current=current,
+            target=target,
+            allowed=allowed,
         )
 
 
@@ -122,20 +127,26 @@ def transition(
     require_transition(application.status, target)
     if capacity not in TRANSITIONS[application.status][target]:
         raise PermissionDenied(
-            f"moving an application from {application.status.value} to {target.value} is not for"
-            f" the {capacity.replace('_', ' ')}"
+            N_("moving an application from %(status)s to %(target)s is not for the %(capacity)s"),
+            status=application.status,
+            target=target,
+            capacity=capacity.replace("_", " "),
         )
     # System moves (disbursed, expired) are made by services that enforce their own rules (the
     # four-eyes approval, the expiry job) in the name of whoever triggered them.
     if capacity != SYSTEM and capacity not in capacities(session, actor, application):
         raise PermissionDenied(
-            f"you may not act as {capacity.replace('_', ' ')} on application {application.number}"
+            N_("you may not act as %(capacity)s on application %(number)s"),
+            capacity=capacity.replace("_", " "),
+            number=application.number,
         )
     clean_note = _long_text(note, "note", 4000)
     if target is S.RETURNED and not clean_note:
-        raise ValidationError("note", "is required: tell the applicant what information is missing")
+        raise ValidationError("note", N_("is required: tell the applicant what information is missing"))
     if target is S.WITHDRAWN and capacity != APPLICANT:
-        raise PermissionDenied("only the applicant (or staff on their behalf) may withdraw an application")
+        raise PermissionDenied(
+            N_("only the applicant (or staff on their behalf) may withdraw an application")
+        )
     previous = application.status
     now = clock.now_utc()
     # Compare-and-set: two people moving the same application at once (a double click, a
@@ -149,7 +160,8 @@ def transition(
     )
     if moved.rowcount != 1:
         raise Conflict(
-            f"application {application.number} was changed by someone else meanwhile; reload it and try again"
+            N_("application %(number)s was changed by someone else meanwhile; reload it and try again"),
+            number=application.number,
         )
     application.status = target
     application.updated_at = now
@@ -243,13 +255,15 @@ def create_draft(
     """Start an application (status draft) for ``applicant`` on an active ``product``."""
     if actor.role == "member":
         if actor.member_id is None or applicant.id not in visible_member_ids(session, actor.member_id):
-            raise NotFound(f"member {applicant.id} does not exist")
+            raise NotFound(N_("member %(id)s does not exist"), id=applicant.id)
     elif not actor.is_system and not actor.has_role(*STAFF_APPLICANT_ROLES):
-        raise PermissionDenied(f"role {actor.role} may not enter loan applications")
+        raise PermissionDenied(N_("role %(role)s may not enter loan applications"), role=actor.role)
     if applicant.status in (MemberStatus.SUSPENDED, MemberStatus.LEFT):
-        raise ValidationError("applicant", f"is {applicant.status.value} and cannot apply for a loan")
+        raise ValidationError(
+            "applicant", N_("is %(status)s and cannot apply for a loan"), status=applicant.status
+        )
     if product.status is not ProductStatus.ACTIVE:
-        raise ValidationError("product", "is not offered any more; choose an active loan product")
+        raise ValidationError("product", N_("is not offered any more; choose an active loan product"))
     values = parse_fields(session, data or {}, applicant=applicant, product=product)
     now = clock.now_utc()
     application = LoanApplication(
@@ -300,11 +314,12 @@ def update_draft(
 ) -> LoanApplication:
     """Change a draft (or a returned application); only the keys present in ``data`` change."""
     if APPLICANT not in capacities(session, actor, application):
-        raise NotFound(f"application {application.id} does not exist")
+        raise NotFound(N_("application %(id)s does not exist"), id=application.id)
     if not application.is_editable:
         raise InvalidTransition(
-            f"application {application.number} is {application.status.value}; only a draft or a returned"
-            " application can be changed"
+            N_("application %(number)s is %(status)s; only a draft or a returned application can be changed"),
+            number=application.number,
+            status=application.status,
         )
     product = application.product
     if "product_id" in data and data["product_id"] not in (None, ""):
@@ -337,21 +352,23 @@ def _product(session: Session, product_id: object) -> LoanProduct:
     except ValueError:
         product = None
     if product is None:
-        raise ValidationError("product_id", "is not a loan product")
+        raise ValidationError("product_id", N_("is not a loan product"))
     if product.status is not ProductStatus.ACTIVE:
-        raise ValidationError("product_id", "is not offered any more; choose an active loan product")
+        raise ValidationError("product_id", N_("is not offered any more; choose an active loan product"))
     return product
 
 
 def _whole(value: object, field: str, *, minimum: int = 0, maximum: int = 10_000) -> int:
     if isinstance(value, bool | float):
-        raise ValidationError(field, "must be a whole number")
+        raise ValidationError(field, N_("must be a whole number"))
     text = str(value).strip()
     if not text.isdigit():
-        raise ValidationError(field, "must be a whole number")
+        raise ValidationError(field, N_("must be a whole number"))
     number = int(text)
     if not minimum <= number <= maximum:
-        raise ValidationError(field, f"must be between {minimum} and {maximum}")
+        raise ValidationError(
+            field, N_("must be between %(minimum)s and %(maximum)s"), minimum=minimum, maximum=maximum
+        )
     return number
 
 
@@ -435,22 +452,30 @@ def parse_fields(
         and amount is not None
         and not product.amount_min <= amount <= product.amount_max
     ):
-        errors["amount"] = (
-            f"must be between {product.amount_min:,.2f} and {product.amount_max:,.2f}"
-            f" for {product.name('en')}"
+        errors["amount"] = Message(
+            N_("must be between %(amount_min)s and %(amount_max)s for %(product)s"),
+            amount_min=product.amount_min,
+            amount_max=product.amount_max,
+            product=product.name("en"),
         )
     if "term_months" not in errors and term_months is not None:
         months = product.frequency.months
         if not product.term_min_months <= term_months <= product.term_max_months:
-            errors["term_months"] = (
-                f"must be between {product.term_min_months} and {product.term_max_months} months"
-                f" for {product.name('en')}"
+            errors["term_months"] = Message(
+                N_("must be between %(term_min_months)s and %(term_max_months)s months for %(product)s"),
+                term_min_months=product.term_min_months,
+                term_max_months=product.term_max_months,
+                product=product.name("en"),
             )
         elif term_months % months:
-            errors["term_months"] = f"must be a multiple of {months} months (this loan is repaid quarterly)"
+            errors["term_months"] = Message(
+                N_("must be a multiple of %(months)s months (this loan is repaid quarterly)"), months=months
+            )
     if "grace_periods" not in errors and grace and grace > product.max_grace_periods:
-        errors["grace_periods"] = (
-            f"must be at most {product.max_grace_periods} periods for {product.name('en')}"
+        errors["grace_periods"] = Message(
+            N_("must be at most %(max_grace_periods)s periods for %(product)s"),
+            max_grace_periods=product.max_grace_periods,
+            product=product.name("en"),
         )
     if errors:
         raise ValidationError(errors)
@@ -460,9 +485,9 @@ def parse_fields(
 def _long_text(value: object, field: str, max_length: int) -> str:
     text = str(value or "").replace("\r\n", "\n").strip()
     if len(text) > max_length:
-        raise ValidationError(field, f"must be at most {max_length} characters")
+        raise ValidationError(field, N_("must be at most %(max_length)s characters"), max_length=max_length)
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-        raise ValidationError(field, "must not contain control characters")
+        raise ValidationError(field, N_("must not contain control characters"))
     return text
 
 
@@ -471,7 +496,7 @@ def _cadastral(value: object) -> str:
     if text and not _CADASTRAL.match(text):
         raise ValidationError(
             "cadastral_reference",
-            "must look like a cadastral parcel, e.g. ASD04 K 1234 (municipality, section, number)",
+            N_("must look like a cadastral parcel, e.g. ASD04 K 1234 (municipality, section, number)"),
         )
     return text
 
@@ -486,16 +511,18 @@ def _repayment_account(session: Session, value: object, applicant: Member) -> in
     # An id past the column's range is no account (a 20-digit id overflowed the database: a 500).
     account = session.get(DepositAccount, number) if 0 < number < 2**31 else None
     if account is None or account.member_id != applicant.id:
-        raise ValidationError("repayment_account_id", "must be one of the applicant's own deposit accounts")
+        raise ValidationError(
+            "repayment_account_id", N_("must be one of the applicant's own deposit accounts")
+        )
     if account.status is not DepositAccountStatus.OPEN:
-        raise ValidationError("repayment_account_id", "must be an open account")
+        raise ValidationError("repayment_account_id", N_("must be an open account"))
     return account.id
 
 
 def _cost_lines(raw: object) -> list[tuple[str, Decimal]]:
     """[(description, amount)] from CostLineInput, pairs or dicts; blank rows are skipped."""
     if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise ValidationError("cost_lines", "must be a list of lines")
+        raise ValidationError("cost_lines", N_("must be a list of lines"))
     lines: list[tuple[str, Decimal]] = []
     errors: dict[str, str] = {}
     for index, item in enumerate(raw, start=1):
@@ -511,17 +538,17 @@ def _cost_lines(raw: object) -> list[tuple[str, Decimal]]:
             continue
         field = f"cost_lines-{index}"
         if not description_text:
-            errors[field] = "needs a description"
+            errors[field] = N_("needs a description")
             continue
         if len(description_text) > 200:
-            errors[field] = "description must be at most 200 characters"
+            errors[field] = N_("description must be at most 200 characters")
             continue
         try:
             lines.append((description_text, parse_amount(amount, field=field)))
         except ValidationError as error:
             errors.update(error.fields)
     if len(lines) > MAX_COST_LINES:
-        errors["cost_lines"] = f"at most {MAX_COST_LINES} lines"
+        errors["cost_lines"] = Message(N_("at most %(max_cost_lines)s lines"), max_cost_lines=MAX_COST_LINES)
     if errors:
         raise ValidationError(errors)
     return lines
@@ -572,38 +599,44 @@ def completeness_errors(application: LoanApplication) -> dict[str, str]:
     errors: dict[str, str] = {}
     product = application.product
     if application.amount is None:
-        errors["amount"] = "is required"
+        errors["amount"] = N_("is required")
     if application.term_months is None:
-        errors["term_months"] = "is required"
+        errors["term_months"] = N_("is required")
     if not application.purpose_text.strip():
-        errors["purpose_text"] = "is required: describe in your own words what the loan is for"
+        errors["purpose_text"] = N_("is required: describe in your own words what the loan is for")
     if application.repayment_account_id is None:
-        errors["repayment_account_id"] = "is required: the account the loan is paid to and repaid from"
+        errors["repayment_account_id"] = N_("is required: the account the loan is paid to and repaid from")
     if not application.cost_lines:
-        errors["cost_lines"] = "are required: list what the money will be spent on"
+        errors["cost_lines"] = N_("are required: list what the money will be spent on")
     elif application.amount is not None:
         total = application.cost_total
         expected = application.amount + application.own_contribution
         if total != expected:
-            errors["cost_lines"] = (
-                f"add up to {total:,.2f} but must equal the amount plus the own contribution"
-                f" ({application.amount:,.2f} + {application.own_contribution:,.2f} = {expected:,.2f})"
+            errors["cost_lines"] = Message(
+                N_(
+                    "add up to %(total)s but must equal the amount plus the own contribution (%(amount)s "
+                    "+ %(own_contribution)s = %(expected)s)"
+                ),
+                total=total,
+                amount=application.amount,
+                own_contribution=application.own_contribution,
+                expected=expected,
             )
     if product.purpose is LoanPurpose.LAND_TRUST_PURCHASE:
         for name in ("property_address", "cadastral_reference"):
             if not getattr(application, name):
-                errors[name] = "is required for a land purchase"
+                errors[name] = N_("is required for a land purchase")
         for name in ("purchase_price", "appraisal_value", "own_funds"):
             if getattr(application, name) is None:
-                errors[name] = "is required for a land purchase"
+                errors[name] = N_("is required for a land purchase")
         if (application.notary_iban is None) != (application.notary_name is None):
-            errors["notary_name"] = "give both the notary's IBAN and name, or neither"
+            errors["notary_name"] = N_("give both the notary's IBAN and name, or neither")
     if product.purpose is LoanPurpose.COOP_STARTUP:
         if not application.worker_members:
-            errors["worker_members"] = "is required for a co-op startup (at least 1)"
+            errors["worker_members"] = N_("is required for a co-op startup (at least 1)")
         for name in ("expected_monthly_revenue", "expected_monthly_costs"):
             if getattr(application, name) is None:
-                errors[name] = "is required for a co-op startup"
+                errors[name] = N_("is required for a co-op startup")
     return errors
 
 
@@ -612,7 +645,7 @@ def submit(
 ) -> LoanApplication:
     """Submit a complete draft (or a returned application) to the bank."""
     if APPLICANT not in capacities(session, actor, application):
-        raise NotFound(f"application {application.id} does not exist")
+        raise NotFound(N_("application %(id)s does not exist"), id=application.id)
     require_transition(application.status, S.SUBMITTED)
     errors = completeness_errors(application)
     if errors:
@@ -626,7 +659,7 @@ def withdraw(
 ) -> LoanApplication:
     """The applicant (or staff for them) withdraws before a decision."""
     if APPLICANT not in capacities(session, actor, application):
-        raise NotFound(f"application {application.id} does not exist")
+        raise NotFound(N_("application %(id)s does not exist"), id=application.id)
     transition(session, application, S.WITHDRAWN, actor=actor, capacity=APPLICANT, note=note)
     return application
 
@@ -634,7 +667,7 @@ def withdraw(
 def take_for_review(session: Session, application: LoanApplication, *, actor: Actor) -> LoanApplication:
     """A credit officer takes a submitted application; they become its preparer (and may not vote)."""
     if not actor.has_role(*REVIEW_ROLES):
-        raise PermissionDenied("only credit officers take applications for review")
+        raise PermissionDenied(N_("only credit officers take applications for review"))
     transition(session, application, S.IN_REVIEW, actor=actor, capacity=CREDIT_OFFICER)
     application.reviewer_id = actor.user_id
     application.reviewer_label = actor.label
@@ -647,7 +680,7 @@ def return_for_information(
 ) -> LoanApplication:
     """Send the application back to the applicant with what is missing (credit officer, before the agenda)."""
     if not actor.has_role(*REVIEW_ROLES):
-        raise PermissionDenied("only credit officers return applications before the committee")
+        raise PermissionDenied(N_("only credit officers return applications before the committee"))
     transition(session, application, S.RETURNED, actor=actor, capacity=CREDIT_OFFICER, note=note)
     return application
 
@@ -657,11 +690,12 @@ def save_review(
 ) -> LoanApplication:
     """Record the credit officer's review: checklist, risk grade, recommendation, conditions, notes."""
     if not actor.has_role(*REVIEW_ROLES):
-        raise PermissionDenied("only credit officers review applications")
+        raise PermissionDenied(N_("only credit officers review applications"))
     if application.status is not S.IN_REVIEW:
         raise InvalidTransition(
-            f"application {application.number} is {application.status.value}; the review can be changed"
-            " only while it is in review"
+            N_("application %(number)s is %(status)s; the review can be changed only while it is in review"),
+            number=application.number,
+            status=application.status,
         )
     if (
         application.reviewer_id is not None
@@ -669,24 +703,25 @@ def save_review(
         and not actor.is_system
     ):
         raise PermissionDenied(
-            f"{application.reviewer_label} prepares this application; ask them to change it"
+            N_("%(reviewer_label)s prepares this application; ask them to change it"),
+            reviewer_label=application.reviewer_label,
         )
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     checklist_raw = data.get("checklist", {})
     if not isinstance(checklist_raw, Mapping):
-        errors["checklist"] = "must be a set of ticked items"
+        errors["checklist"] = N_("must be a set of ticked items")
     else:
         unknown = set(checklist_raw) - set(CHECKLIST_ITEMS)
         if unknown:
-            errors["checklist"] = f"unknown items: {', '.join(sorted(unknown))}"
+            errors["checklist"] = Message(N_("unknown items: %(items)s"), items=", ".join(sorted(unknown)))
         values["checklist"] = {item: bool(checklist_raw.get(item)) for item in CHECKLIST_ITEMS}
     grade = str(data.get("risk_grade") or "").strip().upper()
     if grade:
         try:
             values["risk_grade"] = RiskGrade(grade)
         except ValueError:
-            errors["risk_grade"] = "must be one of A, B, C, D, E"
+            errors["risk_grade"] = N_("must be one of A, B, C, D, E")
     else:
         values["risk_grade"] = None
     product = application.product
@@ -723,15 +758,22 @@ def save_review(
     amount = values.get("recommended_amount")
     term = values.get("recommended_term_months")
     if amount is not None and not product.amount_min <= amount <= product.amount_max:
-        errors["recommended_amount"] = (
-            f"must be between {product.amount_min:,.2f} and {product.amount_max:,.2f}"
+        errors["recommended_amount"] = Message(
+            N_("must be between %(amount_min)s and %(amount_max)s"),
+            amount_min=product.amount_min,
+            amount_max=product.amount_max,
         )
     if term is not None and (
         not product.term_min_months <= term <= product.term_max_months or term % product.frequency.months
     ):
-        errors["recommended_term_months"] = (
-            f"must be between {product.term_min_months} and {product.term_max_months} months"
-            f" (a multiple of {product.frequency.months})"
+        errors["recommended_term_months"] = Message(
+            N_(
+                "must be between %(term_min_months)s and %(term_max_months)s months (a multiple of "
+                "%(months)s)"
+            ),
+            term_min_months=product.term_min_months,
+            term_max_months=product.term_max_months,
+            months=product.frequency.months,
         )
     if errors:
         raise ValidationError(errors)
@@ -773,12 +815,12 @@ def review_gaps(application: LoanApplication) -> dict[str, str]:
     if application.applicant.is_person:
         missing = [item for item in missing if item not in ("kvk_extract", "statutes")]
     if missing:
-        gaps["checklist"] = "not yet ticked: " + ", ".join(m.replace("_", " ") for m in missing)
+        gaps["checklist"] = Message(N_("not yet ticked: %(checklist_items)s"), checklist_items=tuple(missing))
     if application.risk_grade is None:
-        gaps["risk_grade"] = "is required"
+        gaps["risk_grade"] = N_("is required")
     for name in ("recommended_amount", "recommended_term_months", "recommended_rate_annual"):
         if getattr(application, name) is None:
-            gaps[name] = "is required"
+            gaps[name] = N_("is required")
     return gaps
 
 
@@ -851,7 +893,7 @@ def figures(application: LoanApplication, schedule: Schedule | None = None) -> F
 def get_application(session: Session, application_id: int) -> LoanApplication:
     application = session.get(LoanApplication, application_id)
     if application is None:
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(N_("application %(application_id)s does not exist"), application_id=application_id)
     return application
 
 

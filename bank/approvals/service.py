@@ -20,7 +20,14 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals.models import Approval, ApprovalStatus
 from bank.db import is_postgresql
-from bank.errors import IdempotencyConflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import (
+    N_,
+    IdempotencyConflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 
 #: Carries out an approved request; returns the journal entry id it posted (or None).
 Handler = Callable[[Session, Approval, Actor], int | None]
@@ -60,7 +67,7 @@ def _handler(kind: str) -> Handler:
     try:
         return HANDLERS[kind]
     except KeyError:
-        raise NotFound(f"no handler for approvals of kind {kind!r}") from None
+        raise NotFound(N_("no handler for approvals of kind '%(kind)s'"), kind=kind) from None
 
 
 def request_approval(
@@ -89,7 +96,10 @@ def request_approval(
             or existing.amount != amount
             or existing.payload != payload
         ):
-            raise IdempotencyConflict(f"request key {request_key!r} was already used for a different request")
+            raise IdempotencyConflict(
+                N_("request key '%(request_key)s' was already used for a different request"),
+                request_key=request_key,
+            )
         return existing, False
     approval = Approval(
         kind=kind,
@@ -125,7 +135,7 @@ def get_for_decision(session: Session, approval_id: int) -> Approval:
         query = query.with_for_update()
     approval = session.scalar(query)
     if approval is None:
-        raise NotFound(f"approval {approval_id} does not exist")
+        raise NotFound(N_("approval %(approval_id)s does not exist"), approval_id=approval_id)
     return approval
 
 
@@ -149,14 +159,16 @@ def approve(session: Session, approval: Approval, *, actor: Actor, note: str = "
     """Approve as the second person and carry the request out in the same transaction."""
     roles = deciding_roles(approval.kind)
     if not actor.has_role(*roles):
-        raise PermissionDenied(f"only {' or '.join(roles)} staff may approve this request")
+        raise PermissionDenied(N_("only %(roles)s staff may approve this request"), roles=" or ".join(roles))
     if approval.status is ApprovalStatus.APPROVED and approval.checker_id == actor.user_id:
         return approval  # a double click on "approve": the first one did it
     if not approval.is_pending:
-        raise InvalidTransition(f"request {approval.id} was already {approval.status.value}")
+        raise InvalidTransition(
+            N_("request %(id)s was already %(status)s"), id=approval.id, status=approval.status
+        )
     if is_maker(approval, actor):
         raise PermissionDenied(
-            "four eyes: you made this request, so you cannot approve it; another staff member must"
+            N_("four eyes: you made this request, so you cannot approve it; another staff member must")
         )
     entry_id = _handler(approval.kind)(session, approval, actor)
     approval.status = ApprovalStatus.APPROVED
@@ -182,14 +194,16 @@ def reject(session: Session, approval: Approval, *, actor: Actor, reason: str) -
     """Reject with a reason. The maker may reject (withdraw) their own request: that is safe."""
     roles = deciding_roles(approval.kind)
     if not actor.has_role(*roles):
-        raise PermissionDenied(f"only {' or '.join(roles)} staff may reject this request")
+        raise PermissionDenied(N_("only %(roles)s staff may reject this request"), roles=" or ".join(roles))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("reason", "is required when rejecting a request")
+        raise ValidationError("reason", N_("is required when rejecting a request"))
     if len(reason) > 1000:
-        raise ValidationError("reason", "may be at most 1000 characters")
+        raise ValidationError("reason", N_("may be at most 1000 characters"))
     if not approval.is_pending:
-        raise InvalidTransition(f"request {approval.id} was already {approval.status.value}")
+        raise InvalidTransition(
+            N_("request %(id)s was already %(status)s"), id=approval.id, status=approval.status
+        )
     approval.status = ApprovalStatus.REJECTED
     approval.checker_id = actor.user_id
     approval.checker_label = actor.label

@@ -41,15 +41,19 @@ def hash_password(password: str) -> str:
 
 def check_password_rules(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValidationError(
+            field,
+            N_("must be at least %(min_password_length)s characters"),
+            min_password_length=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > 200:
-        raise ValidationError(field, "must be at most 200 characters")
+        raise ValidationError(field, N_("must be at most 200 characters"))
 
 
 def normalise_email(email: str, *, field: str = "email") -> str:
     value = (email or "").strip().lower()
     if not _EMAIL.match(value) or len(value) > 254:
-        raise ValidationError(field, "must be a valid e-mail address")
+        raise ValidationError(field, N_("must be a valid e-mail address"))
     return value
 
 
@@ -67,11 +71,11 @@ def create_user(
     """Create a log-in; a member may be created without a password (set through an invite)."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise ValidationError("role", f"must be one of {', '.join(ROLES)}")
+        raise ValidationError("role", N_("must be one of %(roles)s"), roles=", ".join(ROLES))
     if not name.strip():
-        raise ValidationError("name", "is required")
+        raise ValidationError("name", N_("is required"))
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise ValidationError("email", "is already in use by another user")
+        raise ValidationError("email", N_("is already in use by another user"))
     if password is not None:
         check_password_rules(password)
     user = User(

@@ -13,7 +13,7 @@ from bank import migrate
 from bank.actor import ROLES, system
 from bank.auth import service as auth_service
 from bank.auth.models import User
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount
@@ -101,7 +101,7 @@ def users_second_factor_link(email: str) -> None:
         with db.unit_of_work(db.new_session()) as session:
             user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
             if user is None:
-                raise ValidationError("email", "is not a known log-in")
+                raise ValidationError("email", N_("is not a known log-in"))
             token = auth_service.issue_enrolment_link(session, user, actor=system("cli"))
     except BankError as error:
         click.echo(f"error: {error.message}", err=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import system
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.members import queries as member_queries
 from bank.members.models import Member
@@ -59,14 +59,14 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 def _pool(session: Session, code: str) -> Pool:
     pool = queries.pool_by_code(session, code)
     if pool is None:
-        raise ValidationError("pool", f"no pool with code {code!r}")
+        raise ValidationError("pool", N_("no pool with code '%(code)s'"), code=code)
     return pool
 
 
 def _member(session: Session, number: str) -> Member:
     member = member_queries.by_number(session, int(number)) if number.strip().isdigit() else None
     if member is None:
-        raise ValidationError("member", f"no member with number {number!r}")
+        raise ValidationError("member", N_("no member with number '%(number)s'"), number=number)
     return member
 
 
@@ -82,7 +82,9 @@ def _account(session: Session, member: Member, number: str | None) -> DepositAcc
     )
     if len(accounts) != 1:
         raise ValidationError(
-            "account", f"the member has {len(accounts)} open accounts; name one with --account"
+            "account",
+            N_("the member has %(count)s open accounts; name one with --account"),
+            count=len(accounts),
         )
     return accounts[0]
 
@@ -163,7 +165,7 @@ def withdraw_command(pool_code: str, member_number: str, amount: str, key: str, 
             member = _member(session, member_number)
             participation = service.find_participation(session, pool, member)
             if participation is None:
-                raise ValidationError("member", f"has no participation in pool {pool.code}")
+                raise ValidationError("member", N_("has no participation in pool %(code)s"), code=pool.code)
             request = service.request_withdrawal(
                 session, participation=participation, amount=amount, key=key, actor=system("cli"), on=on
             )

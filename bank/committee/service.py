@@ -50,7 +50,7 @@ MAX_CONDITIONS = 20
 
 def _committee_member(actor: Actor, doing: str) -> None:
     if actor.role != "committee" or actor.user_id is None:
-        raise PermissionDenied(f"only loan committee members may {doing}")
+        raise PermissionDenied(N_("only loan committee members may %(doing)s"), doing=doing)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,14 +62,16 @@ def create_meeting(
 ) -> Meeting:
     """Schedule a meeting chaired by a committee member."""
     if not actor.has_role(*MEETING_ROLES):
-        raise PermissionDenied("only committee members, credit officers and administrators schedule meetings")
+        raise PermissionDenied(
+            N_("only committee members, credit officers and administrators schedule meetings")
+        )
     errors: dict[str, str] = {}
     if chair.role != "committee" or not chair.is_active:
-        errors["chair"] = "must be an active loan committee member"
+        errors["chair"] = N_("must be an active loan committee member")
     if held_on < clock.today():
-        errors["held_on"] = "must be today or later"
+        errors["held_on"] = N_("must be today or later")
     if len(location) > 200:
-        errors["location"] = "must be at most 200 characters"
+        errors["location"] = N_("must be at most 200 characters")
     if errors:
         raise ValidationError(errors)
     meeting = Meeting(
@@ -110,13 +112,13 @@ def place_on_agenda(
 ) -> AgendaItem:
     """The credit officer puts a fully reviewed application on a coming meeting's agenda."""
     if not actor.has_role(*applications.REVIEW_ROLES):
-        raise PermissionDenied("only credit officers put applications on the agenda")
+        raise PermissionDenied(N_("only credit officers put applications on the agenda"))
     applications.require_transition(application.status, S.ON_AGENDA)
     gaps = applications.review_gaps(application)
     if gaps:
         raise ValidationError(gaps)
     if meeting.held_on < clock.today():
-        raise ValidationError("meeting", "has already taken place; choose a coming meeting")
+        raise ValidationError("meeting", N_("has already taken place; choose a coming meeting"))
     # Numbered after every item the meeting ever had: counting only the items still on it gave a
     # second "1" after one was taken off. The unique (meeting, position) refuses a race.
     position = (
@@ -146,7 +148,7 @@ def place_on_agenda(
 def remove_from_agenda(session: Session, application: LoanApplication, *, actor: Actor, note: str) -> None:
     """Take an application off the agenda (back to in review); votes of this round stay recorded."""
     if not actor.has_role(*applications.REVIEW_ROLES):
-        raise PermissionDenied("only credit officers take applications off the agenda")
+        raise PermissionDenied(N_("only credit officers take applications off the agenda"))
     applications.require_transition(application.status, S.IN_REVIEW)
     item = active_agenda_item(session, application)
     applications.transition(
@@ -177,15 +179,19 @@ def declare(
     """Declare, once per application, whether you have a conflict of interest; a conflict recuses you."""
     _committee_member(actor, "declare conflicts of interest")
     if application.status not in (S.IN_REVIEW, S.ON_AGENDA):
-        raise InvalidTransition(f"application {application.number} is not before the committee")
+        raise InvalidTransition(
+            N_("application %(number)s is not before the committee"), number=application.number
+        )
     explanation = " ".join((explanation or "").split())
     if has_conflict and not explanation:
-        raise ValidationError("explanation", "is required when you declare a conflict of interest")
+        raise ValidationError("explanation", N_("is required when you declare a conflict of interest"))
     if len(explanation) > 1000:
-        raise ValidationError("explanation", "must be at most 1000 characters")
+        raise ValidationError("explanation", N_("must be at most 1000 characters"))
     assert actor.user_id is not None
     if declaration_of(session, application, actor.user_id) is not None:
-        raise Conflict(f"you already made your declaration for application {application.number}")
+        raise Conflict(
+            N_("you already made your declaration for application %(number)s"), number=application.number
+        )
     declaration = ConflictDeclaration(
         application_id=application.id,
         user_id=actor.user_id,
@@ -245,12 +251,12 @@ def cast_vote(
     try:
         vote_choice = VoteChoice(choice)
     except ValueError:
-        raise ValidationError("choice", "must be approve, reject or abstain") from None
+        raise ValidationError("choice", N_("must be approve, reject or abstain")) from None
     comment = (comment or "").strip()
     if len(comment) > 2000:
-        raise ValidationError("comment", "must be at most 2000 characters")
+        raise ValidationError("comment", N_("must be at most 2000 characters"))
     if vote_choice is VoteChoice.REJECT and not comment:
-        raise ValidationError("comment", "is required with a vote against: give your reason")
+        raise ValidationError("comment", N_("is required with a vote against: give your reason"))
     refusal = vote_refusal(session, application, actor)
     if refusal is not None:
         if "not on a committee agenda" in refusal:
@@ -273,7 +279,7 @@ def cast_vote(
             session.add(vote)
             session.flush()
     except IntegrityError:
-        raise Conflict("you already voted on this application; a vote cannot be changed") from None
+        raise Conflict(N_("you already voted on this application; a vote cannot be changed")) from None
     audit.record(
         session,
         actor,
@@ -352,13 +358,17 @@ def tally(session: Session, application: LoanApplication, *, quorum: int) -> Tal
 def _require_chair(session: Session, application: LoanApplication, actor: Actor) -> Meeting:
     _committee_member(actor, "record decisions")
     if application.status is not S.ON_AGENDA:
-        raise InvalidTransition(f"application {application.number} is not on a committee agenda")
+        raise InvalidTransition(
+            N_("application %(number)s is not on a committee agenda"), number=application.number
+        )
     item = active_agenda_item(session, application)
     if item is None:
-        raise InvalidTransition(f"application {application.number} is on no meeting's agenda")
+        raise InvalidTransition(
+            N_("application %(number)s is on no meeting's agenda"), number=application.number
+        )
     meeting = item.meeting
     if application.reviewer_id == actor.user_id:
-        raise PermissionDenied("you prepared this application, so you cannot decide on it (four eyes)")
+        raise PermissionDenied(N_("you prepared this application, so you cannot decide on it (four eyes)"))
     if chair_is_recused(session, application, meeting):
         # The chair declared a conflict: another eligible committee member chairs this item.
         if meeting.chair_id == actor.user_id:
@@ -378,7 +388,10 @@ def _require_chair(session: Session, application: LoanApplication, actor: Actor)
             )
         return meeting
     if meeting.chair_id != actor.user_id:
-        raise PermissionDenied(f"only the chair of the meeting ({meeting.chair_label}) records the decision")
+        raise PermissionDenied(
+            N_("only the chair of the meeting (%(chair_label)s) records the decision"),
+            chair_label=meeting.chair_label,
+        )
     return meeting
 
 
@@ -428,10 +441,12 @@ def _conditions(raw: Sequence[str] | str) -> list[str]:
     conditions = [" ".join(str(line).split()) for line in lines]
     conditions = [text.lstrip("-• ").strip() for text in conditions if text.strip("-• ")]
     if len(conditions) > MAX_CONDITIONS:
-        raise ValidationError("conditions", f"at most {MAX_CONDITIONS} conditions")
+        raise ValidationError(
+            "conditions", N_("at most %(max_conditions)s conditions"), max_conditions=MAX_CONDITIONS
+        )
     for text in conditions:
         if len(text) > 500:
-            raise ValidationError("conditions", "each condition must be at most 500 characters")
+            raise ValidationError("conditions", N_("each condition must be at most 500 characters"))
     return conditions
 
 
@@ -455,31 +470,41 @@ def decide(
     """
     meeting = _require_chair(session, application, actor)
     if quorum < 1:
-        raise ValidationError("quorum", "must be at least 1")
+        raise ValidationError("quorum", N_("must be at least 1"))
     counted = tally(session, application, quorum=quorum)
     if not counted.has_quorum:
         raise ValidationError(
             "quorum",
-            f"not reached: {counted.cast} eligible vote(s) cast, {quorum} needed (abstentions count for the"
-            " quorum, recused members do not)",
+            N_(
+                "not reached: %(cast)s eligible vote(s) cast, %(quorum)s needed (abstentions count "
+                "for the quorum, recused members do not)"
+            ),
+            cast=counted.cast,
+            quorum=quorum,
         )
     outcome = counted.outcome
     if outcome is None:
         raise ValidationError(
             "votes",
-            f"no majority: {counted.approve} for and {counted.reject} against (abstentions don't count);"
-            " the committee cannot decide; return the application or take it to a next meeting",
+            N_(
+                "no majority: %(approve)s for and %(reject)s against (abstentions don't count); the "
+                "committee cannot decide; return the application or take it to a next meeting"
+            ),
+            approve=counted.approve,
+            reject=counted.reject,
         )
     reasons = (reasons or "").strip()
     if len(reasons) > 4000:
-        raise ValidationError("reasons", "must be at most 4000 characters")
+        raise ValidationError("reasons", N_("must be at most 4000 characters"))
     condition_texts = _conditions(conditions) if outcome is DecisionOutcome.APPROVED else []
     # The committee decides at its meeting: the decision (and the letter) carry the meeting's day,
     # also when the chair records it before or after that day.
     decided_on = on or meeting.held_on
     approved: dict[str, Any] = {}
     if outcome is DecisionOutcome.REJECTED and not reasons:
-        raise ValidationError("reasons", "are required with a rejection; the applicant's letter gives them")
+        raise ValidationError(
+            "reasons", N_("are required with a rejection; the applicant's letter gives them")
+        )
     if outcome is DecisionOutcome.APPROVED:
         approved = voted_terms_only(application, terms or {}, decided_on)
     chair_label = actor.label
@@ -587,7 +612,9 @@ def _approved_terms(
     product = application.product
     assert amount_value is not None and term_value is not None
     if term_value % product.frequency.months:
-        raise ValidationError("term_months", f"must be a multiple of {product.frequency.months} months")
+        raise ValidationError(
+            "term_months", N_("must be a multiple of %(months)s months"), months=product.frequency.months
+        )
     try:
         terms_for(
             product,
@@ -635,17 +662,21 @@ def decision_of(session: Session, application: LoanApplication) -> Decision | No
 def tick_condition(session: Session, condition: Condition, *, actor: Actor, evidence_note: str) -> Condition:
     """Mark a condition met, with the evidence (e.g. "deed signed at notary X on 12-03, copy filed")."""
     if not actor.has_role(*CONDITION_ROLES):
-        raise PermissionDenied("only credit officers tick off conditions")
+        raise PermissionDenied(N_("only credit officers tick off conditions"))
     application = session.get(LoanApplication, condition.application_id)
     if application is None or application.status is not S.APPROVED:
-        raise InvalidTransition("conditions can be ticked off only on an approved offer")
+        raise InvalidTransition(N_("conditions can be ticked off only on an approved offer"))
     if condition.is_met:
-        raise Conflict(f"condition {condition.position} was already ticked off by {condition.met_by_label}")
+        raise Conflict(
+            N_("condition %(position)s was already ticked off by %(met_by_label)s"),
+            position=condition.position,
+            met_by_label=condition.met_by_label,
+        )
     note = (evidence_note or "").strip()
     if not note:
-        raise ValidationError("evidence_note", "is required: say what shows the condition is met")
+        raise ValidationError("evidence_note", N_("is required: say what shows the condition is met"))
     if len(note) > 2000:
-        raise ValidationError("evidence_note", "must be at most 2000 characters")
+        raise ValidationError("evidence_note", N_("must be at most 2000 characters"))
     condition.met_at = clock.now_utc()
     condition.met_by_id = actor.user_id
     condition.met_by_label = actor.label
@@ -673,5 +704,5 @@ def open_conditions(session: Session, application: LoanApplication) -> list[Cond
 def get_meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"meeting {meeting_id} does not exist")
+        raise NotFound(N_("meeting %(meeting_id)s does not exist"), meeting_id=meeting_id)
     return meeting

@@ -51,6 +51,7 @@ from bank import clock
 from bank.actor import Actor
 from bank.db import MoneyType, is_postgresql, pg_date_array, pg_int_array, pg_text_array
 from bank.errors import (
+    N_,
     AccountClosed,
     BankError,
     IdempotencyConflict,
@@ -210,28 +211,30 @@ def _finish_request(request: EntryRequest, cents: tuple[CentsLine, ...]) -> None
 
 def _validate_header(request: EntryRequest) -> None:
     if not request.key or len(request.key) > 200:
-        raise UnbalancedEntry("an entry needs an idempotency key of 1 to 200 characters")
+        raise UnbalancedEntry(N_("an entry needs an idempotency key of 1 to 200 characters"))
     if not request.kind or len(request.kind) > 40:
-        raise UnbalancedEntry(f"entry {request.key!r} needs a kind of 1 to 40 characters")
+        raise UnbalancedEntry(N_("entry '%(key)s' needs a kind of 1 to 40 characters"), key=request.key)
     if isinstance(request.value_date, dt.datetime) or not isinstance(request.value_date, dt.date):
-        raise UnbalancedEntry(f"entry {request.key!r}: value_date must be a date")
+        raise UnbalancedEntry(N_("entry '%(key)s': value_date must be a date"), key=request.key)
 
 
 def _validate_lines(request: EntryRequest) -> None:
     if len(request.cents) < 2:
-        raise UnbalancedEntry(f"entry {request.key!r} needs at least two lines")
+        raise UnbalancedEntry(N_("entry '%(key)s' needs at least two lines"), key=request.key)
     debits = credits = 0
     for _, is_debit, amount in request.cents:
         if amount <= 0:
-            raise UnbalancedEntry(f"entry {request.key!r}: every amount must be greater than 0")
+            raise UnbalancedEntry(N_("entry '%(key)s': every amount must be greater than 0"), key=request.key)
         if is_debit:
             debits += amount
         else:
             credits += amount
     if debits != credits:
         raise UnbalancedEntry(
-            f"entry {request.key!r} does not balance: debits {from_cents(debits)} "
-            f"!= credits {from_cents(credits)}"
+            N_("entry '%(key)s' does not balance: debits %(debits)s != credits %(credits)s"),
+            key=request.key,
+            debits=from_cents(debits),
+            credits=from_cents(credits),
         )
 
 
@@ -333,7 +336,9 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
     for request in requests:
         seen = by_key.get(request.key)
         if seen is not None and seen.content_hash != request.content_hash:
-            raise IdempotencyConflict(f"key {request.key!r} used twice in one batch with other content")
+            raise IdempotencyConflict(
+                N_("key '%(key)s' used twice in one batch with other content"), key=request.key
+            )
         by_key[request.key] = request
 
     try:
@@ -523,7 +528,9 @@ def _lock_and_load_accounts(
         rows = connection.execute(_SQLITE_LOAD_ACCOUNTS, {"ids": json.dumps(account_ids)}).all()
     by_id = {row[0]: row for row in rows}
     if len(by_id) != len(account_ids):
-        raise NotFound(f"ledger account {min(set(account_ids) - set(by_id))} does not exist")
+        raise NotFound(
+            N_("ledger account %(account_id)s does not exist"), account_id=min(set(account_ids) - set(by_id))
+        )
     states = {}
     for (
         account_id,
@@ -561,7 +568,8 @@ def _existing_entries(session: Session, by_key: dict[str, EntryRequest]) -> dict
     for row in session.connection().execute(statement, {"keys": _keys_parameter(session, list(by_key))}):
         if row.content_hash != by_key[row.idempotency_key].content_hash:
             raise IdempotencyConflict(
-                f"idempotency key {row.idempotency_key!r} was already used for a different movement"
+                N_("idempotency key '%(idempotency_key)s' was already used for a different movement"),
+                idempotency_key=row.idempotency_key,
             )
         found[row.idempotency_key] = row.id
     return found
@@ -574,16 +582,20 @@ def _check_accounts(requests: Iterable[EntryRequest], accounts: dict[int, _Accou
         for account, is_debit, amount in lines:
             state = accounts[account]
             if not state.open:
-                raise AccountClosed(f"account {state.code} is closed")
+                raise AccountClosed(N_("account %(code)s is closed"), code=state.code)
             if state.is_control:
-                raise UnbalancedEntry(f"account {state.code} is a control account; post to a child account")
+                raise UnbalancedEntry(
+                    N_("account %(code)s is a control account; post to a child account"), code=state.code
+                )
             state.balance += amount if is_debit == state.debit_normal else -amount
         for account, _, _ in lines:
             state = accounts[account]
             if state.balance < 0 and not state.may_go_negative:
                 raise InsufficientFunds(
-                    f"insufficient funds on account {state.code}: short by {from_cents(-state.balance):.2f}",
-                    fields={"amount": "exceeds the available balance"},
+                    N_("insufficient funds on account %(code)s: short by %(shortfall)s"),
+                    fields={"amount": N_("exceeds the available balance")},
+                    code=state.code,
+                    shortfall=from_cents(-state.balance),
                 )
 
 
@@ -669,7 +681,9 @@ def _insert_one(
     if written is None:
         found = _existing_entries(session, {request.key: request})
         if request.key not in found:  # pragma: no cover - the conflicting row must be visible
-            raise IdempotencyConflict(f"idempotency key {request.key!r} is being posted concurrently")
+            raise IdempotencyConflict(
+                N_("idempotency key '%(key)s' is being posted concurrently"), key=request.key
+            )
         return found, {}
     entry_id, posting_rows = written
     entry = JournalEntry(id=entry_id, **values)
@@ -999,11 +1013,13 @@ def reverse(
     """Cancel an entry with a new entry of opposite lines; the original is never touched."""
     original = session.get(JournalEntry, entry_id)
     if original is None:
-        raise NotFound(f"journal entry {entry_id} does not exist")
+        raise NotFound(N_("journal entry %(entry_id)s does not exist"), entry_id=entry_id)
     if original.reverses_entry_id is not None:
-        raise UnbalancedEntry(f"entry {entry_id} is itself a reversal; post a new entry instead")
+        raise UnbalancedEntry(
+            N_("entry %(entry_id)s is itself a reversal; post a new entry instead"), entry_id=entry_id
+        )
     if not reason.strip():
-        raise UnbalancedEntry("a reversal needs a reason")
+        raise UnbalancedEntry(N_("a reversal needs a reason"))
     lines = [
         Line(p.account_id, Side.CREDIT if p.side is Side.DEBIT else Side.DEBIT, p.amount)
         for p in original.postings
@@ -1018,7 +1034,9 @@ def reverse(
     )
     existing = session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id))
     if existing is not None and existing.idempotency_key != request.key:
-        raise IdempotencyConflict(f"entry {entry_id} was already reversed by entry {existing.id}")
+        raise IdempotencyConflict(
+            N_("entry %(entry_id)s was already reversed by entry %(id)s"), entry_id=entry_id, id=existing.id
+        )
     (new_id,) = post_many(session, [request], actor=actor)
     entry = session.get(JournalEntry, new_id)
     assert entry is not None
@@ -1028,7 +1046,7 @@ def reverse(
 def account_by_code(session: Session, code: str) -> LedgerAccount:
     account = session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
     if account is None:
-        raise NotFound(f"ledger account {code} does not exist")
+        raise NotFound(N_("ledger account %(code)s does not exist"), code=code)
     return account
 
 
@@ -1062,6 +1080,6 @@ def open_child_account(
 def close_account(session: Session, account: LedgerAccount) -> None:
     """Close a child account; only at a zero balance, so no money is stranded."""
     if balance(session, account.id) != 0:
-        raise AccountClosed(f"account {account.code} can only be closed at a zero balance")
+        raise AccountClosed(N_("account %(code)s can only be closed at a zero balance"), code=account.code)
     account.status = AccountStatus.CLOSED
     session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.errors import PermissionDenied, ValidationError
+from bank.errors import N_, PermissionDenied, ValidationError
 from bank.loans.models import Loan
 from bank.pools.models import ImpactReport, ImpactSource
 
@@ -34,27 +34,30 @@ def _count(value: object, field: str, maximum: int = MAXIMUM_COUNT) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     if isinstance(value, bool | float):
-        raise ValidationError(field, "must be a whole number")
+        raise ValidationError(field, N_("must be a whole number"))
     text = str(value).strip()
     if text.startswith("-") and text[1:].isdigit():
-        raise ValidationError(field, "must not be negative")
+        raise ValidationError(field, N_("must not be negative"))
     if not text.isdigit():
-        raise ValidationError(field, "must be a whole number")
+        raise ValidationError(field, N_("must be a whole number"))
     number = int(text)
     if number > maximum:
-        raise ValidationError(field, f"must be at most {maximum}")
+        raise ValidationError(field, N_("must be at most %(maximum)s"), maximum=maximum)
     return number
 
 
 def _year(value: object, loan: Loan, today: dt.date) -> int:
     text = str(value if value is not None else "").strip()
     if not text.isdigit():
-        raise ValidationError("year", "must be a year, e.g. 2026")
+        raise ValidationError("year", N_("must be a year, e.g. 2026"))
     year = int(text)
     first = loan.disbursed_on.year
     if not first <= year <= today.year:
         raise ValidationError(
-            "year", f"must be between {first} (the year the loan was paid out) and {today.year}"
+            "year",
+            N_("must be between %(first)s (the year the loan was paid out) and %(year)s"),
+            first=first,
+            year=today.year,
         )
     return year
 
@@ -82,7 +85,7 @@ def record_annual_report(
     figures that were replaced.
     """
     if not actor.has_role(*RECORD_ROLES):
-        raise PermissionDenied("only credit officers record impact reports")
+        raise PermissionDenied(N_("only credit officers record impact reports"))
     today = clock.today()
     on = on or today
     errors: dict[str, str] = {}
@@ -100,11 +103,11 @@ def record_annual_report(
             errors.update(error.fields)
     notes = (notes or "").strip()
     if len(notes) > 2000:
-        errors["notes"] = "may be at most 2000 characters"
+        errors["notes"] = N_("may be at most 2000 characters")
     if on > today:
-        errors["reported_on"] = "must not lie in the future"
+        errors["reported_on"] = N_("must not lie in the future")
     elif on < loan.disbursed_on:
-        errors["reported_on"] = "must not be before the loan was paid out"
+        errors["reported_on"] = N_("must not be before the loan was paid out")
     if errors:
         raise ValidationError(errors)
     report = session.scalar(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, Conflict, Message, NotFound, PermissionDenied, ValidationError
 from bank.loans.products_models import (
     ALLOCATION_PARTS,
     DEFAULT_ALLOCATION_ORDER,
@@ -79,30 +79,42 @@ class ProductTerms:
         """Cross-field rules; each breach names its field."""
         errors: dict[str, str] = {}
         if not self.name_nl.strip():
-            errors["name_nl"] = "is required"
+            errors["name_nl"] = N_("is required")
         if not self.name_en.strip():
-            errors["name_en"] = "is required"
+            errors["name_en"] = N_("is required")
         if self.amount_max < self.amount_min:
-            errors["amount_max"] = f"must be at least the minimum amount ({self.amount_min:.2f})"
+            errors["amount_max"] = Message(
+                N_("must be at least the minimum amount (%(amount_min)s)"), amount_min=self.amount_min
+            )
         months = self.frequency.months
         if self.term_min_months % months:
-            errors["term_min_months"] = (
-                f"must be a multiple of {months} months for {self.frequency.value} loans"
+            errors["term_min_months"] = Message(
+                N_("must be a multiple of %(months)s months for %(frequency)s loans"),
+                months=months,
+                frequency=self.frequency,
             )
         if self.term_max_months % months:
-            errors["term_max_months"] = (
-                f"must be a multiple of {months} months for {self.frequency.value} loans"
+            errors["term_max_months"] = Message(
+                N_("must be a multiple of %(months)s months for %(frequency)s loans"),
+                months=months,
+                frequency=self.frequency,
             )
         if self.term_max_months < self.term_min_months:
-            errors["term_max_months"] = f"must be at least the minimum term ({self.term_min_months} months)"
+            errors["term_max_months"] = Message(
+                N_("must be at least the minimum term (%(term_min_months)s months)"),
+                term_min_months=self.term_min_months,
+            )
         if self.max_grace_periods * months >= self.term_min_months:
-            errors["max_grace_periods"] = (
-                "must leave at least one amortising period within the minimum term"
-                f" ({self.term_min_months} months)"
+            errors["max_grace_periods"] = Message(
+                N_(
+                    "must leave at least one amortising period within the minimum term "
+                    "(%(term_min_months)s months)"
+                ),
+                term_min_months=self.term_min_months,
             )
         parts = self.allocation_order.split(",")
         if sorted(parts) != sorted(ALLOCATION_PARTS):
-            errors["allocation_order"] = "must name penalties, fees, interest and principal, each once"
+            errors["allocation_order"] = N_("must name penalties, fees, interest and principal, each once")
         if errors:
             raise ValidationError(errors)
 
@@ -117,7 +129,9 @@ def _whole(raw: Mapping[str, object], name: str, low: int, high: int, default: i
     if not text and default is not None:
         return default
     if not text.isdigit() or not low <= int(text) <= high:
-        raise ValidationError(name, f"must be a whole number between {low} and {high}")
+        raise ValidationError(
+            name, N_("must be a whole number between %(low)s and %(high)s"), low=low, high=high
+        )
     return int(text)
 
 
@@ -129,7 +143,7 @@ def _choice(raw: Mapping[str, object], name: str, enum_class: Any, default: Any 
         return enum_class(text)
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)
-        raise ValidationError(name, f"must be one of {allowed}") from None
+        raise ValidationError(name, N_("must be one of %(allowed)s"), allowed=allowed) from None
 
 
 def parse_product_terms(raw: Mapping[str, object]) -> ProductTerms:
@@ -202,13 +216,17 @@ def parse_product_terms(raw: Mapping[str, object]) -> ProductTerms:
 def _percent(value: object, name: str, maximum: Decimal) -> Decimal:
     rate = parse_rate_percent(value, name)
     if rate * 100 > maximum:
-        raise ValidationError(name, f"must be at most {maximum} per cent")
+        raise ValidationError(
+            name,
+            N_("must be at most %(maximum_percent)s per cent"),
+            maximum_percent=int(maximum) if maximum == int(maximum) else maximum,
+        )
     return rate
 
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has_role(*PRODUCT_ADMIN_ROLES):
-        raise PermissionDenied("only an administrator may define loan products")
+        raise PermissionDenied(N_("only an administrator may define loan products"))
 
 
 def _snapshot(product: LoanProduct) -> dict[str, Any]:
@@ -224,10 +242,10 @@ def create_product(session: Session, code: str, terms: ProductTerms, *, actor: A
     _require_admin(actor)
     code = (code or "").strip().upper()
     if not code or len(code) > 30 or not all(ch.isalnum() or ch == "-" for ch in code):
-        raise ValidationError("code", "must be 1–30 letters, digits or dashes")
+        raise ValidationError("code", N_("must be 1–30 letters, digits or dashes"))
     terms.check()
     if session.scalar(select(func.count()).select_from(LoanProduct).where(LoanProduct.code == code)):
-        raise ValidationError("code", f"is already used by another product ({code})")
+        raise ValidationError("code", N_("is already used by another product (%(code)s)"), code=code)
     product = LoanProduct(code=code, version=1, status=ProductStatus.ACTIVE, created_by_id=actor.user_id)
     _apply(product, terms)
     session.add(product)
@@ -251,9 +269,9 @@ def edit_product(session: Session, code: str, terms: ProductTerms, *, actor: Act
     terms.check()
     current = current_version(session, code, for_update=True)
     if current.status is ProductStatus.RETIRED:
-        raise Conflict(f"{current.code} is retired; it can no longer be changed")
+        raise Conflict(N_("%(code)s is retired; it can no longer be changed"), code=current.code)
     if terms == terms_of(current):
-        raise Conflict("Nothing changed: the new version would equal the current one.")
+        raise Conflict(N_("Nothing changed: the new version would equal the current one."))
     current.status = ProductStatus.SUPERSEDED
     session.flush()
     product = LoanProduct(
@@ -282,7 +300,7 @@ def retire_product(session: Session, code: str, *, actor: Actor) -> LoanProduct:
     _require_admin(actor)
     current = current_version(session, code, for_update=True)
     if current.status is ProductStatus.RETIRED:
-        raise Conflict(f"{current.code} is already retired")
+        raise Conflict(N_("%(code)s is already retired"), code=current.code)
     current.status = ProductStatus.RETIRED
     current.retired_at = clock.now_utc()
     session.flush()
@@ -310,7 +328,7 @@ def current_version(session: Session, code: str, *, for_update: bool = False) ->
         query = query.with_for_update()
     product = session.scalar(query)
     if product is None:
-        raise NotFound(f"no loan product {code!r}")
+        raise NotFound(N_("no loan product '%(code)s'"), code=code)
     return product
 
 
@@ -319,7 +337,7 @@ def get_version(session: Session, code: str, version: int) -> LoanProduct:
         select(LoanProduct).where(LoanProduct.code == code.strip().upper(), LoanProduct.version == version)
     )
     if product is None:
-        raise NotFound(f"no version {version} of loan product {code!r}")
+        raise NotFound(N_("no version %(version)s of loan product '%(code)s'"), version=version, code=code)
     return product
 
 
@@ -360,9 +378,13 @@ def active_product(session: Session, code: str) -> LoanProduct:
     try:
         product = current_version(session, code)
     except NotFound:
-        raise ValidationError("product_code", f"is not a known loan product ({code})") from None
+        raise ValidationError(
+            "product_code", N_("is not a known loan product (%(code)s)"), code=code
+        ) from None
     if product.status is not ProductStatus.ACTIVE:
-        raise ValidationError("product_code", f"{product.code} is retired and takes no new loans")
+        raise ValidationError(
+            "product_code", N_("%(code)s is retired and takes no new loans"), code=product.code
+        )
     return product
 
 
@@ -394,22 +416,38 @@ def preview_terms(product: LoanProduct | None, raw: Mapping[str, object]) -> Sch
     terms = parse_terms(merged)
     errors: dict[str, str] = {}
     if terms.principal < product.amount_min:
-        errors["principal"] = f"must be at least {product.amount_min:,.2f} for {product.code}"
+        errors["principal"] = Message(
+            N_("must be at least %(amount_min)s for %(code)s"),
+            amount_min=product.amount_min,
+            code=product.code,
+        )
     elif terms.principal > product.amount_max:
-        errors["principal"] = f"must not exceed {product.amount_max:,.2f} for {product.code}"
+        errors["principal"] = Message(
+            N_("must not exceed %(amount_max)s for %(code)s"),
+            amount_max=product.amount_max,
+            code=product.code,
+        )
     months = product.frequency.months
     if terms.term * months < product.term_min_months:
-        errors["term"] = (
-            f"must be at least {product.term_min_months // months} periods"
-            f" ({product.term_min_months} months) for {product.code}"
+        errors["term"] = Message(
+            N_("must be at least %(periods)s periods (%(term_min_months)s months) for %(code)s"),
+            periods=product.term_min_months // months,
+            term_min_months=product.term_min_months,
+            code=product.code,
         )
     elif terms.term * months > product.term_max_months:
-        errors["term"] = (
-            f"must be at most {product.term_max_months // months} periods"
-            f" ({product.term_max_months} months) for {product.code}"
+        errors["term"] = Message(
+            N_("must be at most %(periods)s periods (%(term_max_months)s months) for %(code)s"),
+            periods=product.term_max_months // months,
+            term_max_months=product.term_max_months,
+            code=product.code,
         )
     if terms.grace_principal > product.max_grace_periods:
-        errors["grace_principal"] = f"must be at most {product.max_grace_periods} periods for {product.code}"
+        errors["grace_principal"] = Message(
+            N_("must be at most %(max_grace_periods)s periods for %(code)s"),
+            max_grace_periods=product.max_grace_periods,
+            code=product.code,
+        )
     if errors:
         raise ValidationError(errors)
     return dataclasses.replace(terms, fees=product.arrangement_fee(terms.principal))

@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from bank.errors import ValidationError
+from bank.errors import N_, Message, ValidationError
 from bank.money import CENT, ZERO, from_cents, parse_amount, to_cents
 
 #: The largest principal a schedule is made for (€ 10.000.000,00).
@@ -132,49 +132,59 @@ class ScheduleTerms:
         errors: dict[str, str] = {}
         principal = self.principal
         if not isinstance(principal, Decimal) or principal <= 0:
-            errors["principal"] = "must be greater than 0"
+            errors["principal"] = N_("must be greater than 0")
         elif principal != principal.quantize(CENT):
-            errors["principal"] = "may have at most 2 decimals"
+            errors["principal"] = N_("may have at most 2 decimals")
         elif principal > MAX_PRINCIPAL:
-            errors["principal"] = f"must not exceed {MAX_PRINCIPAL:,.2f}"
+            errors["principal"] = Message(
+                N_("must not exceed %(max_principal)s"), max_principal=MAX_PRINCIPAL
+            )
         rate = self.rate_annual
         if not isinstance(rate, Decimal) or not (0 <= rate <= MAX_RATE_ANNUAL):
-            errors["rate_annual"] = "must be between 0 and 30 per cent"
+            errors["rate_annual"] = N_("must be between 0 and 30 per cent")
         elif rate * _RATE_SCALE != (rate * _RATE_SCALE).to_integral_value():
-            errors["rate_annual"] = "may have at most 6 decimals (as a percentage)"
+            errors["rate_annual"] = N_("may have at most 6 decimals (as a percentage)")
         if isinstance(self.term, bool) or not isinstance(self.term, int) or not 1 <= self.term <= MAX_TERM:
-            errors["term"] = f"must be a whole number of periods between 1 and {MAX_TERM}"
+            errors["term"] = Message(
+                N_("must be a whole number of periods between 1 and %(max_term)s"), max_term=MAX_TERM
+            )
         if not isinstance(self.method, Method):
-            errors["method"] = "must be one of annuity, linear, bullet"
+            errors["method"] = N_("must be one of annuity, linear, bullet")
         if not isinstance(self.frequency, Frequency):
-            errors["frequency"] = "must be one of monthly, quarterly"
+            errors["frequency"] = N_("must be one of monthly, quarterly")
         if not isinstance(self.day_count, DayCount):
-            errors["day_count"] = "must be one of 30/360, actual/365"
+            errors["day_count"] = N_("must be one of 30/360, actual/365")
         grace = self.grace_principal
         if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
-            errors["grace_principal"] = "must be a whole number of periods, 0 or more"
+            errors["grace_principal"] = N_("must be a whole number of periods, 0 or more")
         elif "term" not in errors and grace >= self.term:
-            errors["grace_principal"] = f"must be less than the term ({self.term} periods)"
+            errors["grace_principal"] = Message(
+                N_("must be less than the term (%(term)s periods)"), term=self.term
+            )
         multiple = self.instalment_multiple
         if not isinstance(multiple, Decimal) or multiple <= 0 or multiple > MAX_INSTALMENT_MULTIPLE:
-            errors["instalment_multiple"] = f"must be greater than 0 and at most {MAX_INSTALMENT_MULTIPLE}"
+            errors["instalment_multiple"] = Message(
+                N_("must be greater than 0 and at most %(max_instalment_multiple)s"),
+                max_instalment_multiple=MAX_INSTALMENT_MULTIPLE,
+            )
         elif multiple != multiple.quantize(CENT):
-            errors["instalment_multiple"] = "may have at most 2 decimals"
+            errors["instalment_multiple"] = N_("may have at most 2 decimals")
         if not isinstance(self.fees, Decimal) or self.fees < 0 or self.fees != self.fees.quantize(CENT):
-            errors["fees"] = "must be an amount of 0.00 or more with at most 2 decimals"
+            errors["fees"] = N_("must be an amount of 0.00 or more with at most 2 decimals")
         elif "principal" not in errors and self.fees >= principal:
-            errors["fees"] = "must be less than the principal"
+            errors["fees"] = N_("must be less than the principal")
         if not isinstance(self.disbursed_on, dt.date):
-            errors["disbursed_on"] = "must be a date (YYYY-MM-DD)"
+            errors["disbursed_on"] = N_("must be a date (YYYY-MM-DD)")
         if self.first_due_on is not None and "disbursed_on" not in errors and "frequency" not in errors:
             if not isinstance(self.first_due_on, dt.date):
-                errors["first_due_on"] = "must be a date (YYYY-MM-DD)"
+                errors["first_due_on"] = N_("must be a date (YYYY-MM-DD)")
             elif self.first_due_on <= self.disbursed_on:
-                errors["first_due_on"] = "must be after the disbursement date"
+                errors["first_due_on"] = N_("must be after the disbursement date")
             elif self.first_due_on >= add_months(self.disbursed_on, 2 * self.frequency.months):
                 latest = add_months(self.disbursed_on, 2 * self.frequency.months) - dt.timedelta(days=1)
-                errors["first_due_on"] = (
-                    f"must be at most two periods after disbursement (on or before {latest})"
+                errors["first_due_on"] = Message(
+                    N_("must be at most two periods after disbursement (on or before %(latest)s)"),
+                    latest=latest,
                 )
         if errors:
             raise ValidationError(errors)
@@ -214,7 +224,7 @@ def _choice(enum_class: type[enum.StrEnum], value: object, field_name: str) -> A
         return enum_class(text)
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)  # type: ignore[attr-defined]
-        raise ValidationError(field_name, f"must be one of {allowed}") from None
+        raise ValidationError(field_name, N_("must be one of %(allowed)s"), allowed=allowed) from None
 
 
 #: Dates a schedule may start from: a 40-year schedule from the last one still ends before year 9999.
@@ -229,10 +239,10 @@ def _date(value: object, field_name: str) -> dt.date:
         try:
             parsed = dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            raise ValidationError(field_name, "must be a date as YYYY-MM-DD") from None
+            raise ValidationError(field_name, N_("must be a date as YYYY-MM-DD")) from None
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
         # 9999-12-31 passed parsing, then the due dates ran past year 9999 (a 500).
-        raise ValidationError(field_name, "must be a date between 1900-01-01 and 2200-12-31")
+        raise ValidationError(field_name, N_("must be a date between 1900-01-01 and 2200-12-31"))
     return parsed
 
 
@@ -250,19 +260,19 @@ def _whole(value: object, field_name: str, rule: str) -> int:
 def parse_rate_percent(value: object, field_name: str = "rate_annual") -> Decimal:
     """A rate typed as a percentage ("12", "4,5") → the fraction (0.12, 0.045); 0–30 %."""
     if isinstance(value, float | bool):
-        raise ValidationError(field_name, "must be given as text or a decimal, not a float")
+        raise ValidationError(field_name, N_("must be given as text or a decimal, not a float"))
     text = str(value if value is not None else "").strip().replace("%", "").replace(",", ".")
     if not text:
-        raise ValidationError(field_name, "is required")
+        raise ValidationError(field_name, N_("is required"))
     try:
         percent = Decimal(text)
     except InvalidOperation:
-        raise ValidationError(field_name, "must be a number (a percentage, e.g. 4.5)") from None
+        raise ValidationError(field_name, N_("must be a number (a percentage, e.g. 4.5)")) from None
     if not percent.is_finite() or not 0 <= percent <= 30:
-        raise ValidationError(field_name, "must be between 0 and 30 per cent")
+        raise ValidationError(field_name, N_("must be between 0 and 30 per cent"))
     rate = percent / 100
     if rate * _RATE_SCALE != (rate * _RATE_SCALE).to_integral_value():
-        raise ValidationError(field_name, "may have at most 6 decimals")
+        raise ValidationError(field_name, N_("may have at most 6 decimals"))
     return rate
 
 
@@ -290,7 +300,9 @@ def parse_terms(raw: Mapping[str, object]) -> ScheduleTerms:
     attempt(
         "term",
         lambda: _whole(
-            raw.get("term"), "term", f"must be a whole number of periods between 1 and {MAX_TERM}"
+            raw.get("term"),
+            "term",
+            Message(N_("must be a whole number of periods between 1 and %(max_term)s"), max_term=MAX_TERM),
         ),
     )
     attempt("method", lambda: _choice(Method, raw.get("method", "annuity"), "method"))
@@ -303,7 +315,9 @@ def parse_terms(raw: Mapping[str, object]) -> ScheduleTerms:
         attempt(
             "grace_principal",
             lambda: _whole(
-                raw.get("grace_principal"), "grace_principal", "must be a whole number of periods, 0 or more"
+                raw.get("grace_principal"),
+                "grace_principal",
+                N_("must be a whole number of periods, 0 or more"),
             ),
         )
     if raw.get("instalment_multiple") not in (None, ""):
@@ -553,7 +567,9 @@ def effective_annual_rate(terms: ScheduleTerms, instalments: Sequence[Instalment
     while npv(high) > 0:
         low, high = high, high * 10
         if high > 1e6:
-            raise ValidationError("fees", "make the effective annual rate meaningless (above 100,000,000 %)")
+            raise ValidationError(
+                "fees", N_("make the effective annual rate meaningless (above 100,000,000 per cent)")
+            )
     rate = min(max(float((1 + terms.rate_periodic) ** terms.frequency.periods_per_year - 1), low), high)
     for _ in range(200):
         value = npv(rate)
@@ -655,7 +671,7 @@ class LoanArrays:
         }
         for name, ok in checks.items():
             if not ok.all():
-                raise ValidationError(name, f"out of bounds for loan #{int(np.argmin(ok))}")
+                raise ValidationError(name, N_("out of bounds for loan #%(index)s"), index=int(np.argmin(ok)))
 
     def terms_at(self, index: int) -> ScheduleTerms:
         """Loan ``index`` as :class:`ScheduleTerms` (validated like any other terms)."""

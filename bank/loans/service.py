@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit
 from bank.actor import Actor
-from bank.errors import ValidationError
+from bank.errors import N_, Message, ValidationError
 from bank.ledger import chart
 from bank.ledger.service import account_by_code, credit, debit, open_child_account, post
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
@@ -44,17 +44,26 @@ def terms_for(
     """
     errors: dict[str, str] = {}
     if not product.amount_min <= principal <= product.amount_max:
-        errors["principal"] = (
-            f"must be between {product.amount_min:.2f} and {product.amount_max:.2f} for {product.code}"
+        errors["principal"] = Message(
+            N_("must be between %(amount_min)s and %(amount_max)s for %(code)s"),
+            amount_min=product.amount_min,
+            amount_max=product.amount_max,
+            code=product.code,
         )
     term_months = term_periods * product.frequency.months
     if not product.term_min_months <= term_months <= product.term_max_months:
-        errors["term"] = (
-            f"must be between {product.term_min_months} and {product.term_max_months} months"
-            f" for {product.code}"
+        errors["term"] = Message(
+            N_("must be between %(term_min_months)s and %(term_max_months)s months for %(code)s"),
+            term_min_months=product.term_min_months,
+            term_max_months=product.term_max_months,
+            code=product.code,
         )
     if grace_periods > product.max_grace_periods:
-        errors["grace_principal"] = f"must be at most {product.max_grace_periods} periods for {product.code}"
+        errors["grace_principal"] = Message(
+            N_("must be at most %(max_grace_periods)s periods for %(code)s"),
+            max_grace_periods=product.max_grace_periods,
+            code=product.code,
+        )
     if errors:
         raise ValidationError(errors)
     return ScheduleTerms(
@@ -110,11 +119,11 @@ def book_loan(
     if existing is not None:
         return existing
     if repayment_account.member_id != borrower.id:
-        raise ValidationError("repayment_account", "must belong to the borrower")
+        raise ValidationError("repayment_account", N_("must belong to the borrower"))
     if repayment_account.status is not DepositAccountStatus.OPEN:
-        raise ValidationError("repayment_account", "must be open")
+        raise ValidationError("repayment_account", N_("must be open"))
     if (paid_to_iban is None) != (paid_to_name is None):
-        raise ValidationError("paid_to_name", "a third-party payment needs both the IBAN and the name")
+        raise ValidationError("paid_to_name", N_("a third-party payment needs both the IBAN and the name"))
     terms = terms_for(
         product,
         principal=principal,

@@ -43,7 +43,15 @@ from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
 from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_array, pg_text_array
-from bank.errors import InsufficientFunds, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import (
+    N_,
+    InsufficientFunds,
+    InvalidTransition,
+    Message,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Side
@@ -670,18 +678,22 @@ def _repayment_available(session: Session, loan: Loan) -> Decimal:
 def _require_active(loan: Loan) -> None:
     if loan.status is not LoanStatus.ACTIVE:
         raise InvalidTransition(
-            f"loan {loan.number} is {loan.status.value}; only an active loan can be serviced"
+            N_("loan %(number)s is %(status)s; only an active loan can be serviced"),
+            number=loan.number,
+            status=loan.status,
         )
 
 
 def _require_role(actor: Actor, *roles: str) -> None:
     if not actor.has_role(*roles):
-        raise PermissionDenied(f"role {actor.role} may not do this; it needs {' or '.join(roles)}")
+        raise PermissionDenied(
+            N_("role %(role)s may not do this; it needs %(roles)s"), role=actor.role, roles=" or ".join(roles)
+        )
 
 
 def _require_not_future(on: dt.date, field_name: str) -> None:
     if on > clock.today():
-        raise ValidationError(field_name, "must not be in the future")
+        raise ValidationError(field_name, N_("must not be in the future"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -724,9 +736,15 @@ def payoff_quote(session: Session, loan: Loan, on: dt.date) -> PayoffQuote:
     _require_active(loan)
     last_paid = last_payment_on(session, loan)
     if last_paid is not None and on < last_paid:
-        raise ValidationError("on", f"must not be before the last payment on {last_paid.isoformat()}")
+        raise ValidationError(
+            "on", N_("must not be before the last payment on %(last_paid)s"), last_paid=last_paid
+        )
     if on < loan.disbursed_on:
-        raise ValidationError("on", f"must not be before the disbursement on {loan.disbursed_on.isoformat()}")
+        raise ValidationError(
+            "on",
+            N_("must not be before the disbursement on %(disbursed_on)s"),
+            disbursed_on=loan.disbursed_on,
+        )
     open_items = _open_instalments(session, loan)
     last_due = session.scalar(
         select(func.max(Instalment.due_on)).where(
@@ -742,7 +760,9 @@ def payoff_quote(session: Session, loan: Loan, on: dt.date) -> PayoffQuote:
     )
     if accrued_through is not None and on < accrued_through:
         raise ValidationError(
-            "on", f"must not be before the last due date already accrued ({accrued_through.isoformat()})"
+            "on",
+            N_("must not be before the last due date already accrued (%(accrued_through)s)"),
+            accrued_through=accrued_through,
         )
     principal = sum((i.principal_due - i.principal_paid for i in open_items), ZERO)
     interest_due = sum((i.interest_due - i.interest_paid for i in open_items if i.due_on <= on), ZERO)
@@ -780,9 +800,10 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
     available = _repayment_available(session, loan)
     if quote.total > available:
         raise InsufficientFunds(
-            f"payoff of {quote.total:.2f} is more than the {available:.2f} available"
-            " on the repayment account",
-            fields={"on": "the repayment account does not hold the payoff amount"},
+            N_("payoff of %(total)s is more than the %(available)s available on the repayment account"),
+            fields={"on": N_("the repayment account does not hold the payoff amount")},
+            total=quote.total,
+            available=available,
         )
     interest_income = account_by_code(session, chart.INTEREST_INCOME).id
     open_items = _open_instalments(session, loan)
@@ -920,7 +941,7 @@ def prepay(
     _require_role(actor, *SERVICING_ROLES)
     _require_active(loan)
     if mode not in PrepaymentMode.ALL:
-        raise ValidationError("mode", "must be shorten_term or lower_instalment")
+        raise ValidationError("mode", N_("must be shorten_term or lower_instalment"))
     value = parse_amount(amount, field="amount")
     _require_not_future(on, "on")
     ledger_key = f"prepay:{loan.id}:{key}"
@@ -929,19 +950,30 @@ def prepay(
         return done
     open_items = _open_instalments(session, loan)
     if any(item.due_on <= on for item in open_items):
-        raise ValidationError("amount", "the loan has instalments due; they must be paid before a prepayment")
+        raise ValidationError(
+            "amount", N_("the loan has instalments due; they must be paid before a prepayment")
+        )
     future = [item for item in open_items if item.due_on > on]
     remaining = sum((item.principal_due for item in future), ZERO)
     if not future or value >= remaining:
         raise ValidationError(
             "amount",
-            f"must be less than the outstanding principal of {remaining:.2f}; use the payoff to repay it all",
+            N_(
+                "must be less than the outstanding principal of %(remaining)s; use the payoff to repay it all"
+            ),
+            remaining=remaining,
         )
     available = _repayment_available(session, loan)
     if value > available:
         raise InsufficientFunds(
-            f"amount: {value:.2f} is more than the {available:.2f} available on the repayment account",
-            fields={"amount": f"exceeds the {available:.2f} available on the repayment account"},
+            N_("%(value)s is more than the %(available)s available on the repayment account"),
+            fields={
+                "amount": Message(
+                    N_("exceeds the %(available)s available on the repayment account"), available=available
+                )
+            },
+            value=value,
+            available=available,
         )
     new_principal = remaining - value
     previous_due = session.scalar(
@@ -1057,13 +1089,13 @@ def _shortened_periods(loan: Loan, future: list[Instalment], new_principal: Deci
 def request_write_off(session: Session, loan: Loan, *, reason: str, key: str, actor: Actor) -> Approval:
     """An admin asks for a write-off; a second person (not the maker) carries it out."""
     if actor.role != "admin" and not actor.is_system:
-        raise PermissionDenied("only an administrator may propose a write-off")
+        raise PermissionDenied(N_("only an administrator may propose a write-off"))
     _require_active(loan)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError("reason", "is required for a write-off")
+        raise ValidationError("reason", N_("is required for a write-off"))
     if len(reason) > 1000:
-        raise ValidationError("reason", "may be at most 1000 characters")
+        raise ValidationError("reason", N_("may be at most 1000 characters"))
     exposure = loan_exposure(session, loan)
     approval, _created = approvals.request_approval(
         session,
@@ -1091,7 +1123,7 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
     """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts; loan written off."""
     loan = session.get(Loan, int(approval.payload["loan_id"]))
     if loan is None:
-        raise NotFound("the loan of this write-off no longer exists")
+        raise NotFound(N_("the loan of this write-off no longer exists"))
     _require_active(loan)
     balances = ledger_queries.balances(
         session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
@@ -1158,7 +1190,11 @@ def record_recovery(
     """Money received on a written-off loan: Dr the borrower's account (or 1000) / Cr 5100."""
     _require_role(actor, *SERVICING_ROLES)
     if loan.status is not LoanStatus.WRITTEN_OFF:
-        raise InvalidTransition(f"loan {loan.number} is {loan.status.value}; recoveries follow a write-off")
+        raise InvalidTransition(
+            N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
+            number=loan.number,
+            status=loan.status,
+        )
     value = parse_amount(amount, field="amount")
     on = on or clock.today()
     _require_not_future(on, "on")
@@ -1170,8 +1206,15 @@ def record_recovery(
         available = _repayment_available(session, loan)
         if value > available:
             raise InsufficientFunds(
-                f"amount: {value:.2f} is more than the {available:.2f} on the repayment account",
-                fields={"amount": f"exceeds the {available:.2f} available on the repayment account"},
+                N_("%(value)s is more than the %(available)s available on the repayment account"),
+                fields={
+                    "amount": Message(
+                        N_("exceeds the %(available)s available on the repayment account"),
+                        available=available,
+                    )
+                },
+                value=value,
+                available=available,
             )
         source = loan.repayment_account.ledger_account_id
     else:
@@ -1186,7 +1229,9 @@ def record_recovery(
     if recovered + value > ceiling:
         raise ValidationError(
             "amount",
-            f"recoveries may not exceed the {ceiling:.2f} written off ({recovered:.2f} recovered so far)",
+            N_("recoveries may not exceed the %(ceiling)s written off (%(recovered)s recovered so far)"),
+            ceiling=ceiling,
+            recovered=recovered,
         )
     impairment = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
     (entry_id,) = post_many(

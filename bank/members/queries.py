@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bank.audit.models import AuditEvent
-from bank.errors import NotFound
+from bank.errors import N_, NotFound
 from bank.members.models import Member, MemberKind, MemberStatus, Representative
 
 T = TypeVar("T")
@@ -98,7 +98,7 @@ def member_detail(session: Session, member_id: int) -> Member:
         )
     )
     if member is None:
-        raise NotFound(f"member {member_id} does not exist")
+        raise NotFound(N_("member %(member_id)s does not exist"), member_id=member_id)
     return member
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.db import is_postgresql
-from bank.errors import N_, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
 from bank.members import validation as check
 from bank.members.models import (
     DocumentKind,
@@ -246,9 +246,9 @@ def update_member(
     allowed = _fields_for(member.kind)
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
-        raise ValidationError({name: "cannot be changed for this kind of member" for name in unknown})
+        raise ValidationError({name: N_("cannot be changed for this kind of member") for name in unknown})
     if member.status is MemberStatus.LEFT:
-        raise InvalidTransition("a member who has left can no longer be changed")
+        raise InvalidTransition(N_("a member who has left can no longer be changed"))
     values = _clean(changes)
     changed = {name: value for name, value in values.items() if getattr(member, name) != value}
     if not changed:
@@ -336,7 +336,9 @@ def _notes(value: str | None) -> str:
     """Free text for staff; line breaks kept (unlike the one-line fields)."""
     text = (value or "").strip()
     if len(text) > MAX_NOTES_LENGTH:
-        raise ValidationError("notes", f"must be at most {MAX_NOTES_LENGTH} characters")
+        raise ValidationError(
+            "notes", N_("must be at most %(max_notes_length)s characters"), max_notes_length=MAX_NOTES_LENGTH
+        )
     return text
 
 
@@ -351,16 +353,16 @@ def _legal_form(value: LegalForm | str | None) -> LegalForm:
         return LegalForm(value)
     except ValueError:
         choices = ", ".join(form.value for form in LegalForm)
-        raise ValidationError("legal_form", f"must be one of {choices}") from None
+        raise ValidationError("legal_form", N_("must be one of %(choices)s"), choices=choices) from None
 
 
 def _refuse_duplicates(session: Session, values: Mapping[str, Any], *, member_id: int | None) -> None:
     """E-mail, KvK number and BSN each belong to one member; refuse a second, naming the field."""
     failures: dict[str, str] = {}
     checks = (
-        ("email", Member.email, "is already used by member {number}"),
-        ("kvk_number", Member.kvk_number, "is already registered for member {number}"),
-        ("bsn", Member.bsn, "is already registered for another member"),
+        ("email", Member.email, N_("is already used by member %(number)s")),
+        ("kvk_number", Member.kvk_number, N_("is already registered for member %(number)s")),
+        ("bsn", Member.bsn, N_("is already registered for another member")),
     )
     for name, column, message in checks:
         value = values.get(name)
@@ -371,7 +373,7 @@ def _refuse_duplicates(session: Session, values: Mapping[str, Any], *, member_id
             query = query.where(Member.id != member_id)
         number = session.scalar(query.limit(1))
         if number is not None:
-            failures[name] = message.format(number=number)
+            failures[name] = Message(message, number=number)
     if failures:
         raise ValidationError(failures)
 
@@ -396,13 +398,13 @@ def add_representative(
     """
     _require_member_staff(actor)
     if organisation.kind is not MemberKind.ORGANISATION:
-        raise ValidationError("organisation", "must be an organisation-member")
+        raise ValidationError("organisation", N_("must be an organisation-member"))
     if person.kind is not MemberKind.PERSON:
-        raise ValidationError("person", "must be a person-member, not an organisation")
+        raise ValidationError("person", N_("must be a person-member, not an organisation"))
     if person.status is MemberStatus.LEFT:
-        raise ValidationError("person", "has left the bank and cannot represent an organisation")
+        raise ValidationError("person", N_("has left the bank and cannot represent an organisation"))
     if organisation.status is MemberStatus.LEFT:
-        raise ValidationError("organisation", "has left the bank")
+        raise ValidationError("organisation", N_("has left the bank"))
     clean_role = check.required_text(role, "role", max_length=100)
     since = check.past_or_today(since or clock.today(), clock.today(), "since")
     existing = session.scalar(
@@ -411,7 +413,7 @@ def add_representative(
         )
     )
     if existing is not None:
-        raise ValidationError("person", "already represents this organisation")
+        raise ValidationError("person", N_("already represents this organisation"))
     link = Representative(organisation=organisation, person=person, role=clean_role, since=since)
     session.add(link)
     session.flush()
@@ -461,17 +463,23 @@ def record_identity_check(
     """
     _require_member_staff(actor)
     if actor.user_id is None:
-        raise PermissionDenied("an identity check is recorded by the staff member who saw the document")
+        raise PermissionDenied(N_("an identity check is recorded by the staff member who saw the document"))
     failures: dict[str, str] = {}
     kind: DocumentKind | None = None
     try:
         kind = DocumentKind(document_kind)
     except ValueError:
-        failures["document_kind"] = "must be one of " + ", ".join(k.value for k in DocumentKind)
+        failures["document_kind"] = Message(
+            N_("must be one of %(choices)s"), choices=", ".join(k.value for k in DocumentKind)
+        )
     if kind is not None:
         fitting = PERSON_DOCUMENTS if member.kind is MemberKind.PERSON else ORGANISATION_DOCUMENTS
         if kind not in fitting:
-            failures["document_kind"] = "does not identify a " + member.kind.value
+            failures["document_kind"] = (
+                N_("does not identify a person")
+                if member.kind.value == "person"
+                else N_("does not identify an organisation")
+            )
     values: dict[str, Any] = {}
     for name, rule in (
         ("document_number_last4", lambda: check.document_last4(document_number_last4)),
@@ -522,9 +530,9 @@ def reveal_bsn(session: Session, member: Member, actor: Actor) -> str:
             member.id,
             detail=f"role {actor.role} may not see a BSN",
         )
-        raise PermissionDenied("only administrators may reveal a BSN")
+        raise PermissionDenied(N_("only administrators may reveal a BSN"))
     if not member.bsn:
-        raise NotFound("no BSN is recorded for this member")
+        raise NotFound(N_("no BSN is recorded for this member"))
     audit.record(session, actor, "bsn.reveal", "member", member.id, detail=f"member {member.number}")
     return member.bsn
 
@@ -541,8 +549,10 @@ def allowed_statuses(member: Member) -> list[MemberStatus]:
 def require_transition(current: MemberStatus, target: MemberStatus) -> None:
     if target not in TRANSITIONS[current]:
         if current is MemberStatus.APPLICANT and target is MemberStatus.ACTIVE:
-            raise InvalidTransition("an applicant becomes active when the first member share is paid")
-        raise InvalidTransition(f"a member cannot go from {current.value} to {target.value}")
+            raise InvalidTransition(N_("an applicant becomes active when the first member share is paid"))
+        raise InvalidTransition(
+            N_("a member cannot go from %(current)s to %(target)s"), current=current, target=target
+        )
 
 
 def set_status(
@@ -563,17 +573,17 @@ def set_status(
     try:
         target_status = MemberStatus(target)
     except ValueError:
-        raise ValidationError("status", "is not a member status") from None
+        raise ValidationError("status", N_("is not a member status")) from None
     require_transition(member.status, target_status)
     today = clock.today()
     effective_on = check.past_or_today(on or today, today, "on")
     clean_reason = check.optional_text(reason, "reason", max_length=500)
     if target_status in REASON_REQUIRED and not clean_reason:
-        raise ValidationError("reason", "is required to suspend a member or end a membership")
+        raise ValidationError("reason", N_("is required to suspend a member or end a membership"))
     if target_status is MemberStatus.LEFT:
         earliest = member.joined_on or member.created_at.astimezone(clock.BANK_TZ).date()
         if effective_on < earliest:
-            raise ValidationError("on", "must not be before the member joined")
+            raise ValidationError("on", N_("must not be before the member joined"))
     before = {"status": member.status.value, "left_on": member.left_on}
     member.status = target_status
     if target_status is MemberStatus.LEFT:
@@ -599,7 +609,7 @@ def activate_on_first_share(session: Session, member: Member, *, actor: Actor, o
     (active or suspended: later shares change nothing). A member who left cannot buy shares.
     """
     if member.status is MemberStatus.LEFT:
-        raise InvalidTransition("a member who has left cannot become active again through a share")
+        raise InvalidTransition(N_("a member who has left cannot become active again through a share"))
     if member.status is not MemberStatus.APPLICANT:
         return False
     member.status = MemberStatus.ACTIVE
@@ -624,10 +634,10 @@ def activate_on_first_share(session: Session, member: Member, *, actor: Actor, o
 def get_member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None:
-        raise NotFound(f"member {member_id} does not exist")
+        raise NotFound(N_("member %(member_id)s does not exist"), member_id=member_id)
     return member
 
 
 def _require_member_staff(actor: Actor) -> None:
     if not actor.has_role(*MEMBER_ROLES):
-        raise PermissionDenied(f"role {actor.role} may not register or change members")
+        raise PermissionDenied(N_("role %(role)s may not register or change members"), role=actor.role)

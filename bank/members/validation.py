@@ -32,7 +32,7 @@ from schwifty.exceptions import SchwiftyException
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
 
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 
 MINIMUM_AGE_YEARS = 18
 MAXIMUM_AGE_YEARS = 120
@@ -54,7 +54,7 @@ def required_text(value: str | None, field: str, *, max_length: int) -> str:
     """Trimmed text that must be present and fit its column; no control characters."""
     text = optional_text(value, field, max_length=max_length)
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     return text
 
 
@@ -62,9 +62,9 @@ def optional_text(value: str | None, field: str, *, max_length: int) -> str:
     """Trimmed text (inner runs of spaces collapsed) or ``""``."""
     text = " ".join((value or "").split())
     if len(text) > max_length:
-        raise ValidationError(field, f"must be at most {max_length} characters")
+        raise ValidationError(field, N_("must be at most %(max_length)s characters"), max_length=max_length)
     if _CONTROL.search(text):
-        raise ValidationError(field, "must not contain control characters")
+        raise ValidationError(field, N_("must not contain control characters"))
     return text
 
 
@@ -72,13 +72,17 @@ def postcode(value: str | None, field: str = "postcode") -> str:
     """A Dutch postcode normalised to ``"1092 AB"``."""
     text = (value or "").strip()
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     match = _POSTCODE.match(text)
     if not match:
-        raise ValidationError(field, "must be a Dutch postcode: four digits and two letters, like 1092 AB")
+        raise ValidationError(
+            field, N_("must be a Dutch postcode: four digits and two letters, like 1092 AB")
+        )
     letters = match.group(2).upper()
     if letters in _UNISSUED_POSTCODE_LETTERS:
-        raise ValidationError(field, f"letters {letters} are never used in Dutch postcodes")
+        raise ValidationError(
+            field, N_("letters %(letters)s are never used in Dutch postcodes"), letters=letters
+        )
     return f"{match.group(1)} {letters}"
 
 
@@ -86,9 +90,11 @@ def house_number(value: str | None, field: str = "house_number") -> str:
     """A house number with an optional addition ("12", "12-3", "12 hs", "112A")."""
     text = " ".join((value or "").split())
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if len(text) > 20 or not _HOUSE_NUMBER.match(text):
-        raise ValidationError(field, "must be a number with an optional addition, like 12 or 12-3 or 112A")
+        raise ValidationError(
+            field, N_("must be a number with an optional addition, like 12 or 12-3 or 112A")
+        )
     return text
 
 
@@ -96,40 +102,41 @@ def iban(value: str | None, field: str = "external_iban") -> str:
     """An IBAN in the SEPA zone, compact and upper-case."""
     text = "".join((value or "").split()).upper()
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     try:
         checked = IBAN(text)
     except SchwiftyException as error:
-        raise ValidationError(field, f"is not a valid IBAN ({_schwifty_reason(error)})") from None
+        raise ValidationError(field, _schwifty_reason(error)) from None
     if not checked.in_sepa_zone:
-        raise ValidationError(field, "must be an account in the SEPA zone (we pay out by SEPA transfer)")
+        raise ValidationError(field, N_("must be an account in the SEPA zone (we pay out by SEPA transfer)"))
     return checked.compact
 
 
 def _schwifty_reason(error: SchwiftyException) -> str:
+    """The refusal for what schwifty found, whole sentences so that each is translated."""
     name = type(error).__name__
     reasons = {
-        "InvalidChecksumDigits": "the check digits do not match",
-        "InvalidLength": "wrong length for its country",
-        "InvalidCountryCode": "unknown country code",
-        "InvalidStructure": "wrong characters for its country",
-        "InvalidBBANChecksum": "the account number's check digit does not match",
+        "InvalidChecksumDigits": N_("is not a valid IBAN (the check digits do not match)"),
+        "InvalidLength": N_("is not a valid IBAN (wrong length for its country)"),
+        "InvalidCountryCode": N_("is not a valid IBAN (unknown country code)"),
+        "InvalidStructure": N_("is not a valid IBAN (wrong characters for its country)"),
+        "InvalidBBANChecksum": N_("is not a valid IBAN (the account number's check digit does not match)"),
     }
-    return reasons.get(name, "check the number")
+    return reasons.get(name, N_("is not a valid IBAN (check the number)"))
 
 
 def bsn(value: str | None, field: str = "bsn") -> str:
     """A burgerservicenummer passing the 11-proef, as nine digits."""
     text = "".join(ch for ch in (value or "") if ch not in " .-")
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if not text.isdigit() or len(text) not in (8, 9):
-        raise ValidationError(field, "must be 9 digits")
+        raise ValidationError(field, N_("must be 9 digits"))
     text = text.zfill(9)
     try:
         stdnum_bsn.validate(text)
     except StdnumError:
-        raise ValidationError(field, "is not a valid BSN (fails the 11-proef)") from None
+        raise ValidationError(field, N_("is not a valid BSN (fails the 11-proef)")) from None
     return text
 
 
@@ -137,11 +144,11 @@ def kvk_number(value: str | None, field: str = "kvk_number") -> str:
     """A Kamer van Koophandel number: exactly eight digits."""
     text = "".join(ch for ch in (value or "") if ch not in " .")
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if not text.isdigit() or len(text) != 8:
-        raise ValidationError(field, "must be exactly 8 digits")
+        raise ValidationError(field, N_("must be exactly 8 digits"))
     if text == "00000000":
-        raise ValidationError(field, "is not a KvK number")
+        raise ValidationError(field, N_("is not a KvK number"))
     return text
 
 
@@ -149,12 +156,12 @@ def email(value: str | None, field: str = "email") -> str:
     """An e-mail address, lower-case."""
     text = (value or "").strip().lower()
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     local = text.split("@", 1)[0]
     if len(text) > 254 or len(local) > 64 or ".." in text or not _EMAIL.match(text):
-        raise ValidationError(field, "must be an e-mail address like name@example.nl")
+        raise ValidationError(field, N_("must be an e-mail address like name@example.nl"))
     if local.startswith(".") or local.endswith("."):
-        raise ValidationError(field, "must be an e-mail address like name@example.nl")
+        raise ValidationError(field, N_("must be an e-mail address like name@example.nl"))
     return text
 
 
@@ -162,9 +169,9 @@ def phone(value: str | None, field: str = "phone") -> str:
     """A phone number as typed (whitespace tidied); ``00`` becomes ``+``."""
     text = " ".join((value or "").split())
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if len(text) > 30 or not _PHONE_ALLOWED.match(text):
-        raise ValidationError(field, "may contain only digits, spaces, + - . / ( )")
+        raise ValidationError(field, N_("may contain only digits, spaces, + - . / ( )"))
     digits = "".join(ch for ch in text if ch.isdigit())
     if text.startswith("+"):
         international = True
@@ -176,23 +183,33 @@ def phone(value: str | None, field: str = "phone") -> str:
         international = False
     if international:
         if not 8 <= len(digits) <= 15:
-            raise ValidationError(field, "must have 8 to 15 digits after the country code prefix")
+            raise ValidationError(field, N_("must have 8 to 15 digits after the country code prefix"))
     elif not (digits.startswith("0") and len(digits) == 10):
-        raise ValidationError(field, "must be a Dutch number of 10 digits starting with 0, or start with +")
+        raise ValidationError(
+            field, N_("must be a Dutch number of 10 digits starting with 0, or start with +")
+        )
     return text
 
 
 def date_of_birth(value: dt.date | None, today: dt.date, field: str = "date_of_birth") -> dt.date:
     """A plausible date of birth for a member who signs for themselves (see module notes)."""
     if value is None:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if value > today:
-        raise ValidationError(field, "must not be in the future")
+        raise ValidationError(field, N_("must not be in the future"))
     age = years_between(value, today)
     if age < MINIMUM_AGE_YEARS:
-        raise ValidationError(field, f"a member must be at least {MINIMUM_AGE_YEARS} years old")
+        raise ValidationError(
+            field,
+            N_("a member must be at least %(minimum_age_years)s years old"),
+            minimum_age_years=MINIMUM_AGE_YEARS,
+        )
     if age > MAXIMUM_AGE_YEARS:
-        raise ValidationError(field, f"gives an age over {MAXIMUM_AGE_YEARS}; check the year")
+        raise ValidationError(
+            field,
+            N_("gives an age over %(maximum_age_years)s; check the year"),
+            maximum_age_years=MAXIMUM_AGE_YEARS,
+        )
     return value
 
 
@@ -203,16 +220,16 @@ def years_between(born_on: dt.date, on: dt.date) -> int:
 
 def past_or_today(value: dt.date | None, today: dt.date, field: str) -> dt.date:
     if value is None:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if value > today:
-        raise ValidationError(field, "must not be in the future")
+        raise ValidationError(field, N_("must not be in the future"))
     return value
 
 
 def language(value: str | None, field: str = "language") -> str:
     text = (value or "").strip().lower()
     if text not in LANGUAGES:
-        raise ValidationError(field, "must be nl or en")
+        raise ValidationError(field, N_("must be nl or en"))
     return text
 
 
@@ -220,9 +237,11 @@ def document_last4(value: str | None, field: str = "document_number_last4") -> s
     """The last four characters of a document number, upper-case; more is refused, not kept."""
     text = "".join((value or "").split()).upper()
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if not _DOCUMENT_LAST4.match(text):
-        raise ValidationError(field, "must be exactly the last 4 letters or digits of the document number")
+        raise ValidationError(
+            field, N_("must be exactly the last 4 letters or digits of the document number")
+        )
     return text
 
 

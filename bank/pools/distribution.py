@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, aliased
 from bank import audit, clock
 from bank.actor import Actor
 from bank.db import is_postgresql
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, post_many
@@ -72,7 +72,7 @@ def quarter_bounds(quarter_end: dt.date) -> tuple[dt.date, dt.date]:
     if not is_quarter_end(quarter_end):
         raise ValidationError(
             "quarter_end",
-            "must be the last day of a quarter (31 March, 30 June, 30 September or 31 December)",
+            N_("must be the last day of a quarter (31 March, 30 June, 30 September or 31 December)"),
         )
     return dt.date(quarter_end.year, quarter_end.month - 2, 1), quarter_end
 
@@ -240,8 +240,12 @@ def _payout_accounts(session: Session, weights: Sequence[Weight]) -> dict[int, i
         assert member is not None
         raise ValidationError(
             "quarter_end",
-            f"member {member.number} ({member.display_name}) has no open deposit account to receive"
-            f" the pool's returns; open one (or reopen theirs) and run the distribution again",
+            N_(
+                "member %(number)s (%(display_name)s) has no open deposit account to receive the "
+                "pool's returns; open one (or reopen theirs) and run the distribution again"
+            ),
+            number=member.number,
+            display_name=member.display_name,
         )
     for participation_id, member_id in closed.items():
         accounts[participation_id] = open_accounts[member_id]
@@ -265,8 +269,9 @@ def distribute_quarter(
     if end >= run_date:
         raise ValidationError(
             "quarter_end",
-            f"the quarter ending {end.isoformat()} has not ended yet; it can be distributed from"
-            f" {(end + dt.timedelta(days=1)).isoformat()}",
+            N_("the quarter ending %(end)s has not ended yet; it can be distributed from %(first_day)s"),
+            end=end,
+            first_day=end + dt.timedelta(days=1),
         )
     done_on = session.scalar(
         select(Distribution.distributed_on).where(
@@ -276,8 +281,10 @@ def distribute_quarter(
     if done_on is not None:
         raise ValidationError(
             "quarter_end",
-            f"the quarter ending {end.isoformat()} of pool {pool.code} was already distributed on"
-            f" {done_on.isoformat()}",
+            N_("the quarter ending %(end)s of pool %(code)s was already distributed on %(done_on)s"),
+            end=end,
+            code=pool.code,
+            done_on=done_on,
         )
 
     interest = interest_collected_for_pool(session, pool, start, end)

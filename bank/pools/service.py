@@ -27,9 +27,11 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.db import is_postgresql
 from bank.errors import (
+    N_,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidTransition,
+    Message,
     NotFound,
     ValidationError,
 )
@@ -61,18 +63,21 @@ MAX_TARGET_RETURN = Decimal("0.20")
 
 def _rate(value: object, field: str, maximum: Decimal, failures: dict[str, str]) -> Decimal | None:
     if isinstance(value, float):
-        failures[field] = "must be given as text or a decimal, not a float"
+        failures[field] = N_("must be given as text or a decimal, not a float")
         return None
     try:
         rate = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        failures[field] = "must be a number such as 0.25"
+        failures[field] = N_("must be a number such as 0.25")
         return None
     if not rate.is_finite() or rate < 0 or rate > maximum:
-        failures[field] = f"must be between 0 and {maximum}"
+        failures[field] = Message(
+            N_("must be between 0 and %(maximum_rate)s"),
+            maximum_rate=int(maximum) if maximum == int(maximum) else maximum,
+        )
         return None
     if rate != rate.quantize(Decimal("0.00000001")):
-        failures[field] = "may have at most 8 decimals"
+        failures[field] = N_("may have at most 8 decimals")
         return None
     return rate
 
@@ -84,19 +89,19 @@ def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) ->
     if "code" in values:
         code = str(values["code"] or "").strip().upper()
         if not _CODE.match(code):
-            failures["code"] = "must be 1 to 20 capital letters or digits, e.g. GRONDFONDS"
+            failures["code"] = N_("must be 1 to 20 capital letters or digits, e.g. GRONDFONDS")
         elif session.scalar(select(Pool.id).where(Pool.code == code, Pool.id != (pool.id if pool else -1))):
-            failures["code"] = "is already used by another pool"
+            failures["code"] = N_("is already used by another pool")
         cleaned["code"] = code
     if "name" in values:
         name = " ".join(str(values["name"] or "").split())
         if not name or len(name) > 200:
-            failures["name"] = "is required (at most 200 characters)"
+            failures["name"] = N_("is required (at most 200 characters)")
         cleaned["name"] = name
     if "description" in values:
         description = str(values["description"] or "").strip()
         if len(description) > 5000:
-            failures["description"] = "may be at most 5000 characters"
+            failures["description"] = N_("may be at most 5000 characters")
         cleaned["description"] = description
     if "purposes" in values:
         raw = values["purposes"] or []
@@ -107,21 +112,27 @@ def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) ->
         for item in raw:
             value = str(getattr(item, "value", item)).strip()
             if value not in known:
-                failures["purposes"] = (
-                    f"{value!r} is not a loan purpose; choose from {', '.join(sorted(known))}"
+                failures["purposes"] = Message(
+                    N_("'%(value)s' is not a loan purpose; choose from %(known)s"),
+                    value=value,
+                    known=", ".join(sorted(known)),
                 )
                 break
             if value not in purposes:
                 purposes.append(value)
         if not purposes and "purposes" not in failures:
-            failures["purposes"] = "choose at least one loan purpose"
+            failures["purposes"] = N_("choose at least one loan purpose")
         if "purposes" not in failures:
             for other in session.scalars(
                 select(Pool).where(Pool.status == PoolStatus.OPEN, Pool.id != (pool.id if pool else -1))
             ):
                 taken = sorted(set(purposes) & set(other.purposes or []))
                 if taken:
-                    failures["purposes"] = f"{', '.join(taken)} already belongs to the open pool {other.code}"
+                    failures["purposes"] = Message(
+                        N_("%(purposes)s already belongs to the open pool %(code)s"),
+                        purposes=", ".join(taken),
+                        code=other.code,
+                    )
                     break
         cleaned["purposes"] = purposes
     if "minimum_participation" in values:
@@ -140,7 +151,10 @@ def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) ->
         except ValueError:
             notice = -1
         if not 0 <= notice <= MAX_NOTICE_MONTHS:
-            failures["notice_months"] = f"must be a whole number of months from 0 to {MAX_NOTICE_MONTHS}"
+            failures["notice_months"] = Message(
+                N_("must be a whole number of months from 0 to %(max_notice_months)s"),
+                max_notice_months=MAX_NOTICE_MONTHS,
+            )
         cleaned["notice_months"] = notice
     if "margin_share" in values:
         cleaned["margin_share"] = _rate(values["margin_share"], "margin_share", Decimal("1"), failures)
@@ -163,9 +177,9 @@ def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) ->
                 else ZERO
             )
             if buffer - already_absorbed > free:
-                failures["first_loss_buffer"] = (
-                    "must not exceed the seed capital not yet promised to other pools"
-                    f" ({max(free, ZERO):.2f})"
+                failures["first_loss_buffer"] = Message(
+                    N_("must not exceed the seed capital not yet promised to other pools (%(free)s)"),
+                    free=max(free, ZERO),
                 )
     if failures:
         raise ValidationError(failures)
@@ -231,7 +245,7 @@ def update_pool(session: Session, pool: Pool, *, actor: Actor, **fields: Any) ->
     savings.require_role(actor, *POOL_ADMIN_ROLES)
     unknown = sorted(set(fields) - set(_UPDATABLE))
     if unknown:
-        raise ValidationError(unknown[0], "cannot be changed")
+        raise ValidationError(unknown[0], N_("cannot be changed"))
     values = _clean_terms(session, fields, pool)
     before = _terms_of(pool)
     for name, value in values.items():
@@ -245,7 +259,7 @@ def close_pool(session: Session, pool: Pool, *, actor: Actor) -> Pool:
     """No new subscriptions or loans; participations, withdrawals and returns carry on."""
     savings.require_role(actor, *POOL_ADMIN_ROLES)
     if pool.status is not PoolStatus.OPEN:
-        raise InvalidTransition(f"pool {pool.code} is already {pool.status.value}")
+        raise InvalidTransition(N_("pool %(code)s is already %(status)s"), code=pool.code, status=pool.status)
     pool.status = PoolStatus.CLOSED
     session.flush()
     audit.record(
@@ -279,7 +293,7 @@ def require_acts_for(session: Session, actor: Actor, member: Member) -> None:
         return
     if actor.role == "member":
         if actor.member_id is None or member.id not in visible_member_ids(session, actor.member_id):
-            raise NotFound(f"member {member.id} does not exist")
+            raise NotFound(N_("member %(id)s does not exist"), id=member.id)
         return
     savings.require_role(actor, *BOOKING_ROLES)
 
@@ -304,9 +318,9 @@ def find_participation(session: Session, pool: Pool, member: Member) -> Particip
 def _business_date(on: dt.date | None, *, not_before: dt.date | None = None) -> dt.date:
     on = on or clock.today()
     if on > clock.today():
-        raise ValidationError("on", "must not be in the future")
+        raise ValidationError("on", N_("must not be in the future"))
     if not_before is not None and on < not_before:
-        raise ValidationError("on", f"must not be before {not_before.isoformat()}")
+        raise ValidationError("on", N_("must not be before %(not_before)s"), not_before=not_before)
     return on
 
 
@@ -337,7 +351,7 @@ def subscribe(
     participation = find_participation(session, pool, member)
     repeat = savings.already_posted(session, ledger_key)
     if repeat and participation is None:
-        raise IdempotencyConflict(f"key {key!r} was already used for another subscription")
+        raise IdempotencyConflict(N_("key '%(key)s' was already used for another subscription"), key=key)
     if repeat and participation is not None:
         # Same key, same content: the ledger returns the first entry; other content: a conflict.
         ledger.post(
@@ -352,26 +366,34 @@ def subscribe(
         )  # fmt: skip
         return participation
     if pool.status is not PoolStatus.OPEN:
-        raise ValidationError("pool", f"pool {pool.code} is closed and takes no new subscriptions")
+        raise ValidationError(
+            "pool", N_("pool %(code)s is closed and takes no new subscriptions"), code=pool.code
+        )
     if member.status in (MemberStatus.SUSPENDED, MemberStatus.LEFT):
-        raise ValidationError("member", f"is {member.status.value} and cannot subscribe")
+        raise ValidationError("member", N_("is %(status)s and cannot subscribe"), status=member.status)
     if deposit_account.member_id != member.id:
-        raise ValidationError("deposit_account", "must be an account of the subscribing member")
+        raise ValidationError("deposit_account", N_("must be an account of the subscribing member"))
     savings.require_money_may_leave(deposit_account, field="deposit_account")
     on = _business_date(on, not_before=deposit_account.opened_on)
     minimum = pool.minimum_participation
     if participation is None:
         if amount_value < minimum:
             raise ValidationError(
-                "amount", f"must be at least {minimum:.2f}, the pool's minimum participation"
+                "amount",
+                N_("must be at least %(minimum)s, the pool's minimum participation"),
+                minimum=minimum,
             )
     else:
         current = queries.participation_balance(session, participation)
         if current + amount_value < minimum:
             raise ValidationError(
                 "amount",
-                f"must bring the participation to at least {minimum:.2f}, the pool's minimum"
-                f" (it is {current:.2f} now)",
+                N_(
+                    "must bring the participation to at least %(minimum)s, the pool's minimum (it is "
+                    "%(current)s now)"
+                ),
+                minimum=minimum,
+                current=current,
             )
     savings.require_funds(session, deposit_account, amount_value, field="amount")
     if participation is None:
@@ -453,7 +475,9 @@ def request_withdrawal(
     existing = _request_by_key(session, request_key)
     if existing is not None:
         if existing.participation_id != participation.id or existing.amount != amount_value:
-            raise IdempotencyConflict(f"key {key!r} was already used for another withdrawal request")
+            raise IdempotencyConflict(
+                N_("key '%(key)s' was already used for another withdrawal request"), key=key
+            )
         return existing
     pool = participation.pool
     on = _business_date(on, not_before=participation.opened_on)
@@ -463,19 +487,29 @@ def request_withdrawal(
     free = balance - waiting
     if amount_value > free:
         if waiting:
-            rule = (
-                f"must not exceed {max(free, ZERO):.2f}: the participation of {balance:.2f}"
-                f" less {waiting:.2f} already asked for"
+            rule = Message(
+                N_(
+                    "must not exceed %(free)s: the participation of %(balance)s less %(waiting)s "
+                    "already asked for"
+                ),
+                free=max(free, ZERO),
+                balance=balance,
+                waiting=waiting,
             )
         else:
-            rule = f"must not exceed the participation of {balance:.2f}"
+            rule = Message(N_("must not exceed the participation of %(balance)s"), balance=balance)
         raise ValidationError("amount", rule)
     remainder = free - amount_value
     if 0 < remainder < pool.minimum_participation:
         raise ValidationError(
             "amount",
-            f"would leave {remainder:.2f}, below the pool's minimum; withdraw everything ({free:.2f})"
-            f" or leave at least {pool.minimum_participation:.2f}",
+            N_(
+                "would leave %(remainder)s, below the pool's minimum; withdraw everything (%(free)s) "
+                "or leave at least %(minimum_participation)s"
+            ),
+            remainder=remainder,
+            free=free,
+            minimum_participation=pool.minimum_participation,
         )
     request = WithdrawalRequest(
         participation_id=participation.id,
@@ -519,11 +553,13 @@ def cancel_withdrawal(
     require_acts_for(session, actor, request.participation.member)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError("reason", "is required to cancel a withdrawal request")
+        raise ValidationError("reason", N_("is required to cancel a withdrawal request"))
     if len(reason) > 500:
-        raise ValidationError("reason", "may be at most 500 characters")
+        raise ValidationError("reason", N_("may be at most 500 characters"))
     if request.status is not WithdrawalStatus.WAITING:
-        raise InvalidTransition(f"the withdrawal request is {request.status.value}, not waiting")
+        raise InvalidTransition(
+            N_("the withdrawal request is %(status)s, not waiting"), status=request.status
+        )
     request.status = WithdrawalStatus.CANCELLED
     request.cancelled_reason = reason
     session.flush()
@@ -552,16 +588,22 @@ def pay_withdrawal(
     if request.status is WithdrawalStatus.PAID:
         return request
     if request.status is not WithdrawalStatus.WAITING:
-        raise InvalidTransition(f"the withdrawal request is {request.status.value}, not waiting")
+        raise InvalidTransition(
+            N_("the withdrawal request is %(status)s, not waiting"), status=request.status
+        )
     on = _business_date(on)
     if on < request.payable_from:
-        raise ValidationError("payable_from", f"payable from {request.payable_from.isoformat()}")
+        raise ValidationError(
+            "payable_from", N_("payable from %(payable_from)s"), payable_from=request.payable_from
+        )
     participation = request.participation
     pool = participation.pool
     lock_pool(session, pool)
     session.refresh(request)
     if request.status is not WithdrawalStatus.WAITING:
-        raise InvalidTransition(f"the withdrawal request is {request.status.value}, not waiting")
+        raise InvalidTransition(
+            N_("the withdrawal request is %(status)s, not waiting"), status=request.status
+        )
     due = [
         r
         for r in queries.waiting_withdrawals(session, pool, due_on=on)
@@ -570,7 +612,8 @@ def pay_withdrawal(
     if due and due[0].id != request.id:
         raise ValidationError(
             "request",
-            f"an earlier request of pool {pool.code} waits to be paid first (first come, first served)",
+            N_("an earlier request of pool %(code)s waits to be paid first (first come, first served)"),
+            code=pool.code,
         )
     _pay(session, request, pool, actor, on)
     return request
@@ -587,16 +630,25 @@ def _pay(session: Session, request: WithdrawalRequest, pool: Pool, actor: Actor,
     if held is not None:
         raise ValidationError(
             "amount",
-            f"is more than the participation now holds ({held:.2f}) after a loss;"
-            " cancel the request and ask again",
+            N_(
+                "is more than the participation now holds (%(held)s) after a loss; cancel the request "
+                "and ask again"
+            ),
+            held=held,
         )
     uncommitted = queries.uncommitted_capital(session, pool)
     if uncommitted < request.amount:
         raise InsufficientFunds(
-            f"amount: pool {pool.code} has {uncommitted:.2f} uncommitted, less than {request.amount:.2f}",
+            N_("pool %(code)s has %(uncommitted)s uncommitted, less than %(amount)s"),
             fields={
-                "amount": f"the pool's uncommitted capital is {uncommitted:.2f}; the request waits its turn"
+                "amount": Message(
+                    N_("the pool's uncommitted capital is %(uncommitted)s; the request waits its turn"),
+                    uncommitted=uncommitted,
+                )
             },
+            code=pool.code,
+            uncommitted=uncommitted,
+            amount=request.amount,
         )
     participation = request.participation
     account = participation.deposit_account

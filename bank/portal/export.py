@@ -23,7 +23,7 @@ from bank import clock
 from bank.applications.models import LoanApplication
 from bank.audit.models import AuditEvent
 from bank.auth.models import User
-from bank.errors import NotFound
+from bank.errors import N_, NotFound
 from bank.ledger import queries as ledger_queries
 from bank.members import queries as member_queries
 from bank.members.models import IdentityCheck, Member
@@ -53,7 +53,7 @@ def collect(session: Session, member_id: int) -> dict[str, Any]:
     """Everything the bank keeps about the person ``member_id`` (the logged-in member)."""
     member = session.get(Member, member_id)
     if member is None:
-        raise NotFound("member does not exist")
+        raise NotFound(N_("member does not exist"))
     fields = (
         "number", "kind", "status", "first_name", "name_prefix", "last_name", "date_of_birth", "email",
         "phone", "street", "house_number", "postcode", "city", "external_iban", "language", "joined_on",

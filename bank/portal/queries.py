@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bank import clock
 from bank.applications.models import ApplicationStatus, LoanApplication
-from bank.errors import NotFound, ValidationError
+from bank.errors import N_, Message, NotFound, ValidationError
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, Posting, Side
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
@@ -54,22 +54,22 @@ def check_period(
     today = today or clock.today()
     failures: dict[str, str] = {}
     if required and date_from is None:
-        failures["date_from"] = "is required"
+        failures["date_from"] = N_("is required")
     if required and date_to is None:
-        failures["date_to"] = "is required"
+        failures["date_to"] = N_("is required")
     if date_from is not None and date_from > today:
-        failures["date_from"] = "must not be in the future"
+        failures["date_from"] = N_("must not be in the future")
     if date_to is not None and date_to > today:
-        failures["date_to"] = f"must not be in the future (today is {today.isoformat()})"
+        failures["date_to"] = Message(N_("must not be in the future (today is %(today)s)"), today=today)
     if date_from is not None and date_to is not None and date_to < date_from:
-        failures["date_to"] = "must not be before the start of the period"
+        failures["date_to"] = N_("must not be before the start of the period")
     if (
         not failures
         and date_from is not None
         and date_to is not None
         and (date_to - date_from).days > MAX_PERIOD_DAYS
     ):
-        failures["date_to"] = "the period may be at most three years"
+        failures["date_to"] = N_("the period may be at most three years")
     if failures:
         raise ValidationError(failures)
     return date_from, date_to
@@ -145,7 +145,7 @@ def visible_members(session: Session, member_id: int) -> list[tuple[Member, str]
     """The logged-in person first, then the organisations they represent (with their role)."""
     me = session.get(Member, member_id)
     if me is None:
-        raise NotFound("member does not exist")
+        raise NotFound(N_("member does not exist"))
     result: list[tuple[Member, str]] = [(me, "")]
     for link in member_queries.representations_of(session, member_id):
         result.append((link.organisation, link.role))
@@ -260,7 +260,7 @@ def account_for(session: Session, member_id: int, account_id: int) -> DepositAcc
         .where(DepositAccount.id == account_id, DepositAccount.member_id.in_(visible))
     )
     if account is None:
-        raise NotFound("account not found")
+        raise NotFound(N_("account not found"))
     return account
 
 
@@ -455,7 +455,7 @@ def loan_for(session: Session, member_id: int, loan_id: int) -> Loan:
         .where(Loan.id == loan_id, Loan.borrower_id.in_(visible))
     )
     if loan is None:
-        raise NotFound("loan not found")
+        raise NotFound(N_("loan not found"))
     return loan
 
 
@@ -574,7 +574,7 @@ def application_for(session: Session, member_id: int, application_id: int) -> Lo
         )
     )
     if application is None:
-        raise NotFound("application not found")
+        raise NotFound(N_("application not found"))
     return application
 
 

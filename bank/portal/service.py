@@ -72,12 +72,12 @@ def hash_token(token: str) -> str:
 
 def _require_staff(actor: Actor) -> None:
     if not actor.has_role(*PORTAL_STAFF_ROLES):
-        raise PermissionDenied(f"role {actor.role} may not manage portal access")
+        raise PermissionDenied(N_("role %(role)s may not manage portal access"), role=actor.role)
 
 
 def _require_member_actor(actor: Actor, member: Member) -> None:
     if actor.role != "member" or actor.member_id != member.id:
-        raise PermissionDenied("only the member themself may change this in the portal")
+        raise PermissionDenied(N_("only the member themself may change this in the portal"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,17 +120,17 @@ def invite(
     _require_staff(actor)
     if member.kind is not MemberKind.PERSON:
         raise ValidationError(
-            "member", "an organisation is invited through its representatives: invite one of them"
+            "member", N_("an organisation is invited through its representatives: invite one of them")
         )
     if member.status is MemberStatus.LEFT:
-        raise InvalidTransition("a member who has left cannot be invited to the portal")
+        raise InvalidTransition(N_("a member who has left cannot be invited to the portal"))
     address = check.email(email or member.email or "", field="email")
     user = portal_user_of(session, member.id)
     taken = session.scalar(
         select(User.id).where(func.lower(User.email) == address, User.id != (user.id if user else -1))
     )
     if taken is not None:
-        raise ValidationError("email", "is already the log-in of another user")
+        raise ValidationError("email", N_("is already the log-in of another user"))
     if user is None:
         user = auth_service.create_user(
             session,
@@ -154,7 +154,7 @@ def invite(
         )
         user.email = address
     if not user.is_active:
-        raise InvalidTransition("this portal log-in is switched off; switch it on before inviting again")
+        raise InvalidTransition(N_("this portal log-in is switched off; switch it on before inviting again"))
     issued = _issue_token(session, user, member, TokenPurpose.INVITE, INVITE_VALID_FOR, actor=actor)
     link = f"{link_base.rstrip('/')}/{issued[1]}"
     mail.send(
@@ -339,13 +339,13 @@ def totp_uri(secret: str, email: str) -> str:
 def enable_totp(session: Session, user: User, *, secret: str, code: str, actor: Actor) -> None:
     """Switch on the second factor once the member proves their app shows the right code."""
     if user.role != "member" or actor.user_id != user.id:
-        raise PermissionDenied("members set up their own second factor")
+        raise PermissionDenied(N_("members set up their own second factor"))
     if user.totp_secret:
-        raise Conflict("the second factor is already switched on")
+        raise Conflict(N_("the second factor is already switched on"))
     # No failure counting here: the member is logged in and proving their own new app, not guessing.
     step = auth_service.matching_step(secret, code)
     if step is None:
-        raise ValidationError("code", "is not the current code of your authenticator app")
+        raise ValidationError("code", N_("is not the current code of your authenticator app"))
     user.totp_secret = secret
     user.totp_setup_secret = None
     # The code just shown sets the second factor up; it cannot then log in as well.
@@ -360,9 +360,9 @@ def disable_totp(session: Session, user: User, *, code: str, actor: Actor) -> bo
     than raising, so the caller commits the count; True when the factor is now off.
     """
     if user.role != "member" or actor.user_id != user.id:
-        raise PermissionDenied("members switch off their own second factor")
+        raise PermissionDenied(N_("members switch off their own second factor"))
     if not user.totp_secret:
-        raise Conflict("the second factor is not switched on")
+        raise Conflict(N_("the second factor is not switched on"))
     if not auth_service.check_second_factor(session, user, code, ip_address=actor.ip_address):
         return False
     user.totp_secret = None
@@ -397,10 +397,10 @@ def change_profile(
     """
     _require_member_actor(actor, member)
     if member.status is MemberStatus.LEFT:
-        raise InvalidTransition("a member who has left can no longer be changed")
+        raise InvalidTransition(N_("a member who has left can no longer be changed"))
     unknown = sorted(set(values) - set(IMMEDIATE_FIELDS) - set(VERIFIED_FIELDS))
     if unknown:
-        raise ValidationError({name: "cannot be changed in the portal" for name in unknown})
+        raise ValidationError({name: N_("cannot be changed in the portal") for name in unknown})
     rules = {
         "email": lambda v: check.email(v),
         "phone": lambda v: check.phone(v) if (v or "").strip() else None,
@@ -420,9 +420,9 @@ def change_profile(
     new_email = cleaned.pop("email", None)
     if new_email and new_email != member.email:
         if session.scalar(select(Member.id).where(Member.email == new_email, Member.id != member.id)):
-            failures["email"] = "is already used by another member"
+            failures["email"] = N_("is already used by another member")
         elif session.scalar(select(User.id).where(func.lower(User.email) == new_email, User.id != user.id)):
-            failures["email"] = "is already the log-in of another user"
+            failures["email"] = N_("is already the log-in of another user")
     # A blank IBAN field asks for nothing: the payout account is never removed from the portal.
     new_iban = cleaned.pop("external_iban", None)
     email_requested = new_email if new_email and new_email != member.email else None
@@ -486,7 +486,7 @@ def confirm_email_change(session: Session, user: User, new_email: str, *, actor:
     if session.scalar(
         select(Member.id).where(Member.email == address, Member.id != member.id)
     ) or session.scalar(select(User.id).where(func.lower(User.email) == address, User.id != user.id)):
-        raise ValidationError("email", "is already the log-in of another user")
+        raise ValidationError("email", N_("is already the log-in of another user"))
     old_address = member.email
     before = {"email": user.email}
     mail.notify(session, member, template="email_changed", context={"new": _masked_email(address)})
@@ -579,18 +579,20 @@ def decide_change(
     """
     _require_staff(actor)
     if change.status is not ChangeStatus.PENDING:
-        raise InvalidTransition(f"this change is already {change.status.value}")
+        raise InvalidTransition(N_("this change is already %(status)s"), status=change.status)
     note = (note or "").strip()
     if not note:
         raise ValidationError(
             "note",
-            "is required: say how you verified it with the member" if approve else "is required: the reason",
+            N_("is required: say how you verified it with the member")
+            if approve
+            else N_("is required: the reason"),
         )
     if len(note) > 500:
-        raise ValidationError("note", "must be at most 500 characters")
+        raise ValidationError("note", N_("must be at most 500 characters"))
     member = session.get(Member, change.member_id)
     if member is None:
-        raise NotFound(f"member {change.member_id} does not exist")
+        raise NotFound(N_("member %(member_id)s does not exist"), member_id=change.member_id)
     if approve and change.requested_by_id is not None and change.requested_by_id == actor.user_id:
         raise PermissionDenied(
             N_("four eyes: you asked for this change, so another staff member must approve it")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.applications.models import LoanApplication
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
@@ -67,13 +67,15 @@ def check_period(period_start: object, period_end: object, *, today: dt.date | N
     """The period must be two dates, in order, and not end in the future."""
     today = today or clock.today()
     if not isinstance(period_start, dt.date):
-        raise ValidationError("period_start", "must be a date")
+        raise ValidationError("period_start", N_("must be a date"))
     if not isinstance(period_end, dt.date):
-        raise ValidationError("period_end", "must be a date")
+        raise ValidationError("period_end", N_("must be a date"))
     if period_end > today:
-        raise ValidationError("period_end", f"must not lie in the future (today is {today.isoformat()})")
+        raise ValidationError(
+            "period_end", N_("must not lie in the future (today is %(today)s)"), today=today
+        )
     if period_start > period_end:
-        raise ValidationError("period_start", "must not be after the end of the period")
+        raise ValidationError("period_start", N_("must not be after the end of the period"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.db import MoneyType
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
@@ -49,7 +49,7 @@ def check_as_of(as_of: dt.date | None, *, field: str = "as_of", today: dt.date |
     if as_of is None:
         return today
     if as_of > today:
-        raise ValidationError(field, f"must not lie in the future (today is {today.isoformat()})")
+        raise ValidationError(field, N_("must not lie in the future (today is %(today)s)"), today=today)
     return as_of
 
 
@@ -60,7 +60,9 @@ def check_report_period(
     date_to = check_as_of(date_to, field="date_to", today=today)
     date_from = date_from or date_to.replace(month=1, day=1)
     if date_from > date_to:
-        raise ValidationError("date_to", "must not be before date_from (the period ends before it starts)")
+        raise ValidationError(
+            "date_to", N_("must not be before date_from (the period ends before it starts)")
+        )
     return date_from, date_to
 
 
@@ -617,7 +619,9 @@ def monthly_flows(
     date_to = check_as_of(date_to, field="date_to", today=today)
     date_from = date_from or (date_to.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     if date_from > date_to:
-        raise ValidationError("date_to", "must not be before date_from (the period ends before it starts)")
+        raise ValidationError(
+            "date_to", N_("must not be before date_from (the period ends before it starts)")
+        )
     principal_control = session.scalar(
         select(LedgerAccount.id).where(LedgerAccount.code == chart.LOAN_PRINCIPAL)
     )

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import system
 from bank.db import Database, is_postgresql, reading, writers_waiting
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
 from bank.money import ZERO, from_cents
@@ -136,14 +136,17 @@ def validate_run_date(session: Session, run_date: dt.date) -> None:
     if run_date > tomorrow:
         raise ValidationError(
             "date",
-            f"must not be in the future beyond tomorrow ({tomorrow.isoformat()}); got {run_date.isoformat()}",
+            N_("must not be in the future beyond tomorrow (%(tomorrow)s); got %(run_date)s"),
+            tomorrow=tomorrow,
+            run_date=run_date,
         )
     first = first_business_day(session)
     if first is not None and run_date < first:
         raise ValidationError(
             "date",
-            f"must not be before the bank's first business day ({first.isoformat()});"
-            f" got {run_date.isoformat()}",
+            N_("must not be before the bank's first business day (%(first)s); got %(run_date)s"),
+            first=first,
+            run_date=run_date,
         )
 
 
@@ -805,15 +808,16 @@ def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) 
     if end >= today:
         raise ValidationError(
             "date",
-            f"the quarter ending {end.isoformat()} has not ended yet; it can be distributed from"
-            f" {(end + dt.timedelta(days=1)).isoformat()}",
+            N_("the quarter ending %(end)s has not ended yet; it can be distributed from %(first_day)s"),
+            end=end,
+            first_day=end + dt.timedelta(days=1),
         )
     participated = select(Participation.id).where(
         Participation.pool_id == Pool.id, Participation.opened_on <= end
     )
     pools = list(session.scalars(select(Pool).where(participated.exists()).order_by(Pool.id)))
     if not pools:
-        raise ValidationError("date", f"no pool had participants in the quarter ending {end.isoformat()}")
+        raise ValidationError("date", N_("no pool had participants in the quarter ending %(end)s"), end=end)
     done: dict[int, dt.date] = {
         pool_id: distributed_on
         for pool_id, distributed_on in session.execute(
@@ -826,8 +830,9 @@ def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) 
     if not pending:
         raise ValidationError(
             "date",
-            f"the quarter ending {end.isoformat()} was already distributed"
-            f" (on {max(done.values()).isoformat()})",
+            N_("the quarter ending %(end)s was already distributed (on %(done_on)s)"),
+            end=end,
+            done_on=max(done.values()),
         )
     return pending
 
@@ -860,9 +865,12 @@ def distribute_pool_quarter(
                     # finish; marking the row completed here would skip it for good.
                     raise ValidationError(
                         "date",
-                        f"the close day of {quarter_end.isoformat()} has not finished its pool distribution"
-                        f" ({run.status.value}); resume it first: bank runs close-day --date"
-                        f" {quarter_end.isoformat()}",
+                        N_(
+                            "the close day of %(quarter_end)s has not finished its pool distribution "
+                            "(%(status)s); resume it first: bank runs close-day --date %(quarter_end)s"
+                        ),
+                        quarter_end=quarter_end,
+                        status=run.status,
                     )
                 actor = system("pool-distribution")
                 made = [

@@ -25,8 +25,10 @@ from bank.approvals import service as approvals
 from bank.approvals.models import Approval
 from bank.db import is_postgresql
 from bank.errors import (
+    N_,
     InsufficientFunds,
     InvalidTransition,
+    Message,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -73,12 +75,12 @@ def create_product(
     code = (code or "").strip().upper()
     failures: dict[str, str] = {}
     if not code or len(code) > 30 or not code.replace("_", "").replace("-", "").isalnum():
-        failures["code"] = "must be 1 to 30 letters, digits, '-' or '_'"
+        failures["code"] = N_("must be 1 to 30 letters, digits, '-' or '_'")
     elif session.scalar(select(SavingsProduct.id).where(SavingsProduct.code == code)) is not None:
-        failures["code"] = "is already used by another product"
+        failures["code"] = N_("is already used by another product")
     for field, value in (("name_nl", name_nl), ("name_en", name_en)):
         if not (value or "").strip() or len(value.strip()) > 200:
-            failures[field] = "is required (at most 200 characters)"
+            failures[field] = N_("is required (at most 200 characters)")
     try:
         rate = _rate(rate_annual)
     except ValidationError as exc:
@@ -109,7 +111,7 @@ def set_product_rate(
     require_role(actor, "admin")
     rate = _rate(rate_annual)
     if any(r.effective_from == effective_from for r in product.rates):
-        raise ValidationError("effective_from", "already has a rate for this product; pick another date")
+        raise ValidationError("effective_from", N_("already has a rate for this product; pick another date"))
     before = product.rate_on(effective_from)
     row = SavingsProductRate(rate_annual=rate, effective_from=effective_from, created_by_id=actor.user_id)
     product.rates.append(row)
@@ -131,11 +133,13 @@ def _rate(value: object) -> Decimal:
     try:
         rate = Decimal(str(value).strip().replace(",", "."))
     except Exception:
-        raise ValidationError("rate_annual", "must be a number such as 0.0125 for 1,25 %") from None
+        raise ValidationError(
+            "rate_annual", N_("must be a number such as 0.0125 for 1.25 per cent")
+        ) from None
     if not rate.is_finite() or rate < 0 or rate > Decimal("0.20"):
-        raise ValidationError("rate_annual", "must be between 0 and 0.20 (20 % a year)")
+        raise ValidationError("rate_annual", N_("must be between 0 and 0.20 (20 per cent a year)"))
     if rate != rate.quantize(Decimal("0.00000001")):
-        raise ValidationError("rate_annual", "may have at most 8 decimals")
+        raise ValidationError("rate_annual", N_("may have at most 8 decimals"))
     return rate
 
 
@@ -154,12 +158,12 @@ def open_account(
     """Open a deposit account for a member: a ten-digit number and a ledger child under 2000."""
     require_role(actor, *BOOKING_ROLES)
     if member.status is MemberStatus.LEFT:
-        raise ValidationError("member", "has left the bank; no new account can be opened")
+        raise ValidationError("member", N_("has left the bank; no new account can be opened"))
     if not product.active:
-        raise ValidationError("product", "is no longer offered; choose an active product")
+        raise ValidationError("product", N_("is no longer offered; choose an active product"))
     opened_on = opened_on or clock.today()
     if opened_on > clock.today():
-        raise ValidationError("opened_on", "must not be in the future")
+        raise ValidationError("opened_on", N_("must not be in the future"))
     number = _next_number(session)
     ledger_account = ledger.open_child_account(
         session,
@@ -204,11 +208,15 @@ def block_account(session: Session, account: DepositAccount, *, reason: str, act
     require_role(actor, *BOOKING_ROLES)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("reason", "is required to block an account")
+        raise ValidationError("reason", N_("is required to block an account"))
     if len(reason) > 500:
-        raise ValidationError("reason", "may be at most 500 characters")
+        raise ValidationError("reason", N_("may be at most 500 characters"))
     if account.status is not DepositAccountStatus.OPEN:
-        raise InvalidTransition(f"account {account.formatted_number} is {account.status.value}, not open")
+        raise InvalidTransition(
+            N_("account %(formatted_number)s is %(status)s, not open"),
+            formatted_number=account.formatted_number,
+            status=account.status,
+        )
     account.status = DepositAccountStatus.BLOCKED
     account.blocked_reason = reason
     session.flush()
@@ -228,7 +236,11 @@ def block_account(session: Session, account: DepositAccount, *, reason: str, act
 def unblock_account(session: Session, account: DepositAccount, *, actor: Actor) -> DepositAccount:
     require_role(actor, *BOOKING_ROLES)
     if account.status is not DepositAccountStatus.BLOCKED:
-        raise InvalidTransition(f"account {account.formatted_number} is {account.status.value}, not blocked")
+        raise InvalidTransition(
+            N_("account %(formatted_number)s is %(status)s, not blocked"),
+            formatted_number=account.formatted_number,
+            status=account.status,
+        )
     reason = account.blocked_reason
     account.status = DepositAccountStatus.OPEN
     account.blocked_reason = ""
@@ -251,16 +263,18 @@ def close_account(
     """Close an open or blocked account, only at a zero balance and with nothing waiting on it."""
     require_role(actor, *BOOKING_ROLES)
     if account.status is DepositAccountStatus.CLOSED:
-        raise InvalidTransition(f"account {account.formatted_number} is already closed")
+        raise InvalidTransition(
+            N_("account %(formatted_number)s is already closed"), formatted_number=account.formatted_number
+        )
     balance = ledger_queries.balance(session, account.ledger_account_id)
     if balance != 0:
         raise ValidationError(
-            "account", f"can only be closed at a zero balance; the balance is {balance:.2f}"
+            "account", N_("can only be closed at a zero balance; the balance is %(balance)s"), balance=balance
         )
     from bank.approvals.queries import pending_for
 
     if pending_for(session, "deposit_account", account.id):
-        raise ValidationError("account", "has a request waiting for approval; decide it first")
+        raise ValidationError("account", N_("has a request waiting for approval; decide it first"))
     closed_on = closed_on or clock.today()
     before = account.status.value
     ledger.close_account(session, account.ledger_account)
@@ -283,35 +297,43 @@ def lookup_account(session: Session, number_text: str, *, field: str = "account"
     """Find an account by the number a person typed; a wrong check digit names the field."""
     number = numbers.normalise(number_text or "")
     if not number:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if not number.isdigit() or len(number) != 10:
-        raise ValidationError(field, "must be a 10-digit account number, e.g. 1000 0001 61")
+        raise ValidationError(field, N_("must be a 10-digit account number, e.g. 1000 0001 61"))
     if not numbers.is_valid(number):
-        raise ValidationError(field, "is not a valid account number (the check digits do not match)")
+        raise ValidationError(field, N_("is not a valid account number (the check digits do not match)"))
     account = session.scalar(select(DepositAccount).where(DepositAccount.number == number))
     if account is None:
-        raise ValidationError(field, "no account with this number exists")
+        raise ValidationError(field, N_("no account with this number exists"))
     return account
 
 
 def get_account(session: Session, account_id: int) -> DepositAccount:
     account = session.get(DepositAccount, account_id)
     if account is None:
-        raise NotFound(f"deposit account {account_id} does not exist")
+        raise NotFound(N_("deposit account %(account_id)s does not exist"), account_id=account_id)
     return account
 
 
 def require_money_may_leave(account: DepositAccount, *, field: str = "account") -> None:
     """Refuse outgoing money from a blocked or closed account (also for shares, pools, loans)."""
     if account.status is DepositAccountStatus.CLOSED:
-        raise ValidationError(field, f"account {account.formatted_number} is closed")
+        raise ValidationError(
+            field, N_("account %(formatted_number)s is closed"), formatted_number=account.formatted_number
+        )
     if account.status is DepositAccountStatus.BLOCKED:
-        raise ValidationError(field, f"account {account.formatted_number} is blocked; no money may leave it")
+        raise ValidationError(
+            field,
+            N_("account %(formatted_number)s is blocked; no money may leave it"),
+            formatted_number=account.formatted_number,
+        )
 
 
 def require_money_may_arrive(account: DepositAccount, *, field: str = "account") -> None:
     if account.status is DepositAccountStatus.CLOSED:
-        raise ValidationError(field, f"account {account.formatted_number} is closed")
+        raise ValidationError(
+            field, N_("account %(formatted_number)s is closed"), formatted_number=account.formatted_number
+        )
 
 
 def available_balance(session: Session, account: DepositAccount) -> Decimal:
@@ -530,7 +552,7 @@ def transfer(
     amount_value = parse_amount(amount, field="amount")
     memo = clean_description(description) or "Transfer"
     if source.id == target.id:
-        raise ValidationError("to_account", "must be another account than the one the money comes from")
+        raise ValidationError("to_account", N_("must be another account than the one the money comes from"))
     key = f"transfer:{clean_key(key)}"
     repeat = already_posted(session, key)
     if not repeat:
@@ -608,30 +630,36 @@ def _already_requested(session: Session, request_key: str) -> bool:
 
 def require_role(actor: Actor, *roles: str) -> None:
     if not actor.has_role(*roles):
-        raise PermissionDenied(f"role {actor.role} may not do this; it needs {' or '.join(roles)}")
+        raise PermissionDenied(
+            N_("role %(role)s may not do this; it needs %(roles)s"), role=actor.role, roles=" or ".join(roles)
+        )
 
 
 def clean_key(key: str) -> str:
     key = (key or "").strip()
     if not key or len(key) > 150:
-        raise ValidationError("form_key", "is missing or too long; reload the form and try again")
+        raise ValidationError("form_key", N_("is missing or too long; reload the form and try again"))
     return key
 
 
 def clean_description(text_value: str | None) -> str:
     value = " ".join((text_value or "").split())
     if len(value) > MAX_DESCRIPTION:
-        raise ValidationError("description", f"may be at most {MAX_DESCRIPTION} characters")
+        raise ValidationError(
+            "description",
+            N_("may be at most %(max_description)s characters"),
+            max_description=MAX_DESCRIPTION,
+        )
     return value
 
 
 def _value_date(value_date: dt.date | None, *accounts: DepositAccount) -> dt.date:
     value_date = value_date or clock.today()
     if value_date > clock.today():
-        raise ValidationError("value_date", "must not be in the future")
+        raise ValidationError("value_date", N_("must not be in the future"))
     for account in accounts:
         if value_date < account.opened_on:
-            raise ValidationError("value_date", "must not be before the account was opened")
+            raise ValidationError("value_date", N_("must not be before the account was opened"))
     return value_date
 
 
@@ -644,7 +672,7 @@ def payout_iban(member: Member) -> str:
     if not member.external_iban:
         raise ValidationError(
             "external_iban",
-            "the member has no external IBAN to pay out to; record one on the member first",
+            N_("the member has no external IBAN to pay out to; record one on the member first"),
         )
     return member.external_iban
 
@@ -654,7 +682,14 @@ def require_funds(session: Session, account: DepositAccount, amount: Decimal, fi
     available = available_balance(session, account)
     if amount > available:
         raise InsufficientFunds(
-            f"{field}: insufficient funds: {amount:.2f} is more than the balance of {available:.2f} "
-            f"on account {account.formatted_number}",
-            fields={field: f"exceeds the available balance of {available:.2f}"},
+            N_(
+                "insufficient funds: %(amount)s is more than the balance of %(available)s on account "
+                "%(formatted_number)s"
+            ),
+            fields={
+                field: Message(N_("exceeds the available balance of %(available)s"), available=available)
+            },
+            amount=amount,
+            available=available,
+            formatted_number=account.formatted_number,
         )

@@ -24,7 +24,7 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval, ApprovalStatus
-from bank.errors import NotFound, PermissionDenied, ValidationError
+from bank.errors import N_, NotFound, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
@@ -58,24 +58,24 @@ def create_share_class(
 ) -> ShareClass:
     """A class of member shares (demo: € 25, minimum 1, maximum 40 per member)."""
     if not actor.has_role("admin"):
-        raise PermissionDenied("only administrators may define share classes")
+        raise PermissionDenied(N_("only administrators may define share classes"))
     failures: dict[str, str] = {}
     code = (code or "").strip().upper()
     if not code or len(code) > 30 or not code.replace("-", "").replace("_", "").isalnum():
-        failures["code"] = "must be 1 to 30 letters, digits, '-' or '_'"
+        failures["code"] = N_("must be 1 to 30 letters, digits, '-' or '_'")
     elif session.scalar(select(ShareClass.id).where(ShareClass.code == code)) is not None:
-        failures["code"] = "is already used by another share class"
+        failures["code"] = N_("is already used by another share class")
     if not (name or "").strip() or len(name.strip()) > 200:
-        failures["name"] = "is required (at most 200 characters)"
+        failures["name"] = N_("is required (at most 200 characters)")
     nominal = Decimal(0)
     try:
         nominal = parse_amount(nominal_value, field="nominal_value")
     except ValidationError as exc:
         failures.update(exc.fields)
     if not isinstance(min_shares_per_member, int) or min_shares_per_member < 1:
-        failures["min_shares_per_member"] = "must be a whole number of at least 1"
+        failures["min_shares_per_member"] = N_("must be a whole number of at least 1")
     elif not isinstance(max_shares_per_member, int) or max_shares_per_member < min_shares_per_member:
-        failures["max_shares_per_member"] = "must be a whole number not below the minimum"
+        failures["max_shares_per_member"] = N_("must be a whole number not below the minimum")
     if failures:
         raise ValidationError(failures)
     share_class = ShareClass(
@@ -110,7 +110,7 @@ def default_share_class(session: Session) -> ShareClass:
         select(ShareClass).where(ShareClass.active.is_(True)).order_by(ShareClass.id)
     )
     if share_class is None:
-        raise NotFound("no active share class is defined; an administrator must create one")
+        raise NotFound(N_("no active share class is defined; an administrator must create one"))
     return share_class
 
 
@@ -166,17 +166,21 @@ def pending_redemption_shares(session: Session, holding: ShareHolding) -> int:
 def parse_share_count(value: object, *, field: str = "shares") -> int:
     """A whole number of shares, at least 1, typed by a person or sent by an integration."""
     if isinstance(value, bool | float):
-        raise ValidationError(field, "must be a whole number of shares")
+        raise ValidationError(field, N_("must be a whole number of shares"))
     text = str(value if value is not None else "").strip()
     if not text:
-        raise ValidationError(field, "is required")
+        raise ValidationError(field, N_("is required"))
     if not text.lstrip("-").isdigit():
-        raise ValidationError(field, "must be a whole number of shares, e.g. 4")
+        raise ValidationError(field, N_("must be a whole number of shares, e.g. 4"))
     count = int(text)
     if count < 1:
-        raise ValidationError(field, "must be at least 1")
+        raise ValidationError(field, N_("must be at least 1"))
     if count > MAX_SHARES_PER_BOOKING:
-        raise ValidationError(field, f"must not exceed {MAX_SHARES_PER_BOOKING}")
+        raise ValidationError(
+            field,
+            N_("must not exceed %(max_shares_per_booking)s"),
+            max_shares_per_booking=MAX_SHARES_PER_BOOKING,
+        )
     return count
 
 
@@ -250,21 +254,28 @@ def _prepare_issue(session: Session, order: ShareOrder, share_class: ShareClass)
     repeat = savings.already_posted(session, ledger_key)
     value_date = order.value_date or clock.today()
     if value_date > clock.today():
-        raise ValidationError("value_date", "must not be in the future")
+        raise ValidationError("value_date", N_("must not be in the future"))
     if member.status in (MemberStatus.LEFT, MemberStatus.SUSPENDED):
-        raise ValidationError("member", f"is {member.status.value}; no shares can be issued")
+        raise ValidationError("member", N_("is %(status)s; no shares can be issued"), status=member.status)
     amount = share_class.nominal_value * count
     existing = find_holding(session, member, share_class)
     held = shares_held(session, existing) if existing is not None else 0
     if not repeat and held + count > share_class.max_shares_per_member:
         raise ValidationError(
             "shares",
-            f"would bring the member to {held + count} shares; the maximum is "
-            f"{share_class.max_shares_per_member} per member (now {held})",
+            N_(
+                "would bring the member to %(total)s shares; the maximum is %(max_shares_per_member)s "
+                "per member (now %(held)s)"
+            ),
+            total=held + count,
+            max_shares_per_member=share_class.max_shares_per_member,
+            held=held,
         )
     if paid_from is not None:
         if paid_from.member_id != member.id:
-            raise ValidationError("from_account", "belongs to another member; shares are paid from own money")
+            raise ValidationError(
+                "from_account", N_("belongs to another member; shares are paid from own money")
+            )
         if not repeat:
             savings.require_money_may_leave(paid_from, field="from_account")
             savings.require_funds(session, paid_from, amount, field="shares")
@@ -301,7 +312,7 @@ def issue_shares_many(
     share_class = share_class or default_share_class(session)
     members = [order.member.id for order in orders]
     if len(set(members)) != len(members):
-        raise ValidationError("orders", "hold more than one order for a member; combine them")
+        raise ValidationError("orders", N_("hold more than one order for a member; combine them"))
     prepared = [_prepare_issue(session, order, share_class) for order in orders]
     entry_ids = ledger.post_many(session, [p.request for p in prepared], actor=actor)
     for order, issue, entry_id in zip(orders, prepared, entry_ids, strict=True):
@@ -359,7 +370,7 @@ def request_redemption(
     description = savings.clean_description(description)
     holding = find_holding(session, member, share_class)
     if holding is None:
-        raise ValidationError("shares", "the member holds no shares of this class")
+        raise ValidationError("shares", N_("the member holds no shares of this class"))
     destination = _destination(member, pay_to)
     existing = session.scalar(select(Approval).where(Approval.request_key == request_key))
     if existing is None:
@@ -393,7 +404,9 @@ def request_redemption(
 def _destination(member: Member, pay_to: DepositAccount | None) -> str:
     if pay_to is not None:
         if pay_to.member_id != member.id:
-            raise ValidationError("to_account", "belongs to another member; shares are paid to the member")
+            raise ValidationError(
+                "to_account", N_("belongs to another member; shares are paid to the member")
+            )
         savings.require_money_may_arrive(pay_to, field="to_account")
         return pay_to.formatted_number
     return savings.payout_iban(member)
@@ -408,18 +421,33 @@ def _check_redemption(
     if remaining < 0:
         raise ValidationError(
             "shares",
-            f"the member holds {held} share(s)"
-            + (f", {waiting} already asked back" if waiting else "")
-            + f"; {count} cannot be redeemed",
+            N_(
+                "the member holds %(held)s share(s), %(waiting)s already asked back; %(count)s "
+                "cannot be redeemed"
+            )
+            if waiting
+            else N_("the member holds %(held)s share(s); %(count)s cannot be redeemed"),
+            held=held,
+            waiting=waiting,
+            count=count,
         )
     minimum = holding.share_class.min_shares_per_member
     if remaining < minimum and member.status is not MemberStatus.LEFT:
         raise ValidationError(
             "shares",
-            f"would leave {remaining} share(s)"
-            + (f" ({waiting} already asked back)" if waiting else "")
-            + f"; a member keeps at least {minimum}"
-            + " (all shares can be redeemed once the membership has ended)",
+            N_(
+                "would leave %(remaining)s share(s) (%(waiting)s already asked back); a member "
+                "keeps at least "
+                "%(minimum)s (all shares can be redeemed once the membership has ended)"
+            )
+            if waiting
+            else N_(
+                "would leave %(remaining)s share(s); a member keeps at least %(minimum)s "
+                "(all shares can be redeemed once the membership has ended)"
+            ),
+            remaining=remaining,
+            waiting=waiting,
+            minimum=minimum,
         )
 
 
@@ -428,7 +456,7 @@ def _approve_redemption(session: Session, approval: Approval, actor: Actor) -> i
     payload = approval.payload
     holding = session.get(ShareHolding, int(payload["holding_id"]))
     if holding is None:
-        raise NotFound("the share holding of this request no longer exists")
+        raise NotFound(N_("the share holding of this request no longer exists"))
     member = holding.member
     count = int(payload["shares"])
     _check_redemption(session, member, holding, count, include_pending=False)
@@ -480,12 +508,12 @@ def receive_seed_capital(
 ) -> Booked:
     """The municipality's seed capital arrived at the settlement account: Dr 1000 / Cr 3100 (admin)."""
     if not actor.has_role("admin"):
-        raise PermissionDenied("only administrators may book municipal seed capital")
+        raise PermissionDenied(N_("only administrators may book municipal seed capital"))
     amount_value = parse_amount(amount, field="amount")
     memo = savings.clean_description(description) or "Municipal seed capital received"
     value_date = value_date or clock.today()
     if value_date > clock.today():
-        raise ValidationError("value_date", "must not be in the future")
+        raise ValidationError("value_date", N_("must not be in the future"))
     settlement = ledger.account_by_code(session, chart.SETTLEMENT)
     seed = ledger.account_by_code(session, chart.SEED_CAPITAL)
     return savings.post_once(

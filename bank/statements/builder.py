@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bank import clock
 from bank.db import MoneyType
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
@@ -233,15 +233,17 @@ def check_period(date_from: dt.date | None, date_to: dt.date | None, *, today: d
     """
     today = today or clock.today()
     if date_from is None:
-        raise ValidationError("date_from", "is required (a date like 2026-10-01)")
+        raise ValidationError("date_from", N_("is required (a date like 2026-10-01)"))
     if date_to is None:
-        raise ValidationError("date_to", "is required (a date like 2026-10-31)")
+        raise ValidationError("date_to", N_("is required (a date like 2026-10-31)"))
     if date_from > today:
-        raise ValidationError("date_from", f"must not lie in the future (today is {today.isoformat()})")
+        raise ValidationError("date_from", N_("must not lie in the future (today is %(today)s)"), today=today)
     if date_to > today:
-        raise ValidationError("date_to", f"must not lie in the future (today is {today.isoformat()})")
+        raise ValidationError("date_to", N_("must not lie in the future (today is %(today)s)"), today=today)
     if date_to < date_from:
-        raise ValidationError("date_to", "must not be before date_from (the period ends before it starts)")
+        raise ValidationError(
+            "date_to", N_("must not be before date_from (the period ends before it starts)")
+        )
 
 
 def parse_date(text: str | None, *, field: str) -> dt.date | None:
@@ -254,7 +256,7 @@ def parse_date(text: str | None, *, field: str) -> dt.date | None:
             return dt.datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    raise ValidationError(field, "must be a date like 2026-10-31 or 31-10-2026")
+    raise ValidationError(field, N_("must be a date like 2026-10-31 or 31-10-2026"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,10 +710,12 @@ def loan_statement(
     """A loan's terms, schedule (paid/unpaid), payments, outstanding principal and arrears."""
     today = today or clock.today()
     if as_of > today:
-        raise ValidationError("as_of", f"must not lie in the future (today is {today.isoformat()})")
+        raise ValidationError("as_of", N_("must not lie in the future (today is %(today)s)"), today=today)
     if as_of < loan.disbursed_on:
         raise ValidationError(
-            "as_of", f"must not be before the disbursement on {loan.disbursed_on.isoformat()}"
+            "as_of",
+            N_("must not be before the disbursement on %(disbursed_on)s"),
+            disbursed_on=loan.disbursed_on,
         )
     member = loan.borrower
     language = language or (member.language if member.language in ("nl", "en") else "nl")
@@ -840,7 +844,7 @@ def annual_statement(
     """
     today = today or clock.today()
     if year < 2000 or year > today.year:
-        raise ValidationError("year", f"must be between 2000 and {today.year}")
+        raise ValidationError("year", N_("must be between 2000 and %(year)s"), year=today.year)
     language = language or (member.language if member.language in ("nl", "en") else "nl")
     start = dt.date(year, 1, 1)
     end = dt.date(year, 12, 31)

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.ledger.models import Posting
 from bank.loans.models import Loan
 from bank.members.models import Member
@@ -76,7 +76,7 @@ def parse_month(text: str, *, field: str = "month") -> tuple[dt.date, dt.date]:
         year_text, month_text = (text or "").strip().split("-")
         start = dt.date(int(year_text), int(month_text), 1)
     except ValueError:
-        raise ValidationError(field, "must be a month like 2026-10") from None
+        raise ValidationError(field, N_("must be a month like 2026-10")) from None
     return start, month_end_of(start)
 
 
@@ -86,10 +86,15 @@ def month_end_of(day: dt.date) -> dt.date:
 
 def check_month_end(month_end: dt.date, today: dt.date) -> dt.date:
     if month_end != month_end_of(month_end):
-        raise ValidationError("month_end", f"must be the last day of a month, not {month_end.isoformat()}")
+        raise ValidationError(
+            "month_end", N_("must be the last day of a month, not %(month_end)s"), month_end=month_end
+        )
     if month_end > today:
         raise ValidationError(
-            "month", f"must have ended: {month_end:%Y-%m} ends on {month_end.isoformat()}, today is {today}"
+            "month",
+            N_("must have ended: the month ends on %(month_end)s, today is %(today)s"),
+            month_end=month_end,
+            today=today,
         )
     return month_end.replace(day=1)
 

@@ -18,18 +18,22 @@ from bank.money import MAX_AMOUNT, NOT_ASCII_DIGITS, has_foreign_digits
 
 
 def show_errors(form: FlaskForm, error: BankError) -> None:
-    """Put a domain refusal next to the field it names (or on the form when it names none)."""
-    from bank.web.labels import domain_text
+    """Put a domain refusal next to the field it names, in the page's language.
 
-    placed = False
+    A rule for a field the form does not show goes above the form, named by the bank's word for
+    the field ("Doel: is verplicht"), never by its code; a refusal that names no field too.
+    """
+    from bank.web.messages import field_label, form_labels, render
+
+    labels = form_labels(form)
     for name, message in error.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            # The domain's rule is a catalogue id with its values: said in the page's language.
-            field.errors = [*list(field.errors), domain_text(message)]
-            placed = True
-    if not placed:
-        form.form_errors.append(error.message)
+            field.errors = [*list(field.errors), render(message)]
+        else:
+            form.form_errors.append(f"{field_label(name, labels)}: {render(message)}")
+    if not error.fields:
+        form.form_errors.append(render(error.message))
 
 
 def new_form_key() -> str:

@@ -818,8 +818,20 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         return str(_MODES.get(text, humanize(text)))
     if name == "choice":
         return status_label(text, "vote")
+    if name == "kind" and object_type == "member":
+        from bank.members.models import MemberKind
+        from bank.web.staff.members import KIND_LABELS
+
+        try:
+            return str(KIND_LABELS[MemberKind(text)])
+        except (ValueError, KeyError):
+            return humanize(text)
     if name == "kind":
         return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))
+    if name == "language":
+        from bank.web.staff.members import LANGUAGE_CHOICES
+
+        return next((choice.label for choice in LANGUAGE_CHOICES if choice.value == text), text)
     if name == "checklist":
         from bank.web.application_forms import CHECK_LABELS
 
@@ -972,22 +984,9 @@ def http_error_text(status: int, error: Any = None) -> str:
 
 def domain_text(message: Any) -> str:
     """A sentence the domain wrote as a catalogue id (a ``bank.errors.Message``), in the reader's language."""
-    if message is None or message == "":
-        return ""
-    template = getattr(message, "template", None)
-    if template is None:
-        return gettext(str(message))
-    params = {
-        name: (
-            _plain_amount(str(v))
-            if isinstance(v, Decimal)
-            else _iso_date(v.isoformat())
-            if isinstance(v, dt.date)
-            else v
-        )
-        for name, v in getattr(message, "params", {}).items()
-    }
-    return gettext(template, **params)
+    from bank.web.messages import render
+
+    return render(message)
 
 
 def register(app: Any) -> None:

@@ -34,26 +34,9 @@ CHECKS = (
 
 #: (regular expression for the page shape, check, who fixes it). Delete an entry when it XPASSes.
 KNOWN_FAILURES: list[tuple[str, str, str]] = [
-    # i18n: amounts per locale in forms and reports; domain errors in English.
+    # i18n: amounts per locale in forms and reports.
     (r"/staff/members/#/(pools/subscribe|shares/issue|shares/redeem)", "english amount", "i18n: amounts"),
-    (r"/(staff|portal)/.*", "english error", "i18n: domain errors answer forms in English"),
-    (r"(/staff)?/calculator.*", "english text", "i18n: domain errors (must be a date as YYYY-MM-DD)"),
-    (
-        r"/staff/(accounts/#/transfer|accounts\?q|pools/#/subscribe|statements|members/new/organisation)",
-        "english text",
-        "i18n: domain errors (must be a 10-digit account number, e.g. …)",
-    ),
-    (
-        r"/staff/reports/.*|/staff/ledger/trial-balance",
-        "snake_case code",
-        "i18n: errors name the field (as_of:)",
-    ),
-    # labels: percentages and months, account names, memos and entry kinds, audit, approvals, outbox.
-    (r"/staff/reports/.*|/staff/ledger/trial-balance", "iso date", "labels: months, dates in reports"),
     (r"/staff/statements.*", "iso date", "i18n: domain errors (must be a month like 2026-10)"),
-    (r"/portal/accounts/#.*|/portal/statements/period", "iso date", "labels: memos"),
-    (r"/portal/applications/#", "snake_case code", "labels: application fields"),
-    (r"/staff/applications/#", "snake_case code", "labels: application fields"),
 ]
 
 #: Endpoints no role reaches by following links or forms, and why.

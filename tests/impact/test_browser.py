@@ -45,7 +45,7 @@ def test_staff_read_the_impact_report_and_record_a_yearly_report(
     page.fill("input[name=from]", "2026-10-01")
     page.fill("input[name=to]", "2026-01-01")
     page.click("form.filters button[type=submit]")
-    assert "from: must not be after the end of the period" in page.inner_text("#period-errors")
+    assert "From: must not be after the end of the period" in page.inner_text("#period-errors")
     page.screenshot(path=str(screenshots / "impact-report-bad-period.png"), full_page=True)
 
     page.goto(f"/staff/loans/{world.land_loan.id}")

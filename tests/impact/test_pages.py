@@ -63,10 +63,10 @@ def test_default_period_is_this_year_so_far(client, world: World, login_as):
 def test_bad_input_names_the_field(client, world: World, login_as):
     login_as("admin")
     cases = {
-        "from=2026-09-30&to=2026-01-01": "from: must not be after the end of the period",
-        "from=yesterday&to=2026-01-01": "from: must be a date like 2026-10-31 or 31-10-2026",
-        "from=2026-01-01&to=31-31-2026": "to: must be a date like 2026-10-31 or 31-10-2026",
-        "from=2026-01-01&to=2027-01-01": "to: must not lie in the future (today is 2026-11-28)",
+        "from=2026-09-30&to=2026-01-01": "From: must not be after the end of the period",
+        "from=yesterday&to=2026-01-01": "From: must be a date like 2026-10-31 or 31-10-2026",
+        "from=2026-01-01&to=31-31-2026": "To: must be a date like 2026-10-31 or 31-10-2026",
+        "from=2026-01-01&to=2027-01-01": "To: must not lie in the future (today is 28-11-2026)",
     }
     for query, message in cases.items():
         response = client.get(f"{URL}?{query}")

@@ -66,7 +66,7 @@ def test_product_form_errors_stand_beside_the_field(client, login_as, session):
     login_as("admin", language="en")
     response = client.post("/staff/loan-products/new", data={**RAW_PRODUCT, "code": "X", "amount_max": "100"})
     assert response.status_code == 200
-    assert "must be at least the minimum amount (5000.00)" in field_block(text_of(response), "amount_max")
+    assert "must be at least the minimum amount (€5,000.00)" in field_block(text_of(response), "amount_max")
     response = client.post(
         "/staff/loan-products/new",
         data={**RAW_PRODUCT, "code": "X", "rate_annual": "45", "term_min_months": "0"},
@@ -127,7 +127,7 @@ def test_calculator_with_a_product_reports_bounds_beside_the_field(client, login
     login_as("teller", language="en")
     query = {**CALCULATION, "product_code": "COOP-START", "principal": "80000", "term_months": "12"}
     html = text_of(client.get("/staff/calculator", query_string=query))
-    assert "must not exceed 75,000.00 for COOP-START" in field_block(html, "principal")
+    assert "must not exceed €75,000.00 for COOP-START" in field_block(html, "principal")
     assert "must be at least 24 periods (24 months) for COOP-START" in field_block(html, "term_months")
     assert 'id="schedule-result"' not in html
     ok = text_of(

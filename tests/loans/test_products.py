@@ -161,7 +161,7 @@ def test_preview_with_a_product_takes_its_terms_and_checks_its_bounds(session, a
     with pytest.raises(ValidationError) as caught:
         products.preview_terms(product, {**raw, "principal": "4999.99", "term": "23", "grace_principal": "7"})
     assert caught.value.fields == {
-        "principal": "must be at least 5,000.00 for COOP-START",
+        "principal": "must be at least 5000.00 for COOP-START",
         "term": "must be at least 24 periods (24 months) for COOP-START",
         "grace_principal": "must be at most 6 periods for COOP-START",
     }

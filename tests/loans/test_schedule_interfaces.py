@@ -135,7 +135,7 @@ def test_cli_with_a_product_checks_its_bounds(run, session, actor):
     low = run("loans", "schedule", "--product", "COOP-START", "--principal", "1000", "--term", "36",
               "--disbursed-on", "2026-01-15")  # fmt: skip
     assert low.exit_code == 2
-    assert low.stderr.splitlines() == ["error: --principal must be at least 5,000.00 for COOP-START"]
+    assert low.stderr.splitlines() == ["error: --principal must be at least 5000.00 for COOP-START"]
     long = run("loans", "schedule", "--product", "COOP-START", "--principal", "10000", "--term", "120",
                "--disbursed-on", "2026-01-15")  # fmt: skip
     assert long.stderr.splitlines() == ["error: --term must be at most 84 periods (84 months) for COOP-START"]
@@ -211,7 +211,7 @@ def test_api_with_a_product_uses_its_terms_and_bounds(client, session, actor):
     )
     assert too_much.status_code == 422
     assert too_much.get_json()["fields"] == {
-        "principal": "must not exceed 75,000.00 for COOP-START",
+        "principal": "must not exceed 75000.00 for COOP-START",
         "grace_principal": "must be at most 6 periods for COOP-START",
     }
 

@@ -22,6 +22,7 @@ from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
 from bank.web.forms import canonical_numbers, form_id, numbers_refused
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
@@ -164,7 +165,7 @@ def declare(application_id: int):  # type: ignore[no-untyped-def]
                 explanation=request.form.get("explanation", ""),
             )
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Declaration recorded."), "success")
     return _review_page(application_id)
@@ -185,7 +186,7 @@ def vote(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Your vote is recorded."), "success")
     return _review_page(application_id)
@@ -220,7 +221,7 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Decision recorded."), "success")
         shared.send_queued_mail()
@@ -238,7 +239,7 @@ def return_application(application_id: int):  # type: ignore[no-untyped-def]
             )
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Returned to the applicant."), "success")
         shared.send_queued_mail()

@@ -20,6 +20,7 @@ from bank.members.queries import visible_member_ids
 from bank.web import application_forms as shared
 from bank.web.access import member_required
 from bank.web.forms import form_id
+from bank.web.messages import error_text
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -124,7 +125,7 @@ def submit_application(application_id: int):  # type: ignore[no-untyped-def]
             applications.submit(session, item, actor=g.actor)
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Submitted. We will let you know by e-mail how it goes."))
         shared.send_queued_mail()
@@ -140,7 +141,7 @@ def withdraw_application(application_id: int):  # type: ignore[no-untyped-def]
             applications.withdraw(session, item, actor=g.actor, note=request.form.get("note", ""))
     except BankError as error:
         db.session.expire_all()
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Your application is withdrawn."))
         shared.send_queued_mail()
@@ -155,7 +156,7 @@ def upload_attachment(application_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             shared.store_upload(session, item)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Document added."))
     return _detail(application_id)

@@ -9,7 +9,7 @@ from typing import TypeVar
 from flask import abort, request
 from flask_login import current_user
 
-from bank.errors import NotFound
+from bank.errors import N_, NotFound
 from bank.web.forms import page_number
 
 T = TypeVar("T")
@@ -32,14 +32,19 @@ def or_404(lookup: Callable[..., T], *args: object) -> T:
 
 
 def date_arg(name: str) -> tuple[dt.date | None, str | None]:
-    """(date, None) for an ISO date in the query string; (None, error) for junk; (None, None) if absent."""
+    """(date, None) for a date in the query string, ISO (a date picker) or as Dutch readers write it
+    (31-01-2026); (None, error) for junk; (None, None) if absent."""
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None, None
     try:
         return dt.date.fromisoformat(raw), None
     except ValueError:
-        return None, "must be a date like 2026-01-31"
+        pass
+    try:
+        return dt.datetime.strptime(raw, "%d-%m-%Y").date(), None
+    except ValueError:
+        return None, N_("must be a date like 31-01-2026")
 
 
 def page_arg() -> int:

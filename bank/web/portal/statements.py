@@ -10,7 +10,7 @@ from flask import abort, current_app, g, make_response, render_template, request
 from flask_babel import get_locale
 
 from bank import audit, clock
-from bank.errors import ValidationError
+from bank.errors import N_, ValidationError
 from bank.extensions import db
 from bank.members import queries as member_queries
 from bank.portal import queries
@@ -150,7 +150,7 @@ def annual_statement(member_id: int):  # type: ignore[no-untyped-def]
     year_text = (request.args.get("year") or "").strip()
     try:
         if not year_text.isdigit():
-            raise ValidationError("year", "must be a year like 2025")
+            raise ValidationError("year", N_("must be a year like 2025"))
         year = int(year_text)
         body = statements.annual_statement_pdf(session, member, year, language=_language())
     except ValidationError as error:

@@ -23,7 +23,7 @@ from wtforms.validators import Length, Optional
 
 from bank import clock
 from bank.approvals.queries import pending_for
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.members.models import Member
 from bank.savings import queries, service
@@ -31,6 +31,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsPro
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import new_form_key, page_number, read_amount, read_number, show_errors
+from bank.web.messages import error_text, render
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -111,7 +112,7 @@ def find_account():  # type: ignore[no-untyped-def]
     try:
         account = service.lookup_account(db.session, request.args.get("number", ""), field="number")
     except BankError as error:
-        flash(_("Account number: %(rule)s", rule=error.fields.get("number", error.message)), "error")
+        flash(_("Account number: %(rule)s", rule=render(error.fields.get("number", error.message))), "error")
         return redirect(url_for("staff.accounts", q=request.args.get("number", "")[:40]))
     return redirect(url_for("staff.account", account_id=account.id))
 
@@ -168,7 +169,7 @@ def open_account(member_id: int):  # type: ignore[no-untyped-def]
             with db.unit_of_work() as uow:
                 product = queries.product_by_code(uow, form.product.data)
                 if product is None:
-                    raise ValidationError("product", "is not a known savings product")
+                    raise ValidationError("product", N_("is not a known savings product"))
                 account = service.open_account(uow, member, product, actor=g.actor)
         except BankError as error:
             show_errors(form, error)
@@ -347,7 +348,7 @@ def _simple_action(account_id: int, action: Any, done: str) -> Response:
         with db.unit_of_work() as session:
             action(session, account, actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(done % {"number": account.formatted_number}, "success")
     return redirect(url_for("staff.account", account_id=account.id))

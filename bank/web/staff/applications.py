@@ -25,6 +25,7 @@ from bank.notifications import service as notifications
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.forms import canonical_numbers, form_id, new_form_key, numbers_refused, whole_number
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.approvals import decision_note
@@ -46,7 +47,7 @@ def _detail(application_id: int) -> Response:
 
 
 def _flash_error(error: BankError) -> None:
-    flash(error.message, "error")
+    flash(error_text(error), "error")
 
 
 @bp.route("/applications")

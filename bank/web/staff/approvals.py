@@ -23,6 +23,7 @@ from bank.extensions import db
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import role_label_filter
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -96,9 +97,8 @@ def approve(approval_id: int):  # type: ignore[no-untyped-def]
             approval = approvals.get_for_decision(session, approval_id)
             approvals.approve(session, approval, actor=g.actor, note=form.reason.data or "")
     except BankError as error:
-        flash(
-            _("Request #%(id)s was not approved: %(reason)s", id=approval_id, reason=error.message), "error"
-        )
+        reason = error_text(error)
+        flash(_("Request #%(id)s was not approved: %(reason)s", id=approval_id, reason=reason), "error")
     else:
         flash(_("Request #%(id)s approved and carried out.", id=approval_id), "success")
     return redirect(url_for("staff.approvals_page"))
@@ -116,9 +116,8 @@ def reject(approval_id: int):  # type: ignore[no-untyped-def]
             approval = approvals.get_for_decision(session, approval_id)
             approvals.reject(session, approval, actor=g.actor, reason=form.reason.data or "")
     except BankError as error:
-        flash(
-            _("Request #%(id)s was not rejected: %(reason)s", id=approval_id, reason=error.message), "error"
-        )
+        reason = error_text(error)
+        flash(_("Request #%(id)s was not rejected: %(reason)s", id=approval_id, reason=reason), "error")
     else:
         flash(_("Request #%(id)s rejected.", id=approval_id), "success")
     return redirect(url_for("staff.approvals_page"))

@@ -24,7 +24,7 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bank import clock
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans.schedule import add_months
 from bank.members.models import Member
@@ -47,6 +47,7 @@ from bank.web.forms import (
     read_number,
     show_errors,
 )
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -134,7 +135,11 @@ def _percent(raw: object, field: str, *, maximum: Decimal) -> Decimal:
     """A percentage typed by staff in the page's notation ("25", "4,5" in Dutch) as a rate (0.25, 0.045)."""
     percent = read_number(raw, field=field, places=6)
     if percent < 0 or percent > maximum:
-        raise ValidationError(field, f"must be between 0 and {maximum} per cent")
+        raise ValidationError(
+            field,
+            N_("must be between 0 and %(maximum_percent)s per cent"),
+            maximum_percent=int(maximum) if maximum == int(maximum) else maximum,
+        )
     return percent / 100
 
 
@@ -316,7 +321,7 @@ def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.close_pool(session, session.get(Pool, pool.id), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Pool %(name)s is closed to new subscriptions and loans.", name=pool.name), "info")
     return redirect(url_for("staff.pool", pool_id=pool.id))
@@ -406,7 +411,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
             with db.unit_of_work() as uow:
                 chosen_pool = pool_views.pool_or_none(uow, form.pool.data)
                 if chosen_pool is None:
-                    raise ValidationError("pool", "is not a known pool")
+                    raise ValidationError("pool", N_("is not a known pool"))
                 account = _members_account(uow, member, form.deposit_account.data)
                 participation = service.subscribe(
                     uow,
@@ -442,7 +447,7 @@ def _members_account(session: Session, member: Member, value: object) -> Deposit
     except (TypeError, ValueError):
         account = None
     if account is None or account.member_id != member.id:
-        raise ValidationError("deposit_account", "is not one of the member's accounts")
+        raise ValidationError("deposit_account", N_("is not one of the member's accounts"))
     return account
 
 
@@ -516,7 +521,7 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.pay_withdrawal(session, session.get(WithdrawalRequest, found.id), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Withdrawal #%(id)s paid to the member's deposit account.", id=found.id), "success")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -539,7 +544,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
                 actor=g.actor,
             )
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(_("Withdrawal request #%(id)s cancelled.", id=found.id), "info")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -556,7 +561,7 @@ def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     else:
         flash(
             _(

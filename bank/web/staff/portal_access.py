@@ -24,6 +24,7 @@ from bank.portal.models import ProfileChange
 from bank.web import throttle
 from bank.web.access import staff_required
 from bank.web.links import link_base
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -97,7 +98,7 @@ def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
             )
             sent_to = invitation.user.email
     except BankError as error:
-        flash(_("No invitation sent: %(reason)s", reason=error.message), "error")
+        flash(_("No invitation sent: %(reason)s", reason=error_text(error)), "error")
     else:
         flash(
             _(
@@ -147,7 +148,7 @@ def decide_portal_change(change_id: int):  # type: ignore[no-untyped-def]
                     session, change, approve=approve, note=form.note.data or "", actor=g.actor
                 )
         except BankError as error:
-            flash(_("Not saved: %(reason)s", reason=error.message), "error")
+            flash(_("Not saved: %(reason)s", reason=error_text(error)), "error")
         else:
             if approve:
                 flash(_("The new IBAN is verified and in use."), "success")

@@ -25,6 +25,7 @@ from bank.loans.schedule import DayCount, Frequency, Method
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import amount_input, canonical_numbers, number_input, numbers_refused, show_errors
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -231,7 +232,7 @@ def retire_loan_product(code: str):  # type: ignore[no-untyped-def]
             service.retire_product(session, product.code, actor=g.actor)
         flash(_("%(code)s is retired: no new loans on it.", code=product.code), "info")
     except BankError as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     return redirect(url_for("staff.loan_product", code=product.code))
 
 

@@ -18,6 +18,7 @@ from bank.extensions import db
 from bank.portal import mail
 from bank.web.access import staff_required
 from bank.web.links import external_url
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -62,7 +63,7 @@ def second_factor_link(user_id: int):  # type: ignore[no-untyped-def]
             )
             email = user.email
     except BankError as error:
-        flash(_("No link sent: %(reason)s", reason=error.message), "error")
+        flash(_("No link sent: %(reason)s", reason=error_text(error)), "error")
     else:
         flash(
             _("A set-up link was mailed to %(email)s; it works once, for 24 hours.", email=email), "success"

@@ -17,7 +17,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from bank import clock
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
@@ -96,7 +96,7 @@ def _chosen_account(session: Session, member: Member, value: str | None, field: 
     except ValueError:
         account = None
     if account is None or account.member_id != member.id:
-        raise ValidationError(field, "is not one of the member's accounts")
+        raise ValidationError(field, N_("is not one of the member's accounts"))
     return account
 
 

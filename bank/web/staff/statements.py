@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bank import audit, clock
-from bank.errors import BankError, ValidationError
+from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans.models import Loan
 from bank.members.models import Member
@@ -31,6 +31,7 @@ from bank.statements import service as statement_service
 from bank.statements.models import StoredStatement
 from bank.web.access import staff_required
 from bank.web.labels import month_label
+from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -126,7 +127,7 @@ def produce_monthly():  # type: ignore[no-untyped-def]
                 session, month_end, actor=g.actor, statement_dir=_statement_dir()
             )
     except BankError as exc:
-        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message, "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("staff.statements", month=month))
     flash(
         _(
@@ -198,7 +199,7 @@ def annual_statement(member_id: int):  # type: ignore[no-untyped-def]
     year_text = request.args.get("year") or str(clock.today().year - 1)
     try:
         if not year_text.isdigit():
-            raise ValidationError("year", "must be a year like 2025")
+            raise ValidationError("year", N_("must be a year like 2025"))
         year = int(year_text)
         body = statement_service.annual_statement_pdf(session, member, year, language=_language_arg())
     except ValidationError as exc:

@@ -1,0 +1,178 @@
+"""The domain's sentences in the reader's language, naming fields by the labels people see.
+
+The domain raises errors whose messages are English catalogue ids with their values
+(``bank.errors.Message``): it knows no locale. This module is the one place where such a
+message becomes text for a page: the id is translated, amounts and dates among the values are
+formatted with Babel for the page's locale, statuses get their words, and a field is named by
+the label of the form that shows it (or, without a form, by the bank's word for it), never by
+its code. Templates need nothing: every ``{{ value }}`` that is a ``Message`` is rendered here
+(the Jinja environment's ``finalize``). Flash messages are stored as text, so views call
+:func:`error_text` before flashing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+from bank.errors import BankError, Message
+
+#: Field names the domain uses that the bank-wide table (``labels.FIELD_LABELS``) lacks; forms
+#: with their own labels name their fields themselves.
+EXTRA_FIELD_LABELS = {
+    "purpose_text": _l("Purpose"),
+    "property_address": _l("Property address"),
+    "cadastral_reference": _l("Cadastral reference"),
+    "purchase_price": _l("Purchase price (€)"),
+    "appraisal_value": _l("Appraised value (€)"),
+    "own_funds": _l("Own funds (€)"),
+    "notary_iban": _l("Notary's IBAN (payout to the notary)"),
+    "notary_name": _l("Notary's name"),
+    "worker_members": _l("Number of worker-members"),
+    "expected_monthly_revenue": _l("Expected revenue per month (€)"),
+    "expected_monthly_costs": _l("Expected costs per month (€)"),
+    "term_months": _l("Term (months)"),
+    "term": _l("Term"),
+    "repayment_account_id": _l("Repayment account"),
+    "repayment_account": _l("Repayment account"),
+    "cost_lines": _l("Costs"),
+    "own_contribution": _l("Own contribution"),
+    "grace_periods": _l("Interest-only periods at the start"),
+    "product_id": _l("Loan product"),
+    "product_code": _l("Loan product"),
+    "applicant_id": _l("Applicant"),
+    "member_number": _l("Member number"),
+    "as_of": _l("Date"),
+    "date_from": _l("From"),
+    "date_to": _l("To"),
+    "month": _l("Month"),
+    "month_end": _l("Month"),
+    "from_account": _l("From account"),
+    "to_account": _l("To account"),
+    "deposit_account": _l("Deposit account"),
+    "rate_percent": _l("Rate"),
+    "disbursed_on": _l("Disbursement date"),
+    "first_due_on": _l("First due date"),
+    "explanation": _l("Explanation"),
+    "comment": _l("Comment"),
+    "note": _l("Note"),
+    "password": _l("Password"),
+    "name": _l("Name"),
+    "form_key": _l("Form"),
+    "pool": _l("Pool"),
+    "purposes": _l("Loan purposes"),
+    "meeting": _l("Meeting"),
+    "person": _l("Person"),
+    "person_number": _l("Member number of the person"),
+    "organisation": _l("Organisation"),
+    "iban": _l("IBAN"),
+    "paid_to_name": _l("Paid to (name)"),
+    "paid_to_iban": _l("Paid to (IBAN)"),
+    "document_number": _l("Document number"),
+    "file": _l("File"),
+    "legal_form": _l("Legal form"),
+    "since": _l("Since"),
+}
+
+#: Values named like this are percentages, not amounts of money.
+_PERCENT_NAMES = ("percent", "rate")
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "nl"
+
+
+def _value(name: str, value: object) -> object:
+    """One value of a message as the reader writes it."""
+    from bank.web.filters import date_filter, money_filter
+    from bank.web.labels import status_label
+
+    if isinstance(value, enum.Enum):
+        return status_label(value)
+    if isinstance(value, tuple | list):
+        if name == "checklist_items":
+            from bank.web.application_forms import CHECK_LABELS
+
+            return ", ".join(str(CHECK_LABELS.get(item, item)) for item in value)
+        return ", ".join(str(_value(name, item)) for item in value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        if any(part in name for part in _PERCENT_NAMES):
+            return format_decimal(value, format="#,##0.######", locale=_locale())
+        return money_filter(value)
+    if isinstance(value, dt.date):
+        return date_filter(value)
+    return value
+
+
+def field_label(name: str, labels: Mapping[str, object] | Callable[[str], object] | None = None) -> str:
+    """What the reader calls field ``name``: the form's label, else the bank's word, never the code."""
+    from bank.web.labels import FIELD_LABELS, humanize
+
+    label: object = None
+    if callable(labels):
+        label = labels(name)
+    elif labels is not None:
+        label = labels.get(name)
+    if label is None:
+        label = EXTRA_FIELD_LABELS.get(name) or FIELD_LABELS.get(name)
+    if label is None:
+        base = name.split("-")[0].split(".")[0]
+        label = EXTRA_FIELD_LABELS.get(base) or FIELD_LABELS.get(base)
+    return str(label) if label is not None else humanize(name).capitalize()
+
+
+def render(message: object, labels: Mapping[str, object] | Callable[[str], object] | None = None) -> str:
+    """A domain message (or plain catalogue id) in the reader's language."""
+    if message is None or message == "":
+        return ""
+    fields = getattr(message, "fields", None)
+    if fields:
+        return "; ".join(f"{field_label(name, labels)}: {render(rule)}" for name, rule in fields.items())
+    template = getattr(message, "template", None)
+    if template is None:
+        return gettext(str(message))
+    params = {name: _value(name, value) for name, value in getattr(message, "params", {}).items()}
+    return gettext(template, **params) if params else gettext(template)
+
+
+def error_text(error: BankError, labels: Mapping[str, object] | Callable[[str], object] | None = None) -> str:
+    """A refusal as one line for a flash message or an error page: "Bedrag: is verplicht"."""
+    if error.fields:
+        return "; ".join(
+            f"{field_label(name, labels)}: {render(rule)}" for name, rule in error.fields.items()
+        )
+    return render(error.message, labels)
+
+
+def form_labels(form: Any) -> Callable[[str], object]:
+    """The labels of a WTForms form's own fields, by field name."""
+
+    def label(name: str) -> object:
+        field = getattr(form, name, None)
+        text = getattr(getattr(field, "label", None), "text", None)
+        return text or None
+
+    return label
+
+
+def finalize(value: Any) -> Any:
+    """Jinja's ``finalize``: a ``Message`` printed in a template is rendered for the reader."""
+    if isinstance(value, Message):
+        return render(value)
+    return value
+
+
+def register(app: Any) -> None:
+    """Render domain messages wherever a template prints one."""
+    app.jinja_env.finalize = finalize
+    app.jinja_env.filters.update(error_text=error_text, field_label=field_label)
