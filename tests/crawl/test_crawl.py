@@ -34,8 +34,6 @@ CHECKS = (
 
 #: (regular expression for the page shape, check, who fixes it). Delete an entry when it XPASSes.
 KNOWN_FAILURES: list[tuple[str, str, str]] = [
-    # i18n: amounts per locale in forms and reports.
-    (r"/staff/members/#/(pools/subscribe|shares/issue|shares/redeem)", "english amount", "i18n: amounts"),
     (r"/staff/statements.*", "iso date", "i18n: domain errors (must be a month like 2026-10)"),
 ]
 
