@@ -120,7 +120,19 @@ def form_values(application: LoanApplication) -> dict[str, str]:
 
 def save_draft(session: Session, application: LoanApplication, form: MultiDict[str, str]) -> None:
     """Save the posted draft; its amounts are read in the page's notation, every mistake at once."""
-    data, refused = canonical_numbers(draft_data(form), amounts=DRAFT_AMOUNTS)
+    data, refused = canonical_numbers(
+        draft_data(form),
+        amounts=DRAFT_AMOUNTS,
+        wholes=(
+            "term_months",
+            "grace_periods",
+            "worker_members",
+            "jobs_created_expected",
+            "jobs_kept_expected",
+            "homes_expected",
+            "land_area_m2",
+        ),
+    )
     if "cost_lines" in data:
         lines = []
         for index, (description, amount) in enumerate(data["cost_lines"], start=1):

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from bank import numbers
-from bank.errors import BankError, ValidationError
-from bank.money import MAX_AMOUNT
+from bank.errors import BankError, Message, ValidationError
+from bank.money import MAX_AMOUNT, NOT_ASCII_DIGITS, has_foreign_digits
 
 
 def show_errors(form: FlaskForm, error: BankError) -> None:
@@ -101,7 +101,11 @@ def number_input(value: Decimal | int | str | None, places: int = 6) -> str:
 
 
 def canonical_numbers(
-    data: Mapping[str, Any], *, amounts: Iterable[str] = (), decimals: Iterable[str] = ()
+    data: Mapping[str, Any],
+    *,
+    amounts: Iterable[str] = (),
+    decimals: Iterable[str] = (),
+    wholes: Iterable[str] = (),
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """``data`` with the typed ``amounts`` and ``decimals`` in the canonical notation the domain reads.
 
@@ -109,10 +113,15 @@ def canonical_numbers(
     in the API's notation; this turns the page's notation into it first. Empty fields stay as
     they are (the service knows whether they may be). A field that cannot be read keeps its text
     and its refusal is returned by name: the caller reports it with the service's verdict on the
-    other fields (see :func:`numbers_refused`).
+    other fields (see :func:`numbers_refused`). ``wholes`` (months, counts) go on as typed, but
+    digits other than 0-9 are refused here, as Python's ``int()`` would read "١٢" as 12.
     """
     result = dict(data)
     errors: dict[str, str] = {}
+    for name in wholes:
+        value = result.get(name)
+        if isinstance(value, str) and has_foreign_digits(value):
+            errors[name] = Message(NOT_ASCII_DIGITS, example="12")
     for names, read in ((amounts, _read_any_amount), (decimals, read_number)):
         for name in names:
             value = result.get(name)

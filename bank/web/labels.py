@@ -818,8 +818,20 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         return str(_MODES.get(text, humanize(text)))
     if name == "choice":
         return status_label(text, "vote")
+    if name == "kind" and object_type == "member":
+        from bank.members.models import MemberKind
+        from bank.web.staff.members import KIND_LABELS
+
+        try:
+            return str(KIND_LABELS[MemberKind(text)])
+        except (ValueError, KeyError):
+            return humanize(text)
     if name == "kind":
         return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))
+    if name == "language":
+        from bank.web.staff.members import LANGUAGE_CHOICES
+
+        return next((choice.label for choice in LANGUAGE_CHOICES if choice.value == text), text)
     if name == "checklist":
         from bank.web.application_forms import CHECK_LABELS
 

@@ -302,3 +302,20 @@ def test_the_api_takes_and_gives_canonical_strings(client):
     assert sum(Decimal(row["principal"]) for row in body["instalments"]) == Decimal("12000.00")
     for row in body["instalments"]:
         assert all(re.fullmatch(r"\d+\.\d{2}", row[name]) for name in ("principal", "interest", "total"))
+
+
+# --- the public calculator and other forms ----------------------------------------------------
+
+
+def test_the_public_calculator_reads_25_000_as_twenty_five_thousand(app, page):
+    query = (
+        "principal=25.000&term_months=12&rate_annual=6&method=annuity&frequency=monthly&day_count=30%2F360"
+    )
+    status, body = page(f"/calculator?{query}&disbursed_on=2026-01-15")
+    assert status == 200
+    assert "€\u00a025.000,00" in body
+    assert 'value="0,01"' in body, "the rounding field shows the Dutch notation it reads back"
+    status, body = page(f"/calculator?{query.replace('25.000', '25.000,5')}&disbursed_on=2026-01-15")
+    assert "moet na gescheiden duizendtallen precies twee decimalen hebben, bijv. 12.000,50" in body
+    status, body = page(f"/calculator?{query.replace('term_months=12', 'term_months=%EF%BC%91%EF%BC%92')}")
+    assert "moet met de cijfers 0 tot en met 9 geschreven zijn" in body

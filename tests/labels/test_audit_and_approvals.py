@@ -111,6 +111,7 @@ def test_audit_page_shows_figures_dates_timestamps_and_codes_in_dutch(world, cli
             4,
             after={"object": "deposit_account:43"},
         )
+        audit.record(s, TELLER, "member.register", "member", 20, after={"kind": "person", "language": "nl"})
         audit.record(s, TELLER, "statement.download.loan", "loan", 10, detail="2026-12-03")
         audit.record(
             s, TELLER, "statement.download.stored", "stored_statement", 585, detail="2026-11/10000229-a2.pdf"
@@ -132,6 +133,7 @@ def test_audit_page_shows_figures_dates_timestamps_and_codes_in_dutch(world, cli
     assert "03-12-2026" in text
     assert "opgeslagen afschrift 585" in text and "november 2026 (bestand 10000229-a2.pdf)" in text
     assert "01-10-2026 t/m 31-10-2026" in text
+    assert "Soort: persoon" in text and "Taal: Nederlands" in text
     for raw in (
         "129.88",
         "6171.08",
@@ -145,6 +147,8 @@ def test_audit_page_shows_figures_dates_timestamps_and_codes_in_dutch(world, cli
         "2026-11/",
         "stored_statement",
         "2026-10-01",
+        "Soort: person",
+        "Taal: nl",
     ):
         assert raw not in text
 

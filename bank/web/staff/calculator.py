@@ -124,7 +124,10 @@ def _with_periods(form: CalculatorForm, product: LoanProduct | None) -> dict[str
 def _terms(product: LoanProduct | None, data: dict[str, Any]) -> ScheduleTerms:
     """The schedule terms of the form; numbers are read in the page's notation ("25.000" in Dutch)."""
     data, refused = canonical_numbers(
-        data, amounts=("principal", "instalment_multiple"), decimals=("rate_annual",)
+        data,
+        amounts=("principal", "instalment_multiple"),
+        decimals=("rate_annual",),
+        wholes=("term", "grace_principal"),
     )
     try:
         terms = products.preview_terms(product, data)

@@ -95,7 +95,12 @@ PRODUCT_PERCENTAGES = ("rate_annual", "arrangement_fee_rate", "penalty_rate_annu
 
 def _terms(form: ProductForm) -> service.ProductTerms:
     """The product terms of the form; every mistake, the page's reading of numbers first, at once."""
-    data, refused = canonical_numbers(form.data, amounts=PRODUCT_AMOUNTS, decimals=PRODUCT_PERCENTAGES)
+    data, refused = canonical_numbers(
+        form.data,
+        amounts=PRODUCT_AMOUNTS,
+        decimals=PRODUCT_PERCENTAGES,
+        wholes=("term_min_months", "term_max_months", "max_grace_periods", "tolerance_days"),
+    )
     try:
         terms = service.parse_product_terms(data)
     except ValidationError as error:

@@ -29,7 +29,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.shares import queries, service
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import new_form_key, read_amount, show_errors
+from bank.web.forms import canonical_numbers, new_form_key, numbers_refused, read_amount, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -58,6 +58,13 @@ class SeedCapitalForm(FlaskForm):
     amount = StringField(_l("Amount (€)"), validators=[Length(max=40)])
     value_date = DateField(_l("Received on"), validators=[Optional()])
     description = StringField(_l("Description"), validators=[Length(max=200)])
+
+
+def _share_count(text: str | None) -> str:
+    """The number of shares as typed; digits other than 0-9 are refused (``int("١٢")`` is 12)."""
+    _data, refused = canonical_numbers({"shares": text or ""}, wholes=("shares",))
+    numbers_refused(refused)
+    return text or ""
 
 
 def _member_or_404(member_id: int) -> Member:
@@ -128,7 +135,7 @@ def issue_shares(member_id: int):  # type: ignore[no-untyped-def]
                 booked = service.issue_shares(
                     session,
                     member,
-                    form.shares.data,
+                    _share_count(form.shares.data),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     paid_from=paid_from,
@@ -171,7 +178,7 @@ def redeem_shares(member_id: int):  # type: ignore[no-untyped-def]
                 outcome = service.request_redemption(
                     session,
                     member,
-                    form.shares.data,
+                    _share_count(form.shares.data),
                     key=form.form_key.data or "",
                     actor=g.actor,
                     pay_to=pay_to,
