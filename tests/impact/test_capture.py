@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from applications.helpers import TODAY as APPLICATION_DAY
 from applications.helpers import actor_of, build_world, coop_data, land_data, on_agenda, reviewed, vote
+from babel.numbers import format_decimal
 from sqlalchemy import func, select
 
 from bank import clock
@@ -21,15 +23,22 @@ from bank.extensions import db
 from bank.loans import impact
 from bank.pools.models import ImpactReport, ImpactSource
 from bank.savings import service as savings
+from bank.web.application_forms import DRAFT_AMOUNTS
 
 from .world import OFFICER, World
 
 
+def _dutch(amount: str) -> str:
+    """A canonical amount as a Dutch page takes it ("30000.00" → "30.000,00")."""
+    return format_decimal(Decimal(amount), format="#,##0.00", locale="nl")
+
+
 def _form(data: dict) -> dict:
-    form = {k: v for k, v in data.items() if k != "cost_lines"}
+    """Application data as posted form fields, amounts typed the Dutch way (the page's language)."""
+    form = {k: (_dutch(v) if k in DRAFT_AMOUNTS and v else v) for k, v in data.items() if k != "cost_lines"}
     for index, (description, amount) in enumerate(data["cost_lines"], start=1):
         form[f"cost_description_{index}"] = description
-        form[f"cost_amount_{index}"] = amount
+        form[f"cost_amount_{index}"] = _dutch(amount)
     return form
 
 

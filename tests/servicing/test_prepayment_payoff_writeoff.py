@@ -38,7 +38,7 @@ def test_prepayment_that_shortens_the_term(bank):
     before = bank.balance(account.ledger_account_id)
     outstanding = bank.balance(loan.principal_account_id)
     version = servicing.prepay(
-        bank.session, loan, "3000,00", mode="shorten_term", on=D(2026, 4, 20), key="p1", actor=TELLER
+        bank.session, loan, "3000.00", mode="shorten_term", on=D(2026, 4, 20), key="p1", actor=TELLER
     )
     bank.session.commit()
     assert version.version == 2 and version.reason == "prepayment_shorten_term"
@@ -56,7 +56,7 @@ def test_prepayment_that_shortens_the_term(bank):
     assert bank.balance(account.ledger_account_id) == before - Decimal("3000.00")
     # The same form submitted again books nothing more.
     again = servicing.prepay(
-        bank.session, loan, "3000,00", mode="shorten_term", on=D(2026, 4, 20), key="p1", actor=TELLER
+        bank.session, loan, "3000.00", mode="shorten_term", on=D(2026, 4, 20), key="p1", actor=TELLER
     )
     assert again.id == version.id
     bank.session.commit()
