@@ -121,7 +121,8 @@ def test_member_opens_a_loan_and_downloads_statements_with_the_right_closing_bal
     page.wait_for_url("**/portal/")
     page.screenshot(path=str(screenshots / "portal-dashboard.png"), full_page=True)
 
-    page.click(f"text={world.coop_loan.number}")
+    # The home names the loan in its next-instalment card too; the link is in the loans table.
+    page.click(f"a:text-is('{world.coop_loan.number}')")
     page.wait_for_url(f"**/portal/loans/{world.coop_loan.id}")
     page.screenshot(path=str(screenshots / "portal-loan.png"), full_page=True)
     with page.expect_download() as loan_download:
