@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from browser.live import serve
 
 from bench import crawl
 
@@ -55,15 +54,10 @@ def server(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise here
     app = create_app(BrowserConfig(database_url=url, instance_path=instance))
     ROLES.update({r.label: r for r in crawl.demo_roles(app)})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="crawl-browser", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{http.server_port}"
+        with serve(app, name="crawl-browser") as base_url:
+            yield base_url
     finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        http.server_close()
         db.remove()
         if db.engine is not None:
             db.engine.dispose()
