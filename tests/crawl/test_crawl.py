@@ -33,10 +33,7 @@ CHECKS = (
 )
 
 #: (regular expression for the page shape, check, who fixes it). Delete an entry when it XPASSes.
-KNOWN_FAILURES: list[tuple[str, str, str]] = [
-    # i18n: the statement month is still asked for as 2026-10.
-    (r"/staff/statements.*", "iso date", "i18n: domain errors (must be a month like 2026-10)"),
-]
+KNOWN_FAILURES: list[tuple[str, str, str]] = []
 
 #: Endpoints no role reaches by following links or forms, and why.
 UNREACHED: dict[str, str] = {
