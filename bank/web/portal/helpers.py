@@ -10,7 +10,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from bank.errors import N_, NotFound
-from bank.web.forms import page_number
+from bank.web.pagination import page_number
 
 T = TypeVar("T")
 
