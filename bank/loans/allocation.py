@@ -19,15 +19,19 @@ door); nothing here rounds, so the parts always sum exactly to what was collecte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 #: The parts of an instalment, in the default allocation order.
 PARTS = ("penalties", "fees", "interest", "principal")
 
 
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """An amount per part of an instalment, in cents (what is owed, or what was allocated)."""
+class Parts(NamedTuple):
+    """An amount per part of an instalment, in cents (what is owed, or what was allocated).
+
+    A named tuple, not a dataclass: the repayment run makes two per instalment, and a tuple is
+    built and read several times faster, which the run's time per loan shows.
+    """
 
     penalties: int = 0
     fees: int = 0
@@ -36,11 +40,10 @@ class Parts:
 
     @property
     def total(self) -> int:
-        return self.penalties + self.fees + self.interest + self.principal
+        return self[0] + self[1] + self[2] + self[3]
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
+class Allocation(NamedTuple):
     """Where a collection went: per instalment (in the order given), per part, and what was left."""
 
     #: What each instalment received, one :class:`Parts` per instalment given.
@@ -56,6 +59,10 @@ class Allocation:
         return self.totals.total
 
 
+_NOTHING = Parts()
+
+
+@lru_cache(maxsize=64)
 def allocation_order(setting: str) -> tuple[str, ...]:
     """The order a loan's stored ``allocation_order`` ("interest,principal", …) means.
 
@@ -65,6 +72,12 @@ def allocation_order(setting: str) -> tuple[str, ...]:
     return tuple(part for part in setting.split(",") if part in PARTS) or PARTS
 
 
+@lru_cache(maxsize=64)
+def _positions(order: tuple[str, ...]) -> tuple[int, ...]:
+    """The order as field positions of :class:`Parts` (a loan's order is one of very few)."""
+    return tuple(PARTS.index(part) for part in order)
+
+
 def allocate(available: int, owed: Sequence[Parts], order: Sequence[str] = PARTS) -> Allocation:
     """Divide ``available`` cents over the instalments ``owed`` (oldest first) in ``order``.
 
@@ -72,17 +85,25 @@ def allocate(available: int, owed: Sequence[Parts], order: Sequence[str] = PARTS
     part owing nothing (or less than nothing) gets nothing. Each part receives
     ``min(money left, outstanding)``, so no part receives more than it is owed, the parts sum
     exactly to what was taken, and nothing reaches a later part while an earlier one is short.
+    A part named twice in ``order`` gets nothing the second time (it is already paid, or the
+    money ran out on it).
     """
-    balance = max(available, 0)
+    balance = available if available > 0 else 0
+    positions = _positions(tuple(order))
     received: list[Parts] = []
-    totals = dict.fromkeys(PARTS, 0)
+    totals = [0, 0, 0, 0]
     for instalment in owed:
-        taken = dict.fromkeys(PARTS, 0)
-        for part in order:
-            take = min(balance, getattr(instalment, part) - taken[part])
+        if not balance:
+            received.append(_NOTHING)
+            continue
+        taken = [0, 0, 0, 0]
+        for position in positions:
+            take = instalment[position] - taken[position]
+            if take > balance:
+                take = balance
             if take > 0:
-                taken[part] += take
-                totals[part] += take
+                taken[position] += take
+                totals[position] += take
                 balance -= take
-        received.append(Parts(**taken))
-    return Allocation(instalments=tuple(received), totals=Parts(**totals), left=balance)
+        received.append(Parts._make(taken))
+    return Allocation(tuple(received), Parts._make(totals), balance)

@@ -127,18 +127,19 @@ class _Inst:
     def outstanding(self) -> Parts:
         """What is still owed per part, as :func:`bank.loans.allocation.allocate` takes it."""
         return Parts(
-            penalties=self.penalties_due - self.penalties_paid,
-            fees=self.fees_due - self.fees_paid,
-            interest=self.interest_due - self.interest_paid,
-            principal=self.principal_due - self.principal_paid,
+            self.penalties_due - self.penalties_paid,
+            self.fees_due - self.fees_paid,
+            self.interest_due - self.interest_paid,
+            self.principal_due - self.principal_paid,
         )
 
     def receive(self, received: Parts, on: dt.date) -> None:
         """Add what a collection allocated to this instalment; paid when nothing is left."""
-        self.penalties_paid += received.penalties
-        self.fees_paid += received.fees
-        self.interest_paid += received.interest
-        self.principal_paid += received.principal
+        penalties, fees, interest, principal = received
+        self.penalties_paid += penalties
+        self.fees_paid += fees
+        self.interest_paid += interest
+        self.principal_paid += principal
         if self.total_outstanding == 0:
             self.status = _PAID
             self.paid_on = on
