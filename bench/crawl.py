@@ -550,7 +550,13 @@ class QueryCounter:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._count)
+        self._engine = engine
+        self._listener = self._count
+        event.listen(engine, "before_cursor_execute", self._listener)
+
+    def stop(self) -> None:
+        """Stop counting (a test counts one request, then leaves the engine as it was)."""
+        event.remove(self._engine, "before_cursor_execute", self._listener)
 
     def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if STATEMENT.match(statement):

@@ -23,7 +23,7 @@ def account(account_id: int):  # type: ignore[no-untyped-def]
     found = or_404(queries.account_for, session, me(), account_id)
     date_from, from_error = date_arg("from")
     date_to, to_error = date_arg("to")
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     if from_error:
         errors["date_from"] = from_error
     if to_error:

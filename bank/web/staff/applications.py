@@ -22,8 +22,10 @@ from bank.extensions import db
 from bank.loans.products_models import LoanProduct
 from bank.members.queries import by_number
 from bank.notifications import service as notifications
+from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
+from bank.web.filters import date_filter
 from bank.web.forms import canonical_numbers, form_id, new_form_key, numbers_refused, whole_number
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
@@ -244,7 +246,7 @@ def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
         db.session.expire_all()
         _flash_error(error)
     else:
-        flash(_("On the agenda of %(date)s.", date=meeting.held_on.strftime("%d-%m-%Y")), "success")
+        flash(_("On the agenda of %(date)s.", date=date_filter(meeting.held_on)), "success")
         shared.send_queued_mail()
     return _detail(application_id)
 
@@ -312,14 +314,16 @@ def prepare_application_disbursement(application_id: int):  # type: ignore[no-un
     errors: dict[str, str] = {}
     on_text = request.form.get("disbursed_on", "").strip()
     first_text = request.form.get("first_due_on", "").strip()
+    on: dt.date = clock.today()
+    first_due: dt.date | None = None
     try:
-        on = dt.date.fromisoformat(on_text) if on_text else clock.today()
-    except ValueError:
-        errors["disbursed_on"] = _("must be a date as YYYY-MM-DD")
+        on = parse_date(on_text, field="disbursed_on") or on
+    except ValidationError as error:
+        errors.update(error.fields)
     try:
-        first_due = dt.date.fromisoformat(first_text) if first_text else None
-    except ValueError:
-        errors["first_due_on"] = _("must be a date as YYYY-MM-DD")
+        first_due = parse_date(first_text, field="first_due_on")
+    except ValidationError as error:
+        errors.update(error.fields)
     if errors:
         _flash_error(ValidationError(errors))
         return _detail(application_id)

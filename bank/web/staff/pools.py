@@ -35,7 +35,7 @@ from bank.savings import service as savings
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import staff_required
-from bank.web.filters import money_filter
+from bank.web.filters import date_filter, money_filter
 from bank.web.forms import (
     amount_input,
     canonical_numbers,
@@ -491,7 +491,7 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
             flash(
                 _(
                     "Withdrawal request recorded; payable from %(date)s, first come first served.",
-                    date=payable_from.strftime("%d-%m-%Y"),
+                    date=date_filter(payable_from),
                 ),
                 "success",
             )
