@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 
@@ -19,9 +20,29 @@ def N_(message: str) -> str:
     return message
 
 
+@dataclass(frozen=True)
+class Names:
+    """Words people typed in each language, such as a loan product's Dutch and English name.
+
+    The domain knows no locale, so a message carries both: its English text shows ``en``, a
+    page the reader's (``bank.web.messages``). Never a code: codes are translated by the web.
+    """
+
+    nl: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+    def in_language(self, language: str) -> str:
+        return self.en if language == "en" else self.nl
+
+
 def _canonical(value: object) -> object:
     """Values in the English text: amounts with two places, dates in ISO form, enums by their
     code, several values joined by commas (the web formats each per locale instead)."""
+    if isinstance(value, Names):
+        return value.en
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple | list):

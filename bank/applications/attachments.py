@@ -140,7 +140,7 @@ def store_attachment(
         attachment_kind = AttachmentKind(kind)
     except ValueError:
         raise ValidationError(
-            "kind", N_("must be one of %(choices)s"), choices=", ".join(k.value for k in AttachmentKind)
+            "kind", N_("must be one of %(choices)s"), choices=tuple(AttachmentKind)
         ) from None
     name, content_type = check_upload(filename, content)
     if application.status.value in ("rejected", "withdrawn", "expired", "disbursed"):

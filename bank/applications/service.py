@@ -40,7 +40,16 @@ from bank.applications.models import (
     RiskGrade,
 )
 from bank.auth.models import User
-from bank.errors import N_, Conflict, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
+from bank.errors import (
+    N_,
+    Conflict,
+    InvalidTransition,
+    Message,
+    Names,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from bank.loans.products_models import LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import Schedule, build_schedule, parse_rate_percent
 from bank.loans.service import terms_for
@@ -456,7 +465,7 @@ def parse_fields(
             N_("must be between %(amount_min)s and %(amount_max)s for %(product)s"),
             amount_min=product.amount_min,
             amount_max=product.amount_max,
-            product=product.name("en"),
+            product=Names(nl=product.name_nl, en=product.name_en),
         )
     if "term_months" not in errors and term_months is not None:
         months = product.frequency.months
@@ -465,7 +474,7 @@ def parse_fields(
                 N_("must be between %(term_min_months)s and %(term_max_months)s months for %(product)s"),
                 term_min_months=product.term_min_months,
                 term_max_months=product.term_max_months,
-                product=product.name("en"),
+                product=Names(nl=product.name_nl, en=product.name_en),
             )
         elif term_months % months:
             errors["term_months"] = Message(
@@ -475,7 +484,7 @@ def parse_fields(
         errors["grace_periods"] = Message(
             N_("must be at most %(max_grace_periods)s periods for %(product)s"),
             max_grace_periods=product.max_grace_periods,
-            product=product.name("en"),
+            product=Names(nl=product.name_nl, en=product.name_en),
         )
     if errors:
         raise ValidationError(errors)

@@ -71,7 +71,7 @@ def create_user(
     """Create a log-in; a member may be created without a password (set through an invite)."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise ValidationError("role", N_("must be one of %(roles)s"), roles=", ".join(ROLES))
+        raise ValidationError("role", N_("must be one of %(roles)s"), roles=tuple(ROLES))
     if not name.strip():
         raise ValidationError("name", N_("is required"))
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):

@@ -352,7 +352,7 @@ def _legal_form(value: LegalForm | str | None) -> LegalForm:
     try:
         return LegalForm(value)
     except ValueError:
-        choices = ", ".join(form.value for form in LegalForm)
+        choices = tuple(LegalForm)
         raise ValidationError("legal_form", N_("must be one of %(choices)s"), choices=choices) from None
 
 
@@ -469,9 +469,7 @@ def record_identity_check(
     try:
         kind = DocumentKind(document_kind)
     except ValueError:
-        failures["document_kind"] = Message(
-            N_("must be one of %(choices)s"), choices=", ".join(k.value for k in DocumentKind)
-        )
+        failures["document_kind"] = Message(N_("must be one of %(choices)s"), choices=tuple(DocumentKind))
     if kind is not None:
         fitting = PERSON_DOCUMENTS if member.kind is MemberKind.PERSON else ORGANISATION_DOCUMENTS
         if kind not in fitting:

@@ -130,7 +130,7 @@ def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) ->
                 if taken:
                     failures["purposes"] = Message(
                         N_("%(purposes)s already belongs to the open pool %(code)s"),
-                        purposes=", ".join(taken),
+                        purposes=tuple(taken),
                         code=other.code,
                     )
                     break

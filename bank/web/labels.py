@@ -749,6 +749,7 @@ DETAIL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"profile change (?P<n>\d+) waits for staff verification",
             N_("profile change %(n)s waits for verification by staff"),
         ),
+        (r"first member share paid", N_("first member share paid")),
         (rf"(?P<start>{_DATE}) (?:to|–) (?P<end>{_DATE})", N_("%(start)s to %(end)s")),
         (r"(?P<month>\d{4}-\d{2})/(?P<file>[\w.-]+\.pdf)", N_("%(month)s (file %(file)s)")),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from bank.errors import BankError, Message
+from bank.errors import BankError, Message, Names
 
 #: Field names the domain uses that the bank-wide table (``labels.FIELD_LABELS``) lacks; forms
 #: with their own labels name their fields themselves.
@@ -90,19 +91,90 @@ def _locale() -> str:
     return str(locale) if locale else "nl"
 
 
+def _enum_words(value: enum.Enum) -> str | None:
+    """The word for a choice the domain names by its enum (a frequency, a legal form, a document
+    kind), from the table the forms offer it with; None for statuses (``status_label``)."""
+    from bank.applications.models import AttachmentKind
+    from bank.loans.products_models import LoanPurpose
+    from bank.loans.schedule import Frequency, Method
+    from bank.members.models import DocumentKind, LegalForm, MemberKind
+    from bank.web.application_forms import KIND_LABELS as ATTACHMENT_LABELS
+    from bank.web.pool_views import PURPOSE_LABELS
+    from bank.web.staff.members import DOCUMENT_LABELS, KIND_LABELS, LEGAL_FORM_LABELS
+    from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
+
+    tables: dict[type[enum.Enum], Mapping[Any, object]] = {
+        AttachmentKind: ATTACHMENT_LABELS,
+        DocumentKind: DOCUMENT_LABELS,
+        Frequency: FREQUENCY_LABELS,
+        LegalForm: LEGAL_FORM_LABELS,
+        LoanPurpose: PURPOSE_LABELS,
+        MemberKind: KIND_LABELS,
+        Method: METHOD_LABELS,
+    }
+    label = tables.get(type(value), {}).get(value)
+    # The forms' labels start with a capital ("Maandelijks"); inside a sentence they do not.
+    return None if label is None else _lower_first(str(label))
+
+
+def _lower_first(text: str) -> str:
+    """ "Maandelijks" -> "maandelijks" inside a sentence; "KvK-uittreksel" stays as it is."""
+    word = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if word[1:] == word[1:].lower() else text
+
+
+def _roles(text: str) -> str:
+    """ "credit_officer or admin" -> "kredietadviseur of beheerder": each role code in words."""
+    from bank.web.filters import role_label_filter
+
+    words = {" or ": f" {gettext('or')} ", ", ": ", "}
+    parts = re.split(r"( or |, )", text)
+    return "".join(words.get(part) or _lower_first(role_label_filter(part)) for part in parts)
+
+
+def _purposes(text: str) -> str:
+    from bank.web.pool_views import purpose_label
+
+    words = [purpose_label(code.strip()) for code in text.split(",")]
+    return ", ".join(words[:1] + [_lower_first(word) for word in words[1:]])
+
+
+def _approval_kind(text: str) -> str:
+    from bank.web.labels import APPROVAL_KINDS, humanize
+
+    return str(APPROVAL_KINDS.get(text) or humanize(text))
+
+
+#: Values the domain passes as codes in plain strings, by the name of their parameter.
+_CODE_PARAMS: dict[str, Callable[[str], str]] = {
+    "role": _roles,
+    "roles": _roles,
+    "purpose": _purposes,
+    "purposes": _purposes,
+    "kind": _approval_kind,
+}
+
+
 def _value(name: str, value: object) -> object:
     """One value of a message as the reader writes it."""
     from bank.web.filters import date_filter, money_filter
     from bank.web.labels import status_label
 
+    if isinstance(value, Names):
+        return value.in_language(_locale())
     if isinstance(value, enum.Enum):
-        return status_label(value)
+        words = _enum_words(value)
+        return words if words is not None else status_label(value)
     if isinstance(value, tuple | list):
         if name == "checklist_items":
             from bank.web.application_forms import CHECK_LABELS
 
             return ", ".join(str(CHECK_LABELS.get(item, item)) for item in value)
+        if name in _CODE_PARAMS and all(isinstance(item, str) for item in value):
+            return _CODE_PARAMS[name](", ".join(value))
         return ", ".join(str(_value(name, item)) for item in value)
+    if isinstance(value, str) and name in _CODE_PARAMS:
+        return _CODE_PARAMS[name](value)
     if isinstance(value, bool):
         return value
     if isinstance(value, Decimal):

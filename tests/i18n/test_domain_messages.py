@@ -270,3 +270,64 @@ def test_a_rule_for_a_field_the_form_lacks_is_named_by_its_label_in_dutch(app) -
         show_errors(form, ValidationError({"amount": N_("is required"), "purpose_text": N_("is required")}))
         assert form.amount.errors == ["is verplicht"]
         assert form.form_errors == ["Doel: is verplicht"]
+
+
+def test_codes_in_domain_messages_read_as_words_and_product_names_in_the_readers_language(app) -> None:
+    """Before, a Dutch page said "moet een van deze zijn: cooperative, association, …", "de rol
+    teller mag dit niet; daarvoor is nodig: credit_officer or admin" and named a loan product
+    by its English name."""
+    from bank.errors import Names
+    from bank.loans.schedule import Frequency
+    from bank.members import service as members
+    from bank.members.models import DocumentKind
+    from bank.web.messages import error_text, render
+
+    with pytest.raises(ValidationError) as legal_form:
+        members._legal_form("zzz-onzin")
+    documents = Message(N_("must be one of %(choices)s"), choices=tuple(DocumentKind))
+    roles = Message(
+        N_("role %(role)s may not do this; it needs %(roles)s"),
+        role="teller",
+        roles="credit_officer or admin",
+    )
+    purposes = Message(
+        N_("%(purposes)s already belongs to the open pool %(code)s"),
+        purposes=("coop_startup", "housing_coop"),
+        code="STARTFONDS",
+    )
+    frequency = Message(
+        N_("must be a multiple of %(months)s months for %(frequency)s loans"),
+        months=3,
+        frequency=Frequency.QUARTERLY,
+    )
+    product = Message(
+        N_("must be at most %(max_grace_periods)s periods for %(product)s"),
+        max_grace_periods=6,
+        product=Names(nl="Startlening coöperatie", en="Co-op start-up loan"),
+    )
+    with app.test_request_context("/"), force_locale("nl"):
+        assert error_text(legal_form.value) == (
+            "Rechtsvorm: moet een van deze zijn: coöperatie, vereniging, stichting, overig"
+        )
+        assert render(documents).endswith("rijbewijs, verblijfsvergunning, KvK-uittreksel")
+        assert (
+            render(roles)
+            == "de rol baliemedewerker mag dit niet; daarvoor is nodig: kredietadviseur of beheerder"
+        )
+        assert (
+            render(purposes)
+            == "Start van een coöperatie, wooncoöperatie hoort al bij de open pool STARTFONDS"
+        )
+        assert (
+            render(frequency)
+            == "moet een veelvoud van 3 maanden zijn voor leningen die per kwartaal worden afgelost"
+        )
+        assert render(product) == "mag ten hoogste 6 termijnen zijn voor Startlening coöperatie"
+    # The API and the CLI keep the English text with the codes, as before.
+    assert (
+        str(legal_form.value.fields["legal_form"])
+        == "must be one of cooperative, association, foundation, other"
+    )
+    assert str(roles) == "role teller may not do this; it needs credit_officer or admin"
+    assert str(purposes) == "coop_startup, housing_coop already belongs to the open pool STARTFONDS"
+    assert str(product) == "must be at most 6 periods for Co-op start-up loan"
