@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.auth.service import actor_for
+from bank.calendar import next_business_day
 from bank.demo import STEPS
 from bank.ledger.models import Posting, Side
 from bank.loans.products_models import LoanPurpose
@@ -45,7 +46,6 @@ from bank.members.models import Member, MemberKind, MemberStatus
 from bank.pools import queries as pool_queries
 from bank.pools import service as pools
 from bank.pools.models import Participation, Pool, WithdrawalRequest
-from bank.runs.calendar import next_business_day
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 

@@ -159,7 +159,9 @@ def measure() -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--list-nested", action="store_true", help="also list the imports inside functions")
     arguments = parser.parse_args()
     report = measure()

@@ -42,6 +42,7 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
+from bank.calendar import collection_cutoff, next_business_day
 from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_array, pg_text_array
 from bank.errors import (
     N_,
@@ -60,7 +61,6 @@ from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, Sc
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
-from bank.runs.calendar import collection_cutoff, next_business_day
 
 #: Allocation parts in the order of the instalment's columns.
 PARTS = ("penalties", "fees", "interest", "principal")

@@ -39,13 +39,13 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import system
+from bank.calendar import business_days
 from bank.db import Database, is_postgresql, reading, writers_waiting
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
 from bank.money import ZERO, from_cents
 from bank.runs import savings_interest
-from bank.runs.calendar import business_days
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
 

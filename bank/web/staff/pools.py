@@ -24,9 +24,9 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bank import clock
+from bank.calendar import add_months
 from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
-from bank.loans.schedule import add_months
 from bank.members.models import Member
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, WithdrawalRequest
