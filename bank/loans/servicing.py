@@ -61,6 +61,7 @@ from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, Sc
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
+from bank.runs.service import record_shortfalls
 
 #: Allocation parts in the order of the instalment's columns.
 PARTS = ("penalties", "fees", "interest", "principal")
@@ -430,7 +431,7 @@ def service_batch(
     # commit right after it (batches run side by side in bank.runs.jobs).
     _write_back(session, changed, loan_updates, run_date)
     if shortfalls and run_id is not None:
-        _record_shortfalls(session, run_id, shortfalls)
+        record_shortfalls(session, run_id, shortfalls)
     if requests:
         post_many(session, requests, actor=actor)
         outcome.entries = len(requests)
@@ -549,40 +550,6 @@ def _write_back(
         ]
         if closed:
             connection.exec_driver_sql(_SQLITE_UPDATE_LOANS, closed)
-
-
-_PG_INSERT_SHORTFALLS = text(
-    """
-    INSERT INTO run_shortfalls (run_id, loan_id, amount_due, amount_collected, days_past_due)
-    SELECT :run_id, short.* FROM unnest(CAST(:loans AS integer[]), CAST(:due AS bigint[]),
-                                        CAST(:collected AS bigint[]), CAST(:days AS integer[])) AS short
-    """
-)
-_SQLITE_INSERT_SHORTFALLS = (
-    "INSERT INTO run_shortfalls (run_id, loan_id, amount_due, amount_collected, days_past_due)"
-    " VALUES (?, ?, ?, ?, ?)"
-)
-
-
-def _record_shortfalls(
-    session: Session, run_id: int, shortfalls: Sequence[tuple[int, int, int, int]]
-) -> None:
-    """The run's list of loans left short (amounts in cents, as the money columns store them)."""
-    connection = session.connection()
-    if is_postgresql(session):
-        loans, due, collected, days = zip(*shortfalls, strict=True)
-        connection.execute(
-            _PG_INSERT_SHORTFALLS,
-            {
-                "run_id": run_id,
-                "loans": pg_int_array(list(loans)),
-                "due": pg_int_array(list(due)),
-                "collected": pg_int_array(list(collected)),
-                "days": pg_int_array(list(days)),
-            },
-        )
-    else:
-        connection.exec_driver_sql(_SQLITE_INSERT_SHORTFALLS, [(run_id, *row) for row in shortfalls])
 
 
 def _sqlite_date(day: dt.date | None) -> str | None:
