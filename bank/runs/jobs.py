@@ -45,9 +45,9 @@ from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
 from bank.money import ZERO, from_cents
-from bank.runs import savings_interest
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
+from bank.savings import interest as savings_interest
 
 log = logging.getLogger("bank.runs")
 #: How long a failed run keeps trying to write its failure while the database comes back.
@@ -790,59 +790,12 @@ def run_month_end_statements(
     )
 
 
-def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) -> list[Any]:
-    """The pools whose quarter ending ``quarter_end`` may be distributed now; refuses otherwise.
-
-    Raises ValidationError on ``date`` (nothing is written) for a day that is not a quarter's
-    last, a quarter not ended by ``today``, a quarter with no participants in any pool, and a
-    quarter every pool has already distributed. The staff start form asks this before it
-    launches the command, so a refusal shows on the form rather than in a process's log.
-    """
-    from bank.pools import distribution
-    from bank.pools.models import Distribution, Participation, Pool
-
-    try:
-        start, end = distribution.quarter_bounds(quarter_end)
-    except ValidationError as error:
-        raise ValidationError("date", next(iter(error.fields.values()))) from None
-    if end >= today:
-        raise ValidationError(
-            "date",
-            N_("the quarter ending %(end)s has not ended yet; it can be distributed from %(first_day)s"),
-            end=end,
-            first_day=end + dt.timedelta(days=1),
-        )
-    participated = select(Participation.id).where(
-        Participation.pool_id == Pool.id, Participation.opened_on <= end
-    )
-    pools = list(session.scalars(select(Pool).where(participated.exists()).order_by(Pool.id)))
-    if not pools:
-        raise ValidationError("date", N_("no pool had participants in the quarter ending %(end)s"), end=end)
-    done: dict[int, dt.date] = {
-        pool_id: distributed_on
-        for pool_id, distributed_on in session.execute(
-            select(Distribution.pool_id, Distribution.distributed_on).where(
-                Distribution.quarter_start == start, Distribution.pool_id.in_([pool.id for pool in pools])
-            )
-        )
-    }
-    pending = [pool for pool in pools if pool.id not in done]
-    if not pending:
-        raise ValidationError(
-            "date",
-            N_("the quarter ending %(end)s was already distributed (on %(done_on)s)"),
-            end=end,
-            done_on=max(done.values()),
-        )
-    return pending
-
-
 def distribute_pool_quarter(
     database: Database, quarter_end: dt.date, *, started_by: str = "cli", today: dt.date | None = None
 ) -> JobOutcome:
     """``bank runs pool-distribution --date D``: distribute quarter D of every pool not yet done.
 
-    All pools in one transaction: a refusal (see :func:`pools_to_distribute`, or one of
+    All pools in one transaction: a refusal (``distribution.pools_to_distribute``'s, or one of
     ``distribute_quarter``'s own) writes nothing, not even a run row. The work is recorded on the
     pool-distribution run of business date D: created, or, when the close day of D already ran
     that job (it distributes the quarter *before* D), counted in as a further attempt.
@@ -856,7 +809,7 @@ def distribute_pool_quarter(
         with run_lock(database.engine):
             record_interrupted(session)
             try:
-                pending = pools_to_distribute(session, quarter_end, today)
+                pending = distribution.pools_to_distribute(session, quarter_end, today)
                 run = session.scalar(
                     select(Run).where(Run.job == RunJob.POOL_DISTRIBUTION, Run.business_date == quarter_end)
                 )

@@ -28,9 +28,9 @@ from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
 from bank.web.forms import new_form_key, page_number, read_amount, show_errors
+from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
-from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
