@@ -125,7 +125,7 @@ def build_demo(database_url: str, instance_path: str, echo: Callable[[str], None
         session = db.new_session()
         try:
             with db.unit_of_work(session):
-                demo.load(session, echo=echo, context={"statement_dir": app.config["STATEMENT_DIR"]})
+                demo.load(session, echo=echo, statement_dir=app.config["STATEMENT_DIR"])
             with db.unit_of_work(session):
                 for user in session.scalars(select(User).where(User.role != "member")):
                     user.totp_secret = pyotp.random_base32()
@@ -550,7 +550,13 @@ class QueryCounter:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._count)
+        self._engine = engine
+        self._listener = self._count
+        event.listen(engine, "before_cursor_execute", self._listener)
+
+    def stop(self) -> None:
+        """Stop counting (a test counts one request, then leaves the engine as it was)."""
+        event.remove(self._engine, "before_cursor_execute", self._listener)
 
     def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if STATEMENT.match(statement):

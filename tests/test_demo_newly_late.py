@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bank import demo
-
-# Demo steps register when their module is imported: load them in STEP_MODULES order first, or
-# importing demo_servicing alone at collection would put its step before the pools' steps.
-demo._load_step_modules()
-
-from bank.demo_servicing import _newly_late  # noqa: E402
+from bank.demo.servicing import _newly_late
 
 TODAY = dt.date(2026, 12, 3)  # a Thursday
 

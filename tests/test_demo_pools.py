@@ -31,20 +31,12 @@ from bank.savings.models import DepositAccount
 TODAY = dt.date(2026, 11, 27)
 
 
-def _demo_steps_loaded() -> None:
-    """Steps register when their module is imported, in STEP_MODULES order: import none before."""
-    demo._load_step_modules()
-
-
 def test_the_pool_steps_surround_the_applications_step():
-    _demo_steps_loaded()
-    from bank import demo_applications, demo_pools, demo_servicing
-
     steps = [step for _name, step in demo.STEPS]
-    launch = steps.index(demo_pools.launch_pools)
-    assert steps[launch + 1] is demo_applications.load_applications
-    assert steps[launch + 2] is demo_pools.pools_through_the_year
-    assert steps.index(demo_servicing.load_servicing) > launch + 2
+    launch = steps.index(demo.pools.launch_pools)
+    assert steps[launch + 1] is demo.applications.load_applications
+    assert steps[launch + 2] is demo.pools.pools_through_the_year
+    assert steps.index(demo.servicing.load_servicing) > launch + 2
 
 
 def _lowest_end_of_day_balance(session, ledger_account_id: int) -> Decimal:
@@ -64,11 +56,10 @@ def _lowest_end_of_day_balance(session, ledger_account_id: int) -> Decimal:
 
 @pytest.mark.slow
 def test_the_demo_bank_has_pools_with_a_year_of_member_money(session, tmp_path):
-    _demo_steps_loaded()
     with clock.frozen(TODAY):
-        context = demo.load(session, echo=lambda _text: None, context={"statement_dir": str(tmp_path)})
+        context = demo.load(session, echo=lambda _text: None, statement_dir=str(tmp_path))
     session.commit()
-    opened_on = context["opened_on"]
+    opened_on = context.opened_on
 
     pools = {pool.code: pool for pool in session.scalars(select(Pool))}
     assert set(pools) == {"GRONDFONDS", "COOPSTART"}

@@ -53,7 +53,7 @@ def layer_of(module: str) -> int | None:
         return 1
     if top in L2:
         return 2
-    if top in L4 or top.startswith("demo_"):  # demo steps are loaders, like bank.demo
+    if top in L4:
         return 4
     return 3
 

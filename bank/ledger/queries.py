@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bank.db import MoneyType
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
@@ -16,6 +17,11 @@ from bank.money import ZERO, from_cents
 
 #: Debit positive, credit negative, as a SQL expression over postings (cents, typed as money).
 SIGNED_AMOUNT = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
+
+
+#: A history line needs the posting and its entry, not the entry's other postings (selectin-loaded
+#: by default, read here by one query of their own) nor the posting's account (joined by default).
+_LINES_ONLY = (lazyload(JournalEntry.postings), lazyload(Posting.account))
 
 
 def _net_cents_sum() -> Any:
@@ -190,6 +196,7 @@ def history(
         .order_by(*order)
         .offset(first_index)
         .limit(count)
+        .options(*_LINES_ONLY)
     ).all()
     before = ZERO
     if rows:
@@ -204,22 +211,43 @@ def history(
             )
         )
         before = _normal(account.type, from_cents(int(before_net or 0)))
-    entry_ids = [entry.id for _, entry in rows]
-    # Only the accounts on the other side of the entry stand opposite this one: a distribution
-    # credits many members at once, and none of them is the counterparty of another.
+    lines = _lines(session, account.type, rows, opening + before)
+    if newest_first:
+        lines.reverse()
+    return lines, total, opening
+
+
+def _counter_accounts(session: Session, entry_ids: list[int]) -> dict[tuple[int, Side], list[int]]:
+    """The accounts of each entry by (entry id, side), in one query."""
     counter: dict[tuple[int, Side], list[int]] = {}
     if entry_ids:
         for entry_id, other_account, other_side in session.execute(
-            select(Posting.entry_id, Posting.account_id, Posting.side).where(
-                Posting.entry_id.in_(entry_ids), Posting.account_id != account_id
-            )
+            select(Posting.entry_id, Posting.account_id, Posting.side).where(Posting.entry_id.in_(entry_ids))
         ):
             counter.setdefault((entry_id, other_side), []).append(other_account)
-    running = opening + before
+    return counter
+
+
+def _lines(
+    session: Session,
+    account_type: AccountType,
+    rows: Sequence[Any],
+    before: Decimal,
+    counter: dict[tuple[int, Side], list[int]] | None = None,
+) -> list[HistoryLine]:
+    """History lines of one account's postings in chronological order, running on from ``before``.
+
+    Only the accounts on the other side of the entry stand opposite the posting's account: a
+    distribution credits many members at once, and none of them is the counterparty of another.
+    """
+    if counter is None:
+        counter = _counter_accounts(session, [entry.id for _posting, entry in rows])
+    running = before
     lines = []
     for posting, entry in rows:
-        grows = (posting.side is Side.DEBIT) == account.type.debit_normal
+        grows = (posting.side is Side.DEBIT) == account_type.debit_normal
         running += posting.amount if grows else -posting.amount
+        others = counter.get((entry.id, posting.side.opposite), ())
         lines.append(
             HistoryLine(
                 posting_id=posting.id,
@@ -231,12 +259,76 @@ def history(
                 side=posting.side,
                 amount=posting.amount,
                 running_balance=running,
-                counter_account_ids=tuple(counter.get((entry.id, posting.side.opposite), ())),
+                counter_account_ids=tuple(a for a in others if a != posting.account_id),
             )
         )
-    if newest_first:
+    return lines
+
+
+def latest(session: Session, account_ids: list[int], *, per_account: int) -> dict[int, list[HistoryLine]]:
+    """The first page of :func:`history` (newest first, ``per_account`` lines) of each account.
+
+    The same lines with the same running balances as ``history(session, id, per_page=per_account)``
+    gives for each account, but in four queries however many accounts: the accounts' types, their
+    balances summed from postings, the latest postings of each (numbered per account with a window
+    function), and the other side of their entries. Pages that show what happened last on several
+    accounts at once (the member's home) read them here.
+    """
+    if not account_ids or per_account <= 0:
+        return {}
+    types = dict(
+        session.execute(
+            select(LedgerAccount.id, LedgerAccount.type).where(LedgerAccount.id.in_(account_ids))
+        ).all()
+    )
+    net = dict(
+        session.execute(
+            select(Posting.account_id, _net_cents_sum())
+            .where(Posting.account_id.in_(list(types)))
+            .group_by(Posting.account_id)
+        ).all()
+    )
+    numbered = (
+        select(
+            Posting.id.label("posting_id"),
+            func.row_number()
+            .over(partition_by=Posting.account_id, order_by=(Posting.value_date.desc(), Posting.id.desc()))
+            .label("n"),
+        )
+        .where(Posting.account_id.in_(list(types)))
+        .subquery()
+    )
+    rows = session.execute(
+        select(Posting, JournalEntry)
+        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
+        .join(numbered, numbered.c.posting_id == Posting.id)
+        .where(numbered.c.n <= per_account)
+        .order_by(Posting.account_id, Posting.value_date, Posting.id)
+        .options(*_LINES_ONLY)
+    ).all()
+    counter = _counter_accounts(session, list({entry.id for _posting, entry in rows}))
+    by_account: dict[int, list[tuple[Posting, JournalEntry]]] = {}
+    for posting, entry in rows:
+        by_account.setdefault(posting.account_id, []).append((posting, entry))
+    result: dict[int, list[HistoryLine]] = {}
+    for account_id, account_rows in by_account.items():
+        account_type = AccountType(types[account_id])
+        closing = _normal(account_type, from_cents(int(net.get(account_id) or 0)))
+        # The page's lines are the account's last ones: the balance before them is the closing
+        # balance less what they moved.
+        moved = sum(
+            (
+                posting.amount
+                if (posting.side is Side.DEBIT) == account_type.debit_normal
+                else -posting.amount
+                for posting, _entry in account_rows
+            ),
+            ZERO,
+        )
+        lines = _lines(session, account_type, account_rows, closing - moved, counter)
         lines.reverse()
-    return lines, total, opening
+        result[account_id] = lines
+    return result
 
 
 def verify(session: Session) -> list[str]:

@@ -68,10 +68,23 @@ def participations_of(session: Session, pool: Pool) -> list[Participation]:
 
 def pool_capital(session: Session, pool: Pool) -> Decimal:
     """The sum of the pool's participation balances."""
-    ledger_ids = list(
-        session.scalars(select(Participation.ledger_account_id).where(Participation.pool_id == pool.id))
-    )
-    return sum(ledger_queries.balances(session, ledger_ids).values(), ZERO)
+    return pool_capitals(session, [pool.id])[pool.id]
+
+
+def pool_capitals(session: Session, pool_ids: list[int]) -> dict[int, Decimal]:
+    """The capital of each of these pools by pool id, in two queries whatever their number."""
+    if not pool_ids:
+        return {}
+    rows = session.execute(
+        select(Participation.pool_id, Participation.ledger_account_id).where(
+            Participation.pool_id.in_(pool_ids)
+        )
+    ).all()
+    balances = ledger_queries.balances(session, [ledger_id for _pool_id, ledger_id in rows])
+    capitals = dict.fromkeys(pool_ids, ZERO)
+    for pool_id, ledger_id in rows:
+        capitals[pool_id] += balances.get(ledger_id, ZERO)
+    return capitals
 
 
 def _outstanding_principals(session: Session, loans: list[Loan], on: dt.date | None) -> dict[int, Decimal]:
@@ -125,18 +138,31 @@ class FundedLoan:
 
 def funded_loans(session: Session, pool: Pool, on: dt.date | None = None) -> list[FundedLoan]:
     """The pool's fundings with their loans and committed amounts, oldest first (three queries)."""
+    return funded_loans_of_pools(session, [pool.id], on)[pool.id]
+
+
+def funded_loans_of_pools(
+    session: Session, pool_ids: list[int], on: dt.date | None = None
+) -> dict[int, list[FundedLoan]]:
+    """:func:`funded_loans` of many pools by pool id, in the same three queries whatever their number."""
+    result: dict[int, list[FundedLoan]] = {pool_id: [] for pool_id in pool_ids}
+    if not pool_ids:
+        return result
     rows = session.execute(
         select(LoanFunding, Loan)
         .join(Loan, Loan.id == LoanFunding.loan_id)
-        .where(LoanFunding.pool_id == pool.id)
+        .where(LoanFunding.pool_id.in_(pool_ids))
         .order_by(LoanFunding.funded_on, LoanFunding.id)
         .options(joinedload(Loan.borrower))
     ).all()
     outstanding = _outstanding_principals(session, [row[1] for row in rows], on)
-    return [
-        FundedLoan(funding, loan, outstanding[loan.id], _committed_share(funding, outstanding[loan.id], on))
-        for funding, loan in rows
-    ]
+    for funding, loan in rows:
+        result[funding.pool_id].append(
+            FundedLoan(
+                funding, loan, outstanding[loan.id], _committed_share(funding, outstanding[loan.id], on)
+            )
+        )
+    return result
 
 
 def committed_capital(session: Session, pool: Pool, on: dt.date | None = None) -> Decimal:
@@ -382,30 +408,48 @@ def projects_funded_by(session: Session, participation: Participation) -> list[P
     ``balance / capital × committed``. It says how much of the member's money works there now;
     a written-off loan shows 0 and is marked, so the member sees what was lost where.
     """
-    pool = participation.pool
     balance = participation_balance(session, participation)
-    capital = pool_capital(session, pool)
-    views: list[ProjectView] = []
-    for funded in funded_loans(session, pool):
-        loan, committed = funded.loan, funded.committed
-        if loan.status is LoanStatus.PAID_OFF:
-            continue
-        share = round_cents(balance * committed / capital) if capital > 0 else ZERO
-        borrower: Member = loan.borrower
-        postcode_digits = "".join(ch for ch in (borrower.postcode or "") if ch.isdigit())[:4]
-        views.append(
-            ProjectView(
-                loan_id=loan.id,
-                loan_number=loan.number,
-                purpose=loan.purpose,
-                name_or_none=borrower.display_name if borrower.listing_consent else None,
-                activity=(borrower.activity or "").strip() or None,
-                postcode_area=postcode_digits,
-                disbursed_on=loan.disbursed_on,
-                loan_principal=loan.principal,
-                pool_committed=committed,
-                member_share=share,
-                written_off=loan.status is LoanStatus.WRITTEN_OFF,
+    return projects_funded_by_many(session, [(participation, balance)])[participation.id]
+
+
+def projects_funded_by_many(
+    session: Session, participations: list[tuple[Participation, Decimal]]
+) -> dict[int, list[ProjectView]]:
+    """:func:`projects_funded_by` for many participations (each with its balance), by participation id.
+
+    The member's home and pools page list every participation of the member with its projects:
+    the pools' capitals and their funded loans are read for all the pools at once, so the page
+    costs the same few queries with one participation or ten (the balances come with
+    :func:`member_participations`).
+    """
+    pool_ids = list(dict.fromkeys(participation.pool_id for participation, _balance in participations))
+    capitals = pool_capitals(session, pool_ids)
+    funded_by_pool = funded_loans_of_pools(session, pool_ids)
+    result: dict[int, list[ProjectView]] = {}
+    for participation, balance in participations:
+        capital = capitals[participation.pool_id]
+        views: list[ProjectView] = []
+        for funded in funded_by_pool[participation.pool_id]:
+            loan, committed = funded.loan, funded.committed
+            if loan.status is LoanStatus.PAID_OFF:
+                continue
+            share = round_cents(balance * committed / capital) if capital > 0 else ZERO
+            borrower: Member = loan.borrower
+            postcode_digits = "".join(ch for ch in (borrower.postcode or "") if ch.isdigit())[:4]
+            views.append(
+                ProjectView(
+                    loan_id=loan.id,
+                    loan_number=loan.number,
+                    purpose=loan.purpose,
+                    name_or_none=borrower.display_name if borrower.listing_consent else None,
+                    activity=(borrower.activity or "").strip() or None,
+                    postcode_area=postcode_digits,
+                    disbursed_on=loan.disbursed_on,
+                    loan_principal=loan.principal,
+                    pool_committed=committed,
+                    member_share=share,
+                    written_off=loan.status is LoanStatus.WRITTEN_OFF,
+                )
             )
-        )
-    return views
+        result[participation.id] = views
+    return result

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bank import clock
@@ -181,6 +181,7 @@ def dashboard(session: Session, member_id: int, *, today: dt.date | None = None)
     loans = list(
         session.scalars(
             select(Loan)
+            .options(joinedload(Loan.repayment_account))
             .where(Loan.borrower_id.in_(ids))
             .order_by(Loan.status != LoanStatus.ACTIVE, Loan.disbursed_on.desc(), Loan.id)
         )
@@ -370,76 +371,40 @@ def recent_movements(
     """The latest ``limit`` bookings of each member over these accounts, newest first, by member id.
 
     The caller passes only accounts the logged-in person may see (their own and their
-    organisations'). The home page shows what happened last without opening each account, in a
-    fixed number of queries however many members and accounts: one for the postings (numbered per
-    member with a window function), one for the other side of their entries, and the statement's
-    wording of both.
+    organisations'); nothing else is read. The home page shows what happened last without
+    opening each account, in a fixed number of queries however many members and accounts: the
+    ledger's first page of each account's history (:func:`bank.ledger.queries.latest`, the lines
+    the account's page shows) and the statement's wording of them.
     """
     by_ledger = {account.ledger_account_id: account for account in accounts}
     if not by_ledger or limit <= 0:
         return {}
-    numbered = (
-        select(
-            Posting.id.label("posting_id"),
-            func.row_number()
-            .over(
-                partition_by=DepositAccount.member_id, order_by=(Posting.value_date.desc(), Posting.id.desc())
-            )
-            .label("n"),
-        )
-        .join(DepositAccount, DepositAccount.ledger_account_id == Posting.account_id)
-        .where(Posting.account_id.in_(list(by_ledger)))
-        .subquery()
+    latest = ledger_queries.latest(session, list(by_ledger), per_account=limit)
+    per_member: dict[int, list[tuple[DepositAccount, ledger_queries.HistoryLine]]] = defaultdict(list)
+    for ledger_id, account_lines in latest.items():
+        account = by_ledger[ledger_id]
+        per_member[account.member_id].extend((account, line) for line in account_lines)
+    chosen = {
+        member_id: sorted(found, key=lambda item: (item[1].value_date, item[1].posting_id), reverse=True)[
+            :limit
+        ]
+        for member_id, found in per_member.items()
+    }
+    descriptions, counterparties = describe_lines(
+        session, [line for found in chosen.values() for _account, line in found], language
     )
-    rows = session.execute(
-        select(Posting, JournalEntry)
-        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-        .join(numbered, numbered.c.posting_id == Posting.id)
-        .where(numbered.c.n <= limit)
-        .order_by(Posting.value_date.desc(), Posting.id.desc())
-    ).all()
-    # Only the accounts on the other side of each entry stand opposite the member's (as history()).
-    counter: dict[tuple[int, Side], list[int]] = defaultdict(list)
-    entry_ids = [entry.id for _posting, entry in rows]
-    if entry_ids:
-        for entry_id, other_account, other_side in session.execute(
-            select(Posting.entry_id, Posting.account_id, Posting.side).where(Posting.entry_id.in_(entry_ids))
-        ):
-            counter[(entry_id, other_side)].append(other_account)
-    lines = []
-    for posting, entry in rows:
-        others = tuple(
-            account_id
-            for account_id in counter[(entry.id, posting.side.opposite)]
-            if account_id != posting.account_id
-        )
-        lines.append(
-            ledger_queries.HistoryLine(
-                posting_id=posting.id,
-                entry_id=entry.id,
-                value_date=posting.value_date,
-                posted_at=entry.posted_at,
-                kind=entry.kind,
-                memo=entry.memo,
-                side=posting.side,
-                amount=posting.amount,
-                running_balance=ZERO,
-                counter_account_ids=others,
-            )
-        )
-    descriptions, counterparties = describe_lines(session, lines, language)
-    result: dict[int, list[Movement]] = defaultdict(list)
-    for (posting, _entry), line in zip(rows, lines, strict=True):
-        account = by_ledger[posting.account_id]
-        result[account.member_id].append(
+    return {
+        member_id: [
             Movement(
                 account=account,
                 line=line,
                 description=descriptions.get(line.entry_id, ""),
                 counterparty=counterparties.get(line.entry_id, ""),
             )
-        )
-    return result
+            for account, line in found
+        ]
+        for member_id, found in chosen.items()
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_the_credit_officer_lands_on_applications_agenda_new_arrears_and_mail(ba
     arrears = _card(page, "queue-arrears")
     assert "Nieuw in achterstand" in arrears and 'href="/staff/arrears"' in arrears
     # Exactly the loans overdue for at most a week (the demo's punctual payer who missed the
-    # instalment collected in the last week, bank.demo_servicing._newly_late), each with its amount
+    # instalment collected in the last week, bank.demo.servicing._newly_late), each with its amount
     # to the cent and its days; the loan that stopped paying weeks ago is on the arrears page only.
     shown = set(re.findall(r'href="/staff/loans/(\d+)"', arrears))
     assert shown == {str(loan.id) for loan, _found in fresh}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from bank.ledger import chart
-from bank.ledger.queries import balance, balances, history, trial_balance, verify
+from bank.ledger.queries import balance, balances, history, latest, trial_balance, verify
 from bank.ledger.service import account_by_code, post
 
 from .conftest import move
@@ -67,6 +67,52 @@ def test_balances_reads_cached_and_summed_accounts_alike(session, settlement, op
         deposits_control.id: Decimal("42.00"),
     }
     assert balances(session, []) == {}
+
+
+def test_latest_is_the_first_page_of_each_accounts_history(
+    session, settlement, open_member_account, deposit, withdraw, actor
+):
+    """The member's home reads the latest lines of all their accounts at once: the same lines,
+    running balances and counterparties as each account's own first page, in four statements."""
+    from sqlalchemy import event
+
+    anna, bram, empty = open_member_account("Anna"), open_member_account("Bram"), open_member_account("Leeg")
+    for day in range(1, 9):
+        value_date = dt.date(2026, 1, day)
+        deposit(anna, f"{day}.00", f"d:anna:{day}", value_date)
+        if day % 3 == 0:
+            withdraw(anna, "0.75", f"w:anna:{day}", value_date)
+    deposit(bram, "50.00", "d:bram", MARCH_1)
+    # Bram pays Anna: on his page she stands opposite him, and he opposite her on hers.
+    post(session, "t:1", "transfer", move(bram, anna, "12.34"), MARCH_10, actor)
+    session.commit()
+
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's transaction, not a read
+            statements.append(statement[:30])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        found = latest(session, [anna.id, bram.id, empty.id, settlement.id], per_account=5)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(statements) == 4, statements
+    for account in (anna, bram, settlement):
+        assert found[account.id] == history(session, account.id, page=1, per_page=5)[0]
+    assert empty.id not in found
+    assert [line.running_balance for line in found[anna.id]] == [
+        Decimal("46.84"),
+        Decimal("34.50"),
+        Decimal("26.50"),
+        Decimal("19.50"),
+        Decimal("20.25"),
+    ]
+    assert found[anna.id][0].counter_account_ids == (bram.id,)
+    assert found[bram.id][0].counter_account_ids == (anna.id,)
+    assert latest(session, [anna.id], per_account=0) == {} == latest(session, [], per_account=5)
 
 
 def test_history_pages_newest_first_with_running_balances(session, open_member_account, deposit, withdraw):

@@ -194,13 +194,14 @@ def test_arrangement_fee_fixed_or_percent(session, actor):
 
 
 def test_demo_products_step(session, make_user):
-    from bank import demo_products
+    from bank.demo import products as demo_products
+    from bank.demo.context import DemoContext
 
     admin = make_user("admin", email=demo_products.ADMIN_EMAIL)
-    context = {"users": {demo_products.ADMIN_EMAIL: session.get(type(admin), admin.id)}}
+    context = DemoContext(users={demo_products.ADMIN_EMAIL: session.get(type(admin), admin.id)})
     demo_products.load_products(session, context)
     session.commit()
-    active = context["loan_products"]
+    active = context.loan_products
     assert set(active) == {"COOP-START", "GRONDFONDS", "OVERBRUG", "VERENIGING", "WOONCOOP"}
     assert (active["COOP-START"].version, active["COOP-START"].rate_annual) == (2, Decimal("0.065"))
     assert active["OVERBRUG"].method.value == "bullet"

@@ -54,9 +54,11 @@ def dashboard():  # type: ignore[no-untyped-def]
     session = db.session
     views = queries.dashboard(session, me())
     homes = {view.member.id: Home() for view in views}
-    for participation in pool_queries.member_participations(session, list(homes)):
+    participations = pool_queries.member_participations(session, list(homes))
+    projects = project_lines(session, participations)
+    for participation in participations:
         homes[participation.participation.member_id].participations.append(
-            (participation, project_lines(session, participation.participation))
+            (participation, projects[participation.participation.id])
         )
     movements = queries.recent_movements(
         session,

@@ -86,27 +86,41 @@ def _visible(session: Session) -> list[tuple[Member, str]]:
     return portal_queries.visible_members(session, me())
 
 
-def project_lines(session: Session, participation: Participation) -> list[ProjectLine]:
-    """The projects a participation funds, worded for members (also on the member's home page)."""
-    lines = []
-    for project in queries.projects_funded_by(session, participation):
-        named = project.name_or_none is not None
-        description = (
-            project.name_or_none
-            if named
-            else pool_views.anonymous_description(project.activity, project.postcode_area, project.purpose)
-        )
-        lines.append(
-            ProjectLine(
-                description=str(description),
-                named=named,
-                purpose=pool_views.purpose_label(project.purpose),
-                member_share=project.member_share,
-                disbursed_on=project.disbursed_on,
-                written_off=project.written_off,
+def project_lines(
+    session: Session, views: list[queries.MemberParticipationView]
+) -> dict[int, list[ProjectLine]]:
+    """The projects each participation funds, worded for members, by participation id.
+
+    Shared by the pools page and the member's home; a fixed number of queries however many
+    participations the member holds (:func:`bank.pools.queries.projects_funded_by_many`).
+    """
+    projects = queries.projects_funded_by_many(
+        session, [(view.participation, view.balance) for view in views]
+    )
+    result: dict[int, list[ProjectLine]] = {}
+    for participation_id, funded in projects.items():
+        lines = []
+        for project in funded:
+            named = project.name_or_none is not None
+            description = (
+                project.name_or_none
+                if named
+                else pool_views.anonymous_description(
+                    project.activity, project.postcode_area, project.purpose
+                )
             )
-        )
-    return lines
+            lines.append(
+                ProjectLine(
+                    description=str(description),
+                    named=named,
+                    purpose=pool_views.purpose_label(project.purpose),
+                    member_share=project.member_share,
+                    disbursed_on=project.disbursed_on,
+                    written_off=project.written_off,
+                )
+            )
+        result[participation_id] = lines
+    return result
 
 
 @bp.route("/pools")
@@ -115,10 +129,10 @@ def pools():  # type: ignore[no-untyped-def]
     session = db.session
     holders = [HolderView(member, role) for member, role in _visible(session)]
     by_id = {holder.member.id: holder for holder in holders}
-    for view in queries.member_participations(session, list(by_id)):
-        by_id[view.participation.member_id].participations.append(
-            (view, project_lines(session, view.participation))
-        )
+    views = queries.member_participations(session, list(by_id))
+    projects = project_lines(session, views)
+    for view in views:
+        by_id[view.participation.member_id].participations.append((view, projects[view.participation.id]))
     return render_template(
         "portal/pools/index.html",
         holders=holders,

@@ -9,31 +9,30 @@ available on demand; producing all of them would only slow ``make run`` down).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import system
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
 from bank.statements import service as statements
 
 #: How many ended months get stored statements in the demo.
 MONTHS = 3
 
 
-def _statement_dir(context: dict[str, Any]) -> str:
-    if context.get("statement_dir"):
-        return str(context["statement_dir"])
+def _statement_dir(context: DemoContext) -> str:
+    if context.statement_dir:
+        return str(context.statement_dir)
     # `bank demo` passes the app's STATEMENT_DIR in the context; a script gets the default.
     from config import Config
 
     return Config.STATEMENT_DIR
 
 
-def produce_statements(session: Session, context: dict[str, Any]) -> None:
+def produce_statements(session: Session, context: DemoContext) -> None:
     today = clock.today()
-    opened_on: dt.date = context.get("opened_on", today.replace(year=today.year - 1))
+    opened_on = context.opened_on
     month_end = today.replace(day=1) - dt.timedelta(days=1)
     month_ends = []
     while month_end >= opened_on and len(month_ends) < MONTHS:
@@ -46,7 +45,4 @@ def produce_statements(session: Session, context: dict[str, Any]) -> None:
             session, end, actor=system("demo-month-end"), statement_dir=directory
         )
         produced += run.created
-    context["statements_produced"] = produced
-
-
-STEPS.append(("monthly statements", produce_statements))
+    context.statements_produced = produced

@@ -1,18 +1,18 @@
 """Demo step: savings products, a deposit account for every member with a year of history,
 member shares, the municipality's seed capital and one large withdrawal awaiting approval.
 
-Runs after the members step and uses ``context["members"]``, ``context["organisations"]``,
-``context["registered_on"]`` and ``context["pending_applicants"]``. Deterministic (one seeded
+Runs after the members step and uses ``context.members``, ``context.organisations``,
+``context.registered_on`` and ``context.pending_applicants``. Deterministic (one seeded
 :class:`random.Random`). Accounts and shares go through the services (number allocation,
 activation of applicants); the year of deposits and withdrawals is posted in one
 ``post_many`` batch of :class:`EntryRequest` so ``make run`` stays fast.
 
 What later steps find in the context:
 
-* ``context["savings_products"]``: code -> :class:`SavingsProduct` ("WIJKSPAAR", "BUFFER").
-* ``context["deposit_accounts"]``: member id -> the member's main (Wijkspaarrekening) account.
-* ``context["share_class"]``: the member share class (€ 25, 1 to 40 per member).
-* ``context["pending_withdrawal"]``: the approval waiting for a second teller.
+* ``context.savings_products``: code -> :class:`SavingsProduct` ("WIJKSPAAR", "BUFFER").
+* ``context.deposit_accounts``: member id -> the member's main (Wijkspaarrekening) account.
+* ``context.share_class``: the member share class (€ 25, 1 to 40 per member).
+* ``context.pending_withdrawal``: the approval waiting for a second teller.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.approvals.models import Approval
 from bank.auth.models import User
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
 from bank.ledger import chart
 from bank.ledger import service as ledger
 from bank.ledger.service import EntryRequest
@@ -62,8 +62,8 @@ ORGANISATION_DESCRIPTIONS = (
 WITHDRAWAL_DESCRIPTIONS = ("Opname", "Huur", "Aankoop", "Naar eigen rekening", "Rekening leverancier")
 
 
-def _actor(context: dict[str, Any], email: str) -> Actor:
-    user: User = context["users"][email]
+def _actor(context: DemoContext, email: str) -> Actor:
+    user: User = context.users[email]
     return Actor(user_id=user.id, label=user.email, role=user.role)
 
 
@@ -81,22 +81,22 @@ def _day_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
     return first + dt.timedelta(days=rng.randint(0, (last - first).days))
 
 
-def load_money(session: Session, context: dict[str, Any]) -> None:
+def load_money(session: Session, context: DemoContext) -> None:
     # The services flush where they need ids; skipping autoflush before every read saves
     # most of this step's time (hundreds of small audit rows would otherwise flush each query).
     with session.no_autoflush:
         _load_money(session, context)
 
 
-def _load_money(session: Session, context: dict[str, Any]) -> None:
+def _load_money(session: Session, context: DemoContext) -> None:
     rng = random.Random(SEED)
     today = clock.today()
-    opened_on: dt.date = context["opened_on"]
+    opened_on: dt.date = context.opened_on
     admin = _actor(context, "beheer@wijkbank.example")
     tellers = [_actor(context, "balie@wijkbank.example"), _actor(context, "balie2@wijkbank.example")]
-    members: list[Member] = context.get("members", [])
-    registered_on: dict[int, dt.date] = context.get("registered_on", {})
-    pending: set[int] = {m.id for m in context.get("pending_applicants", [])}
+    members: list[Member] = context.members
+    registered_on: dict[int, dt.date] = context.registered_on
+    pending: set[int] = {m.id for m in context.pending_applicants}
 
     # The municipality's seed capital arrived on the bank's first day.
     with clock.frozen(opened_on):
@@ -272,17 +272,17 @@ def _load_money(session: Session, context: dict[str, Any]) -> None:
             session, blocked, reason="Onderzoek naar herkomst storting (melding compliance)", actor=admin
         )
 
-    context["savings_products"] = products
-    context["deposit_accounts"] = main_accounts
-    context["share_class"] = share_class
-    context["pending_withdrawal"] = _pending_withdrawal(session, context, main_accounts, tellers[0])
+    context.savings_products = products
+    context.deposit_accounts = main_accounts
+    context.share_class = share_class
+    context.pending_withdrawal = _pending_withdrawal(session, context, main_accounts, tellers[0])
 
 
 def _pending_withdrawal(
-    session: Session, context: dict[str, Any], accounts: dict[int, DepositAccount], teller: Actor
-) -> Any:
+    session: Session, context: DemoContext, accounts: dict[int, DepositAccount], teller: Actor
+) -> Approval | None:
     """A large withdrawal that the second teller still has to approve (four eyes)."""
-    candidates = [context.get("organisations", {}).get("bakery"), *context.get("members", [])]
+    candidates = [context.organisations.get("bakery"), *context.members]
     for member in candidates:
         if member is None or member.id not in accounts or not member.external_iban:
             continue
@@ -299,6 +299,3 @@ def _pending_withdrawal(
             )
             return outcome.approval
     return None
-
-
-STEPS.append(("accounts, deposits, shares and seed capital", load_money))

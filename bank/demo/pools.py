@@ -17,7 +17,7 @@ when the loan is paid out (``book_loan`` asks :func:`bank.pools.funding.fund_loa
 Money subscribed in step 2 funds no loan: the loans were booked before it, in the applications
 step, so the pools fund only what they held then (a truthful lower bound; the rest of the
 year's money shows as not lent out, and pays the withdrawals). The year of close days
-(``bank.demo_servicing``) then distributes each ended quarter and pays the due withdrawal;
+(``bank.demo.servicing``) then distributes each ended quarter and pays the due withdrawal;
 the write-off of the co-op loan takes the pool's share of the loss to the pool's buffer.
 
 Every subscription is dated with the demo clock set to its day, and never takes more than
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 from typing import Any
 
@@ -39,7 +40,8 @@ from bank import clock
 from bank.actor import Actor
 from bank.auth.service import actor_for
 from bank.calendar import next_business_day
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
+from bank.demo.portal import portal_candidates
 from bank.ledger.models import Posting, Side
 from bank.loans.products_models import LoanPurpose
 from bank.members.models import Member, MemberKind, MemberStatus
@@ -104,13 +106,22 @@ POOLS: tuple[dict[str, Any], ...] = (
 TOP_UP_DESCRIPTION = "Overboeking spaargeld voor deelname {pool}"
 
 
-def _actor(context: dict[str, Any], email: str) -> Actor:
-    return actor_for(context["users"][email])
+def _actor(context: DemoContext, email: str) -> Actor:
+    return actor_for(context.users[email])
 
 
 def _amount(rng: random.Random) -> Decimal:
     values, weights = zip(*AMOUNTS, strict=True)
     return Decimal(rng.choices(values, weights=weights)[0]).quantize(Decimal("0.01"))
+
+
+@dataclass
+class PoolLaunch:
+    """What the first pools step hands its second step (and no later step: it is cleared)."""
+
+    teller: Actor
+    money: _Money
+    early_members: list[Member]
 
 
 class _Money:
@@ -152,7 +163,8 @@ class _Money:
 
 def _subscribe(
     session: Session,
-    context: dict[str, Any],
+    context: DemoContext,
+    teller: Actor,
     money: _Money,
     pool: Pool,
     member: Member,
@@ -160,8 +172,7 @@ def _subscribe(
     amount: Decimal,
     key: str,
 ) -> Participation:
-    teller: Actor = context["pool_teller"]
-    account: DepositAccount = context["deposit_accounts"][member.id]
+    account: DepositAccount = context.deposit_accounts[member.id]
     with clock.frozen(on):
         short = amount - money.spare(account, on)
         if short > 0:
@@ -190,9 +201,9 @@ def _subscribe(
     return participation
 
 
-def _eligible(member: Member, context: dict[str, Any], on: dt.date) -> bool:
-    account = context["deposit_accounts"].get(member.id)
-    registered = context.get("registered_on", {}).get(member.id, context["opened_on"])
+def _eligible(member: Member, context: DemoContext, on: dt.date) -> bool:
+    account = context.deposit_accounts.get(member.id)
+    registered = context.registered_on.get(member.id, context.opened_on)
     return (
         account is not None
         and member.kind is MemberKind.PERSON
@@ -208,22 +219,20 @@ def _day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
     return day if day <= last else last
 
 
-def launch_pools(session: Session, context: dict[str, Any]) -> None:
+def launch_pools(session: Session, context: DemoContext) -> None:
     """Step 1: the pools and their first participants, before any loan is paid out."""
-    from bank.demo_portal import portal_candidates  # the members who will log in to the portal
-
     rng = random.Random(SEED)
-    opened_on: dt.date = context["opened_on"]
+    opened_on: dt.date = context.opened_on
     admin = _actor(context, "beheer@wijkbank.example")
-    context["pool_teller"] = _actor(context, "balie@wijkbank.example")
+    teller = _actor(context, "balie@wijkbank.example")
     created: dict[str, Pool] = {}
     with clock.frozen(next_business_day(opened_on + dt.timedelta(days=1))):
         for terms in POOLS:
             created[terms["code"]] = pools.create_pool(session, actor=admin, **terms)
-    context["pools"] = created
+    context.pools = created
     money = _Money(session)
     first, last = (opened_on + dt.timedelta(days=days) for days in EARLY_DAYS)
-    persons = [m for m in context.get("persons", context.get("members", [])) if _eligible(m, context, last)]
+    persons = [m for m in context.persons if _eligible(m, context, last)]
     # Portal users first (they should find their pools in the portal), then the earliest members.
     portal = [m for m in portal_candidates(session, context) if m in persons]
     early = portal + [m for m in persons if m not in portal]
@@ -231,7 +240,7 @@ def launch_pools(session: Session, context: dict[str, Any]) -> None:
     subscriptions: list[tuple[dt.date, str, Member, Decimal, str]] = []
     anchors = [code for code, count in ANCHORS.items() for _ in range(count)]
     for index, member in enumerate(early):
-        registered = max(context.get("registered_on", {}).get(member.id, first), first)
+        registered = max(context.registered_on.get(member.id, first), first)
         on = _day(rng, registered, last)
         if index < len(portal):
             code = POOLS[index % 2]["code"]
@@ -246,27 +255,28 @@ def launch_pools(session: Session, context: dict[str, Any]) -> None:
             other = "GRONDFONDS" if code == "COOPSTART" else "COOPSTART"
             subscriptions.append((on, other, member, _amount(rng), f"pool-early:{member.number}:{other}"))
     for on, code, member, amount, key in sorted(subscriptions, key=lambda s: (s[0], s[2].number, s[1])):
-        _subscribe(session, context, money, created[code], member, on, amount, key)
-    context["pool_money"] = money
-    context["pool_early_members"] = early
+        _subscribe(session, context, teller, money, created[code], member, on, amount, key)
+    context.pool_launch = PoolLaunch(teller=teller, money=money, early_members=early)
 
 
-def pools_through_the_year(session: Session, context: dict[str, Any]) -> None:
+def pools_through_the_year(session: Session, context: DemoContext) -> None:
     """Step 2: more subscriptions through the year, and three withdrawal requests."""
     rng = random.Random(SEED + 1)
-    created: dict[str, Pool] = context["pools"]
-    money: _Money = context["pool_money"]
-    early: list[Member] = context["pool_early_members"]
+    created: dict[str, Pool] = context.pools
+    launch = context.pool_launch
+    if launch is None:
+        raise RuntimeError("the pools' second demo step runs after their first (launch_pools)")
+    teller, money, early = launch.teller, launch.money, launch.early_members
     today = clock.today()
-    first = context["opened_on"] + dt.timedelta(days=EARLY_DAYS[1] + 1)
+    first = context.opened_on + dt.timedelta(days=EARLY_DAYS[1] + 1)
     last = today - dt.timedelta(days=3)
-    members: list[Member] = context.get("persons", context.get("members", []))
+    members: list[Member] = context.persons
     newcomers = [m for m in members if m not in early and _eligible(m, context, last)]
     rng.shuffle(newcomers)
     subscriptions: list[tuple[dt.date, str, Member, Decimal, str]] = []
     for member in newcomers[:LATER_SUBSCRIBERS]:
-        registered = context.get("registered_on", {}).get(member.id, first)
-        on = _day(rng, max(registered, context["deposit_accounts"][member.id].opened_on, first), last)
+        registered = context.registered_on.get(member.id, first)
+        on = _day(rng, max(registered, context.deposit_accounts[member.id].opened_on, first), last)
         code = "COOPSTART" if rng.random() < 0.5 else "GRONDFONDS"
         subscriptions.append((on, code, member, _amount(rng), f"pool-later:{member.number}:{code}"))
     participations = {
@@ -287,10 +297,9 @@ def pools_through_the_year(session: Session, context: dict[str, Any]) -> None:
             (on, pool.code, member, _amount(rng), f"pool-top-up:{member.number}:{pool.code}")
         )
     for on, code, member, amount, key in sorted(subscriptions, key=lambda s: (s[0], s[2].number, s[1])):
-        _subscribe(session, context, money, created[code], member, on, amount, key)
+        _subscribe(session, context, teller, money, created[code], member, on, amount, key)
 
     requests: list[WithdrawalRequest] = []
-    teller: Actor = context["pool_teller"]
     stories = (
         # (days ago, part of the participation): paid by the close day three months later ...
         (170, Decimal("0.5")),
@@ -318,21 +327,5 @@ def pools_through_the_year(session: Session, context: dict[str, Any]) -> None:
                     on=on,
                 )
             )
-    context["pool_withdrawals"] = requests
-    for name in ("pool_money", "pool_early_members", "pool_teller"):
-        context.pop(name, None)
-
-
-def _register() -> None:
-    """Step 1 goes right before the applications step (it must exist when loans are paid out);
-    step 2 after it (this module is listed after ``bank.demo_applications`` in STEP_MODULES)."""
-    from bank.demo_applications import load_applications
-
-    index = next(i for i, (_name, step) in enumerate(STEPS) if step is load_applications)
-    STEPS.insert(index, ("investment pools launched with the bank: first participants", launch_pools))
-    STEPS.append(
-        ("investment pools through the year: subscriptions and withdrawal requests", pools_through_the_year)
-    )
-
-
-_register()
+    context.pool_withdrawals = requests
+    context.pool_launch = None

@@ -1,13 +1,13 @@
 """Demo step: loan applications at every stage, a year of committee meetings, and disbursed loans.
 
-Runs after the members, money and products steps and uses ``context["organisations"]``,
-``context["deposit_accounts"]``, ``context["loan_products"]`` and ``context["users"]``. Every
+Runs after the members, money and products steps and uses ``context.organisations``,
+``context.deposit_accounts``, ``context.loan_products`` and ``context.users``. Every
 application goes the real way (draft, submit, review, agenda, declarations, votes, the chair's
 decision, conditions ticked off, disbursement prepared by a credit officer and approved by a
 teller), with the clock set to the day each step happened, so the history reads true.
 
-What later steps find in the context: ``context["loans"]``: the loans booked here (12, disbursed
-over the past year) for the servicing step to run repayments on; ``context["applications"]``:
+What later steps find in the context: ``context.loans``: the loans booked here (12, disbursed
+over the past year) for the servicing step to run repayments on; ``context.applications``:
 key -> application.
 """
 
@@ -28,7 +28,7 @@ from bank.applications.models import LoanApplication
 from bank.auth.service import actor_for
 from bank.committee import service as committee
 from bank.committee.models import Meeting
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
 from bank.ledger import queries as ledger_queries
 from bank.members.models import Member
 from bank.savings import service as savings
@@ -340,19 +340,19 @@ PLANS: tuple[Plan, ...] = (
 )
 
 
-def _actor(context: dict[str, Any], email: str) -> Actor:
-    return actor_for(context["users"][email])
+def _actor(context: DemoContext, email: str) -> Actor:
+    return actor_for(context.users[email])
 
 
-def load_applications(session: Session, context: dict[str, Any]) -> None:
+def load_applications(session: Session, context: DemoContext) -> None:
     today = clock.today()
-    organisations: dict[str, Member] = context.get("organisations", {})
-    accounts: dict[int, DepositAccount] = context.get("deposit_accounts", {})
-    products = context.get("loan_products", {})
-    registered_on: dict[int, dt.date] = context.get("registered_on", {})
+    organisations: dict[str, Member] = context.organisations
+    accounts: dict[int, DepositAccount] = context.deposit_accounts
+    products = context.loan_products
+    registered_on: dict[int, dt.date] = context.registered_on
     officers = [_actor(context, "krediet@wijkbank.example"), _actor(context, "krediet2@wijkbank.example")]
     teller = _actor(context, "balie@wijkbank.example")
-    committee_users = [context["users"][f"commissie{n}@wijkbank.example"] for n in (1, 2, 3, 4)]
+    committee_users = [context.users[f"commissie{n}@wijkbank.example"] for n in (1, 2, 3, 4)]
     members_of_committee = [actor_for(user) for user in committee_users]
     loans = []
     made: dict[str, LoanApplication] = {}
@@ -514,8 +514,5 @@ def load_applications(session: Session, context: dict[str, Any]) -> None:
             loans.append(loan)
     # Offers not taken up within 90 days lapse (the care co-op's).
     applications.expire_offers(session, today, actor=_actor(context, "beheer@wijkbank.example"))
-    context["loans"] = loans
-    context["applications"] = made
-
-
-STEPS.append(("loan applications, committee and disbursed loans", load_applications))
+    context.loans = loans
+    context.applications = made

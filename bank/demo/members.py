@@ -6,15 +6,15 @@ audit trails and identity checks tell the story of a growing bank.
 
 What later steps find in the context:
 
-* ``context["members"]``: every :class:`Member` in member-number order (persons and organisations).
-* ``context["persons"]``: the person-members; ``context["organisations"]``: organisation-members
+* ``context.members``: every :class:`Member` in member-number order (persons and organisations).
+* ``context.persons``: the person-members; ``context.organisations``: organisation-members
   by a short key ("bakery", "cleaning", "solar", "clt", "housing", "care", …).
-* ``context["representatives"]``: org key -> the persons who represent it (first is the chair).
-* ``context["registered_on"]``: member id -> the day they registered (a first share is paid
+* ``context.representatives``: org key -> the persons who represent it (first is the chair).
+* ``context.registered_on``: member id -> the day they registered (a first share is paid
   on or after that day).
-* ``context["pending_applicants"]``: members registered in the last weeks who have not paid
+* ``context.pending_applicants``: members registered in the last weeks who have not paid
   their first share yet; a shares step leaves them as applicants.
-* ``context["members_left"]``: applicants who withdrew before paying a share (status "left").
+* ``context.members_left``: applicants who withdrew before paying a share (status "left").
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from schwifty import IBAN
 from sqlalchemy.orm import Session
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.auth.models import User
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
 from bank.members import service
 from bank.members import validation as check
 from bank.members.models import LegalForm, Member, MemberStatus
@@ -346,8 +345,8 @@ def _ascii(text: str) -> str:
 # The step
 
 
-def _staff_actor(context: dict[str, Any], email: str) -> Actor:
-    user: User = context["users"][email]
+def _staff_actor(context: DemoContext, email: str) -> Actor:
+    user: User = context.users[email]
     return Actor(user_id=user.id, label=user.email, role=user.role)
 
 
@@ -362,11 +361,11 @@ def _registration_days(rng: random.Random, opened_on: dt.date, today: dt.date, c
     return sorted(days)
 
 
-def load_members(session: Session, context: dict[str, Any]) -> None:
+def load_members(session: Session, context: DemoContext) -> None:
     """Register the demo neighbourhood's persons and organisations (see the module notes)."""
     rng = random.Random(SEED)
     today = clock.today()
-    opened_on: dt.date = context["opened_on"]
+    opened_on: dt.date = context.opened_on
     tellers = [
         _staff_actor(context, "balie@wijkbank.example"),
         _staff_actor(context, "balie2@wijkbank.example"),
@@ -423,13 +422,13 @@ def load_members(session: Session, context: dict[str, Any]) -> None:
             )
         withdrawn.append(person)
 
-    context["members"] = members
-    context["persons"] = persons
-    context["organisations"] = organisations
-    context["representatives"] = representatives
-    context["registered_on"] = registered_on
-    context["pending_applicants"] = [m for m in members[-PENDING_APPLICANTS:] if m not in withdrawn]
-    context["members_left"] = withdrawn
+    context.members = members
+    context.persons = persons
+    context.organisations = organisations
+    context.representatives = representatives
+    context.registered_on = registered_on
+    context.pending_applicants = [m for m in members[-PENDING_APPLICANTS:] if m not in withdrawn]
+    context.members_left = withdrawn
 
 
 def _represents(person: Member, representatives: dict[str, list[Member]]) -> bool:
@@ -540,6 +539,3 @@ def _register_organisation(
         note="uittreksel Handelsregister",
     )
     return member
-
-
-STEPS.append(("members", load_members))

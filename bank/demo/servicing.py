@@ -1,6 +1,6 @@
 """Demo step: a year of loan servicing, closed day by day through the real runs.
 
-Runs after the applications step (``context["loans"]``: the loans it disbursed). For every
+Runs after the applications step (``context.loans``: the loans it disbursed). For every
 business day from the first disbursement to yesterday it closes the day with the same jobs the
 scheduler runs (repayments, savings interest, offers, pools; the month-end statements for the
 last months only), inside the demo's one transaction. Before each
@@ -37,7 +37,8 @@ from bank.actor import Actor, system
 from bank.approvals import service as approvals
 from bank.auth.service import actor_for
 from bank.calendar import business_days, collection_cutoff, next_business_day
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
+from bank.demo.statements import MONTHS as STATEMENT_MONTHS
 from bank.ledger import queries as ledger_queries
 from bank.loans import servicing
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
@@ -59,8 +60,8 @@ PLANS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _actor(context: dict[str, Any], email: str) -> Actor:
-    users = context.get("users", {})
+def _actor(context: DemoContext, email: str) -> Actor:
+    users = context.users
     return (
         actor_for(users[email])
         if email in users
@@ -68,15 +69,15 @@ def _actor(context: dict[str, Any], email: str) -> Actor:
     )
 
 
-def _fallback_loans(session: Session, context: dict[str, Any]) -> list[Loan]:
+def _fallback_loans(session: Session, context: DemoContext) -> list[Loan]:
     """Book a few loans when no earlier step did (guarded by their keys)."""
     product = session.scalar(
         select(LoanProduct).where(LoanProduct.status == ProductStatus.ACTIVE).order_by(LoanProduct.id)
     )
-    accounts = list(context.get("deposit_accounts", {}).values())
+    accounts = list(context.deposit_accounts.values())
     if product is None or not accounts:
         return []
-    opened: dt.date = context["opened_on"]
+    opened: dt.date = context.opened_on
     officer = system("demo")
     loans = []
     for index, account in enumerate(accounts[: len(PLANS) + 2]):
@@ -98,9 +99,9 @@ def _fallback_loans(session: Session, context: dict[str, Any]) -> list[Loan]:
     return loans
 
 
-def load_servicing(session: Session, context: dict[str, Any]) -> None:
+def load_servicing(session: Session, context: DemoContext) -> None:
     loans: list[Loan] = sorted(
-        context.get("loans") or _fallback_loans(session, context),
+        context.loans or _fallback_loans(session, context),
         key=lambda loan: (loan.disbursed_on, loan.id),
     )
     if not loans:
@@ -201,9 +202,7 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
     batches = jobs.Batches(session, commit_batches=False)
     # The close days store the month-end statements of the last months only, as the statements
     # step does (every month of the year would only slow the demo down).
-    from bank.demo_statements import MONTHS as STATEMENT_MONTHS
-
-    statement_dir = context.get("statement_dir")
+    statement_dir = context.statement_dir
     statements_from = today.replace(day=1) - dt.timedelta(days=1)
     for _month in range(STATEMENT_MONTHS - 1):
         statements_from = statements_from.replace(day=1) - dt.timedelta(days=1)
@@ -236,7 +235,7 @@ def load_servicing(session: Session, context: dict[str, Any]) -> None:
                 statement_dir=statement_dir if day >= statements_from else None,
             )
             session.expire_all()
-    context["serviced_through"] = yesterday
+    context.serviced_through = yesterday
 
 
 #: Stories that decide (or reschedule) every instalment of their loan from some point on: not for
@@ -377,8 +376,3 @@ def _recover(
         return
     deposit(loan.id, Decimal("750.00"), f"recovery-funds:{loan.id}", "Uitkering curator")
     servicing.record_recovery(session, loan, Decimal("750.00"), key="demo-curator", actor=teller)
-
-
-STEPS.append(
-    ("a year of loan servicing: close-day runs, late and partial payers, prepayments", load_servicing)
-)

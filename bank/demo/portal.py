@@ -9,21 +9,20 @@ sent but not yet accepted, so the staff pages show both.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
 from bank.auth import service as auth_service
 from bank.auth.models import User
-from bank.demo import DEMO_PASSWORD, STEPS
+from bank.demo.context import DemoContext
+from bank.demo.staff import DEMO_PASSWORD
 from bank.loans.models import Loan
 from bank.members.models import Member, MemberKind, MemberStatus
 from bank.portal import service as portal
 from bank.savings.models import DepositAccount
 
-#: Organisations whose first representative gets a log-in (keys of ``context["organisations"]``).
+#: Organisations whose first representative gets a log-in (keys of ``context.organisations``).
 REPRESENTED = ("bakery", "clt")
 #: Persons with their own log-in, besides the representatives.
 EXTRA_PERSONS = 4
@@ -31,9 +30,9 @@ EXTRA_PERSONS = 4
 DEMO_NEW_IBAN = "NL20INGB0001234567"
 
 
-def portal_candidates(session: Session, context: dict[str, Any]) -> list[Member]:
+def portal_candidates(session: Session, context: DemoContext) -> list[Member]:
     chosen: list[Member] = []
-    representatives: dict[str, list[Member]] = context.get("representatives", {})
+    representatives: dict[str, list[Member]] = context.representatives
     for key in REPRESENTED:
         with_email = [
             p for p in representatives.get(key) or [] if p.email and p.status is not MemberStatus.LEFT
@@ -60,8 +59,8 @@ def portal_candidates(session: Session, context: dict[str, Any]) -> list[Member]
     return [p for p in chosen if p.email and p.status is not MemberStatus.LEFT]
 
 
-def load_portal(session: Session, context: dict[str, Any]) -> None:
-    admin_user: User | None = context.get("users", {}).get("balie@wijkbank.example")
+def load_portal(session: Session, context: DemoContext) -> None:
+    admin_user: User | None = context.users.get("balie@wijkbank.example")
     staff = (
         Actor(user_id=admin_user.id, label=admin_user.email, role=admin_user.role)
         if admin_user is not None
@@ -83,8 +82,8 @@ def load_portal(session: Session, context: dict[str, Any]) -> None:
             language=person.language,
         )
         logins.append(user)
-    context["portal_users"] = logins
-    context.setdefault("logins", []).extend((u.email, "member") for u in logins)
+    context.portal_users = logins
+    context.logins.extend((u.email, "member") for u in logins)
     # One member asked for a new payout IBAN: it waits in the staff's "Portal changes".
     if logins:
         user = logins[-1]
@@ -108,6 +107,3 @@ def load_portal(session: Session, context: dict[str, Any]) -> None:
     )
     if waiting is not None:
         portal.invite(session, waiting, actor=staff, link_base="http://localhost:5000/portal/invite")
-
-
-STEPS.append(("portal log-ins", load_portal))

@@ -1,6 +1,6 @@
 """Demo step: what the loans make possible, for the municipal impact report (/staff/reports/impact).
 
-Runs after the applications step (``context["applications"]``: key -> application). The demo's
+Runs after the applications step (``context.applications``: key -> application). The demo's
 applicants fill in the expected impact as the application form asks (jobs for every loan, homes
 and land for a land trust); their applications were written before this step exists in the
 story, so the figures are set here and on the copy the disbursement made. Borrowers whose loan
@@ -10,7 +10,6 @@ has run half a year send their yearly report for this year, recorded by a credit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor, system
 from bank.applications.models import LoanApplication
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
 from bank.loans import impact
 from bank.loans.models import ImpactReport, ImpactSource, Loan
 from bank.loans.products_models import LoanPurpose
@@ -39,17 +38,17 @@ def _expected(application: LoanApplication) -> tuple[int, int, int | None, int |
     return 0, 1, None, None
 
 
-def _officer(context: dict[str, Any]) -> Actor:
-    for email, user in (context.get("users") or {}).items():
+def _officer(context: DemoContext) -> Actor:
+    for email, user in context.users.items():
         if user.role == "credit_officer":
             return Actor(user_id=user.id, label=email, role=user.role)
     return system("demo")
 
 
-def load_impact(session: Session, context: dict[str, Any]) -> None:
+def load_impact(session: Session, context: DemoContext) -> None:
     today = clock.today()
     officer = _officer(context)
-    applications = [a for a in (context.get("applications") or {}).values() if a.loan_id is not None] or list(
+    applications = [a for a in context.applications.values() if a.loan_id is not None] or list(
         session.scalars(select(LoanApplication).where(LoanApplication.loan_id.is_not(None)))
     )
     for application in sorted(applications, key=lambda a: a.loan_id or 0):
@@ -86,6 +85,3 @@ def load_impact(session: Session, context: dict[str, Any]) -> None:
             on=today,
         )
     session.flush()
-
-
-STEPS.append(("impact: expected and reported jobs, homes and land", load_impact))

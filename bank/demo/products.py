@@ -5,19 +5,18 @@ the committee raised its rate after the first half year), a land-trust purchase 
 bullet bridge loan, an association loan rounded to whole euros, a quarterly housing co-op
 loan, and one retired product so the list shows every status.
 
-What later steps find in the context: ``context["loan_products"]``: code -> the active version.
+What later steps find in the context: ``context.loan_products``: code -> the active version.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor
-from bank.demo import STEPS
+from bank.demo.context import DemoContext
 from bank.loans import products
 from bank.loans.products import ProductTerms
 from bank.loans.products_models import FeeKind, LoanPurpose
@@ -138,8 +137,8 @@ PRODUCTS: dict[str, ProductTerms] = {
 }
 
 
-def load_products(session: Session, context: dict[str, Any]) -> None:
-    admin = context["users"][ADMIN_EMAIL]
+def load_products(session: Session, context: DemoContext) -> None:
+    admin = context.users[ADMIN_EMAIL]
     actor = Actor(user_id=admin.id, label=admin.email, role=admin.role)
     created = {
         code: products.create_product(session, code, terms, actor=actor) for code, terms in PRODUCTS.items()
@@ -148,7 +147,4 @@ def load_products(session: Session, context: dict[str, Any]) -> None:
     raised = dataclasses.replace(PRODUCTS["COOP-START"], rate_annual=D("0.065"))
     created["COOP-START"] = products.edit_product(session, "COOP-START", raised, actor=actor)
     products.retire_product(session, "ZONDAK-2025", actor=actor)
-    context["loan_products"] = {code: p for code, p in created.items() if p.is_active}
-
-
-STEPS.append(("loan products", load_products))
+    context.loan_products = {code: p for code, p in created.items() if p.is_active}

@@ -1,0 +1,98 @@
+"""The demo bank (``bank demo``): a believable neighbourhood bank a year into its life.
+
+Each step lives in a module of this package, takes the session and the :class:`DemoContext`,
+and writes through the services, so the demo exercises the same code as the staff do. ``STEPS``
+below is the one place that says which steps run and in which order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bank.demo import (
+    applications,
+    impact,
+    members,
+    money,
+    pools,
+    portal,
+    products,
+    servicing,
+    staff,
+    statements,
+)
+from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
+from bank.demo.staff import DEMO_PASSWORD
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "OPENED_YEARS_AGO",
+    "STEPS",
+    "DemoContext",
+    "Step",
+    "load",
+    "login_table",
+    "opened_on",
+]
+
+Step = Callable[[Session, DemoContext], None]
+
+#: Every step of the demo, in the order they run. A step may use what any step above it put in
+#: the context, and nothing of the steps below it.
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("staff users", staff.load_staff),
+    ("members", members.load_members),
+    ("accounts, deposits, shares and seed capital", money.load_money),
+    ("loan products", products.load_products),
+    # Before the applications: a pool funds a loan from what it holds when the loan is paid out.
+    ("investment pools launched with the bank: first participants", pools.launch_pools),
+    ("loan applications, committee and disbursed loans", applications.load_applications),
+    (
+        "investment pools through the year: subscriptions and withdrawal requests",
+        pools.pools_through_the_year,
+    ),
+    (
+        "a year of loan servicing: close-day runs, late and partial payers, prepayments",
+        servicing.load_servicing,
+    ),
+    ("monthly statements", statements.produce_statements),
+    ("portal log-ins", portal.load_portal),
+    ("impact: expected and reported jobs, homes and land", impact.load_impact),
+)
+
+
+def load(
+    session: Session, echo: Callable[[str], None] = print, *, statement_dir: str | None = None
+) -> DemoContext:
+    """Run every step of ``STEPS`` in one transaction (the caller commits); returns what they made.
+
+    ``statement_dir``: where statement PDFs go (``bank demo`` passes the app's STATEMENT_DIR).
+    """
+    context = DemoContext(statement_dir=statement_dir)
+    for name, step in STEPS:
+        echo(f"demo: {name} …")
+        step(session, context)
+        session.flush()
+    return context
+
+
+def login_table() -> str:
+    """The demo's log-ins for the terminal: every staff role and the first member log-ins."""
+    from bank.auth.models import User
+    from bank.extensions import db
+
+    session = db.new_session()
+    try:
+        users = session.execute(
+            select(User.email, User.role).where(User.password_hash != "").order_by(User.role, User.email)
+        ).all()
+    finally:
+        session.close()
+    lines = ["", "Demo log-ins (password for all: " + DEMO_PASSWORD + "):"]
+    lines += [f"  {role:<15} {email}" for email, role in users[:40]]
+    if len(users) > 40:
+        lines.append(f"  … and {len(users) - 40} more member log-ins")
+    return "\n".join(lines)
