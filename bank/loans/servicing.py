@@ -55,13 +55,14 @@ from bank.errors import (
 )
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
-from bank.ledger.models import JournalEntry, LedgerAccount, Side
+from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
 from bank.runs.service import record_shortfalls
+from bank.savings.models import DepositAccount, DepositAccountStatus
 
 #: Allocation parts in the order of the instalment's columns.
 PARTS = ("penalties", "fees", "interest", "principal")
@@ -563,8 +564,6 @@ def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict
     On PostgreSQL the member accounts are locked (in id order) before their balances are read,
     so a withdrawal at the counter waits for the batch instead of the batch failing on it.
     """
-    from bank.savings.models import DepositAccount, DepositAccountStatus
-
     ledger_table = LedgerAccount.__table__
     # Two reads, not a join: joined, the planner scans every ledger account for each batch.
     connection = session.connection()
@@ -634,8 +633,6 @@ def outstanding_principal(session: Session, loan: Loan) -> Decimal:
 
 
 def _repayment_available(session: Session, loan: Loan) -> Decimal:
-    from bank.savings.models import DepositAccountStatus
-
     account = loan.repayment_account
     if account.status is not DepositAccountStatus.OPEN:
         return ZERO
@@ -1222,8 +1219,6 @@ def record_recovery(
 
 def recoveries_total(session: Session, loan: Loan) -> Decimal:
     """Sum recovered on a written-off loan so far."""
-    from bank.ledger.models import Posting
-
     value = session.scalar(
         select(func.coalesce(func.sum(type_coerce(Posting.amount, Integer)), 0))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)

@@ -37,17 +37,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bank import clock
+from bank import audit, clock
 from bank.actor import system
+from bank.applications import service as applications
 from bank.calendar import business_days
 from bank.db import Database, is_postgresql, reading, writers_waiting
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
 from bank.money import ZERO, from_cents
+from bank.pools import distribution
+from bank.pools import service as pools
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
 from bank.savings import interest as savings_interest
+from bank.statements import service as statements
+from bank.statements.service import discard_uncommitted_files
 
 log = logging.getLogger("bank.runs")
 #: How long a failed run keeps trying to write its failure while the database comes back.
@@ -212,8 +217,6 @@ def _fail(session: Session, run_id: int, error: BaseException) -> None:
     (:func:`record_interrupted`). Statement files written by the batch that did not commit are
     removed. Sets ``error.run_recorded`` for the operator's message.
     """
-    from bank.statements.service import discard_uncommitted_files
-
     try:
         session.rollback()
     except Exception:  # the connection is gone; the database rolled the batch back itself
@@ -541,14 +544,12 @@ def _savings(
 # ---------------------------------------------------------------------------------------------
 # Offers, pools, statements
 #
-# The domain modules are imported inside the jobs: they sit beside bank.runs in L3 and some of
-# them import the runs package themselves.
+# This module is the top floor of the domain (DEVELOPERS.md, "Floors"): it composes the features'
+# jobs, so it imports them at the top; they import only the run framework below them.
 
 
 def _expire_offers(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
     """Approved offers whose validity ended before ``run_date`` lapse (one batch: a handful a day)."""
-    from bank.applications import service as applications
-
     session = batches.session
     expired = applications.expire_offers(session, run_date, actor=system("expire-offers"))
     session.add(run)
@@ -562,8 +563,6 @@ def _expire_offers(batches: Batches, run: Run, run_date: dt.date, progress: Prog
 
 def _pool_withdrawals(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
     """Pay the pools' withdrawal requests whose notice has passed, first come first served."""
-    from bank.pools import service as pools
-
     session = batches.session
     payout = pools.pay_due_withdrawals(session, run_date, actor=system("pool-withdrawals"))
     session.add(run)
@@ -594,8 +593,6 @@ def _count_distributions(run: Run, distributions: list[Any]) -> None:
 
 def _pool_distribution(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
     """Distribute the last quarter ended before ``run_date`` for every pool not yet done."""
-    from bank.pools import distribution
-
     session = batches.session
     distributions = distribution.distribute_due(session, run_date, actor=system("pool-distribution"))
     session.add(run)
@@ -627,9 +624,6 @@ def _month_end_statements(
     is done on Monday, after Monday's savings interest has been posted for it). Once a run on or
     after that month end has completed, later days have nothing to do and do not even look.
     """
-    from bank import audit
-    from bank.statements import service as statements
-
     session = batches.session
     month_end = statement_month_end(run_date)
     already = session.scalar(
@@ -800,8 +794,6 @@ def distribute_pool_quarter(
     pool-distribution run of business date D: created, or, when the close day of D already ran
     that job (it distributes the quarter *before* D), counted in as a further attempt.
     """
-    from bank.pools import distribution
-
     assert database.engine is not None
     today = today or clock.today()
     session = database.new_session()

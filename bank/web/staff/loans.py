@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from bank import clock
+from bank.approvals.queries import pending_for
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans import queries, servicing
@@ -174,8 +175,6 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any):  # type: ignor
 
 
 def _pending_write_off(loan: Loan) -> list[Any]:
-    from bank.approvals.queries import pending_for
-
     return [a for a in pending_for(db.session, "loan", loan.id) if a.kind == servicing.WRITE_OFF_APPROVAL]
 
 
