@@ -20,7 +20,7 @@ from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
-from bank.web.forms import canonical_numbers, form_id, numbers_refused
+from bank.web.forms import canonical_numbers, form_id, form_status, numbers_refused
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 
@@ -105,7 +105,7 @@ def new_meeting():  # type: ignore[no-untyped-def]
                 flash(_("Meeting planned."), "success")
                 return redirect(url_for("committee.meeting", meeting_id=meeting.id))
     return render_template("committee/meeting_new.html", chairs=chairs, errors=errors, values=request.form), (
-        422 if errors else 200
+        form_status(errors)
     )
 
 

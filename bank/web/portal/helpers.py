@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from bank.errors import Message, NotFound, ValidationError
 from bank.statements.builder import parse_date
-from bank.web.forms import page_number
+from bank.web.pagination import page_number
 
 T = TypeVar("T")
 

@@ -26,7 +26,14 @@ from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
-from bank.web.forms import canonical_numbers, form_id, new_form_key, numbers_refused, whole_number
+from bank.web.forms import (
+    canonical_numbers,
+    form_id,
+    form_status,
+    new_form_key,
+    numbers_refused,
+    whole_number,
+)
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -160,7 +167,7 @@ def edit_application(application_id: int):  # type: ignore[no-untyped-def]
         values=values,
         errors=errors,
         accounts=shared.accounts_for(db.session, item),
-    ), (422 if errors else 200)
+    ), form_status(errors)
 
 
 @bp.route("/applications/<int:application_id>/move/<target>", methods=["POST"])

@@ -12,7 +12,7 @@ from bank.errors import ValidationError
 from bank.extensions import db
 from bank.statements.builder import parse_date
 from bank.web.access import staff_required
-from bank.web.forms import page_number
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
 PER_PAGE = 50
@@ -59,6 +59,6 @@ def audit_log():  # type: ignore[no-untyped-def]
         "staff/audit.html",
         events=events,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(total, PER_PAGE),
         total=total,
     )

@@ -14,8 +14,8 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount
 from bank.statements.builder import parse_date
 from bank.web.access import staff_required
-from bank.web.forms import page_number
 from bank.web.messages import error_text
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
 
@@ -66,7 +66,7 @@ def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
         children=children,
         child_balances=ledger_queries.balances(session, [c.id for c in children]),
         page=page,
-        pages=max((total + 49) // 50, 1),
+        pages=page_count(total, 50),
     )
 
 

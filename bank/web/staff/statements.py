@@ -32,6 +32,7 @@ from bank.statements import builder
 from bank.statements import service as statement_service
 from bank.statements.models import StoredStatement
 from bank.web.access import staff_required
+from bank.web.forms import form_status
 from bank.web.labels import month_label
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
@@ -134,7 +135,7 @@ def _render_index(  # type: ignore[no-untyped-def]
             recent=recent,
             can_produce=g.actor.has_role(*PRODUCE_ROLES),
         ),
-        422 if errors or month_errors else 200,
+        form_status(errors or month_errors),
     )
 
 
