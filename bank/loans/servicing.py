@@ -34,8 +34,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, String, func, or_, select, text, type_coerce
+from sqlalchemy import BigInteger, Integer, Row, Select, String, func, or_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
@@ -56,16 +57,13 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
+from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
 from bank.runs.calendar import collection_cutoff, next_business_day
 
-#: Allocation parts in the order of the instalment's columns.
-PARTS = ("penalties", "fees", "interest", "principal")
-_DUE_ATTRIBUTE = {part: f"{part}_due" for part in PARTS}
-_PAID_ATTRIBUTE = {part: f"{part}_paid" for part in PARTS}
 # Stored status values, looked up once: the batch loop compares them for every instalment.
 _OPEN = InstalmentStatus.OPEN.value
 _PAID = InstalmentStatus.PAID.value
@@ -124,6 +122,27 @@ class _Inst:
             - self.fees_paid
             - self.penalties_paid
         )
+
+    @property
+    def outstanding(self) -> Parts:
+        """What is still owed per part, as :func:`bank.loans.allocation.allocate` takes it."""
+        return Parts(
+            self.penalties_due - self.penalties_paid,
+            self.fees_due - self.fees_paid,
+            self.interest_due - self.interest_paid,
+            self.principal_due - self.principal_paid,
+        )
+
+    def receive(self, received: Parts, on: dt.date) -> None:
+        """Add what a collection allocated to this instalment; paid when nothing is left."""
+        penalties, fees, interest, principal = received
+        self.penalties_paid += penalties
+        self.fees_paid += fees
+        self.interest_paid += interest
+        self.principal_paid += principal
+        if self.total_outstanding == 0:
+            self.status = _PAID
+            self.paid_on = on
 
 
 @dataclass
@@ -226,13 +245,100 @@ def service_batch(
 
     Reads are set-based (loans, repayment accounts, open instalments: one query each), the
     ledger gets one ``post_many`` and the instalments and loans one bulk update each. Loans
-    already serviced through ``run_date`` are skipped, so a repeated batch does nothing.
+    already serviced through ``run_date`` are skipped, so a repeated batch does nothing. The
+    steps of one loan are the helpers below; where a collection goes is
+    :func:`bank.loans.allocation.allocate`, a pure rule tested on its own.
     """
     outcome = BatchOutcome()
     if not loan_ids:
         return outcome
+    loans, instalments, with_future = _read_batch(session, loan_ids, run_date)
+    if not loans:
+        return outcome
+    available = _repayment_balances(session, {loan.repayment_account_id for loan in loans})
+    interest_income = account_by_code(session, chart.INTEREST_INCOME).id
+    fee_income = account_by_code(session, chart.FEE_INCOME).id
+
+    requests: list[EntryRequest] = []
+    changed: list[_Inst] = []
+    loan_updates: list[dict[str, object]] = []
+    #: (loan id, cents due, cents collected, days past due) of loans left short.
+    shortfalls: list[tuple[int, int, int, int]] = []
+    for loan in loans:
+        items = instalments.get(loan.id, [])
+        outcome.loans += 1
+        loan_update: dict[str, object] = {
+            "b_loan_id": loan.id,
+            "b_status": _ACTIVE,
+            "b_closed_on": None,
+        }
+        loan_updates.append(loan_update)
+        if not items:
+            continue
+        changed.extend(items)
+        member_ledger_id, balance = available.get(loan.repayment_account_id, (None, 0))
+
+        # 1. Interest of instalments reaching their due date, once each.
+        outcome.amount_accrued += _accrue_interest(loan, items, run_date, interest_income, requests)
+        # 2. Penalty interest on overdue principal for the days since the last accrual.
+        outcome.amount_charged += _accrue_penalties(loan, items, run_date, fee_income, requests)
+
+        # 3. Collection: oldest instalment first, parts in the loan's allocation order.
+        due_before = sum(item.total_outstanding for item in items)
+        allocation = allocate(
+            balance, [item.outstanding for item in items], allocation_order(loan.allocation_order)
+        )
+        for item, received in zip(items, allocation.instalments, strict=True):
+            item.receive(received, run_date)
+        total_collected = allocation.collected
+        if total_collected:
+            assert member_ledger_id is not None
+            available[loan.repayment_account_id] = (member_ledger_id, allocation.left)
+            requests.append(_collection_request(loan, member_ledger_id, allocation, run_date))
+        outcome.due_count += 1
+        outcome.amount_due += due_before
+        outcome.amount_collected += total_collected
+        if total_collected == due_before:
+            outcome.full += 1
+        elif total_collected:
+            outcome.partial += 1
+        else:
+            outcome.nothing += 1
+
+        # 4. Late fee, once per instalment still unpaid after the tolerance days.
+        outcome.amount_charged += _charge_late_fees(loan, items, run_date, fee_income, requests)
+
+        # 5. Paid off by itself when nothing is left, now or later.
+        open_items = [item for item in items if item.status == _OPEN]
+        if not open_items and loan.id not in with_future:
+            loan_update["b_status"] = _PAID_OFF
+            loan_update["b_closed_on"] = run_date
+            outcome.paid_off.append(loan.id)
+        elif open_items and total_collected < due_before:
+            oldest = min(item.due_on for item in open_items)
+            shortfalls.append((loan.id, due_before, total_collected, max((run_date - oldest).days, 0)))
+
+    # The ledger goes last, so the account rows its write updates stay locked only until the
+    # commit right after it (batches run side by side in bank.runs.jobs).
+    _write_back(session, changed, loan_updates, run_date)
+    if shortfalls and run_id is not None:
+        _record_shortfalls(session, run_id, shortfalls)
+    if requests:
+        post_many(session, requests, actor=actor)
+        outcome.entries = len(requests)
+    _expire_loaded(session, [loan.id for loan in loans])
+    return outcome
+
+
+def _read_batch(
+    session: Session, loan_ids: Sequence[int], run_date: dt.date
+) -> tuple[Sequence[Row[Any]], dict[int, list[_Inst]], set[int]]:
+    """The batch's loans still to service, their instalments collectable by ``run_date`` (oldest
+    first, per loan) and the ids of those with an open instalment after it.
+
+    Columns, not objects: plain Core rows, without the ORM's loading step.
+    """
     cutoff = collection_cutoff(run_date)
-    # The batch reads columns, not objects: plain Core rows, without the ORM's loading step.
     session.flush()
     connection = session.connection()
     loans = connection.execute(
@@ -255,10 +361,10 @@ def service_batch(
         )
         .order_by(Loan.id)
     ).all()
-    if not loans:
-        return outcome
-    ids = [loan.id for loan in loans]
     instalments: dict[int, list[_Inst]] = defaultdict(list)
+    if not loans:
+        return loans, instalments, set()
+    ids = [loan.id for loan in loans]
     for row in connection.execute(
         select(*_INSTALMENT_COLUMNS)
         .where(
@@ -281,161 +387,109 @@ def service_batch(
             .group_by(Instalment.loan_id)
         )
     )
-    available = _repayment_balances(session, {loan.repayment_account_id for loan in loans})
-    interest_income = account_by_code(session, chart.INTEREST_INCOME).id
-    fee_income = account_by_code(session, chart.FEE_INCOME).id
+    return loans, instalments, with_future
 
-    run_date_text = run_date.isoformat()
-    requests: list[EntryRequest] = []
-    changed: list[_Inst] = []
-    loan_updates: list[dict[str, object]] = []
-    #: (loan id, cents due, cents collected, days past due) of loans left short.
-    shortfalls: list[tuple[int, int, int, int]] = []
-    for loan in loans:
-        items = instalments.get(loan.id, [])
-        outcome.loans += 1
-        loan_update: dict[str, object] = {
-            "b_loan_id": loan.id,
-            "b_status": _ACTIVE,
-            "b_closed_on": None,
-        }
-        loan_updates.append(loan_update)
-        if not items:
-            continue
-        changed.extend(items)
-        member_ledger_id, balance = available.get(loan.repayment_account_id, (None, 0))
 
-        # 1. Interest of instalments reaching their due date, once each.
-        for item in items:
-            if item.interest_accrued_on is None:
-                item.interest_accrued_on = run_date
-                if item.interest_due > 0:
-                    amount, income = item.interest_due, interest_income
-                    requests.append(
-                        EntryRequest.from_cents(
-                            key=f"accrue:{item.id}",
-                            kind="loan_interest_accrual",
-                            lines=((loan.interest_account_id, True, amount), (income, False, amount)),
-                            value_date=item.due_on,
-                            memo=f"Interest instalment {item.number} of {loan.number}",
-                        )
-                    )
-                    outcome.amount_accrued += item.interest_due
-
-        # 2. Penalty interest on overdue principal for the days since the last accrual.
-        penalty_total = 0
-        for item in items:
-            collect_on = next_business_day(item.due_on)
-            start = max(collect_on, item.penalty_accrued_through or collect_on)
-            days = (run_date - start).days
-            overdue = item.principal_due - item.principal_paid
-            if days > 0 and overdue > 0 and loan.penalty_rate_scaled > 0:
-                penalty = _half_up_div(overdue * loan.penalty_rate_scaled * days, 365 * RATE_SCALE)
-                item.penalties_due += penalty
-                penalty_total += penalty
-            if collect_on <= run_date:
-                item.penalty_accrued_through = run_date
-        if penalty_total:
-            requests.append(
-                EntryRequest.from_cents(
-                    key=f"penalty:{loan.id}:{run_date_text}",
-                    kind="loan_penalty",
-                    lines=((loan.fees_account_id, True, penalty_total), (fee_income, False, penalty_total)),
-                    value_date=run_date,
-                    memo=f"Penalty interest on overdue principal of {loan.number}",
-                )
-            )
-            outcome.amount_charged += penalty_total
-
-        # 3. Collection: oldest instalment first, parts in the loan's allocation order.
-        order = [part for part in loan.allocation_order.split(",") if part in PARTS] or list(PARTS)
-        due_before = sum(item.total_outstanding for item in items)
-        collected = dict.fromkeys(PARTS, 0)
-        for item in items:
-            for part in order:
-                paid_attribute = _PAID_ATTRIBUTE[part]
-                paid = getattr(item, paid_attribute)
-                take = min(balance, getattr(item, _DUE_ATTRIBUTE[part]) - paid)
-                if take > 0:
-                    setattr(item, paid_attribute, paid + take)
-                    collected[part] += take
-                    balance -= take
-            if item.total_outstanding == 0:
-                item.status = _PAID
-                item.paid_on = run_date
-        total_collected = sum(collected.values())
-        if total_collected:
-            assert member_ledger_id is not None
-            available[loan.repayment_account_id] = (member_ledger_id, balance)
-            lines = [(member_ledger_id, True, total_collected)]
-            if collected["principal"]:
-                lines.append((loan.principal_account_id, False, collected["principal"]))
-            if collected["interest"]:
-                lines.append((loan.interest_account_id, False, collected["interest"]))
-            fees_and_penalties = collected["fees"] + collected["penalties"]
-            if fees_and_penalties:
-                lines.append((loan.fees_account_id, False, fees_and_penalties))
-            requests.append(
-                EntryRequest.from_cents(
-                    key=f"collect:{loan.id}:{run_date_text}",
-                    kind="loan_collection",
-                    lines=lines,
-                    value_date=run_date,
-                    memo=f"Instalment collection {loan.number}",
-                )
-            )
-        outcome.due_count += 1
-        outcome.amount_due += due_before
-        outcome.amount_collected += total_collected
-        if total_collected == due_before:
-            outcome.full += 1
-        elif total_collected:
-            outcome.partial += 1
-        else:
-            outcome.nothing += 1
-
-        # 4. Late fee, once per instalment still unpaid after the tolerance days.
-        for item in items:
-            if (
-                item.status == _OPEN
-                and loan.late_fee > 0
-                and item.late_fee_charged_on is None
-                and (run_date - item.due_on).days > loan.tolerance_days
-            ):
-                item.fees_due += loan.late_fee
-                item.late_fee_charged_on = run_date
-                fee = loan.late_fee
+def _accrue_interest(
+    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, income: int, requests: list[EntryRequest]
+) -> int:
+    """Accrue the interest of each instalment reaching its due date, once; the cents accrued."""
+    accrued = 0
+    for item in items:
+        if item.interest_accrued_on is None:
+            item.interest_accrued_on = run_date
+            if item.interest_due > 0:
+                amount = item.interest_due
                 requests.append(
                     EntryRequest.from_cents(
-                        key=f"latefee:{item.id}",
-                        kind="loan_late_fee",
-                        lines=((loan.fees_account_id, True, fee), (fee_income, False, fee)),
-                        value_date=run_date,
-                        memo=f"Late fee instalment {item.number} of {loan.number}",
+                        key=f"accrue:{item.id}",
+                        kind="loan_interest_accrual",
+                        lines=((loan.interest_account_id, True, amount), (income, False, amount)),
+                        value_date=item.due_on,
+                        memo=f"Interest instalment {item.number} of {loan.number}",
                     )
                 )
-                outcome.amount_charged += loan.late_fee
+                accrued += amount
+    return accrued
 
-        # 5. Paid off by itself when nothing is left, now or later.
-        open_items = [item for item in items if item.status == _OPEN]
-        if not open_items and loan.id not in with_future:
-            loan_update["b_status"] = _PAID_OFF
-            loan_update["b_closed_on"] = run_date
-            outcome.paid_off.append(loan.id)
-        elif open_items and total_collected < due_before:
-            oldest = min(item.due_on for item in open_items)
-            shortfalls.append((loan.id, due_before, total_collected, max((run_date - oldest).days, 0)))
 
-    # The ledger goes last, so the account rows its write updates stay locked only until the
-    # commit right after it (batches run side by side in bank.runs.jobs).
-    _write_back(session, changed, loan_updates, run_date)
-    if shortfalls and run_id is not None:
-        _record_shortfalls(session, run_id, shortfalls)
-    if requests:
-        post_many(session, requests, actor=actor)
-        outcome.entries = len(requests)
-    _expire_loaded(session, ids)
-    return outcome
+def _accrue_penalties(
+    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, fee_income: int, requests: list[EntryRequest]
+) -> int:
+    """Penalty interest on overdue principal since the last accrual (one entry); the cents charged."""
+    penalty_total = 0
+    for item in items:
+        collect_on = next_business_day(item.due_on)
+        start = max(collect_on, item.penalty_accrued_through or collect_on)
+        days = (run_date - start).days
+        overdue = item.principal_due - item.principal_paid
+        if days > 0 and overdue > 0 and loan.penalty_rate_scaled > 0:
+            penalty = _half_up_div(overdue * loan.penalty_rate_scaled * days, 365 * RATE_SCALE)
+            item.penalties_due += penalty
+            penalty_total += penalty
+        if collect_on <= run_date:
+            item.penalty_accrued_through = run_date
+    if penalty_total:
+        requests.append(
+            EntryRequest.from_cents(
+                key=f"penalty:{loan.id}:{run_date.isoformat()}",
+                kind="loan_penalty",
+                lines=((loan.fees_account_id, True, penalty_total), (fee_income, False, penalty_total)),
+                value_date=run_date,
+                memo=f"Penalty interest on overdue principal of {loan.number}",
+            )
+        )
+    return penalty_total
+
+
+def _charge_late_fees(
+    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, fee_income: int, requests: list[EntryRequest]
+) -> int:
+    """The late fee, once per instalment still unpaid after the tolerance days; the cents charged."""
+    charged = 0
+    for item in items:
+        if (
+            item.status == _OPEN
+            and loan.late_fee > 0
+            and item.late_fee_charged_on is None
+            and (run_date - item.due_on).days > loan.tolerance_days
+        ):
+            item.fees_due += loan.late_fee
+            item.late_fee_charged_on = run_date
+            fee = loan.late_fee
+            requests.append(
+                EntryRequest.from_cents(
+                    key=f"latefee:{item.id}",
+                    kind="loan_late_fee",
+                    lines=((loan.fees_account_id, True, fee), (fee_income, False, fee)),
+                    value_date=run_date,
+                    memo=f"Late fee instalment {item.number} of {loan.number}",
+                )
+            )
+            charged += fee
+    return charged
+
+
+def _collection_request(
+    loan: Row[Any], member_ledger_id: int, allocation: Allocation, run_date: dt.date
+) -> EntryRequest:
+    """The collection entry of one loan: Dr the repayment account, Cr each part's account."""
+    totals = allocation.totals
+    lines = [(member_ledger_id, True, totals.total)]
+    if totals.principal:
+        lines.append((loan.principal_account_id, False, totals.principal))
+    if totals.interest:
+        lines.append((loan.interest_account_id, False, totals.interest))
+    fees_and_penalties = totals.fees + totals.penalties
+    if fees_and_penalties:
+        lines.append((loan.fees_account_id, False, fees_and_penalties))
+    return EntryRequest.from_cents(
+        key=f"collect:{loan.id}:{run_date.isoformat()}",
+        kind="loan_collection",
+        lines=lines,
+        value_date=run_date,
+        memo=f"Instalment collection {loan.number}",
+    )
 
 
 #: PostgreSQL: each batch's instalments and loans are written back with ONE statement each, the

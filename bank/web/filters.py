@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from flask_babel import get_locale
@@ -41,13 +42,21 @@ def seconds_filter(seconds: float | None) -> str:
     return format_decimal(seconds, format="#,##0.0", locale=_locale()) + " s"
 
 
+#: How each language writes a date (Babel patterns): Dutch ``28-11-2026``; English keeps the
+#: unambiguous ISO form rather than the American ``11/28/26``.
+DATE_PATTERNS = {"nl": "dd-MM-yyyy", "en": "yyyy-MM-dd"}
+
+
 def date_filter(value: dt.date | dt.datetime | None) -> str:
+    """A date (or a moment, in the bank's time zone) as the page's readers write it, with Babel."""
     if value is None:
         return "—"
+    locale = _locale()
+    pattern = DATE_PATTERNS.get(locale.split("_")[0], DATE_PATTERNS["nl"])
     if isinstance(value, dt.datetime):
         local = value.astimezone(clock.BANK_TZ)
-        return local.strftime("%d-%m-%Y %H:%M") if _locale() == "nl" else local.strftime("%Y-%m-%d %H:%M")
-    return value.strftime("%d-%m-%Y") if _locale() == "nl" else value.isoformat()
+        return format_datetime(local, f"{pattern} HH:mm", tzinfo=clock.BANK_TZ, locale=locale)
+    return format_date(value, pattern, locale=locale)
 
 
 def iban_filter(iban: str | None) -> str:

@@ -7,9 +7,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, request
+from flask import request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from bank import numbers
@@ -36,34 +35,20 @@ def show_errors(form: FlaskForm, error: BankError) -> None:
         form.form_errors.append(render(error.message))
 
 
+def form_status(form: Any) -> int:
+    """The status of a page that shows ``form`` again: 422 when it carries errors, else 200.
+
+    ``form`` is a WTForms form (its field errors and the errors above it count) or the errors
+    themselves (a mapping or list of them), for pages that collect errors without a form object.
+    """
+    if hasattr(form, "form_errors"):
+        return 422 if form.errors or form.form_errors else 200
+    return 422 if form else 200
+
+
 def new_form_key() -> str:
     """A one-time key rendered into a money form; a resubmission reuses it and books once."""
     return secrets.token_urlsafe(16)
-
-
-#: Listings page at most this far; a bigger number is a 400 naming the parameter.
-MAX_PAGE = 100_000
-
-
-def page_number(name: str = "page") -> int:
-    """The page asked for in the query string: a whole number from 1 to :data:`MAX_PAGE`.
-
-    Anything else answers 400 with a message naming the parameter (a 20-digit page overflowed
-    the database's integer and answered 500).
-    """
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return 1
-    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
-        abort(
-            400,
-            description=_l(
-                "%(field)s must be a whole number from 1 to %(max)s.",
-                field=name,
-                max=f"{MAX_PAGE:,}".replace(",", "."),
-            ),
-        )
-    return int(raw)
 
 
 # ---------------------------------------------------------------------------------------------

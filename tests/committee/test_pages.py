@@ -164,3 +164,19 @@ def _condition_id(application_id: int) -> int:
 
     with db.new_session() as fresh:
         return fresh.scalar(select(Condition.id).where(Condition.application_id == application_id))
+
+
+def test_a_meeting_date_typed_the_dutch_way_is_read(client, make_user, login_as):
+    chair = make_user("committee", name="Marleen")
+    login_as(user=chair)
+    with clock.frozen(TODAY):
+        held_on = TODAY + dt.timedelta(days=7)
+        planned = client.post(
+            "/committee/meetings/new", data={"held_on": f"{held_on:%d-%m-%Y}", "chair_id": chair.id}
+        )
+        assert planned.status_code == 302
+        meeting_id = int(planned.headers["Location"].rsplit("/", 1)[1])
+        assert _stored(Meeting, meeting_id).held_on == held_on
+        for typed, said in (("", "is required"), ("31-02-20xx", "must be a date like")):
+            refused = client.post("/committee/meetings/new", data={"held_on": typed, "chair_id": chair.id})
+            assert refused.status_code == 422 and said in refused.get_data(as_text=True)

@@ -10,6 +10,8 @@ from bank.extensions import db
 
 from .conftest import page_text
 
+MONTHLY = "/staff/statements/monthly"
+
 
 def test_debt_service_coverage_has_a_decimal_comma(world, client, login_as) -> None:
     with db.unit_of_work(db.new_session()) as s:
@@ -41,7 +43,7 @@ def test_flows_chart_shows_amounts_in_euros_with_dutch_separators(world, client,
 
 def test_producing_a_month_of_statements_names_the_month(world, client, login_as) -> None:
     login_as("admin")
-    page = client.post("/staff/statements/monthly", data={"month": "2026-01"}, follow_redirects=True)
+    page = client.post(MONTHLY, data={"month": "1", "year": "2026"}, follow_redirects=True)
     text = page_text(page.get_data(as_text=True))
     assert "Rekeningafschriften voor januari 2026:" in text
     assert "2026-01" not in text
@@ -90,3 +92,45 @@ def test_runs_list_reads_in_dutch_and_hides_the_idle_days(world, client, login_a
     detail = page_text(client.get(f"/staff/runs/{run_id}").get_data(as_text=True))
     assert "Gestart 02-03-2026 05:30 · de bank (automatisch)" in detail  # the bank's time, not UTC
     assert "UTC" not in detail and "system:" not in detail
+
+
+def test_the_statement_month_is_chosen_by_its_dutch_name_not_typed_as_iso(world, client, login_as) -> None:
+    login_as("admin")
+    html = client.get("/staff/statements").get_data(as_text=True)
+    assert 'type="month"' not in html
+    month_select = re.search(r'<select id="month" name="month".*?</select>', html, flags=re.S)
+    assert month_select is not None
+    assert '<option value="10"' in month_select.group(0) and ">oktober</option>" in month_select.group(0)
+    assert re.search(r'<select id="year" name="year"[^>]*><option value="\d{4}"', html)
+    assert not re.search(r"\d{4}-\d{2}(?!\d)", page_text(html))
+
+
+def test_a_refused_statement_month_shows_the_form_again_in_dutch(world, client, login_as) -> None:
+    from bank import clock
+
+    login_as("admin")
+    nonsense = client.post(MONTHLY, data={"month": "zzz-onzin", "year": ""})
+    assert nonsense.status_code == 422
+    text = page_text(nonsense.get_data(as_text=True))
+    assert "Maand: kies een maand uit de lijst" in text
+    assert "Jaar: kies een jaar uit de lijst" in text
+    today = clock.today()
+    unfinished = client.post(MONTHLY, data={"month": str(today.month), "year": str(today.year)})
+    assert unfinished.status_code == 422
+    text = page_text(unfinished.get_data(as_text=True))
+    assert "Maand: moet voorbij zijn: de maand eindigt op" in text
+    assert f"vandaag is het {today:%d-%m-%Y}" in text
+    assert not re.search(r"\d{4}-\d{2}", text)
+
+
+def test_a_bad_date_for_a_loan_statement_is_said_on_the_loan_page(world, client, login_as) -> None:
+    login_as("credit_officer")
+    loan_id = world.coop_loan.id
+    response = client.get(f"/staff/loans/{loan_id}/statement.pdf?as_of=31-02-20xx")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/staff/loans/{loan_id}")
+    text = page_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Datum: moet een datum zijn zoals 31-10-2026" in text
+    annual = client.get(f"/staff/members/{world.anna.id}/annual-statement.pdf?year=vorig")
+    assert annual.status_code == 302
+    text = page_text(client.get(annual.headers["Location"]).get_data(as_text=True))
+    assert "Jaar: moet een jaartal zijn zoals 2025" in text

@@ -92,6 +92,8 @@ def test_cli_quarterly_linear_with_grace_and_broken_first_period(run):
         (("--principal", "12.345"), "error: --principal may have at most 2 decimals, e.g. 1234.56"),
         (("--principal", "10000000.01"), "error: --principal must not exceed 10000000.00"),
         (("--rate-annual", "31"), "error: --rate-annual must be between 0 and 30 per cent"),
+        (("--rate-annual", "4,5"), "error: --rate-annual must be a number, e.g. 4.5"),
+        (("--rate-annual", "1.000,5"), "error: --rate-annual must be a number, e.g. 4.5"),
         (("--term", "481"), "error: --term must be a whole number of periods between 1 and 480"),
         (("--method", "balloon"), "error: --method must be one of annuity, linear, bullet"),
         (("--frequency", "yearly"), "error: --frequency must be one of monthly, quarterly"),
@@ -186,6 +188,30 @@ def test_api_errors_are_422_with_fields(client):
         "rate_annual": "must be between 0 and 30 per cent",
         "disbursed_on": "must be a date as YYYY-MM-DD",
     }
+
+
+@pytest.mark.parametrize("typed", ["4,5", "4,5 %", "1.000,5", "٤.٥"])
+def test_api_refuses_a_rate_in_another_notation_than_the_canonical_one(client, typed):
+    """ "4,5" is not guessed (4.5 or 45?): the API takes "4.5", like amounts take "12000.00"."""
+    response = client.post(
+        "/api/v1/schedule-preview",
+        json={"principal": "5000.00", "rate_annual": typed, "term": 12, "disbursed_on": "2022-11-01"},
+    )
+    assert response.status_code == 422
+    data = response.get_json()
+    assert data["error"] == "validation_failed"
+    assert set(data["fields"]) == {"rate_annual"}
+    assert "4.5" in data["fields"]["rate_annual"]
+
+
+def test_api_reads_a_canonical_rate_with_or_without_a_percent_sign(client):
+    for rate in ("4.5", "4.5%", "4.50"):
+        response = client.post(
+            "/api/v1/schedule-preview",
+            json={"principal": "5000.00", "rate_annual": rate, "term": 12, "disbursed_on": "2022-11-01"},
+        )
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["instalments"][0]["interest"] == "18.75"
 
 
 def test_api_schema_errors_have_the_same_shape(client):

@@ -66,7 +66,7 @@ def test_the_decision_records_the_terms_the_votes_were_cast_on(session, world, a
             application,
             actor=world.c(0),
             quorum=QUORUM,
-            terms={"amount": str(voted_amount * 2), "rate_annual": "0,5"},
+            terms={"amount": str(voted_amount * 2), "rate_annual": "0.5"},
         )
     assert set(refused.value.fields) >= {"amount", "rate_annual"}
     assert application.status is S.ON_AGENDA

@@ -344,3 +344,14 @@ def test_cancelling_a_request_needs_a_reason_and_frees_its_place(client, login_a
             "member changed their mind",
         )
     assert _balance(pool_world.bram_participation.ledger_account_id) == Decimal("2400.00")
+
+
+def test_the_payable_date_of_a_withdrawal_is_written_the_english_way_in_english(client, login_as, pool_world):
+    login_as("teller")
+    with client.session_transaction() as browser:
+        browser["lang"] = "en"
+    url = f"/staff/pools/participations/{pool_world.bram_participation.id}/withdraw"
+    asked = client.post(url, data={"form_key": "w-en", "amount": "250.00"}, follow_redirects=True)
+    assert asked.status_code == 200
+    assert "payable from 2029-03-31" in _text(asked)
+    assert "31-03-2029" not in _text(asked)

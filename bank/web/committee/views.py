@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,12 +14,13 @@ from bank.auth.models import User
 from bank.committee import queries as committee_queries
 from bank.committee import service as committee
 from bank.committee.models import ConflictDeclaration, Meeting
-from bank.errors import BankError, NotFound
+from bank.errors import N_, BankError, NotFound, ValidationError
 from bank.extensions import db
+from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
-from bank.web.forms import canonical_numbers, form_id, numbers_refused
+from bank.web.forms import canonical_numbers, form_id, form_status, numbers_refused
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 
@@ -80,10 +79,13 @@ def new_meeting():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     if request.method == "POST":
         chair = db.session.get(User, form_id("chair_id") or 0)
+        held_on = None
         try:
-            held_on = dt.date.fromisoformat(request.form.get("held_on", ""))
-        except ValueError:
-            errors["held_on"] = _("must be a date as YYYY-MM-DD")
+            held_on = parse_date(request.form.get("held_on"), field="held_on")
+        except ValidationError as error:
+            errors.update(error.fields)
+        if held_on is None and "held_on" not in errors:
+            errors["held_on"] = N_("is required")
         if chair is None:
             errors["chair"] = _("choose the chair")
         if not errors:
@@ -103,7 +105,7 @@ def new_meeting():  # type: ignore[no-untyped-def]
                 flash(_("Meeting planned."), "success")
                 return redirect(url_for("committee.meeting", meeting_id=meeting.id))
     return render_template("committee/meeting_new.html", chairs=chairs, errors=errors, values=request.form), (
-        422 if errors else 200
+        form_status(errors)
     )
 
 

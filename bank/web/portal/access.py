@@ -19,7 +19,7 @@ from bank.portal import service
 from bank.portal.models import TokenPurpose
 from bank.web import throttle
 from bank.web.access import public
-from bank.web.forms import show_errors
+from bank.web.forms import form_status, show_errors
 from bank.web.links import link_base
 from bank.web.portal import bp
 
@@ -69,7 +69,7 @@ def _token_page(token: str, purpose: TokenPurpose, template: str):  # type: igno
         else:
             flash(_("Your password is set. Log in with your e-mail address and the new password."), "success")
             return redirect(url_for("auth.login"))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template(template, form=form), status
 
 

@@ -9,6 +9,7 @@ from bank.errors import ValidationError
 from bank.extensions import db
 from bank.portal import queries
 from bank.web.access import member_required
+from bank.web.forms import form_status
 from bank.web.portal import bp
 from bank.web.portal.helpers import date_arg, me, or_404, page_arg
 from bank.web.portal.labels import labels
@@ -23,7 +24,7 @@ def account(account_id: int):  # type: ignore[no-untyped-def]
     found = or_404(queries.account_for, session, me(), account_id)
     date_from, from_error = date_arg("from")
     date_to, to_error = date_arg("to")
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     if from_error:
         errors["date_from"] = from_error
     if to_error:
@@ -42,7 +43,7 @@ def account(account_id: int):  # type: ignore[no-untyped-def]
             )
         except ValidationError as error:
             errors = dict(error.fields)
-    status = 422 if errors else 200
+    status = form_status(errors)
     return (
         render_template(
             "portal/account.html",

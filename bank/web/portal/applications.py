@@ -19,7 +19,7 @@ from bank.members.models import Member
 from bank.members.queries import visible_member_ids
 from bank.web import application_forms as shared
 from bank.web.access import member_required
-from bank.web.forms import form_id
+from bank.web.forms import form_id, form_status
 from bank.web.messages import error_text
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
@@ -85,7 +85,7 @@ def new_application():  # type: ignore[no-untyped-def]
         applicants=[m for m in applicants if m],
         products=products,
         errors=errors,
-    ), (422 if errors else 200)
+    ), form_status(errors)
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
@@ -113,7 +113,7 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
         errors=errors,
         accounts=shared.accounts_for(db.session, item),
         moves=applications.allowed_targets(db.session, g.actor, item),
-    ), (422 if errors else 200)
+    ), form_status(errors)
 
 
 @bp.route("/applications/<int:application_id>/submit", methods=["POST"])

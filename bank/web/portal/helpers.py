@@ -9,8 +9,9 @@ from typing import TypeVar
 from flask import abort, request
 from flask_login import current_user
 
-from bank.errors import N_, NotFound
-from bank.web.forms import page_number
+from bank.errors import Message, NotFound, ValidationError
+from bank.statements.builder import parse_date
+from bank.web.pagination import page_number
 
 T = TypeVar("T")
 
@@ -31,20 +32,14 @@ def or_404(lookup: Callable[..., T], *args: object) -> T:
         abort(404)
 
 
-def date_arg(name: str) -> tuple[dt.date | None, str | None]:
+def date_arg(name: str) -> tuple[dt.date | None, Message | None]:
     """(date, None) for a date in the query string, ISO (a date picker) or as Dutch readers write it
-    (31-01-2026); (None, error) for junk; (None, None) if absent."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None, None
+    (31-01-2026), read by the one date reader (``statements.builder.parse_date``); (None, error)
+    for junk; (None, None) if absent."""
     try:
-        return dt.date.fromisoformat(raw), None
-    except ValueError:
-        pass
-    try:
-        return dt.datetime.strptime(raw, "%d-%m-%Y").date(), None
-    except ValueError:
-        return None, N_("must be a date like 31-01-2026")
+        return parse_date(request.args.get(name), field=name), None
+    except ValidationError as error:
+        return None, error.fields[name]
 
 
 def page_arg() -> int:

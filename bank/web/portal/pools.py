@@ -34,7 +34,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import member_required
 from bank.web.filters import date_filter, money_filter
-from bank.web.forms import new_form_key, read_amount, show_errors
+from bank.web.forms import form_status, new_form_key, read_amount, show_errors
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -216,7 +216,7 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
                 "success",
             )
             return redirect(url_for("portal.pools"))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return (
         render_template(
             "portal/pools/subscribe.html", form=_with_key(form), pool=pool, rows=rows, **pool_views.labels()
@@ -272,7 +272,7 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
                 "success",
             )
             return redirect(url_for("portal.pools"))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     balance = queries.participation_balance(session, participation)
     waiting = queries.waiting_amount_of(session, participation)
     return (

@@ -30,9 +30,10 @@ from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import new_form_key, page_number, read_amount, read_number, show_errors
+from bank.web.forms import form_status, new_form_key, read_amount, read_number, show_errors
 from bank.web.messages import error_text, render
 from bank.web.nav import add_staff_nav
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
 
@@ -99,7 +100,7 @@ def accounts():  # type: ignore[no-untyped-def]
         rows=rows,
         q=text,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(total, PER_PAGE),
         total=total,
         status_labels=STATUS_LABELS,
     )
@@ -137,7 +138,7 @@ def _render_account(
             rate=account.product.rate_on(clock.today()),
             lines=lines,
             page=page,
-            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+            pages=page_count(total, PER_PAGE),
             pending=pending_for(session, "deposit_account", account.id),
             can_book=_can_book(),
             block_form=block_form or BlockForm(formdata=None),
@@ -176,7 +177,7 @@ def open_account(member_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Account %(number)s opened.", number=account.formatted_number), "success")
             return redirect(url_for("staff.account", account_id=account.id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template("staff/savings/open.html", form=form, member=member, products=products), status
 
 
@@ -233,7 +234,7 @@ def deposit(account_id: int):  # type: ignore[no-untyped-def]
             show_errors(form, error)
         else:
             return _booked(account, booked.entry.id, booked.created, _("Deposit"))
-    return _booking_page(account, form, "deposit", 422 if form.errors or form.form_errors else 200)
+    return _booking_page(account, form, "deposit", form_status(form))
 
 
 @bp.route("/accounts/<int:account_id>/withdraw", methods=["GET", "POST"])
@@ -275,7 +276,7 @@ def withdraw(account_id: int):  # type: ignore[no-untyped-def]
                 return redirect(url_for("staff.account", account_id=account.id))
             assert outcome.entry is not None
             return _booked(account, outcome.entry.id, outcome.created, _("Withdrawal"))
-    return _booking_page(account, form, "withdrawal", 422 if form.errors or form.form_errors else 200)
+    return _booking_page(account, form, "withdrawal", form_status(form))
 
 
 @bp.route("/accounts/<int:account_id>/transfer", methods=["GET", "POST"])
@@ -300,7 +301,7 @@ def transfer(account_id: int):  # type: ignore[no-untyped-def]
             show_errors(form, error)
         else:
             return _booked(account, booked.entry.id, booked.created, _("Transfer"))
-    return _booking_page(account, form, "transfer", 422 if form.errors or form.form_errors else 200)
+    return _booking_page(account, form, "transfer", form_status(form))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,7 +424,7 @@ def savings_products():  # type: ignore[no-untyped-def]
             else:
                 flash(_("Savings product %(code)s created.", code=product.code), "success")
                 return redirect(url_for("staff.savings_products"))
-    return _render_products(form=form, status=422 if form.errors or form.form_errors else 200)
+    return _render_products(form=form, status=form_status(form))
 
 
 def _render_products(

@@ -22,9 +22,18 @@ from bank.extensions import db
 from bank.loans.products_models import LoanProduct
 from bank.members.queries import by_number
 from bank.notifications import service as notifications
+from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
-from bank.web.forms import canonical_numbers, form_id, new_form_key, numbers_refused, whole_number
+from bank.web.filters import date_filter
+from bank.web.forms import (
+    canonical_numbers,
+    form_id,
+    form_status,
+    new_form_key,
+    numbers_refused,
+    whole_number,
+)
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -158,7 +167,7 @@ def edit_application(application_id: int):  # type: ignore[no-untyped-def]
         values=values,
         errors=errors,
         accounts=shared.accounts_for(db.session, item),
-    ), (422 if errors else 200)
+    ), form_status(errors)
 
 
 @bp.route("/applications/<int:application_id>/move/<target>", methods=["POST"])
@@ -244,7 +253,7 @@ def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
         db.session.expire_all()
         _flash_error(error)
     else:
-        flash(_("On the agenda of %(date)s.", date=meeting.held_on.strftime("%d-%m-%Y")), "success")
+        flash(_("On the agenda of %(date)s.", date=date_filter(meeting.held_on)), "success")
         shared.send_queued_mail()
     return _detail(application_id)
 
@@ -312,14 +321,16 @@ def prepare_application_disbursement(application_id: int):  # type: ignore[no-un
     errors: dict[str, str] = {}
     on_text = request.form.get("disbursed_on", "").strip()
     first_text = request.form.get("first_due_on", "").strip()
+    on: dt.date = clock.today()
+    first_due: dt.date | None = None
     try:
-        on = dt.date.fromisoformat(on_text) if on_text else clock.today()
-    except ValueError:
-        errors["disbursed_on"] = _("must be a date as YYYY-MM-DD")
+        on = parse_date(on_text, field="disbursed_on") or on
+    except ValidationError as error:
+        errors.update(error.fields)
     try:
-        first_due = dt.date.fromisoformat(first_text) if first_text else None
-    except ValueError:
-        errors["first_due_on"] = _("must be a date as YYYY-MM-DD")
+        first_due = parse_date(first_text, field="first_due_on")
+    except ValidationError as error:
+        errors.update(error.fields)
     if errors:
         _flash_error(ValidationError(errors))
         return _detail(application_id)

@@ -8,9 +8,11 @@ from flask import render_template, request
 from sqlalchemy import func, select
 
 from bank.audit.models import AuditEvent
+from bank.errors import ValidationError
 from bank.extensions import db
+from bank.statements.builder import parse_date
 from bank.web.access import staff_required
-from bank.web.forms import page_number
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
 PER_PAGE = 50
@@ -39,8 +41,10 @@ def audit_log():  # type: ignore[no-untyped-def]
         raw = request.args.get(name)
         if raw:
             try:
-                day = dt.date.fromisoformat(raw)
-            except ValueError:
+                day = parse_date(raw, field=name)
+            except ValidationError:
+                continue
+            if day is None:
                 continue
             bound = dt.datetime.combine(
                 day if op == ">=" else day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
@@ -55,6 +59,6 @@ def audit_log():  # type: ignore[no-untyped-def]
         "staff/audit.html",
         events=events,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(total, PER_PAGE),
         total=total,
     )

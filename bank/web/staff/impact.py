@@ -29,7 +29,7 @@ from bank.reports.impact_csv import impact_csv, sections, source_label
 from bank.reports.impact_pdf import render_impact_report
 from bank.statements.builder import parse_date
 from bank.web.access import staff_required
-from bank.web.forms import show_errors
+from bank.web.forms import form_status, show_errors
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.reports import REPORT_ROLES, REPORTS
@@ -173,7 +173,7 @@ def report_impact():  # type: ignore[no-untyped-def]
             args=request.args,
             source_label=source_label,
         ),
-        422 if errors else 200,
+        form_status(errors),
     )
 
 

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, render_template, request
+from flask import abort, flash, render_template, request
 from sqlalchemy import select
 
 from bank import clock
+from bank.errors import ValidationError
 from bank.extensions import db
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount
+from bank.statements.builder import parse_date
 from bank.web.access import staff_required
-from bank.web.forms import page_number
+from bank.web.messages import error_text
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
 
 def _as_of_arg() -> dt.date:
-    text = request.args.get("as_of")
-    if not text:
-        return clock.today()
+    """The date asked for (a date picker's ISO, or typed as 28-11-2026); if unreadable, today and why."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        abort(400, description="as_of must be a date like 2026-11-28")
+        return parse_date(request.args.get("as_of"), field="as_of") or clock.today()
+    except ValidationError as error:
+        flash(error_text(error), "error")
+        return clock.today()
 
 
 @bp.route("/ledger/accounts")
@@ -64,7 +66,7 @@ def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
         children=children,
         child_balances=ledger_queries.balances(session, [c.id for c in children]),
         page=page,
-        pages=max((total + 49) // 50, 1),
+        pages=page_count(total, 50),
     )
 
 

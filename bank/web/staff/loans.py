@@ -27,8 +27,9 @@ from bank.loans.models import InstalmentStatus, Loan, LoanStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import new_form_key, page_number, read_amount, show_errors
+from bank.web.forms import new_form_key, read_amount, show_errors
 from bank.web.nav import add_staff_nav
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
 
@@ -119,7 +120,7 @@ def loans():  # type: ignore[no-untyped-def]
         q=text,
         status=status,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(total, PER_PAGE),
         status_labels=LOAN_STATUS_LABELS,
         Status=LoanStatus,
     )

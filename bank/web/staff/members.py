@@ -29,8 +29,9 @@ from bank.members.models import DocumentKind, LegalForm, Member, MemberKind, Mem
 from bank.portal import service as portal_service
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import page_number, show_errors
+from bank.web.forms import form_status, show_errors
 from bank.web.nav import add_staff_nav
+from bank.web.pagination import page_number
 from bank.web.staff import bp
 
 #: Templates shown on the member detail page, in order (e.g. "staff/savings/_member_accounts.html").
@@ -204,7 +205,7 @@ def new_person():  # type: ignore[no-untyped-def]
         else:
             flash(_("Member %(number)s registered.", number=member.number), "success")
             return redirect(url_for("staff.member", member_id=member.id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template("staff/members/person_form.html", form=form, member=None), status
 
 
@@ -221,7 +222,7 @@ def new_organisation():  # type: ignore[no-untyped-def]
         else:
             flash(_("Member %(number)s registered.", number=member.number), "success")
             return redirect(url_for("staff.member", member_id=member.id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template("staff/members/organisation_form.html", form=form, member=None), status
 
 
@@ -442,7 +443,7 @@ def edit_member(member_id: int):  # type: ignore[no-untyped-def]
     template = (
         "staff/members/person_form.html" if member.is_person else "staff/members/organisation_form.html"
     )
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template(template, form=form, member=member), status
 
 

@@ -35,20 +35,21 @@ from bank.savings import service as savings
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import staff_required
-from bank.web.filters import money_filter
+from bank.web.filters import date_filter, money_filter
 from bank.web.forms import (
     amount_input,
     canonical_numbers,
     form_id,
+    form_status,
     new_form_key,
     number_input,
-    page_number,
     read_amount,
     read_number,
     show_errors,
 )
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
 
@@ -248,7 +249,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
             participants=rows,
             q=text,
             page=page,
-            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+            pages=page_count(total, PER_PAGE),
             total=total,
             queue=queue,
             today=today,
@@ -286,7 +287,7 @@ def new_pool():  # type: ignore[no-untyped-def]
         else:
             flash(_("Pool %(name)s created.", name=name), "success")
             return redirect(url_for("staff.pool", pool_id=pool_id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template("staff/pools/form.html", form=form, pool=None), status
 
 
@@ -307,7 +308,7 @@ def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Pool %(name)s saved.", name=name), "success")
             return redirect(url_for("staff.pool", pool_id=pool.id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return render_template("staff/pools/form.html", form=form, pool=pool), status
 
 
@@ -428,7 +429,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
         else:
             _subscribed(db.session.get(Participation, participation_id))
             return redirect(url_for("staff.member", member_id=member.id) + "#pools")
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return (
         render_template(
             "staff/pools/subscribe.html",
@@ -491,12 +492,12 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
             flash(
                 _(
                     "Withdrawal request recorded; payable from %(date)s, first come first served.",
-                    date=payable_from.strftime("%d-%m-%Y"),
+                    date=date_filter(payable_from),
                 ),
                 "success",
             )
             return redirect(url_for("staff.pool", pool_id=participation.pool_id) + "#queue")
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     session = db.session
     return (
         render_template(

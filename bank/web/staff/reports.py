@@ -26,6 +26,7 @@ from bank.reports.csv_export import to_csv
 from bank.statements.builder import parse_date, purpose_label
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
+from bank.web.forms import form_status
 from bank.web.labels import account_name
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -143,7 +144,7 @@ def _respond(
         if table is None:
             abort(404)
         return _csv(table, extra.get("stamp", ""))
-    status = 422 if errors else 200
+    status = form_status(errors)
     return (
         render_template(
             "staff/reports/report.html",

@@ -34,8 +34,9 @@ from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
-from bank.web.forms import page_number, show_errors
+from bank.web.forms import show_errors
 from bank.web.nav import add_staff_nav
+from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
@@ -115,7 +116,7 @@ def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-unty
             include_idle=include_idle,
             idle=run_queries.count_idle(session),
             page=page,
-            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+            pages=page_count(total, PER_PAGE),
             form=form,
             busy=busy,
             job_labels=JOB_LABELS,

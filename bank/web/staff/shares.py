@@ -29,7 +29,14 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.shares import queries, service
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import canonical_numbers, new_form_key, numbers_refused, read_amount, show_errors
+from bank.web.forms import (
+    canonical_numbers,
+    form_status,
+    new_form_key,
+    numbers_refused,
+    read_amount,
+    show_errors,
+)
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -152,7 +159,7 @@ def issue_shares(member_id: int):  # type: ignore[no-untyped-def]
                     "info",
                 )
             return redirect(url_for("staff.member", member_id=member.id) + "#shares")
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return (
         render_template(
             "staff/shares/issue.html", form=_with_key(form), member=member, **_holding_summary(member)
@@ -201,7 +208,7 @@ def redeem_shares(member_id: int):  # type: ignore[no-untyped-def]
                     "info",
                 )
             return redirect(url_for("staff.member", member_id=member.id) + "#shares")
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return (
         render_template(
             "staff/shares/redeem.html",
@@ -243,7 +250,7 @@ def seed_capital():  # type: ignore[no-untyped-def]
     session = db.session
     seed_account = account_by_code(session, chart.SEED_CAPITAL)
     lines, _total, _opening = ledger_queries.history(session, seed_account.id, per_page=20)
-    status = 422 if form.errors or form.form_errors else 200
+    status = form_status(form)
     return (
         render_template(
             "staff/shares/seed_capital.html",

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.dates import format_date
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -30,6 +32,7 @@ from bank.statements import builder
 from bank.statements import service as statement_service
 from bank.statements.models import StoredStatement
 from bank.web.access import staff_required
+from bank.web.forms import form_status
 from bank.web.labels import month_label
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
@@ -68,6 +71,74 @@ def _record_download(what: str, object_type: str, object_id: int, detail: str) -
         audit.record(session, g.actor, f"statement.download.{what}", object_type, object_id, detail=detail)
 
 
+#: How many years back the monthly form offers: statements are kept for years, not forever.
+MONTH_FORM_YEARS = 6
+
+
+def month_choices() -> list[tuple[int, str]]:
+    """The twelve months by number with their names in the page's language ("oktober")."""
+    locale = str(get_locale() or "nl")
+    return [(number, format_date(dt.date(2000, number, 1), "LLLL", locale=locale)) for number in range(1, 13)]
+
+
+def year_choices(today: dt.date) -> list[int]:
+    """The years the monthly form offers, this year first."""
+    return list(range(today.year, today.year - MONTH_FORM_YEARS, -1))
+
+
+def read_month(month_text: str | None, year_text: str | None, today: dt.date) -> dt.date:
+    """The last day of the month chosen as a month (1-12) and a year from the form's lists.
+
+    The form offers a month by name and a year, so staff never type "2026-10"; anything else
+    (a hand-made request) is refused naming the field, in the page's language.
+    """
+    errors: dict[str, str] = {}
+    month = int(month_text) if (month_text or "").strip().isdigit() else 0
+    year = int(year_text) if (year_text or "").strip().isdigit() else 0
+    if not 1 <= month <= 12:
+        errors["month"] = N_("choose a month from the list")
+    if year not in year_choices(today):
+        errors["year"] = N_("choose a year from the list")
+    if errors:
+        raise ValidationError(errors)
+    return statement_service.month_end_of(dt.date(year, month, 1))
+
+
+def _render_index(  # type: ignore[no-untyped-def]
+    form: dict[str, str],
+    errors: dict[str, object] | None = None,
+    month_errors: dict[str, object] | None = None,
+    chosen: tuple[str, str] | None = None,
+):
+    session = db.session
+    today = clock.today()
+    _default_from, default_to = _last_month()
+    recent = list(
+        session.scalars(
+            select(StoredStatement)
+            .options(joinedload(StoredStatement.deposit_account), joinedload(StoredStatement.member))
+            .order_by(StoredStatement.period_start.desc(), StoredStatement.id.desc())
+            .limit(50)
+        )
+    )
+    month, year = chosen or (str(default_to.month), str(default_to.year))
+    return (
+        render_template(
+            "staff/statements/index.html",
+            form=form,
+            errors=errors or {},
+            month_errors=month_errors or {},
+            months=month_choices(),
+            years=year_choices(today),
+            chosen_month=month,
+            chosen_year=year,
+            recent=recent,
+            can_produce=g.actor.has_role(*PRODUCE_ROLES),
+        ),
+        form_status(errors or month_errors),
+    )
+
+
 @bp.route("/statements")
 @staff_required(*VIEW_ROLES)
 def statements():  # type: ignore[no-untyped-def]
@@ -78,9 +149,8 @@ def statements():  # type: ignore[no-untyped-def]
         "account": request.args.get("account", ""),
         "date_from": request.args.get("date_from", default_from.isoformat()),
         "date_to": request.args.get("date_to", default_to.isoformat()),
-        "month": request.args.get("month", f"{default_to:%Y-%m}"),
     }
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     if request.args.get("account") is not None:
         try:
             account = savings.lookup_account(session, form["account"], field="account")
@@ -92,43 +162,32 @@ def statements():  # type: ignore[no-untyped-def]
                 session, account, date_from, date_to, language=_language_arg()
             )
         except ValidationError as exc:
-            errors = exc.fields
+            errors = dict(exc.fields)
         else:
             _record_download("account", "deposit_account", account.id, f"{date_from} – {date_to}")
             return _pdf(body, f"statement-{account.number}-{date_from}-{date_to}.pdf")
-    recent = list(
-        session.scalars(
-            select(StoredStatement)
-            .options(joinedload(StoredStatement.deposit_account), joinedload(StoredStatement.member))
-            .order_by(StoredStatement.period_start.desc(), StoredStatement.id.desc())
-            .limit(50)
-        )
-    )
-    return (
-        render_template(
-            "staff/statements/index.html",
-            form=form,
-            errors=errors,
-            recent=recent,
-            can_produce=g.actor.has_role(*PRODUCE_ROLES),
-        ),
-        422 if errors else 200,
-    )
+    return _render_index(form, errors)
 
 
 @bp.route("/statements/monthly", methods=["POST"])
 @staff_required(*PRODUCE_ROLES)
 def produce_monthly():  # type: ignore[no-untyped-def]
-    month = request.form.get("month", "")
+    """Produce a month's stored statements; a refused month shows the form again with the reason."""
+    month_text, year_text = request.form.get("month", ""), request.form.get("year", "")
     try:
-        _start, month_end = statement_service.parse_month(month)
+        month_end = read_month(month_text, year_text, clock.today())
         with db.unit_of_work() as session:
             run = statement_service.produce_monthly_statements(
                 session, month_end, actor=g.actor, statement_dir=_statement_dir()
             )
+    except ValidationError as exc:
+        db.session.rollback()
+        default_from, default_to = _last_month()
+        form = {"account": "", "date_from": default_from.isoformat(), "date_to": default_to.isoformat()}
+        return _render_index(form, month_errors=dict(exc.fields), chosen=(month_text, year_text))
     except BankError as exc:
         flash(error_text(exc), "error")
-        return redirect(url_for("staff.statements", month=month))
+        return redirect(url_for("staff.statements"))
     flash(
         _(
             "Statements for %(month)s: %(created)s produced, %(stored)s were already stored.",
@@ -184,7 +243,10 @@ def loan_statement(loan_id: int):  # type: ignore[no-untyped-def]
         as_of = builder.parse_date(request.args.get("as_of"), field="as_of") or clock.today()
         body = statement_service.loan_statement_pdf(session, loan, as_of, language=_language_arg())
     except ValidationError as exc:
-        abort(422, description="; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+        # The loan's page is where the statement is asked for: back there, the reason in words.
+        db.session.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("staff.loan", loan_id=loan.id))
     _record_download("loan", "loan", loan.id, as_of.isoformat())
     return _pdf(body, f"loan-{loan.number}-{as_of}.pdf")
 
@@ -203,7 +265,9 @@ def annual_statement(member_id: int):  # type: ignore[no-untyped-def]
         year = int(year_text)
         body = statement_service.annual_statement_pdf(session, member, year, language=_language_arg())
     except ValidationError as exc:
-        abort(422, description="; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+        db.session.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("staff.member", member_id=member.id))
     _record_download("annual", "member", member.id, str(year))
     prefix = "jaaroverzicht" if member.language != "en" else "annual-statement"
     return _pdf(body, f"{prefix}-{member.number}-{year}.pdf")
