@@ -21,6 +21,14 @@ class AccountRow:
     balance: Decimal
 
 
+def account_by_id(session: Session, account_id: object) -> DepositAccount | None:
+    """The deposit account with id ``account_id`` (as a form sent it), or None when there is none."""
+    try:
+        return session.get(DepositAccount, int(str(account_id)))
+    except (TypeError, ValueError):
+        return None
+
+
 def accounts_of_member(session: Session, member_id: int) -> list[AccountRow]:
     """A member's accounts (closed last) with their balances, in two queries."""
     accounts = list(

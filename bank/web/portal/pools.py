@@ -147,7 +147,7 @@ def pools():  # type: ignore[no-untyped-def]
 
 
 def _open_pool_or_404(session: Session) -> Pool:
-    pool = pool_views.pool_or_none(session, request.args.get("pool"))
+    pool = queries.pool_by_id(session, request.args.get("pool"))
     if pool is None or pool.status is not PoolStatus.OPEN:
         abort(404)
     return pool
@@ -166,10 +166,7 @@ def _account_rows(session: Session) -> list[tuple[Member, savings_queries.Accoun
 def _own_account(session: Session, value: object) -> DepositAccount:
     """One of the user's accounts, else a 404 (a foreign id reveals nothing)."""
     allowed = {member.id for member, _role in _visible(session)}
-    try:
-        account = session.get(DepositAccount, int(str(value)))
-    except (TypeError, ValueError):
-        account = None
+    account = savings_queries.account_by_id(session, value)
     if account is None or account.member_id not in allowed:
         abort(404)
     return account
@@ -193,10 +190,10 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
         account = _own_account(session, form.deposit_account.data)
         try:
             with db.unit_of_work() as uow:
-                account = uow.get(DepositAccount, account.id)
+                account = savings_queries.account_by_id(uow, account.id)
                 participation = service.subscribe(
                     uow,
-                    pool=uow.get(Pool, pool.id),
+                    pool=queries.pool_by_id(uow, pool.id),
                     member=account.member,
                     deposit_account=account,
                     amount=read_amount(form.amount.data, field="amount"),
@@ -231,10 +228,7 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
 
 def _own_participation(session: Session) -> Participation:
     allowed = {member.id for member, _role in _visible(session)}
-    try:
-        participation = session.get(Participation, int(str(request.args.get("participation"))))
-    except (TypeError, ValueError):
-        participation = None
+    participation = queries.participation_by_id(session, request.args.get("participation"))
     if participation is None or participation.member_id not in allowed:
         abort(404)
     return participation
@@ -252,7 +246,7 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
             with db.unit_of_work() as uow:
                 asked = service.request_withdrawal(
                     uow,
-                    participation=uow.get(Participation, participation.id),
+                    participation=queries.participation_by_id(uow, participation.id),
                     amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,

@@ -27,6 +27,7 @@ from bank import clock
 from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.loans.schedule import add_months
+from bank.members import queries as member_queries
 from bank.members.models import Member
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, WithdrawalRequest
@@ -116,7 +117,7 @@ class QueueRow:
 
 
 def _pool_or_404(pool_id: int) -> Pool:
-    pool = db.session.get(Pool, pool_id)
+    pool = queries.pool_by_id(db.session, pool_id)
     if pool is None:
         abort(404)
     return pool
@@ -233,7 +234,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
     session = db.session
     text = request.args.get("q", "").strip()[:100]
     page = page_number()
-    rows, total = pool_views.participants(session, pool, text=text, page=page, per_page=PER_PAGE)
+    rows, total = queries.participants(session, pool, text=text, page=page, per_page=PER_PAGE)
     today = clock.today()
     queue = [
         QueueRow(request=item, member=item.participation.member, due=item.payable_from <= today)
@@ -245,7 +246,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
             "staff/pools/detail.html",
             pool=pool,
             summary=queries.pool_summary(session, pool),
-            funded=pool_views.funded_loans(session, pool),
+            funded=queries.funded_loan_rows(session, pool),
             participants=rows,
             q=text,
             page=page,
@@ -253,8 +254,8 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
             total=total,
             queue=queue,
             today=today,
-            distributions=pool_views.distributions(session, pool),
-            losses=pool_views.losses(session, pool),
+            distributions=queries.distributions(session, pool),
+            losses=queries.losses(session, pool),
             can_book=_can_book(),
             can_edit=g.actor.has_role(*ADMIN_ROLES),
             subscribe_form=_with_key(form),
@@ -301,7 +302,7 @@ def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             with db.unit_of_work() as session:
-                saved = _save_pool(session, form, session.get(Pool, pool.id))
+                saved = _save_pool(session, form, queries.pool_by_id(session, pool.id))
                 name = saved.name
         except BankError as error:
             show_errors(form, error)
@@ -320,7 +321,7 @@ def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         with db.unit_of_work() as session:
-            service.close_pool(session, session.get(Pool, pool.id), actor=g.actor)
+            service.close_pool(session, queries.pool_by_id(session, pool.id), actor=g.actor)
     except BankError as error:
         flash(error_text(error), "error")
     else:
@@ -360,7 +361,7 @@ def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
                 )
                 service.subscribe(
                     session,
-                    pool=session.get(Pool, pool.id),
+                    pool=queries.pool_by_id(session, pool.id),
                     member=account.member,
                     deposit_account=account,
                     amount=read_amount(form.amount.data, field="amount"),
@@ -371,13 +372,13 @@ def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
         except BankError as error:
             show_errors(form, error)
         else:
-            _subscribed(db.session.get(Participation, participation_id))
+            _subscribed(queries.participation_by_id(db.session, participation_id))
             return redirect(url_for("staff.pool", pool_id=pool.id))
     return _render_pool(pool, subscribe_form=form, status=422)
 
 
 def _member_or_404(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
+    member = member_queries.by_id(db.session, member_id)
     if member is None:
         abort(404)
     return member
@@ -410,14 +411,14 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST" and form.validate():
         try:
             with db.unit_of_work() as uow:
-                chosen_pool = pool_views.pool_or_none(uow, form.pool.data)
+                chosen_pool = queries.pool_by_id(uow, form.pool.data)
                 if chosen_pool is None:
                     raise ValidationError("pool", N_("is not a known pool"))
                 account = _members_account(uow, member, form.deposit_account.data)
                 participation = service.subscribe(
                     uow,
                     pool=chosen_pool,
-                    member=uow.get(Member, member.id),
+                    member=member_queries.by_id(uow, member.id),
                     deposit_account=account,
                     amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
@@ -427,7 +428,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
         except BankError as error:
             show_errors(form, error)
         else:
-            _subscribed(db.session.get(Participation, participation_id))
+            _subscribed(queries.participation_by_id(db.session, participation_id))
             return redirect(url_for("staff.member", member_id=member.id) + "#pools")
     status = form_status(form)
     return (
@@ -443,10 +444,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
 
 
 def _members_account(session: Session, member: Member, value: object) -> DepositAccount:
-    try:
-        account = session.get(DepositAccount, int(str(value)))
-    except (TypeError, ValueError):
-        account = None
+    account = savings_queries.account_by_id(session, value)
     if account is None or account.member_id != member.id:
         raise ValidationError("deposit_account", N_("is not one of the member's accounts"))
     return account
@@ -457,14 +455,14 @@ def _members_account(session: Session, member: Member, value: object) -> Deposit
 
 
 def _participation_or_404(participation_id: int) -> Participation:
-    participation = db.session.get(Participation, participation_id)
+    participation = queries.participation_by_id(db.session, participation_id)
     if participation is None:
         abort(404)
     return participation
 
 
 def _request_or_404(request_id: int) -> WithdrawalRequest:
-    found = db.session.get(WithdrawalRequest, request_id)
+    found = queries.withdrawal_by_id(db.session, request_id)
     if found is None:
         abort(404)
     return found
@@ -480,7 +478,7 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
             with db.unit_of_work() as session:
                 asked = service.request_withdrawal(
                     session,
-                    participation=session.get(Participation, participation.id),
+                    participation=queries.participation_by_id(session, participation.id),
                     amount=read_amount(form.amount.data, field="amount"),
                     key=form.form_key.data or "",
                     actor=g.actor,
@@ -520,7 +518,7 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         with db.unit_of_work() as session:
-            service.pay_withdrawal(session, session.get(WithdrawalRequest, found.id), actor=g.actor)
+            service.pay_withdrawal(session, queries.withdrawal_by_id(session, found.id), actor=g.actor)
     except BankError as error:
         flash(error_text(error), "error")
     else:
@@ -540,7 +538,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
         with db.unit_of_work() as session:
             service.cancel_withdrawal(
                 session,
-                session.get(WithdrawalRequest, found.id),
+                queries.withdrawal_by_id(session, found.id),
                 reason=(form.reason.data or "").strip(),
                 actor=g.actor,
             )
