@@ -22,8 +22,8 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length
 
 from bank import clock
+from bank.calendar import add_months
 from bank.extensions import db
-from bank.loans.schedule import add_months
 from bank.members.models import Member
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, PoolStatus

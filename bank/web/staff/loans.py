@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from bank import clock
+from bank.approvals.queries import pending_for
 from bank.extensions import db
 from bank.loans import queries, servicing
 from bank.loans.models import InstalmentStatus, Loan, LoanStatus
@@ -27,10 +28,10 @@ from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
 from bank.web.forms import Attempt, new_form_key, read_amount
+from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
-from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
@@ -174,8 +175,6 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any):  # type: ignor
 
 
 def _pending_write_off(loan: Loan) -> list[Any]:
-    from bank.approvals.queries import pending_for
-
     return [a for a in pending_for(db.session, "loan", loan.id) if a.kind == servicing.WRITE_OFF_APPROVAL]
 
 

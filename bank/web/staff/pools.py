@@ -24,9 +24,9 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bank import clock
+from bank.calendar import add_months
 from bank.errors import N_, ValidationError
 from bank.extensions import db
-from bank.loans.schedule import add_months
 from bank.members import queries as member_queries
 from bank.members.models import Member
 from bank.pools import queries, service
