@@ -97,6 +97,7 @@ def _register_reading_requests(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from werkzeug.routing import IntegerConverter
 
+    from bank.api import register_api
     from bank.web import register_blueprints
 
     class BoundedIntegerConverter(IntegerConverter):
@@ -111,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
 
     register_blueprints(app)
+    # The API after the pages, as before; the factory wires it, so the web never imports the API
+    # (which imports the web's access decorators).
+    register_api(app)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -334,8 +334,8 @@ def warm_process() -> None:
     """
     from sqlalchemy.orm import configure_mappers
 
+    from bank.calendar import collection_cutoff
     from bank.runs import jobs  # noqa: F401
-    from bank.runs.calendar import collection_cutoff
 
     configure_mappers()
     collection_cutoff(RUN_DATE)

@@ -1,13 +1,19 @@
-"""The helpers every view shares: the status of a form shown again, and the page count of a listing."""
+"""The helpers every view shares: a unit of work whose refusal is shown, the status of a form shown
+again, and the page count of a listing."""
 
 from __future__ import annotations
 
 import pytest
+from flask import get_flashed_messages
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from wtforms import StringField
 
-from bank.errors import ValidationError
-from bank.web.forms import form_status, show_errors
+from bank import audit
+from bank.audit.models import AuditEvent
+from bank.errors import N_, InvalidTransition, ValidationError
+from bank.extensions import db
+from bank.web.forms import Attempt, form_status, show_errors
 from bank.web.pagination import page_count
 
 
@@ -39,3 +45,51 @@ def test_errors_collected_without_a_form_decide_the_status_too():
 )
 def test_page_count_is_at_least_one_and_rounds_up(total, per_page, pages):
     assert page_count(total, per_page) == pages
+
+
+def _events() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def test_an_attempt_commits_its_work_when_nothing_is_refused(app, actor):
+    with app.test_request_context("/", method="POST"):
+        before = _events()
+        attempt = Attempt()
+        with attempt as session:
+            audit.record(session, actor, "member.update", "member", 1)
+        assert attempt.succeeded and attempt.error is None
+        assert _events() == before + 1
+
+
+def test_a_refusal_rolls_the_work_back_and_lands_next_to_the_field(app, actor):
+    with app.test_request_context("/", method="POST", data={"name": ""}):
+        form = _NameForm(meta={"csrf": False})
+        before = _events()
+        attempt = Attempt(form)
+        with attempt as session:
+            audit.record(session, actor, "member.update", "member", 1)
+            raise ValidationError("name", N_("is required"))
+        assert not attempt.succeeded
+        assert isinstance(attempt.error, ValidationError)
+        assert _events() == before
+        assert form.name.errors == ["is required"]
+        assert form_status(form) == 422
+
+
+def test_without_a_form_the_refusal_is_flashed_in_one_line(app):
+    with app.test_request_context("/", method="POST"):
+        attempt = Attempt()
+        with attempt:
+            raise InvalidTransition(N_("a closed pool takes no new subscriptions"))
+        assert not attempt.succeeded
+        assert get_flashed_messages(with_categories=True) == [
+            ("error", "a closed pool takes no new subscriptions")
+        ]
+
+
+def test_anything_but_a_refusal_is_not_swallowed(app):
+    with app.test_request_context("/", method="POST"):
+        attempt = Attempt()
+        with pytest.raises(ZeroDivisionError), attempt:
+            _ = 1 / 0
+        assert not attempt.succeeded

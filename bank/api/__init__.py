@@ -10,13 +10,13 @@ import importlib
 
 from flask import Flask
 
+from bank.extensions import api, csrf
+
 #: Modules under bank.api whose ``blp`` is registered, in order.
 API_MODULES: list[str] = ["schedule", "pools"]
 
 
 def register_api(app: Flask) -> None:
-    from bank.extensions import api, csrf
-
     for name in API_MODULES:
         module = importlib.import_module(f"bank.api.{name}")
         csrf.exempt(module.blp)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
 from bank.db import Base, MoneyType, RateType, StrEnum, UtcDateTime, make_append_only
-from bank.loans.products_models import LoanProduct
+from bank.loans.products_models import LoanProduct, LoanPurpose
 from bank.members.models import Member
 from bank.money import ZERO
 from bank.savings.models import DepositAccount
@@ -213,14 +213,10 @@ class LoanApplication(Base):
 
     @property
     def is_land_purchase(self) -> bool:
-        from bank.loans.products_models import LoanPurpose
-
         return self.product.purpose is LoanPurpose.LAND_TRUST_PURCHASE
 
     @property
     def is_coop_startup(self) -> bool:
-        from bank.loans.products_models import LoanPurpose
-
         return self.product.purpose is LoanPurpose.COOP_STARTUP
 
     def __repr__(self) -> str:

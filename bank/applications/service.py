@@ -50,6 +50,7 @@ from bank.errors import (
     PermissionDenied,
     ValidationError,
 )
+from bank.loans.models import Loan
 from bank.loans.products_models import LoanProduct, LoanPurpose, ProductStatus
 from bank.loans.schedule import Schedule, build_schedule, parse_rate_percent
 from bank.loans.service import terms_for
@@ -237,7 +238,6 @@ def notify_applicant(
 def _loan_number(session: Session, application: LoanApplication) -> str:
     if application.loan_id is None:
         return ""
-    from bank.loans.models import Loan
 
     loan = session.get(Loan, application.loan_id)
     return loan.number if loan else ""

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from bank import demo as demo_module
 from bank import migrate
 from bank.actor import ROLES, system
 from bank.auth import service as auth_service
@@ -47,8 +48,6 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 def demo(if_empty: bool) -> None:
     """Load the demo neighbourhood bank and print every demo log-in."""
-    from bank import demo as demo_module
-
     session = db.new_session()
     try:
         holds_data = bool(if_empty and session.scalar(select(func.count()).select_from(JournalEntry)))

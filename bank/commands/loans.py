@@ -14,7 +14,9 @@ import click
 from flask.cli import with_appcontext
 
 from bank.errors import BankError
-from bank.loans.schedule import Schedule
+from bank.extensions import db
+from bank.loans import products
+from bank.loans.schedule import Schedule, build_schedule
 
 #: Schedule field → the option that sets it (errors name what the user typed).
 OPTION_OF_FIELD = {
@@ -103,9 +105,6 @@ def loans_group() -> None:
 @with_appcontext
 def schedule_command(as_json: bool, product_code: str | None, **raw: Any) -> None:
     """Print the amortisation schedule of a loan."""
-    from bank.loans import products
-    from bank.loans.schedule import build_schedule
-
     missing = [name for name in ("principal", "term", "disbursed_on") if not raw.get(name)]
     if not product_code and not raw.get("rate_annual"):
         missing.insert(1, "rate_annual")
@@ -114,8 +113,6 @@ def schedule_command(as_json: bool, product_code: str | None, **raw: Any) -> Non
     try:
         product = None
         if product_code:
-            from bank.extensions import db
-
             session = db.new_session()
             try:
                 product = products.active_product(session, product_code)

@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bank import clock
+from bank import scheduler as scheduler_module
 from bank.errors import BankError
 from bank.extensions import db
 from bank.runs import jobs
@@ -232,8 +233,6 @@ def month_end_statements(run_date: dt.datetime | None) -> None:
 @with_appcontext
 def scheduler() -> None:
     """Close each business day at 05:30 Europe/Amsterdam; first catch up every missed day."""
-    from bank import scheduler as scheduler_module
-
     scheduler_module.run_forever(db, echo=click.echo, statement_dir=current_app.config["STATEMENT_DIR"])
 
 

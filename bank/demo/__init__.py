@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bank.auth.models import User
 from bank.demo import (
     applications,
     impact,
@@ -26,6 +27,7 @@ from bank.demo import (
 )
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
+from bank.extensions import db
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -81,9 +83,6 @@ def load(
 
 def login_table() -> str:
     """The demo's log-ins for the terminal: every staff role and the first member log-ins."""
-    from bank.auth.models import User
-    from bank.extensions import db
-
     session = db.new_session()
     try:
         users = session.execute(

@@ -19,9 +19,8 @@ from bank.actor import Actor, system
 from bank.applications.models import LoanApplication
 from bank.demo.context import DemoContext
 from bank.loans import impact
-from bank.loans.models import Loan
+from bank.loans.models import ImpactReport, ImpactSource, Loan
 from bank.loans.products_models import LoanPurpose
-from bank.pools.models import ImpactReport, ImpactSource
 
 #: Square metres of the land trust's plot and the homes it keeps affordable.
 LAND_TRUST_HOMES = 6

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.auth.service import actor_for
+from bank.calendar import next_business_day
 from bank.demo.context import DemoContext
 from bank.demo.portal import portal_candidates
 from bank.ledger.models import Posting, Side
@@ -47,7 +48,6 @@ from bank.members.models import Member, MemberKind, MemberStatus
 from bank.pools import queries as pool_queries
 from bank.pools import service as pools
 from bank.pools.models import Participation, Pool, WithdrawalRequest
-from bank.runs.calendar import next_business_day
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 

@@ -36,6 +36,7 @@ from bank import clock
 from bank.actor import Actor, system
 from bank.approvals import service as approvals
 from bank.auth.service import actor_for
+from bank.calendar import business_days, collection_cutoff, next_business_day
 from bank.demo.context import DemoContext
 from bank.demo.statements import MONTHS as STATEMENT_MONTHS
 from bank.ledger import queries as ledger_queries
@@ -44,7 +45,6 @@ from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.loans.service import book_loan
 from bank.runs import jobs
-from bank.runs.calendar import business_days, collection_cutoff, next_business_day
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 

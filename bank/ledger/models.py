@@ -31,6 +31,7 @@ from bank.db import (
     UtcDateTime,
     make_append_only,
 )
+from bank.ledger.rules import is_debit_normal, normal_balance
 from bank.money import ZERO
 
 
@@ -44,7 +45,7 @@ class AccountType(enum.StrEnum):
     @property
     def debit_normal(self) -> bool:
         """Assets and expenses grow by debits; liabilities, equity and income by credits."""
-        return self in (AccountType.ASSET, AccountType.EXPENSE)
+        return is_debit_normal(self.value)
 
 
 class Side(enum.StrEnum):
@@ -102,8 +103,7 @@ class LedgerAccount(Base):
     @property
     def cached_balance(self) -> Decimal:
         """Balance signed by the account's normal side (positive = what it normally holds)."""
-        net = self.debits_posted - self.credits_posted
-        return net if self.type.debit_normal else -net
+        return normal_balance(self.type.debit_normal, self.debits_posted - self.credits_posted)
 
     def __repr__(self) -> str:
         return f"<LedgerAccount {self.code} {self.name!r}>"

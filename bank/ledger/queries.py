@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from bank.db import MoneyType
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.ledger.rules import normal_balance, overdrawn, takes_money
 from bank.money import ZERO, from_cents
 
 #: Debit positive, credit negative, as a SQL expression over postings (cents, typed as money).
@@ -34,7 +35,7 @@ def _net_cents_sum() -> Any:
 
 
 def _normal(account_type: AccountType, net_debit: Decimal) -> Decimal:
-    return net_debit if account_type.debit_normal else -net_debit
+    return normal_balance(account_type.debit_normal, net_debit)
 
 
 def summed_net_debit(session: Session, account_ids: list[int], as_of: dt.date | None = None) -> Decimal:
@@ -245,7 +246,7 @@ def _lines(
     running = before
     lines = []
     for posting, entry in rows:
-        grows = (posting.side is Side.DEBIT) == account_type.debit_normal
+        grows = not takes_money(account_type.debit_normal, posting.side is Side.DEBIT)
         running += posting.amount if grows else -posting.amount
         others = counter.get((entry.id, posting.side.opposite), ())
         lines.append(
@@ -318,9 +319,9 @@ def latest(session: Session, account_ids: list[int], *, per_account: int) -> dic
         # balance less what they moved.
         moved = sum(
             (
-                posting.amount
-                if (posting.side is Side.DEBIT) == account_type.debit_normal
-                else -posting.amount
+                -posting.amount
+                if takes_money(account_type.debit_normal, posting.side is Side.DEBIT)
+                else posting.amount
                 for posting, _entry in account_rows
             ),
             ZERO,
@@ -377,6 +378,6 @@ def verify(session: Session) -> list[str]:
             problems.append(
                 f"account {account.code} keeps no cached totals but holds {cached[0]}/{cached[1]}"
             )
-        if not account.may_go_negative and _normal(account.type, debits - credits) < 0:
+        if overdrawn(account.may_go_negative, _normal(account.type, debits - credits)):
             problems.append(f"account {account.code} is negative: {_normal(account.type, debits - credits)}")
     return problems

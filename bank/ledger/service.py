@@ -57,10 +57,29 @@ from bank.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     NotFound,
-    UnbalancedEntry,
 )
-from bank.ledger.models import AccountStatus, AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.ledger.errors import (
+    AmountNotPositive,
+    DebitsAreNotCredits,
+    InvalidEntryKind,
+    InvalidIdempotencyKey,
+    InvalidValueDate,
+    PostingToControlAccount,
+    ReversalOfReversal,
+    ReversalWithoutReason,
+    TooFewLines,
+)
+from bank.ledger.models import AccountStatus, JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.queries import balance
+from bank.ledger.rules import (
+    is_debit_normal,
+    needs_balance_check,
+    normal_balance,
+    overdrawn,
+    sql_needs_balance_check,
+    sql_normal_balance,
+    takes_money,
+)
 from bank.money import ZERO, from_cents, money, to_cents
 
 # Statements built once (building a statement costs more than running it on a small row).
@@ -211,31 +230,26 @@ def _finish_request(request: EntryRequest, cents: tuple[CentsLine, ...]) -> None
 
 def _validate_header(request: EntryRequest) -> None:
     if not request.key or len(request.key) > 200:
-        raise UnbalancedEntry(N_("an entry needs an idempotency key of 1 to 200 characters"))
+        raise InvalidIdempotencyKey()
     if not request.kind or len(request.kind) > 40:
-        raise UnbalancedEntry(N_("entry '%(key)s' needs a kind of 1 to 40 characters"), key=request.key)
+        raise InvalidEntryKind(key=request.key)
     if isinstance(request.value_date, dt.datetime) or not isinstance(request.value_date, dt.date):
-        raise UnbalancedEntry(N_("entry '%(key)s': value_date must be a date"), key=request.key)
+        raise InvalidValueDate(key=request.key)
 
 
 def _validate_lines(request: EntryRequest) -> None:
     if len(request.cents) < 2:
-        raise UnbalancedEntry(N_("entry '%(key)s' needs at least two lines"), key=request.key)
+        raise TooFewLines(key=request.key)
     debits = credits = 0
     for _, is_debit, amount in request.cents:
         if amount <= 0:
-            raise UnbalancedEntry(N_("entry '%(key)s': every amount must be greater than 0"), key=request.key)
+            raise AmountNotPositive(key=request.key)
         if is_debit:
             debits += amount
         else:
             credits += amount
     if debits != credits:
-        raise UnbalancedEntry(
-            N_("entry '%(key)s' does not balance: debits %(debits)s != credits %(credits)s"),
-            key=request.key,
-            debits=from_cents(debits),
-            credits=from_cents(credits),
-        )
+        raise DebitsAreNotCredits(key=request.key, debits=from_cents(debits), credits=from_cents(credits))
 
 
 _SIDE_JSON = {True: '"debit"', False: '"credit"'}
@@ -410,7 +424,7 @@ def _balance_floors(requests: Sequence[EntryRequest], accounts: dict[int, _Accou
     for request in requests:
         for account, is_debit, _ in request.cents:
             state = accounts[account]
-            if not state.may_go_negative and is_debit != state.debit_normal:
+            if needs_balance_check(state.may_go_negative, state.debit_normal, is_debit):
                 floors[account] = state.balance
     return floors
 
@@ -444,7 +458,6 @@ _ACCOUNT_COLUMNS = (
 # All ids travel in ONE parameter (a PostgreSQL array, a JSON array on SQLite): one statement
 # per batch whatever its size, and nothing to re-render per call as with ``IN (:id_1, ...)``.
 _SQLITE_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String)))
-_DEBIT_NORMAL_TYPES = ", ".join(f"'{t.value}'" for t in AccountType if t.debit_normal)
 _ACCOUNT_SELECT_LIST = (
     "account.id, account.code, account.type, account.status, account.is_control, account.may_go_negative,"
     " account.keeps_cached_totals, account.debits_posted, account.credits_posted"
@@ -456,16 +469,14 @@ _PG_LOAD_ACCOUNTS = text(
 #: PostgreSQL: every touched account in ONE statement, the ones a line takes money from that
 #: may not go negative locked first (``FOR UPDATE`` in id order) and read as locked, i.e. their
 #: latest committed balance. An account takes money when a line is on the side opposite to its
-#: normal one (a credit to an asset or expense, a debit to anything else).
+#: normal one (a credit to an asset or expense, a debit to anything else): bank.ledger.rules.
 _PG_LOCK_AND_LOAD_ACCOUNTS = text(
     f"""
     WITH locked AS MATERIALIZED (
         SELECT {_ACCOUNT_SELECT_LIST}
         FROM ledger_accounts AS account
-        WHERE account.id = ANY(CAST(:ids AS integer[])) AND NOT account.may_go_negative
-          AND CASE WHEN account.type IN ({_DEBIT_NORMAL_TYPES})
-                   THEN account.id = ANY(CAST(:credited AS integer[]))
-                   ELSE account.id = ANY(CAST(:debited AS integer[])) END
+        WHERE account.id = ANY(CAST(:ids AS integer[]))
+          AND {sql_needs_balance_check("CAST(:debited AS integer[])", "CAST(:credited AS integer[])")}
         ORDER BY account.id
         FOR UPDATE
     )
@@ -492,7 +503,6 @@ def _keys_parameter(session: Session, keys: list[str]) -> str:
     return pg_text_array(keys) if is_postgresql(session) else json.dumps(keys)
 
 
-_DEBIT_NORMAL = {account_type.value: account_type.debit_normal for account_type in AccountType}
 _OPEN = AccountStatus.OPEN.value
 
 
@@ -546,8 +556,7 @@ def _lock_and_load_accounts(
         if not may_go_negative and not keeps_cached_totals:
             # The overdraft check reads the cached totals; without them it would check nothing.
             raise RuntimeError(f"account {code} may not go negative but keeps no cached totals")
-        debit_normal = _DEBIT_NORMAL[account_type]
-        net = debits_posted - credits_posted
+        debit_normal = is_debit_normal(account_type)
         states[account_id] = _AccountState(
             account_id,
             code,
@@ -556,7 +565,7 @@ def _lock_and_load_accounts(
             is_control,
             may_go_negative,
             keeps_cached_totals,
-            net if debit_normal else -net,
+            normal_balance(debit_normal, debits_posted - credits_posted),
         )
     return states
 
@@ -584,13 +593,11 @@ def _check_accounts(requests: Iterable[EntryRequest], accounts: dict[int, _Accou
             if not state.open:
                 raise AccountClosed(N_("account %(code)s is closed"), code=state.code)
             if state.is_control:
-                raise UnbalancedEntry(
-                    N_("account %(code)s is a control account; post to a child account"), code=state.code
-                )
-            state.balance += amount if is_debit == state.debit_normal else -amount
+                raise PostingToControlAccount(code=state.code)
+            state.balance += -amount if takes_money(state.debit_normal, is_debit) else amount
         for account, _, _ in lines:
             state = accounts[account]
-            if state.balance < 0 and not state.may_go_negative:
+            if overdrawn(state.may_go_negative, state.balance):
                 raise InsufficientFunds(
                     N_("insufficient funds on account %(code)s: short by %(shortfall)s"),
                     fields={"amount": N_("exceeds the available balance")},
@@ -813,10 +820,7 @@ _PG_WRITE_BATCH = text(
         -- The ANY() lets the planner probe the primary key instead of scanning every account.
         WHERE account.id = delta.account_id AND account.id = ANY(CAST(:total_accounts AS integer[]))
           -- Unlocked batches: only while the balance is still what the check saw, or more.
-          AND (delta.floor_cents IS NULL
-               OR CASE WHEN account.type IN ({_DEBIT_NORMAL_TYPES})
-                       THEN account.debits_posted - account.credits_posted
-                       ELSE account.credits_posted - account.debits_posted END >= delta.floor_cents)
+          AND (delta.floor_cents IS NULL OR {sql_normal_balance()} >= delta.floor_cents)
         RETURNING 1
     )
     SELECT (SELECT string_agg(CAST(id AS text), ',' ORDER BY ordinal) FROM request) AS entry_ids,
@@ -1015,11 +1019,9 @@ def reverse(
     if original is None:
         raise NotFound(N_("journal entry %(entry_id)s does not exist"), entry_id=entry_id)
     if original.reverses_entry_id is not None:
-        raise UnbalancedEntry(
-            N_("entry %(entry_id)s is itself a reversal; post a new entry instead"), entry_id=entry_id
-        )
+        raise ReversalOfReversal(entry_id=entry_id)
     if not reason.strip():
-        raise UnbalancedEntry(N_("a reversal needs a reason"))
+        raise ReversalWithoutReason()
     lines = [
         Line(p.account_id, Side.CREDIT if p.side is Side.DEBIT else Side.DEBIT, p.amount)
         for p in original.postings

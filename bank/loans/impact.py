@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.errors import N_, PermissionDenied, ValidationError
-from bank.loans.models import Loan
-from bank.pools.models import ImpactReport, ImpactSource
+from bank.loans.models import ImpactReport, ImpactSource, Loan
 
 #: Staff who may record a borrower's yearly report.
 RECORD_ROLES = ("credit_officer", "admin")

@@ -3,7 +3,8 @@
 A loan copies every term it was given from its product version, so a later product edit never
 changes it. Its schedule is stored at disbursement and never recomputed silently: a
 prepayment writes a new schedule *version* for the unpaid future instalments and marks the old
-unpaid ones superseded; paid history stays as it was.
+unpaid ones superseded; paid history stays as it was. The borrower's impact reports (jobs, homes,
+land) are the loan's too: they lived in ``pools`` once, which tied loans to pools both ways.
 """
 
 from __future__ import annotations
@@ -194,3 +195,36 @@ class Instalment(Base):
     @property
     def outstanding(self) -> Decimal:
         return self.total_due - self.total_paid
+
+
+class ImpactSource(enum.StrEnum):
+    #: What the borrower expected when applying (copied from the application at disbursement).
+    APPLICATION = "application"
+    #: The borrower's yearly report, recorded by staff.
+    ANNUAL = "annual"
+
+
+class ImpactReport(Base):
+    """Jobs, homes and land a loan made possible, as reported by the borrower (impact report)."""
+
+    __tablename__ = "loan_impact_reports"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "year", "source", name="one_report_per_loan_year_source"),
+        CheckConstraint(
+            "jobs_created >= 0 AND jobs_kept >= 0 AND homes_secured >= 0 AND land_area_m2 >= 0",
+            name="figures_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[ImpactSource] = mapped_column(StrEnum(ImpactSource, "impact_source", length=20))
+    jobs_created: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_kept: Mapped[int] = mapped_column(Integer, default=0)
+    homes_secured: Mapped[int] = mapped_column(Integer, default=0)
+    land_area_m2: Mapped[int] = mapped_column(Integer, default=0)
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bank import clock
 from bank.db import Base, MoneyType, RateType, StrEnum, UtcDateTime
 from bank.loans.schedule import DayCount, Frequency, Method
-from bank.money import CENT, ZERO
+from bank.money import CENT, ZERO, round_cents
 
 
 class LoanPurpose(enum.StrEnum):
@@ -142,8 +142,6 @@ class LoanProduct(Base):
 
     def arrangement_fee(self, principal: Decimal) -> Decimal:
         """The arrangement fee for a loan of ``principal`` (half-up to the cent)."""
-        from bank.money import round_cents
-
         if self.arrangement_fee_kind is FeeKind.PERCENT:
             return round_cents(principal * self.arrangement_fee_rate)
         return self.arrangement_fee_amount

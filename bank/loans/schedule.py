@@ -42,7 +42,6 @@ Conventions (each one tested in ``tests/loans``):
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import enum
 import functools
@@ -55,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from bank.calendar import add_months
 from bank.errors import N_, Message, ValidationError
 from bank.money import CENT, ZERO, from_cents, parse_amount, parse_decimal, to_cents
 
@@ -341,14 +341,6 @@ def parse_terms(raw: Mapping[str, object]) -> ScheduleTerms:
 
 
 # --------------------------------------------------------------------------- dates
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """``start`` plus whole calendar months, the day clipped to the end of a shorter month."""
-    index = start.year * 12 + start.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def due_dates(terms: ScheduleTerms) -> list[dt.date]:

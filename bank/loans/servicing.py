@@ -43,6 +43,7 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
+from bank.calendar import collection_cutoff, next_business_day
 from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_array, pg_text_array
 from bank.errors import (
     N_,
@@ -55,14 +56,15 @@ from bank.errors import (
 )
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
-from bank.ledger.models import JournalEntry, LedgerAccount, Side
+from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
-from bank.runs.calendar import collection_cutoff, next_business_day
+from bank.runs.service import record_shortfalls
+from bank.savings.models import DepositAccount, DepositAccountStatus
 
 # Stored status values, looked up once: the batch loop compares them for every instalment.
 _OPEN = InstalmentStatus.OPEN.value
@@ -322,7 +324,7 @@ def service_batch(
     # commit right after it (batches run side by side in bank.runs.jobs).
     _write_back(session, changed, loan_updates, run_date)
     if shortfalls and run_id is not None:
-        _record_shortfalls(session, run_id, shortfalls)
+        record_shortfalls(session, run_id, shortfalls)
     if requests:
         post_many(session, requests, actor=actor)
         outcome.entries = len(requests)
@@ -605,40 +607,6 @@ def _write_back(
             connection.exec_driver_sql(_SQLITE_UPDATE_LOANS, closed)
 
 
-_PG_INSERT_SHORTFALLS = text(
-    """
-    INSERT INTO run_shortfalls (run_id, loan_id, amount_due, amount_collected, days_past_due)
-    SELECT :run_id, short.* FROM unnest(CAST(:loans AS integer[]), CAST(:due AS bigint[]),
-                                        CAST(:collected AS bigint[]), CAST(:days AS integer[])) AS short
-    """
-)
-_SQLITE_INSERT_SHORTFALLS = (
-    "INSERT INTO run_shortfalls (run_id, loan_id, amount_due, amount_collected, days_past_due)"
-    " VALUES (?, ?, ?, ?, ?)"
-)
-
-
-def _record_shortfalls(
-    session: Session, run_id: int, shortfalls: Sequence[tuple[int, int, int, int]]
-) -> None:
-    """The run's list of loans left short (amounts in cents, as the money columns store them)."""
-    connection = session.connection()
-    if is_postgresql(session):
-        loans, due, collected, days = zip(*shortfalls, strict=True)
-        connection.execute(
-            _PG_INSERT_SHORTFALLS,
-            {
-                "run_id": run_id,
-                "loans": pg_int_array(list(loans)),
-                "due": pg_int_array(list(due)),
-                "collected": pg_int_array(list(collected)),
-                "days": pg_int_array(list(days)),
-            },
-        )
-    else:
-        connection.exec_driver_sql(_SQLITE_INSERT_SHORTFALLS, [(run_id, *row) for row in shortfalls])
-
-
 def _sqlite_date(day: dt.date | None) -> str | None:
     """A date as SQLAlchemy stores it on SQLite (ISO text)."""
     return None if day is None else day.isoformat()
@@ -650,8 +618,6 @@ def _repayment_balances(session: Session, deposit_account_ids: set[int]) -> dict
     On PostgreSQL the member accounts are locked (in id order) before their balances are read,
     so a withdrawal at the counter waits for the batch instead of the batch failing on it.
     """
-    from bank.savings.models import DepositAccount, DepositAccountStatus
-
     ledger_table = LedgerAccount.__table__
     # Two reads, not a join: joined, the planner scans every ledger account for each batch.
     connection = session.connection()
@@ -721,8 +687,6 @@ def outstanding_principal(session: Session, loan: Loan) -> Decimal:
 
 
 def _repayment_available(session: Session, loan: Loan) -> Decimal:
-    from bank.savings.models import DepositAccountStatus
-
     account = loan.repayment_account
     if account.status is not DepositAccountStatus.OPEN:
         return ZERO
@@ -1309,8 +1273,6 @@ def record_recovery(
 
 def recoveries_total(session: Session, loan: Loan) -> Decimal:
     """Sum recovered on a written-off loan so far."""
-    from bank.ledger.models import Posting
-
     value = session.scalar(
         select(func.coalesce(func.sum(type_coerce(Posting.amount, Integer)), 0))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)

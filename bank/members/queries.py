@@ -102,6 +102,11 @@ def member_detail(session: Session, member_id: int) -> Member:
     return member
 
 
+def by_id(session: Session, member_id: int) -> Member | None:
+    """The member with this id, or None (the caller decides: a 404, a field error)."""
+    return session.get(Member, member_id)
+
+
 def by_number(session: Session, number: int) -> Member | None:
     return session.scalar(select(Member).where(Member.number == number))
 

@@ -377,3 +377,47 @@ def distribute_due(session: Session, business_date: dt.date, *, actor: Actor) ->
     return [
         distribute_quarter(session, pool, quarter_end, actor=actor, today=business_date) for pool in pools
     ]
+
+
+def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) -> list[Pool]:
+    """The pools whose quarter ending ``quarter_end`` may be distributed now; refuses otherwise.
+
+    Raises ValidationError on ``date`` (nothing is written) for a day that is not a quarter's
+    last, a quarter not ended by ``today``, a quarter with no participants in any pool, and a
+    quarter every pool has already distributed. The staff start form asks this before it
+    launches the command, so a refusal shows on the form rather than in a process's log.
+    """
+    try:
+        start, end = quarter_bounds(quarter_end)
+    except ValidationError as error:
+        raise ValidationError("date", next(iter(error.fields.values()))) from None
+    if end >= today:
+        raise ValidationError(
+            "date",
+            N_("the quarter ending %(end)s has not ended yet; it can be distributed from %(first_day)s"),
+            end=end,
+            first_day=end + dt.timedelta(days=1),
+        )
+    participated = select(Participation.id).where(
+        Participation.pool_id == Pool.id, Participation.opened_on <= end
+    )
+    pools = list(session.scalars(select(Pool).where(participated.exists()).order_by(Pool.id)))
+    if not pools:
+        raise ValidationError("date", N_("no pool had participants in the quarter ending %(end)s"), end=end)
+    done: dict[int, dt.date] = {
+        pool_id: distributed_on
+        for pool_id, distributed_on in session.execute(
+            select(Distribution.pool_id, Distribution.distributed_on).where(
+                Distribution.quarter_start == start, Distribution.pool_id.in_([pool.id for pool in pools])
+            )
+        )
+    }
+    pending = [pool for pool in pools if pool.id not in done]
+    if not pending:
+        raise ValidationError(
+            "date",
+            N_("the quarter ending %(end)s was already distributed (on %(done_on)s)"),
+            end=end,
+            done_on=max(done.values()),
+        )
+    return pending

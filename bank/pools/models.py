@@ -260,36 +260,3 @@ class LossShare(Base):
     loss_id: Mapped[int] = mapped_column(ForeignKey("pool_losses.id"))
     participation_id: Mapped[int] = mapped_column(ForeignKey("pool_participations.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(MoneyType)
-
-
-class ImpactSource(enum.StrEnum):
-    #: What the borrower expected when applying (copied from the application at disbursement).
-    APPLICATION = "application"
-    #: The borrower's yearly report, recorded by staff.
-    ANNUAL = "annual"
-
-
-class ImpactReport(Base):
-    """Jobs, homes and land a loan made possible, as reported by the borrower (impact report)."""
-
-    __tablename__ = "loan_impact_reports"
-    __table_args__ = (
-        UniqueConstraint("loan_id", "year", "source", name="one_report_per_loan_year_source"),
-        CheckConstraint(
-            "jobs_created >= 0 AND jobs_kept >= 0 AND homes_secured >= 0 AND land_area_m2 >= 0",
-            name="figures_not_negative",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
-    year: Mapped[int] = mapped_column(Integer)
-    source: Mapped[ImpactSource] = mapped_column(StrEnum(ImpactSource, "impact_source", length=20))
-    jobs_created: Mapped[int] = mapped_column(Integer, default=0)
-    jobs_kept: Mapped[int] = mapped_column(Integer, default=0)
-    homes_secured: Mapped[int] = mapped_column(Integer, default=0)
-    land_area_m2: Mapped[int] = mapped_column(Integer, default=0)
-    reported_on: Mapped[dt.date] = mapped_column(Date)
-    recorded_by: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, func, select
+from sqlalchemy import BigInteger, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bank import clock
@@ -32,6 +32,7 @@ from bank.loans.products_models import LoanPurpose
 from bank.members.models import Member
 from bank.money import ZERO, from_cents, round_cents
 from bank.pools.models import (
+    Distribution,
     DistributionShare,
     LoanFunding,
     Loss,
@@ -453,3 +454,143 @@ def projects_funded_by_many(
             )
         result[participation.id] = views
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading one row, and the listings of a pool's staff page
+#
+# The pool pages (staff and portal) read through these, so no view holds SQL of its own.
+
+
+def pool_by_id(session: Session, pool_id: object) -> Pool | None:
+    """The pool with id ``pool_id`` (as typed or sent by a form), or None when there is none."""
+    try:
+        return session.get(Pool, int(str(pool_id)))
+    except (TypeError, ValueError):
+        return None
+
+
+def participation_by_id(session: Session, participation_id: object) -> Participation | None:
+    """The participation with id ``participation_id``, or None (also for text that is no id)."""
+    try:
+        return session.get(Participation, int(str(participation_id)))
+    except (TypeError, ValueError):
+        return None
+
+
+def withdrawal_by_id(session: Session, request_id: int) -> WithdrawalRequest | None:
+    return session.get(WithdrawalRequest, request_id)
+
+
+#: The largest id or number a column holds (INTEGER on PostgreSQL).
+_MAX_NUMBER = 2**31 - 1
+
+
+def _member_number(text: str) -> int | None:
+    """``text`` as a member number (ASCII digits, 1 to the column's maximum), else None."""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(_MAX_NUMBER)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= _MAX_NUMBER else None
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participation: Participation
+    member: Member
+    balance: Decimal
+
+
+def participants(
+    session: Session, pool: Pool, *, text: str = "", page: int = 1, per_page: int = 25
+) -> tuple[list[ParticipantRow], int]:
+    """A pool's participants by member number, searchable by number or name; (rows, total)."""
+    statement = (
+        select(Participation)
+        .join(Member, Member.id == Participation.member_id)
+        .where(Participation.pool_id == pool.id)
+    )
+    text = (text or "").strip()
+    if text:
+        needle = text.lower()
+        conditions = [
+            func.lower(Member.display_name).contains(needle, autoescape=True),
+            func.lower(Member.legal_name).contains(needle, autoescape=True),
+        ]
+        number = _member_number(text)
+        if number is not None:
+            conditions.append(Member.number == number)
+        statement = statement.where(or_(*conditions))
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = list(
+        session.scalars(
+            statement.options(joinedload(Participation.member))
+            .order_by(Member.number, Participation.id)
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    balances = ledger_queries.balances(session, [p.ledger_account_id for p in rows])
+    return [ParticipantRow(p, p.member, balances[p.ledger_account_id]) for p in rows], int(total)
+
+
+@dataclass(frozen=True)
+class FundedLoanRow:
+    funding: LoanFunding
+    loan: Loan
+    #: Principal the borrower still owes on the whole loan.
+    outstanding: Decimal
+    #: The pool's part of it (outstanding x the pool's share at disbursement, to the cent).
+    pool_outstanding: Decimal
+
+
+def funded_loan_rows(session: Session, pool: Pool) -> list[FundedLoanRow]:
+    """The loans a pool funded, newest first, with the pool's share of what is still owed.
+
+    Unlike :func:`funded_loans` (what the pool carries, for its capital), this shows the principal
+    ledger balance as it stands, whatever the loan's status: the staff page's column.
+    """
+    rows = list(
+        session.execute(
+            select(LoanFunding, Loan)
+            .join(Loan, Loan.id == LoanFunding.loan_id)
+            .options(joinedload(Loan.borrower))
+            .where(LoanFunding.pool_id == pool.id)
+            .order_by(LoanFunding.funded_on.desc(), LoanFunding.id.desc())
+        ).all()
+    )
+    balances = ledger_queries.balances(session, [loan.principal_account_id for _f, loan in rows])
+    result = []
+    for funding, loan in rows:
+        outstanding = balances[loan.principal_account_id]
+        share = round_cents(outstanding * funding.amount_funded / funding.loan_principal)
+        result.append(FundedLoanRow(funding, loan, outstanding, share))
+    return result
+
+
+def distributions(session: Session, pool: Pool) -> list[Distribution]:
+    """The pool's quarterly distributions, newest first."""
+    return list(
+        session.scalars(
+            select(Distribution)
+            .where(Distribution.pool_id == pool.id)
+            .order_by(Distribution.quarter_start.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class LossRow:
+    loss: Loss
+    loan: Loan
+
+
+def losses(session: Session, pool: Pool) -> list[LossRow]:
+    """The losses the pool absorbed, newest first, each with its loan."""
+    rows = session.execute(
+        select(Loss, Loan)
+        .join(Loan, Loan.id == Loss.loan_id)
+        .where(Loss.pool_id == pool.id)
+        .order_by(Loss.occurred_on.desc(), Loss.id.desc())
+    ).all()
+    return [LossRow(loss, loan) for loss, loan in rows]

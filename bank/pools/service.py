@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.calendar import add_months
 from bank.db import is_postgresql
 from bank.errors import (
     N_,
@@ -38,8 +39,8 @@ from bank.errors import (
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
+from bank.ledger.models import JournalEntry
 from bank.loans.products_models import LoanPurpose
-from bank.loans.schedule import add_months
 from bank.members.models import Member, MemberStatus
 from bank.members.queries import visible_member_ids
 from bank.money import ZERO, parse_amount
@@ -444,8 +445,6 @@ def subscribe(
 
 
 def _entry_date(session: Session, ledger_key: str) -> dt.date:
-    from bank.ledger.models import JournalEntry
-
     entry = session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == ledger_key))
     assert entry is not None
     return entry.value_date

@@ -30,20 +30,19 @@ from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
-from bank.loans.models import Loan, LoanStatus
+from bank.loans.models import ImpactReport as ImpactRecord
+from bank.loans.models import ImpactSource, Loan, LoanStatus
 from bank.loans.products_models import LoanPurpose
 from bank.members.models import Member
 from bank.money import ZERO, from_cents
 from bank.pools.models import (
     Distribution,
     DistributionShare,
-    ImpactSource,
     LoanFunding,
     Loss,
     Participation,
     Pool,
 )
-from bank.pools.models import ImpactReport as ImpactRecord
 from bank.reports.queries import loan_balances
 
 #: Shown for a member whose postcode has no four-digit area.

@@ -27,6 +27,7 @@ from bank.db import MoneyType
 from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
+from bank.ledger import rules as ledger_rules
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
 from bank.loans import queries as loan_queries
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
@@ -94,7 +95,7 @@ def _main_balance(session: Session, code: str, as_of: dt.date | None = None) -> 
     value = session.scalar(query)
     net = value if isinstance(value, Decimal) else MoneyType().process_result_value(int(value or 0), None)
     net = net or ZERO
-    return net if account.type.debit_normal else -net
+    return ledger_rules.normal_balance(account.type.debit_normal, net)
 
 
 def _nothing_after(session: Session, as_of: dt.date) -> bool:

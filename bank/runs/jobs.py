@@ -37,17 +37,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bank import clock
+from bank import audit, clock
 from bank.actor import system
+from bank.applications import service as applications
+from bank.calendar import business_days
 from bank.db import Database, is_postgresql, reading, writers_waiting
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
 from bank.money import ZERO, from_cents
-from bank.runs import savings_interest
-from bank.runs.calendar import business_days
+from bank.pools import distribution
+from bank.pools import service as pools
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
+from bank.savings import interest as savings_interest
+from bank.statements import service as statements
+from bank.statements.service import discard_uncommitted_files
 
 log = logging.getLogger("bank.runs")
 #: How long a failed run keeps trying to write its failure while the database comes back.
@@ -212,8 +217,6 @@ def _fail(session: Session, run_id: int, error: BaseException) -> None:
     (:func:`record_interrupted`). Statement files written by the batch that did not commit are
     removed. Sets ``error.run_recorded`` for the operator's message.
     """
-    from bank.statements.service import discard_uncommitted_files
-
     try:
         session.rollback()
     except Exception:  # the connection is gone; the database rolled the batch back itself
@@ -541,14 +544,12 @@ def _savings(
 # ---------------------------------------------------------------------------------------------
 # Offers, pools, statements
 #
-# The domain modules are imported inside the jobs: they sit beside bank.runs in L3 and some of
-# them import the runs package themselves.
+# This module is the top floor of the domain (DEVELOPERS.md, "Floors"): it composes the features'
+# jobs, so it imports them at the top; they import only the run framework below them.
 
 
 def _expire_offers(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
     """Approved offers whose validity ended before ``run_date`` lapse (one batch: a handful a day)."""
-    from bank.applications import service as applications
-
     session = batches.session
     expired = applications.expire_offers(session, run_date, actor=system("expire-offers"))
     session.add(run)
@@ -562,8 +563,6 @@ def _expire_offers(batches: Batches, run: Run, run_date: dt.date, progress: Prog
 
 def _pool_withdrawals(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
     """Pay the pools' withdrawal requests whose notice has passed, first come first served."""
-    from bank.pools import service as pools
-
     session = batches.session
     payout = pools.pay_due_withdrawals(session, run_date, actor=system("pool-withdrawals"))
     session.add(run)
@@ -594,8 +593,6 @@ def _count_distributions(run: Run, distributions: list[Any]) -> None:
 
 def _pool_distribution(batches: Batches, run: Run, run_date: dt.date, progress: Progress | None) -> None:
     """Distribute the last quarter ended before ``run_date`` for every pool not yet done."""
-    from bank.pools import distribution
-
     session = batches.session
     distributions = distribution.distribute_due(session, run_date, actor=system("pool-distribution"))
     session.add(run)
@@ -627,9 +624,6 @@ def _month_end_statements(
     is done on Monday, after Monday's savings interest has been posted for it). Once a run on or
     after that month end has completed, later days have nothing to do and do not even look.
     """
-    from bank import audit
-    from bank.statements import service as statements
-
     session = batches.session
     month_end = statement_month_end(run_date)
     already = session.scalar(
@@ -790,65 +784,16 @@ def run_month_end_statements(
     )
 
 
-def pools_to_distribute(session: Session, quarter_end: dt.date, today: dt.date) -> list[Any]:
-    """The pools whose quarter ending ``quarter_end`` may be distributed now; refuses otherwise.
-
-    Raises ValidationError on ``date`` (nothing is written) for a day that is not a quarter's
-    last, a quarter not ended by ``today``, a quarter with no participants in any pool, and a
-    quarter every pool has already distributed. The staff start form asks this before it
-    launches the command, so a refusal shows on the form rather than in a process's log.
-    """
-    from bank.pools import distribution
-    from bank.pools.models import Distribution, Participation, Pool
-
-    try:
-        start, end = distribution.quarter_bounds(quarter_end)
-    except ValidationError as error:
-        raise ValidationError("date", next(iter(error.fields.values()))) from None
-    if end >= today:
-        raise ValidationError(
-            "date",
-            N_("the quarter ending %(end)s has not ended yet; it can be distributed from %(first_day)s"),
-            end=end,
-            first_day=end + dt.timedelta(days=1),
-        )
-    participated = select(Participation.id).where(
-        Participation.pool_id == Pool.id, Participation.opened_on <= end
-    )
-    pools = list(session.scalars(select(Pool).where(participated.exists()).order_by(Pool.id)))
-    if not pools:
-        raise ValidationError("date", N_("no pool had participants in the quarter ending %(end)s"), end=end)
-    done: dict[int, dt.date] = {
-        pool_id: distributed_on
-        for pool_id, distributed_on in session.execute(
-            select(Distribution.pool_id, Distribution.distributed_on).where(
-                Distribution.quarter_start == start, Distribution.pool_id.in_([pool.id for pool in pools])
-            )
-        )
-    }
-    pending = [pool for pool in pools if pool.id not in done]
-    if not pending:
-        raise ValidationError(
-            "date",
-            N_("the quarter ending %(end)s was already distributed (on %(done_on)s)"),
-            end=end,
-            done_on=max(done.values()),
-        )
-    return pending
-
-
 def distribute_pool_quarter(
     database: Database, quarter_end: dt.date, *, started_by: str = "cli", today: dt.date | None = None
 ) -> JobOutcome:
     """``bank runs pool-distribution --date D``: distribute quarter D of every pool not yet done.
 
-    All pools in one transaction: a refusal (see :func:`pools_to_distribute`, or one of
+    All pools in one transaction: a refusal (``distribution.pools_to_distribute``'s, or one of
     ``distribute_quarter``'s own) writes nothing, not even a run row. The work is recorded on the
     pool-distribution run of business date D: created, or, when the close day of D already ran
     that job (it distributes the quarter *before* D), counted in as a further attempt.
     """
-    from bank.pools import distribution
-
     assert database.engine is not None
     today = today or clock.today()
     session = database.new_session()
@@ -856,7 +801,7 @@ def distribute_pool_quarter(
         with run_lock(database.engine):
             record_interrupted(session)
             try:
-                pending = pools_to_distribute(session, quarter_end, today)
+                pending = distribution.pools_to_distribute(session, quarter_end, today)
                 run = session.scalar(
                     select(Run).where(Run.job == RunJob.POOL_DISTRIBUTION, Run.business_date == quarter_end)
                 )

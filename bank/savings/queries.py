@@ -9,7 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
+from bank.ledger.service import account_by_code
 from bank.members.models import Member
 from bank.savings import numbers
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
@@ -19,6 +21,14 @@ from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsPro
 class AccountRow:
     account: DepositAccount
     balance: Decimal
+
+
+def account_by_id(session: Session, account_id: object) -> DepositAccount | None:
+    """The deposit account with id ``account_id`` (as a form sent it), or None when there is none."""
+    try:
+        return session.get(DepositAccount, int(str(account_id)))
+    except (TypeError, ValueError):
+        return None
 
 
 def accounts_of_member(session: Session, member_id: int) -> list[AccountRow]:
@@ -92,7 +102,4 @@ def rate_on(session: Session, product_id: int, on: dt.date) -> Decimal | None:
 
 
 def total_deposits(session: Session) -> Decimal:
-    from bank.ledger import chart
-    from bank.ledger.service import account_by_code
-
     return ledger_queries.balance(session, account_by_code(session, chart.MEMBER_DEPOSITS).id)

@@ -23,6 +23,7 @@ from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
+from bank.approvals.queries import pending_for
 from bank.db import is_postgresql
 from bank.errors import (
     N_,
@@ -271,7 +272,6 @@ def close_account(
         raise ValidationError(
             "account", N_("can only be closed at a zero balance; the balance is %(balance)s"), balance=balance
         )
-    from bank.approvals.queries import pending_for
 
     if pending_for(session, "deposit_account", account.id):
         raise ValidationError("account", N_("has a request waiting for approval; decide it first"))

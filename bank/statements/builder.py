@@ -31,6 +31,7 @@ from bank.db import MoneyType
 from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
+from bank.ledger import rules as ledger_rules
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
 from bank.loans.models import Instalment, InstalmentStatus, Loan
 from bank.members.models import Member
@@ -533,7 +534,7 @@ def pool_names_by_entry(session: Session, entry_ids: Iterable[int]) -> dict[int,
 def normal_balance(session: Session, account_id: int, account_type: AccountType, as_of: dt.date) -> Decimal:
     """Balance on the account's normal side at the end of ``as_of``, summed from postings."""
     net = ledger_queries.summed_net_debit(session, [account_id], as_of)
-    return net if account_type.debit_normal else -net
+    return ledger_rules.normal_balance(account_type.debit_normal, net)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from bank.api import register_api
+    """The pages' blueprints; the app factory registers the JSON API (bank.api) right after."""
     from bank.web import auth, committee, portal, public, staff
 
     app.register_blueprint(auth.bp)
@@ -18,4 +18,3 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(committee.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(public.bp)
-    register_api(app)

@@ -6,6 +6,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from bank.errors import BankError
+from bank.web.outage import register_outage_handling
 
 
 def _wants_json() -> bool:
@@ -13,8 +14,6 @@ def _wants_json() -> bool:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from bank.web.outage import register_outage_handling
-
     register_outage_handling(app)
 
     @app.errorhandler(HTTPException)

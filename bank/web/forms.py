@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from decimal import Decimal
+from types import TracebackType
 from typing import Any
 
-from flask import request
+from flask import flash, request
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 from bank import numbers
 from bank.errors import BankError, Message, ValidationError
+from bank.extensions import db
 from bank.money import MAX_AMOUNT, NOT_ASCII_DIGITS, has_foreign_digits
 
 
@@ -33,6 +37,62 @@ def show_errors(form: FlaskForm, error: BankError) -> None:
             form.form_errors.append(f"{field_label(name, labels)}: {render(message)}")
     if not error.fields:
         form.form_errors.append(render(error.message))
+
+
+class Attempt:
+    """One unit of work whose domain refusal is shown to the person instead of raised.
+
+    The shape most views repeated (open the unit of work, call a service; on a ``BankError`` roll
+    back and show it, else go on) in one place. With a form the refusal goes next to the field it
+    names (:func:`show_errors`); without one it is flashed as one line in the reader's language
+    (:func:`bank.web.messages.error_text`). ``expire`` forgets what the session had loaded, for a
+    page that is rendered again from objects the rolled-back service had changed::
+
+        attempt = Attempt(form)
+        with attempt as session:
+            member = service.register(session, ..., actor=g.actor)
+        if attempt.succeeded:
+            flash(...)
+            return redirect(...)
+
+    Any other exception is not caught: it rolls the work back and answers an error page.
+    """
+
+    def __init__(self, form: FlaskForm | None = None, *, expire: bool = False) -> None:
+        self.form = form
+        self.expire = expire
+        #: The refusal the block ended with, or None while it has not been refused.
+        self.error: BankError | None = None
+        self._work: AbstractContextManager[Session] | None = None
+        self._committed = False
+
+    @property
+    def succeeded(self) -> bool:
+        """The block ran to its end and its work was committed."""
+        return self._committed
+
+    def __enter__(self) -> Session:
+        self._work = db.unit_of_work()
+        return self._work.__enter__()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> bool:
+        assert self._work is not None, "Attempt used without entering it"
+        self._work.__exit__(kind, error, traceback)  # commits, or rolls back (and lets go of error)
+        self._committed = kind is None
+        if not isinstance(error, BankError):
+            return False
+        self.error = error
+        if self.expire:
+            db.session.expire_all()
+        if self.form is not None:
+            show_errors(self.form, error)
+        else:
+            from bank.web.messages import error_text
+
+            flash(error_text(error), "error")
+        return True
 
 
 def form_status(form: Any) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from babel.dates import format_date
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from bank.applications.models import ApplicationStatus
 from bank.approvals.models import ApprovalStatus
@@ -27,12 +28,28 @@ from bank.ledger import chart
 from bank.ledger.models import AccountStatus, AccountType
 from bank.loans.models import InstalmentStatus, LoanStatus
 from bank.loans.products_models import ProductStatus
+from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import MemberStatus
 from bank.notifications.models import OutboxStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
 from bank.runs.models import RunStatus
 from bank.savings.models import DepositAccountStatus
+
+#: Loan terms as the product pages and the calculator name them.
+METHOD_LABELS = {
+    Method.ANNUITY: _l("Annuity"),
+    Method.LINEAR: _l("Linear"),
+    Method.BULLET: _l("Bullet (interest only)"),
+}
+FREQUENCY_LABELS = {Frequency.MONTHLY: _l("Monthly"), Frequency.QUARTERLY: _l("Quarterly")}
+DAY_COUNT_LABELS = {DayCount.THIRTY_360: _l("30/360"), DayCount.ACTUAL_365: _l("Actual/365")}
+
+
+def label_choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    """Select choices from an enum's label table: the code as value, its words as label."""
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
 
 MEMBER_STATUS = {
     MemberStatus.APPLICANT: _l("applicant"),

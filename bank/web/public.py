@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from bank.extensions import db
 from bank.web.access import public
+from bank.web.calculator import run_calculator
 
 bp = Blueprint("public", __name__)
 
@@ -16,8 +17,6 @@ bp = Blueprint("public", __name__)
 @public
 def calculator():  # type: ignore[no-untyped-def]
     """The same schedule calculator as the back office, over the active loan products."""
-    from bank.web.staff.calculator import run_calculator
-
     return render_template("public/calculator.html", **run_calculator(db.session))
 
 

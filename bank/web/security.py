@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from bank.web.access import public
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -30,8 +32,6 @@ def _plain_function(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def register_security(app: Flask) -> None:
-    from bank.web.access import public
-
     for endpoint in THIRD_PARTY_PUBLIC_VIEWS:
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = public(_plain_function(app.view_functions[endpoint]))

@@ -21,7 +21,7 @@ from bank.committee import service as committee
 from bank.errors import PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.loans import impact
-from bank.pools.models import ImpactReport, ImpactSource
+from bank.loans.models import ImpactReport, ImpactSource
 from bank.savings import service as savings
 from bank.web.application_forms import DRAFT_AMOUNTS
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bank.extensions import db
-from bank.pools.models import ImpactReport, ImpactSource
+from bank.loans.models import ImpactReport, ImpactSource
 
 from .world import World
 

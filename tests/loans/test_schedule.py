@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from bank.calendar import add_months
 from bank.errors import ValidationError
 from bank.loans.schedule import (
     Schedule,
-    add_months,
     build_schedule,
     build_schedules,
     days_30e_360,

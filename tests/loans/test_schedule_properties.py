@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bank.calendar import add_months
 from bank.errors import ValidationError
 from bank.loans import schedule as engine
 from bank.loans.schedule import (
@@ -23,7 +24,6 @@ from bank.loans.schedule import (
     Frequency,
     Method,
     ScheduleTerms,
-    add_months,
     annuity_payment,
     build_schedule,
     build_schedules,

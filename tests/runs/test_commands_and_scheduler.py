@@ -71,8 +71,8 @@ def test_closing_tomorrow_closes_today_first_so_no_business_day_is_left_unclosed
     from sqlalchemy import select
 
     from bank import clock
+    from bank.calendar import business_days
     from bank.runs import jobs
-    from bank.runs.calendar import business_days
     from bank.runs.models import Run, RunJob, RunStatus
 
     member, account = bank.borrower(opened_on=D(2026, 10, 1))

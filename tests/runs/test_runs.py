@@ -229,8 +229,10 @@ def test_a_run_collects_garbage_less_often_while_it_works_and_restores_the_colle
     assert jobs.run_repayments(db, D(2026, 2, 16)).run.status is RunStatus.COMPLETED
     assert thresholds_seen == [jobs.GC_YOUNG_THRESHOLD]
     # The young generations are collected after each ended batch, so nothing piles up over a
-    # long run: the run row's start, its total to do, the one batch of loans, its finish.
-    assert collections == [1, 1, 1, 1]
+    # long run: the run row's start, its total to do, the one batch of loans, its finish. On
+    # PostgreSQL the workers count the total while they work, so it ends no batch of its own.
+    parallel = jobs.is_postgresql(bank.session) and jobs.REPAYMENT_WORKERS > 1
+    assert collections == ([1, 1, 1] if parallel else [1, 1, 1, 1])
     assert gc.get_threshold() == before
 
     def failing(*args, **kwargs):

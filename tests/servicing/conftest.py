@@ -114,7 +114,7 @@ class Bank:
         return outcome.run
 
     def close_days(self, start: dt.date, end: dt.date) -> None:
-        from bank.runs.calendar import business_days
+        from bank.calendar import business_days
 
         self.session.commit()
         for day in business_days(start, end):

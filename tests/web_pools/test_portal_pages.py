@@ -28,10 +28,11 @@ def _balance(ledger_account_id: int) -> Decimal:
 
 def _projects(page: str) -> list[tuple[str, str]]:
     """(description, member's share) per row of the projects table."""
-    table = page[page.index('class="data projects"') :]
+    table = page[page.index('class="data projects') :]
     table = table[: table.index("</table>")]
     rows = re.findall(
-        r"<tr> <td>(.*?)</td> <td>.*?</td> <td>.*?</td> <td class=\"num\">(.*?)</td> </tr>", table
+        r"<tr> <td>(.*?)</td> <td[^>]*>.*?</td> <td[^>]*>.*?</td> <td class=\"num\"[^>]*>(.*?)</td> </tr>",
+        table,
     )
     return [(re.sub(r"<.*?>", "", description).strip(), share) for description, share in rows]
 

@@ -20,8 +20,7 @@ from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
-from bank.web.forms import canonical_numbers, form_id, form_status, numbers_refused
-from bank.web.messages import error_text
+from bank.web.forms import Attempt, canonical_numbers, form_id, form_status, numbers_refused
 from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
@@ -157,18 +156,16 @@ def review(application_id: int):  # type: ignore[no-untyped-def]
 @staff_required(ROLE)
 def declare(application_id: int):  # type: ignore[no-untyped-def]
     application = _application_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            committee.declare(
-                session,
-                application,
-                actor=g.actor,
-                has_conflict=request.form.get("has_conflict") == "yes",
-                explanation=request.form.get("explanation", ""),
-            )
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        committee.declare(
+            session,
+            application,
+            actor=g.actor,
+            has_conflict=request.form.get("has_conflict") == "yes",
+            explanation=request.form.get("explanation", ""),
+        )
+    if attempt.succeeded:
         flash(_("Declaration recorded."), "success")
     return _review_page(application_id)
 
@@ -177,19 +174,16 @@ def declare(application_id: int):  # type: ignore[no-untyped-def]
 @staff_required(ROLE)
 def vote(application_id: int):  # type: ignore[no-untyped-def]
     application = _application_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            committee.cast_vote(
-                session,
-                application,
-                actor=g.actor,
-                choice=request.form.get("choice", ""),
-                comment=request.form.get("comment", ""),
-            )
-    except BankError as error:
-        db.session.expire_all()
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        committee.cast_vote(
+            session,
+            application,
+            actor=g.actor,
+            choice=request.form.get("choice", ""),
+            comment=request.form.get("comment", ""),
+        )
+    if attempt.succeeded:
         flash(_("Your vote is recorded."), "success")
     return _review_page(application_id)
 
@@ -209,22 +203,19 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
         amounts=("amount",),
         decimals=("rate_annual",),
     )
-    try:
-        with db.unit_of_work() as session:
-            numbers_refused(refused)
-            committee.decide(
-                session,
-                application,
-                actor=g.actor,
-                quorum=_quorum(),
-                conditions=form.get("conditions", ""),
-                reasons=form.get("reasons", ""),
-                terms=terms,
-            )
-    except BankError as error:
-        db.session.expire_all()
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        numbers_refused(refused)
+        committee.decide(
+            session,
+            application,
+            actor=g.actor,
+            quorum=_quorum(),
+            conditions=form.get("conditions", ""),
+            reasons=form.get("reasons", ""),
+            terms=terms,
+        )
+    if attempt.succeeded:
         flash(_("Decision recorded."), "success")
         shared.send_queued_mail()
     return _review_page(application_id)
@@ -234,15 +225,10 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
 @staff_required(ROLE)
 def return_application(application_id: int):  # type: ignore[no-untyped-def]
     application = _application_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            committee.return_to_applicant(
-                session, application, actor=g.actor, note=request.form.get("note", "")
-            )
-    except BankError as error:
-        db.session.expire_all()
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        committee.return_to_applicant(session, application, actor=g.actor, note=request.form.get("note", ""))
+    if attempt.succeeded:
         flash(_("Returned to the applicant."), "success")
         shared.send_queued_mail()
     return _review_page(application_id)

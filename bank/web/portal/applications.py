@@ -19,8 +19,7 @@ from bank.members.models import Member
 from bank.members.queries import visible_member_ids
 from bank.web import application_forms as shared
 from bank.web.access import member_required
-from bank.web.forms import form_id, form_status
-from bank.web.messages import error_text
+from bank.web.forms import Attempt, form_id, form_status
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -120,13 +119,10 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
 @member_required
 def submit_application(application_id: int):  # type: ignore[no-untyped-def]
     item = _mine_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            applications.submit(session, item, actor=g.actor)
-    except BankError as error:
-        db.session.expire_all()
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        applications.submit(session, item, actor=g.actor)
+    if attempt.succeeded:
         flash(_("Submitted. We will let you know by e-mail how it goes."))
         shared.send_queued_mail()
     return _detail(application_id)
@@ -136,13 +132,10 @@ def submit_application(application_id: int):  # type: ignore[no-untyped-def]
 @member_required
 def withdraw_application(application_id: int):  # type: ignore[no-untyped-def]
     item = _mine_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            applications.withdraw(session, item, actor=g.actor, note=request.form.get("note", ""))
-    except BankError as error:
-        db.session.expire_all()
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        applications.withdraw(session, item, actor=g.actor, note=request.form.get("note", ""))
+    if attempt.succeeded:
         flash(_("Your application is withdrawn."))
         shared.send_queued_mail()
     return _detail(application_id)
@@ -152,12 +145,10 @@ def withdraw_application(application_id: int):  # type: ignore[no-untyped-def]
 @member_required
 def upload_attachment(application_id: int):  # type: ignore[no-untyped-def]
     item = _mine_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            shared.store_upload(session, item)
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        shared.store_upload(session, item)
+    if attempt.succeeded:
         flash(_("Document added."))
     return _detail(application_id)
 

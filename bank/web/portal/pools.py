@@ -22,9 +22,8 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length
 
 from bank import clock
-from bank.errors import BankError
+from bank.calendar import add_months
 from bank.extensions import db
-from bank.loans.schedule import add_months
 from bank.members.models import Member
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, PoolStatus
@@ -34,7 +33,7 @@ from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import member_required
 from bank.web.filters import date_filter, money_filter
-from bank.web.forms import form_status, new_form_key, read_amount, show_errors
+from bank.web.forms import Attempt, form_status, new_form_key, read_amount
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
 
@@ -147,7 +146,7 @@ def pools():  # type: ignore[no-untyped-def]
 
 
 def _open_pool_or_404(session: Session) -> Pool:
-    pool = pool_views.pool_or_none(session, request.args.get("pool"))
+    pool = queries.pool_by_id(session, request.args.get("pool"))
     if pool is None or pool.status is not PoolStatus.OPEN:
         abort(404)
     return pool
@@ -166,10 +165,7 @@ def _account_rows(session: Session) -> list[tuple[Member, savings_queries.Accoun
 def _own_account(session: Session, value: object) -> DepositAccount:
     """One of the user's accounts, else a 404 (a foreign id reveals nothing)."""
     allowed = {member.id for member, _role in _visible(session)}
-    try:
-        account = session.get(DepositAccount, int(str(value)))
-    except (TypeError, ValueError):
-        account = None
+    account = savings_queries.account_by_id(session, value)
     if account is None or account.member_id not in allowed:
         abort(404)
     return account
@@ -191,22 +187,20 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
     ]
     if request.method == "POST" and form.validate():
         account = _own_account(session, form.deposit_account.data)
-        try:
-            with db.unit_of_work() as uow:
-                account = uow.get(DepositAccount, account.id)
-                participation = service.subscribe(
-                    uow,
-                    pool=uow.get(Pool, pool.id),
-                    member=account.member,
-                    deposit_account=account,
-                    amount=read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                )
-                balance = queries.participation_balance(uow, participation)
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as uow:
+            account = savings_queries.account_by_id(uow, account.id)
+            participation = service.subscribe(
+                uow,
+                pool=queries.pool_by_id(uow, pool.id),
+                member=account.member,
+                deposit_account=account,
+                amount=read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+            )
+            balance = queries.participation_balance(uow, participation)
+        if attempt.succeeded:
             flash(
                 _(
                     "Thank you: your participation in %(pool)s is now %(amount)s.",
@@ -231,10 +225,7 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
 
 def _own_participation(session: Session) -> Participation:
     allowed = {member.id for member, _role in _visible(session)}
-    try:
-        participation = session.get(Participation, int(str(request.args.get("participation"))))
-    except (TypeError, ValueError):
-        participation = None
+    participation = queries.participation_by_id(session, request.args.get("participation"))
     if participation is None or participation.member_id not in allowed:
         abort(404)
     return participation
@@ -248,19 +239,17 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
     pool = participation.pool
     form = WithdrawalForm()
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as uow:
-                asked = service.request_withdrawal(
-                    uow,
-                    participation=uow.get(Participation, participation.id),
-                    amount=read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                )
-                payable_from, amount = asked.payable_from, asked.amount
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as uow:
+            asked = service.request_withdrawal(
+                uow,
+                participation=queries.participation_by_id(uow, participation.id),
+                amount=read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+            )
+            payable_from, amount = asked.payable_from, asked.amount
+        if attempt.succeeded:
             flash(
                 _(
                     "Your request to withdraw %(amount)s from %(pool)s is recorded. It becomes payable"

@@ -30,8 +30,8 @@ from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import form_status, new_form_key, read_amount, read_number, show_errors
-from bank.web.messages import error_text, render
+from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_number, show_errors
+from bank.web.messages import render
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
@@ -166,15 +166,13 @@ def open_account(member_id: int):  # type: ignore[no-untyped-def]
     language = str(get_locale() or "nl")
     form.product.choices = [(p.code, f"{p.name(language)} ({p.code})") for p in products]
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as uow:
-                product = queries.product_by_code(uow, form.product.data)
-                if product is None:
-                    raise ValidationError("product", N_("is not a known savings product"))
-                account = service.open_account(uow, member, product, actor=g.actor)
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as uow:
+            product = queries.product_by_code(uow, form.product.data)
+            if product is None:
+                raise ValidationError("product", N_("is not a known savings product"))
+            account = service.open_account(uow, member, product, actor=g.actor)
+        if attempt.succeeded:
             flash(_("Account %(number)s opened.", number=account.formatted_number), "success")
             return redirect(url_for("staff.account", account_id=account.id))
     status = form_status(form)
@@ -220,19 +218,17 @@ def deposit(account_id: int):  # type: ignore[no-untyped-def]
     account = _account_or_404(account_id)
     form = MoneyForm()
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                booked = service.deposit(
-                    session,
-                    account,
-                    read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                    description=form.description.data or "",
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            booked = service.deposit(
+                session,
+                account,
+                read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+                description=form.description.data or "",
+            )
+        if attempt.succeeded:
             return _booked(account, booked.entry.id, booked.created, _("Deposit"))
     return _booking_page(account, form, "deposit", form_status(form))
 
@@ -243,20 +239,18 @@ def withdraw(account_id: int):  # type: ignore[no-untyped-def]
     account = _account_or_404(account_id)
     form = MoneyForm()
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                outcome = service.withdraw(
-                    session,
-                    account,
-                    read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                    approval_threshold=current_app.config["WITHDRAWAL_APPROVAL_THRESHOLD"],
-                    description=form.description.data or "",
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            outcome = service.withdraw(
+                session,
+                account,
+                read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+                approval_threshold=current_app.config["WITHDRAWAL_APPROVAL_THRESHOLD"],
+                description=form.description.data or "",
+            )
+        if attempt.succeeded:
             if outcome.approval is not None and outcome.entry is None:
                 if outcome.created:
                     flash(
@@ -285,21 +279,19 @@ def transfer(account_id: int):  # type: ignore[no-untyped-def]
     account = _account_or_404(account_id)
     form = TransferForm()
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                target = service.lookup_account(session, form.to_account.data or "", field="to_account")
-                booked = service.transfer(
-                    session,
-                    account,
-                    target,
-                    read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                    description=form.description.data or "",
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            target = service.lookup_account(session, form.to_account.data or "", field="to_account")
+            booked = service.transfer(
+                session,
+                account,
+                target,
+                read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+                description=form.description.data or "",
+            )
+        if attempt.succeeded:
             return _booked(account, booked.entry.id, booked.created, _("Transfer"))
     return _booking_page(account, form, "transfer", form_status(form))
 
@@ -314,12 +306,10 @@ def block_account(account_id: int):  # type: ignore[no-untyped-def]
     account = _account_or_404(account_id)
     form = BlockForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                service.block_account(session, account, reason=form.reason.data or "", actor=g.actor)
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            service.block_account(session, account, reason=form.reason.data or "", actor=g.actor)
+        if attempt.succeeded:
             flash(
                 _("Account %(number)s is blocked: no money can leave it.", number=account.formatted_number),
                 "success",
@@ -345,12 +335,10 @@ def _simple_action(account_id: int, action: Any, done: str) -> Response:
     form = PlainForm()
     if not form.validate():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            action(session, account, actor=g.actor)
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        action(session, account, actor=g.actor)
+    if attempt.succeeded:
         flash(done % {"number": account.formatted_number}, "success")
     return redirect(url_for("staff.account", account_id=account.id))
 

@@ -20,18 +20,18 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from bank import clock
-from bank.errors import BankError
+from bank.approvals.queries import pending_for
 from bank.extensions import db
 from bank.loans import queries, servicing
 from bank.loans.models import InstalmentStatus, Loan, LoanStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import new_form_key, read_amount, show_errors
+from bank.web.forms import Attempt, new_form_key, read_amount
+from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
-from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
@@ -175,8 +175,6 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any):  # type: ignor
 
 
 def _pending_write_off(loan: Loan) -> list[Any]:
-    from bank.approvals.queries import pending_for
-
     return [a for a in pending_for(db.session, "loan", loan.id) if a.kind == servicing.WRITE_OFF_APPROVAL]
 
 
@@ -186,20 +184,18 @@ def loan_prepay(loan_id: int):  # type: ignore[no-untyped-def]
     loan = _loan_or_404(loan_id)
     form = PrepayForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                servicing.prepay(
-                    session,
-                    loan,
-                    read_amount(form.amount.data, field="amount"),
-                    mode=form.mode.data,
-                    on=clock.today(),
-                    key=form.form_key.data or new_form_key(),
-                    actor=g.actor,
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            servicing.prepay(
+                session,
+                loan,
+                read_amount(form.amount.data, field="amount"),
+                mode=form.mode.data,
+                on=clock.today(),
+                key=form.form_key.data or new_form_key(),
+                actor=g.actor,
+            )
+        if attempt.succeeded:
             flash(_("Extra repayment booked; the new schedule is shown below."), "success")
             return redirect(url_for("staff.loan", loan_id=loan.id))
     return _render_loan(loan, status=422, prepay_form=form)
@@ -211,14 +207,12 @@ def loan_payoff(loan_id: int):  # type: ignore[no-untyped-def]
     loan = _loan_or_404(loan_id)
     form = PayoffForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                quote = servicing.pay_off(
-                    session, loan, on=clock.today(), key=form.form_key.data or new_form_key(), actor=g.actor
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            quote = servicing.pay_off(
+                session, loan, on=clock.today(), key=form.form_key.data or new_form_key(), actor=g.actor
+            )
+        if attempt.succeeded:
             flash(
                 _(
                     "Loan %(number)s repaid in full (%(amount)s).",
@@ -237,18 +231,16 @@ def loan_write_off(loan_id: int):  # type: ignore[no-untyped-def]
     loan = _loan_or_404(loan_id)
     form = WriteOffForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                servicing.request_write_off(
-                    session,
-                    loan,
-                    reason=form.reason.data or "",
-                    key=form.form_key.data or new_form_key(),
-                    actor=g.actor,
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            servicing.request_write_off(
+                session,
+                loan,
+                reason=form.reason.data or "",
+                key=form.form_key.data or new_form_key(),
+                actor=g.actor,
+            )
+        if attempt.succeeded:
             flash(
                 _("Write-off proposed; a second staff member must approve it on the approvals page."),
                 "success",
@@ -263,19 +255,17 @@ def loan_recovery(loan_id: int):  # type: ignore[no-untyped-def]
     loan = _loan_or_404(loan_id)
     form = RecoveryForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                servicing.record_recovery(
-                    session,
-                    loan,
-                    read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or new_form_key(),
-                    actor=g.actor,
-                    from_repayment_account=form.source.data == "account",
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            servicing.record_recovery(
+                session,
+                loan,
+                read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or new_form_key(),
+                actor=g.actor,
+                from_repayment_account=form.source.data == "account",
+            )
+        if attempt.succeeded:
             flash(_("Recovery booked."), "success")
             return redirect(url_for("staff.loan", loan_id=loan.id))
     return _render_loan(loan, status=422, recovery_form=form)

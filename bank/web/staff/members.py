@@ -22,14 +22,14 @@ from wtforms.validators import InputRequired, Optional
 
 from bank import clock
 from bank.auth.models import User
-from bank.errors import BankError, NotFound, PermissionDenied, ValidationError
+from bank.errors import NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
 from bank.members.models import DocumentKind, LegalForm, Member, MemberKind, MemberStatus
 from bank.portal import service as portal_service
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import form_status, show_errors
+from bank.web.forms import Attempt, form_status
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_number
 from bank.web.staff import bp
@@ -197,12 +197,10 @@ def _enum_arg(enum_class: Any, name: str) -> Any:
 def new_person():  # type: ignore[no-untyped-def]
     form = PersonForm()
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                member = service.register_person(session, actor=g.actor, **form.values())
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            member = service.register_person(session, actor=g.actor, **form.values())
+        if attempt.succeeded:
             flash(_("Member %(number)s registered.", number=member.number), "success")
             return redirect(url_for("staff.member", member_id=member.id))
     status = form_status(form)
@@ -214,12 +212,10 @@ def new_person():  # type: ignore[no-untyped-def]
 def new_organisation():  # type: ignore[no-untyped-def]
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                member = service.register_organisation(session, actor=g.actor, **form.values())
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            member = service.register_organisation(session, actor=g.actor, **form.values())
+        if attempt.succeeded:
             flash(_("Member %(number)s registered.", number=member.number), "success")
             return redirect(url_for("staff.member", member_id=member.id))
     status = form_status(form)
@@ -312,20 +308,18 @@ def record_identity_check(member_id: int):  # type: ignore[no-untyped-def]
     member = _member_or_404(member_id)
     form = _identity_form(member, formdata=request.form)
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                service.record_identity_check(
-                    session,
-                    member,
-                    actor=g.actor,
-                    document_kind=form.document_kind.data,
-                    document_number_last4=form.document_number_last4.data,
-                    checked_on=form.checked_on.data,
-                    note=form.note.data or "",
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            service.record_identity_check(
+                session,
+                member,
+                actor=g.actor,
+                document_kind=form.document_kind.data,
+                document_number_last4=form.document_number_last4.data,
+                checked_on=form.checked_on.data,
+                note=form.note.data or "",
+            )
+        if attempt.succeeded:
             flash(_("Identity check recorded."), "success")
             return redirect(url_for("staff.member", member_id=member.id) + "#identity")
     return _render_detail(_member_or_404(member_id), status=422, identity_form=form)
@@ -337,21 +331,19 @@ def add_representative(member_id: int):  # type: ignore[no-untyped-def]
     organisation = _member_or_404(member_id)
     form = RepresentativeForm()
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                person = queries.by_number(session, form.person_number.data)
-                if person is None:
-                    raise ValidationError("person_number", _("no member has this number"))
-                try:
-                    service.add_representative(
-                        session, organisation, person, actor=g.actor, role=form.role.data or ""
-                    )
-                except ValidationError as error:
-                    fields = {("person_number" if k == "person" else k): v for k, v in error.fields.items()}
-                    raise ValidationError(fields) from None
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            person = queries.by_number(session, form.person_number.data)
+            if person is None:
+                raise ValidationError("person_number", _("no member has this number"))
+            try:
+                service.add_representative(
+                    session, organisation, person, actor=g.actor, role=form.role.data or ""
+                )
+            except ValidationError as error:
+                fields = {("person_number" if k == "person" else k): v for k, v in error.fields.items()}
+                raise ValidationError(fields) from None
+        if attempt.succeeded:
             flash(_("Representative added."), "success")
             return redirect(url_for("staff.member", member_id=organisation.id) + "#representatives")
     return _render_detail(_member_or_404(member_id), status=422, representative_form=form)
@@ -379,19 +371,17 @@ def change_status(member_id: int):  # type: ignore[no-untyped-def]
     member = _member_or_404(member_id)
     form = _status_form(member, formdata=request.form)
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                service.set_status(
-                    session,
-                    member,
-                    form.status.data,
-                    actor=g.actor,
-                    on=form.on.data,
-                    reason=form.reason.data or "",
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            service.set_status(
+                session,
+                member,
+                form.status.data,
+                actor=g.actor,
+                on=form.on.data,
+                reason=form.reason.data or "",
+            )
+        if attempt.succeeded:
             flash(_("Status changed to %(status)s.", status=STATUS_LABELS[member.status]), "success")
             return redirect(url_for("staff.member", member_id=member.id))
     return _render_detail(_member_or_404(member_id), status=422, status_form=form)
@@ -419,14 +409,12 @@ def edit_member(member_id: int):  # type: ignore[no-untyped-def]
         asks_new_iban = bool(new_iban) and new_iban != (member.external_iban or "")
         if asks_new_iban:
             values.pop("external_iban")
-        try:
-            with db.unit_of_work() as session:
-                changed = service.update_member(session, member, actor=g.actor, **values)
-                if asks_new_iban:
-                    portal_service.request_iban_change(session, member, new_iban, actor=g.actor)
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            changed = service.update_member(session, member, actor=g.actor, **values)
+            if asks_new_iban:
+                portal_service.request_iban_change(session, member, new_iban, actor=g.actor)
+        if attempt.succeeded:
             if asks_new_iban:
                 flash(
                     _(

@@ -24,9 +24,10 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bank import clock
-from bank.errors import N_, BankError, ValidationError
+from bank.calendar import add_months
+from bank.errors import N_, ValidationError
 from bank.extensions import db
-from bank.loans.schedule import add_months
+from bank.members import queries as member_queries
 from bank.members.models import Member
 from bank.pools import queries, service
 from bank.pools.models import Participation, Pool, WithdrawalRequest
@@ -37,6 +38,7 @@ from bank.web import pool_views
 from bank.web.access import staff_required
 from bank.web.filters import date_filter, money_filter
 from bank.web.forms import (
+    Attempt,
     amount_input,
     canonical_numbers,
     form_id,
@@ -45,9 +47,7 @@ from bank.web.forms import (
     number_input,
     read_amount,
     read_number,
-    show_errors,
 )
-from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
@@ -116,7 +116,7 @@ class QueueRow:
 
 
 def _pool_or_404(pool_id: int) -> Pool:
-    pool = db.session.get(Pool, pool_id)
+    pool = queries.pool_by_id(db.session, pool_id)
     if pool is None:
         abort(404)
     return pool
@@ -233,7 +233,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
     session = db.session
     text = request.args.get("q", "").strip()[:100]
     page = page_number()
-    rows, total = pool_views.participants(session, pool, text=text, page=page, per_page=PER_PAGE)
+    rows, total = queries.participants(session, pool, text=text, page=page, per_page=PER_PAGE)
     today = clock.today()
     queue = [
         QueueRow(request=item, member=item.participation.member, due=item.payable_from <= today)
@@ -245,7 +245,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
             "staff/pools/detail.html",
             pool=pool,
             summary=queries.pool_summary(session, pool),
-            funded=pool_views.funded_loans(session, pool),
+            funded=queries.funded_loan_rows(session, pool),
             participants=rows,
             q=text,
             page=page,
@@ -253,8 +253,8 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
             total=total,
             queue=queue,
             today=today,
-            distributions=pool_views.distributions(session, pool),
-            losses=pool_views.losses(session, pool),
+            distributions=queries.distributions(session, pool),
+            losses=queries.losses(session, pool),
             can_book=_can_book(),
             can_edit=g.actor.has_role(*ADMIN_ROLES),
             subscribe_form=_with_key(form),
@@ -278,13 +278,11 @@ def new_pool():  # type: ignore[no-untyped-def]
         form.notice_months.data = "3"
         form.first_loss_buffer.data = "0.00"
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                created = _save_pool(session, form, None)
-                pool_id, name = created.id, created.name
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            created = _save_pool(session, form, None)
+            pool_id, name = created.id, created.name
+        if attempt.succeeded:
             flash(_("Pool %(name)s created.", name=name), "success")
             return redirect(url_for("staff.pool", pool_id=pool_id))
     status = form_status(form)
@@ -299,13 +297,11 @@ def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         _prefill(form, pool)
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                saved = _save_pool(session, form, session.get(Pool, pool.id))
-                name = saved.name
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            saved = _save_pool(session, form, queries.pool_by_id(session, pool.id))
+            name = saved.name
+        if attempt.succeeded:
             flash(_("Pool %(name)s saved.", name=name), "success")
             return redirect(url_for("staff.pool", pool_id=pool.id))
     status = form_status(form)
@@ -318,12 +314,10 @@ def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
     pool = _pool_or_404(pool_id)
     if not PlainForm().validate_on_submit():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            service.close_pool(session, session.get(Pool, pool.id), actor=g.actor)
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        service.close_pool(session, queries.pool_by_id(session, pool.id), actor=g.actor)
+    if attempt.succeeded:
         flash(_("Pool %(name)s is closed to new subscriptions and loans.", name=pool.name), "info")
     return redirect(url_for("staff.pool", pool_id=pool.id))
 
@@ -353,31 +347,29 @@ def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
     form.pool.choices = [SelectChoice(str(pool.id), pool.name)]
     form.pool.data = str(pool.id)
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                account = savings.lookup_account(
-                    session, form.deposit_account.data or "", field="deposit_account"
-                )
-                service.subscribe(
-                    session,
-                    pool=session.get(Pool, pool.id),
-                    member=account.member,
-                    deposit_account=account,
-                    amount=read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                )
-                participation_id = service.find_participation(session, pool, account.member).id
-        except BankError as error:
-            show_errors(form, error)
-        else:
-            _subscribed(db.session.get(Participation, participation_id))
+        attempt = Attempt(form)
+        with attempt as session:
+            account = savings.lookup_account(
+                session, form.deposit_account.data or "", field="deposit_account"
+            )
+            service.subscribe(
+                session,
+                pool=queries.pool_by_id(session, pool.id),
+                member=account.member,
+                deposit_account=account,
+                amount=read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+            )
+            participation_id = service.find_participation(session, pool, account.member).id
+        if attempt.succeeded:
+            _subscribed(queries.participation_by_id(db.session, participation_id))
             return redirect(url_for("staff.pool", pool_id=pool.id))
     return _render_pool(pool, subscribe_form=form, status=422)
 
 
 def _member_or_404(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
+    member = member_queries.by_id(db.session, member_id)
     if member is None:
         abort(404)
     return member
@@ -408,26 +400,24 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET" and request.args.get("pool"):
         form.pool.data = request.args.get("pool")
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as uow:
-                chosen_pool = pool_views.pool_or_none(uow, form.pool.data)
-                if chosen_pool is None:
-                    raise ValidationError("pool", N_("is not a known pool"))
-                account = _members_account(uow, member, form.deposit_account.data)
-                participation = service.subscribe(
-                    uow,
-                    pool=chosen_pool,
-                    member=uow.get(Member, member.id),
-                    deposit_account=account,
-                    amount=read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                )
-                participation_id = participation.id
-        except BankError as error:
-            show_errors(form, error)
-        else:
-            _subscribed(db.session.get(Participation, participation_id))
+        attempt = Attempt(form)
+        with attempt as uow:
+            chosen_pool = queries.pool_by_id(uow, form.pool.data)
+            if chosen_pool is None:
+                raise ValidationError("pool", N_("is not a known pool"))
+            account = _members_account(uow, member, form.deposit_account.data)
+            participation = service.subscribe(
+                uow,
+                pool=chosen_pool,
+                member=member_queries.by_id(uow, member.id),
+                deposit_account=account,
+                amount=read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+            )
+            participation_id = participation.id
+        if attempt.succeeded:
+            _subscribed(queries.participation_by_id(db.session, participation_id))
             return redirect(url_for("staff.member", member_id=member.id) + "#pools")
     status = form_status(form)
     return (
@@ -443,10 +433,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
 
 
 def _members_account(session: Session, member: Member, value: object) -> DepositAccount:
-    try:
-        account = session.get(DepositAccount, int(str(value)))
-    except (TypeError, ValueError):
-        account = None
+    account = savings_queries.account_by_id(session, value)
     if account is None or account.member_id != member.id:
         raise ValidationError("deposit_account", N_("is not one of the member's accounts"))
     return account
@@ -457,14 +444,14 @@ def _members_account(session: Session, member: Member, value: object) -> Deposit
 
 
 def _participation_or_404(participation_id: int) -> Participation:
-    participation = db.session.get(Participation, participation_id)
+    participation = queries.participation_by_id(db.session, participation_id)
     if participation is None:
         abort(404)
     return participation
 
 
 def _request_or_404(request_id: int) -> WithdrawalRequest:
-    found = db.session.get(WithdrawalRequest, request_id)
+    found = queries.withdrawal_by_id(db.session, request_id)
     if found is None:
         abort(404)
     return found
@@ -476,19 +463,17 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
     participation = _participation_or_404(participation_id)
     form = WithdrawalForm()
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                asked = service.request_withdrawal(
-                    session,
-                    participation=session.get(Participation, participation.id),
-                    amount=read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                )
-                payable_from = asked.payable_from
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            asked = service.request_withdrawal(
+                session,
+                participation=queries.participation_by_id(session, participation.id),
+                amount=read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+            )
+            payable_from = asked.payable_from
+        if attempt.succeeded:
             flash(
                 _(
                     "Withdrawal request recorded; payable from %(date)s, first come first served.",
@@ -518,12 +503,10 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
     pool_id = found.participation.pool_id
     if not PlainForm().validate_on_submit():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            service.pay_withdrawal(session, session.get(WithdrawalRequest, found.id), actor=g.actor)
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        service.pay_withdrawal(session, queries.withdrawal_by_id(session, found.id), actor=g.actor)
+    if attempt.succeeded:
         flash(_("Withdrawal #%(id)s paid to the member's deposit account.", id=found.id), "success")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
 
@@ -536,17 +519,15 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            service.cancel_withdrawal(
-                session,
-                session.get(WithdrawalRequest, found.id),
-                reason=(form.reason.data or "").strip(),
-                actor=g.actor,
-            )
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        service.cancel_withdrawal(
+            session,
+            queries.withdrawal_by_id(session, found.id),
+            reason=(form.reason.data or "").strip(),
+            actor=g.actor,
+        )
+    if attempt.succeeded:
         flash(_("Withdrawal request #%(id)s cancelled.", id=found.id), "info")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
 
@@ -558,12 +539,10 @@ def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
     if not PlainForm().validate_on_submit():
         abort(400)
     back = form_id("pool_id")
-    try:
-        with db.unit_of_work() as session:
-            outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
-    except BankError as error:
-        flash(error_text(error), "error")
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        outcome = service.pay_due_withdrawals(session, clock.today(), actor=g.actor)
+    if attempt.succeeded:
         flash(
             _(
                 "%(count)s due withdrawals paid (%(amount)s); %(waiting)s wait for uncommitted money.",

@@ -14,17 +14,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from bank.errors import BankError, NotFound, ValidationError
 from bank.extensions import db
 from bank.loans import products as service
 from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose, ProductStatus
-from bank.loans.schedule import DayCount, Frequency, Method
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import amount_input, canonical_numbers, number_input, numbers_refused, show_errors
+from bank.web.labels import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, label_choices
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -39,38 +38,27 @@ PURPOSE_LABELS = {
     LoanPurpose.HOUSING_COOP: _l("Housing co-op"),
     LoanPurpose.OTHER: _l("Other"),
 }
-METHOD_LABELS = {
-    Method.ANNUITY: _l("Annuity"),
-    Method.LINEAR: _l("Linear"),
-    Method.BULLET: _l("Bullet (interest only)"),
-}
-FREQUENCY_LABELS = {Frequency.MONTHLY: _l("Monthly"), Frequency.QUARTERLY: _l("Quarterly")}
-DAY_COUNT_LABELS = {DayCount.THIRTY_360: _l("30/360"), DayCount.ACTUAL_365: _l("Actual/365")}
 FEE_KIND_LABELS = {FeeKind.FIXED: _l("Fixed amount"), FeeKind.PERCENT: _l("Percentage of the principal")}
 STATUS_LABELS = status_tables.PRODUCT_STATUS
-
-
-def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
-    return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
 class ProductForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=30)])
     name_nl = StringField(_l("Name (Dutch)"), validators=[Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Length(max=200)])
-    purpose = SelectField(_l("Purpose"), choices=_choices(PURPOSE_LABELS))
+    purpose = SelectField(_l("Purpose"), choices=label_choices(PURPOSE_LABELS))
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     amount_min = StringField(_l("Minimum amount (€)"), validators=[Length(max=40)])
     amount_max = StringField(_l("Maximum amount (€)"), validators=[Length(max=40)])
     term_min_months = StringField(_l("Minimum term (months)"), validators=[Length(max=5)])
     term_max_months = StringField(_l("Maximum term (months)"), validators=[Length(max=5)])
     rate_annual = StringField(_l("Annual rate, per cent"), validators=[Length(max=20)])
-    method = SelectField(_l("Repayment method"), choices=_choices(METHOD_LABELS))
-    frequency = SelectField(_l("Frequency"), choices=_choices(FREQUENCY_LABELS))
+    method = SelectField(_l("Repayment method"), choices=label_choices(METHOD_LABELS))
+    frequency = SelectField(_l("Frequency"), choices=label_choices(FREQUENCY_LABELS))
     max_grace_periods = StringField(_l("Maximum principal grace (periods)"), validators=[Length(max=5)])
     instalment_multiple = StringField(_l("Round the instalment to (€)"), validators=[Length(max=20)])
-    day_count = SelectField(_l("Day count"), choices=_choices(DAY_COUNT_LABELS))
-    arrangement_fee_kind = SelectField(_l("Arrangement fee"), choices=_choices(FEE_KIND_LABELS))
+    day_count = SelectField(_l("Day count"), choices=label_choices(DAY_COUNT_LABELS))
+    arrangement_fee_kind = SelectField(_l("Arrangement fee"), choices=label_choices(FEE_KIND_LABELS))
     arrangement_fee_amount = StringField(_l("Fixed arrangement fee (€)"), validators=[Length(max=40)])
     arrangement_fee_rate = StringField(
         _l("Arrangement fee, per cent of the principal"), validators=[Length(max=20)]

@@ -27,6 +27,7 @@ from bank import clock
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.models import Loan
+from bank.pools import distribution
 from bank.runs import jobs
 from bank.runs import queries as run_queries
 from bank.runs.lock import run_in_progress
@@ -167,7 +168,7 @@ def start_run():  # type: ignore[no-untyped-def]
     try:
         if form.job.data == RunJob.POOL_DISTRIBUTION.value:
             # The date is the quarter's last day; refusals show here, not in a process's log.
-            jobs.pools_to_distribute(db.session, form.date.data, clock.today())
+            distribution.pools_to_distribute(db.session, form.date.data, clock.today())
         else:
             jobs.validate_run_date(db.session, form.date.data)
     except BankError as error:

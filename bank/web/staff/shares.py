@@ -30,6 +30,7 @@ from bank.shares import queries, service
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
 from bank.web.forms import (
+    Attempt,
     canonical_numbers,
     form_status,
     new_form_key,
@@ -226,19 +227,17 @@ def redeem_shares(member_id: int):  # type: ignore[no-untyped-def]
 def seed_capital():  # type: ignore[no-untyped-def]
     form = SeedCapitalForm()
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                booked = service.receive_seed_capital(
-                    session,
-                    read_amount(form.amount.data, field="amount"),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                    description=form.description.data or "",
-                    value_date=form.value_date.data,
-                )
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            booked = service.receive_seed_capital(
+                session,
+                read_amount(form.amount.data, field="amount"),
+                key=form.form_key.data or "",
+                actor=g.actor,
+                description=form.description.data or "",
+                value_date=form.value_date.data,
+            )
+        if attempt.succeeded:
             if booked.created:
                 flash(_("Seed capital booked (entry #%(entry)s).", entry=booked.entry.id), "success")
             else:

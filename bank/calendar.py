@@ -1,5 +1,7 @@
-"""Business days of the bank: Monday to Friday except the TARGET2 (ECB) closing days.
+"""The bank's calendar: business days (Monday to Friday except the TARGET2 closing days) and months.
 
+It sits at the bottom beside ``money.py`` and ``clock.py`` because loans, pools, runs and the web
+all count in it; in a feature package it tied that package to every other one that needs a date.
 Collections, payouts and the scheduler follow the euro clearing calendar, not the Dutch public
 holidays: TARGET2 is closed on New Year's Day, Good Friday, Easter Monday, 1 May and 25/26
 December. The ``holidays`` package publishes exactly that calendar as ``financial_holidays("ECB")``.
@@ -7,6 +9,7 @@ December. The ``holidays`` package publishes exactly that calendar as ``financia
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 from functools import lru_cache
@@ -60,3 +63,11 @@ def business_days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
         if is_business_day(day):
             yield day
         day += dt.timedelta(days=1)
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """``start`` plus whole calendar months, the day clipped to the end of a shorter month."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
