@@ -157,6 +157,37 @@ def parse_amount(
     return amount.quantize(CENT)
 
 
+#: The example a percentage's refusal gives in the canonical notation.
+RATE_EXAMPLE = "4.5"
+#: Rates are stored with 8 decimals (a percentage with 6), as ``RateType`` and the schedule hold them.
+RATE_SCALE = 10**8
+
+
+def parse_rate_percent(value: object, field_name: str = "rate_annual") -> Decimal:
+    """A rate given as a percentage ("12", "4.5", "4.5%") → the fraction (0.12, 0.045); 0–30 %.
+
+    The one reader of percentages in the canonical notation (loan terms, products, the
+    committee's decision, the API and the CLI); what people type is read by
+    :func:`bank.numbers.parse_percent` in their locale.
+
+    The canonical notation only, like amounts (:func:`bank.money.parse_amount`): "4,5" is
+    refused naming the field rather than guessed, as the API and the CLI know no locale. Pages
+    read what people type in their language first (``bank.numbers``) and pass it on canonical.
+    """
+    if isinstance(value, float | bool):
+        raise ValidationError(field_name, N_("must be given as text or a decimal, not a float"))
+    text = value if isinstance(value, Decimal | int) else str(value if value is not None else "")
+    if isinstance(text, str):
+        text = text.strip().removesuffix("%").strip()
+    percent = parse_decimal(text, field=field_name, places=None, example=RATE_EXAMPLE)
+    if not percent.is_finite() or not 0 <= percent <= 30:
+        raise ValidationError(field_name, N_("must be between 0 and 30 per cent"))
+    rate = percent / 100
+    if rate * RATE_SCALE != (rate * RATE_SCALE).to_integral_value():
+        raise ValidationError(field_name, N_("may have at most 6 decimals"))
+    return rate
+
+
 def split(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     """Split ``total`` over ``weights`` to the cent by largest remainder; parts sum to ``total``.
 

@@ -35,6 +35,7 @@ from bank.money import (
 
 LocaleLike = Locale | str | None
 
+PERCENT_OUT_OF_RANGE = N_("must be between 0 and %(maximum_percent)s per cent")
 MISPLACED_GROUP = N_("must group thousands by three digits, e.g. %(example)s")
 GROUPED_DECIMALS = N_("must have two decimals after grouped thousands, e.g. %(example)s")
 
@@ -156,6 +157,28 @@ def parse_number(text: object, *, field: str, locale: LocaleLike, places: int | 
     return read_decimal(
         text, field=field, locale=locale, places=places, example=percent_example(locale), signs=("%",)
     )
+
+
+def parse_percent(
+    text: object,
+    *,
+    field: str,
+    locale: LocaleLike,
+    maximum_percent: Decimal | None = None,
+    places: int = 6,
+) -> Decimal:
+    """A percentage typed in ``locale``'s notation ("4,5" in Dutch) as the fraction the bank stores (0.045).
+
+    People type rates as percentages; the domain stores fractions. ``maximum_percent`` (when
+    given) bounds it from 0 to that many per cent, named in the refusal; without it the service
+    that receives the rate judges its range. The API and the command line send rates in the
+    canonical notation instead (:mod:`bank.money`).
+    """
+    percent = parse_number(text, field=field, locale=locale, places=places)
+    if maximum_percent is not None and not 0 <= percent <= maximum_percent:
+        shown = int(maximum_percent) if maximum_percent == int(maximum_percent) else maximum_percent
+        raise ValidationError(field, PERCENT_OUT_OF_RANGE, maximum_percent=shown)
+    return percent / 100
 
 
 def canonical(number: Decimal) -> str:

@@ -52,12 +52,12 @@ from bank.errors import (
 )
 from bank.loans.models import Loan
 from bank.loans.products_models import LoanProduct, LoanPurpose, ProductStatus
-from bank.loans.schedule import Schedule, build_schedule, parse_rate_percent
+from bank.loans.schedule import Schedule, build_schedule
 from bank.loans.service import terms_for
 from bank.members import validation as check
 from bank.members.models import Member, MemberStatus
 from bank.members.queries import visible_member_ids
-from bank.money import ZERO, parse_amount
+from bank.money import ZERO, parse_amount, parse_rate_percent
 from bank.notifications import service as notifications
 from bank.savings.models import DepositAccount, DepositAccountStatus
 

@@ -36,8 +36,8 @@ from bank.committee.models import (
     VoteChoice,
 )
 from bank.errors import N_, Conflict, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
-from bank.loans.schedule import parse_rate_percent
 from bank.loans.service import terms_for
+from bank.money import parse_rate_percent
 
 S = ApplicationStatus
 #: Roles that may see the committee pages; only "committee" votes and decides.

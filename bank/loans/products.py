@@ -36,10 +36,9 @@ from bank.loans.schedule import (
     Frequency,
     Method,
     ScheduleTerms,
-    parse_rate_percent,
     parse_terms,
 )
-from bank.money import CENT, parse_amount
+from bank.money import CENT, parse_amount, parse_rate_percent
 
 #: Roles that may define, change and retire products.
 PRODUCT_ADMIN_ROLES = ("admin",)

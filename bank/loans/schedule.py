@@ -56,7 +56,7 @@ import numpy as np
 
 from bank.calendar import add_months
 from bank.errors import N_, Message, ValidationError
-from bank.money import CENT, ZERO, from_cents, parse_amount, parse_decimal, to_cents
+from bank.money import CENT, ZERO, from_cents, parse_amount, parse_rate_percent, to_cents
 
 #: The largest principal a schedule is made for (€ 10.000.000,00).
 MAX_PRINCIPAL = Decimal("10000000.00")
@@ -255,31 +255,6 @@ def _whole(value: object, field_name: str, rule: str) -> int:
     if not text.lstrip("-").isdigit():
         raise ValidationError(field_name, rule)
     return int(text)
-
-
-#: A percentage in the canonical notation of the API and the CLI, as refusals show it.
-RATE_EXAMPLE = "4.5"
-
-
-def parse_rate_percent(value: object, field_name: str = "rate_annual") -> Decimal:
-    """A rate given as a percentage ("12", "4.5", "4.5%") → the fraction (0.12, 0.045); 0–30 %.
-
-    The canonical notation only, like amounts (:func:`bank.money.parse_amount`): "4,5" is
-    refused naming the field rather than guessed, as the API and the CLI know no locale. Pages
-    read what people type in their language first (``bank.numbers``) and pass it on canonical.
-    """
-    if isinstance(value, float | bool):
-        raise ValidationError(field_name, N_("must be given as text or a decimal, not a float"))
-    text = value if isinstance(value, Decimal | int) else str(value if value is not None else "")
-    if isinstance(text, str):
-        text = text.strip().removesuffix("%").strip()
-    percent = parse_decimal(text, field=field_name, places=None, example=RATE_EXAMPLE)
-    if not percent.is_finite() or not 0 <= percent <= 30:
-        raise ValidationError(field_name, N_("must be between 0 and 30 per cent"))
-    rate = percent / 100
-    if rate * _RATE_SCALE != (rate * _RATE_SCALE).to_integral_value():
-        raise ValidationError(field_name, N_("may have at most 6 decimals"))
-    return rate
 
 
 def parse_terms(raw: Mapping[str, object]) -> ScheduleTerms:

@@ -135,6 +135,15 @@ def read_number(text: object, *, field: str, places: int | None = None) -> Decim
     return numbers.parse_number(text, field=field, locale=input_locale(), places=places)
 
 
+def read_percent(
+    text: object, *, field: str, maximum_percent: Decimal | None = None, places: int = 6
+) -> Decimal:
+    """A percentage typed on this page ("4,5" in Dutch) as the stored fraction (0.045)."""
+    return numbers.parse_percent(
+        text, field=field, locale=input_locale(), maximum_percent=maximum_percent, places=places
+    )
+
+
 def amount_input(value: Decimal | int | str | None) -> str:
     """An amount as this page's forms show it (``12.000,50``), so what is shown is read back."""
     return "" if value is None or value == "" else numbers.format_amount(value, input_locale())

@@ -7,7 +7,6 @@ Tellers and admins book; credit officers may look.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -30,7 +29,7 @@ from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_number, show_errors
+from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_percent, show_errors
 from bank.web.messages import render
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
@@ -378,11 +377,6 @@ class RateForm(FlaskForm):
     effective_from = DateField(_l("Effective from"), validators=[Optional()])
 
 
-def _rate_from_percent(text: str | None) -> Decimal:
-    """ "1,25" (per cent, in the page's notation) → Decimal("0.0125") (the stored fraction)."""
-    return read_number(text, field="rate_percent", places=6) / 100
-
-
 def _rename_rate(error: BankError) -> BankError:
     error.fields = {("rate_percent" if k == "rate_annual" else k): v for k, v in error.fields.items()}
     return error
@@ -403,7 +397,7 @@ def savings_products():  # type: ignore[no-untyped-def]
                         code=form.code.data or "",
                         name_nl=form.name_nl.data or "",
                         name_en=form.name_en.data or "",
-                        rate_annual=_rate_from_percent(form.rate_percent.data),
+                        rate_annual=read_percent(form.rate_percent.data, field="rate_percent"),
                         effective_from=form.effective_from.data or clock.today(),
                         actor=g.actor,
                     )
@@ -455,7 +449,7 @@ def savings_product_rate(product_id: int):  # type: ignore[no-untyped-def]
                 service.set_product_rate(
                     session,
                     product,
-                    rate_annual=_rate_from_percent(form.rate_percent.data),
+                    rate_annual=read_percent(form.rate_percent.data, field="rate_percent"),
                     effective_from=form.effective_from.data or clock.today(),
                     actor=g.actor,
                 )

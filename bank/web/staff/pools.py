@@ -46,7 +46,7 @@ from bank.web.forms import (
     new_form_key,
     number_input,
     read_amount,
-    read_number,
+    read_percent,
 )
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
@@ -132,18 +132,6 @@ def _can_book() -> bool:
     return g.actor.has_role(*BOOK_ROLES)
 
 
-def _percent(raw: object, field: str, *, maximum: Decimal) -> Decimal:
-    """A percentage typed by staff in the page's notation ("25", "4,5" in Dutch) as a rate (0.25, 0.045)."""
-    percent = read_number(raw, field=field, places=6)
-    if percent < 0 or percent > maximum:
-        raise ValidationError(
-            field,
-            N_("must be between 0 and %(maximum_percent)s per cent"),
-            maximum_percent=int(maximum) if maximum == int(maximum) else maximum,
-        )
-    return percent / 100
-
-
 def _pool_terms(form: PoolForm) -> tuple[dict[str, Any], dict[str, str]]:
     """The form's terms as the service takes them, and the percentages that could not be read.
 
@@ -163,7 +151,7 @@ def _pool_terms(form: PoolForm) -> tuple[dict[str, Any], dict[str, str]]:
     limits = {"margin_share": Decimal(100), "target_return_annual": service.MAX_TARGET_RETURN * 100}
     for name, maximum in limits.items():
         try:
-            terms[name] = _percent(getattr(form, name).data, name, maximum=maximum)
+            terms[name] = read_percent(getattr(form, name).data, field=name, maximum_percent=maximum)
         except ValidationError as error:
             errors.update(error.fields)
             terms[name] = Decimal(0)
