@@ -16,6 +16,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.import_cycles import imports_in_source, module_name
+
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "bank"
 
@@ -117,14 +119,6 @@ def floor_of(module: str) -> int | None:
     raise AssertionError(f"{module}: {part} is on no floor; add it to FLOORS with its reason")
 
 
-def module_name(path: Path) -> str:
-    relative = path.relative_to(ROOT).with_suffix("")
-    parts = list(relative.parts)
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
 def source_files() -> Iterator[Path]:
     yield from sorted(p for p in BANK.rglob("*.py") if "__pycache__" not in p.parts)
 
@@ -138,34 +132,6 @@ def imports_of(path: Path) -> Iterator[tuple[int, str]]:
 def imports_with_place(path: Path) -> Iterator[tuple[int, str, bool]]:
     """(line, absolute module, inside a function) for every import of ``path``."""
     return imports_in_source(path.read_text(), module_name(path), path.name == "__init__.py")
-
-
-def imports_in_source(source: str, module: str, is_package: bool) -> Iterator[tuple[int, str, bool]]:
-    tree = ast.parse(source)
-    package = module if is_package else module.rpartition(".")[0]
-
-    def walk(node: ast.AST, nested: bool) -> Iterator[tuple[int, str, bool]]:
-        for child in ast.iter_child_nodes(node):
-            inner = nested or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
-            if isinstance(child, ast.Import):
-                for alias in child.names:
-                    yield child.lineno, alias.name, nested
-            elif isinstance(child, ast.ImportFrom):
-                if child.level:
-                    base = package.split(".")
-                    base = base[: len(base) - (child.level - 1)]
-                    target = ".".join([*base, child.module] if child.module else base)
-                else:
-                    target = child.module or ""
-                yield child.lineno, target, nested
-                # ``from bank import clock`` imports the module bank.clock.
-                for alias in child.names:
-                    candidate = ROOT.joinpath(*target.split("."), alias.name)
-                    if candidate.with_suffix(".py").exists() or (candidate / "__init__.py").exists():
-                        yield child.lineno, f"{target}.{alias.name}", nested
-            yield from walk(child, inner)
-
-    yield from walk(tree, False)
 
 
 def relative(path: Path) -> str:
