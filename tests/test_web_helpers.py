@@ -93,3 +93,38 @@ def test_anything_but_a_refusal_is_not_swallowed(app):
         with pytest.raises(ZeroDivisionError), attempt:
             _ = 1 / 0
         assert not attempt.succeeded
+
+
+def test_a_page_that_collects_its_own_errors_gets_the_refusal_by_field(app, actor):
+    with app.test_request_context("/", method="POST"):
+        errors: dict[str, object] = {}
+        attempt = Attempt(errors)
+        with attempt as session:
+            audit.record(session, actor, "member.update", "member", 1)
+            raise ValidationError("purpose", N_("is required"))
+        assert errors == {"purpose": "is required"} and form_status(errors) == 422
+        unnamed: dict[str, object] = {}
+        with Attempt(unnamed, general="applicant_id"):
+            raise InvalidTransition(N_("a closed pool takes no new subscriptions"))
+        assert unnamed == {"applicant_id": "a closed pool takes no new subscriptions"}
+        assert get_flashed_messages() == []
+
+
+def test_a_service_field_is_shown_under_the_form_name_and_a_framed_line_is_flashed(app):
+    with app.test_request_context("/", method="POST", data={"name": ""}):
+        form = _NameForm(meta={"csrf": False})
+        with Attempt(form, rename={"full_name": "name"}):
+            raise ValidationError("full_name", N_("is required"))
+        assert form.name.errors == ["is required"] and not form.form_errors
+        with Attempt(say=lambda reason: f"Not saved: {reason}"):
+            raise InvalidTransition(N_("a closed pool takes no new subscriptions"))
+        assert get_flashed_messages() == ["Not saved: a closed pool takes no new subscriptions"]
+
+
+def test_a_quiet_attempt_leaves_the_refusal_to_the_page(app):
+    with app.test_request_context("/", method="POST"):
+        attempt = Attempt(show=False)
+        with attempt:
+            raise InvalidTransition(N_("a closed pool takes no new subscriptions"))
+        assert isinstance(attempt.error, InvalidTransition) and not attempt.succeeded
+        assert get_flashed_messages() == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from decimal import Decimal
 from types import TracebackType
@@ -18,6 +18,7 @@ from bank import numbers
 from bank.errors import BankError, Message, ValidationError
 from bank.extensions import db
 from bank.money import MAX_AMOUNT, NOT_ASCII_DIGITS, has_foreign_digits
+from bank.web.messages import error_text, field_label, form_labels, render
 
 
 def show_errors(form: FlaskForm, error: BankError) -> None:
@@ -26,8 +27,6 @@ def show_errors(form: FlaskForm, error: BankError) -> None:
     A rule for a field the form does not show goes above the form, named by the bank's word for
     the field ("Doel: is verplicht"), never by its code; a refusal that names no field too.
     """
-    from bank.web.messages import field_label, form_labels, render
-
     labels = form_labels(form)
     for name, message in error.fields.items():
         field = getattr(form, name, None)
@@ -42,11 +41,19 @@ def show_errors(form: FlaskForm, error: BankError) -> None:
 class Attempt:
     """One unit of work whose domain refusal is shown to the person instead of raised.
 
-    The shape most views repeated (open the unit of work, call a service; on a ``BankError`` roll
-    back and show it, else go on) in one place. With a form the refusal goes next to the field it
-    names (:func:`show_errors`); without one it is flashed as one line in the reader's language
-    (:func:`bank.web.messages.error_text`). ``expire`` forgets what the session had loaded, for a
-    page that is rendered again from objects the rolled-back service had changed::
+    The shape every view repeated (open the unit of work, call a service; on a ``BankError`` roll
+    back and show it, else go on) in one place. Where the refusal goes depends on the page:
+
+    - ``form`` a WTForms form: next to the field it names (:func:`show_errors`);
+    - ``form`` a dict of errors (pages that render an ``errors`` mapping themselves): the dict is
+      filled with the refusal's fields, or ``{general: message}`` for a refusal naming none;
+    - no form: flashed as one line in the reader's language (:func:`bank.web.messages.error_text`),
+      or as ``say(line)`` when the page frames it ("No invitation sent: …");
+    - ``show=False``: nowhere; the caller reads :attr:`error` and answers its own way.
+
+    ``rename`` maps a service's field names onto the form's (``from_account`` -> ``source``);
+    ``expire`` forgets what the session had loaded, for a page that is rendered again from
+    objects the rolled-back service had changed::
 
         attempt = Attempt(form)
         with attempt as session:
@@ -58,9 +65,22 @@ class Attempt:
     Any other exception is not caught: it rolls the work back and answers an error page.
     """
 
-    def __init__(self, form: FlaskForm | None = None, *, expire: bool = False) -> None:
+    def __init__(
+        self,
+        form: FlaskForm | dict[str, Any] | None = None,
+        *,
+        expire: bool = False,
+        general: str = "form",
+        rename: Mapping[str, str] | None = None,
+        say: Callable[[str], str] | None = None,
+        show: bool = True,
+    ) -> None:
         self.form = form
         self.expire = expire
+        self.general = general
+        self.rename = rename
+        self.say = say
+        self.show = show
         #: The refusal the block ended with, or None while it has not been refused.
         self.error: BankError | None = None
         self._work: AbstractContextManager[Session] | None = None
@@ -83,15 +103,21 @@ class Attempt:
         self._committed = kind is None
         if not isinstance(error, BankError):
             return False
+        if self.rename:
+            error.fields = {self.rename.get(name, name): rule for name, rule in error.fields.items()}
         self.error = error
         if self.expire:
             db.session.expire_all()
-        if self.form is not None:
+        if not self.show:
+            return True
+        if isinstance(self.form, dict):
+            self.form.clear()
+            self.form.update(error.fields or {self.general: error.message})
+        elif self.form is not None:
             show_errors(self.form, error)
         else:
-            from bank.web.messages import error_text
-
-            flash(error_text(error), "error")
+            line = error_text(error)
+            flash(self.say(line) if self.say is not None else line, "error")
         return True
 
 

@@ -14,7 +14,7 @@ from bank.auth.models import User
 from bank.committee import queries as committee_queries
 from bank.committee import service as committee
 from bank.committee.models import ConflictDeclaration, Meeting
-from bank.errors import N_, BankError, NotFound, ValidationError
+from bank.errors import N_, NotFound, ValidationError
 from bank.extensions import db
 from bank.statements.builder import parse_date
 from bank.web import application_forms as shared
@@ -89,18 +89,16 @@ def new_meeting():  # type: ignore[no-untyped-def]
             errors["chair"] = _("choose the chair")
         if not errors:
             assert chair is not None
-            try:
-                with db.unit_of_work() as session:
-                    meeting = committee.create_meeting(
-                        session,
-                        held_on=held_on,
-                        chair=chair,
-                        actor=g.actor,
-                        location=request.form.get("location", ""),
-                    )
-            except BankError as error:
-                errors = error.fields or {"form": error.message}
-            else:
+            attempt = Attempt(errors)
+            with attempt as session:
+                meeting = committee.create_meeting(
+                    session,
+                    held_on=held_on,
+                    chair=chair,
+                    actor=g.actor,
+                    location=request.form.get("location", ""),
+                )
+            if attempt.succeeded:
                 flash(_("Meeting planned."), "success")
                 return redirect(url_for("committee.meeting", meeting_id=meeting.id))
     return render_template("committee/meeting_new.html", chairs=chairs, errors=errors, values=request.form), (

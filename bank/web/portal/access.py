@@ -13,13 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from bank.errors import BankError
 from bank.extensions import db, limiter
 from bank.portal import service
 from bank.portal.models import TokenPurpose
 from bank.web import throttle
 from bank.web.access import public
-from bank.web.forms import form_status, show_errors
+from bank.web.forms import Attempt, form_status
 from bank.web.links import link_base
 from bank.web.portal import bp
 
@@ -57,16 +56,16 @@ def _token_page(token: str, purpose: TokenPurpose, template: str):  # type: igno
         return render_template("portal/link_refused.html", message=_refusal_message(refused.reason)), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                service.use_token(
-                    session, token, purpose, password=form.password.data or "", ip_address=request.remote_addr
-                )
-        except service.TokenRefused as refused:
-            return render_template("portal/link_refused.html", message=_refusal_message(refused.reason)), 410
-        except BankError as error:
-            show_errors(form, error)
-        else:
+        attempt = Attempt(form)
+        with attempt as session:
+            service.use_token(
+                session, token, purpose, password=form.password.data or "", ip_address=request.remote_addr
+            )
+        if isinstance(attempt.error, service.TokenRefused):  # the link page, not the form, says why
+            return render_template(
+                "portal/link_refused.html", message=_refusal_message(attempt.error.reason)
+            ), 410
+        if attempt.succeeded:
             flash(_("Your password is set. Log in with your e-mail address and the new password."), "success")
             return redirect(url_for("auth.login"))
     status = form_status(form)

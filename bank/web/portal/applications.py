@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from bank.applications import letters, queries
 from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus, LoanApplication
-from bank.errors import BankError, NotFound
+from bank.errors import NotFound
 from bank.extensions import db
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.members.models import Member
@@ -64,14 +64,12 @@ def new_application():  # type: ignore[no-untyped-def]
             errors["product_id"] = _("choose a loan product")
         if not errors:
             assert applicant is not None and product is not None
-            try:
-                with db.unit_of_work() as uow:
-                    application = applications.create_draft(
-                        uow, applicant=applicant, product=product, actor=g.actor
-                    )
-            except BankError as error:
-                errors = error.fields or {"applicant_id": error.message}
-            else:
+            attempt = Attempt(errors, general="applicant_id")
+            with attempt as uow:
+                application = applications.create_draft(
+                    uow, applicant=applicant, product=product, actor=g.actor
+                )
+            if attempt.succeeded:
                 flash(
                     _(
                         "Your draft %(number)s is saved; fill it in at your own pace.",
@@ -94,17 +92,14 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     values = shared.form_values(item)
     if request.method == "POST":
-        try:
-            with db.unit_of_work() as session:
-                shared.save_draft(session, item, request.form)
-        except BankError as error:
-            db.session.expire_all()
-            item = _mine_or_404(application_id)
-            errors = error.fields or {"form": error.message}
-            values = dict(request.form)
-        else:
+        attempt = Attempt(errors, expire=True)
+        with attempt as session:
+            shared.save_draft(session, item, request.form)
+        if attempt.succeeded:
             flash(_("Saved."))
             return _detail(application_id)
+        item = _mine_or_404(application_id)
+        values = dict(request.form)
     return render_template(
         "portal/applications/detail.html",
         **shared.page_data(db.session, item),

@@ -15,14 +15,13 @@ from wtforms.validators import DataRequired, Length
 
 from bank import clock
 from bank.auth.models import User
-from bank.errors import BankError
 from bank.extensions import db
 from bank.members.models import Member
 from bank.portal import mail, service
 from bank.portal.models import ProfileChange
 from bank.web import labels as status_tables
 from bank.web.access import current_actor, member_required, public
-from bank.web.forms import show_errors
+from bank.web.forms import Attempt
 from bank.web.links import external_url
 from bank.web.portal import add_portal_nav, bp
 from bank.web.portal.helpers import me
@@ -110,16 +109,14 @@ def profile():  # type: ignore[no-untyped-def]
     form = ProfileForm()
     if form.validate_on_submit():
         values = {name: getattr(form, name).data or "" for name in ProfileForm.FIELDS}
-        try:
-            with db.unit_of_work() as s:
-                outcome = service.change_profile(
-                    s, member, user, actor=g.actor, password=form.password.data or "", **values
-                )
-                if outcome.email_requested:
-                    _mail_email_confirmation(s, member, user, outcome.email_requested)
-        except BankError as error:
-            db.session.expire_all()
-            show_errors(form, error)
+        attempt = Attempt(form, expire=True)
+        with attempt as s:
+            outcome = service.change_profile(
+                s, member, user, actor=g.actor, password=form.password.data or "", **values
+            )
+            if outcome.email_requested:
+                _mail_email_confirmation(s, member, user, outcome.email_requested)
+        if attempt.error is not None:
             member, user = _member_and_user()
             return _render(member, user, form=form, status=422)
         if outcome.changed:
@@ -190,11 +187,11 @@ def confirm_email(token: str):  # type: ignore[no-untyped-def]
         return render_template("portal/link_refused.html", message=message), 410
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as s:
-                service.confirm_email_change(s, s.merge(user), str(claim["new"]), actor=current_actor())
-        except BankError as error:
-            return render_template("portal/link_refused.html", message=error.message), 409
+        attempt = Attempt(show=False)
+        with attempt as s:
+            service.confirm_email_change(s, s.merge(user), str(claim["new"]), actor=current_actor())
+        if attempt.error is not None:
+            return render_template("portal/link_refused.html", message=attempt.error.message), 409
         logout_user()
         session.clear()
         flash(_("Your e-mail address is changed. Log in with the new address."), "success")
@@ -221,22 +218,20 @@ def totp_setup():  # type: ignore[no-untyped-def]
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as s:
-                service.enable_totp(s, user, secret=secret, code=form.code.data or "", actor=g.actor)
-        except BankError as error:
-            form.code.errors = [
-                _("This is not the current code. Check the time on your phone and try the new code.")
-            ]
-            del error
-            status = 422
-        else:
+        attempt = Attempt(show=False)
+        with attempt as s:
+            service.enable_totp(s, user, secret=secret, code=form.code.data or "", actor=g.actor)
+        if attempt.succeeded:
             session["totp_ok"] = True
             flash(
                 _("The second factor is on: from now on you log in with a code from your app as well."),
                 "success",
             )
             return redirect(url_for("portal.profile"))
+        form.code.errors = [
+            _("This is not the current code. Check the time on your phone and try the new code.")
+        ]
+        status = 422
     elif form.errors:
         status = 422
     return (

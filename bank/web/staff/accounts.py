@@ -29,7 +29,7 @@ from bank.savings import queries, service
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_percent, show_errors
+from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_percent
 from bank.web.messages import render
 from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
@@ -377,9 +377,8 @@ class RateForm(FlaskForm):
     effective_from = DateField(_l("Effective from"), validators=[Optional()])
 
 
-def _rename_rate(error: BankError) -> BankError:
-    error.fields = {("rate_percent" if k == "rate_annual" else k): v for k, v in error.fields.items()}
-    return error
+#: The services name the rate ``rate_annual`` (a fraction); the form asks ``rate_percent``.
+RATE_FIELD = {"rate_annual": "rate_percent"}
 
 
 @bp.route("/savings-products", methods=["GET", "POST"])
@@ -390,20 +389,18 @@ def savings_products():  # type: ignore[no-untyped-def]
         if not g.actor.has_role("admin"):
             abort(403)
         if form.validate():
-            try:
-                with db.unit_of_work() as session:
-                    product = service.create_product(
-                        session,
-                        code=form.code.data or "",
-                        name_nl=form.name_nl.data or "",
-                        name_en=form.name_en.data or "",
-                        rate_annual=read_percent(form.rate_percent.data, field="rate_percent"),
-                        effective_from=form.effective_from.data or clock.today(),
-                        actor=g.actor,
-                    )
-            except BankError as error:
-                show_errors(form, _rename_rate(error))
-            else:
+            attempt = Attempt(form, rename=RATE_FIELD)
+            with attempt as session:
+                product = service.create_product(
+                    session,
+                    code=form.code.data or "",
+                    name_nl=form.name_nl.data or "",
+                    name_en=form.name_en.data or "",
+                    rate_annual=read_percent(form.rate_percent.data, field="rate_percent"),
+                    effective_from=form.effective_from.data or clock.today(),
+                    actor=g.actor,
+                )
+            if attempt.succeeded:
                 flash(_("Savings product %(code)s created.", code=product.code), "success")
                 return redirect(url_for("staff.savings_products"))
     return _render_products(form=form, status=form_status(form))
@@ -444,18 +441,16 @@ def savings_product_rate(product_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     form = RateForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                service.set_product_rate(
-                    session,
-                    product,
-                    rate_annual=read_percent(form.rate_percent.data, field="rate_percent"),
-                    effective_from=form.effective_from.data or clock.today(),
-                    actor=g.actor,
-                )
-        except BankError as error:
-            show_errors(form, _rename_rate(error))
-        else:
+        attempt = Attempt(form, rename=RATE_FIELD)
+        with attempt as session:
+            service.set_product_rate(
+                session,
+                product,
+                rate_annual=read_percent(form.rate_percent.data, field="rate_percent"),
+                effective_from=form.effective_from.data or clock.today(),
+                actor=g.actor,
+            )
+        if attempt.succeeded:
             flash(_("New rate for %(code)s recorded.", code=product.code), "success")
             return redirect(url_for("staff.savings_products"))
     return _render_products(rate_forms={product.id: form}, status=422)

@@ -17,7 +17,7 @@ from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.committee import service as committee
 from bank.committee.models import Condition, Meeting
-from bank.errors import BankError, NotFound, ValidationError
+from bank.errors import NotFound, ValidationError
 from bank.extensions import db
 from bank.loans.products_models import LoanProduct
 from bank.members.queries import by_number
@@ -27,6 +27,7 @@ from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
 from bank.web.forms import (
+    Attempt,
     canonical_numbers,
     form_id,
     form_status,
@@ -53,10 +54,6 @@ def _application_or_404(application_id: int) -> LoanApplication:
 
 def _detail(application_id: int) -> Response:
     return redirect(url_for("staff.application", application_id=application_id))
-
-
-def _flash_error(error: BankError) -> None:
-    flash(error_text(error), "error")
 
 
 @bp.route("/applications")
@@ -93,14 +90,12 @@ def new_application():  # type: ignore[no-untyped-def]
             errors["product_id"] = _("choose a loan product")
         if not errors:
             assert member is not None and product is not None
-            try:
-                with db.unit_of_work() as session:
-                    application = applications.create_draft(
-                        session, applicant=member, product=product, actor=g.actor
-                    )
-            except BankError as error:
-                errors = error.fields or {"member_number": error.message}
-            else:
+            attempt = Attempt(errors, general="member_number")
+            with attempt as session:
+                application = applications.create_draft(
+                    session, applicant=member, product=product, actor=g.actor
+                )
+            if attempt.succeeded:
                 flash(_("Draft %(number)s started.", number=application.number), "success")
                 return redirect(url_for("staff.edit_application", application_id=application.id))
     return render_template(
@@ -150,17 +145,14 @@ def edit_application(application_id: int):  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     values = shared.form_values(item)
     if request.method == "POST":
-        try:
-            with db.unit_of_work() as session:
-                shared.save_draft(session, item, request.form)
-        except BankError as error:
-            db.session.expire_all()
-            item = _application_or_404(application_id)
-            errors = error.fields or {"form": error.message}
-            values = dict(request.form)
-        else:
+        attempt = Attempt(errors, expire=True)
+        with attempt as session:
+            shared.save_draft(session, item, request.form)
+        if attempt.succeeded:
             flash(_("Saved."), "success")
             return redirect(url_for("staff.edit_application", application_id=item.id))
+        item = _application_or_404(application_id)
+        values = dict(request.form)
     return render_template(
         "staff/applications/edit.html",
         **shared.page_data(db.session, item),
@@ -179,24 +171,21 @@ def move_application(application_id: int, target: str):  # type: ignore[no-untyp
     except ValueError:
         abort(404)
     note = request.form.get("note", "")
-    try:
-        with db.unit_of_work() as session:
-            if target_status is S.SUBMITTED:
-                applications.submit(session, item, actor=g.actor, note=note)
-            elif target_status is S.WITHDRAWN:
-                applications.withdraw(session, item, actor=g.actor, note=note)
-            elif target_status is S.IN_REVIEW and item.status is S.ON_AGENDA:
-                committee.remove_from_agenda(session, item, actor=g.actor, note=note)
-            elif target_status is S.IN_REVIEW:
-                applications.take_for_review(session, item, actor=g.actor)
-            elif target_status is S.RETURNED:
-                applications.return_for_information(session, item, actor=g.actor, note=note)
-            else:
-                abort(404)
-    except BankError as error:
-        db.session.expire_all()
-        _flash_error(error)
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        if target_status is S.SUBMITTED:
+            applications.submit(session, item, actor=g.actor, note=note)
+        elif target_status is S.WITHDRAWN:
+            applications.withdraw(session, item, actor=g.actor, note=note)
+        elif target_status is S.IN_REVIEW and item.status is S.ON_AGENDA:
+            committee.remove_from_agenda(session, item, actor=g.actor, note=note)
+        elif target_status is S.IN_REVIEW:
+            applications.take_for_review(session, item, actor=g.actor)
+        elif target_status is S.RETURNED:
+            applications.return_for_information(session, item, actor=g.actor, note=note)
+        else:
+            abort(404)
+    if attempt.succeeded:
         flash(
             _("%(number)s is now: %(status)s", number=item.number, status=shared.STATUS_LABELS[item.status]),
             "success",
@@ -222,18 +211,18 @@ def review_application(application_id: int):  # type: ignore[no-untyped-def]
     data, refused = canonical_numbers(
         data, amounts=("recommended_amount",), decimals=("recommended_rate_annual",)
     )
-    try:
-        with db.unit_of_work() as session:
-            try:
-                applications.save_review(session, item, data, actor=g.actor)
-            except ValidationError as error:
-                numbers_refused(refused, error)
-                raise
-            numbers_refused(refused)
-    except BankError as error:
-        db.session.expire_all()
+    review_errors: dict[str, Any] = {}
+    attempt = Attempt(review_errors, expire=True)
+    with attempt as session:
+        try:
+            applications.save_review(session, item, data, actor=g.actor)
+        except ValidationError as error:
+            numbers_refused(refused, error)
+            raise
+        numbers_refused(refused)
+    if not attempt.succeeded:
         item = _application_or_404(application_id)
-        return _render_detail(item, review_errors=error.fields or {"form": error.message}, status=422)
+        return _render_detail(item, review_errors=review_errors, status=422)
     flash(_("Review saved."), "success")
     return _detail(application_id)
 
@@ -246,13 +235,10 @@ def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
     if meeting is None:
         flash(_("Choose a meeting."), "error")
         return _detail(application_id)
-    try:
-        with db.unit_of_work() as session:
-            committee.place_on_agenda(session, item, meeting, actor=g.actor)
-    except BankError as error:
-        db.session.expire_all()
-        _flash_error(error)
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        committee.place_on_agenda(session, item, meeting, actor=g.actor)
+    if attempt.succeeded:
         flash(_("On the agenda of %(date)s.", date=date_filter(meeting.held_on)), "success")
         shared.send_queued_mail()
     return _detail(application_id)
@@ -262,12 +248,10 @@ def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
 @staff_required(*applications.STAFF_APPLICANT_ROLES)
 def upload_application_attachment(application_id: int):  # type: ignore[no-untyped-def]
     item = _application_or_404(application_id)
-    try:
-        with db.unit_of_work() as session:
-            shared.store_upload(session, item)
-    except BankError as error:
-        _flash_error(error)
-    else:
+    attempt = Attempt()
+    with attempt as session:
+        shared.store_upload(session, item)
+    if attempt.succeeded:
         flash(_("Document added."), "success")
     return _detail(application_id)
 
@@ -301,15 +285,12 @@ def tick_application_condition(application_id: int, condition_id: int):  # type:
     condition = db.session.get(Condition, condition_id)
     if condition is None or condition.application_id != application_id:
         abort(404)
-    try:
-        with db.unit_of_work() as session:
-            committee.tick_condition(
-                session, condition, actor=g.actor, evidence_note=request.form.get("evidence_note", "")
-            )
-    except BankError as error:
-        db.session.expire_all()
-        _flash_error(error)
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        committee.tick_condition(
+            session, condition, actor=g.actor, evidence_note=request.form.get("evidence_note", "")
+        )
+    if attempt.succeeded:
         flash(_("Condition ticked off."), "success")
     return _detail(application_id)
 
@@ -332,22 +313,19 @@ def prepare_application_disbursement(application_id: int):  # type: ignore[no-un
     except ValidationError as error:
         errors.update(error.fields)
     if errors:
-        _flash_error(ValidationError(errors))
+        flash(error_text(ValidationError(errors)), "error")
         return _detail(application_id)
-    try:
-        with db.unit_of_work() as session:
-            approval = disbursement.prepare_disbursement(
-                session,
-                item,
-                actor=g.actor,
-                key=request.form.get("form_key", "") or new_form_key(),
-                disbursed_on=on,
-                first_due_on=first_due,
-            )
-    except BankError as error:
-        db.session.expire_all()
-        _flash_error(error)
-    else:
+    attempt = Attempt(expire=True)
+    with attempt as session:
+        approval = disbursement.prepare_disbursement(
+            session,
+            item,
+            actor=g.actor,
+            key=request.form.get("form_key", "") or new_form_key(),
+            disbursed_on=on,
+            first_due_on=first_due,
+        )
+    if attempt.succeeded:
         flash(
             _(
                 "Disbursement prepared (request #%(id)s); another staff member approves it under Approvals.",

@@ -18,12 +18,11 @@ from bank.actor import Actor
 from bank.approvals import queries
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
-from bank.errors import BankError
 from bank.extensions import db
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import role_label_filter
-from bank.web.messages import error_text
+from bank.web.forms import Attempt
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -92,14 +91,13 @@ def approve(approval_id: int):  # type: ignore[no-untyped-def]
     form = DecisionForm()
     if not form.validate():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            approval = approvals.get_for_decision(session, approval_id)
-            approvals.approve(session, approval, actor=g.actor, note=form.reason.data or "")
-    except BankError as error:
-        reason = error_text(error)
-        flash(_("Request #%(id)s was not approved: %(reason)s", id=approval_id, reason=reason), "error")
-    else:
+    attempt = Attempt(
+        say=lambda reason: _("Request #%(id)s was not approved: %(reason)s", id=approval_id, reason=reason)
+    )
+    with attempt as session:
+        approval = approvals.get_for_decision(session, approval_id)
+        approvals.approve(session, approval, actor=g.actor, note=form.reason.data or "")
+    if attempt.succeeded:
         flash(_("Request #%(id)s approved and carried out.", id=approval_id), "success")
     return redirect(url_for("staff.approvals_page"))
 
@@ -111,14 +109,13 @@ def reject(approval_id: int):  # type: ignore[no-untyped-def]
     form = DecisionForm()
     if not form.validate():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            approval = approvals.get_for_decision(session, approval_id)
-            approvals.reject(session, approval, actor=g.actor, reason=form.reason.data or "")
-    except BankError as error:
-        reason = error_text(error)
-        flash(_("Request #%(id)s was not rejected: %(reason)s", id=approval_id, reason=reason), "error")
-    else:
+    attempt = Attempt(
+        say=lambda reason: _("Request #%(id)s was not rejected: %(reason)s", id=approval_id, reason=reason)
+    )
+    with attempt as session:
+        approval = approvals.get_for_decision(session, approval_id)
+        approvals.reject(session, approval, actor=g.actor, reason=form.reason.data or "")
+    if attempt.succeeded:
         flash(_("Request #%(id)s rejected.", id=approval_id), "success")
     return redirect(url_for("staff.approvals_page"))
 

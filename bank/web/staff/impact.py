@@ -19,7 +19,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from bank import clock
-from bank.errors import BankError, ValidationError
+from bank.errors import ValidationError
 from bank.extensions import db
 from bank.loans import impact as loan_impact
 from bank.loans.models import Loan
@@ -29,7 +29,7 @@ from bank.reports.impact_csv import impact_csv, sections, source_label
 from bank.reports.impact_pdf import render_impact_report
 from bank.statements.builder import parse_date
 from bank.web.access import staff_required
-from bank.web.forms import form_status, show_errors
+from bank.web.forms import Attempt, form_status
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.reports import REPORT_ROLES, REPORTS
@@ -92,24 +92,23 @@ def loan_impact_record(loan_id: int):  # type: ignore[no-untyped-def]
     loan = _loan_or_404(loan_id)
     form = AnnualReportForm()
     if form.validate():
-        try:
-            with db.unit_of_work() as session:
-                record = loan_impact.record_annual_report(
-                    session,
-                    session.get(Loan, loan.id),
-                    year=form.year.data,
-                    jobs_created=form.jobs_created.data,
-                    jobs_kept=form.jobs_kept.data,
-                    homes_secured=form.homes_secured.data,
-                    land_area_m2=form.land_area_m2.data,
-                    notes=form.notes.data or "",
-                    actor=g.actor,
-                )
-                year = record.year
+        attempt = Attempt(form)
+        with attempt as session:
+            record = loan_impact.record_annual_report(
+                session,
+                session.get(Loan, loan.id),
+                year=form.year.data,
+                jobs_created=form.jobs_created.data,
+                jobs_kept=form.jobs_kept.data,
+                homes_secured=form.homes_secured.data,
+                land_area_m2=form.land_area_m2.data,
+                notes=form.notes.data or "",
+                actor=g.actor,
+            )
+            year = record.year
+        if attempt.succeeded:
             flash(_("Impact report for %(year)s recorded.", year=year), "success")
             return redirect(url_for("staff.loan_impact_reports", loan_id=loan.id))
-        except BankError as error:
-            show_errors(form, error)
     return _render_loan_impact(_loan_or_404(loan_id), form, status=422)
 
 

@@ -16,15 +16,14 @@ from wtforms.validators import Length
 
 from bank import clock
 from bank.auth.models import User
-from bank.errors import BankError
 from bank.extensions import db, limiter
 from bank.members.models import Member
 from bank.portal import service
 from bank.portal.models import ProfileChange
 from bank.web import throttle
 from bank.web.access import staff_required
+from bank.web.forms import Attempt
 from bank.web.links import link_base
-from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
@@ -91,15 +90,13 @@ def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
     person = people.get(person_id)
     if person is None:
         abort(404)
-    try:
-        with db.unit_of_work() as session:
-            invitation = service.invite(
-                session, person, actor=g.actor, email=form.email.data or None, link_base=_invite_link_base()
-            )
-            sent_to = invitation.user.email
-    except BankError as error:
-        flash(_("No invitation sent: %(reason)s", reason=error_text(error)), "error")
-    else:
+    attempt = Attempt(say=lambda reason: _("No invitation sent: %(reason)s", reason=reason))
+    with attempt as session:
+        invitation = service.invite(
+            session, person, actor=g.actor, email=form.email.data or None, link_base=_invite_link_base()
+        )
+        sent_to = invitation.user.email
+    if attempt.succeeded:
         flash(
             _(
                 "Invitation sent to %(email)s; the link works once, for 72 hours.",
@@ -142,14 +139,10 @@ def decide_portal_change(change_id: int):  # type: ignore[no-untyped-def]
     form = DecisionForm()
     approve = request.form.get("decision") == "approve"
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                service.decide_change(
-                    session, change, approve=approve, note=form.note.data or "", actor=g.actor
-                )
-        except BankError as error:
-            flash(_("Not saved: %(reason)s", reason=error_text(error)), "error")
-        else:
+        attempt = Attempt(say=lambda reason: _("Not saved: %(reason)s", reason=reason))
+        with attempt as session:
+            service.decide_change(session, change, approve=approve, note=form.note.data or "", actor=g.actor)
+        if attempt.succeeded:
             if approve:
                 flash(_("The new IBAN is verified and in use."), "success")
             else:

@@ -16,15 +16,14 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from bank.errors import BankError, NotFound, ValidationError
+from bank.errors import NotFound, ValidationError
 from bank.extensions import db
 from bank.loans import products as service
 from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose, ProductStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import amount_input, canonical_numbers, number_input, numbers_refused, show_errors
+from bank.web.forms import Attempt, amount_input, canonical_numbers, number_input, numbers_refused
 from bank.web.labels import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, label_choices
-from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -172,14 +171,13 @@ def new_loan_product():  # type: ignore[no-untyped-def]
         form.max_grace_periods.data = "0"
         form.tolerance_days.data = "0"
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                terms = _terms(form)
-                product = service.create_product(session, form.code.data or "", terms, actor=g.actor)
+        attempt = Attempt(form)
+        with attempt as session:
+            terms = _terms(form)
+            product = service.create_product(session, form.code.data or "", terms, actor=g.actor)
+        if attempt.succeeded:
             flash(_("Loan product %(code)s created.", code=product.code), "info")
             return redirect(url_for("staff.loan_product", code=product.code))
-        except BankError as error:
-            show_errors(form, error)
     return render_template("staff/products/form.html", form=form, product=None)
 
 
@@ -194,17 +192,16 @@ def edit_loan_product(code: str):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         _prefill(form, product)
     if form.validate_on_submit():
-        try:
-            with db.unit_of_work() as session:
-                terms = _terms(form)
-                saved = service.edit_product(session, product.code, terms, actor=g.actor)
+        attempt = Attempt(form)
+        with attempt as session:
+            terms = _terms(form)
+            saved = service.edit_product(session, product.code, terms, actor=g.actor)
+        if attempt.succeeded:
             flash(
                 _("Saved as version %(version)s of %(code)s.", version=saved.version, code=saved.code),
                 "info",
             )
             return redirect(url_for("staff.loan_product", code=saved.code))
-        except BankError as error:
-            show_errors(form, error)
     return render_template("staff/products/form.html", form=form, product=product)
 
 
@@ -215,12 +212,11 @@ def retire_loan_product(code: str):  # type: ignore[no-untyped-def]
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            service.retire_product(session, product.code, actor=g.actor)
+    attempt = Attempt()
+    with attempt as session:
+        service.retire_product(session, product.code, actor=g.actor)
+    if attempt.succeeded:
         flash(_("%(code)s is retired: no new loans on it.", code=product.code), "info")
-    except BankError as error:
-        flash(error_text(error), "error")
     return redirect(url_for("staff.loan_product", code=product.code))
 
 

@@ -13,12 +13,11 @@ from sqlalchemy import select
 
 from bank.auth import service as auth_service
 from bank.auth.models import User
-from bank.errors import BankError
 from bank.extensions import db
 from bank.portal import mail
 from bank.web.access import staff_required
+from bank.web.forms import Attempt
 from bank.web.links import external_url
-from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
@@ -44,27 +43,25 @@ def second_factor_link(user_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     if not PlainForm().validate_on_submit():
         abort(400)
-    try:
-        with db.unit_of_work() as session:
-            user = session.merge(user)
-            token = auth_service.issue_enrolment_link(session, user, actor=g.actor)
-            mail.send(
-                session,
-                to=user.email,
-                template="second_factor",
-                language=user.language,
-                context={
-                    "name": user.name,
-                    "link": external_url("auth.enrol_second_factor", token=token),
-                    "hours": int(auth_service.ENROLMENT_VALID_FOR.total_seconds() // 3600),
-                },
-                actor=g.actor,
-                member_id=None,
-            )
-            email = user.email
-    except BankError as error:
-        flash(_("No link sent: %(reason)s", reason=error_text(error)), "error")
-    else:
+    attempt = Attempt(say=lambda reason: _("No link sent: %(reason)s", reason=reason))
+    with attempt as session:
+        user = session.merge(user)
+        token = auth_service.issue_enrolment_link(session, user, actor=g.actor)
+        mail.send(
+            session,
+            to=user.email,
+            template="second_factor",
+            language=user.language,
+            context={
+                "name": user.name,
+                "link": external_url("auth.enrol_second_factor", token=token),
+                "hours": int(auth_service.ENROLMENT_VALID_FOR.total_seconds() // 3600),
+            },
+            actor=g.actor,
+            member_id=None,
+        )
+        email = user.email
+    if attempt.succeeded:
         flash(
             _("A set-up link was mailed to %(email)s; it works once, for 24 hours.", email=email), "success"
         )

@@ -36,7 +36,6 @@ from bank.web.forms import (
     new_form_key,
     numbers_refused,
     read_amount,
-    show_errors,
 )
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -137,21 +136,19 @@ def issue_shares(member_id: int):  # type: ignore[no-untyped-def]
         member, _("received from outside (bank transfer to the bank)"), outgoing=True
     )
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                paid_from = _chosen_account(session, member, form.source.data, "source")
-                booked = service.issue_shares(
-                    session,
-                    member,
-                    _share_count(form.shares.data),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                    paid_from=paid_from,
-                    description=form.description.data or "",
-                )
-        except BankError as error:
-            show_errors(form, _rename(error, {"from_account": "source"}))
-        else:
+        attempt = Attempt(form, rename={"from_account": "source"})
+        with attempt as session:
+            paid_from = _chosen_account(session, member, form.source.data, "source")
+            booked = service.issue_shares(
+                session,
+                member,
+                _share_count(form.shares.data),
+                key=form.form_key.data or "",
+                actor=g.actor,
+                paid_from=paid_from,
+                description=form.description.data or "",
+            )
+        if attempt.succeeded:
             if booked.created:
                 flash(_("Member shares issued (entry #%(entry)s).", entry=booked.entry.id), "success")
             else:
@@ -180,21 +177,19 @@ def redeem_shares(member_id: int):  # type: ignore[no-untyped-def]
         outgoing=False,
     )
     if request.method == "POST" and form.validate():
-        try:
-            with db.unit_of_work() as session:
-                pay_to = _chosen_account(session, member, form.destination.data, "destination")
-                outcome = service.request_redemption(
-                    session,
-                    member,
-                    _share_count(form.shares.data),
-                    key=form.form_key.data or "",
-                    actor=g.actor,
-                    pay_to=pay_to,
-                    description=form.description.data or "",
-                )
-        except BankError as error:
-            show_errors(form, _rename(error, {"to_account": "destination", "external_iban": "destination"}))
-        else:
+        attempt = Attempt(form, rename={"to_account": "destination", "external_iban": "destination"})
+        with attempt as session:
+            pay_to = _chosen_account(session, member, form.destination.data, "destination")
+            outcome = service.request_redemption(
+                session,
+                member,
+                _share_count(form.shares.data),
+                key=form.form_key.data or "",
+                actor=g.actor,
+                pay_to=pay_to,
+                description=form.description.data or "",
+            )
+        if attempt.succeeded:
             if outcome.created:
                 flash(
                     _(
@@ -260,12 +255,6 @@ def seed_capital():  # type: ignore[no-untyped-def]
         ),
         status,
     )
-
-
-def _rename(error: BankError, names: dict[str, str]) -> BankError:
-    """Show a service's field name (e.g. ``from_account``) next to this form's field."""
-    error.fields = {names.get(name, name): rule for name, rule in error.fields.items()}
-    return error
 
 
 def _member_context(session: Session, member: Member) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bank import audit, clock
-from bank.errors import N_, BankError, ValidationError
+from bank.errors import N_, ValidationError
 from bank.extensions import db
 from bank.loans.models import Loan
 from bank.members.models import Member
@@ -32,7 +32,7 @@ from bank.statements import builder
 from bank.statements import service as statement_service
 from bank.statements.models import StoredStatement
 from bank.web.access import staff_required
-from bank.web.forms import form_status
+from bank.web.forms import Attempt, form_status
 from bank.web.labels import month_label
 from bank.web.messages import error_text
 from bank.web.nav import add_staff_nav
@@ -174,19 +174,19 @@ def statements():  # type: ignore[no-untyped-def]
 def produce_monthly():  # type: ignore[no-untyped-def]
     """Produce a month's stored statements; a refused month shows the form again with the reason."""
     month_text, year_text = request.form.get("month", ""), request.form.get("year", "")
-    try:
+    # A month the form cannot name shows the form again; any other refusal is flashed.
+    attempt = Attempt(show=False)
+    with attempt as session:
         month_end = read_month(month_text, year_text, clock.today())
-        with db.unit_of_work() as session:
-            run = statement_service.produce_monthly_statements(
-                session, month_end, actor=g.actor, statement_dir=_statement_dir()
-            )
-    except ValidationError as exc:
-        db.session.rollback()
+        run = statement_service.produce_monthly_statements(
+            session, month_end, actor=g.actor, statement_dir=_statement_dir()
+        )
+    if isinstance(attempt.error, ValidationError):
         default_from, default_to = _last_month()
         form = {"account": "", "date_from": default_from.isoformat(), "date_to": default_to.isoformat()}
-        return _render_index(form, month_errors=dict(exc.fields), chosen=(month_text, year_text))
-    except BankError as exc:
-        flash(error_text(exc), "error")
+        return _render_index(form, month_errors=dict(attempt.error.fields), chosen=(month_text, year_text))
+    if attempt.error is not None:
+        flash(error_text(attempt.error), "error")
         return redirect(url_for("staff.statements"))
     flash(
         _(
