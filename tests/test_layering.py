@@ -72,13 +72,6 @@ UPWARD_ALLOWED = {
 NESTED_ALLOWED = UPWARD_ALLOWED | {
     # The app factory's blueprint step (``register_blueprints``): the views load when the app is built.
     ("bank/web/__init__.py", "*"),
-    # The web's formatting helpers call each other (filters -> forms -> messages -> labels ->
-    # filters) and labels reach into three view modules for field names: the route-helpers step
-    # of issue 15 untangles them. Allowed per file, not per line, until then.
-    ("bank/web/filters.py", "*"),
-    ("bank/web/forms.py", "*"),
-    ("bank/web/labels.py", "*"),
-    ("bank/web/messages.py", "*"),
 }
 
 

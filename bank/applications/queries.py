@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bank.applications.models import ApplicationStatus, Attachment, LoanApplication
 from bank.committee.models import AgendaItem, Meeting
@@ -87,3 +88,18 @@ def meeting_of(session: Session, application: LoanApplication) -> Meeting | None
         )
     )
     return item.meeting if item else None
+
+
+def in_statuses(
+    session: Session, statuses: Iterable[ApplicationStatus], *, limit: int
+) -> list[LoanApplication]:
+    """The first ``limit`` applications in ``statuses``, longest waiting first, with applicants loaded."""
+    return list(
+        session.scalars(
+            select(LoanApplication)
+            .options(joinedload(LoanApplication.applicant))
+            .where(LoanApplication.status.in_(list(statuses)))
+            .order_by(LoanApplication.submitted_at, LoanApplication.id)
+            .limit(limit)
+        ).unique()
+    )

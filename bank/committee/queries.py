@@ -217,3 +217,14 @@ def work_for(session: Session, actor: Actor, *, today: dt.date, quorum: int) -> 
             )
         }
     return work
+
+
+def declarations_on(session: Session, application_id: int) -> list[ConflictDeclaration]:
+    """The conflicts of interest declared on one application, in the order they were declared."""
+    return list(
+        session.scalars(
+            select(ConflictDeclaration)
+            .where(ConflictDeclaration.application_id == application_id)
+            .order_by(ConflictDeclaration.id)
+        )
+    )

@@ -381,3 +381,20 @@ def verify(session: Session) -> list[str]:
         if overdrawn(account.may_go_negative, _normal(account.type, debits - credits)):
             problems.append(f"account {account.code} is negative: {_normal(account.type, debits - credits)}")
     return problems
+
+
+def child_accounts(session: Session, parent_id: int, *, limit: int = 200) -> list[LedgerAccount]:
+    """The first ``limit`` child accounts of a control account, by code."""
+    return list(
+        session.scalars(
+            select(LedgerAccount)
+            .where(LedgerAccount.parent_id == parent_id)
+            .order_by(LedgerAccount.code)
+            .limit(limit)
+        )
+    )
+
+
+def reversal_of(session: Session, entry_id: int) -> JournalEntry | None:
+    """The entry that reverses entry ``entry_id``, if it was reversed."""
+    return session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id))

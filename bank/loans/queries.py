@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,9 +21,11 @@ from bank.errors import BankError
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, Posting
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
+from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.loans.servicing import PayoffQuote, payoff_quote
 from bank.members.models import Member
 from bank.money import ZERO, from_cents
+from bank.runs.models import RunShortfall
 
 #: (label, lowest day, highest day or None).
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -235,3 +238,36 @@ def loan_transactions(session: Session, loan: Loan, limit: int = 200) -> list[tu
         amount = max((p.amount for p in entry.postings), default=ZERO)
         result.append((entry, amount))
     return result
+
+
+def active_products_by_code(session: Session) -> list[LoanProduct]:
+    """The active loan products by code (the choice a new application offers)."""
+    return list(
+        session.scalars(
+            select(LoanProduct).where(LoanProduct.status == ProductStatus.ACTIVE).order_by(LoanProduct.code)
+        )
+    )
+
+
+def with_borrowers(session: Session, loan_ids: Iterable[int]) -> list[Loan]:
+    """The loans of ``loan_ids`` with their borrowers loaded (a list that names them)."""
+    ids = list(loan_ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(select(Loan).options(joinedload(Loan.borrower)).where(Loan.id.in_(ids))).unique()
+    )
+
+
+def shortfalls_of_run(session: Session, run_id: int) -> list[tuple[RunShortfall, Loan]]:
+    """The loans a repayment run could not collect in full, longest overdue first, with borrowers."""
+    return [
+        (shortfall, loan)
+        for shortfall, loan in session.execute(
+            select(RunShortfall, Loan)
+            .join(Loan, Loan.id == RunShortfall.loan_id)
+            .options(joinedload(Loan.borrower))
+            .where(RunShortfall.run_id == run_id)
+            .order_by(RunShortfall.days_past_due.desc(), Loan.number)
+        ).all()
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bank.audit.models import AuditEvent
 from bank.errors import N_, NotFound
-from bank.members.models import Member, MemberKind, MemberStatus, Representative
+from bank.members.models import IdentityCheck, Member, MemberKind, MemberStatus, Representative
 
 T = TypeVar("T")
 
@@ -107,6 +108,14 @@ def by_id(session: Session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
 
 
+def by_ids(session: Session, member_ids: Iterable[int]) -> dict[int, Member]:
+    """Members by id (those that exist), for a list that names the members of its rows."""
+    ids = set(member_ids)
+    if not ids:
+        return {}
+    return {member.id: member for member in session.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
 def by_number(session: Session, number: int) -> Member | None:
     return session.scalar(select(Member).where(Member.number == number))
 
@@ -173,3 +182,23 @@ def status_counts(session: Session) -> dict[MemberStatus, int]:
     counts = dict.fromkeys(MemberStatus, 0)
     counts.update({status: count for status, count in rows})
     return counts
+
+
+def applicants_waiting(session: Session, *, limit: int) -> list[Member]:
+    """The first ``limit`` applicants for membership, longest waiting first."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(Member.status == MemberStatus.APPLICANT)
+            .order_by(Member.created_at, Member.id)
+            .limit(limit)
+        )
+    )
+
+
+def identity_checked(session: Session, member_ids: Iterable[int]) -> set[int]:
+    """Which of ``member_ids`` have had their identity checked."""
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(IdentityCheck.member_id).where(IdentityCheck.member_id.in_(ids))))

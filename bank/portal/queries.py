@@ -26,6 +26,7 @@ from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members import queries as member_queries
 from bank.members.models import Member
 from bank.money import ZERO
+from bank.portal.models import ProfileChange
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.shares.models import ShareClass, ShareHolding
 from bank.statements import builder as statement_builder
@@ -553,3 +554,15 @@ OPEN_APPLICATION_STATUSES = frozenset(
         ApplicationStatus.APPROVED,
     }
 )
+
+
+def profile_changes(session: Session, member_id: int, *, limit: int = 10) -> list[ProfileChange]:
+    """A member's latest requests to change their details, newest first."""
+    return list(
+        session.scalars(
+            select(ProfileChange)
+            .where(ProfileChange.member_id == member_id)
+            .order_by(ProfileChange.id.desc())
+            .limit(limit)
+        )
+    )

@@ -8,10 +8,12 @@ interrupted), or needed more than one attempt is always worth seeing.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bank.runs.models import Run, RunStatus
+from bank.runs.models import Run, RunJob, RunStatus
 
 
 def did_nothing() -> ColumnElement[bool]:
@@ -64,6 +66,33 @@ def needing_attention(session: Session, *, limit: int = 10) -> list[Run]:
             select(Run)
             .where(or_(Run.status == RunStatus.FAILED, Run.status == RunStatus.RUNNING))
             .order_by(Run.business_date.desc(), Run.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def runs_on(session: Session, business_date: dt.date) -> list[Run]:
+    """The runs for one business date, in the order they started."""
+    return list(session.scalars(select(Run).where(Run.business_date == business_date).order_by(Run.id)))
+
+
+def last_close_day_before(session: Session, business_date: dt.date) -> Run | None:
+    """The latest close-day run for a business date before ``business_date``."""
+    return session.scalar(
+        select(Run)
+        .where(Run.job == RunJob.CLOSE_DAY, Run.business_date < business_date)
+        .order_by(Run.business_date.desc())
+        .limit(1)
+    )
+
+
+def failed_since(session: Session, since: dt.date, *, limit: int) -> list[Run]:
+    """The latest failed runs for a business date from ``since`` on, newest first."""
+    return list(
+        session.scalars(
+            select(Run)
+            .where(Run.status == RunStatus.FAILED, Run.business_date >= since)
+            .order_by(Run.id.desc())
             .limit(limit)
         )
     )

@@ -103,3 +103,29 @@ def rate_on(session: Session, product_id: int, on: dt.date) -> Decimal | None:
 
 def total_deposits(session: Session) -> Decimal:
     return ledger_queries.balance(session, account_by_code(session, chart.MEMBER_DEPOSITS).id)
+
+
+def open_accounts_of(session: Session, member_id: int) -> list[DepositAccount]:
+    """A member's open deposit accounts, oldest first (where a loan may be repaid from)."""
+    return list(
+        session.scalars(
+            select(DepositAccount)
+            .where(DepositAccount.member_id == member_id, DepositAccount.status == DepositAccountStatus.OPEN)
+            .order_by(DepositAccount.id)
+        )
+    )
+
+
+def all_products(session: Session) -> list[SavingsProduct]:
+    """Every savings product, active or not, in the order they were made."""
+    return list(session.scalars(select(SavingsProduct).order_by(SavingsProduct.id)))
+
+
+def account_counts_by_product(session: Session) -> dict[int, int]:
+    """How many accounts that are not closed each savings product has, by product id."""
+    rows = session.execute(
+        select(DepositAccount.product_id, func.count())
+        .where(DepositAccount.status != DepositAccountStatus.CLOSED)
+        .group_by(DepositAccount.product_id)
+    ).all()
+    return {product_id: count for product_id, count in rows}

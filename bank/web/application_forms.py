@@ -26,11 +26,14 @@ from bank.applications.models import (
 from bank.committee import service as committee
 from bank.errors import ValidationError
 from bank.extensions import db
-from bank.loans.products_models import LoanProduct, ProductStatus
+from bank.loans import queries as loan_queries
+from bank.loans.products_models import LoanProduct
 from bank.notifications import service as notifications
-from bank.savings.models import DepositAccount, DepositAccountStatus
+from bank.savings import queries as savings_queries
+from bank.savings.models import DepositAccount
 from bank.web import labels as status_tables
-from bank.web.forms import amount_input, canonical_numbers, numbers_refused
+from bank.web.filters import amount_input
+from bank.web.forms import canonical_numbers, numbers_refused
 
 COST_ROWS = 8
 DRAFT_FIELDS = (
@@ -74,22 +77,8 @@ MOVE_LABELS = {
     S.IN_REVIEW: _l("Take for review"),
     S.RETURNED: _l("Return for information"),
 }
-KIND_LABELS = {
-    AttachmentKind.BUSINESS_PLAN: _l("business plan"),
-    AttachmentKind.STATUTES: _l("statutes"),
-    AttachmentKind.PURCHASE_AGREEMENT: _l("purchase agreement"),
-    AttachmentKind.ANNUAL_ACCOUNTS: _l("annual accounts"),
-    AttachmentKind.APPRAISAL: _l("appraisal report"),
-    AttachmentKind.OTHER: _l("other"),
-}
-CHECK_LABELS = {
-    "identity_verified": _l("identity verified"),
-    "kvk_extract": _l("KvK extract"),
-    "statutes": _l("statutes"),
-    "financials": _l("financials"),
-    "appraisal": _l("appraisal (land)"),
-    "deed": _l("deed (land)"),
-}
+KIND_LABELS = status_tables.ATTACHMENT_KIND_LABELS
+CHECK_LABELS = status_tables.CHECK_LABELS
 
 
 def draft_data(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -150,28 +139,13 @@ def save_draft(session: Session, application: LoanApplication, form: MultiDict[s
 
 
 def accounts_for(session: Session, application: LoanApplication) -> list[DepositAccount]:
-    from sqlalchemy import select
-
-    return list(
-        session.scalars(
-            select(DepositAccount)
-            .where(
-                DepositAccount.member_id == application.applicant_id,
-                DepositAccount.status == DepositAccountStatus.OPEN,
-            )
-            .order_by(DepositAccount.id)
-        )
-    )
+    """The applicant's open accounts, one of which the loan is repaid from."""
+    return savings_queries.open_accounts_of(session, application.applicant_id)
 
 
 def active_products(session: Session) -> list[LoanProduct]:
-    from sqlalchemy import select
-
-    return list(
-        session.scalars(
-            select(LoanProduct).where(LoanProduct.status == ProductStatus.ACTIVE).order_by(LoanProduct.code)
-        )
-    )
+    """The loan products an application may be made for, by code."""
+    return loan_queries.active_products_by_code(session)
 
 
 def page_data(session: Session, application: LoanApplication) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from bank.errors import N_, BankError, ValidationError
 from bank.loans import products
 from bank.loans.products_models import LoanProduct
 from bank.loans.schedule import Frequency, Schedule, ScheduleTerms, build_schedule
-from bank.web.forms import amount_input, canonical_numbers, numbers_refused, show_errors
+from bank.web.filters import amount_input
+from bank.web.forms import canonical_numbers, numbers_refused, show_errors
 from bank.web.labels import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, label_choices
 
 #: Size of the inline SVG chart (user units).

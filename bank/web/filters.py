@@ -8,17 +8,35 @@ from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask
-from flask_babel import get_locale
+from flask import Flask, g
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from bank import clock
+from bank import clock, numbers
+from bank.auth import queries as users
+from bank.extensions import db
+from bank.web.nav import register_nav
 
 
 def _locale() -> str:
     locale = get_locale()
     return str(locale) if locale else "nl"
+
+
+def input_locale() -> str:
+    """The locale whose notation the page shows and so reads ("nl": 12.000,50; "en": 12,000.50)."""
+    return _locale()
+
+
+def amount_input(value: Decimal | int | str | None) -> str:
+    """An amount as this page's forms show it (``12.000,50``), so what is shown is read back."""
+    return "" if value is None or value == "" else numbers.format_amount(value, input_locale())
+
+
+def number_input(value: Decimal | int | str | None, places: int = 6) -> str:
+    """A percentage as this page's forms show it (``3,85``), read back by ``forms.read_number``."""
+    return "" if value is None or value == "" else numbers.format_number(value, input_locale(), places=places)
 
 
 def money_filter(amount: Decimal | None) -> str:
@@ -93,12 +111,6 @@ def who_filter(label: str | None) -> str:
     Staff names are read once per request; a member's log-in is looked up when it first shows.
     Labels of the system (``system:close-day``) read as the bank's own automatic work.
     """
-    from flask import g
-    from sqlalchemy import select
-
-    from bank.auth.models import User
-    from bank.extensions import db
-
     if not label:
         return "—"
     if label.startswith("system"):
@@ -107,10 +119,9 @@ def who_filter(label: str | None) -> str:
         return label
     names: dict[str, str] | None = g.get("_who_names")
     if names is None:
-        rows = db.session.execute(select(User.email, User.name).where(User.role != "member")).all()
-        names = g._who_names = {email: name for email, name in rows}
+        names = g._who_names = users.staff_names(db.session)
     if label not in names:
-        names[label] = db.session.scalar(select(User.name).where(User.email == label)) or label
+        names[label] = users.name_of(db.session, label) or label
     return names[label] or label
 
 
@@ -127,8 +138,6 @@ def transition_note_filter(note: str | None) -> str:
     those are read back and said in words of the catalogue, people by name. Notes people typed
     (and any further lines, such as a rejection's reasons) are shown as written.
     """
-    from flask_babel import gettext
-
     if not note:
         return ""
     first, _newline, rest = note.partition("\n")
@@ -152,8 +161,6 @@ def transition_note_filter(note: str | None) -> str:
 
 
 def nl2br_filter(text: str | None) -> Markup:
-    from markupsafe import escape
-
     return Markup("<br>".join(escape(line) for line in (text or "").splitlines()))
 
 
@@ -172,10 +179,6 @@ def register_filters(app: Flask) -> None:
     )
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["get_locale"] = get_locale
-    from bank.web.forms import amount_input, number_input
-
     # Numbers in form fields and their hints, in the notation the page reads back.
     app.jinja_env.globals.update(amount_input=amount_input, number_input=number_input)
-    from bank.web.nav import register_nav
-
     register_nav(app)

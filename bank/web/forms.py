@@ -10,7 +10,6 @@ from types import TracebackType
 from typing import Any
 
 from flask import flash, request
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from bank import numbers
 from bank.errors import BankError, Message, ValidationError
 from bank.extensions import db
 from bank.money import MAX_AMOUNT, NOT_ASCII_DIGITS, has_foreign_digits
+from bank.web.filters import input_locale
 from bank.web.messages import error_text, field_label, form_labels, render
 
 
@@ -141,12 +141,6 @@ def new_form_key() -> str:
 # Numbers typed into forms: read in the page's language, handed to the domain exact.
 
 
-def input_locale() -> str:
-    """The locale whose notation the page shows and so reads ("nl": 12.000,50; "en": 12,000.50)."""
-    locale = get_locale()
-    return str(locale) if locale else "nl"
-
-
 def read_amount(
     text: object, *, field: str, allow_zero: bool = False, maximum: Decimal = MAX_AMOUNT
 ) -> Decimal:
@@ -168,16 +162,6 @@ def read_percent(
     return numbers.parse_percent(
         text, field=field, locale=input_locale(), maximum_percent=maximum_percent, places=places
     )
-
-
-def amount_input(value: Decimal | int | str | None) -> str:
-    """An amount as this page's forms show it (``12.000,50``), so what is shown is read back."""
-    return "" if value is None or value == "" else numbers.format_amount(value, input_locale())
-
-
-def number_input(value: Decimal | int | str | None, places: int = 6) -> str:
-    """A percentage as this page's forms show it (``3,85``), read back by :func:`read_number`."""
-    return "" if value is None or value == "" else numbers.format_number(value, input_locale(), places=places)
 
 
 def canonical_numbers(

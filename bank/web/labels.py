@@ -16,25 +16,35 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from bank.applications.models import ApplicationStatus
+from bank.applications.models import ApplicationStatus, AttachmentKind
 from bank.approvals.models import ApprovalStatus
 from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
 from bank.ledger import chart
 from bank.ledger.models import AccountStatus, AccountType
 from bank.loans.models import InstalmentStatus, LoanStatus
-from bank.loans.products_models import ProductStatus
+from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
-from bank.members.models import MemberStatus
+from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
 from bank.runs.models import RunStatus
 from bank.savings.models import DepositAccountStatus
+from bank.web.filters import (
+    date_filter,
+    iban_filter,
+    money_filter,
+    rate_filter,
+    role_label_filter,
+    transition_note_filter,
+    who_filter,
+)
 
 #: Loan terms as the product pages and the calculator name them.
 METHOD_LABELS = {
@@ -44,6 +54,62 @@ METHOD_LABELS = {
 }
 FREQUENCY_LABELS = {Frequency.MONTHLY: _l("Monthly"), Frequency.QUARTERLY: _l("Quarterly")}
 DAY_COUNT_LABELS = {DayCount.THIRTY_360: _l("30/360"), DayCount.ACTUAL_365: _l("Actual/365")}
+
+# --- the choices forms offer, by the code the domain keeps ---------------------------------------
+# They live here, not in the view modules whose forms offer them, because error messages and the
+# audit log name the same choices (``bank.web.messages``, :func:`audit_changes`).
+
+#: What a loan purpose is called (product form, a pool's terms, the funded loans).
+PURPOSE_LABELS = {
+    LoanPurpose.COOP_STARTUP: _l("Co-op start-up"),
+    LoanPurpose.LAND_TRUST_PURCHASE: _l("Community land trust purchase"),
+    LoanPurpose.ASSOCIATION: _l("Association"),
+    LoanPurpose.HOUSING_COOP: _l("Housing co-op"),
+    LoanPurpose.OTHER: _l("Other"),
+}
+LEGAL_FORM_LABELS = {
+    LegalForm.COOPERATIVE: _l("cooperative"),
+    LegalForm.ASSOCIATION: _l("association"),
+    LegalForm.FOUNDATION: _l("foundation"),
+    LegalForm.OTHER: _l("other"),
+}
+#: The identity documents and company papers a member's identity is checked with.
+DOCUMENT_LABELS = {
+    DocumentKind.PASSPORT: _l("passport"),
+    DocumentKind.ID_CARD: _l("identity card"),
+    DocumentKind.DRIVING_LICENCE: _l("driving licence"),
+    DocumentKind.RESIDENCE_PERMIT: _l("residence permit"),
+    DocumentKind.KVK_EXTRACT: _l("KvK extract"),
+}
+MEMBER_KIND_LABELS = {MemberKind.PERSON: _l("person"), MemberKind.ORGANISATION: _l("organisation")}
+#: The languages a member or user is written to in (each named in its own language).
+LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+#: The documents attached to a loan application.
+ATTACHMENT_KIND_LABELS = {
+    AttachmentKind.BUSINESS_PLAN: _l("business plan"),
+    AttachmentKind.STATUTES: _l("statutes"),
+    AttachmentKind.PURCHASE_AGREEMENT: _l("purchase agreement"),
+    AttachmentKind.ANNUAL_ACCOUNTS: _l("annual accounts"),
+    AttachmentKind.APPRAISAL: _l("appraisal report"),
+    AttachmentKind.OTHER: _l("other"),
+}
+#: The items of an application's review checklist.
+CHECK_LABELS = {
+    "identity_verified": _l("identity verified"),
+    "kvk_extract": _l("KvK extract"),
+    "statutes": _l("statutes"),
+    "financials": _l("financials"),
+    "appraisal": _l("appraisal (land)"),
+    "deed": _l("deed (land)"),
+}
+
+
+def purpose_label(value: str) -> str:
+    """A loan purpose code in words ("coop_startup" -> "Co-op start-up"); an unknown code as it is."""
+    try:
+        return str(PURPOSE_LABELS[LoanPurpose(value)])
+    except ValueError:
+        return value
 
 
 def label_choices(labels: dict[Any, Any]) -> list[SelectChoice]:
@@ -252,8 +318,6 @@ def _locale() -> str:
 
 
 def _iso_date(text: str) -> str:
-    from bank.web.filters import date_filter
-
     try:
         return date_filter(dt.date.fromisoformat(text))
     except ValueError:
@@ -266,8 +330,6 @@ def _month(text: str) -> str:
 
 
 def _plain_amount(text: str) -> str:
-    from bank.web.filters import money_filter
-
     try:
         return money_filter(Decimal(text.replace(",", "")))
     except (InvalidOperation, ValueError):
@@ -275,8 +337,6 @@ def _plain_amount(text: str) -> str:
 
 
 def _grouped_iban(text: str) -> str:
-    from bank.web.filters import iban_filter
-
     return iban_filter(text)
 
 
@@ -704,8 +764,6 @@ _TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?
 
 def _iso_timestamp(text: str) -> str:
     """An ISO timestamp as stored ("2026-12-06T06:11:12+00:00") in the bank's time, per locale."""
-    from bank.web.filters import date_filter
-
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -745,8 +803,6 @@ def object_type_label(object_type: str | None) -> str:
 
 
 def _who(label: str) -> str:
-    from bank.web.filters import who_filter
-
     return who_filter(label)
 
 
@@ -775,8 +831,6 @@ DETAIL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def audit_detail(detail: str | None) -> str:
     """An audit event's detail: the services' fixed English sentences translated, typed text kept."""
-    from bank.web.filters import transition_note_filter
-
     if not detail:
         return ""
     if re.fullmatch(_DATE, detail.strip()):  # the date a statement was asked for
@@ -801,8 +855,6 @@ def audit_object(object_type: str | None, object_id: str | None) -> str:
 
 
 def _audit_value(name: str, value: Any, object_type: str) -> str:
-    from bank.web.filters import rate_filter
-
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -821,13 +873,8 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
     if name == "capacity":
         return str(_CAPACITIES.get(text, humanize(text)))
     if name == "role":
-        from bank.web.filters import role_label_filter
-
         return role_label_filter(text)
     if name == "document_kind":
-        from bank.members.models import DocumentKind
-        from bank.web.staff.members import DOCUMENT_LABELS
-
         try:
             return str(DOCUMENT_LABELS[DocumentKind(text)])
         except (ValueError, KeyError):
@@ -837,26 +884,17 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
     if name == "choice":
         return status_label(text, "vote")
     if name == "kind" and object_type == "member":
-        from bank.members.models import MemberKind
-        from bank.web.staff.members import KIND_LABELS
-
         try:
-            return str(KIND_LABELS[MemberKind(text)])
+            return str(MEMBER_KIND_LABELS[MemberKind(text)])
         except (ValueError, KeyError):
             return humanize(text)
     if name == "kind":
         return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))
     if name == "language":
-        from bank.web.staff.members import LANGUAGE_CHOICES
-
         return next((choice.label for choice in LANGUAGE_CHOICES if choice.value == text), text)
     if name == "checklist":
-        from bank.web.application_forms import CHECK_LABELS
-
         return ", ".join(str(CHECK_LABELS.get(item, humanize(item))) for item in text.split(",") if item)
     if name in ("purpose", "purposes"):
-        from bank.web.pool_views import purpose_label
-
         codes = re.findall(r"[a-z_]+", text)
         return ", ".join(purpose_label(code) for code in codes) if codes else text
     if name == "object" and ":" in text:
@@ -965,8 +1003,6 @@ def approval_summary(summary: str | None) -> str:
 
 def percent(value: Decimal | float | int | None) -> str:
     """A number of percent as people write it: 87.8 -> "87,8 %" (nl) / "87.8 %" (en); None -> "—"."""
-    from babel.numbers import format_decimal
-
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0.##", locale=_locale()) + "\u00a0%"
@@ -1000,13 +1036,6 @@ def http_error_text(status: int, error: Any = None) -> str:
     return str(text)
 
 
-def domain_text(message: Any) -> str:
-    """A sentence the domain wrote as a catalogue id (a ``bank.errors.Message``), in the reader's language."""
-    from bank.web.messages import render
-
-    return render(message)
-
-
 def register(app: Any) -> None:
     """Install the filters on the app's Jinja environment."""
     app.jinja_env.filters.update(
@@ -1016,7 +1045,6 @@ def register(app: Any) -> None:
         account_name=account_name,
         month=month_label,
         percent=percent,
-        domain_text=domain_text,
         audit_action=audit_action,
         audit_detail=audit_detail,
         approval_summary=approval_summary,

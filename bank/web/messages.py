@@ -23,7 +23,27 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from bank.applications.models import AttachmentKind
 from bank.errors import BankError, Message, Names
+from bank.loans.products_models import LoanPurpose
+from bank.loans.schedule import Frequency, Method
+from bank.members.models import DocumentKind, LegalForm, MemberKind
+from bank.web.filters import date_filter, money_filter, role_label_filter
+from bank.web.labels import (
+    APPROVAL_KINDS,
+    ATTACHMENT_KIND_LABELS,
+    CHECK_LABELS,
+    DOCUMENT_LABELS,
+    FIELD_LABELS,
+    FREQUENCY_LABELS,
+    LEGAL_FORM_LABELS,
+    MEMBER_KIND_LABELS,
+    METHOD_LABELS,
+    PURPOSE_LABELS,
+    humanize,
+    purpose_label,
+    status_label,
+)
 
 #: Field names the domain uses that the bank-wide table (``labels.FIELD_LABELS``) lacks; forms
 #: with their own labels name their fields themselves.
@@ -91,28 +111,22 @@ def _locale() -> str:
     return str(locale) if locale else "nl"
 
 
+#: The choices the domain names by their enum, each with the table the forms offer it with.
+_CHOICE_TABLES: dict[type[enum.Enum], Mapping[Any, object]] = {
+    AttachmentKind: ATTACHMENT_KIND_LABELS,
+    DocumentKind: DOCUMENT_LABELS,
+    Frequency: FREQUENCY_LABELS,
+    LegalForm: LEGAL_FORM_LABELS,
+    LoanPurpose: PURPOSE_LABELS,
+    MemberKind: MEMBER_KIND_LABELS,
+    Method: METHOD_LABELS,
+}
+
+
 def _enum_words(value: enum.Enum) -> str | None:
     """The word for a choice the domain names by its enum (a frequency, a legal form, a document
     kind), from the table the forms offer it with; None for statuses (``status_label``)."""
-    from bank.applications.models import AttachmentKind
-    from bank.loans.products_models import LoanPurpose
-    from bank.loans.schedule import Frequency, Method
-    from bank.members.models import DocumentKind, LegalForm, MemberKind
-    from bank.web.application_forms import KIND_LABELS as ATTACHMENT_LABELS
-    from bank.web.pool_views import PURPOSE_LABELS
-    from bank.web.staff.members import DOCUMENT_LABELS, KIND_LABELS, LEGAL_FORM_LABELS
-    from bank.web.staff.products import FREQUENCY_LABELS, METHOD_LABELS
-
-    tables: dict[type[enum.Enum], Mapping[Any, object]] = {
-        AttachmentKind: ATTACHMENT_LABELS,
-        DocumentKind: DOCUMENT_LABELS,
-        Frequency: FREQUENCY_LABELS,
-        LegalForm: LEGAL_FORM_LABELS,
-        LoanPurpose: PURPOSE_LABELS,
-        MemberKind: KIND_LABELS,
-        Method: METHOD_LABELS,
-    }
-    label = tables.get(type(value), {}).get(value)
+    label = _CHOICE_TABLES.get(type(value), {}).get(value)
     # The forms' labels start with a capital ("Maandelijks"); inside a sentence they do not.
     return None if label is None else _lower_first(str(label))
 
@@ -125,23 +139,17 @@ def _lower_first(text: str) -> str:
 
 def _roles(text: str) -> str:
     """ "credit_officer or admin" -> "kredietadviseur of beheerder": each role code in words."""
-    from bank.web.filters import role_label_filter
-
     words = {" or ": f" {gettext('or')} ", ", ": ", "}
     parts = re.split(r"( or |, )", text)
     return "".join(words.get(part) or _lower_first(role_label_filter(part)) for part in parts)
 
 
 def _purposes(text: str) -> str:
-    from bank.web.pool_views import purpose_label
-
     words = [purpose_label(code.strip()) for code in text.split(",")]
     return ", ".join(words[:1] + [_lower_first(word) for word in words[1:]])
 
 
 def _approval_kind(text: str) -> str:
-    from bank.web.labels import APPROVAL_KINDS, humanize
-
     return str(APPROVAL_KINDS.get(text) or humanize(text))
 
 
@@ -157,9 +165,6 @@ _CODE_PARAMS: dict[str, Callable[[str], str]] = {
 
 def _value(name: str, value: object) -> object:
     """One value of a message as the reader writes it."""
-    from bank.web.filters import date_filter, money_filter
-    from bank.web.labels import status_label
-
     if isinstance(value, Names):
         return value.in_language(_locale())
     if isinstance(value, enum.Enum):
@@ -167,8 +172,6 @@ def _value(name: str, value: object) -> object:
         return words if words is not None else status_label(value)
     if isinstance(value, tuple | list):
         if name == "checklist_items":
-            from bank.web.application_forms import CHECK_LABELS
-
             return ", ".join(str(CHECK_LABELS.get(item, item)) for item in value)
         if name in _CODE_PARAMS and all(isinstance(item, str) for item in value):
             return _CODE_PARAMS[name](", ".join(value))
@@ -188,8 +191,6 @@ def _value(name: str, value: object) -> object:
 
 def field_label(name: str, labels: Mapping[str, object] | Callable[[str], object] | None = None) -> str:
     """What the reader calls field ``name``: the form's label, else the bank's word, never the code."""
-    from bank.web.labels import FIELD_LABELS, humanize
-
     label: object = None
     if callable(labels):
         label = labels(name)
@@ -215,6 +216,11 @@ def render(message: object, labels: Mapping[str, object] | Callable[[str], objec
         return gettext(str(message))
     params = {name: _value(name, value) for name, value in getattr(message, "params", {}).items()}
     return gettext(template, **params) if params else gettext(template)
+
+
+def domain_text(message: Any) -> str:
+    """A sentence the domain wrote as a catalogue id (a ``bank.errors.Message``), in the reader's language."""
+    return render(message)
 
 
 def error_text(error: BankError, labels: Mapping[str, object] | Callable[[str], object] | None = None) -> str:
@@ -247,4 +253,4 @@ def finalize(value: Any) -> Any:
 def register(app: Any) -> None:
     """Render domain messages wherever a template prints one."""
     app.jinja_env.finalize = finalize
-    app.jinja_env.filters.update(error_text=error_text, field_label=field_label)
+    app.jinja_env.filters.update(error_text=error_text, field_label=field_label, domain_text=domain_text)

@@ -18,13 +18,8 @@ from bank.loans.products_models import LoanPurpose
 from bank.web import labels as status_tables
 
 #: What a loan purpose is called in a list of a pool's terms.
-PURPOSE_LABELS = {
-    LoanPurpose.COOP_STARTUP: _l("Co-op start-up"),
-    LoanPurpose.LAND_TRUST_PURCHASE: _l("Community land trust purchase"),
-    LoanPurpose.ASSOCIATION: _l("Association"),
-    LoanPurpose.HOUSING_COOP: _l("Housing co-op"),
-    LoanPurpose.OTHER: _l("Other"),
-}
+PURPOSE_LABELS = status_tables.PURPOSE_LABELS
+purpose_label = status_tables.purpose_label
 #: The noun used for an unnamed borrower whose activity is not recorded ("a co-op start-up in 1092").
 PURPOSE_NOUNS = {
     LoanPurpose.COOP_STARTUP: _l("co-op start-up"),
@@ -46,13 +41,6 @@ def labels() -> dict[str, Any]:
         "pool_loan_status_labels": LOAN_STATUS_LABELS,
         "purpose_label": purpose_label,
     }
-
-
-def purpose_label(value: str) -> str:
-    try:
-        return str(PURPOSE_LABELS[LoanPurpose(value)])
-    except ValueError:
-        return value
 
 
 def anonymous_description(activity: str | None, postcode_area: str | None, purpose: str | None) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from bank import money, numbers
 from bank.errors import ValidationError
 from bank.ledger.models import JournalEntry
-from bank.web.labels import domain_text
+from bank.web.messages import domain_text
 
 from .conftest import NL_PO
 

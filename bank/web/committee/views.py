@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from bank import clock
 from bank.applications import letters, queries
 from bank.applications.models import LoanApplication
+from bank.auth import queries as users
 from bank.auth.models import User
 from bank.committee import queries as committee_queries
 from bank.committee import service as committee
-from bank.committee.models import ConflictDeclaration, Meeting
+from bank.committee.models import Meeting
 from bank.errors import N_, NotFound, ValidationError
 from bank.extensions import db
 from bank.statements.builder import parse_date
@@ -70,11 +70,7 @@ def queue():  # type: ignore[no-untyped-def]
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @staff_required(ROLE)
 def new_meeting():  # type: ignore[no-untyped-def]
-    chairs = list(
-        db.session.scalars(
-            select(User).where(User.role == "committee", User.is_active.is_(True)).order_by(User.name)
-        )
-    )
+    chairs = users.active_users_with_role(db.session, "committee")
     errors: dict[str, str] = {}
     if request.method == "POST":
         chair = db.session.get(User, form_id("chair_id") or 0)
@@ -129,13 +125,7 @@ def review(application_id: int):  # type: ignore[no-untyped-def]
     application = _application_or_404(application_id)
     quorum = _quorum()
     meeting_item = queries.meeting_of(session, application)
-    declarations = list(
-        session.scalars(
-            select(ConflictDeclaration)
-            .where(ConflictDeclaration.application_id == application.id)
-            .order_by(ConflictDeclaration.id)
-        )
-    )
+    declarations = committee_queries.declarations_on(session, application.id)
     mine = committee.declaration_of(session, application, g.actor.user_id) if g.actor.user_id else None
     return render_template(
         "committee/application.html",

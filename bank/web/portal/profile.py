@@ -18,6 +18,7 @@ from bank.auth.models import User
 from bank.extensions import db
 from bank.members.models import Member
 from bank.portal import mail, service
+from bank.portal import queries as portal_queries
 from bank.portal.models import ProfileChange
 from bank.web import labels as status_tables
 from bank.web.access import current_actor, member_required, public
@@ -72,16 +73,7 @@ def _member_and_user() -> tuple[Member, User]:
 
 
 def _history(member_id: int) -> list[ProfileChange]:
-    from sqlalchemy import select
-
-    return list(
-        db.session.scalars(
-            select(ProfileChange)
-            .where(ProfileChange.member_id == member_id)
-            .order_by(ProfileChange.id.desc())
-            .limit(10)
-        )
-    )
+    return portal_queries.profile_changes(db.session, member_id, limit=10)
 
 
 def _render(member: Member, user: User, *, form: ProfileForm | None = None, status: int = 200, **extra):  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import DateField, HiddenField, SelectField, StringField
@@ -410,14 +409,8 @@ def _render_products(
     *, form: ProductForm | None = None, rate_forms: dict[int, RateForm] | None = None, status: int = 200
 ) -> Any:
     session = db.session
-    products = list(session.scalars(select(SavingsProduct).order_by(SavingsProduct.id)))
-    counts = dict(
-        session.execute(
-            select(DepositAccount.product_id, func.count())
-            .where(DepositAccount.status != DepositAccountStatus.CLOSED)
-            .group_by(DepositAccount.product_id)
-        ).all()
-    )
+    products = queries.all_products(session)
+    counts = queries.account_counts_by_product(session)
     rate_forms = rate_forms or {}
     return (
         render_template(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import render_template, request
-from sqlalchemy import func, select
 
-from bank.audit.models import AuditEvent
+from bank.audit import queries as audit_queries
 from bank.errors import ValidationError
 from bank.extensions import db
 from bank.statements.builder import parse_date
@@ -18,43 +17,31 @@ from bank.web.staff import bp
 PER_PAGE = 50
 
 
+def _day(name: str) -> dt.date | None:
+    """The day in query parameter ``name``; a date that cannot be read filters nothing."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_date(raw, field=name)
+    except ValidationError:
+        return None
+
+
 @bp.route("/audit")
 @staff_required("admin")
 def audit_log():  # type: ignore[no-untyped-def]
-    query = select(AuditEvent)
-    text = (request.args.get("q") or "").strip()
-    if text:
-        # autoescape: "%" and "_" are searched for literally (a wildcard would list everything).
-        needle = text.lower()
-        query = query.where(
-            func.lower(AuditEvent.action).contains(needle, autoescape=True)
-            | func.lower(AuditEvent.actor_label).contains(needle, autoescape=True)
-            | func.lower(AuditEvent.detail).contains(needle, autoescape=True)
-        )
-    object_type = (request.args.get("object_type") or "").strip()
-    if object_type:
-        query = query.where(AuditEvent.object_type == object_type)
-    object_id = (request.args.get("object_id") or "").strip()
-    if object_id:
-        query = query.where(AuditEvent.object_id == object_id)
-    for name, op in (("date_from", ">="), ("date_to", "<=")):
-        raw = request.args.get(name)
-        if raw:
-            try:
-                day = parse_date(raw, field=name)
-            except ValidationError:
-                continue
-            if day is None:
-                continue
-            bound = dt.datetime.combine(
-                day if op == ">=" else day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
-            )
-            query = query.where(AuditEvent.at >= bound if op == ">=" else AuditEvent.at < bound)
     page = page_number()
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    events = db.session.scalars(
-        query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
+    events, total = audit_queries.search(
+        db.session,
+        text=(request.args.get("q") or "").strip(),
+        object_type=(request.args.get("object_type") or "").strip(),
+        object_id=(request.args.get("object_id") or "").strip(),
+        date_from=_day("date_from"),
+        date_to=_day("date_to"),
+        page=page,
+        per_page=PER_PAGE,
+    )
     return render_template(
         "staff/audit.html",
         events=events,

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, render_template
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import Actor
@@ -28,9 +27,12 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.service import account_by_code
 from bank.loans import queries as loan_queries
 from bank.loans.models import Loan
-from bank.members.models import IdentityCheck, Member, MemberStatus
-from bank.notifications.models import OutboxMessage, OutboxStatus
-from bank.runs.models import Run, RunJob, RunStatus
+from bank.members import queries as member_queries
+from bank.members.models import Member
+from bank.notifications import queries as outbox_queries
+from bank.notifications.models import OutboxMessage
+from bank.runs import queries as run_queries
+from bank.runs.models import Run
 from bank.web.access import staff_required
 from bank.web.staff import bp
 from bank.web.staff.applications import OUTBOX_ROLES
@@ -97,15 +99,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
         # Those this person may decide first.
         queue.approvals.sort(key=lambda row: (not row[2], row[0].id))
     if "applications" in sees:
-        queue.applications = list(
-            session.scalars(
-                select(LoanApplication)
-                .options(joinedload(LoanApplication.applicant))
-                .where(LoanApplication.status.in_(OFFICER_STATUSES))
-                .order_by(LoanApplication.submitted_at, LoanApplication.id)
-                .limit(LIMIT)
-            ).unique()
-        )
+        queue.applications = application_queries.in_statuses(session, OFFICER_STATUSES, limit=LIMIT)
     if "agenda" in sees:
         upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
         queue.agenda = upcoming[0] if upcoming else None
@@ -118,60 +112,23 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
             for loan_id, found in loan_queries.arrears(session, today).items()
             if found.days_past_due <= NEW_ARREARS_DAYS
         }
-        loans = (
-            session.scalars(
-                select(Loan).options(joinedload(Loan.borrower)).where(Loan.id.in_(list(fresh)))
-            ).unique()
-            if fresh
-            else []
-        )
+        loans = loan_queries.with_borrowers(session, fresh)
         queue.arrears = sorted(
             ((loan, fresh[loan.id]) for loan in loans), key=lambda row: row[1].days_past_due
         )
     if "runs" in sees:
-        queue.runs = list(session.scalars(select(Run).where(Run.business_date == today).order_by(Run.id)))
-        queue.last_close_day = session.scalar(
-            select(Run)
-            .where(Run.job == RunJob.CLOSE_DAY, Run.business_date < today)
-            .order_by(Run.business_date.desc())
-            .limit(1)
-        )
-        queue.failed_runs = list(
-            session.scalars(
-                select(Run)
-                .where(Run.status == RunStatus.FAILED, Run.business_date >= today - dt.timedelta(days=7))
-                .order_by(Run.id.desc())
-                .limit(LIMIT)
-            )
-        )
+        queue.runs = run_queries.runs_on(session, today)
+        queue.last_close_day = run_queries.last_close_day_before(session, today)
+        queue.failed_runs = run_queries.failed_since(session, today - dt.timedelta(days=7), limit=LIMIT)
     if "applicants" in sees:
-        waiting = list(
-            session.scalars(
-                select(Member)
-                .where(Member.status == MemberStatus.APPLICANT)
-                .order_by(Member.created_at, Member.id)
-                .limit(LIMIT)
-            )
-        )
-        ids = [member.id for member in waiting]
-        checked = (
-            set(session.scalars(select(IdentityCheck.member_id).where(IdentityCheck.member_id.in_(ids))))
-            if ids
-            else set()
-        )
+        waiting = member_queries.applicants_waiting(session, limit=LIMIT)
+        checked = member_queries.identity_checked(session, [member.id for member in waiting])
         queue.applicants = [
             (member, member.id in checked, member.created_at.astimezone(clock.BANK_TZ).date())
             for member in waiting
         ]
     if "mail" in sees:
-        queue.mail = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.NO_ADDRESS)))
-                .order_by(OutboxMessage.id.desc())
-                .limit(LIMIT)
-            )
-        )
+        queue.mail = outbox_queries.undelivered(session, limit=LIMIT)
     return queue
 
 

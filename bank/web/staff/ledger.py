@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, render_template, request
-from sqlalchemy import select
 
 from bank import clock
 from bank.errors import ValidationError
@@ -48,14 +47,7 @@ def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
     lines: list[ledger_queries.HistoryLine] = []
     total = 0
     if account.is_control:
-        children = list(
-            session.scalars(
-                select(LedgerAccount)
-                .where(LedgerAccount.parent_id == account.id)
-                .order_by(LedgerAccount.code)
-                .limit(200)
-            )
-        )
+        children = ledger_queries.child_accounts(session, account.id, limit=200)
     else:
         lines, total, _opening = ledger_queries.history(session, account.id, page=page, per_page=50)
     return render_template(
@@ -77,7 +69,7 @@ def journal_entry(entry_id: int):  # type: ignore[no-untyped-def]
     entry = session.get(JournalEntry, entry_id)
     if entry is None:
         abort(404)
-    reversal = session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry.id))
+    reversal = ledger_queries.reversal_of(session, entry.id)
     return render_template("staff/ledger/entry.html", entry=entry, reversal=reversal)
 
 

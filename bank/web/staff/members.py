@@ -14,14 +14,13 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from bank import clock
-from bank.auth.models import User
+from bank.auth import queries as users
 from bank.errors import NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
@@ -51,21 +50,10 @@ STATUS_ACTIONS = {
     MemberStatus.SUSPENDED: _l("Suspend"),
     MemberStatus.LEFT: _l("End membership"),
 }
-LEGAL_FORM_LABELS = {
-    LegalForm.COOPERATIVE: _l("cooperative"),
-    LegalForm.ASSOCIATION: _l("association"),
-    LegalForm.FOUNDATION: _l("foundation"),
-    LegalForm.OTHER: _l("other"),
-}
-DOCUMENT_LABELS = {
-    DocumentKind.PASSPORT: _l("passport"),
-    DocumentKind.ID_CARD: _l("identity card"),
-    DocumentKind.DRIVING_LICENCE: _l("driving licence"),
-    DocumentKind.RESIDENCE_PERMIT: _l("residence permit"),
-    DocumentKind.KVK_EXTRACT: _l("KvK extract"),
-}
-KIND_LABELS = {MemberKind.PERSON: _l("person"), MemberKind.ORGANISATION: _l("organisation")}
-LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
+LEGAL_FORM_LABELS = status_tables.LEGAL_FORM_LABELS
+DOCUMENT_LABELS = status_tables.DOCUMENT_LABELS
+KIND_LABELS = status_tables.MEMBER_KIND_LABELS
+LANGUAGE_CHOICES = status_tables.LANGUAGE_CHOICES
 
 
 def _labels() -> dict[str, Any]:
@@ -251,9 +239,7 @@ def _render_detail(
     context: dict[str, Any] = {}
     for provide in MEMBER_PANEL_CONTEXT:
         context.update(provide(session, member))
-    checker_ids = {c.checked_by_id for c in member.identity_checks}
-    checker_rows = session.execute(select(User.id, User.name).where(User.id.in_(checker_ids)))
-    checkers = {user_id: name for user_id, name in checker_rows}
+    checkers = users.names_by_id(session, {c.checked_by_id for c in member.identity_checks})
     context.update(
         member=member,
         m=member,

@@ -36,15 +36,13 @@ from bank.savings import service as savings
 from bank.savings.models import DepositAccount, DepositAccountStatus
 from bank.web import pool_views
 from bank.web.access import staff_required
-from bank.web.filters import date_filter, money_filter
+from bank.web.filters import amount_input, date_filter, money_filter, number_input
 from bank.web.forms import (
     Attempt,
-    amount_input,
     canonical_numbers,
     form_id,
     form_status,
     new_form_key,
-    number_input,
     read_amount,
     read_percent,
 )

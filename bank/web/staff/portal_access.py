@@ -9,14 +9,14 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from bank import clock
-from bank.auth.models import User
+from bank.auth import queries as users
 from bank.extensions import db, limiter
+from bank.members import queries as member_queries
 from bank.members.models import Member
 from bank.portal import service
 from bank.portal.models import ProfileChange
@@ -112,15 +112,8 @@ def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
 def portal_changes():  # type: ignore[no-untyped-def]
     session = db.session
     changes = service.pending_changes(session)
-    members = {
-        m.id: m
-        for m in session.scalars(select(Member).where(Member.id.in_({c.member_id for c in changes} or {-1})))
-    }
-    requesters = dict(
-        session.execute(
-            select(User.id, User.email).where(User.id.in_({c.requested_by_id for c in changes} or {-1}))
-        ).all()
-    )
+    members = member_queries.by_ids(session, {c.member_id for c in changes})
+    requesters = users.emails_by_id(session, {c.requested_by_id for c in changes})
     return render_template(
         "staff/portal/changes.html",
         changes=changes,

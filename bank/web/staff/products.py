@@ -19,10 +19,11 @@ from wtforms.validators import Length
 from bank.errors import NotFound, ValidationError
 from bank.extensions import db
 from bank.loans import products as service
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose, ProductStatus
+from bank.loans.products_models import FeeKind, LoanProduct, ProductStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
-from bank.web.forms import Attempt, amount_input, canonical_numbers, number_input, numbers_refused
+from bank.web.filters import amount_input, number_input
+from bank.web.forms import Attempt, canonical_numbers, numbers_refused
 from bank.web.labels import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, label_choices
 from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
@@ -30,13 +31,7 @@ from bank.web.staff import bp
 ADMIN = service.PRODUCT_ADMIN_ROLES
 ALL_STAFF = ("admin", "teller", "credit_officer", "committee")
 
-PURPOSE_LABELS = {
-    LoanPurpose.COOP_STARTUP: _l("Co-op start-up"),
-    LoanPurpose.LAND_TRUST_PURCHASE: _l("Community land trust purchase"),
-    LoanPurpose.ASSOCIATION: _l("Association"),
-    LoanPurpose.HOUSING_COOP: _l("Housing co-op"),
-    LoanPurpose.OTHER: _l("Other"),
-}
+PURPOSE_LABELS = status_tables.PURPOSE_LABELS
 FEE_KIND_LABELS = {FeeKind.FIXED: _l("Fixed amount"), FeeKind.PERCENT: _l("Percentage of the principal")}
 STATUS_LABELS = status_tables.PRODUCT_STATUS
 

@@ -18,20 +18,18 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from bank import clock
 from bank.errors import BankError
 from bank.extensions import db
-from bank.loans.models import Loan
+from bank.loans import queries as loan_queries
 from bank.pools import distribution
 from bank.runs import jobs
 from bank.runs import queries as run_queries
 from bank.runs.lock import run_in_progress
-from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
+from bank.runs.models import Run, RunJob, RunStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
@@ -137,15 +135,7 @@ def run_detail(run_id: int):  # type: ignore[no-untyped-def]
     run = session.get(Run, run_id)
     if run is None:
         abort(404)
-    shortfalls = list(
-        session.execute(
-            select(RunShortfall, Loan)
-            .join(Loan, Loan.id == RunShortfall.loan_id)
-            .options(joinedload(Loan.borrower))
-            .where(RunShortfall.run_id == run.id)
-            .order_by(RunShortfall.days_past_due.desc(), Loan.number)
-        ).all()
-    )
+    shortfalls = loan_queries.shortfalls_of_run(session, run.id)
     return render_template(
         "staff/runs/detail.html",
         run=run,

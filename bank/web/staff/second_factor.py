@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
+from bank.auth import queries as user_queries
 from bank.auth import service as auth_service
 from bank.auth.models import User
 from bank.extensions import db
@@ -31,8 +31,9 @@ class PlainForm(FlaskForm):
 @bp.route("/second-factor")
 @staff_required("admin")
 def second_factor():  # type: ignore[no-untyped-def]
-    users = list(db.session.scalars(select(User).where(User.role != "member").order_by(User.email)))
-    return render_template("staff/second_factor.html", users=users, form=PlainForm(formdata=None))
+    return render_template(
+        "staff/second_factor.html", users=user_queries.staff_users(db.session), form=PlainForm(formdata=None)
+    )
 
 
 @bp.route("/second-factor/<int:user_id>/link", methods=["POST"])

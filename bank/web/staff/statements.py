@@ -18,8 +18,6 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from bank import audit, clock
 from bank.errors import N_, ValidationError
@@ -29,6 +27,7 @@ from bank.members.models import Member
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 from bank.statements import builder
+from bank.statements import queries as statement_queries
 from bank.statements import service as statement_service
 from bank.statements.models import StoredStatement
 from bank.web.access import staff_required
@@ -113,14 +112,7 @@ def _render_index(  # type: ignore[no-untyped-def]
     session = db.session
     today = clock.today()
     _default_from, default_to = _last_month()
-    recent = list(
-        session.scalars(
-            select(StoredStatement)
-            .options(joinedload(StoredStatement.deposit_account), joinedload(StoredStatement.member))
-            .order_by(StoredStatement.period_start.desc(), StoredStatement.id.desc())
-            .limit(50)
-        )
-    )
+    recent = statement_queries.recent_statements(session, limit=50)
     month, year = chosen or (str(default_to.month), str(default_to.year))
     return (
         render_template(
