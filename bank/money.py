@@ -188,6 +188,40 @@ def parse_rate_percent(value: object, field_name: str = "rate_annual") -> Decima
     return rate
 
 
+#: Rates given as a fraction (0.0125 is 1.25 %) are exact to 8 decimals, like ``RateType``.
+RATE_QUANTUM = Decimal(1) / RATE_SCALE
+
+
+def parse_rate_fraction(
+    value: object,
+    *,
+    field: str,
+    maximum: Decimal,
+    not_a_number: str,
+    out_of_range: str,
+    refuse_float: bool = True,
+) -> Decimal:
+    """A rate given as a fraction ("0.0125" is 1.25 %), from 0 to ``maximum``, 8 decimals at most.
+
+    The one reader of rates written as fractions: a savings product's rate and a pool's margin
+    share and target return. Each says in its own words what such a number looks like and what
+    its range is (``not_a_number``, ``out_of_range``, a literal or a ``Message``). A comma is
+    read as the decimal sign. A float is refused unless ``refuse_float`` is off (savings rates
+    have always been read from any value's text).
+    """
+    if refuse_float and isinstance(value, float):
+        raise ValidationError(field, NOT_A_FLOAT)
+    try:
+        rate = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(field, not_a_number) from None
+    if not rate.is_finite() or rate < 0 or rate > maximum:
+        raise ValidationError(field, out_of_range)
+    if rate != rate.quantize(RATE_QUANTUM):
+        raise ValidationError(field, N_("may have at most 8 decimals"))
+    return rate
+
+
 def split(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     """Split ``total`` over ``weights`` to the cent by largest remainder; parts sum to ``total``.
 

@@ -137,6 +137,18 @@ class FundedLoan:
     committed: Decimal
 
 
+def _fundings(session: Session, pool_ids: list[int]) -> list[tuple[LoanFunding, Loan]]:
+    """The one reader of what pools funded: each funding with its loan (borrower loaded), oldest first."""
+    rows = session.execute(
+        select(LoanFunding, Loan)
+        .join(Loan, Loan.id == LoanFunding.loan_id)
+        .where(LoanFunding.pool_id.in_(pool_ids))
+        .order_by(LoanFunding.funded_on, LoanFunding.id)
+        .options(joinedload(Loan.borrower))
+    ).all()
+    return [(funding, loan) for funding, loan in rows]
+
+
 def funded_loans(session: Session, pool: Pool, on: dt.date | None = None) -> list[FundedLoan]:
     """The pool's fundings with their loans and committed amounts, oldest first (three queries)."""
     return funded_loans_of_pools(session, [pool.id], on)[pool.id]
@@ -149,13 +161,7 @@ def funded_loans_of_pools(
     result: dict[int, list[FundedLoan]] = {pool_id: [] for pool_id in pool_ids}
     if not pool_ids:
         return result
-    rows = session.execute(
-        select(LoanFunding, Loan)
-        .join(Loan, Loan.id == LoanFunding.loan_id)
-        .where(LoanFunding.pool_id.in_(pool_ids))
-        .order_by(LoanFunding.funded_on, LoanFunding.id)
-        .options(joinedload(Loan.borrower))
-    ).all()
+    rows = _fundings(session, pool_ids)
     outstanding = _outstanding_principals(session, [row[1] for row in rows], on)
     for funding, loan in rows:
         result[funding.pool_id].append(
@@ -550,15 +556,7 @@ def funded_loan_rows(session: Session, pool: Pool) -> list[FundedLoanRow]:
     Unlike :func:`funded_loans` (what the pool carries, for its capital), this shows the principal
     ledger balance as it stands, whatever the loan's status: the staff page's column.
     """
-    rows = list(
-        session.execute(
-            select(LoanFunding, Loan)
-            .join(Loan, Loan.id == LoanFunding.loan_id)
-            .options(joinedload(Loan.borrower))
-            .where(LoanFunding.pool_id == pool.id)
-            .order_by(LoanFunding.funded_on.desc(), LoanFunding.id.desc())
-        ).all()
-    )
+    rows = _fundings(session, [pool.id])[::-1]  # newest first
     balances = ledger_queries.balances(session, [loan.principal_account_id for _f, loan in rows])
     result = []
     for funding, loan in rows:

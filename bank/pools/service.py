@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +43,7 @@ from bank.ledger.models import JournalEntry
 from bank.loans.products_models import LoanPurpose
 from bank.members.models import Member, MemberStatus
 from bank.members.queries import visible_member_ids
-from bank.money import ZERO, parse_amount
+from bank.money import ZERO, parse_amount, parse_rate_fraction
 from bank.pools import queries
 from bank.pools.models import Participation, Pool, PoolStatus, WithdrawalRequest, WithdrawalStatus
 from bank.savings import service as savings
@@ -63,24 +63,21 @@ MAX_TARGET_RETURN = Decimal("0.20")
 
 
 def _rate(value: object, field: str, maximum: Decimal, failures: dict[str, str]) -> Decimal | None:
-    if isinstance(value, float):
-        failures[field] = N_("must be given as text or a decimal, not a float")
-        return None
+    """A rate of the terms as a fraction; a refusal joins ``failures`` (the form shows them all)."""
     try:
-        rate = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        failures[field] = N_("must be a number such as 0.25")
-        return None
-    if not rate.is_finite() or rate < 0 or rate > maximum:
-        failures[field] = Message(
-            N_("must be between 0 and %(maximum_rate)s"),
-            maximum_rate=int(maximum) if maximum == int(maximum) else maximum,
+        return parse_rate_fraction(
+            value,
+            field=field,
+            maximum=maximum,
+            not_a_number=N_("must be a number such as 0.25"),
+            out_of_range=Message(
+                N_("must be between 0 and %(maximum_rate)s"),
+                maximum_rate=int(maximum) if maximum == int(maximum) else maximum,
+            ),
         )
+    except ValidationError as error:
+        failures.update(error.fields)
         return None
-    if rate != rate.quantize(Decimal("0.00000001")):
-        failures[field] = N_("may have at most 8 decimals")
-        return None
-    return rate
 
 
 def _clean_terms(session: Session, values: dict[str, Any], pool: Pool | None) -> dict[str, Any]:

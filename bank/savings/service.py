@@ -39,7 +39,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
 from bank.ledger.models import JournalEntry, Posting, Side
 from bank.members.models import Member, MemberStatus
-from bank.money import parse_amount
+from bank.money import parse_amount, parse_rate_fraction
 from bank.savings import numbers
 from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct, SavingsProductRate
 
@@ -131,17 +131,14 @@ def set_product_rate(
 
 def _rate(value: object) -> Decimal:
     """An annual rate as a fraction (0.0125); between 0 and 20 % a year, 8 decimals at most."""
-    try:
-        rate = Decimal(str(value).strip().replace(",", "."))
-    except Exception:
-        raise ValidationError(
-            "rate_annual", N_("must be a number such as 0.0125 for 1.25 per cent")
-        ) from None
-    if not rate.is_finite() or rate < 0 or rate > Decimal("0.20"):
-        raise ValidationError("rate_annual", N_("must be between 0 and 0.20 (20 per cent a year)"))
-    if rate != rate.quantize(Decimal("0.00000001")):
-        raise ValidationError("rate_annual", N_("may have at most 8 decimals"))
-    return rate
+    return parse_rate_fraction(
+        value,
+        field="rate_annual",
+        maximum=Decimal("0.20"),
+        not_a_number=N_("must be a number such as 0.0125 for 1.25 per cent"),
+        out_of_range=N_("must be between 0 and 0.20 (20 per cent a year)"),
+        refuse_float=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
