@@ -1,7 +1,7 @@
 """The floors of the code (DEVELOPERS.md, "Floors"), checked on the source with ``ast``.
 
-``FLOORS`` lists them bottom first: the base (money, clock, calendar, errors, actor; stdlib only,
-and ``holidays`` for the calendar), the plumbing, the ledger, then the feature packages one
+``FLOORS`` lists them bottom first: the base (money, clock, calendar, errors, transitions, actor;
+stdlib only, and ``holidays`` for the calendar), the plumbing, the ledger, then the feature packages one
 floor each in the order their imports allow, then the run day that composes the features' jobs,
 then the adapters (web, api, commands, cli, serve, scheduler, demo, the model registry). A
 module imports only its own floor and the floors below it; imports sit at the top of a module,
@@ -25,8 +25,8 @@ BANK = ROOT / "bank"
 #: package or module directly under ``bank/``.
 FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (
-        frozenset({"money", "clock", "calendar", "errors", "actor"}),
-        "amounts, time, business days, typed errors and who acts: everything counts in them",
+        frozenset({"money", "clock", "calendar", "errors", "transitions", "actor"}),
+        "amounts, time, business days, typed errors, status tables and who acts: everything counts in them",
     ),
     (
         frozenset({"db", "migrate", "extensions", "numbers"}),
