@@ -321,7 +321,7 @@ def service_batch(
             shortfalls.append((loan.id, due_before, total_collected, max((run_date - oldest).days, 0)))
 
     # The ledger goes last, so the account rows its write updates stay locked only until the
-    # commit right after it (batches run side by side in bank.loans.jobs).
+    # commit right after it (batches run side by side in bank.runs.jobs).
     _write_back(session, changed, loan_updates, run_date)
     if shortfalls and run_id is not None:
         record_shortfalls(session, run_id, shortfalls)
