@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, scoped_session, sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from bank.money import from_cents, to_cents, to_decimal
 
@@ -204,7 +204,7 @@ def pg_date_array(values: Iterable[dt.date | None]) -> str:
     return "{" + ",".join("NULL" if value is None else value.isoformat() for value in values) + "}"
 
 
-def among(session: Session, column: ColumnElement[int], ids: Collection[int]) -> ColumnElement[bool]:
+def among(session: Session, column: SQLCoreOperations[int], ids: Collection[int]) -> ColumnElement[bool]:
     """``column IN ids`` for a batch: on PostgreSQL ``= ANY(array)`` with ONE parameter.
 
     An expanding ``IN`` renders one bound parameter per id, so a 500-loan batch's statement

@@ -25,6 +25,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _json_string  # what json.dumps uses
+from typing import overload
 
 from sqlalchemy import (
     ARRAY,
@@ -200,7 +201,11 @@ class _LinesFromCents(Sequence[Line]):
     def __len__(self) -> int:
         return len(self._cents)
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    @overload
+    def __getitem__(self, index: int) -> Line: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Line]: ...
+    def __getitem__(self, index: int | slice) -> Line | list[Line]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self._cents)))]
         account, is_debit, cents = self._cents[index]

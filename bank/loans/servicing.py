@@ -37,7 +37,8 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, Row, Select, String, func, or_, select, text, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import Label
 
 from bank import audit, clock
 from bank.actor import Actor
@@ -81,7 +82,7 @@ def _half_up_div(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def _cents(column):  # type: ignore[no-untyped-def]
+def _cents(column: InstrumentedAttribute[Decimal]) -> Label[int]:
     """Read a money column as raw integer cents (no Decimal per value in the hot path)."""
     return type_coerce(column, BigInteger).label(column.key)
 
@@ -217,7 +218,7 @@ def count_loans_to_service(session: Session, run_date: dt.date) -> int:
     return int(session.scalar(loans_to_service_count(run_date)) or 0)
 
 
-def loans_to_service_count(run_date: dt.date) -> Select[tuple[int]]:
+def loans_to_service_count(run_date: dt.date) -> Select[int]:
     """The statement of :func:`count_loans_to_service`, to embed in another (one snapshot)."""
     cutoff = collection_cutoff(run_date)
     inner = (

@@ -34,7 +34,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Date, and_, case, cast, exists, func, insert, literal, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.elements import ColumnElement, TypeCoerce
 
 from bank import audit, clock
 from bank.actor import Actor
@@ -111,7 +112,7 @@ def split_returns(
 # Reads
 
 
-def _cents(column):  # type: ignore[no-untyped-def]
+def _cents(column: InstrumentedAttribute[Decimal]) -> TypeCoerce[int]:
     """A money column as raw integer cents in SQL (skips the Decimal conversion per row)."""
     return type_coerce(column, BigInteger)
 
@@ -158,7 +159,7 @@ def interest_collected_for_pool(session: Session, pool: Pool, start: dt.date, en
     return max(total, ZERO)
 
 
-def _days_until(session: Session, end: dt.date, column):  # type: ignore[no-untyped-def]
+def _days_until(session: Session, end: dt.date, column: InstrumentedAttribute[dt.date]) -> ColumnElement[int]:
     """``end - column`` in whole days, in SQL (SQLite keeps dates as ISO text)."""
     if is_postgresql(session):
         return cast(literal(end, Date), Date) - column

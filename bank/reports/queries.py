@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -388,7 +389,7 @@ def loan_balances(session: Session, as_of: dt.date) -> list[LoanBalance]:
     return result
 
 
-def _group(balances: list[LoanBalance], key) -> tuple[PortfolioGroup, ...]:  # type: ignore[no-untyped-def]
+def _group(balances: list[LoanBalance], key: Callable[[LoanBalance], str]) -> tuple[PortfolioGroup, ...]:
     counts: dict[str, int] = defaultdict(int)
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for balance in balances:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -201,7 +202,7 @@ def _prefill(form: PoolForm, pool: Pool) -> None:
 
 @bp.route("/pools")
 @staff_required(*VIEW_ROLES)
-def pools():  # type: ignore[no-untyped-def]
+def pools() -> ResponseReturnValue:
     session = db.session
     return render_template(
         "staff/pools/list.html",
@@ -213,7 +214,7 @@ def pools():  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/<int:pool_id>")
 @staff_required(*VIEW_ROLES)
-def pool(pool_id: int):  # type: ignore[no-untyped-def]
+def pool(pool_id: int) -> ResponseReturnValue:
     return _render_pool(_pool_or_404(pool_id))
 
 
@@ -259,7 +260,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
 
 @bp.route("/pools/new", methods=["GET", "POST"])
 @staff_required(*ADMIN_ROLES)
-def new_pool():  # type: ignore[no-untyped-def]
+def new_pool() -> ResponseReturnValue:
     form = PoolForm()
     if not form.is_submitted():
         form.minimum_participation.data = "50.00"
@@ -279,7 +280,7 @@ def new_pool():  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/<int:pool_id>/edit", methods=["GET", "POST"])
 @staff_required(*ADMIN_ROLES)
-def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
+def edit_pool(pool_id: int) -> ResponseReturnValue:
     pool = _pool_or_404(pool_id)
     form = PoolForm()
     if not form.is_submitted():
@@ -298,7 +299,7 @@ def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/<int:pool_id>/close", methods=["POST"])
 @staff_required(*ADMIN_ROLES)
-def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
+def close_pool(pool_id: int) -> ResponseReturnValue:
     pool = _pool_or_404(pool_id)
     if not PlainForm().validate_on_submit():
         abort(400)
@@ -328,7 +329,7 @@ def _subscribed(participation: Participation) -> None:
 
 @bp.route("/pools/<int:pool_id>/subscribe", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
+def pool_subscribe(pool_id: int) -> ResponseReturnValue:
     """From the pool page: the member is the owner of the deposit account typed in."""
     pool = _pool_or_404(pool_id)
     form = SubscribeForm()
@@ -374,7 +375,7 @@ def _member_accounts(member: Member) -> list[tuple[str, str]]:
 
 @bp.route("/members/<int:member_id>/pools/subscribe", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
+def member_pool_subscribe(member_id: int) -> ResponseReturnValue:
     """From the member page: choose the pool and one of the member's open accounts."""
     member = _member_or_404(member_id)
     session = db.session
@@ -447,7 +448,7 @@ def _request_or_404(request_id: int) -> WithdrawalRequest:
 
 @bp.route("/pools/participations/<int:participation_id>/withdraw", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-def]
+def pool_withdrawal_request(participation_id: int) -> ResponseReturnValue:
     participation = _participation_or_404(participation_id)
     form = WithdrawalForm()
     if request.method == "POST" and form.validate():
@@ -486,7 +487,7 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
 
 @bp.route("/pools/withdrawals/<int:request_id>/pay", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
+def pay_pool_withdrawal(request_id: int) -> ResponseReturnValue:
     found = _request_or_404(request_id)
     pool_id = found.participation.pool_id
     if not PlainForm().validate_on_submit():
@@ -501,7 +502,7 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/withdrawals/<int:request_id>/cancel", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
+def cancel_pool_withdrawal(request_id: int) -> ResponseReturnValue:
     found = _request_or_404(request_id)
     pool_id = found.participation.pool_id
     form = CancelForm()
@@ -522,7 +523,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/pay-due", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
+def pay_due_pool_withdrawals() -> ResponseReturnValue:
     """Pays every due request of every pool, first come first served, while money is free."""
     if not PlainForm().validate_on_submit():
         abort(400)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -94,11 +95,11 @@ def launch(job: str, run_date: dt.date) -> None:
 
 @bp.route("/runs")
 @staff_required(*VIEW_ROLES)
-def runs():  # type: ignore[no-untyped-def]
+def runs() -> ResponseReturnValue:
     return _render_list(StartRunForm(formdata=None, date=clock.today()))
 
 
-def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_list(form: StartRunForm, status: int = 200) -> ResponseReturnValue:
     """Runs that did something, newest first (``?all=1`` also lists those that found nothing to do),
     below the runs that failed or were left running, which someone has to look at."""
     session = db.session
@@ -132,7 +133,7 @@ def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-unty
 
 @bp.route("/runs/<int:run_id>")
 @staff_required(*VIEW_ROLES)
-def run_detail(run_id: int):  # type: ignore[no-untyped-def]
+def run_detail(run_id: int) -> ResponseReturnValue:
     session = db.session
     run = session.get(Run, run_id)
     if run is None:
@@ -159,7 +160,7 @@ def run_detail(run_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/runs/start", methods=["POST"])
 @staff_required(*START_ROLES)
-def start_run():  # type: ignore[no-untyped-def]
+def start_run() -> ResponseReturnValue:
     form = StartRunForm()
     if not form.validate() or form.date.data is None:
         if not form.date.errors:
