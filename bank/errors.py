@@ -101,7 +101,7 @@ class BankError(Exception):
     def __init__(self, message: str, *, fields: Mapping[str, str] | None = None, **params: object) -> None:
         self.message: Message = as_message(message, **params)
         super().__init__(str(self.message))
-        self.fields: dict[str, Message] = {name: as_message(rule) for name, rule in (fields or {}).items()}
+        self.fields: dict[str, str] = {name: as_message(rule) for name, rule in (fields or {}).items()}
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -130,7 +130,7 @@ class ValidationError(BankError):
         super().__init__(text, fields=fields)
         # The summary is English text built from the rules, not a catalogue id of its own.
         self.message = Message("%(summary)s", summary=text)
-        self.message.fields = self.fields
+        self.message.fields = fields  # the same rules, as Messages
 
 
 class NotFound(BankError):

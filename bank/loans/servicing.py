@@ -165,7 +165,7 @@ class BatchOutcome:
     paid_off: list[int] = field(default_factory=list)
 
 
-_INSTALMENT_COLUMNS = (
+_INSTALMENT_COLUMNS: tuple[Any, ...] = (
     Instalment.id,
     Instalment.loan_id,
     Instalment.number,
@@ -335,7 +335,7 @@ def service_batch(
 
 def _read_batch(
     session: Session, loan_ids: Sequence[int], run_date: dt.date
-) -> tuple[Sequence[Row[Any]], dict[int, list[_Inst]], set[int]]:
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], dict[int, list[_Inst]], set[int]]:
     """The batch's loans still to service, their instalments collectable by ``run_date`` (oldest
     first, per loan) and the ids of those with an open instalment after it.
 
@@ -394,7 +394,11 @@ def _read_batch(
 
 
 def _accrue_interest(
-    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, income: int, requests: list[EntryRequest]
+    loan: Row[*tuple[Any, ...]],
+    items: Sequence[_Inst],
+    run_date: dt.date,
+    income: int,
+    requests: list[EntryRequest],
 ) -> int:
     """Accrue the interest of each instalment reaching its due date, once; the cents accrued."""
     accrued = 0
@@ -417,7 +421,11 @@ def _accrue_interest(
 
 
 def _accrue_penalties(
-    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, fee_income: int, requests: list[EntryRequest]
+    loan: Row[*tuple[Any, ...]],
+    items: Sequence[_Inst],
+    run_date: dt.date,
+    fee_income: int,
+    requests: list[EntryRequest],
 ) -> int:
     """Penalty interest on overdue principal since the last accrual (one entry); the cents charged."""
     penalty_total = 0
@@ -446,7 +454,11 @@ def _accrue_penalties(
 
 
 def _charge_late_fees(
-    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, fee_income: int, requests: list[EntryRequest]
+    loan: Row[*tuple[Any, ...]],
+    items: Sequence[_Inst],
+    run_date: dt.date,
+    fee_income: int,
+    requests: list[EntryRequest],
 ) -> int:
     """The late fee, once per instalment still unpaid after the tolerance days; the cents charged."""
     charged = 0
@@ -474,7 +486,7 @@ def _charge_late_fees(
 
 
 def _collection_request(
-    loan: Row[Any], member_ledger_id: int, allocation: Allocation, run_date: dt.date
+    loan: Row[*tuple[Any, ...]], member_ledger_id: int, allocation: Allocation, run_date: dt.date
 ) -> EntryRequest:
     """The collection entry of one loan: Dr the repayment account, Cr each part's account."""
     totals = allocation.totals

@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
+from typing import cast as cast_type
 
 from sqlalchemy import BigInteger, Date, and_, case, cast, exists, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -39,7 +40,7 @@ from sqlalchemy.sql.elements import ColumnElement, TypeCoerce
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.db import is_postgresql
+from bank.db import is_postgresql, table_of
 from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, Posting, Side
@@ -56,7 +57,7 @@ COLLECTION_KINDS = ("loan_collection", "loan_payoff", "loan_prepayment", "loan_r
 #: The ledger kind of a distribution entry.
 DISTRIBUTION_KIND = "pool_distribution"
 _QUARTER_END_MONTHS = (3, 6, 9, 12)
-_SHARES = DistributionShare.__table__
+_SHARES = table_of(DistributionShare)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +163,8 @@ def interest_collected_for_pool(session: Session, pool: Pool, start: dt.date, en
 def _days_until(session: Session, end: dt.date, column: InstrumentedAttribute[dt.date]) -> ColumnElement[int]:
     """``end - column`` in whole days, in SQL (SQLite keeps dates as ISO text)."""
     if is_postgresql(session):
-        return cast(literal(end, Date), Date) - column
+        # A date minus a date is an Integer in SQLAlchemy's rules; its stubs say a date.
+        return cast_type("ColumnElement[int]", cast(literal(end, Date), Date) - column)
     return cast(func.julianday(literal(end.isoformat())) - func.julianday(column), BigInteger)
 
 

@@ -286,6 +286,7 @@ def profit_and_loss(
         for child_id, parent_id in session.execute(
             select(LedgerAccount.id, LedgerAccount.parent_id).where(LedgerAccount.parent_id.in_(ids))
         )
+        if parent_id is not None
     }
     net: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for account_id, total in session.execute(

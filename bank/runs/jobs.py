@@ -41,7 +41,7 @@ from bank import audit, clock
 from bank.actor import system
 from bank.applications import service as applications
 from bank.calendar import business_days
-from bank.db import Database, is_postgresql, reading, writers_waiting
+from bank.db import Database, engine_of, is_postgresql, reading, writers_waiting
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.loans import servicing
@@ -111,7 +111,7 @@ def _yield_the_write_lock(session: Session) -> None:
     held the lock 0.1 s, whether anyone waited or not). Readers never wait (WAL and deferred
     read transactions, :func:`bank.db.reading`).
     """
-    engine = session.get_bind()
+    engine = engine_of(session)
     if not writers_waiting(engine):
         return
     deadline = time.monotonic() + SQLITE_YIELD_SECONDS
@@ -225,7 +225,7 @@ def _fail(session: Session, run_id: int, error: BaseException) -> None:
     cause = describe_failure(error)
     details = "".join(traceback.format_exception(error, limit=5))
     text_ = f"{cause}\n{details}"[:4000]
-    engine = session.get_bind()
+    engine = engine_of(session)
     recorded = _record_failure(engine, run_id, text_, wait_seconds=FAILURE_RECORD_SECONDS)
     if not recorded:
         _remember_interrupted(engine, run_id, text_)
@@ -300,7 +300,7 @@ def record_interrupted(session: Session) -> list[int]:
     attempt that died (killed, or the database went away before its failure was written).
     Commits; returns the ids recorded.
     """
-    engine = session.get_bind()
+    engine = engine_of(session)
     causes = _read_interrupted(engine)
     stale = list(session.scalars(select(Run).where(Run.status == RunStatus.RUNNING).order_by(Run.id)))
     now = clock.now_utc()
@@ -442,7 +442,7 @@ def _repayments_in_parallel(
     first locks its borrowers' accounts (in id order, in one statement), its other rows are its
     own loans', and the run row it shares is updated last, just before its commit.
     """
-    engine = session.get_bind()
+    engine = engine_of(session)
     run_id = run.id
     actor = system("repayment-run")
     local = threading.local()

@@ -122,7 +122,7 @@ def totp() -> ResponseReturnValue:
     the password would enrol their own phone): an administrator issues a set-up link.
     """
     form = TotpForm()
-    user = db.session.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+    user = db.session.merge(current_user._get_current_object())
     if not user.totp_secret:
         if user.is_staff:
             return render_template("auth/totp.html", form=None, needs_link=True), 403
@@ -203,7 +203,7 @@ def enrol_second_factor(token: str) -> ResponseReturnValue:
 @authenticated
 def logout() -> ResponseReturnValue:
     with db.unit_of_work() as s:
-        user = s.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+        user = s.merge(current_user._get_current_object())
         auth_service.end_sessions(s, user, actor=current_actor())
     logout_user()
     session.clear()

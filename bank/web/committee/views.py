@@ -89,7 +89,7 @@ def new_meeting() -> ResponseReturnValue:
         if chair is None:
             errors["chair"] = _("choose the chair")
         if not errors:
-            assert chair is not None
+            assert chair is not None and held_on is not None
             try:
                 with db.unit_of_work() as session:
                     meeting = committee.create_meeting(

@@ -190,10 +190,10 @@ def pool_subscribe() -> ResponseReturnValue:
         account = _own_account(session, form.deposit_account.data)
         attempt = Attempt(form)
         with attempt as uow:
-            account = savings_queries.account_by_id(uow, account.id)
+            account = uow.get_one(DepositAccount, account.id)
             participation = service.subscribe(
                 uow,
-                pool=queries.pool_by_id(uow, pool.id),
+                pool=uow.get_one(Pool, pool.id),
                 member=account.member,
                 deposit_account=account,
                 amount=read_amount(form.amount.data, field="amount"),
@@ -244,7 +244,7 @@ def pool_withdraw() -> ResponseReturnValue:
         with attempt as uow:
             asked = service.request_withdrawal(
                 uow,
-                participation=queries.participation_by_id(uow, participation.id),
+                participation=uow.get_one(Participation, participation.id),
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
                 actor=g.actor,

@@ -97,7 +97,7 @@ def loan_impact_record(loan_id: int) -> ResponseReturnValue:
             with db.unit_of_work() as session:
                 record = loan_impact.record_annual_report(
                     session,
-                    session.get(Loan, loan.id),
+                    session.get_one(Loan, loan.id),
                     year=form.year.data,
                     jobs_created=form.jobs_created.data,
                     jobs_kept=form.jobs_kept.data,
@@ -145,13 +145,14 @@ def report_impact() -> ResponseReturnValue:
         except ValidationError as error:
             errors = {PERIOD_FIELDS.get(name, name): rule for name, rule in error.fields.items()}
     wanted = request.args.get("format")
-    language = request.args.get("lang") if request.args.get("lang") in ("nl", "en") else _language()
+    language = request.args.get("lang", "")
+    if language not in ("nl", "en"):
+        language = _language()
     if report is not None and wanted in ("csv", "pdf"):
         stamp = f"{report.period_start.isoformat()}_{report.period_end.isoformat()}"
         if wanted == "csv":
             response = make_response("\ufeff" + impact_csv(report, language))
-            response.mimetype = "text/csv"
-            response.charset = "utf-8"
+            response.mimetype = "text/csv"  # Werkzeug adds "; charset=utf-8"
             filename = f"impact-{stamp}-{language}.csv"
         else:
             response = make_response(render_impact_report(report, language))

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length, Optional
 
 from bank import clock
@@ -91,8 +91,8 @@ class QuoteForm(FlaskForm):
 
 
 def _keyed(form: FlaskForm) -> FlaskForm:
-    if not form.form_key.data:  # type: ignore[attr-defined]
-        form.form_key.data = new_form_key()  # type: ignore[attr-defined]
+    if not form.form_key.data:
+        form.form_key.data = new_form_key()
     return form
 
 

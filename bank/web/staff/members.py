@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import InputRequired, Optional
 
 from bank import clock
@@ -316,7 +316,7 @@ def record_identity_check(member_id: int) -> ResponseReturnValue:
                 member,
                 actor=g.actor,
                 document_kind=form.document_kind.data,
-                document_number_last4=form.document_number_last4.data,
+                document_number_last4=form.document_number_last4.data or "",
                 checked_on=form.checked_on.data,
                 note=form.note.data or "",
             )
@@ -334,7 +334,7 @@ def add_representative(member_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         attempt = Attempt(form)
         with attempt as session:
-            person = queries.by_number(session, form.person_number.data)
+            person = queries.by_number(session, form.person_number.data or 0)
             if person is None:
                 raise ValidationError("person_number", _("no member has this number"))
             try:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -288,7 +288,7 @@ def edit_pool(pool_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         attempt = Attempt(form)
         with attempt as session:
-            saved = _save_pool(session, form, queries.pool_by_id(session, pool.id))
+            saved = _save_pool(session, form, session.get_one(Pool, pool.id))
             name = saved.name
         if attempt.succeeded:
             flash(_("Pool %(name)s saved.", name=name), "success")
@@ -305,7 +305,7 @@ def close_pool(pool_id: int) -> ResponseReturnValue:
         abort(400)
     attempt = Attempt()
     with attempt as session:
-        service.close_pool(session, queries.pool_by_id(session, pool.id), actor=g.actor)
+        service.close_pool(session, session.get_one(Pool, pool.id), actor=g.actor)
     if attempt.succeeded:
         flash(_("Pool %(name)s is closed to new subscriptions and loans.", name=pool.name), "info")
     return redirect(url_for("staff.pool", pool_id=pool.id))
@@ -343,16 +343,18 @@ def pool_subscribe(pool_id: int) -> ResponseReturnValue:
             )
             service.subscribe(
                 session,
-                pool=queries.pool_by_id(session, pool.id),
+                pool=session.get_one(Pool, pool.id),
                 member=account.member,
                 deposit_account=account,
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
                 actor=g.actor,
             )
-            participation_id = service.find_participation(session, pool, account.member).id
+            subscribed = service.find_participation(session, pool, account.member)
+            assert subscribed is not None  # booked just above
+            participation_id = subscribed.id
         if attempt.succeeded:
-            _subscribed(queries.participation_by_id(db.session, participation_id))
+            _subscribed(db.session.get_one(Participation, participation_id))
             return redirect(url_for("staff.pool", pool_id=pool.id))
     return _render_pool(pool, subscribe_form=form, status=422)
 
@@ -398,7 +400,7 @@ def member_pool_subscribe(member_id: int) -> ResponseReturnValue:
             participation = service.subscribe(
                 uow,
                 pool=chosen_pool,
-                member=member_queries.by_id(uow, member.id),
+                member=uow.get_one(Member, member.id),
                 deposit_account=account,
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
@@ -406,7 +408,7 @@ def member_pool_subscribe(member_id: int) -> ResponseReturnValue:
             )
             participation_id = participation.id
         if attempt.succeeded:
-            _subscribed(queries.participation_by_id(db.session, participation_id))
+            _subscribed(db.session.get_one(Participation, participation_id))
             return redirect(url_for("staff.member", member_id=member.id) + "#pools")
     status = form_status(form)
     return (
@@ -456,7 +458,7 @@ def pool_withdrawal_request(participation_id: int) -> ResponseReturnValue:
         with attempt as session:
             asked = service.request_withdrawal(
                 session,
-                participation=queries.participation_by_id(session, participation.id),
+                participation=session.get_one(Participation, participation.id),
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
                 actor=g.actor,
@@ -494,7 +496,7 @@ def pay_pool_withdrawal(request_id: int) -> ResponseReturnValue:
         abort(400)
     attempt = Attempt()
     with attempt as session:
-        service.pay_withdrawal(session, queries.withdrawal_by_id(session, found.id), actor=g.actor)
+        service.pay_withdrawal(session, session.get_one(WithdrawalRequest, found.id), actor=g.actor)
     if attempt.succeeded:
         flash(_("Withdrawal #%(id)s paid to the member's deposit account.", id=found.id), "success")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -512,7 +514,7 @@ def cancel_pool_withdrawal(request_id: int) -> ResponseReturnValue:
     with attempt as session:
         service.cancel_withdrawal(
             session,
-            queries.withdrawal_by_id(session, found.id),
+            session.get_one(WithdrawalRequest, found.id),
             reason=(form.reason.data or "").strip(),
             actor=g.actor,
         )

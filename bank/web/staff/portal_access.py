@@ -87,7 +87,8 @@ def portal_invite(member_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("The invitation form is incomplete; try again."), "error")
         return redirect(url_for("staff.member", member_id=member_id) + "#portal")
-    person_id = int(form.person_id.data) if (form.person_id.data or "").isdigit() else member.id
+    person_text = form.person_id.data or ""
+    person_id = int(person_text) if person_text.isdigit() else member.id
     people = {p.id: p for p in service.portal_people_of(db.session, member)}
     person = people.get(person_id)
     if person is None:

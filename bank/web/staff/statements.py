@@ -94,8 +94,9 @@ def read_month(month_text: str | None, year_text: str | None, today: dt.date) ->
     (a hand-made request) is refused naming the field, in the page's language.
     """
     errors: dict[str, str] = {}
-    month = int(month_text) if (month_text or "").strip().isdigit() else 0
-    year = int(year_text) if (year_text or "").strip().isdigit() else 0
+    month_text, year_text = (month_text or "").strip(), (year_text or "").strip()
+    month = int(month_text) if month_text.isdigit() else 0
+    year = int(year_text) if year_text.isdigit() else 0
     if not 1 <= month <= 12:
         errors["month"] = N_("choose a month from the list")
     if year not in year_choices(today):
