@@ -59,4 +59,4 @@ bench:
 	$(BIN)/python -m bench.ledger
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -264,13 +264,13 @@ def service_batch(
 
     requests: list[EntryRequest] = []
     changed: list[_Inst] = []
-    loan_updates: list[dict[str, object]] = []
+    loan_updates: list[dict[str, Any]] = []
     #: (loan id, cents due, cents collected, days past due) of loans left short.
     shortfalls: list[tuple[int, int, int, int]] = []
     for loan in loans:
         items = instalments.get(loan.id, [])
         outcome.loans += 1
-        loan_update: dict[str, object] = {
+        loan_update: dict[str, Any] = {
             "b_loan_id": loan.id,
             "b_status": _ACTIVE,
             "b_closed_on": None,
@@ -549,7 +549,7 @@ _SQLITE_MARK_LOANS = "UPDATE loans SET serviced_through = ? WHERE id = ?"
 
 
 def _write_back(
-    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, object]], run_date: dt.date
+    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, Any]], run_date: dt.date
 ) -> None:
     """Store the batch's instalments (cents, dates, status) and loans (serviced through, status)."""
     connection = session.connection()
@@ -579,9 +579,9 @@ def _write_back(
                 _PG_UPDATE_LOANS,
                 {
                     "run_date": run_date,
-                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),  # type: ignore[misc]
-                    "status": pg_text_array(u["b_status"] for u in loan_updates),  # type: ignore[misc]
-                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),  # type: ignore[misc]
+                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),
+                    "status": pg_text_array(u["b_status"] for u in loan_updates),
+                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),
                 },
             )
         return
@@ -612,7 +612,7 @@ def _write_back(
         if marked:
             connection.exec_driver_sql(_SQLITE_MARK_LOANS, marked)
         closed = [
-            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
+            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])
             for u in loan_updates
             if u["b_status"] != _ACTIVE
         ]

@@ -109,7 +109,7 @@ def _render_list(form: StartRunForm, status: int = 200) -> ResponseReturnValue:
     offset = (page - 1) * PER_PAGE
     rows = run_queries.list_runs(session, include_idle=include_idle, limit=PER_PAGE, offset=offset)
     # A row still "running" without anyone holding the lock is a run that was killed: say so.
-    busy = run_in_progress(db.engine)  # type: ignore[arg-type]
+    busy = run_in_progress(db.engine)  # type: ignore[arg-type]  # configured when the app is built
     return (
         render_template(
             "staff/runs/list.html",
@@ -175,7 +175,7 @@ def start_run() -> ResponseReturnValue:
     except BankError as error:
         show_errors(form, error)
         return _render_list(form, 422)
-    if run_in_progress(db.engine):  # type: ignore[arg-type]
+    if run_in_progress(db.engine):  # type: ignore[arg-type]  # configured when the app is built
         form.form_errors.append(_("A run is in progress; start again when it has finished."))
         return _render_list(form, 409)
     # End this request's read transaction first: on SQLite it would hold the write lock the run needs.
