@@ -19,12 +19,18 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bank import clock
+from bank import day as business_day
 from bank import scheduler as scheduler_module
+from bank.applications.jobs import run_expire_offers
 from bank.errors import BankError
 from bank.extensions import db
-from bank.runs import jobs
+from bank.loans.jobs import run_repayments
+from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
 from bank.runs.lock import RunInProgress
 from bank.runs.models import Run, RunJob
+from bank.runs.record import JobOutcome, describe_failure
+from bank.savings.jobs import run_savings_interest
+from bank.statements.jobs import run_month_end_statements
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -102,7 +108,7 @@ def summary(run: Run, worked: bool) -> str:
     return f"close day {run.business_date}: {run.status.value}{took}"
 
 
-def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcome]:
+def _execute(action: Callable[[], list[JobOutcome]]) -> list[JobOutcome]:
     """Run the job; a refusal or failure ends the command with its exit code."""
     try:
         return action()
@@ -114,7 +120,7 @@ def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcom
         sys.exit(2)
     except Exception as error:  # the run row records it; the operator sees it here
         # The first cause, as the run row has it (never a later error of the clean-up).
-        click.echo(f"run failed: {jobs.describe_failure(error)}", err=True)
+        click.echo(f"run failed: {describe_failure(error)}", err=True)
         if getattr(error, "run_recorded", True) is False:
             click.echo(
                 "the database did not answer to record the failure; the next run or the scheduler"
@@ -124,7 +130,7 @@ def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcom
         sys.exit(1)
 
 
-def _report(outcomes: list[jobs.JobOutcome]) -> None:
+def _report(outcomes: list[JobOutcome]) -> None:
     for outcome in outcomes:
         click.echo(summary(outcome.run, outcome.worked))
 
@@ -145,7 +151,7 @@ def repayments(run_date: dt.datetime | None) -> None:
     """Accrue, charge and collect everything due on or before DATE."""
     day = _date(run_date)
     with _progress_bar(f"repayments {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_repayments(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_repayments(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -156,7 +162,7 @@ def savings_interest(run_date: dt.datetime | None) -> None:
     """Post savings interest for every month that ended since the last run, up to DATE."""
     day = _date(run_date)
     with _progress_bar(f"savings interest {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_savings_interest(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_savings_interest(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -169,7 +175,9 @@ def close_day(run_date: dt.datetime | None) -> None:
     directory = current_app.config["STATEMENT_DIR"]
     with _progress_bar(f"close day {day}") as progress:
         outcomes = _execute(
-            lambda: jobs.close_day(db, day, started_by="cli", statement_dir=directory, progress=progress)
+            lambda: business_day.close_day(
+                db, day, started_by="cli", statement_dir=directory, progress=progress
+            )
         )
     _report(outcomes)
 
@@ -181,7 +189,7 @@ def expire_offers(run_date: dt.datetime | None) -> None:
     """Let approved offers lapse whose validity ended before DATE."""
     day = _date(run_date)
     with _progress_bar(f"expire offers {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_expire_offers(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_expire_offers(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -192,7 +200,7 @@ def pool_withdrawals(run_date: dt.datetime | None) -> None:
     """Pay the pool withdrawal requests due on DATE, first come first served."""
     day = _date(run_date)
     with _progress_bar(f"pool withdrawals {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_pool_withdrawals(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_pool_withdrawals(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -208,7 +216,7 @@ def pool_withdrawals(run_date: dt.datetime | None) -> None:
 def pool_distribution(quarter_end: dt.datetime) -> None:
     """Distribute the returns of the quarter ending DATE to every pool's participants (once)."""
     day = quarter_end.date()
-    outcomes = _execute(lambda: [jobs.distribute_pool_quarter(db, day, started_by="cli")])
+    outcomes = _execute(lambda: [distribute_pool_quarter(db, day, started_by="cli")])
     _report(outcomes)
 
 
@@ -222,7 +230,7 @@ def month_end_statements(run_date: dt.datetime | None) -> None:
     with _progress_bar(f"month-end statements {day}") as progress:
         outcomes = _execute(
             lambda: [
-                jobs.run_month_end_statements(
+                run_month_end_statements(
                     db, day, statement_dir=directory, started_by="cli", progress=progress
                 )
             ]

@@ -37,6 +37,7 @@ from bank.actor import Actor, system
 from bank.approvals import service as approvals
 from bank.auth.service import actor_for
 from bank.calendar import business_days, collection_cutoff, next_business_day
+from bank.day import close_day_in
 from bank.demo.context import DemoContext
 from bank.demo.statements import MONTHS as STATEMENT_MONTHS
 from bank.ledger import queries as ledger_queries
@@ -44,7 +45,7 @@ from bank.loans import servicing
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.loans.service import book_loan
-from bank.runs import jobs
+from bank.runs.batches import Batches
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 
@@ -200,7 +201,7 @@ def load_servicing(session: Session, context: DemoContext) -> None:
         plan[newly[0]]["newly_late"] = newly[1]
 
     start = min(loan.disbursed_on for loan in loans) + dt.timedelta(days=1)
-    batches = jobs.Batches(session, commit_batches=False)
+    batches = Batches(session, commit_batches=False)
     # The close days store the month-end statements of the last months only, as the statements
     # step does (every month of the year would only slow the demo down).
     statement_dir = context.statement_dir
@@ -229,7 +230,7 @@ def load_servicing(session: Session, context: DemoContext) -> None:
                 _fund(session, item, plan[item.loan_id], day, today, collect_on, deposit, withdraw_to)
             for action in events.get(day, []):
                 action(day)
-            jobs.close_day_in(
+            close_day_in(
                 batches,
                 day,
                 started_by="system:scheduler",

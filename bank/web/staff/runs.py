@@ -25,14 +25,15 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 
 from bank import clock
+from bank.day import last_closed_day
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.models import Loan
 from bank.pools import distribution
-from bank.runs import jobs
 from bank.runs import queries as run_queries
 from bank.runs.lock import run_in_progress
 from bank.runs.models import Run, RunJob, RunShortfall, RunStatus
+from bank.runs.record import validate_run_date
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
@@ -125,7 +126,7 @@ def _render_list(form: StartRunForm, status: int = 200) -> ResponseReturnValue:
             status_labels=STATUS_LABELS,
             Status=RunStatus,
             Job=RunJob,
-            last_closed=jobs.last_closed_day(session),
+            last_closed=last_closed_day(session),
         ),
         status,
     )
@@ -171,7 +172,7 @@ def start_run() -> ResponseReturnValue:
             # The date is the quarter's last day; refusals show here, not in a process's log.
             distribution.pools_to_distribute(db.session, form.date.data, clock.today())
         else:
-            jobs.validate_run_date(db.session, form.date.data)
+            validate_run_date(db.session, form.date.data)
     except BankError as error:
         show_errors(form, error)
         return _render_list(form, 422)
