@@ -19,7 +19,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 
 from bank.applications.models import ApplicationStatus, AttachmentKind
 from bank.approvals.models import ApprovalStatus

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 
 from bank.audit import queries as audit_queries
 from bank.errors import ValidationError
@@ -30,7 +31,7 @@ def _day(name: str) -> dt.date | None:
 
 @bp.route("/audit")
 @staff_required("admin")
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     page = page_number()
     events, total = audit_queries.search(
         db.session,

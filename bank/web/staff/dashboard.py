@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from bank import clock
@@ -134,7 +135,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
 
 @bp.route("/")
 @staff_required()
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     session = db.session
     figures = {
         code: ledger_queries.balance(session, account_by_code(session, code).id)
