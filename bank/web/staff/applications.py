@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from bank import clock
-from bank.applications import disbursement, letters, queries
+from bank.applications import letters, queries
 from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.committee import service as committee
 from bank.committee.models import Condition, Meeting
 from bank.errors import BankError, NotFound, ValidationError
 from bank.extensions import db
+from bank.lending import disbursement
 from bank.loans.products_models import LoanProduct
 from bank.members.queries import by_number
 from bank.notifications import service as notifications
