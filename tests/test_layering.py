@@ -43,10 +43,8 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"shares"}), "member shares, paid from a deposit account"),
     (frozenset({"loans"}), "products, schedules, servicing and impact; collect from savings"),
     (frozenset({"pools"}), "pools fund loans and bear their losses, so they sit above loans"),
-    (
-        frozenset({"applications", "committee"}),
-        "one feature in two packages (the committee decides applications); they import each other",
-    ),
+    (frozenset({"applications"}), "a member asks for a loan: drafts, review, the transition table"),
+    (frozenset({"committee"}), "the committee decides applications (and writes the decision letters)"),
     (
         frozenset({"lending"}),
         "a loan paid out and written off: composes loans, pools, applications and the committee",

@@ -179,7 +179,7 @@ def test_land_trust_purchase_is_paid_to_the_notary(session, world):
     )
     assert "Notariskantoor Oost" in entry.memo and NOTARY_IBAN in entry.memo
     # The fee the decision letter promises is the fee the disbursement charged, to the cent.
-    from bank.applications.letters import letter_view
+    from bank.committee.letters import letter_view
 
     fee_entry = session.scalar(
         select(JournalEntry).where(
