@@ -49,7 +49,6 @@ from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_arra
 from bank.errors import (
     N_,
     InsufficientFunds,
-    InvalidTransition,
     Message,
     NotFound,
     PermissionDenied,
@@ -60,7 +59,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
-from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
+from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
@@ -706,13 +705,13 @@ def _repayment_available(session: Session, loan: Loan) -> Decimal:
     return ledger_queries.balance(session, account.ledger_account_id)
 
 
-def _require_active(loan: Loan) -> None:
-    if loan.status is not LoanStatus.ACTIVE:
-        raise InvalidTransition(
-            N_("loan %(number)s is %(status)s; only an active loan can be serviced"),
-            number=loan.number,
-            status=loan.status,
-        )
+def _require_active(loan: Loan, *, to: LoanStatus | None = None) -> None:
+    """Refuse servicing the loan, or its move ``to`` another status, unless :data:`LOAN_STATUS` allows it."""
+    message = N_("loan %(number)s is %(status)s; only an active loan can be serviced")
+    if to is None:
+        LOAN_STATUS.require_action("service", loan.status, message, number=loan.number, status=loan.status)
+    else:
+        LOAN_STATUS.require(loan.status, to, message, number=loan.number, status=loan.status)
 
 
 def _require_role(actor: Actor, *roles: str) -> None:
@@ -827,6 +826,7 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
     """
     _require_role(actor, *SERVICING_ROLES)
     _require_not_future(on, "on")
+    _require_active(loan, to=LoanStatus.PAID_OFF)
     quote = payoff_quote(session, loan, on)
     available = _repayment_available(session, loan)
     if quote.total > available:
@@ -1121,7 +1121,7 @@ def request_write_off(session: Session, loan: Loan, *, reason: str, key: str, ac
     """An admin asks for a write-off; a second person (not the maker) carries it out."""
     if actor.role != "admin" and not actor.is_system:
         raise PermissionDenied(N_("only an administrator may propose a write-off"))
-    _require_active(loan)
+    _require_active(loan, to=LoanStatus.WRITTEN_OFF)
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError("reason", N_("is required for a write-off"))
@@ -1174,7 +1174,7 @@ def post_write_off(session: Session, approval: Approval, *, actor: Actor) -> Wri
     loan = session.get(Loan, int(approval.payload["loan_id"]))
     if loan is None:
         raise NotFound(N_("the loan of this write-off no longer exists"))
-    _require_active(loan)
+    _require_active(loan, to=LoanStatus.WRITTEN_OFF)
     balances = ledger_queries.balances(
         session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
     )
@@ -1234,12 +1234,13 @@ def record_recovery(
 ) -> JournalEntry:
     """Money received on a written-off loan: Dr the borrower's account (or 1000) / Cr 5100."""
     _require_role(actor, *SERVICING_ROLES)
-    if loan.status is not LoanStatus.WRITTEN_OFF:
-        raise InvalidTransition(
-            N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
-            number=loan.number,
-            status=loan.status,
-        )
+    LOAN_STATUS.require_action(
+        "recover",
+        loan.status,
+        N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
+        number=loan.number,
+        status=loan.status,
+    )
     value = parse_amount(amount, field="amount")
     on = on or clock.today()
     _require_not_future(on, "on")
