@@ -22,6 +22,7 @@ from bank.applications import queries as application_queries
 from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.approvals import queries as approval_queries
 from bank.approvals import service as approvals
+from bank.committee import queries as committee_queries
 from bank.extensions import db
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
@@ -102,7 +103,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
     if "applications" in sees:
         queue.applications = application_queries.in_statuses(session, OFFICER_STATUSES, limit=LIMIT)
     if "agenda" in sees:
-        upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
+        upcoming = committee_queries.meetings(session, upcoming=True, today=today, limit=1)
         queue.agenda = upcoming[0] if upcoming else None
         queue.meeting_link = actor.has_role(*MEETING_ROLES)
         if actor.role == "committee":
