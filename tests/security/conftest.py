@@ -95,7 +95,7 @@ def mailed_bodies(to: str) -> list[str]:
 @pytest.fixture
 def bank(session):  # type: ignore[no-untyped-def]
     """The servicing tests' small bank (a savings and a loan product), for searches over loans."""
-    from tests.servicing.conftest import Bank, make_loan_product
+    from loans.servicing.conftest import Bank, make_loan_product
 
     product = savings.create_product(
         session,
@@ -116,12 +116,13 @@ def seed_objects(saver: Saver) -> None:
     import datetime as dt
     from decimal import Decimal
 
+    from loans.servicing.conftest import make_loan_product
+
     from bank.applications.service import create_draft
     from bank.extensions import db
     from bank.loans.service import book_loan
     from bank.members.models import Member
     from bank.savings.models import DepositAccount
-    from tests.servicing.conftest import make_loan_product
 
     with db.unit_of_work(db.new_session()) as s:
         product = make_loan_product(s)
