@@ -19,9 +19,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bank import clock
+from bank.day import catch_up
 from bank.db import Database
-from bank.runs import jobs
 from bank.runs.lock import RunInProgress
+from bank.runs.record import describe_failure
 
 log = logging.getLogger("bank.scheduler")
 CLOSE_AT = dt.time(5, 30)
@@ -39,7 +40,7 @@ def close_missed_days(
     ``bank scheduler`` always passes it.
     """
     try:
-        days = jobs.catch_up(
+        days = catch_up(
             database, today or clock.today(), started_by="system:scheduler", statement_dir=statement_dir
         )
     except RunInProgress:
@@ -47,7 +48,7 @@ def close_missed_days(
         return []
     except Exception as error:  # recorded on the run row; the next trigger resumes it
         log.exception("close day failed")
-        echo(f"scheduler: close day failed: {jobs.describe_failure(error)}")
+        echo(f"scheduler: close day failed: {describe_failure(error)}")
         return []
     if days:
         echo(f"scheduler: closed {len(days)} business day(s): {', '.join(d.isoformat() for d in days)}")

@@ -3,8 +3,8 @@
     python -m bench.import_cycles [--list-nested]
 
 A node is a top-level part of ``bank`` (``bank.loans``, ``bank.money``; the ten ``demo*``
-modules of old count as one node, ``demo``), except ``bank.runs.jobs``, the run day that
-composes the features' jobs and has its own floor above them (DEVELOPERS.md, "Floors"); an edge
+modules of old count as one node, ``demo``; ``bank.day``, the run day that composes the features'
+jobs on its own floor above them, is a node like any other, DEVELOPERS.md, "Floors"); an edge
 is any import from one node into another, at module level or inside a function. Issue 15 asks
 for zero cycles between packages: this counts the two-way ties (pairs that import each other),
 the strongly connected groups of more than one node, and the imports made inside functions below
@@ -29,8 +29,6 @@ def node_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "bank" or len(parts) == 1:
         return None
-    if parts[1:3] == ["runs", "jobs"]:
-        return "runs.jobs"
     return "demo" if parts[1].startswith("demo") else parts[1]
 
 

@@ -7,7 +7,7 @@ PostgreSQL database whose ``public`` schema it drops and re-creates): N loans, e
 three-month schedule whose first instalment is due on the run date, borrowers funded so that
 85 % pay in full, 10 % in part and 5 % not at all. Then, side by side in one process:
 
-* ``run``: ``bank.runs.jobs.run_repayments`` for the date (accrual, collection, shortfalls,
+* ``run``: ``bank.loans.jobs.run_repayments`` for the date (accrual, collection, shortfalls,
   bulk updates, batch commits, the run lock) — run time and postings per second;
 * ``copy`` (PostgreSQL: ``COPY``) / ``executemany`` (SQLite): the same journal-entry and
   posting rows the run wrote, inserted raw into copies of the two tables (three times; the
@@ -335,7 +335,7 @@ def warm_process() -> None:
     from sqlalchemy.orm import configure_mappers
 
     from bank.calendar import collection_cutoff
-    from bank.runs import jobs  # noqa: F401
+    from bank.loans import jobs  # noqa: F401
 
     configure_mappers()
     collection_cutoff(RUN_DATE)
@@ -343,7 +343,7 @@ def warm_process() -> None:
 
 def timed_run(url: str, *, trace_memory: bool = False) -> dict[str, Any]:
     """The repayment run in this process: seconds, entries, postings (and peak memory)."""
-    from bank.runs import jobs
+    from bank.loans import jobs
 
     warm_process()
     database = _database(url)
@@ -516,7 +516,7 @@ def naive_seconds_per_instalment(url: str, sample: int) -> float:
 
 def child_run(url: str) -> None:
     """Entry point of the child process of the kill-and-resume measurement."""
-    from bank.runs import jobs
+    from bank.loans import jobs
 
     warm_process()
     database = _database(url)

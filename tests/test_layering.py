@@ -1,7 +1,7 @@
 """The floors of the code (DEVELOPERS.md, "Floors"), checked on the source with ``ast``.
 
-``FLOORS`` lists them bottom first: the base (money, clock, calendar, errors, actor; stdlib only,
-and ``holidays`` for the calendar), the plumbing, the ledger, then the feature packages one
+``FLOORS`` lists them bottom first: the base (money, clock, calendar, errors, transitions, actor;
+stdlib only, and ``holidays`` for the calendar), the plumbing, the ledger, then the feature packages one
 floor each in the order their imports allow, then the run day that composes the features' jobs,
 then the adapters (web, api, commands, cli, serve, scheduler, demo, the model registry). A
 module imports only its own floor and the floors below it; imports sit at the top of a module,
@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "bank"
 
 #: Bottom first: (the top-level parts of ``bank`` on the floor, why it sits there). A part is a
-#: package or module directly under ``bank/``; ``runs.jobs`` is the one module with its own floor.
+#: package or module directly under ``bank/``.
 FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (
-        frozenset({"money", "clock", "calendar", "errors", "actor"}),
-        "amounts, time, business days, typed errors and who acts: everything counts in them",
+        frozenset({"money", "clock", "calendar", "errors", "transitions", "actor"}),
+        "amounts, time, business days, typed errors, status tables and who acts: everything counts in them",
     ),
     (
         frozenset({"db", "migrate", "extensions", "numbers"}),
@@ -38,7 +38,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"approvals"}), "four eyes for savings, shares and loans alike"),
     (frozenset({"members"}), "every account, loan and participation belongs to a member"),
     (frozenset({"notifications"}), "mail to members; knows members only"),
-    (frozenset({"runs"}), "the run framework (record, lock, shortfalls) that every job reports to"),
+    (
+        frozenset({"runs"}),
+        "the run framework (record, lock, batches, progress, shortfalls) that every feature's job reports to",
+    ),
     (frozenset({"savings"}), "deposit accounts and their interest job; loans collect from them"),
     (frozenset({"shares"}), "member shares, paid from a deposit account"),
     (frozenset({"loans"}), "products, schedules, servicing and impact; collect from savings"),
@@ -50,7 +53,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"statements"}), "statements show savings, shares, loans and pools"),
     (frozenset({"portal"}), "what a member reads and asks: applications, statements"),
     (frozenset({"reports"}), "read everything, write nothing"),
-    (frozenset({"runs.jobs"}), "the run day: composes the features' jobs (close day, catch-up)"),
+    (
+        frozenset({"day"}),
+        "the run day: composes the features' jobs (close day, catch-up), so above every feature",
+    ),
     (
         frozenset({"web", "api", "commands", "cli", "serve", "scheduler", "demo", "models"}),
         "adapters and wiring: the only places that commit, import Flask, or know every package",
@@ -99,12 +105,10 @@ FLOAT_ALLOWED = ("bank/loans/schedule.py", "bank/reports/charts.py", "bank/web/c
 
 
 def floor_part(module: str) -> str | None:
-    """The part of ``bank`` a module belongs to (``loans``, ``runs.jobs``); None for ``bank`` itself."""
+    """The part of ``bank`` a module belongs to (``loans``, ``day``); None for ``bank`` itself."""
     parts = module.split(".")
     if parts[0] != "bank" or len(parts) == 1:
         return None
-    if parts[1:3] == ["runs", "jobs"]:
-        return "runs.jobs"
     return parts[1]
 
 
@@ -145,7 +149,8 @@ def test_every_part_of_bank_has_a_floor():
     assert parts - placed == set(), "add these to FLOORS with the reason for their floor"
     assert placed - parts == set(), "FLOORS names parts that no longer exist"
     assert floor_of("bank.ledger.service") < floor_of("bank.savings.service") < floor_of("bank.loans")
-    assert floor_of("bank.runs.models") < floor_of("bank.savings.interest") < floor_of("bank.runs.jobs")
+    assert floor_of("bank.runs.record") < floor_of("bank.savings.jobs") < floor_of("bank.statements.jobs")
+    assert floor_of("bank.statements.jobs") < floor_of("bank.day") < floor_of("bank.scheduler")
     assert floor_of("bank.web.staff.ledger") == len(FLOORS) - 1
 
 

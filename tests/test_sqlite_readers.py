@@ -19,8 +19,8 @@ from bank import audit
 from bank.audit.models import AuditEvent
 from bank.db import reading, writers_waiting
 from bank.extensions import db
-from bank.runs import jobs
-from bank.runs.jobs import Batches
+from bank.runs import batches as run_batches
+from bank.runs.batches import Batches
 
 pytestmark = pytest.mark.sqlite
 
@@ -90,7 +90,9 @@ def test_a_job_waits_after_its_batch_only_while_a_writer_waits(app, monkeypatch)
     batches = Batches(session)
     naps: list[float] = []
     real_sleep = time.sleep
-    monkeypatch.setattr(jobs.time, "sleep", lambda seconds: (naps.append(seconds), real_sleep(seconds)))
+    monkeypatch.setattr(
+        run_batches.time, "sleep", lambda seconds: (naps.append(seconds), real_sleep(seconds))
+    )
     try:
         # Nobody else writes: the batch commits and the job goes straight on.
         session.execute(text("UPDATE ledger_accounts SET name = name || '' WHERE id = 1"))

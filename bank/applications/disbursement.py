@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.applications import service as applications
-from bank.applications.models import SYSTEM, ApplicationStatus, LoanApplication
+from bank.applications.models import APPLICATION_STATUS, SYSTEM, ApplicationStatus, LoanApplication
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval, ApprovalStatus
 from bank.committee import service as committee
@@ -38,7 +38,7 @@ def disbursement_refusal(session: Session, application: LoanApplication, on: dt.
     """Why the application cannot be paid out on ``on`` now, or None."""
     if application.status is S.DISBURSED:
         return f"application {application.number} was already disbursed"
-    if application.status is not S.APPROVED:
+    if not APPLICATION_STATUS.allows(application.status, S.DISBURSED):
         return f"application {application.number} is {application.status.value}, not approved"
     if application.offer_expires_on is not None and on > application.offer_expires_on:
         return f"the offer expired after {application.offer_expires_on.isoformat()}"

@@ -21,6 +21,7 @@ from bank.loans.products_models import LoanProduct, LoanPurpose
 from bank.members.models import Member
 from bank.money import ZERO
 from bank.savings.models import DepositAccount
+from bank.transitions import Transitions
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -83,8 +84,25 @@ TRANSITIONS: dict[ApplicationStatus, dict[ApplicationStatus, frozenset[str]]] = 
 
 #: Statuses in which the applicant may still edit the application.
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+
+#: The table the services check (``require_transition``, and ``require_action`` for what is done
+#: to an application without moving it): the moves of :data:`TRANSITIONS`, and in which statuses
+#: the applicant edits, the credit officer reviews, the committee declares conflicts, votes and
+#: decides, and a credit officer ticks off the conditions of an approved offer.
+APPLICATION_STATUS = Transitions(
+    ApplicationStatus,
+    TRANSITIONS,
+    actions={
+        "edit": EDITABLE,
+        "review": {S.IN_REVIEW},
+        "declare_conflict": {S.IN_REVIEW, S.ON_AGENDA},
+        "vote": {S.ON_AGENDA},
+        "decide": {S.ON_AGENDA},
+        "tick_condition": {S.APPROVED},
+    },
+)
 #: Statuses after which nothing changes any more.
-FINAL = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
+FINAL = APPLICATION_STATUS.final
 #: An approved offer stays valid this many days.
 OFFER_VALID_DAYS = 90
 

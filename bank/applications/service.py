@@ -26,6 +26,7 @@ from bank.actor import system as system_actor
 from bank.applications import notices
 from bank.applications.models import (
     APPLICANT,
+    APPLICATION_STATUS,
     CHECKLIST_ITEMS,
     COMMITTEE,
     CREDIT_OFFICER,
@@ -40,10 +41,10 @@ from bank.applications.models import (
     RiskGrade,
 )
 from bank.auth.models import User
+from bank.db import table_of
 from bank.errors import (
     N_,
     Conflict,
-    InvalidTransition,
     Message,
     Names,
     NotFound,
@@ -76,17 +77,18 @@ _CADASTRAL = re.compile(r"^[A-Z]{3}[0-9]{2} ?[A-Z]{1,2} ?[0-9]{1,5}(?: ?A ?[0-9]
 
 def require_transition(current: ApplicationStatus, target: ApplicationStatus) -> None:
     """Refuse a move the table does not allow, with a message that says what is possible."""
-    if target not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(t.value for t in TRANSITIONS[current])) or "nothing (it is final)"
-        raise InvalidTransition(
-            N_(
-                "an application cannot go from %(current)s to %(target)s; from %(current)s it can go "
-                "to %(allowed)s"
-            ),
-            current=current,
-            target=target,
-            allowed=allowed,
-        )
+    allowed = ", ".join(sorted(t.value for t in TRANSITIONS[current])) or "nothing (it is final)"
+    APPLICATION_STATUS.require(
+        current,
+        target,
+        N_(
+            "an application cannot go from %(current)s to %(target)s; from %(current)s it can go "
+            "to %(allowed)s"
+        ),
+        current=current,
+        target=target,
+        allowed=allowed,
+    )
 
 
 def capacities(session: Session, actor: Actor, application: LoanApplication) -> set[str]:
@@ -162,13 +164,13 @@ def transition(
     # Compare-and-set: two people moving the same application at once (a double click, a
     # withdrawal racing a review) cannot both succeed; the second finds the status changed.
     session.flush()
-    table = LoanApplication.__table__
+    table = table_of(LoanApplication)
     moved = session.execute(
         update(table)
         .where(table.c.id == application.id, table.c.status == previous.value)
         .values(status=target.value)
     )
-    if moved.rowcount != 1:
+    if moved.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise Conflict(
             N_("application %(number)s was changed by someone else meanwhile; reload it and try again"),
             number=application.number,
@@ -324,12 +326,13 @@ def update_draft(
     """Change a draft (or a returned application); only the keys present in ``data`` change."""
     if APPLICANT not in capacities(session, actor, application):
         raise NotFound(N_("application %(id)s does not exist"), id=application.id)
-    if not application.is_editable:
-        raise InvalidTransition(
-            N_("application %(number)s is %(status)s; only a draft or a returned application can be changed"),
-            number=application.number,
-            status=application.status,
-        )
+    APPLICATION_STATUS.require_action(
+        "edit",
+        application.status,
+        N_("application %(number)s is %(status)s; only a draft or a returned application can be changed"),
+        number=application.number,
+        status=application.status,
+    )
     product = application.product
     if "product_id" in data and data["product_id"] not in (None, ""):
         product = _product(session, data["product_id"])
@@ -700,12 +703,13 @@ def save_review(
     """Record the credit officer's review: checklist, risk grade, recommendation, conditions, notes."""
     if not actor.has_role(*REVIEW_ROLES):
         raise PermissionDenied(N_("only credit officers review applications"))
-    if application.status is not S.IN_REVIEW:
-        raise InvalidTransition(
-            N_("application %(number)s is %(status)s; the review can be changed only while it is in review"),
-            number=application.number,
-            status=application.status,
-        )
+    APPLICATION_STATUS.require_action(
+        "review",
+        application.status,
+        N_("application %(number)s is %(status)s; the review can be changed only while it is in review"),
+        number=application.number,
+        status=application.status,
+    )
     if (
         application.reviewer_id is not None
         and application.reviewer_id != actor.user_id
@@ -933,6 +937,6 @@ def expire_offers(session: Session, today: dt.date, *, actor: Actor | None = Non
             S.EXPIRED,
             actor=actor,
             capacity=SYSTEM,
-            note=f"offer valid until {application.offer_expires_on.isoformat()} was not taken up",
+            note=f"offer valid until {application.offer_expires_on} was not taken up",
         )
     return [application.number for application in due]

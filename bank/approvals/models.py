@@ -12,12 +12,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bank import clock
 from bank.db import Base, MoneyType, StrEnum, UtcDateTime
+from bank.transitions import Transitions
 
 
 class ApprovalStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+#: The second person approves or rejects a pending request once; the decision is final.
+APPROVAL_STATUS = Transitions(
+    ApprovalStatus,
+    {
+        ApprovalStatus.PENDING: {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED},
+        ApprovalStatus.APPROVED: set(),
+        ApprovalStatus.REJECTED: set(),
+    },
+)
 
 
 class Approval(Base):

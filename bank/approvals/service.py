@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.approvals.models import Approval, ApprovalStatus
+from bank.approvals.models import APPROVAL_STATUS, Approval, ApprovalStatus
 from bank.db import is_postgresql
 from bank.errors import (
     N_,
     IdempotencyConflict,
-    InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -162,10 +161,13 @@ def approve(session: Session, approval: Approval, *, actor: Actor, note: str = "
         raise PermissionDenied(N_("only %(roles)s staff may approve this request"), roles=" or ".join(roles))
     if approval.status is ApprovalStatus.APPROVED and approval.checker_id == actor.user_id:
         return approval  # a double click on "approve": the first one did it
-    if not approval.is_pending:
-        raise InvalidTransition(
-            N_("request %(id)s was already %(status)s"), id=approval.id, status=approval.status
-        )
+    APPROVAL_STATUS.require(
+        approval.status,
+        ApprovalStatus.APPROVED,
+        N_("request %(id)s was already %(status)s"),
+        id=approval.id,
+        status=approval.status,
+    )
     if is_maker(approval, actor):
         raise PermissionDenied(
             N_("four eyes: you made this request, so you cannot approve it; another staff member must")
@@ -200,10 +202,13 @@ def reject(session: Session, approval: Approval, *, actor: Actor, reason: str) -
         raise ValidationError("reason", N_("is required when rejecting a request"))
     if len(reason) > 1000:
         raise ValidationError("reason", N_("may be at most 1000 characters"))
-    if not approval.is_pending:
-        raise InvalidTransition(
-            N_("request %(id)s was already %(status)s"), id=approval.id, status=approval.status
-        )
+    APPROVAL_STATUS.require(
+        approval.status,
+        ApprovalStatus.REJECTED,
+        N_("request %(id)s was already %(status)s"),
+        id=approval.id,
+        status=approval.status,
+    )
     approval.status = ApprovalStatus.REJECTED
     approval.checker_id = actor.user_id
     approval.checker_label = actor.label

@@ -12,18 +12,25 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from bank import clock
+from bank import day as business_day
 from bank import scheduler as scheduler_module
+from bank.applications.jobs import run_expire_offers
 from bank.errors import BankError
 from bank.extensions import db
-from bank.runs import jobs
+from bank.loans.jobs import run_repayments
+from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
 from bank.runs.lock import RunInProgress
 from bank.runs.models import Run, RunJob
+from bank.runs.record import JobOutcome, describe_failure
+from bank.savings.jobs import run_savings_interest
+from bank.statements.jobs import run_month_end_statements
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -34,17 +41,17 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     if not sys.stdout.isatty():
         yield None
         return
-    state: dict[str, object] = {"bar": None, "shown": 0}
+    state: dict[str, Any] = {"bar": None, "shown": 0}
 
     def update(done: int, total: int) -> None:
         bar = state["bar"]
         if bar is None or getattr(bar, "length", None) != total:
             if bar is not None:
-                bar.render_finish()  # type: ignore[attr-defined]
+                bar.render_finish()
             bar = click.progressbar(length=max(total, 1), label=label, show_pos=True)
             bar.__enter__()
             state["bar"], state["shown"] = bar, 0
-        bar.update(done - int(state["shown"]))  # type: ignore[attr-defined]
+        bar.update(done - int(state["shown"]))
         state["shown"] = done
 
     try:
@@ -52,7 +59,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     finally:
         bar = state["bar"]
         if bar is not None:
-            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+            bar.__exit__(None, None, None)
 
 
 def summary(run: Run, worked: bool) -> str:
@@ -101,7 +108,7 @@ def summary(run: Run, worked: bool) -> str:
     return f"close day {run.business_date}: {run.status.value}{took}"
 
 
-def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcome]:
+def _execute(action: Callable[[], list[JobOutcome]]) -> list[JobOutcome]:
     """Run the job; a refusal or failure ends the command with its exit code."""
     try:
         return action()
@@ -113,7 +120,7 @@ def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcom
         sys.exit(2)
     except Exception as error:  # the run row records it; the operator sees it here
         # The first cause, as the run row has it (never a later error of the clean-up).
-        click.echo(f"run failed: {jobs.describe_failure(error)}", err=True)
+        click.echo(f"run failed: {describe_failure(error)}", err=True)
         if getattr(error, "run_recorded", True) is False:
             click.echo(
                 "the database did not answer to record the failure; the next run or the scheduler"
@@ -123,7 +130,7 @@ def _execute(action: Callable[[], list[jobs.JobOutcome]]) -> list[jobs.JobOutcom
         sys.exit(1)
 
 
-def _report(outcomes: list[jobs.JobOutcome]) -> None:
+def _report(outcomes: list[JobOutcome]) -> None:
     for outcome in outcomes:
         click.echo(summary(outcome.run, outcome.worked))
 
@@ -144,7 +151,7 @@ def repayments(run_date: dt.datetime | None) -> None:
     """Accrue, charge and collect everything due on or before DATE."""
     day = _date(run_date)
     with _progress_bar(f"repayments {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_repayments(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_repayments(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -155,7 +162,7 @@ def savings_interest(run_date: dt.datetime | None) -> None:
     """Post savings interest for every month that ended since the last run, up to DATE."""
     day = _date(run_date)
     with _progress_bar(f"savings interest {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_savings_interest(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_savings_interest(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -168,7 +175,9 @@ def close_day(run_date: dt.datetime | None) -> None:
     directory = current_app.config["STATEMENT_DIR"]
     with _progress_bar(f"close day {day}") as progress:
         outcomes = _execute(
-            lambda: jobs.close_day(db, day, started_by="cli", statement_dir=directory, progress=progress)
+            lambda: business_day.close_day(
+                db, day, started_by="cli", statement_dir=directory, progress=progress
+            )
         )
     _report(outcomes)
 
@@ -180,7 +189,7 @@ def expire_offers(run_date: dt.datetime | None) -> None:
     """Let approved offers lapse whose validity ended before DATE."""
     day = _date(run_date)
     with _progress_bar(f"expire offers {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_expire_offers(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_expire_offers(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -191,7 +200,7 @@ def pool_withdrawals(run_date: dt.datetime | None) -> None:
     """Pay the pool withdrawal requests due on DATE, first come first served."""
     day = _date(run_date)
     with _progress_bar(f"pool withdrawals {day}") as progress:
-        outcomes = _execute(lambda: [jobs.run_pool_withdrawals(db, day, started_by="cli", progress=progress)])
+        outcomes = _execute(lambda: [run_pool_withdrawals(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -207,7 +216,7 @@ def pool_withdrawals(run_date: dt.datetime | None) -> None:
 def pool_distribution(quarter_end: dt.datetime) -> None:
     """Distribute the returns of the quarter ending DATE to every pool's participants (once)."""
     day = quarter_end.date()
-    outcomes = _execute(lambda: [jobs.distribute_pool_quarter(db, day, started_by="cli")])
+    outcomes = _execute(lambda: [distribute_pool_quarter(db, day, started_by="cli")])
     _report(outcomes)
 
 
@@ -221,7 +230,7 @@ def month_end_statements(run_date: dt.datetime | None) -> None:
     with _progress_bar(f"month-end statements {day}") as progress:
         outcomes = _execute(
             lambda: [
-                jobs.run_month_end_statements(
+                run_month_end_statements(
                     db, day, statement_dir=directory, started_by="cli", progress=progress
                 )
             ]

@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.applications import service as applications
-from bank.applications.models import COMMITTEE, CREDIT_OFFICER, ApplicationStatus, LoanApplication
+from bank.applications.models import (
+    APPLICATION_STATUS,
+    COMMITTEE,
+    CREDIT_OFFICER,
+    ApplicationStatus,
+    LoanApplication,
+)
 from bank.auth.models import User
 from bank.committee.models import (
     AgendaItem,
@@ -178,10 +184,12 @@ def declare(
 ) -> ConflictDeclaration:
     """Declare, once per application, whether you have a conflict of interest; a conflict recuses you."""
     _committee_member(actor, "declare conflicts of interest")
-    if application.status not in (S.IN_REVIEW, S.ON_AGENDA):
-        raise InvalidTransition(
-            N_("application %(number)s is not before the committee"), number=application.number
-        )
+    APPLICATION_STATUS.require_action(
+        "declare_conflict",
+        application.status,
+        N_("application %(number)s is not before the committee"),
+        number=application.number,
+    )
     explanation = " ".join((explanation or "").split())
     if has_conflict and not explanation:
         raise ValidationError("explanation", N_("is required when you declare a conflict of interest"))
@@ -218,7 +226,7 @@ def vote_refusal(session: Session, application: LoanApplication, actor: Actor) -
     """Why ``actor`` may not vote on ``application`` now, or None when they may (for the page)."""
     if actor.role != "committee" or actor.user_id is None:
         return Message(N_("only loan committee members vote"))
-    if application.status is not S.ON_AGENDA:
+    if not APPLICATION_STATUS.allows_action("vote", application.status):
         return Message(N_("application %(number)s is not on a committee agenda"), number=application.number)
     if application.reviewer_id == actor.user_id:
         return Message(N_("you prepared this application, so you cannot vote on it (four eyes)"))
@@ -257,10 +265,15 @@ def cast_vote(
         raise ValidationError("comment", N_("must be at most 2000 characters"))
     if vote_choice is VoteChoice.REJECT and not comment:
         raise ValidationError("comment", N_("is required with a vote against: give your reason"))
+    # The one refusal about the application rather than the voter (the role was checked above).
+    APPLICATION_STATUS.require_action(
+        "vote",
+        application.status,
+        N_("application %(number)s is not on a committee agenda"),
+        number=application.number,
+    )
     refusal = vote_refusal(session, application, actor)
     if refusal is not None:
-        if "not on a committee agenda" in refusal:
-            raise InvalidTransition(refusal)
         if "already voted" in refusal:
             raise Conflict(refusal)
         raise PermissionDenied(refusal)
@@ -357,10 +370,12 @@ def tally(session: Session, application: LoanApplication, *, quorum: int) -> Tal
 
 def _require_chair(session: Session, application: LoanApplication, actor: Actor) -> Meeting:
     _committee_member(actor, "record decisions")
-    if application.status is not S.ON_AGENDA:
-        raise InvalidTransition(
-            N_("application %(number)s is not on a committee agenda"), number=application.number
-        )
+    APPLICATION_STATUS.require_action(
+        "decide",
+        application.status,
+        N_("application %(number)s is not on a committee agenda"),
+        number=application.number,
+    )
     item = active_agenda_item(session, application)
     if item is None:
         raise InvalidTransition(
@@ -664,8 +679,10 @@ def tick_condition(session: Session, condition: Condition, *, actor: Actor, evid
     if not actor.has_role(*CONDITION_ROLES):
         raise PermissionDenied(N_("only credit officers tick off conditions"))
     application = session.get(LoanApplication, condition.application_id)
-    if application is None or application.status is not S.APPROVED:
-        raise InvalidTransition(N_("conditions can be ticked off only on an approved offer"))
+    refusal = N_("conditions can be ticked off only on an approved offer")
+    if application is None:
+        raise InvalidTransition(refusal)
+    APPLICATION_STATUS.require_action("tick_condition", application.status, refusal)
     if condition.is_met:
         raise Conflict(
             N_("condition %(position)s was already ticked off by %(met_by_label)s"),

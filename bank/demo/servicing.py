@@ -37,6 +37,7 @@ from bank.actor import Actor, system
 from bank.approvals import service as approvals
 from bank.auth.service import actor_for
 from bank.calendar import business_days, collection_cutoff, next_business_day
+from bank.day import close_day_in
 from bank.demo.context import DemoContext
 from bank.demo.statements import MONTHS as STATEMENT_MONTHS
 from bank.ledger import queries as ledger_queries
@@ -44,7 +45,7 @@ from bank.loans import servicing
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.loans.service import book_loan
-from bank.runs import jobs
+from bank.runs.batches import Batches
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 
@@ -112,13 +113,14 @@ def load_servicing(session: Session, context: DemoContext) -> None:
     admin = _actor(context, "beheer@wijkbank.example")
     second_admin = _actor(context, "beheer2@wijkbank.example")
     by_id = {loan.id: loan for loan in loans}
-    accounts = {loan.id: session.get(DepositAccount, loan.repayment_account_id) for loan in loans}
+    accounts = {loan.id: session.get_one(DepositAccount, loan.repayment_account_id) for loan in loans}
     instalments = list(session.scalars(select(Instalment).where(Instalment.loan_id.in_(list(by_id)))))
     collect_on = {(item.loan_id, item.number): next_business_day(item.due_on) for item in instalments}
     due_on = {(item.loan_id, item.number): item.due_on for item in instalments}
     events: dict[dt.date, list[Callable[[dt.date], None]]] = {}
 
-    def at(loan: Loan, number: int, days_after: int, action: Callable[[dt.date], None]) -> None:
+    # An action is called with the day; the lambdas below bind their loan as a default argument.
+    def at(loan: Loan, number: int, days_after: int, action: Callable[..., None]) -> None:
         base = collect_on.get((loan.id, number))
         if base is None:
             return
@@ -199,7 +201,7 @@ def load_servicing(session: Session, context: DemoContext) -> None:
         plan[newly[0]]["newly_late"] = newly[1]
 
     start = min(loan.disbursed_on for loan in loans) + dt.timedelta(days=1)
-    batches = jobs.Batches(session, commit_batches=False)
+    batches = Batches(session, commit_batches=False)
     # The close days store the month-end statements of the last months only, as the statements
     # step does (every month of the year would only slow the demo down).
     statement_dir = context.statement_dir
@@ -228,7 +230,7 @@ def load_servicing(session: Session, context: DemoContext) -> None:
                 _fund(session, item, plan[item.loan_id], day, today, collect_on, deposit, withdraw_to)
             for action in events.get(day, []):
                 action(day)
-            jobs.close_day_in(
+            close_day_in(
                 batches,
                 day,
                 started_by="system:scheduler",
@@ -301,7 +303,7 @@ def _fund(
     days_late = (day - first_collection).days
     owed = _owed(session, loan_id)
     available = ledger_queries.balance(
-        session, session.get(Loan, loan_id).repayment_account.ledger_account_id
+        session, session.get_one(Loan, loan_id).repayment_account.ledger_account_id
     )
     starve = (
         (item.number == story.get("late") and item.schedule_version == 1 and days_late < 21)

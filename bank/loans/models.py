@@ -23,12 +23,26 @@ from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import Member
 from bank.money import CENT, ZERO
 from bank.savings.models import DepositAccount
+from bank.transitions import Transitions
 
 
 class LoanStatus(enum.StrEnum):
     ACTIVE = "active"
     PAID_OFF = "paid_off"
     WRITTEN_OFF = "written_off"
+
+
+#: A loan is paid off by its borrower or written off, and stays so. While active it is serviced
+#: (collections, prepayments, payoff quotes); once written off, money received is a recovery.
+LOAN_STATUS = Transitions(
+    LoanStatus,
+    {
+        LoanStatus.ACTIVE: {LoanStatus.PAID_OFF, LoanStatus.WRITTEN_OFF},
+        LoanStatus.PAID_OFF: set(),
+        LoanStatus.WRITTEN_OFF: set(),
+    },
+    actions={"service": {LoanStatus.ACTIVE}, "recover": {LoanStatus.WRITTEN_OFF}},
+)
 
 
 class Loan(Base):

@@ -37,7 +37,8 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, Row, Select, String, func, or_, select, text, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import Label
 
 from bank import audit, clock
 from bank.actor import Actor
@@ -81,7 +82,7 @@ def _half_up_div(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def _cents(column):  # type: ignore[no-untyped-def]
+def _cents(column: InstrumentedAttribute[Decimal]) -> Label[int]:
     """Read a money column as raw integer cents (no Decimal per value in the hot path)."""
     return type_coerce(column, BigInteger).label(column.key)
 
@@ -164,7 +165,7 @@ class BatchOutcome:
     paid_off: list[int] = field(default_factory=list)
 
 
-_INSTALMENT_COLUMNS = (
+_INSTALMENT_COLUMNS: tuple[Any, ...] = (
     Instalment.id,
     Instalment.loan_id,
     Instalment.number,
@@ -217,7 +218,7 @@ def count_loans_to_service(session: Session, run_date: dt.date) -> int:
     return int(session.scalar(loans_to_service_count(run_date)) or 0)
 
 
-def loans_to_service_count(run_date: dt.date) -> Select[tuple[int]]:
+def loans_to_service_count(run_date: dt.date) -> Select[int]:
     """The statement of :func:`count_loans_to_service`, to embed in another (one snapshot)."""
     cutoff = collection_cutoff(run_date)
     inner = (
@@ -263,13 +264,13 @@ def service_batch(
 
     requests: list[EntryRequest] = []
     changed: list[_Inst] = []
-    loan_updates: list[dict[str, object]] = []
+    loan_updates: list[dict[str, Any]] = []
     #: (loan id, cents due, cents collected, days past due) of loans left short.
     shortfalls: list[tuple[int, int, int, int]] = []
     for loan in loans:
         items = instalments.get(loan.id, [])
         outcome.loans += 1
-        loan_update: dict[str, object] = {
+        loan_update: dict[str, Any] = {
             "b_loan_id": loan.id,
             "b_status": _ACTIVE,
             "b_closed_on": None,
@@ -334,7 +335,7 @@ def service_batch(
 
 def _read_batch(
     session: Session, loan_ids: Sequence[int], run_date: dt.date
-) -> tuple[Sequence[Row[Any]], dict[int, list[_Inst]], set[int]]:
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], dict[int, list[_Inst]], set[int]]:
     """The batch's loans still to service, their instalments collectable by ``run_date`` (oldest
     first, per loan) and the ids of those with an open instalment after it.
 
@@ -393,7 +394,11 @@ def _read_batch(
 
 
 def _accrue_interest(
-    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, income: int, requests: list[EntryRequest]
+    loan: Row[*tuple[Any, ...]],
+    items: Sequence[_Inst],
+    run_date: dt.date,
+    income: int,
+    requests: list[EntryRequest],
 ) -> int:
     """Accrue the interest of each instalment reaching its due date, once; the cents accrued."""
     accrued = 0
@@ -416,7 +421,11 @@ def _accrue_interest(
 
 
 def _accrue_penalties(
-    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, fee_income: int, requests: list[EntryRequest]
+    loan: Row[*tuple[Any, ...]],
+    items: Sequence[_Inst],
+    run_date: dt.date,
+    fee_income: int,
+    requests: list[EntryRequest],
 ) -> int:
     """Penalty interest on overdue principal since the last accrual (one entry); the cents charged."""
     penalty_total = 0
@@ -445,7 +454,11 @@ def _accrue_penalties(
 
 
 def _charge_late_fees(
-    loan: Row[Any], items: Sequence[_Inst], run_date: dt.date, fee_income: int, requests: list[EntryRequest]
+    loan: Row[*tuple[Any, ...]],
+    items: Sequence[_Inst],
+    run_date: dt.date,
+    fee_income: int,
+    requests: list[EntryRequest],
 ) -> int:
     """The late fee, once per instalment still unpaid after the tolerance days; the cents charged."""
     charged = 0
@@ -473,7 +486,7 @@ def _charge_late_fees(
 
 
 def _collection_request(
-    loan: Row[Any], member_ledger_id: int, allocation: Allocation, run_date: dt.date
+    loan: Row[*tuple[Any, ...]], member_ledger_id: int, allocation: Allocation, run_date: dt.date
 ) -> EntryRequest:
     """The collection entry of one loan: Dr the repayment account, Cr each part's account."""
     totals = allocation.totals
@@ -536,7 +549,7 @@ _SQLITE_MARK_LOANS = "UPDATE loans SET serviced_through = ? WHERE id = ?"
 
 
 def _write_back(
-    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, object]], run_date: dt.date
+    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, Any]], run_date: dt.date
 ) -> None:
     """Store the batch's instalments (cents, dates, status) and loans (serviced through, status)."""
     connection = session.connection()
@@ -566,9 +579,9 @@ def _write_back(
                 _PG_UPDATE_LOANS,
                 {
                     "run_date": run_date,
-                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),  # type: ignore[misc]
-                    "status": pg_text_array(u["b_status"] for u in loan_updates),  # type: ignore[misc]
-                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),  # type: ignore[misc]
+                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),
+                    "status": pg_text_array(u["b_status"] for u in loan_updates),
+                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),
                 },
             )
         return
@@ -599,7 +612,7 @@ def _write_back(
         if marked:
             connection.exec_driver_sql(_SQLITE_MARK_LOANS, marked)
         closed = [
-            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
+            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])
             for u in loan_updates
             if u["b_status"] != _ACTIVE
         ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
 from bank.db import Base, StrEnum, UtcDateTime
+from bank.transitions import Transitions
 
 
 class MemberKind(enum.StrEnum):
@@ -23,6 +24,25 @@ class MemberStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     LEFT = "left"
+
+
+#: Allowed status moves (conventions §7), made by staff through ``service.set_status``.
+#: applicant -> active is absent on purpose: only ``service.activate_on_first_share`` makes that
+#: move, when the first member share is paid. A member who has left is no longer changed, invited
+#: to the portal or sold a share.
+MEMBER_STATUS = Transitions(
+    MemberStatus,
+    {
+        MemberStatus.APPLICANT: {MemberStatus.LEFT},
+        MemberStatus.ACTIVE: {MemberStatus.SUSPENDED, MemberStatus.LEFT},
+        MemberStatus.SUSPENDED: {MemberStatus.ACTIVE, MemberStatus.LEFT},
+        MemberStatus.LEFT: set(),
+    },
+    actions={
+        action: {MemberStatus.APPLICANT, MemberStatus.ACTIVE, MemberStatus.SUSPENDED}
+        for action in ("change", "invite_to_portal", "pay_share")
+    },
+)
 
 
 class LegalForm(enum.StrEnum):

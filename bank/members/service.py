@@ -20,6 +20,7 @@ from bank.db import is_postgresql
 from bank.errors import N_, InvalidTransition, Message, NotFound, PermissionDenied, ValidationError
 from bank.members import validation as check
 from bank.members.models import (
+    MEMBER_STATUS,
     DocumentKind,
     IdentityCheck,
     LegalForm,
@@ -33,15 +34,6 @@ T = TypeVar("T")
 
 #: Staff roles that may register and change members (admins pass every staff check).
 MEMBER_ROLES = ("teller", "credit_officer", "admin")
-
-#: Allowed status moves (conventions §7). applicant -> active is absent on purpose: only
-#: :func:`activate_on_first_share` makes that move, when the first member share is paid.
-TRANSITIONS: dict[MemberStatus, frozenset[MemberStatus]] = {
-    MemberStatus.APPLICANT: frozenset({MemberStatus.LEFT}),
-    MemberStatus.ACTIVE: frozenset({MemberStatus.SUSPENDED, MemberStatus.LEFT}),
-    MemberStatus.SUSPENDED: frozenset({MemberStatus.ACTIVE, MemberStatus.LEFT}),
-    MemberStatus.LEFT: frozenset(),
-}
 
 MAX_NOTES_LENGTH = 5000
 
@@ -247,8 +239,9 @@ def update_member(
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise ValidationError({name: N_("cannot be changed for this kind of member") for name in unknown})
-    if member.status is MemberStatus.LEFT:
-        raise InvalidTransition(N_("a member who has left can no longer be changed"))
+    MEMBER_STATUS.require_action(
+        "change", member.status, N_("a member who has left can no longer be changed")
+    )
     values = _clean(changes)
     changed = {name: value for name, value in values.items() if getattr(member, name) != value}
     if not changed:
@@ -350,7 +343,7 @@ def _optional(value: Any, rule: Callable[[Any], T]) -> T | None:
 
 def _legal_form(value: LegalForm | str | None) -> LegalForm:
     try:
-        return LegalForm(value)
+        return LegalForm(value or "")
     except ValueError:
         choices = tuple(LegalForm)
         raise ValidationError("legal_form", N_("must be one of %(choices)s"), choices=choices) from None
@@ -541,16 +534,21 @@ def reveal_bsn(session: Session, member: Member, actor: Actor) -> str:
 
 def allowed_statuses(member: Member) -> list[MemberStatus]:
     """The statuses staff may move this member to with :func:`set_status` (for the buttons)."""
-    return sorted(TRANSITIONS[member.status], key=list(MemberStatus).index)
+    return MEMBER_STATUS.targets(member.status)
 
 
 def require_transition(current: MemberStatus, target: MemberStatus) -> None:
-    if target not in TRANSITIONS[current]:
-        if current is MemberStatus.APPLICANT and target is MemberStatus.ACTIVE:
-            raise InvalidTransition(N_("an applicant becomes active when the first member share is paid"))
-        raise InvalidTransition(
-            N_("a member cannot go from %(current)s to %(target)s"), current=current, target=target
-        )
+    """Refuse a move :data:`~bank.members.models.MEMBER_STATUS` does not allow staff to make."""
+    if current is MemberStatus.APPLICANT and target is MemberStatus.ACTIVE:
+        # Not in the table on purpose; say how an applicant does become active.
+        raise InvalidTransition(N_("an applicant becomes active when the first member share is paid"))
+    MEMBER_STATUS.require(
+        current,
+        target,
+        N_("a member cannot go from %(current)s to %(target)s"),
+        current=current,
+        target=target,
+    )
 
 
 def set_status(
@@ -562,7 +560,7 @@ def set_status(
     on: dt.date | None = None,
     reason: str = "",
 ) -> Member:
-    """Suspend, reinstate or end a membership, by the table :data:`TRANSITIONS`.
+    """Suspend, reinstate or end a membership, by the table :data:`~bank.members.models.MEMBER_STATUS`.
 
     ``on`` is the date it takes effect (today by default); for leaving it becomes ``left_on``.
     Suspending and leaving need a reason, which the audit trail keeps.
@@ -606,8 +604,9 @@ def activate_on_first_share(session: Session, member: Member, *, actor: Actor, o
     Returns True when the member became active, False when they already were a member
     (active or suspended: later shares change nothing). A member who left cannot buy shares.
     """
-    if member.status is MemberStatus.LEFT:
-        raise InvalidTransition(N_("a member who has left cannot become active again through a share"))
+    MEMBER_STATUS.require_action(
+        "pay_share", member.status, N_("a member who has left cannot become active again through a share")
+    )
     if member.status is not MemberStatus.APPLICANT:
         return False
     member.status = MemberStatus.ACTIVE

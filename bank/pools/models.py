@@ -40,6 +40,7 @@ from bank.ledger.models import LedgerAccount
 from bank.members.models import Member
 from bank.money import ZERO
 from bank.savings.models import DepositAccount
+from bank.transitions import Transitions
 
 
 class PoolStatus(enum.StrEnum):
@@ -47,6 +48,10 @@ class PoolStatus(enum.StrEnum):
     OPEN = "open"
     #: No new subscriptions or loans; existing participations, withdrawals and returns go on.
     CLOSED = "closed"
+
+
+#: A pool is closed once, for good.
+POOL_STATUS = Transitions(PoolStatus, {PoolStatus.OPEN: {PoolStatus.CLOSED}, PoolStatus.CLOSED: set()})
 
 
 class Pool(Base):
@@ -113,6 +118,17 @@ class WithdrawalStatus(enum.StrEnum):
     WAITING = "waiting"
     PAID = "paid"
     CANCELLED = "cancelled"
+
+
+#: A waiting request is paid or cancelled by its participant, and that is final.
+WITHDRAWAL_STATUS = Transitions(
+    WithdrawalStatus,
+    {
+        WithdrawalStatus.WAITING: {WithdrawalStatus.PAID, WithdrawalStatus.CANCELLED},
+        WithdrawalStatus.PAID: set(),
+        WithdrawalStatus.CANCELLED: set(),
+    },
+)
 
 
 class WithdrawalRequest(Base):

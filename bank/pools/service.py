@@ -31,7 +31,6 @@ from bank.errors import (
     N_,
     IdempotencyConflict,
     InsufficientFunds,
-    InvalidTransition,
     Message,
     NotFound,
     ValidationError,
@@ -45,7 +44,15 @@ from bank.members.models import Member, MemberStatus
 from bank.members.queries import visible_member_ids
 from bank.money import ZERO, parse_amount
 from bank.pools import queries
-from bank.pools.models import Participation, Pool, PoolStatus, WithdrawalRequest, WithdrawalStatus
+from bank.pools.models import (
+    POOL_STATUS,
+    WITHDRAWAL_STATUS,
+    Participation,
+    Pool,
+    PoolStatus,
+    WithdrawalRequest,
+    WithdrawalStatus,
+)
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 
@@ -259,8 +266,13 @@ def update_pool(session: Session, pool: Pool, *, actor: Actor, **fields: Any) ->
 def close_pool(session: Session, pool: Pool, *, actor: Actor) -> Pool:
     """No new subscriptions or loans; participations, withdrawals and returns carry on."""
     savings.require_role(actor, *POOL_ADMIN_ROLES)
-    if pool.status is not PoolStatus.OPEN:
-        raise InvalidTransition(N_("pool %(code)s is already %(status)s"), code=pool.code, status=pool.status)
+    POOL_STATUS.require(
+        pool.status,
+        PoolStatus.CLOSED,
+        N_("pool %(code)s is already %(status)s"),
+        code=pool.code,
+        status=pool.status,
+    )
     pool.status = PoolStatus.CLOSED
     session.flush()
     audit.record(
@@ -555,10 +567,12 @@ def cancel_withdrawal(
         raise ValidationError("reason", N_("is required to cancel a withdrawal request"))
     if len(reason) > 500:
         raise ValidationError("reason", N_("may be at most 500 characters"))
-    if request.status is not WithdrawalStatus.WAITING:
-        raise InvalidTransition(
-            N_("the withdrawal request is %(status)s, not waiting"), status=request.status
-        )
+    WITHDRAWAL_STATUS.require(
+        request.status,
+        WithdrawalStatus.CANCELLED,
+        N_("the withdrawal request is %(status)s, not waiting"),
+        status=request.status,
+    )
     request.status = WithdrawalStatus.CANCELLED
     request.cancelled_reason = reason
     session.flush()
@@ -586,10 +600,12 @@ def pay_withdrawal(
     savings.require_role(actor, *BOOKING_ROLES)
     if request.status is WithdrawalStatus.PAID:
         return request
-    if request.status is not WithdrawalStatus.WAITING:
-        raise InvalidTransition(
-            N_("the withdrawal request is %(status)s, not waiting"), status=request.status
-        )
+    WITHDRAWAL_STATUS.require(
+        request.status,
+        WithdrawalStatus.PAID,
+        N_("the withdrawal request is %(status)s, not waiting"),
+        status=request.status,
+    )
     on = _business_date(on)
     if on < request.payable_from:
         raise ValidationError(
@@ -599,10 +615,12 @@ def pay_withdrawal(
     pool = participation.pool
     lock_pool(session, pool)
     session.refresh(request)
-    if request.status is not WithdrawalStatus.WAITING:
-        raise InvalidTransition(
-            N_("the withdrawal request is %(status)s, not waiting"), status=request.status
-        )
+    WITHDRAWAL_STATUS.require(
+        request.status,
+        WithdrawalStatus.PAID,
+        N_("the withdrawal request is %(status)s, not waiting"),
+        status=request.status,
+    )
     due = [
         r
         for r in queries.waiting_withdrawals(session, pool, due_on=on)

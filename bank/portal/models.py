@@ -12,6 +12,7 @@ from bank import clock
 from bank.auth.models import User
 from bank.db import Base, StrEnum, UtcDateTime
 from bank.members.models import Member
+from bank.transitions import Transitions
 
 
 class TokenPurpose(enum.StrEnum):
@@ -64,6 +65,18 @@ class ChangeStatus(enum.StrEnum):
     REJECTED = "rejected"
     #: The member asked for another value before staff decided; the older request lapses.
     WITHDRAWN = "withdrawn"
+
+
+#: Staff approve or reject a pending change, or the member's newer request makes it lapse; final.
+CHANGE_STATUS = Transitions(
+    ChangeStatus,
+    {
+        ChangeStatus.PENDING: {ChangeStatus.APPROVED, ChangeStatus.REJECTED, ChangeStatus.WITHDRAWN},
+        ChangeStatus.APPROVED: set(),
+        ChangeStatus.REJECTED: set(),
+        ChangeStatus.WITHDRAWN: set(),
+    },
+)
 
 
 class ProfileChange(Base):

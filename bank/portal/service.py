@@ -38,9 +38,9 @@ from bank.errors import (
 from bank.members import queries as member_queries
 from bank.members import service as member_service
 from bank.members import validation as check
-from bank.members.models import Member, MemberKind, MemberStatus
+from bank.members.models import MEMBER_STATUS, Member, MemberKind
 from bank.portal import mail
-from bank.portal.models import AccessToken, ChangeStatus, ProfileChange, TokenPurpose
+from bank.portal.models import CHANGE_STATUS, AccessToken, ChangeStatus, ProfileChange, TokenPurpose
 
 #: An invitation link works for 72 hours (issue 6).
 INVITE_VALID_FOR = dt.timedelta(hours=72)
@@ -122,8 +122,9 @@ def invite(
         raise ValidationError(
             "member", N_("an organisation is invited through its representatives: invite one of them")
         )
-    if member.status is MemberStatus.LEFT:
-        raise InvalidTransition(N_("a member who has left cannot be invited to the portal"))
+    MEMBER_STATUS.require_action(
+        "invite_to_portal", member.status, N_("a member who has left cannot be invited to the portal")
+    )
     address = check.email(email or member.email or "", field="email")
     user = portal_user_of(session, member.id)
     taken = session.scalar(
@@ -256,7 +257,7 @@ def use_token(
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if spent.rowcount != 1:
+    if spent.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise TokenRefused("used", "this link has already been used; a link works only once")
     session.refresh(row)
     user = row.user
@@ -396,8 +397,9 @@ def change_profile(
     before anything is written.
     """
     _require_member_actor(actor, member)
-    if member.status is MemberStatus.LEFT:
-        raise InvalidTransition(N_("a member who has left can no longer be changed"))
+    MEMBER_STATUS.require_action(
+        "change", member.status, N_("a member who has left can no longer be changed")
+    )
     unknown = sorted(set(values) - set(IMMEDIATE_FIELDS) - set(VERIFIED_FIELDS))
     if unknown:
         raise ValidationError({name: N_("cannot be changed in the portal") for name in unknown})
@@ -578,8 +580,12 @@ def decide_change(
     the reason, which the member sees in the portal.
     """
     _require_staff(actor)
-    if change.status is not ChangeStatus.PENDING:
-        raise InvalidTransition(N_("this change is already %(status)s"), status=change.status)
+    CHANGE_STATUS.require(
+        change.status,
+        ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED,
+        N_("this change is already %(status)s"),
+        status=change.status,
+    )
     note = (note or "").strip()
     if not note:
         raise ValidationError(

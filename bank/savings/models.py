@@ -13,6 +13,7 @@ from bank import clock
 from bank.db import Base, RateType, StrEnum, UtcDateTime
 from bank.ledger.models import LedgerAccount
 from bank.members.models import Member
+from bank.transitions import Transitions
 
 
 class SavingsProduct(Base):
@@ -74,6 +75,17 @@ class DepositAccountStatus(enum.StrEnum):
     BLOCKED = "blocked"
     #: Closed at a zero balance; its ledger account is closed too, nothing can be booked.
     CLOSED = "closed"
+
+
+#: Staff block and unblock an account; it is closed from either state, and closed it stays.
+DEPOSIT_ACCOUNT_STATUS = Transitions(
+    DepositAccountStatus,
+    {
+        DepositAccountStatus.OPEN: {DepositAccountStatus.BLOCKED, DepositAccountStatus.CLOSED},
+        DepositAccountStatus.BLOCKED: {DepositAccountStatus.OPEN, DepositAccountStatus.CLOSED},
+        DepositAccountStatus.CLOSED: set(),
+    },
+)
 
 
 class DepositAccount(Base):

@@ -28,7 +28,6 @@ from bank.db import is_postgresql
 from bank.errors import (
     N_,
     InsufficientFunds,
-    InvalidTransition,
     Message,
     NotFound,
     PermissionDenied,
@@ -41,7 +40,13 @@ from bank.ledger.models import JournalEntry, Posting, Side
 from bank.members.models import Member, MemberStatus
 from bank.money import parse_amount
 from bank.savings import numbers
-from bank.savings.models import DepositAccount, DepositAccountStatus, SavingsProduct, SavingsProductRate
+from bank.savings.models import (
+    DEPOSIT_ACCOUNT_STATUS,
+    DepositAccount,
+    DepositAccountStatus,
+    SavingsProduct,
+    SavingsProductRate,
+)
 
 #: Roles that may book money and change accounts (credit officers only look).
 BOOKING_ROLES = ("teller", "admin")
@@ -212,12 +217,13 @@ def block_account(session: Session, account: DepositAccount, *, reason: str, act
         raise ValidationError("reason", N_("is required to block an account"))
     if len(reason) > 500:
         raise ValidationError("reason", N_("may be at most 500 characters"))
-    if account.status is not DepositAccountStatus.OPEN:
-        raise InvalidTransition(
-            N_("account %(formatted_number)s is %(status)s, not open"),
-            formatted_number=account.formatted_number,
-            status=account.status,
-        )
+    DEPOSIT_ACCOUNT_STATUS.require(
+        account.status,
+        DepositAccountStatus.BLOCKED,
+        N_("account %(formatted_number)s is %(status)s, not open"),
+        formatted_number=account.formatted_number,
+        status=account.status,
+    )
     account.status = DepositAccountStatus.BLOCKED
     account.blocked_reason = reason
     session.flush()
@@ -236,12 +242,13 @@ def block_account(session: Session, account: DepositAccount, *, reason: str, act
 
 def unblock_account(session: Session, account: DepositAccount, *, actor: Actor) -> DepositAccount:
     require_role(actor, *BOOKING_ROLES)
-    if account.status is not DepositAccountStatus.BLOCKED:
-        raise InvalidTransition(
-            N_("account %(formatted_number)s is %(status)s, not blocked"),
-            formatted_number=account.formatted_number,
-            status=account.status,
-        )
+    DEPOSIT_ACCOUNT_STATUS.require(
+        account.status,
+        DepositAccountStatus.OPEN,
+        N_("account %(formatted_number)s is %(status)s, not blocked"),
+        formatted_number=account.formatted_number,
+        status=account.status,
+    )
     reason = account.blocked_reason
     account.status = DepositAccountStatus.OPEN
     account.blocked_reason = ""
@@ -263,10 +270,12 @@ def close_account(
 ) -> DepositAccount:
     """Close an open or blocked account, only at a zero balance and with nothing waiting on it."""
     require_role(actor, *BOOKING_ROLES)
-    if account.status is DepositAccountStatus.CLOSED:
-        raise InvalidTransition(
-            N_("account %(formatted_number)s is already closed"), formatted_number=account.formatted_number
-        )
+    DEPOSIT_ACCOUNT_STATUS.require(
+        account.status,
+        DepositAccountStatus.CLOSED,
+        N_("account %(formatted_number)s is already closed"),
+        formatted_number=account.formatted_number,
+    )
     balance = ledger_queries.balance(session, account.ledger_account_id)
     if balance != 0:
         raise ValidationError(

@@ -33,6 +33,7 @@ from loans.servicing.conftest import make_loan_product
 from sqlalchemy import func, select
 
 from bank import clock
+from bank import day as business_day
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.errors import ValidationError
@@ -58,7 +59,6 @@ from bank.pools.models import (
     WithdrawalRequest,
     WithdrawalStatus,
 )
-from bank.runs import jobs
 
 from .factories import SETUP, TELLER, borrower, investor, make_pool, put_in
 
@@ -68,7 +68,7 @@ D = dt.date
 def close(session, *days: dt.date) -> None:
     session.commit()  # SQLite: no open transaction may hold the write lock
     for day in days:
-        outcomes = jobs.close_day(db, day, started_by="test")
+        outcomes = business_day.close_day(db, day, started_by="test")
         assert all(outcome.run.status.value == "completed" for outcome in outcomes), day
     session.expire_all()
 

@@ -71,8 +71,8 @@ def test_closing_tomorrow_closes_today_first_so_no_business_day_is_left_unclosed
     from sqlalchemy import select
 
     from bank import clock
+    from bank import day as business_day
     from bank.calendar import business_days
-    from bank.runs import jobs
     from bank.runs.models import Run, RunJob, RunStatus
 
     member, account = bank.borrower(opened_on=D(2026, 10, 1))
@@ -115,4 +115,4 @@ def test_closing_tomorrow_closes_today_first_so_no_business_day_is_left_unclosed
     every_day = list(business_days(D(2026, 11, 27), D(2026, 12, 3)))
     assert sorted(dates) == every_day and repayments == set(every_day)
     # The scheduler on Friday finds nothing missed: no business day was left unclosed.
-    assert jobs.missed_days(bank.session, D(2026, 12, 4)) == []
+    assert business_day.missed_days(bank.session, D(2026, 12, 4)) == []

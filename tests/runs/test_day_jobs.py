@@ -24,6 +24,7 @@ from pools.factories import (
 from sqlalchemy import func, select
 
 from bank import clock
+from bank import day as business_day
 from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.cli import cli
 from bank.committee import service as committee
@@ -32,7 +33,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry
 from bank.pools import service as pools
 from bank.pools.models import Distribution, WithdrawalRequest, WithdrawalStatus
-from bank.runs import jobs
+from bank.runs import record as run_record
 from bank.runs.models import Run, RunJob, RunStatus
 from bank.savings import service as savings
 from bank.statements.models import StatementKind, StoredStatement
@@ -109,7 +110,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
     directory = tmp_path / "statements"
 
     # Friday 29 May: the offer is still valid; the month that ended last (April) had no movements.
-    outcomes = jobs.close_day(db, D(2026, 5, 29), started_by="test", statement_dir=directory)
+    outcomes = business_day.close_day(db, D(2026, 5, 29), started_by="test", statement_dir=directory)
     assert [o.run.job for o in outcomes] == [*DAY_JOBS, RunJob.CLOSE_DAY]
     assert all(o.run.status is RunStatus.COMPLETED for o in outcomes)
     assert _run(session, RunJob.EXPIRE_OFFERS, D(2026, 5, 29)).progress_done == 0
@@ -119,7 +120,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
     session.commit()  # SQLite: no open transaction may hold the write lock the run needs
 
     # Monday 1 June: the offer (valid until 31 May) lapses; May's statements are stored.
-    jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
+    business_day.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
     session.expire_all()
     assert session.get(LoanApplication, application.id).status is ApplicationStatus.EXPIRED
     session.commit()
@@ -147,7 +148,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
     session.commit()
 
     # The next days find the month done: nothing is stored twice, and the offer stays expired.
-    jobs.close_day(db, D(2026, 6, 2), started_by="test", statement_dir=directory)
+    business_day.close_day(db, D(2026, 6, 2), started_by="test", statement_dir=directory)
     assert _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 2)).collected_full_count == 0
     assert _run(session, RunJob.EXPIRE_OFFERS, D(2026, 6, 2)).progress_done == 0
     assert _count(session, StoredStatement) == 2
@@ -155,7 +156,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
 
 
 def test_without_a_statement_directory_close_day_leaves_the_statements_out(session, offer_world):
-    outcomes = jobs.close_day(db, D(2026, 6, 1), started_by="test")
+    outcomes = business_day.close_day(db, D(2026, 6, 1), started_by="test")
     assert [o.run.job for o in outcomes] == [*DAY_JOBS[:-1], RunJob.CLOSE_DAY]
     assert outcomes[-1].run.status is RunStatus.COMPLETED
     assert _count(session, StoredStatement) == 0
@@ -165,19 +166,19 @@ def test_a_failed_statements_job_fails_the_day_and_a_second_start_resumes_it(ses
     not_a_directory = tmp_path / "full-disk"
     not_a_directory.write_text("")
     with pytest.raises(OSError):
-        jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=not_a_directory)
+        business_day.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=not_a_directory)
     before = _count(session, JournalEntry)
     failed = _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 1))
     assert failed.status is RunStatus.FAILED and "Error" in failed.error.splitlines()[0]
     close = _run(session, RunJob.CLOSE_DAY, D(2026, 6, 1))
     assert close.status is RunStatus.FAILED
-    assert jobs.last_closed_day(session) is None
+    assert business_day.last_closed_day(session) is None
     # The jobs before it completed and keep their work (the offer lapsed once).
     assert _run(session, RunJob.EXPIRE_OFFERS, D(2026, 6, 1)).status is RunStatus.COMPLETED
     session.commit()
 
     directory = tmp_path / "statements"
-    outcomes = jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
+    outcomes = business_day.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
     worked = {o.run.job: o.worked for o in outcomes}
     assert worked[RunJob.EXPIRE_OFFERS] is False and worked[RunJob.REPAYMENTS] is False
     assert worked[RunJob.MONTH_END_STATEMENTS] is True
@@ -212,7 +213,7 @@ def test_a_batch_lost_with_the_database_leaves_no_files_and_its_cause_is_recorde
         raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
 
     monkeypatch.setattr(statements, "produce_for_accounts", lost)
-    monkeypatch.setattr(jobs, "_record_failure", lambda *args, **kwargs: False)  # still down
+    monkeypatch.setattr(run_record, "_record_failure", lambda *args, **kwargs: False)  # still down
     result = _cli(app)("runs", "close-day", "--date", "2026-06-01")
     assert result.exit_code == 1
     assert "run failed: OperationalError (OperationalError): disk I/O error" in result.output
@@ -225,14 +226,14 @@ def test_a_batch_lost_with_the_database_leaves_no_files_and_its_cause_is_recorde
     # records what the dead attempt left running, with its cause.
     monkeypatch.undo()
     with run_lock(db.engine):
-        recorded = jobs.record_interrupted(db.new_session())
+        recorded = run_record.record_interrupted(db.new_session())
     assert len(recorded) == 2
     for job in (RunJob.MONTH_END_STATEMENTS, RunJob.CLOSE_DAY):
         failed = _run(session, job, D(2026, 6, 1))
         assert failed.status is RunStatus.FAILED and failed.finished_at is not None
         assert failed.error.splitlines()[0] == "OperationalError (OperationalError): disk I/O error"
 
-    outcomes = jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
+    outcomes = business_day.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
     assert outcomes[-1].run.status is RunStatus.COMPLETED
     resumed = _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 1))
     assert (resumed.status, resumed.attempts, resumed.collected_full_count) == (RunStatus.COMPLETED, 2, 2)
@@ -242,13 +243,13 @@ def test_a_batch_lost_with_the_database_leaves_no_files_and_its_cause_is_recorde
 
 def test_a_run_killed_without_a_word_is_recorded_interrupted_by_the_next_run(session, offer_world, tmp_path):
     directory = tmp_path / "statements"
-    jobs.close_day(db, D(2026, 5, 29), started_by="test", statement_dir=directory)
+    business_day.close_day(db, D(2026, 5, 29), started_by="test", statement_dir=directory)
     # As a kill -9 leaves it: the row says running, nobody holds the lock, no cause was kept.
     session.query(Run).filter(Run.job == RunJob.CLOSE_DAY).update({"status": RunStatus.RUNNING})
     session.commit()
-    jobs.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
+    business_day.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
     killed = _run(session, RunJob.CLOSE_DAY, D(2026, 5, 29))
-    assert killed.status is RunStatus.FAILED and killed.error == jobs.INTERRUPTED
+    assert killed.status is RunStatus.FAILED and killed.error == run_record.INTERRUPTED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,14 +283,14 @@ def pool_bank(session):
 
 def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(session, pool_bank):
     anna, bram = pool_bank["anna"], pool_bank["bram"]
-    jobs.close_day(db, D(2027, 2, 15), started_by="test")
-    jobs.close_day(db, D(2027, 3, 15), started_by="test")
+    business_day.close_day(db, D(2027, 2, 15), started_by="test")
+    business_day.close_day(db, D(2027, 3, 15), started_by="test")
     # 31 March is a Wednesday: its close day distributes the quarter before (none: no pool then).
-    jobs.close_day(db, D(2027, 3, 31), started_by="test")
+    business_day.close_day(db, D(2027, 3, 31), started_by="test")
     assert _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 3, 31)).progress_done == 0
     assert _count(session, Distribution) == 0
 
-    jobs.close_day(db, D(2027, 4, 1), started_by="test")
+    business_day.close_day(db, D(2027, 4, 1), started_by="test")
     # Interest collected in Q1: 80.00 (15 Feb) + 77.03 (15 Mar) = 157.03, all the pool's;
     # margin 25 % = 39.26; 117.77 to Anna and Bram, 60:40 of the same days: 70.66 and 47.11.
     run = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
@@ -306,12 +307,12 @@ def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(sessio
     assert _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 1)).due_count == 0
 
     # The next day: the quarter is done; nothing is distributed twice.
-    jobs.close_day(db, D(2027, 4, 2), started_by="test")
+    business_day.close_day(db, D(2027, 4, 2), started_by="test")
     assert _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 2)).progress_done == 0
     assert _count(session, Distribution) == 1
 
     # 20 April: Bram's notice is over and the pool has 2 000.00 not lent out: paid.
-    jobs.close_day(db, D(2027, 4, 20), started_by="test")
+    business_day.close_day(db, D(2027, 4, 20), started_by="test")
     paid = _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 20))
     assert (paid.collected_full_count, paid.collected_nothing_count, paid.amount_collected) == (
         1,
@@ -321,7 +322,7 @@ def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(sessio
     assert paid.entries_posted == 1
     assert _balance(session, bram) == Decimal("1547.11")
     # 21 April: Anna's 5 000.00 is due but the pool's money is lent out: she keeps her place.
-    jobs.close_day(db, D(2027, 4, 21), started_by="test")
+    business_day.close_day(db, D(2027, 4, 21), started_by="test")
     waiting = _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 21))
     assert (waiting.due_count, waiting.collected_full_count, waiting.collected_nothing_count) == (1, 0, 1)
     assert waiting.amount_collected == Decimal("0.00")
@@ -343,8 +344,8 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
 ):
     from bank.pools import distribution
 
-    jobs.close_day(db, D(2027, 2, 15), started_by="test")
-    jobs.close_day(db, D(2027, 3, 31), started_by="test")
+    business_day.close_day(db, D(2027, 2, 15), started_by="test")
+    business_day.close_day(db, D(2027, 3, 31), started_by="test")
     real = distribution.distribute_due
 
     def broken(*args, **kwargs):
@@ -353,7 +354,7 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
 
     monkeypatch.setattr(distribution, "distribute_due", broken)
     with pytest.raises(RuntimeError):
-        jobs.close_day(db, D(2027, 4, 1), started_by="test")
+        business_day.close_day(db, D(2027, 4, 1), started_by="test")
     failed = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
     assert failed.status is RunStatus.FAILED and "connection lost" in failed.error
     assert _run(session, RunJob.CLOSE_DAY, D(2027, 4, 1)).status is RunStatus.FAILED
@@ -361,7 +362,7 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
     assert _balance(session, pool_bank["anna"]) == Decimal("0.00")
 
     monkeypatch.setattr(distribution, "distribute_due", real)
-    jobs.close_day(db, D(2027, 4, 1), started_by="test")
+    business_day.close_day(db, D(2027, 4, 1), started_by="test")
     resumed = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
     assert (resumed.status, resumed.attempts, resumed.amount_accrued) == (
         RunStatus.COMPLETED,
@@ -371,7 +372,7 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
     assert _count(session, Distribution) == 1
     assert _balance(session, pool_bank["anna"]) == Decimal("70.66")
     # Run again: completed, nothing more.
-    assert all(o.worked is False for o in jobs.close_day(db, D(2027, 4, 1), started_by="test"))
+    assert all(o.worked is False for o in business_day.close_day(db, D(2027, 4, 1), started_by="test"))
     assert _balance(session, pool_bank["anna"]) == Decimal("70.66")
 
 
@@ -381,8 +382,8 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
 
 def test_pool_distribution_command_refuses_bad_quarters_and_writes_nothing(app, session, pool_bank):
     run = _cli(app)
-    jobs.close_day(db, D(2027, 2, 15), started_by="test")
-    jobs.close_day(db, D(2027, 3, 15), started_by="test")
+    business_day.close_day(db, D(2027, 2, 15), started_by="test")
+    business_day.close_day(db, D(2027, 3, 15), started_by="test")
     entries = _count(session, JournalEntry)
     runs = _count(session, Run)
 
@@ -412,14 +413,14 @@ def test_pool_distribution_command_refuses_bad_quarters_and_writes_nothing(app, 
     assert "the quarter ending 2027-03-31 was already distributed (on 2028-06-15)" in twice.output
     assert _count(session, JournalEntry) == entries
     # And the close day that would have distributed it finds it done.
-    jobs.close_day(db, D(2027, 4, 1), started_by="test")
+    business_day.close_day(db, D(2027, 4, 1), started_by="test")
     assert _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1)).progress_done == 0
     assert _balance(session, pool_bank["anna"]) == Decimal("70.66")
 
 
 def test_pool_distribution_command_after_that_day_was_closed_counts_in_as_an_attempt(app, session, pool_bank):
     """Close day of 31 March distributes the quarter *before*; the command for 31 March still works."""
-    jobs.close_day(db, D(2027, 3, 31), started_by="test")
+    business_day.close_day(db, D(2027, 3, 31), started_by="test")
     result = _cli(app)("runs", "pool-distribution", "--date", "2027-03-31")
     assert result.exit_code == 0, result.output
     row = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 3, 31))
@@ -466,15 +467,15 @@ def test_staff_start_the_new_jobs_and_see_their_counts(
 
     launched: list[tuple[str, dt.date]] = []
     monkeypatch.setattr(runs_views, "launch", lambda job, day: launched.append((job, day)))
-    jobs.close_day(db, D(2027, 2, 15), started_by="test")
-    jobs.close_day(db, D(2027, 3, 15), started_by="test")
-    jobs.close_day(db, D(2027, 4, 1), started_by="test")
+    business_day.close_day(db, D(2027, 2, 15), started_by="test")
+    business_day.close_day(db, D(2027, 3, 15), started_by="test")
+    business_day.close_day(db, D(2027, 4, 1), started_by="test")
     login_as("admin")
     # The newest runs come first: the distribution of 1 April is on the first page now, and
     # further back once the days up to 21 April are closed (each business day in between too).
     page = client.get("/staff/runs").get_data(as_text=True)
     assert "1 pools, 2 participants" in page  # the distribution of 1 April
-    jobs.close_day(db, D(2027, 4, 21), started_by="test")
+    business_day.close_day(db, D(2027, 4, 21), started_by="test")
 
     page = client.get("/staff/runs").get_data(as_text=True)
     for label in ("Expire offers", "Pool withdrawals", "Pool distribution", "Month-end statements"):
@@ -525,7 +526,7 @@ def test_pool_distribution_command_waits_for_an_unfinished_close_day_of_that_dat
 
     monkeypatch.setattr(distribution, "distribute_due", broken)
     with pytest.raises(RuntimeError):
-        jobs.close_day(db, D(2027, 3, 31), started_by="test")
+        business_day.close_day(db, D(2027, 3, 31), started_by="test")
     monkeypatch.undo()
     entries = _count(session, JournalEntry)
     refused = _cli(app)("runs", "pool-distribution", "--date", "2027-03-31")
@@ -533,7 +534,7 @@ def test_pool_distribution_command_waits_for_an_unfinished_close_day_of_that_dat
     assert "the close day of 2027-03-31 has not finished its pool distribution (failed)" in refused.output
     assert _count(session, JournalEntry) == entries and _count(session, Distribution) == 0
     assert _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 3, 31)).status is RunStatus.FAILED
-    jobs.close_day(db, D(2027, 3, 31), started_by="test")
+    business_day.close_day(db, D(2027, 3, 31), started_by="test")
     done = _cli(app)("runs", "pool-distribution", "--date", "2027-03-31")
     assert done.exit_code == 0, done.output
     assert _count(session, Distribution) == 1

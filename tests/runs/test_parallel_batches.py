@@ -1,6 +1,6 @@
 """The repayment run's batches side by side (PostgreSQL): the same outcome as one at a time.
 
-On PostgreSQL the run services its batches on ``jobs.REPAYMENT_WORKERS`` connections at once.
+On PostgreSQL the run services its batches on ``bank.loans.jobs.REPAYMENT_WORKERS`` connections at once.
 Each batch commits its postings, instalments, loans and its share of the run's counters
 together, so whatever the interleaving the run row must tell the truth about the ledger, and
 a batch that fails stops the run without losing what other batches committed.
@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bank.extensions import db
+from bank.loans import jobs as loan_jobs
 from bank.loans import servicing
 from bank.loans.models import Loan
-from bank.runs import jobs
 from bank.runs.models import Run, RunJob, RunStatus
 
 from .conftest import entry_count
@@ -57,13 +57,13 @@ def _expected(bank, loans: list[Loan], funded: dict[int, Decimal]) -> dict[str, 
 
 @pytest.mark.parametrize("workers", [1, 3])
 def test_batches_side_by_side_give_the_outcome_of_one_at_a_time(bank, monkeypatch, workers):
-    monkeypatch.setattr(jobs, "REPAYMENT_WORKERS", workers)
+    monkeypatch.setattr(loan_jobs, "REPAYMENT_WORKERS", workers)
     loans, funded = _book_twelve(bank)
     expected = _expected(bank, loans, funded)
     before = entry_count(bank.session)
 
     bank.session.commit()
-    run = jobs.run_repayments(db, DUE, started_by="test", batch_size=2).run
+    run = loan_jobs.run_repayments(db, DUE, started_by="test", batch_size=2).run
 
     assert run.status is RunStatus.COMPLETED
     assert (run.due_count, run.progress_done, run.progress_total) == (12, 12, 12)
@@ -89,7 +89,7 @@ def test_batches_side_by_side_give_the_outcome_of_one_at_a_time(bank, monkeypatc
 
 @pytest.mark.postgresql
 def test_a_failing_batch_stops_the_run_and_a_restart_finishes_it_once(bank, monkeypatch):
-    monkeypatch.setattr(jobs, "REPAYMENT_WORKERS", 2)
+    monkeypatch.setattr(loan_jobs, "REPAYMENT_WORKERS", 2)
     loans, funded = _book_twelve(bank)
     expected = _expected(bank, loans, funded)
     doomed = loans[6].id
@@ -103,7 +103,7 @@ def test_a_failing_batch_stops_the_run_and_a_restart_finishes_it_once(bank, monk
     monkeypatch.setattr(servicing, "service_batch", failing)
     bank.session.commit()
     with pytest.raises(RuntimeError, match="disk full"):
-        jobs.run_repayments(db, DUE, started_by="test", batch_size=2)
+        loan_jobs.run_repayments(db, DUE, started_by="test", batch_size=2)
 
     bank.session.expire_all()
     failed = bank.session.scalar(select(Run).where(Run.job == RunJob.REPAYMENTS))
@@ -118,7 +118,7 @@ def test_a_failing_batch_stops_the_run_and_a_restart_finishes_it_once(bank, monk
     bank.verify()
 
     monkeypatch.setattr(servicing, "service_batch", real_service_batch)
-    again = jobs.run_repayments(db, DUE, started_by="test", batch_size=2).run
+    again = loan_jobs.run_repayments(db, DUE, started_by="test", batch_size=2).run
     assert again.id == failed.id and again.attempts == 2
     assert again.status is RunStatus.COMPLETED
     assert (again.due_count, again.progress_done) == (12, 12)

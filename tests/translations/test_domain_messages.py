@@ -28,6 +28,9 @@ ERROR_CLASSES = {
     for name, value in vars(errors).items()
     if isinstance(value, type) and issubclass(value, errors.BankError)
 }
+#: The status tables' checks (``bank.transitions``), which raise InvalidTransition with the
+#: message given as their third argument: ``TABLE.require(current, target, N_("…"))``.
+TABLE_CHECKS = {"require", "require_action"}
 #: Dicts of field → rule that are raised as one ValidationError.
 RULE_DICTS = {"errors", "failures", "gaps", "fields", "problems", "differing", "missing"}
 #: Modules left out of the walk, with the reason (none now: bank/money.py keeps its rules in
@@ -88,6 +91,14 @@ def _texts_of(tree: ast.AST) -> Iterator[tuple[int, ast.expr]]:
             for arg in args:
                 for message in _messages(arg):
                     yield node.lineno, message
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in TABLE_CHECKS
+            and len(node.args) >= 3
+        ):
+            for message in _messages(node.args[2]):
+                yield node.lineno, message
         elif (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
@@ -152,6 +163,7 @@ def test_the_walk_catches_what_it_is_for() -> None:
         "    raise Conflict(N_('a sentence nobody translated'))\n"
         "    errors['name'] = 'is required'\n"
         "    raise InsufficientFunds(N_('is required'), fields={'amount': f'short by {x}'})\n"
+        "    LOAN_STATUS.require(a, b, f'loan {x} is closed')\n"
     )
     found = [(line, _catalogue_id(message)) for line, message in _texts_of(ast.parse(source))]
     assert found == [
@@ -161,6 +173,7 @@ def test_the_walk_catches_what_it_is_for() -> None:
         (5, None),
         (6, "is required"),
         (6, None),
+        (7, None),
     ]
     assert "a sentence nobody translated" not in _nl()
 

@@ -17,14 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank import clock
+from bank import day as business_day
 from bank.actor import Actor
 from bank.extensions import db
 from bank.ledger import queries as ledger_queries
+from bank.loans import jobs as loan_jobs
 from bank.loans.models import Instalment, InstalmentStatus, Loan
 from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
 from bank.members import service as members
-from bank.runs import jobs
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 
@@ -111,7 +112,7 @@ class Bank:
 
     def run(self, day: dt.date):
         self.session.commit()  # SQLite: no open transaction may hold the write lock
-        outcome = jobs.run_repayments(db, day, started_by="test")
+        outcome = loan_jobs.run_repayments(db, day, started_by="test")
         self.session.expire_all()
         return outcome.run
 
@@ -120,7 +121,7 @@ class Bank:
 
         self.session.commit()
         for day in business_days(start, end):
-            jobs.close_day(db, day, started_by="test")
+            business_day.close_day(db, day, started_by="test")
         self.session.expire_all()
 
     def instalments(self, loan: Loan, *, version: int | None = None) -> list[Instalment]:

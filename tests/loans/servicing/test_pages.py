@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from bank import day as business_day
 from bank.extensions import db
 from bank.loans.models import LoanStatus
-from bank.runs import jobs
 from bank.runs.lock import run_lock
 from bank.web.staff import runs as runs_views
 
@@ -144,7 +144,7 @@ def test_starting_a_run_launches_it_and_is_refused_while_one_runs(
 
     def run_now(job, run_date):
         launched.append((job, run_date))
-        jobs.close_day(db, run_date, started_by="web")
+        business_day.close_day(db, run_date, started_by="web")
 
     monkeypatch.setattr(runs_views, "launch", run_now)
     login_as("admin")

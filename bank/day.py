@@ -1,0 +1,177 @@
+"""The business day: close day and catch-up, composed from the features' jobs.
+
+Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
+(:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
+pool withdrawals whose notice has passed and the pools' quarterly distribution
+(:mod:`bank.pools.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
+also a command of its own (``bank runs …``) and records itself through the run framework
+(:mod:`bank.runs`); the close day has a run row of its own that completes only when every job of
+the day has. This module sits on its own floor above every feature it calls and below the
+adapters (the scheduler, the commands, the staff runs page, the demo) that start it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bank import clock
+from bank.applications.jobs import expire_offers_job
+from bank.calendar import business_days
+from bank.db import Database
+from bank.loans.jobs import repayments_job
+from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
+from bank.runs.batches import BATCH_SIZE, Batches, Progress
+from bank.runs.lock import run_lock
+from bank.runs.models import Run, RunJob, RunStatus
+from bank.runs.record import JobOutcome, first_business_day, guarded, record_interrupted, validate_run_date
+from bank.savings.jobs import savings_interest_job
+from bank.statements.jobs import StatementDir, month_end_statements_job
+
+
+def close_day(
+    database: Database,
+    run_date: dt.date,
+    *,
+    started_by: str = "cli",
+    statement_dir: StatementDir | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> list[JobOutcome]:
+    """All jobs of business date ``run_date`` in order (see :func:`close_day_in`), one lock.
+
+    Every earlier business day not yet closed since the last closed one is closed first, in
+    order (:func:`unclosed_days_before`), so no business day is ever skipped. Returns the outcome
+    of each job and, last, of the close-day record itself, which completes only when every job
+    of the day has (for each day closed, in order).
+    """
+    assert database.engine is not None
+    session = database.new_session()
+    try:
+        validate_run_date(session, run_date)
+        session.rollback()
+        with run_lock(database.engine):
+            record_interrupted(session)
+            earlier = unclosed_days_before(session, run_date)
+            session.rollback()
+            outcomes: list[JobOutcome] = []
+            for day in [*earlier, run_date]:
+                outcomes += close_day_in(
+                    Batches(session),
+                    day,
+                    started_by=started_by,
+                    statement_dir=statement_dir,
+                    progress=progress,
+                    batch_size=batch_size,
+                )
+            return outcomes
+    finally:
+        session.close()
+
+
+def unclosed_days_before(session: Session, run_date: dt.date) -> list[dt.date]:
+    """Business days after the last completed close day before ``run_date`` and before it, in order.
+
+    A close day for a date closes these first: otherwise closing tomorrow today would leave
+    today for good (the catch-up looks only after the latest closed day). A bank with no
+    completed close day before ``run_date`` starts with that date.
+    """
+    last = session.scalar(
+        select(func.max(Run.business_date)).where(
+            Run.job == RunJob.CLOSE_DAY,
+            Run.status == RunStatus.COMPLETED,
+            Run.business_date < run_date,
+        )
+    )
+    if last is None:
+        return []
+    return list(business_days(last + dt.timedelta(days=1), run_date - dt.timedelta(days=1)))
+
+
+def close_day_in(
+    batches: Batches,
+    run_date: dt.date,
+    *,
+    started_by: str,
+    statement_dir: StatementDir | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> list[JobOutcome]:
+    """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
+    demo loader, is the only writer of a database being built).
+
+    In order: repayments, savings interest, expire offers, pool withdrawals, pool distribution,
+    month-end statements. The statements need the directory they are stored in; without one
+    (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
+    is left out of the day, which still closes. The scheduler and the commands always pass it.
+    """
+    outcomes: list[JobOutcome] = []
+    jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
+        (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
+        (
+            RunJob.SAVINGS_INTEREST,
+            lambda run: savings_interest_job(batches, run, run_date, progress, batch_size),
+        ),
+        (RunJob.EXPIRE_OFFERS, lambda run: expire_offers_job(batches, run, run_date, progress)),
+        (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),
+        (RunJob.POOL_DISTRIBUTION, lambda run: pool_distribution_job(batches, run, run_date, progress)),
+    ]
+    if statement_dir is not None:
+        directory = statement_dir
+        jobs.append(
+            (
+                RunJob.MONTH_END_STATEMENTS,
+                lambda run: month_end_statements_job(batches, run, run_date, directory, progress, batch_size),
+            )
+        )
+
+    def work(_close: Run) -> None:
+        for job, job_work in jobs:
+            outcomes.append(guarded(batches, job, run_date, started_by, job_work))
+
+    outcomes.append(guarded(batches, RunJob.CLOSE_DAY, run_date, started_by, work))
+    return outcomes
+
+
+def last_closed_day(session: Session) -> dt.date | None:
+    """The latest business date whose close-day run completed."""
+    return session.scalar(
+        select(func.max(Run.business_date)).where(
+            Run.job == RunJob.CLOSE_DAY, Run.status == RunStatus.COMPLETED
+        )
+    )
+
+
+def missed_days(session: Session, today: dt.date) -> list[dt.date]:
+    """Business dates before ``today`` not yet closed since the last completed close day, in order."""
+    last = last_closed_day(session)
+    start = last + dt.timedelta(days=1) if last is not None else first_business_day(session)
+    if start is None:
+        return []
+    return list(business_days(start, today - dt.timedelta(days=1)))
+
+
+def catch_up(
+    database: Database,
+    today: dt.date | None = None,
+    *,
+    started_by: str = "system:scheduler",
+    statement_dir: StatementDir | None = None,
+) -> list[dt.date]:
+    """Close every business date missed since the last completed close day, oldest first."""
+    assert database.engine is not None
+    today = today or clock.today()
+    session = database.new_session()
+    try:
+        with run_lock(database.engine):
+            # Runs an earlier attempt left "running" are recorded even when no day is missed.
+            record_interrupted(session)
+        days = missed_days(session, today)
+    finally:
+        session.close()
+    for day in days:
+        close_day(database, day, started_by=started_by, statement_dir=statement_dir)
+    return days
