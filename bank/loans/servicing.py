@@ -49,7 +49,6 @@ from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_arra
 from bank.errors import (
     N_,
     InsufficientFunds,
-    InvalidTransition,
     Message,
     NotFound,
     PermissionDenied,
@@ -60,7 +59,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
-from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
+from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
@@ -706,13 +705,13 @@ def _repayment_available(session: Session, loan: Loan) -> Decimal:
     return ledger_queries.balance(session, account.ledger_account_id)
 
 
-def _require_active(loan: Loan) -> None:
-    if loan.status is not LoanStatus.ACTIVE:
-        raise InvalidTransition(
-            N_("loan %(number)s is %(status)s; only an active loan can be serviced"),
-            number=loan.number,
-            status=loan.status,
-        )
+def _require_active(loan: Loan, *, to: LoanStatus | None = None) -> None:
+    """Refuse servicing the loan, or its move ``to`` another status, unless :data:`LOAN_STATUS` allows it."""
+    message = N_("loan %(number)s is %(status)s; only an active loan can be serviced")
+    if to is None:
+        LOAN_STATUS.require_action("service", loan.status, message, number=loan.number, status=loan.status)
+    else:
+        LOAN_STATUS.require(loan.status, to, message, number=loan.number, status=loan.status)
 
 
 def _require_role(actor: Actor, *roles: str) -> None:
@@ -827,6 +826,7 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
     """
     _require_role(actor, *SERVICING_ROLES)
     _require_not_future(on, "on")
+    _require_active(loan, to=LoanStatus.PAID_OFF)
     quote = payoff_quote(session, loan, on)
     available = _repayment_available(session, loan)
     if quote.total > available:
@@ -1121,7 +1121,7 @@ def request_write_off(session: Session, loan: Loan, *, reason: str, key: str, ac
     """An admin asks for a write-off; a second person (not the maker) carries it out."""
     if actor.role != "admin" and not actor.is_system:
         raise PermissionDenied(N_("only an administrator may propose a write-off"))
-    _require_active(loan)
+    _require_active(loan, to=LoanStatus.WRITTEN_OFF)
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError("reason", N_("is required for a write-off"))
@@ -1150,12 +1150,31 @@ def loan_exposure(session: Session, loan: Loan) -> Decimal:
     return sum(balances.values(), ZERO)
 
 
-def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> int | None:
-    """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts; loan written off."""
+@dataclass(frozen=True)
+class WriteOffEntry:
+    """What the write-off entry took off a loan's accounts (the first step of a write-off)."""
+
+    loan: Loan
+    #: The write-off's date: the day it was approved.
+    on: dt.date
+    #: The entry Dr 5100 / Cr the loan's accounts; None when nothing was left on them.
+    entry_id: int | None
+    #: Principal, interest and fees written off.
+    total: Decimal
+    #: The credit to the loan's principal account: what a pool that funded the loan shares in.
+    principal: Decimal
+
+
+def post_write_off(session: Session, approval: Approval, *, actor: Actor) -> WriteOffEntry:
+    """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts, for an approved write-off.
+
+    The first of the write-off's steps (``bank.lending.write_off``); the loan stays active until
+    :func:`close_written_off`, after the pools have borne their share.
+    """
     loan = session.get(Loan, int(approval.payload["loan_id"]))
     if loan is None:
         raise NotFound(N_("the loan of this write-off no longer exists"))
-    _require_active(loan)
+    _require_active(loan, to=LoanStatus.WRITTEN_OFF)
     balances = ledger_queries.balances(
         session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
     )
@@ -1178,17 +1197,19 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
             ],
             actor=actor,
         )
-        # A pool that funded the loan carries its share: buffer first, then its participants.
-        from bank.pools.losses import absorb_loss  # lazy: pools build on loans
+    principal = sum((line.amount for line in lines if line.account_id == loan.principal_account_id), ZERO)
+    return WriteOffEntry(loan=loan, on=today, entry_id=entry_id, total=total, principal=principal)
 
-        principal_written_off = sum(
-            (line.amount for line in lines if line.account_id == loan.principal_account_id), ZERO
-        )
-        absorb_loss(session, loan, principal_written_off=principal_written_off, on=today, actor=actor)
+
+def close_written_off(
+    session: Session, written_off: WriteOffEntry, *, maker_label: str, actor: Actor
+) -> None:
+    """The write-off's last step: the open instalments and the loan are written off, and audited."""
+    loan = written_off.loan
     for item in _open_instalments(session, loan):
         item.status = InstalmentStatus.WRITTEN_OFF
     loan.status = LoanStatus.WRITTEN_OFF
-    loan.closed_on = today
+    loan.closed_on = written_off.on
     session.flush()
     audit.record(
         session,
@@ -1197,15 +1218,8 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
         "loan",
         loan.id,
         before={"status": LoanStatus.ACTIVE.value},
-        after={"status": loan.status.value, "amount": total, "maker": approval.maker_label},
+        after={"status": loan.status.value, "amount": written_off.total, "maker": maker_label},
     )
-    return entry_id
-
-
-# A write-off takes a loan off the books: decided by credit staff or an administrator, not a teller.
-approvals.register_handler(WRITE_OFF_APPROVAL, _carry_out_write_off, roles=("credit_officer", "admin"))
-if "bank.loans.servicing" not in approvals.HANDLER_MODULES:
-    approvals.HANDLER_MODULES.append("bank.loans.servicing")
 
 
 def record_recovery(
@@ -1220,12 +1234,13 @@ def record_recovery(
 ) -> JournalEntry:
     """Money received on a written-off loan: Dr the borrower's account (or 1000) / Cr 5100."""
     _require_role(actor, *SERVICING_ROLES)
-    if loan.status is not LoanStatus.WRITTEN_OFF:
-        raise InvalidTransition(
-            N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
-            number=loan.number,
-            status=loan.status,
-        )
+    LOAN_STATUS.require_action(
+        "recover",
+        loan.status,
+        N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
+        number=loan.number,
+        status=loan.status,
+    )
     value = parse_amount(amount, field="amount")
     on = on or clock.today()
     _require_not_future(on, "on")
