@@ -6,6 +6,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from applications.helpers import (
+    NOTARY_IBAN,
+    TODAY,
+    World,
+    actor_of,
+    build_world,
+    land_data,
+    meeting,
+    reviewed,
+    submitted_coop,
+    vote,
+)
 from sqlalchemy import func, select
 
 from bank import clock
@@ -23,19 +35,13 @@ from bank.lending import disbursement
 from bank.loans.models import Instalment, Loan
 from bank.notifications.models import OutboxMessage
 
-from .helpers import (
-    NOTARY_IBAN,
-    TODAY,
-    World,
-    actor_of,
-    land_data,
-    meeting,
-    reviewed,
-    submitted_coop,
-    vote,
-)
-
 QUORUM = 3
+
+
+@pytest.fixture
+def world(session, make_user):
+    with clock.frozen(TODAY):
+        yield build_world(session, make_user)
 
 
 def _trial_balance_is_zero(session) -> None:
