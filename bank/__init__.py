@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -44,7 +45,7 @@ def _register_proxy(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask's documented way
 
 
 def _register_extensions(app: Flask) -> None:
@@ -95,7 +96,7 @@ def _register_reading_requests(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from werkzeug.routing import IntegerConverter
+    from werkzeug.routing import IntegerConverter, Map
 
     from bank.api import register_api
     from bank.web import register_blueprints
@@ -103,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     class BoundedIntegerConverter(IntegerConverter):
         """``<int:...>`` up to the largest id a column holds: a 20-digit id is a 404, not an overflow."""
 
-        def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("max", 2**31 - 1)
             super().__init__(url_map, *args, **kwargs)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from bank import create_app
@@ -17,7 +18,7 @@ from bank import create_app
 COMMAND_MODULES = ["core", "loans", "runs", "statements", "applications", "pools"]
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app() -> Flask:
     return create_app()
 
 

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator
 from contextvars import ContextVar, Token
 from decimal import Decimal
 from typing import Any
+from typing import cast as cast_type
 
 from sqlalchemy import (
     ARRAY,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     any_,
     bindparam,
@@ -37,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, scoped_session, sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from bank.money import from_cents, to_cents, to_decimal
 
@@ -75,7 +77,7 @@ class MoneyType(TypeDecorator[Decimal]):
             return None
         return to_cents(value)
 
-    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+    def process_result_value(self, value: int | None, dialect: Dialect | None) -> Decimal | None:
         if value is None:
             return None
         return from_cents(value)
@@ -95,7 +97,7 @@ class RateType(TypeDecorator[Decimal]):
             raise ValueError(f"rate {value} has more than 8 decimals")
         return int(scaled)
 
-    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+    def process_result_value(self, value: int | None, dialect: Dialect | None) -> Decimal | None:
         if value is None:
             return None
         return (Decimal(value) / RATE_SCALE).normalize() if value else Decimal("0")
@@ -143,12 +145,13 @@ def make_append_only(*classes: type) -> None:
         for obj in session.deleted:
             if isinstance(obj, guarded):
                 raise AppendOnlyViolation(
-                    f"{type(obj).__name__} {obj.id} is append-only: it cannot be deleted"
+                    f"{type(obj).__name__} {getattr(obj, 'id', None)} is append-only: it cannot be deleted"
                 )
         for obj in session.dirty:
             if isinstance(obj, guarded) and session.is_modified(obj, include_collections=False):
                 raise AppendOnlyViolation(
-                    f"{type(obj).__name__} {obj.id} is append-only: post a correction instead of editing it"
+                    f"{type(obj).__name__} {getattr(obj, 'id', None)} is append-only:"
+                    " post a correction instead of editing it"
                 )
 
     @event.listens_for(Session, "do_orm_execute")
@@ -168,6 +171,21 @@ def is_postgresql(session_or_engine: Session | Engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def table_of(model: type[Any]) -> Table:
+    """The Table of a mapped class, for Core statements (the ORM types ``__table__`` as any FromClause)."""
+    return cast_type(Table, model.__table__)
+
+
+def engine_of(session: Session) -> Engine:
+    """The engine under ``session``, for work that opens a transaction of its own beside the session's.
+
+    The bank binds its sessions to an engine; a session bound to a connection gives that
+    connection's engine.
+    """
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 # PostgreSQL array literals for the set-based statements (``CAST(:ids AS integer[])``).
 # psycopg's list dumper visits every element in Python (about 0.75 µs each); a batch sends a
 # few tens of thousands of values, so building the literal with ``str.join`` is several
@@ -184,13 +202,13 @@ def pg_int_array(values: Iterable[int | None]) -> str:
 
 def pg_text_array(values: Iterable[str | None]) -> str:
     """``{"a","b \\"c\\""}``: every string quoted, backslashes and double quotes escaped."""
-    items = values if isinstance(values, list) else list(values)
+    items: list[str | None] = values if isinstance(values, list) else list(values)
     if not items:
         return "{}"
     if None not in items:
         # Fast path: joined once, checked once; a NUL inside a value (which PostgreSQL refuses
         # anyway) would be taken for a separator, hence the count.
-        body = "\x00".join(items)
+        body = "\x00".join(cast_type("list[str]", items))  # no None in it: tested just above
         if '"' not in body and "\\" not in body and body.count("\x00") == len(items) - 1:
             return '{"' + body.replace("\x00", '","') + '"}'
     return (
@@ -208,7 +226,7 @@ def pg_date_array(values: Iterable[dt.date | None]) -> str:
     return "{" + ",".join("NULL" if value is None else value.isoformat() for value in values) + "}"
 
 
-def among(session: Session, column: ColumnElement[int], ids: Collection[int]) -> ColumnElement[bool]:
+def among(session: Session, column: SQLCoreOperations[int], ids: Collection[int]) -> ColumnElement[bool]:
     """``column IN ids`` for a batch, with ONE parameter: ``= ANY(array)`` on PostgreSQL, a JSON
     array read by ``json_each`` on SQLite.
 

@@ -130,7 +130,7 @@ class ValidationError(BankError):
         super().__init__(text, fields=fields)
         # The summary is English text built from the rules, not a catalogue id of its own.
         self.message = Message("%(summary)s", summary=text)
-        self.message.fields = self.fields
+        self.message.fields = fields  # the same rules, as Messages
 
 
 class NotFound(BankError):

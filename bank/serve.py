@@ -26,8 +26,8 @@ def hide_server_name() -> None:
     if "gunicorn" not in sys.modules:
         return
     wsgi_module = importlib.import_module("gunicorn.http.wsgi")
-    wsgi_module.SERVER = SERVER_NAME  # type: ignore[attr-defined]
-    wsgi_module.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]
+    wsgi_module.SERVER = SERVER_NAME  # type: ignore[attr-defined]  # gunicorn's globals, see above
+    wsgi_module.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]  # gunicorn's globals
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import itertools
 from collections.abc import Iterable, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bank.errors import InvalidTransition
 
@@ -77,7 +77,7 @@ class Transitions(Generic[S]):
         """The statuses with no way out."""
         return frozenset(status for status, targets in self.moves.items() if not targets)
 
-    def require(self, current: S, target: S, message: str, /, **params: object) -> None:
+    def require(self, current: S, target: S, message: str, /, **params: Any) -> None:
         """Refuse the move ``current -> target`` with ``message`` unless the table allows it."""
         if not self.allows(current, target):
             raise InvalidTransition(message, **params)
@@ -86,7 +86,7 @@ class Transitions(Generic[S]):
         """Whether ``action`` (a name in the table's ``actions``) may be taken in ``current``."""
         return current in self.actions[action]
 
-    def require_action(self, action: str, current: S, message: str, /, **params: object) -> None:
+    def require_action(self, action: str, current: S, message: str, /, **params: Any) -> None:
         """Refuse ``action`` with ``message`` unless the table allows it in ``current``."""
         if not self.allows_action(action, current):
             raise InvalidTransition(message, **params)

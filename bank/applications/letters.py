@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date
@@ -21,7 +22,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -197,7 +198,7 @@ def letter_view(session: Session, application: LoanApplication) -> LetterView:
         )
         if line
     )
-    common = {
+    common: dict[str, Any] = {
         "language": language,
         "application_number": application.number,
         "applicant_name": applicant.full_name,
@@ -274,7 +275,7 @@ def render_letter(view: LetterView) -> bytes:
         author="Wijkbank",
         invariant=1,
     )
-    story: list[object] = [
+    story: list[Flowable] = [
         Paragraph("<b>Wijkbank</b>", ParagraphStyle("brand", parent=body, fontSize=14, textColor=ACCENT)),
         Spacer(1, 6 * mm),
     ]
@@ -368,7 +369,7 @@ def render_letter(view: LetterView) -> bytes:
 
 def _table(rows: list[list[str]], widths: tuple[float, ...], *, header: bool) -> Table:
     table = Table(rows, colWidths=list(widths), hAlign="LEFT")
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 9.5),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d3cf")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

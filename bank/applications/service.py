@@ -41,6 +41,7 @@ from bank.applications.models import (
     RiskGrade,
 )
 from bank.auth.models import User
+from bank.db import table_of
 from bank.errors import (
     N_,
     Conflict,
@@ -163,13 +164,13 @@ def transition(
     # Compare-and-set: two people moving the same application at once (a double click, a
     # withdrawal racing a review) cannot both succeed; the second finds the status changed.
     session.flush()
-    table = LoanApplication.__table__
+    table = table_of(LoanApplication)
     moved = session.execute(
         update(table)
         .where(table.c.id == application.id, table.c.status == previous.value)
         .values(status=target.value)
     )
-    if moved.rowcount != 1:
+    if moved.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise Conflict(
             N_("application %(number)s was changed by someone else meanwhile; reload it and try again"),
             number=application.number,
@@ -936,6 +937,6 @@ def expire_offers(session: Session, today: dt.date, *, actor: Actor | None = Non
             S.EXPIRED,
             actor=actor,
             capacity=SYSTEM,
-            note=f"offer valid until {application.offer_expires_on.isoformat()} was not taken up",
+            note=f"offer valid until {application.offer_expires_on} was not taken up",
         )
     return [application.number for application in due]

@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from flask import current_app
@@ -40,17 +41,17 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     if not sys.stdout.isatty():
         yield None
         return
-    state: dict[str, object] = {"bar": None, "shown": 0}
+    state: dict[str, Any] = {"bar": None, "shown": 0}
 
     def update(done: int, total: int) -> None:
         bar = state["bar"]
         if bar is None or getattr(bar, "length", None) != total:
             if bar is not None:
-                bar.render_finish()  # type: ignore[attr-defined]
+                bar.render_finish()
             bar = click.progressbar(length=max(total, 1), label=label, show_pos=True)
             bar.__enter__()
             state["bar"], state["shown"] = bar, 0
-        bar.update(done - int(state["shown"]))  # type: ignore[attr-defined]
+        bar.update(done - int(state["shown"]))
         state["shown"] = done
 
     try:
@@ -58,7 +59,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     finally:
         bar = state["bar"]
         if bar is not None:
-            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+            bar.__exit__(None, None, None)
 
 
 def summary(run: Run, worked: bool) -> str:

@@ -113,13 +113,14 @@ def load_servicing(session: Session, context: DemoContext) -> None:
     admin = _actor(context, "beheer@wijkbank.example")
     second_admin = _actor(context, "beheer2@wijkbank.example")
     by_id = {loan.id: loan for loan in loans}
-    accounts = {loan.id: session.get(DepositAccount, loan.repayment_account_id) for loan in loans}
+    accounts = {loan.id: session.get_one(DepositAccount, loan.repayment_account_id) for loan in loans}
     instalments = list(session.scalars(select(Instalment).where(Instalment.loan_id.in_(list(by_id)))))
     collect_on = {(item.loan_id, item.number): next_business_day(item.due_on) for item in instalments}
     due_on = {(item.loan_id, item.number): item.due_on for item in instalments}
     events: dict[dt.date, list[Callable[[dt.date], None]]] = {}
 
-    def at(loan: Loan, number: int, days_after: int, action: Callable[[dt.date], None]) -> None:
+    # An action is called with the day; the lambdas below bind their loan as a default argument.
+    def at(loan: Loan, number: int, days_after: int, action: Callable[..., None]) -> None:
         base = collect_on.get((loan.id, number))
         if base is None:
             return
@@ -302,7 +303,7 @@ def _fund(
     days_late = (day - first_collection).days
     owed = _owed(session, loan_id)
     available = ledger_queries.balance(
-        session, session.get(Loan, loan_id).repayment_account.ledger_account_id
+        session, session.get_one(Loan, loan_id).repayment_account.ledger_account_id
     )
     starve = (
         (item.number == story.get("late") and item.schedule_version == 1 and days_late < 21)

@@ -34,7 +34,7 @@ def produce_statements(session: Session, context: DemoContext) -> None:
     today = clock.today()
     opened_on = context.opened_on
     month_end = today.replace(day=1) - dt.timedelta(days=1)
-    month_ends = []
+    month_ends: list[dt.date] = []
     while month_end >= opened_on and len(month_ends) < MONTHS:
         month_ends.append(month_end)
         month_end = month_end.replace(day=1) - dt.timedelta(days=1)

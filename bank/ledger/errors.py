@@ -11,6 +11,7 @@ its values passed as the class's arguments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from bank.errors import N_, UnbalancedEntry
@@ -23,7 +24,8 @@ class _LedgerRefusal(UnbalancedEntry):
         return (_rebuild, (type(self), dict(self.message.params)))
 
 
-def _rebuild(cls: type[_LedgerRefusal], params: dict[str, object]) -> _LedgerRefusal:
+def _rebuild(cls: Callable[..., _LedgerRefusal], params: dict[str, object]) -> _LedgerRefusal:
+    # Each subclass takes its own message's values by name, not the base class's arguments.
     return cls(**params)
 
 

@@ -282,7 +282,7 @@ def latest(session: Session, account_ids: list[int], *, per_account: int) -> dic
             select(LedgerAccount.id, LedgerAccount.type).where(LedgerAccount.id.in_(account_ids))
         ).all()
     )
-    net = dict(
+    net: dict[int, int] = dict(
         session.execute(
             select(Posting.account_id, _net_cents_sum())
             .where(Posting.account_id.in_(list(types)))

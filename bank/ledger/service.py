@@ -25,10 +25,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _json_string  # what json.dumps uses
+from typing import Any, overload
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Select,
     String,
     any_,
     bindparam,
@@ -49,7 +51,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bank import clock
 from bank.actor import Actor
-from bank.db import MoneyType, is_postgresql, pg_date_array, pg_int_array, pg_text_array
+from bank.db import MoneyType, is_postgresql, pg_date_array, pg_int_array, pg_text_array, table_of
 from bank.errors import (
     N_,
     AccountClosed,
@@ -83,9 +85,9 @@ from bank.ledger.rules import (
 from bank.money import ZERO, from_cents, money, to_cents
 
 # Statements built once (building a statement costs more than running it on a small row).
-_ENTRIES = JournalEntry.__table__
-_POSTINGS = Posting.__table__
-_ACCOUNTS = LedgerAccount.__table__
+_ENTRIES = table_of(JournalEntry)
+_POSTINGS = table_of(Posting)
+_ACCOUNTS = table_of(LedgerAccount)
 _SQLITE_INSERT_ENTRY = (
     sqlite_insert(_ENTRIES)
     .on_conflict_do_nothing(index_elements=["idempotency_key"])
@@ -200,7 +202,11 @@ class _LinesFromCents(Sequence[Line]):
     def __len__(self) -> int:
         return len(self._cents)
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    @overload
+    def __getitem__(self, index: int) -> Line: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Line]: ...
+    def __getitem__(self, index: int | slice) -> Line | list[Line]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self._cents)))]
         account, is_debit, cents = self._cents[index]
@@ -457,7 +463,9 @@ _ACCOUNT_COLUMNS = (
 )
 # All ids travel in ONE parameter (a PostgreSQL array, a JSON array on SQLite): one statement
 # per batch whatever its size, and nothing to re-render per call as with ``IN (:id_1, ...)``.
-_SQLITE_IDS = select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=String)))
+_SQLITE_IDS: Select[Any] = select(literal_column("value")).select_from(
+    func.json_each(bindparam("ids", type_=String))
+)
 _ACCOUNT_SELECT_LIST = (
     "account.id, account.code, account.type, account.status, account.is_control, account.may_go_negative,"
     " account.keeps_cached_totals, account.debits_posted, account.credits_posted"
@@ -995,6 +1003,7 @@ def _update_cached_totals(
 def _expire_cached_totals(session: Session, account_ids: Collection[int]) -> None:
     """Loaded accounts must re-read the totals just changed under them by SQL."""
     identity_map = session.identity_map
+    loaded: list[LedgerAccount | None]
     if len(identity_map) < len(account_ids):  # a run's batch: thousands of ids, few objects
         wanted = account_ids if isinstance(account_ids, (set, frozenset, dict)) else set(account_ids)
         loaded = [obj for obj in identity_map.values() if isinstance(obj, LedgerAccount) and obj.id in wanted]

@@ -223,7 +223,7 @@ def _choice(enum_class: type[enum.StrEnum], value: object, field_name: str) -> A
     try:
         return enum_class(text)
     except ValueError:
-        allowed = ", ".join(member.value for member in enum_class)  # type: ignore[attr-defined]
+        allowed = ", ".join(member.value for member in enum_class)
         raise ValidationError(field_name, N_("must be one of %(allowed)s"), allowed=allowed) from None
 
 
@@ -878,7 +878,10 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
             outputs = (
                 (principal_out[:group_periods], interest_out[:group_periods])
                 if whole
-                else tuple(np.zeros((group_periods, len(index)), dtype=np.int32) for _ in range(2))
+                else (
+                    np.zeros((group_periods, len(group_term)), dtype=np.int32),
+                    np.zeros((group_periods, len(group_term)), dtype=np.int32),
+                )
             )
             _recurrence(
                 principal=principal[index],
@@ -893,7 +896,7 @@ def build_schedules(terms_list: Sequence[ScheduleTerms] | LoanArrays) -> Schedul
                 term=group_term,
                 clamp=clamp,
                 may_close_early=may_close_early,
-                outputs=outputs,  # type: ignore[arg-type]
+                outputs=outputs,
             )
             if not whole:
                 principal_out[:group_periods, index] = outputs[0]

@@ -34,10 +34,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Integer, Select, String, func, or_, select, text, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import Label
 
 from bank import audit, clock
 from bank.actor import Actor
@@ -48,7 +49,6 @@ from bank.db import RATE_SCALE, among, is_postgresql, pg_date_array, pg_int_arra
 from bank.errors import (
     N_,
     InsufficientFunds,
-    InvalidTransition,
     Message,
     NotFound,
     PermissionDenied,
@@ -59,7 +59,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
-from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
+from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
 from bank.loans.service import store_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
@@ -81,7 +81,7 @@ def _half_up_div(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def _cents(column):  # type: ignore[no-untyped-def]
+def _cents(column: InstrumentedAttribute[Decimal]) -> Label[int]:
     """Read a money column as raw integer cents (no Decimal per value in the hot path)."""
     return type_coerce(column, BigInteger).label(column.key)
 
@@ -184,7 +184,7 @@ class BatchOutcome:
     paid_off: list[int] = field(default_factory=list)
 
 
-_INSTALMENT_COLUMNS = (
+_INSTALMENT_COLUMNS: tuple[Any, ...] = (
     Instalment.id,
     Instalment.loan_id,
     Instalment.number,
@@ -237,7 +237,7 @@ def count_loans_to_service(session: Session, run_date: dt.date) -> int:
     return int(session.scalar(loans_to_service_count(run_date)) or 0)
 
 
-def loans_to_service_count(run_date: dt.date) -> Select[tuple[int]]:
+def loans_to_service_count(run_date: dt.date) -> Select[int]:
     """The statement of :func:`count_loans_to_service`, to embed in another (one snapshot)."""
     cutoff = collection_cutoff(run_date)
     inner = (
@@ -283,13 +283,13 @@ def service_batch(
 
     requests: list[EntryRequest] = []
     changed: list[_Inst] = []
-    loan_updates: list[dict[str, object]] = []
+    loan_updates: list[dict[str, Any]] = []
     #: (loan id, cents due, cents collected, days past due) of loans left short.
     shortfalls: list[tuple[int, int, int, int]] = []
     for loan in loans:
         items = instalments.get(loan.id, [])
         outcome.loans += 1
-        loan_update: dict[str, object] = {
+        loan_update: dict[str, Any] = {
             "b_loan_id": loan.id,
             "b_status": _ACTIVE,
             "b_closed_on": None,
@@ -364,7 +364,7 @@ def _read_batch(
     session.flush()
     connection = session.connection()
     loans = [
-        _BatchLoan(*row)
+        _BatchLoan._make(row)
         for row in connection.execute(
             select(
                 Loan.id,
@@ -384,21 +384,27 @@ def _read_batch(
                 or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
             )
             .order_by(Loan.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     ]
     instalments: dict[int, list[_Inst]] = defaultdict(list)
     if not loans:
         return loans, instalments, set()
     ids = [loan.id for loan in loans]
-    for row in connection.execute(
-        select(*_INSTALMENT_COLUMNS)
-        .where(
-            among(session, Instalment.loan_id, ids),
-            Instalment.status == InstalmentStatus.OPEN,
-            Instalment.due_on <= cutoff,
+    for row in (
+        connection.execute(
+            select(*_INSTALMENT_COLUMNS)
+            .where(
+                among(session, Instalment.loan_id, ids),
+                Instalment.status == InstalmentStatus.OPEN,
+                Instalment.due_on <= cutoff,
+            )
+            .order_by(Instalment.loan_id, Instalment.due_on, Instalment.number)
         )
-        .order_by(Instalment.loan_id, Instalment.due_on, Instalment.number)
-    ).all():  # fetched at once: row-by-row iteration was a fetch call per instalment
+        .tuples()
+        .all()
+    ):  # fetched at once: row-by-row iteration was a fetch call per instalment
         item = _Inst(*row)
         instalments[item.loan_id].append(item)
     # A separate read: as a correlated EXISTS the planner scans every instalment per batch.
@@ -560,7 +566,7 @@ _SQLITE_MARK_LOANS = "UPDATE loans SET serviced_through = ? WHERE id = ?"
 
 
 def _write_back(
-    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, object]], run_date: dt.date
+    session: Session, changed: Sequence[_Inst], loan_updates: Sequence[dict[str, Any]], run_date: dt.date
 ) -> None:
     """Store the batch's instalments (cents, dates, status) and loans (serviced through, status)."""
     connection = session.connection()
@@ -590,9 +596,9 @@ def _write_back(
                 _PG_UPDATE_LOANS,
                 {
                     "run_date": run_date,
-                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),  # type: ignore[misc]
-                    "status": pg_text_array(u["b_status"] for u in loan_updates),  # type: ignore[misc]
-                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),  # type: ignore[misc]
+                    "ids": pg_int_array(u["b_loan_id"] for u in loan_updates),
+                    "status": pg_text_array(u["b_status"] for u in loan_updates),
+                    "closed_on": pg_date_array(u["b_closed_on"] for u in loan_updates),
                 },
             )
         return
@@ -623,7 +629,7 @@ def _write_back(
         if marked:
             connection.exec_driver_sql(_SQLITE_MARK_LOANS, marked)
         closed = [
-            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])  # type: ignore[arg-type]
+            (serviced_through, u["b_status"], _sqlite_date(u["b_closed_on"]), u["b_loan_id"])
             for u in loan_updates
             if u["b_status"] != _ACTIVE
         ]
@@ -718,13 +724,13 @@ def _repayment_available(session: Session, loan: Loan) -> Decimal:
     return ledger_queries.balance(session, account.ledger_account_id)
 
 
-def _require_active(loan: Loan) -> None:
-    if loan.status is not LoanStatus.ACTIVE:
-        raise InvalidTransition(
-            N_("loan %(number)s is %(status)s; only an active loan can be serviced"),
-            number=loan.number,
-            status=loan.status,
-        )
+def _require_active(loan: Loan, *, to: LoanStatus | None = None) -> None:
+    """Refuse servicing the loan, or its move ``to`` another status, unless :data:`LOAN_STATUS` allows it."""
+    message = N_("loan %(number)s is %(status)s; only an active loan can be serviced")
+    if to is None:
+        LOAN_STATUS.require_action("service", loan.status, message, number=loan.number, status=loan.status)
+    else:
+        LOAN_STATUS.require(loan.status, to, message, number=loan.number, status=loan.status)
 
 
 def _require_role(actor: Actor, *roles: str) -> None:
@@ -839,6 +845,7 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
     """
     _require_role(actor, *SERVICING_ROLES)
     _require_not_future(on, "on")
+    _require_active(loan, to=LoanStatus.PAID_OFF)
     quote = payoff_quote(session, loan, on)
     available = _repayment_available(session, loan)
     if quote.total > available:
@@ -1133,7 +1140,7 @@ def request_write_off(session: Session, loan: Loan, *, reason: str, key: str, ac
     """An admin asks for a write-off; a second person (not the maker) carries it out."""
     if actor.role != "admin" and not actor.is_system:
         raise PermissionDenied(N_("only an administrator may propose a write-off"))
-    _require_active(loan)
+    _require_active(loan, to=LoanStatus.WRITTEN_OFF)
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError("reason", N_("is required for a write-off"))
@@ -1167,7 +1174,7 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
     loan = session.get(Loan, int(approval.payload["loan_id"]))
     if loan is None:
         raise NotFound(N_("the loan of this write-off no longer exists"))
-    _require_active(loan)
+    _require_active(loan, to=LoanStatus.WRITTEN_OFF)
     balances = ledger_queries.balances(
         session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
     )
@@ -1232,12 +1239,13 @@ def record_recovery(
 ) -> JournalEntry:
     """Money received on a written-off loan: Dr the borrower's account (or 1000) / Cr 5100."""
     _require_role(actor, *SERVICING_ROLES)
-    if loan.status is not LoanStatus.WRITTEN_OFF:
-        raise InvalidTransition(
-            N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
-            number=loan.number,
-            status=loan.status,
-        )
+    LOAN_STATUS.require_action(
+        "recover",
+        loan.status,
+        N_("loan %(number)s is %(status)s; recoveries follow a write-off"),
+        number=loan.number,
+        status=loan.status,
+    )
     value = parse_amount(amount, field="amount")
     on = on or clock.today()
     _require_not_future(on, "on")

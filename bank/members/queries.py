@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from bank.audit.models import AuditEvent
 from bank.errors import N_, NotFound
@@ -60,9 +61,9 @@ def search(
     return paginate(session, query.order_by(Member.display_name, Member.number), page, per_page)
 
 
-def _word_condition(word: str):  # type: ignore[no-untyped-def]
+def _word_condition(word: str) -> ColumnElement[bool]:
     like = f"%{_escape_like(word.lower())}%"
-    conditions = [
+    conditions: list[ColumnElement[bool]] = [
         func.lower(Member.display_name).like(like, escape="\\"),
         func.lower(Member.email).like(like, escape="\\"),
     ]
@@ -80,7 +81,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def paginate(session: Session, query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
+def paginate(session: Session, query: Select[T], page: int, per_page: int) -> Page[T]:
     page = max(page, 1)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)))

@@ -343,7 +343,7 @@ def _optional(value: Any, rule: Callable[[Any], T]) -> T | None:
 
 def _legal_form(value: LegalForm | str | None) -> LegalForm:
     try:
-        return LegalForm(value)
+        return LegalForm(value or "")
     except ValueError:
         choices = tuple(LegalForm)
         raise ValidationError("legal_form", N_("must be one of %(choices)s"), choices=choices) from None

@@ -22,6 +22,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from bank import clock
+from bank.db import engine_of
 from bank.notifications.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def _mark(
     session: Session, message_id: int, status: OutboxStatus, sent_at: dt.datetime | None, error: str
 ) -> None:
     """Record the outcome on the outbox row, in a transaction of its own (the caller's has ended)."""
-    with session.get_bind().begin() as connection:
+    with engine_of(session).begin() as connection:
         connection.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)

@@ -32,13 +32,15 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
+from typing import cast as cast_type
 
 from sqlalchemy import BigInteger, Date, and_, case, cast, exists, func, insert, literal, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.elements import ColumnElement, TypeCoerce
 
 from bank import audit, clock
 from bank.actor import Actor
-from bank.db import is_postgresql
+from bank.db import is_postgresql, table_of
 from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, Posting, Side
@@ -55,7 +57,7 @@ COLLECTION_KINDS = ("loan_collection", "loan_payoff", "loan_prepayment", "loan_r
 #: The ledger kind of a distribution entry.
 DISTRIBUTION_KIND = "pool_distribution"
 _QUARTER_END_MONTHS = (3, 6, 9, 12)
-_SHARES = DistributionShare.__table__
+_SHARES = table_of(DistributionShare)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,7 +113,7 @@ def split_returns(
 # Reads
 
 
-def _cents(column):  # type: ignore[no-untyped-def]
+def _cents(column: InstrumentedAttribute[Decimal]) -> TypeCoerce[int]:
     """A money column as raw integer cents in SQL (skips the Decimal conversion per row)."""
     return type_coerce(column, BigInteger)
 
@@ -158,10 +160,11 @@ def interest_collected_for_pool(session: Session, pool: Pool, start: dt.date, en
     return max(total, ZERO)
 
 
-def _days_until(session: Session, end: dt.date, column):  # type: ignore[no-untyped-def]
+def _days_until(session: Session, end: dt.date, column: InstrumentedAttribute[dt.date]) -> ColumnElement[int]:
     """``end - column`` in whole days, in SQL (SQLite keeps dates as ISO text)."""
     if is_postgresql(session):
-        return cast(literal(end, Date), Date) - column
+        # A date minus a date is an Integer in SQLAlchemy's rules; its stubs say a date.
+        return cast_type("ColumnElement[int]", cast(literal(end, Date), Date) - column)
     return cast(func.julianday(literal(end.isoformat())) - func.julianday(column), BigInteger)
 
 

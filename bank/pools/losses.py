@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit
 from bank.actor import Actor
+from bank.db import table_of
 from bank.ledger import chart
 from bank.ledger.models import Posting, Side
 from bank.ledger.service import EntryRequest, Line, account_by_code, post_many
@@ -34,7 +35,7 @@ from bank.pools.models import LoanFunding, Loss, LossShare, Participation, Pool
 
 BUFFER_KIND = "pool_loss_buffer"
 PARTICIPANTS_KIND = "pool_loss_participants"
-_LOSS_SHARES = LossShare.__table__
+_LOSS_SHARES = table_of(LossShare)
 
 
 def split_loss(

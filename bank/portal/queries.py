@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -496,7 +497,7 @@ def loan_payments(session: Session, loan: Loan) -> list[LoanPayment]:
         .where(Posting.account_id.in_(list(parts)), Posting.side == Side.CREDIT)
         .order_by(JournalEntry.value_date, JournalEntry.id)
     ).all()
-    by_entry: dict[int, dict[str, object]] = {}
+    by_entry: dict[int, dict[str, Any]] = {}
     for account_id, amount, entry_id, value_date, kind, memo in rows:
         if "write_off" in kind or "writeoff" in kind:
             continue
@@ -511,16 +512,16 @@ def loan_payments(session: Session, loan: Loan) -> list[LoanPayment]:
                 "fees": ZERO,
             },
         )
-        item[parts[account_id]] = item[parts[account_id]] + amount  # type: ignore[operator]
+        item[parts[account_id]] = item[parts[account_id]] + amount
     return [
         LoanPayment(
             entry_id=entry_id,
-            value_date=item["value_date"],  # type: ignore[arg-type]
+            value_date=item["value_date"],
             kind=str(item["kind"]),
             memo=str(item["memo"]),
-            principal=item["principal"],  # type: ignore[arg-type]
-            interest=item["interest"],  # type: ignore[arg-type]
-            fees=item["fees"],  # type: ignore[arg-type]
+            principal=item["principal"],
+            interest=item["interest"],
+            fees=item["fees"],
         )
         for entry_id, item in by_entry.items()
     ]

@@ -257,7 +257,7 @@ def use_token(
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if spent.rowcount != 1:
+    if spent.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise TokenRefused("used", "this link has already been used; a link works only once")
     session.refresh(row)
     user = row.user

@@ -425,20 +425,20 @@ def _loan_impacts(session: Session, start: dt.date, end: dt.date) -> tuple[LoanI
     for loan_id, number, purpose, postcode in loans:
         purpose_value = str(getattr(purpose, "value", purpose))
         area = postcode_area(postcode)
-        record = annual.get(loan_id) or expected.get(loan_id)
-        if record is not None:
+        reported = annual.get(loan_id) or expected.get(loan_id)
+        if reported is not None:
             result.append(
                 LoanImpact(
                     loan_id,
                     number,
                     purpose_value,
                     area,
-                    record.jobs_created,
-                    record.jobs_kept,
-                    record.homes_secured,
-                    record.land_area_m2,
-                    record.source.value,
-                    record.year,
+                    reported.jobs_created,
+                    reported.jobs_kept,
+                    reported.homes_secured,
+                    reported.land_area_m2,
+                    reported.source.value,
+                    reported.year,
                 )
             )
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -285,6 +286,7 @@ def profit_and_loss(
         for child_id, parent_id in session.execute(
             select(LedgerAccount.id, LedgerAccount.parent_id).where(LedgerAccount.parent_id.in_(ids))
         )
+        if parent_id is not None
     }
     net: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for account_id, total in session.execute(
@@ -388,7 +390,7 @@ def loan_balances(session: Session, as_of: dt.date) -> list[LoanBalance]:
     return result
 
 
-def _group(balances: list[LoanBalance], key) -> tuple[PortfolioGroup, ...]:  # type: ignore[no-untyped-def]
+def _group(balances: list[LoanBalance], key: Callable[[LoanBalance], str]) -> tuple[PortfolioGroup, ...]:
     counts: dict[str, int] = defaultdict(int)
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for balance in balances:

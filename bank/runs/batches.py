@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bank.db import is_postgresql, writers_waiting
+from bank.db import engine_of, is_postgresql, writers_waiting
 
 #: SQLite: after a committed batch, wait at most this long for writers that wait (see
 #: _yield_the_write_lock); twice the longest sleep of SQLite's busy handler between two tries.
@@ -69,7 +69,7 @@ def _yield_the_write_lock(session: Session) -> None:
     held the lock 0.1 s, whether anyone waited or not). Readers never wait (WAL and deferred
     read transactions, :func:`bank.db.reading`).
     """
-    engine = session.get_bind()
+    engine = engine_of(session)
     if not writers_waiting(engine):
         return
     deadline = time.monotonic() + SQLITE_YIELD_SECONDS

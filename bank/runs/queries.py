@@ -28,7 +28,7 @@ def did_nothing() -> ColumnElement[bool]:
     )
 
 
-def _listed(include_idle: bool) -> Select[tuple[Run]]:
+def _listed(include_idle: bool) -> Select[Run]:
     query = select(Run)
     return query if include_idle else query.where(~did_nothing())
 

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bank import clock
-from bank.db import Database
+from bank.db import Database, engine_of
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
 from bank.runs.batches import Batches, collecting_less
@@ -144,12 +144,12 @@ def _fail(session: Session, run_id: int, error: BaseException) -> None:
     cause = describe_failure(error)
     details = "".join(traceback.format_exception(error, limit=5))
     text_ = f"{cause}\n{details}"[:4000]
-    engine = session.get_bind()
+    engine = engine_of(session)
     recorded = _record_failure(engine, run_id, text_, wait_seconds=FAILURE_RECORD_SECONDS)
     if not recorded:
         _remember_interrupted(engine, run_id, text_)
     with suppress(Exception):  # some exceptions take no attributes
-        error.run_recorded = recorded  # type: ignore[attr-defined]
+        error.run_recorded = recorded  # type: ignore[attr-defined]  # a mark on any exception
 
 
 def _record_failure(engine: Engine, run_id: int, error_text: str, *, wait_seconds: float) -> bool:
@@ -219,7 +219,7 @@ def record_interrupted(session: Session) -> list[int]:
     attempt that died (killed, or the database went away before its failure was written).
     Commits; returns the ids recorded.
     """
-    engine = session.get_bind()
+    engine = engine_of(session)
     causes = _read_interrupted(engine)
     stale = list(session.scalars(select(Run).where(Run.status == RunStatus.RUNNING).order_by(Run.id)))
     now = clock.now_utc()

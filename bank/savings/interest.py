@@ -20,6 +20,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -168,7 +169,7 @@ def post_month(
                 movements.get(account.ledger_account_id, {}),
                 first_day,
                 last_day,
-                lambda day, product_id=account.product_id: _rate_on(rates, product_id, day),
+                partial(_rate_on, rates, account.product_id),
             )
             if cents <= 0:
                 continue

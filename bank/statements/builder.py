@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from babel.dates import format_date
 from sqlalchemy import and_, case, func, or_, select
@@ -522,13 +523,12 @@ def pool_names_by_entry(session: Session, entry_ids: Iterable[int]) -> dict[int,
     ids = set(entry_ids)
     if not ids:
         return {}
-    return dict(
-        session.execute(
-            select(Distribution.entry_id, Pool.name)
-            .join(Pool, Pool.id == Distribution.pool_id)
-            .where(Distribution.entry_id.in_(ids))
-        ).all()
+    rows = session.execute(
+        select(Distribution.entry_id, Pool.name)
+        .join(Pool, Pool.id == Distribution.pool_id)
+        .where(Distribution.entry_id.in_(ids))
     )
+    return {entry_id: name for entry_id, name in rows if entry_id is not None}
 
 
 def normal_balance(session: Session, account_id: int, account_type: AccountType, as_of: dt.date) -> Decimal:
@@ -805,7 +805,7 @@ def _loan_payments(session: Session, loan: Loan, as_of: dt.date, language: str) 
                 )
             )
         )
-    payments: dict[int, dict[str, object]] = {}
+    payments: dict[int, dict[str, Any]] = {}
     for row in rows:
         if row.entry_id in written_off:
             continue
@@ -820,8 +820,8 @@ def _loan_payments(session: Session, loan: Loan, as_of: dt.date, language: str) 
             },
         )
         part = loan_accounts[row.account_id]
-        payment[part] = payment[part] + row.amount  # type: ignore[operator]
-    return tuple(LoanPayment(**p) for p in payments.values())  # type: ignore[arg-type]
+        payment[part] = payment[part] + row.amount
+    return tuple(LoanPayment(**p) for p in payments.values())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from reportlab.lib import colors
+from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -311,9 +313,13 @@ class _Layout:
         for label, value in pairs:
             self.ensure(ROW_HEIGHT)
             y = self.y - 10
-            self.op(lambda c, y=y, label=label: _text(c, MARGIN_X, y, label, FONT, BODY_SIZE, colors.dimgrey))
+            self.op(
+                partial(_text, x=MARGIN_X, y=y, text=label, font=FONT, size=BODY_SIZE, color=colors.dimgrey)
+            )
             fitted = fit(value, CONTENT_WIDTH - label_width)
-            self.op(lambda c, y=y, v=fitted: _text(c, MARGIN_X + label_width, y, v, FONT_BOLD, BODY_SIZE))
+            self.op(
+                partial(_text, x=MARGIN_X + label_width, y=y, text=fitted, font=FONT_BOLD, size=BODY_SIZE)
+            )
             self.y -= ROW_HEIGHT
 
     def table(
@@ -415,7 +421,7 @@ def _text(
     text: str,
     font: str = FONT,
     size: float = BODY_SIZE,
-    color: object = colors.black,
+    color: Color = colors.black,
     align: str = "left",
 ) -> None:
     c.setFillColor(color)
@@ -426,7 +432,7 @@ def _text(
         c.drawString(x, y, text)
 
 
-def _rule(c: Canvas, y: float, color: object = RULE) -> None:
+def _rule(c: Canvas, y: float, color: Color = RULE) -> None:
     c.setStrokeColor(color)
     c.setLineWidth(0.6)
     c.line(MARGIN_X, y, PAGE_WIDTH - MARGIN_X, y)

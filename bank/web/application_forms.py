@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from bank.actor import Actor
 from bank.applications import attachments as attachment_store
 from bank.applications import service as applications
 from bank.applications.models import (
@@ -209,7 +210,7 @@ def store_upload(session: Session, application: LoanApplication) -> Attachment:
     )
 
 
-def _actor():  # type: ignore[no-untyped-def]
+def _actor() -> Actor:
     from flask import g
 
     return g.actor

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pyotp
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -62,7 +63,7 @@ def _home_for_user() -> str:
 
 @bp.route("/")
 @public
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_home_for_user())
     return redirect(url_for("auth.login"))
@@ -71,7 +72,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(throttle.LOGIN_PER_ADDRESS, methods=["POST"], deduct_when=throttle.failed_log_in)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.args.get("expired"):
         minutes = session.pop("idle_minutes", current_app.config["STAFF_IDLE_MINUTES"])
@@ -114,14 +115,14 @@ def login():  # type: ignore[no-untyped-def]
 @authenticated
 @limiter.limit(throttle.SECOND_FACTOR_PER_ADDRESS, methods=["POST"])
 @limiter.limit(throttle.SECOND_FACTOR_PER_USER, methods=["POST"], key_func=throttle.logged_in_user)
-def totp():  # type: ignore[no-untyped-def]
+def totp() -> ResponseReturnValue:
     """Second factor: the code from the authenticator app, accepted once.
 
     Staff without a second factor are not offered a set-up here (whoever first logged in with
     the password would enrol their own phone): an administrator issues a set-up link.
     """
     form = TotpForm()
-    user = db.session.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+    user = db.session.merge(current_user._get_current_object())
     if not user.totp_secret:
         if user.is_staff:
             return render_template("auth/totp.html", form=None, needs_link=True), 403
@@ -163,7 +164,7 @@ def _enrolment_refusal(reason: str) -> str:
 @bp.route("/login/second-factor/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(throttle.TOKEN_FORM_PER_ADDRESS, methods=["POST"])
-def enrol_second_factor(token: str):  # type: ignore[no-untyped-def]
+def enrol_second_factor(token: str) -> ResponseReturnValue:
     """Enrol an authenticator app with a single-use link an administrator issued.
 
     The secret is made on the server when the link is first opened and kept there; the page
@@ -200,9 +201,9 @@ def enrol_second_factor(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 @authenticated
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     with db.unit_of_work() as s:
-        user = s.merge(current_user._get_current_object())  # type: ignore[attr-defined]
+        user = s.merge(current_user._get_current_object())
         auth_service.end_sessions(s, user, actor=current_actor())
     logout_user()
     session.clear()
@@ -212,7 +213,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/lang/<code>", methods=["POST"])
 @public
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str) -> ResponseReturnValue:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))

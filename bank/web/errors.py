@@ -23,7 +23,7 @@ def register_error_handlers(app: Flask) -> None:
             # A Host header the bank does not serve: no page (it would build links for that host).
             return Response("Bad Request: unknown host\n", status=400, mimetype="text/plain"), 400
         if _wants_json():
-            payload = {
+            payload: dict[str, object] = {
                 "error": (error.name or "error").lower().replace(" ", "_"),
                 "message": error.description or "",
             }

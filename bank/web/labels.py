@@ -18,7 +18,7 @@ from typing import Any
 from babel.dates import format_date
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 
 from bank.applications.models import ApplicationStatus
 from bank.approvals.models import ApprovalStatus

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -43,7 +44,7 @@ def _application_or_404(application_id: int) -> LoanApplication:
     return application
 
 
-def _review_page(application_id: int):  # type: ignore[no-untyped-def]
+def _review_page(application_id: int) -> ResponseReturnValue:
     return redirect(url_for("committee.review", application_id=application_id))
 
 
@@ -53,7 +54,7 @@ def _quorum() -> int:
 
 @bp.route("/")
 @staff_required(ROLE)
-def queue():  # type: ignore[no-untyped-def]
+def queue() -> ResponseReturnValue:
     session = db.session
     today = clock.today()
     return render_template(
@@ -69,7 +70,7 @@ def queue():  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @staff_required(ROLE)
-def new_meeting():  # type: ignore[no-untyped-def]
+def new_meeting() -> ResponseReturnValue:
     chairs = list(
         db.session.scalars(
             select(User).where(User.role == "committee", User.is_active.is_(True)).order_by(User.name)
@@ -88,7 +89,7 @@ def new_meeting():  # type: ignore[no-untyped-def]
         if chair is None:
             errors["chair"] = _("choose the chair")
         if not errors:
-            assert chair is not None
+            assert chair is not None and held_on is not None
             try:
                 with db.unit_of_work() as session:
                     meeting = committee.create_meeting(
@@ -110,7 +111,7 @@ def new_meeting():  # type: ignore[no-untyped-def]
 
 @bp.route("/meetings/<int:meeting_id>")
 @staff_required(ROLE)
-def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting(meeting_id: int) -> ResponseReturnValue:
     item = db.session.get(Meeting, meeting_id)
     if item is None:
         abort(404)
@@ -126,7 +127,7 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>")
 @staff_required(ROLE)
-def review(application_id: int):  # type: ignore[no-untyped-def]
+def review(application_id: int) -> ResponseReturnValue:
     session = db.session
     application = _application_or_404(application_id)
     quorum = _quorum()
@@ -154,7 +155,7 @@ def review(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/declare", methods=["POST"])
 @staff_required(ROLE)
-def declare(application_id: int):  # type: ignore[no-untyped-def]
+def declare(application_id: int) -> ResponseReturnValue:
     application = _application_or_404(application_id)
     attempt = Attempt()
     with attempt as session:
@@ -172,7 +173,7 @@ def declare(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/vote", methods=["POST"])
 @staff_required(ROLE)
-def vote(application_id: int):  # type: ignore[no-untyped-def]
+def vote(application_id: int) -> ResponseReturnValue:
     application = _application_or_404(application_id)
     attempt = Attempt(expire=True)
     with attempt as session:
@@ -190,7 +191,7 @@ def vote(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/decide", methods=["POST"])
 @staff_required(ROLE)
-def decide(application_id: int):  # type: ignore[no-untyped-def]
+def decide(application_id: int) -> ResponseReturnValue:
     application = _application_or_404(application_id)
     form = request.form
     # The terms are shown in the page's notation ("235.000,00" in Dutch) and read back in it.
@@ -223,7 +224,7 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/return", methods=["POST"])
 @staff_required(ROLE)
-def return_application(application_id: int):  # type: ignore[no-untyped-def]
+def return_application(application_id: int) -> ResponseReturnValue:
     application = _application_or_404(application_id)
     attempt = Attempt(expire=True)
     with attempt as session:
@@ -236,7 +237,7 @@ def return_application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
 @staff_required(ROLE)
-def attachment(application_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def attachment(application_id: int, attachment_id: int) -> ResponseReturnValue:
     application = _application_or_404(application_id)
     try:
         item = queries.attachment_of(db.session, application, attachment_id)
@@ -247,7 +248,7 @@ def attachment(application_id: int, attachment_id: int):  # type: ignore[no-unty
 
 @bp.route("/applications/<int:application_id>/letter.pdf")
 @staff_required(ROLE)
-def letter(application_id: int):  # type: ignore[no-untyped-def]
+def letter(application_id: int) -> ResponseReturnValue:
     application = _application_or_404(application_id)
     try:
         view = letters.letter_view(db.session, application)

@@ -7,6 +7,7 @@ The links carry the token; the pages never say whose link it is. A refused link 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -49,7 +50,7 @@ def _refusal_message(reason: str) -> str:
     }.get(reason, _("This link is not valid. Check that you copied the whole link from the e-mail."))
 
 
-def _token_page(token: str, purpose: TokenPurpose, template: str):  # type: ignore[no-untyped-def]
+def _token_page(token: str, purpose: TokenPurpose, template: str) -> ResponseReturnValue:
     try:
         service.check_token(db.session, token, purpose)
     except service.TokenRefused as refused:
@@ -76,7 +77,7 @@ def _token_page(token: str, purpose: TokenPurpose, template: str):  # type: igno
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(throttle.TOKEN_FORM_PER_ADDRESS, methods=["POST"])
-def accept_invite(token: str):  # type: ignore[no-untyped-def]
+def accept_invite(token: str) -> ResponseReturnValue:
     return _token_page(token, TokenPurpose.INVITE, "portal/invite.html")
 
 
@@ -84,7 +85,7 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
 @public
 @limiter.limit(throttle.RESET_REQUEST_PER_ADDRESS, methods=["POST"])
 @limiter.limit(throttle.RESET_REQUEST_PER_EMAIL, methods=["POST"], key_func=throttle.typed_email)
-def request_reset():  # type: ignore[no-untyped-def]
+def request_reset() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
         with db.unit_of_work() as session:
@@ -106,5 +107,5 @@ def request_reset():  # type: ignore[no-untyped-def]
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(throttle.TOKEN_FORM_PER_ADDRESS, methods=["POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str) -> ResponseReturnValue:
     return _token_page(token, TokenPurpose.PASSWORD_RESET, "portal/reset.html")

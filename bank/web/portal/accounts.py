@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from bank.errors import ValidationError
@@ -19,7 +20,7 @@ PER_PAGE = 25
 
 @bp.route("/accounts/<int:account_id>")
 @member_required
-def account(account_id: int):  # type: ignore[no-untyped-def]
+def account(account_id: int) -> ResponseReturnValue:
     session = db.session
     found = or_404(queries.account_for, session, me(), account_id)
     date_from, from_error = date_arg("from")

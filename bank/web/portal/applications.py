@@ -7,6 +7,7 @@ represent); any other id is a 404, never a 403, so ids of others reveal nothing.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from bank.applications import letters, queries
@@ -33,13 +34,13 @@ def _mine_or_404(application_id: int) -> LoanApplication:
         abort(404)
 
 
-def _detail(application_id: int):  # type: ignore[no-untyped-def]
+def _detail(application_id: int) -> ResponseReturnValue:
     return redirect(url_for("portal.application", application_id=application_id))
 
 
 @bp.route("/applications")
 @member_required
-def applications_list():  # type: ignore[no-untyped-def]
+def applications_list() -> ResponseReturnValue:
     return render_template(
         "portal/applications/list.html",
         rows=queries.for_member(db.session, me()),
@@ -49,7 +50,7 @@ def applications_list():  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/new", methods=["GET", "POST"])
 @member_required
-def new_application():  # type: ignore[no-untyped-def]
+def new_application() -> ResponseReturnValue:
     session = db.session
     applicants = [session.get(Member, member_id) for member_id in sorted(visible_member_ids(session, me()))]
     products = shared.active_products(session)
@@ -89,7 +90,7 @@ def new_application():  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @member_required
-def application(application_id: int):  # type: ignore[no-untyped-def]
+def application(application_id: int) -> ResponseReturnValue:
     item = _mine_or_404(application_id)
     errors: dict[str, str] = {}
     values = shared.form_values(item)
@@ -117,7 +118,7 @@ def application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/submit", methods=["POST"])
 @member_required
-def submit_application(application_id: int):  # type: ignore[no-untyped-def]
+def submit_application(application_id: int) -> ResponseReturnValue:
     item = _mine_or_404(application_id)
     attempt = Attempt(expire=True)
     with attempt as session:
@@ -130,7 +131,7 @@ def submit_application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
 @member_required
-def withdraw_application(application_id: int):  # type: ignore[no-untyped-def]
+def withdraw_application(application_id: int) -> ResponseReturnValue:
     item = _mine_or_404(application_id)
     attempt = Attempt(expire=True)
     with attempt as session:
@@ -143,7 +144,7 @@ def withdraw_application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/attachments", methods=["POST"])
 @member_required
-def upload_attachment(application_id: int):  # type: ignore[no-untyped-def]
+def upload_attachment(application_id: int) -> ResponseReturnValue:
     item = _mine_or_404(application_id)
     attempt = Attempt()
     with attempt as session:
@@ -155,7 +156,7 @@ def upload_attachment(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
 @member_required
-def attachment(application_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def attachment(application_id: int, attachment_id: int) -> ResponseReturnValue:
     item = _mine_or_404(application_id)
     try:
         stored = queries.attachment_of(db.session, item, attachment_id)
@@ -166,7 +167,7 @@ def attachment(application_id: int, attachment_id: int):  # type: ignore[no-unty
 
 @bp.route("/applications/<int:application_id>/letter.pdf")
 @member_required
-def decision_letter(application_id: int):  # type: ignore[no-untyped-def]
+def decision_letter(application_id: int) -> ResponseReturnValue:
     item = _mine_or_404(application_id)
     try:
         view = letters.letter_view(db.session, item)

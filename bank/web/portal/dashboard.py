@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from bank.extensions import db
@@ -50,7 +51,7 @@ class Home:
 
 @bp.route("/")
 @member_required
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     session = db.session
     views = queries.dashboard(session, me())
     homes = {view.member.id: Home() for view in views}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import g, make_response, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from bank import audit, clock
@@ -19,13 +20,13 @@ add_portal_nav("portal.export_page", "My data", order=80)
 
 @bp.route("/my-data")
 @member_required
-def export_page():  # type: ignore[no-untyped-def]
+def export_page() -> ResponseReturnValue:
     return render_template("portal/export.html")
 
 
 @bp.route("/my-data.json")
 @member_required
-def export_json():  # type: ignore[no-untyped-def]
+def export_json() -> ResponseReturnValue:
     with db.unit_of_work() as session:
         data = data_export.collect(session, me())
         audit.record(session, g.actor, "portal.data_export", "member", me(), detail="json")
@@ -35,14 +36,14 @@ def export_json():  # type: ignore[no-untyped-def]
 
 @bp.route("/my-data.pdf")
 @member_required
-def export_pdf():  # type: ignore[no-untyped-def]
+def export_pdf() -> ResponseReturnValue:
     with db.unit_of_work() as session:
         data = data_export.collect(session, me())
         audit.record(session, g.actor, "portal.data_export", "member", me(), detail="pdf")
     return _download(data_export.render_pdf(data, str(get_locale() or "nl")), "application/pdf", "pdf")
 
 
-def _download(body: bytes, mimetype: str, extension: str):  # type: ignore[no-untyped-def]
+def _download(body: bytes, mimetype: str, extension: str) -> ResponseReturnValue:
     response = make_response(body)
     response.mimetype = mimetype
     name = f"wijkbank-mijn-gegevens-{clock.today().isoformat()}.{extension}"

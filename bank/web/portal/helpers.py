@@ -9,7 +9,7 @@ from typing import TypeVar
 from flask import abort, request
 from flask_login import current_user
 
-from bank.errors import Message, NotFound, ValidationError
+from bank.errors import Message, NotFound, ValidationError, as_message
 from bank.statements.builder import parse_date
 from bank.web.pagination import page_number
 
@@ -39,7 +39,7 @@ def date_arg(name: str) -> tuple[dt.date | None, Message | None]:
     try:
         return parse_date(request.args.get(name), field=name), None
     except ValidationError as error:
-        return None, error.fields[name]
+        return None, as_message(error.fields[name])
 
 
 def page_arg() -> int:

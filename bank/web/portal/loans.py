@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 
 from bank.extensions import db
 from bank.portal import queries
@@ -14,7 +15,7 @@ from bank.web.portal.labels import labels
 
 @bp.route("/loans/<int:loan_id>")
 @member_required
-def loan(loan_id: int):  # type: ignore[no-untyped-def]
+def loan(loan_id: int) -> ResponseReturnValue:
     session = db.session
     found = or_404(queries.loan_for, session, me(), loan_id)
     return render_template("portal/loan.html", page=queries.loan_page(session, found), **labels())

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -124,7 +125,7 @@ def project_lines(
 
 @bp.route("/pools")
 @member_required
-def pools():  # type: ignore[no-untyped-def]
+def pools() -> ResponseReturnValue:
     session = db.session
     holders = [HolderView(member, role) for member, role in _visible(session)]
     by_id = {holder.member.id: holder for holder in holders}
@@ -173,7 +174,7 @@ def _own_account(session: Session, value: object) -> DepositAccount:
 
 @bp.route("/pools/subscribe", methods=["GET", "POST"])
 @member_required
-def pool_subscribe():  # type: ignore[no-untyped-def]
+def pool_subscribe() -> ResponseReturnValue:
     session = db.session
     pool = _open_pool_or_404(session)
     rows = _account_rows(session)
@@ -189,10 +190,10 @@ def pool_subscribe():  # type: ignore[no-untyped-def]
         account = _own_account(session, form.deposit_account.data)
         attempt = Attempt(form)
         with attempt as uow:
-            account = savings_queries.account_by_id(uow, account.id)
+            account = uow.get_one(DepositAccount, account.id)
             participation = service.subscribe(
                 uow,
-                pool=queries.pool_by_id(uow, pool.id),
+                pool=uow.get_one(Pool, pool.id),
                 member=account.member,
                 deposit_account=account,
                 amount=read_amount(form.amount.data, field="amount"),
@@ -233,7 +234,7 @@ def _own_participation(session: Session) -> Participation:
 
 @bp.route("/pools/withdraw", methods=["GET", "POST"])
 @member_required
-def pool_withdraw():  # type: ignore[no-untyped-def]
+def pool_withdraw() -> ResponseReturnValue:
     session = db.session
     participation = _own_participation(session)
     pool = participation.pool
@@ -243,7 +244,7 @@ def pool_withdraw():  # type: ignore[no-untyped-def]
         with attempt as uow:
             asked = service.request_withdrawal(
                 uow,
-                participation=queries.participation_by_id(uow, participation.id),
+                participation=uow.get_one(Participation, participation.id),
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
                 actor=g.actor,

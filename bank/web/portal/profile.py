@@ -3,7 +3,10 @@ and the optional second factor (TOTP)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, g, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -85,7 +88,9 @@ def _history(member_id: int) -> list[ProfileChange]:
     )
 
 
-def _render(member: Member, user: User, *, form: ProfileForm | None = None, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+def _render(
+    member: Member, user: User, *, form: ProfileForm | None = None, status: int = 200, **extra: Any
+) -> ResponseReturnValue:
     if form is None:
         form = ProfileForm(formdata=None, obj=member)
     return (
@@ -105,7 +110,7 @@ def _render(member: Member, user: User, *, form: ProfileForm | None = None, stat
 
 @bp.route("/profile", methods=["GET", "POST"])
 @member_required
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     member, user = _member_and_user()
     form = ProfileForm()
     if form.validate_on_submit():
@@ -176,7 +181,7 @@ def _mail_email_confirmation(s: Session, member: Member, user: User, new_email: 
 
 @bp.route("/profile/email/<token>", methods=["GET", "POST"])
 @public
-def confirm_email(token: str):  # type: ignore[no-untyped-def]
+def confirm_email(token: str) -> ResponseReturnValue:
     """Confirm a new log-in address from the link mailed there; every session then ends."""
     try:
         claim = _email_serializer().loads(token, max_age=EMAIL_LINK_HOURS * 3600)
@@ -208,7 +213,7 @@ class ConfirmForm(FlaskForm):
 
 @bp.route("/profile/second-factor", methods=["GET", "POST"])
 @member_required
-def totp_setup():  # type: ignore[no-untyped-def]
+def totp_setup() -> ResponseReturnValue:
     _member, user = _member_and_user()
     if user.totp_secret:
         return redirect(url_for("portal.profile"))
@@ -249,7 +254,7 @@ def totp_setup():  # type: ignore[no-untyped-def]
 
 @bp.route("/profile/second-factor/off", methods=["POST"])
 @member_required
-def totp_disable():  # type: ignore[no-untyped-def]
+def totp_disable() -> ResponseReturnValue:
     member, user = _member_and_user()
     form = CodeForm()
     if form.validate_on_submit():

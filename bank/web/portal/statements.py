@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, current_app, g, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from bank import audit, clock
@@ -30,7 +31,7 @@ def _language() -> str:
     return locale if locale in ("nl", "en") else "nl"
 
 
-def _pdf(body: bytes, name: str):  # type: ignore[no-untyped-def]
+def _pdf(body: bytes, name: str) -> ResponseReturnValue:
     response = make_response(body)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -47,7 +48,7 @@ def _statement_years(view: queries.MemberView, today: dt.date) -> list[int]:
     return list(range(today.year, min(starts) - 1, -1))
 
 
-def _page(errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
     session = db.session
     views = queries.dashboard(session, me())
     stored: list[StoredStatement] = []
@@ -78,13 +79,13 @@ def _page(errors: dict[str, str] | None = None, status: int = 200):  # type: ign
 
 @bp.route("/statements", endpoint="statements")
 @member_required
-def statements_page():  # type: ignore[no-untyped-def]
+def statements_page() -> ResponseReturnValue:
     return _page()
 
 
 @bp.route("/statements/<int:statement_id>.pdf")
 @member_required
-def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
+def stored_statement(statement_id: int) -> ResponseReturnValue:
     session = db.session
     found = None
     for member_id in member_queries.visible_member_ids(session, me()):
@@ -99,7 +100,7 @@ def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/statements/period")
 @member_required
-def period_statement():  # type: ignore[no-untyped-def]
+def period_statement() -> ResponseReturnValue:
     """The statements page's form: the account comes as a parameter, looked up through the member."""
     account_id = whole_number(request.args.get("account"))
     if account_id is None:
@@ -109,7 +110,7 @@ def period_statement():  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>/statement.pdf")
 @member_required
-def account_statement(account_id: int):  # type: ignore[no-untyped-def]
+def account_statement(account_id: int) -> ResponseReturnValue:
     session = db.session
     account = or_404(queries.account_for, session, me(), account_id)
     try:
@@ -131,7 +132,7 @@ def account_statement(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/loans/<int:loan_id>/statement.pdf")
 @member_required
-def loan_statement(loan_id: int):  # type: ignore[no-untyped-def]
+def loan_statement(loan_id: int) -> ResponseReturnValue:
     session = db.session
     loan = or_404(queries.loan_for, session, me(), loan_id)
     today = clock.today()
@@ -142,7 +143,7 @@ def loan_statement(loan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/members/<int:member_id>/annual-statement.pdf")
 @member_required
-def annual_statement(member_id: int):  # type: ignore[no-untyped-def]
+def annual_statement(member_id: int) -> ResponseReturnValue:
     session = db.session
     if member_id not in member_queries.visible_member_ids(session, me()):
         abort(404)

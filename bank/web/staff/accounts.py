@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -90,7 +91,7 @@ def _can_book() -> bool:
 
 @bp.route("/accounts")
 @staff_required(*VIEW_ROLES)
-def accounts():  # type: ignore[no-untyped-def]
+def accounts() -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:100]
     page = page_number()
     rows, total = queries.search_accounts(db.session, text, page=page, per_page=PER_PAGE)
@@ -107,7 +108,7 @@ def accounts():  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/find")
 @staff_required(*VIEW_ROLES)
-def find_account():  # type: ignore[no-untyped-def]
+def find_account() -> ResponseReturnValue:
     """Jump to an account by its number; a wrong check digit is refused with the rule."""
     try:
         account = service.lookup_account(db.session, request.args.get("number", ""), field="number")
@@ -119,7 +120,7 @@ def find_account():  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>")
 @staff_required(*VIEW_ROLES)
-def account(account_id: int):  # type: ignore[no-untyped-def]
+def account(account_id: int) -> ResponseReturnValue:
     return _render_account(_account_or_404(account_id))
 
 
@@ -155,7 +156,7 @@ def _render_account(
 
 @bp.route("/members/<int:member_id>/accounts/new", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def open_account(member_id: int):  # type: ignore[no-untyped-def]
+def open_account(member_id: int) -> ResponseReturnValue:
     session = db.session
     member = session.get(Member, member_id)
     if member is None:
@@ -213,7 +214,7 @@ def _booked(account: DepositAccount, entry_id: int, created: bool, what: str) ->
 
 @bp.route("/accounts/<int:account_id>/deposit", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def deposit(account_id: int):  # type: ignore[no-untyped-def]
+def deposit(account_id: int) -> ResponseReturnValue:
     account = _account_or_404(account_id)
     form = MoneyForm()
     if request.method == "POST" and form.validate():
@@ -234,7 +235,7 @@ def deposit(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>/withdraw", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def withdraw(account_id: int):  # type: ignore[no-untyped-def]
+def withdraw(account_id: int) -> ResponseReturnValue:
     account = _account_or_404(account_id)
     form = MoneyForm()
     if request.method == "POST" and form.validate():
@@ -274,7 +275,7 @@ def withdraw(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>/transfer", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def transfer(account_id: int):  # type: ignore[no-untyped-def]
+def transfer(account_id: int) -> ResponseReturnValue:
     account = _account_or_404(account_id)
     form = TransferForm()
     if request.method == "POST" and form.validate():
@@ -301,7 +302,7 @@ def transfer(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>/block", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def block_account(account_id: int):  # type: ignore[no-untyped-def]
+def block_account(account_id: int) -> ResponseReturnValue:
     account = _account_or_404(account_id)
     form = BlockForm()
     if form.validate():
@@ -319,13 +320,13 @@ def block_account(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>/unblock", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def unblock_account(account_id: int):  # type: ignore[no-untyped-def]
+def unblock_account(account_id: int) -> ResponseReturnValue:
     return _simple_action(account_id, service.unblock_account, _("Account %(number)s is open again."))
 
 
 @bp.route("/accounts/<int:account_id>/close", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def close_account(account_id: int):  # type: ignore[no-untyped-def]
+def close_account(account_id: int) -> ResponseReturnValue:
     return _simple_action(account_id, service.close_account, _("Account %(number)s is closed."))
 
 
@@ -384,7 +385,7 @@ def _rename_rate(error: BankError) -> BankError:
 
 @bp.route("/savings-products", methods=["GET", "POST"])
 @staff_required(*VIEW_ROLES)
-def savings_products():  # type: ignore[no-untyped-def]
+def savings_products() -> ResponseReturnValue:
     form = ProductForm()
     if request.method == "POST":
         if not g.actor.has_role("admin"):
@@ -438,7 +439,7 @@ def _render_products(
 
 @bp.route("/savings-products/<int:product_id>/rates", methods=["POST"])
 @staff_required("admin")
-def savings_product_rate(product_id: int):  # type: ignore[no-untyped-def]
+def savings_product_rate(product_id: int) -> ResponseReturnValue:
     product = db.session.get(SavingsProduct, product_id)
     if product is None:
         abort(404)

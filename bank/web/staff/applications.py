@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -61,7 +62,7 @@ def _flash_error(error: BankError) -> None:
 
 @bp.route("/applications")
 @staff_required(*VIEW_ROLES)
-def applications_list():  # type: ignore[no-untyped-def]
+def applications_list() -> ResponseReturnValue:
     status_text = request.args.get("status", "")
     status = None
     if status_text:
@@ -79,7 +80,7 @@ def applications_list():  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/new", methods=["GET", "POST"])
 @staff_required(*applications.STAFF_APPLICANT_ROLES)
-def new_application():  # type: ignore[no-untyped-def]
+def new_application() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     products = shared.active_products(db.session)
     if request.method == "POST":
@@ -110,7 +111,7 @@ def new_application():  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>")
 @staff_required(*VIEW_ROLES)
-def application(application_id: int):  # type: ignore[no-untyped-def]
+def application(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     return _render_detail(item)
 
@@ -145,7 +146,7 @@ def _render_detail(
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @staff_required(*applications.STAFF_APPLICANT_ROLES)
-def edit_application(application_id: int):  # type: ignore[no-untyped-def]
+def edit_application(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     errors: dict[str, str] = {}
     values = shared.form_values(item)
@@ -172,7 +173,7 @@ def edit_application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/move/<target>", methods=["POST"])
 @staff_required(*VIEW_ROLES)
-def move_application(application_id: int, target: str):  # type: ignore[no-untyped-def]
+def move_application(application_id: int, target: str) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     try:
         target_status = ApplicationStatus(target)
@@ -207,7 +208,7 @@ def move_application(application_id: int, target: str):  # type: ignore[no-untyp
 
 @bp.route("/applications/<int:application_id>/review", methods=["POST"])
 @staff_required(*REVIEW_ROLES)
-def review_application(application_id: int):  # type: ignore[no-untyped-def]
+def review_application(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     form = request.form
     data = {
@@ -240,7 +241,7 @@ def review_application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/agenda", methods=["POST"])
 @staff_required(*REVIEW_ROLES)
-def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
+def agenda_application(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     meeting = db.session.get(Meeting, form_id("meeting_id") or 0)
     if meeting is None:
@@ -260,7 +261,7 @@ def agenda_application(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/attachments", methods=["POST"])
 @staff_required(*applications.STAFF_APPLICANT_ROLES)
-def upload_application_attachment(application_id: int):  # type: ignore[no-untyped-def]
+def upload_application_attachment(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     try:
         with db.unit_of_work() as session:
@@ -274,7 +275,7 @@ def upload_application_attachment(application_id: int):  # type: ignore[no-untyp
 
 @bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
 @staff_required(*VIEW_ROLES)
-def application_attachment(application_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def application_attachment(application_id: int, attachment_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     try:
         attachment = queries.attachment_of(db.session, item, attachment_id)
@@ -285,7 +286,7 @@ def application_attachment(application_id: int, attachment_id: int):  # type: ig
 
 @bp.route("/applications/<int:application_id>/letter.pdf")
 @staff_required(*VIEW_ROLES)
-def application_letter(application_id: int):  # type: ignore[no-untyped-def]
+def application_letter(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     try:
         view = letters.letter_view(db.session, item)
@@ -296,7 +297,7 @@ def application_letter(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/applications/<int:application_id>/conditions/<int:condition_id>", methods=["POST"])
 @staff_required(*committee.CONDITION_ROLES)
-def tick_application_condition(application_id: int, condition_id: int):  # type: ignore[no-untyped-def]
+def tick_application_condition(application_id: int, condition_id: int) -> ResponseReturnValue:
     _application_or_404(application_id)
     condition = db.session.get(Condition, condition_id)
     if condition is None or condition.application_id != application_id:
@@ -316,7 +317,7 @@ def tick_application_condition(application_id: int, condition_id: int):  # type:
 
 @bp.route("/applications/<int:application_id>/disburse", methods=["POST"])
 @staff_required(*disbursement.PREPARE_ROLES)
-def prepare_application_disbursement(application_id: int):  # type: ignore[no-untyped-def]
+def prepare_application_disbursement(application_id: int) -> ResponseReturnValue:
     item = _application_or_404(application_id)
     errors: dict[str, str] = {}
     on_text = request.form.get("disbursed_on", "").strip()
@@ -364,7 +365,7 @@ OUTBOX_ROLES = ("credit_officer", "admin")
 
 @bp.route("/outbox")
 @staff_required(*OUTBOX_ROLES)
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     return render_template("staff/applications/outbox.html", messages=notifications.recent(db.session))
 
 

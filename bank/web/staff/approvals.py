@@ -8,6 +8,7 @@ admit every viewing role and leave the decision to the service.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -60,7 +61,7 @@ class DecisionForm(FlaskForm):
 
 @bp.route("/approvals")
 @staff_required(*VIEW_ROLES)
-def approvals_page():  # type: ignore[no-untyped-def]
+def approvals_page() -> ResponseReturnValue:
     session = db.session
     pending = queries.pending(session)
     return render_template(
@@ -87,7 +88,7 @@ def _approval_or_404(approval_id: int) -> Approval:
 
 @bp.route("/approvals/<int:approval_id>/approve", methods=["POST"])
 @staff_required(*VIEW_ROLES)
-def approve(approval_id: int):  # type: ignore[no-untyped-def]
+def approve(approval_id: int) -> ResponseReturnValue:
     _approval_or_404(approval_id)
     form = DecisionForm()
     if not form.validate():
@@ -106,7 +107,7 @@ def approve(approval_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/approvals/<int:approval_id>/reject", methods=["POST"])
 @staff_required(*VIEW_ROLES)
-def reject(approval_id: int):  # type: ignore[no-untyped-def]
+def reject(approval_id: int) -> ResponseReturnValue:
     _approval_or_404(approval_id)
     form = DecisionForm()
     if not form.validate():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from bank.audit.models import AuditEvent
@@ -20,7 +21,7 @@ PER_PAGE = 50
 
 @bp.route("/audit")
 @staff_required("admin")
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> ResponseReturnValue:
     query = select(AuditEvent)
     text = (request.args.get("q") or "").strip()
     if text:

@@ -4,6 +4,7 @@ result are :mod:`bank.web.calculator`, shared with the public page."""
 from __future__ import annotations
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 
 from bank.extensions import db
 from bank.web.access import staff_required
@@ -16,7 +17,7 @@ ALL_STAFF = ("admin", "teller", "credit_officer", "committee")
 
 @bp.route("/calculator")
 @staff_required(*ALL_STAFF)
-def calculator():  # type: ignore[no-untyped-def]
+def calculator() -> ResponseReturnValue:
     return render_template("staff/calculator/index.html", **run_calculator(db.session))
 
 

@@ -9,10 +9,12 @@ failure, and mail that did not reach a member. A constant number of queries, wha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -118,7 +120,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
             for loan_id, found in loan_queries.arrears(session, today).items()
             if found.days_past_due <= NEW_ARREARS_DAYS
         }
-        loans = (
+        loans: Iterable[Loan] = (
             session.scalars(
                 select(Loan).options(joinedload(Loan.borrower)).where(Loan.id.in_(list(fresh)))
             ).unique()
@@ -177,7 +179,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
 
 @bp.route("/")
 @staff_required()
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     session = db.session
     figures = {
         code: ledger_queries.balance(session, account_by_code(session, code).id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bank import clock
@@ -30,7 +31,7 @@ def _as_of_arg() -> dt.date:
 
 @bp.route("/ledger/accounts")
 @staff_required("admin", "teller", "credit_officer")
-def chart_of_accounts():  # type: ignore[no-untyped-def]
+def chart_of_accounts() -> ResponseReturnValue:
     session = db.session
     rows = ledger_queries.trial_balance(session)
     return render_template("staff/ledger/accounts.html", rows=rows)
@@ -38,7 +39,7 @@ def chart_of_accounts():  # type: ignore[no-untyped-def]
 
 @bp.route("/ledger/accounts/<int:account_id>")
 @staff_required("admin", "teller", "credit_officer")
-def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
+def ledger_account(account_id: int) -> ResponseReturnValue:
     session = db.session
     account = session.get(LedgerAccount, account_id)
     if account is None:
@@ -72,7 +73,7 @@ def ledger_account(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/ledger/entries/<int:entry_id>")
 @staff_required("admin", "teller", "credit_officer")
-def journal_entry(entry_id: int):  # type: ignore[no-untyped-def]
+def journal_entry(entry_id: int) -> ResponseReturnValue:
     session = db.session
     entry = session.get(JournalEntry, entry_id)
     if entry is None:
@@ -83,7 +84,7 @@ def journal_entry(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/ledger/trial-balance")
 @staff_required("admin", "teller", "credit_officer")
-def trial_balance():  # type: ignore[no-untyped-def]
+def trial_balance() -> ResponseReturnValue:
     as_of = _as_of_arg()
     rows = ledger_queries.trial_balance(db.session, as_of)
     debit_total = sum((r.debit_total for r in rows), start=0)

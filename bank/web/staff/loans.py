@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length, Optional
 
 from bank import clock
@@ -90,8 +91,8 @@ class QuoteForm(FlaskForm):
 
 
 def _keyed(form: FlaskForm) -> FlaskForm:
-    if not form.form_key.data:  # type: ignore[attr-defined]
-        form.form_key.data = new_form_key()  # type: ignore[attr-defined]
+    if not form.form_key.data:
+        form.form_key.data = new_form_key()
     return form
 
 
@@ -104,7 +105,7 @@ def _loan_or_404(loan_id: int) -> Loan:
 
 @bp.route("/loans")
 @staff_required(*VIEW_ROLES)
-def loans():  # type: ignore[no-untyped-def]
+def loans() -> ResponseReturnValue:
     status = request.args.get("status", "")
     if status not in {s.value for s in LoanStatus}:
         status = ""
@@ -128,7 +129,7 @@ def loans():  # type: ignore[no-untyped-def]
 
 @bp.route("/arrears")
 @staff_required(*VIEW_ROLES)
-def arrears():  # type: ignore[no-untyped-def]
+def arrears() -> ResponseReturnValue:
     today = clock.today()
     buckets = queries.arrears_overview(db.session, today)
     return render_template("staff/loans/arrears.html", buckets=buckets, today=today)
@@ -136,11 +137,11 @@ def arrears():  # type: ignore[no-untyped-def]
 
 @bp.route("/loans/<int:loan_id>")
 @staff_required(*VIEW_ROLES)
-def loan(loan_id: int):  # type: ignore[no-untyped-def]
+def loan(loan_id: int) -> ResponseReturnValue:
     return _render_loan(_loan_or_404(loan_id))
 
 
-def _render_loan(loan: Loan, *, status: int = 200, **forms: Any):  # type: ignore[no-untyped-def]
+def _render_loan(loan: Loan, *, status: int = 200, **forms: Any) -> ResponseReturnValue:
     today = clock.today()
     quote_form = QuoteForm(request.args)
     quote_on = quote_form.on.data if quote_form.validate() and quote_form.on.data else today
@@ -180,7 +181,7 @@ def _pending_write_off(loan: Loan) -> list[Any]:
 
 @bp.route("/loans/<int:loan_id>/prepay", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def loan_prepay(loan_id: int):  # type: ignore[no-untyped-def]
+def loan_prepay(loan_id: int) -> ResponseReturnValue:
     loan = _loan_or_404(loan_id)
     form = PrepayForm()
     if form.validate():
@@ -203,7 +204,7 @@ def loan_prepay(loan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/loans/<int:loan_id>/payoff", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def loan_payoff(loan_id: int):  # type: ignore[no-untyped-def]
+def loan_payoff(loan_id: int) -> ResponseReturnValue:
     loan = _loan_or_404(loan_id)
     form = PayoffForm()
     if form.validate():
@@ -227,7 +228,7 @@ def loan_payoff(loan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/loans/<int:loan_id>/write-off", methods=["POST"])
 @staff_required("admin")
-def loan_write_off(loan_id: int):  # type: ignore[no-untyped-def]
+def loan_write_off(loan_id: int) -> ResponseReturnValue:
     loan = _loan_or_404(loan_id)
     form = WriteOffForm()
     if form.validate():
@@ -251,7 +252,7 @@ def loan_write_off(loan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/loans/<int:loan_id>/recovery", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def loan_recovery(loan_id: int):  # type: ignore[no-untyped-def]
+def loan_recovery(loan_id: int) -> ResponseReturnValue:
     loan = _loan_or_404(loan_id)
     form = RecoveryForm()
     if form.validate():

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -201,7 +202,7 @@ def _prefill(form: PoolForm, pool: Pool) -> None:
 
 @bp.route("/pools")
 @staff_required(*VIEW_ROLES)
-def pools():  # type: ignore[no-untyped-def]
+def pools() -> ResponseReturnValue:
     session = db.session
     return render_template(
         "staff/pools/list.html",
@@ -213,7 +214,7 @@ def pools():  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/<int:pool_id>")
 @staff_required(*VIEW_ROLES)
-def pool(pool_id: int):  # type: ignore[no-untyped-def]
+def pool(pool_id: int) -> ResponseReturnValue:
     return _render_pool(_pool_or_404(pool_id))
 
 
@@ -259,7 +260,7 @@ def _render_pool(pool: Pool, *, subscribe_form: SubscribeForm | None = None, sta
 
 @bp.route("/pools/new", methods=["GET", "POST"])
 @staff_required(*ADMIN_ROLES)
-def new_pool():  # type: ignore[no-untyped-def]
+def new_pool() -> ResponseReturnValue:
     form = PoolForm()
     if not form.is_submitted():
         form.minimum_participation.data = "50.00"
@@ -279,7 +280,7 @@ def new_pool():  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/<int:pool_id>/edit", methods=["GET", "POST"])
 @staff_required(*ADMIN_ROLES)
-def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
+def edit_pool(pool_id: int) -> ResponseReturnValue:
     pool = _pool_or_404(pool_id)
     form = PoolForm()
     if not form.is_submitted():
@@ -287,7 +288,7 @@ def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         attempt = Attempt(form)
         with attempt as session:
-            saved = _save_pool(session, form, queries.pool_by_id(session, pool.id))
+            saved = _save_pool(session, form, session.get_one(Pool, pool.id))
             name = saved.name
         if attempt.succeeded:
             flash(_("Pool %(name)s saved.", name=name), "success")
@@ -298,13 +299,13 @@ def edit_pool(pool_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/<int:pool_id>/close", methods=["POST"])
 @staff_required(*ADMIN_ROLES)
-def close_pool(pool_id: int):  # type: ignore[no-untyped-def]
+def close_pool(pool_id: int) -> ResponseReturnValue:
     pool = _pool_or_404(pool_id)
     if not PlainForm().validate_on_submit():
         abort(400)
     attempt = Attempt()
     with attempt as session:
-        service.close_pool(session, queries.pool_by_id(session, pool.id), actor=g.actor)
+        service.close_pool(session, session.get_one(Pool, pool.id), actor=g.actor)
     if attempt.succeeded:
         flash(_("Pool %(name)s is closed to new subscriptions and loans.", name=pool.name), "info")
     return redirect(url_for("staff.pool", pool_id=pool.id))
@@ -328,7 +329,7 @@ def _subscribed(participation: Participation) -> None:
 
 @bp.route("/pools/<int:pool_id>/subscribe", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
+def pool_subscribe(pool_id: int) -> ResponseReturnValue:
     """From the pool page: the member is the owner of the deposit account typed in."""
     pool = _pool_or_404(pool_id)
     form = SubscribeForm()
@@ -342,16 +343,18 @@ def pool_subscribe(pool_id: int):  # type: ignore[no-untyped-def]
             )
             service.subscribe(
                 session,
-                pool=queries.pool_by_id(session, pool.id),
+                pool=session.get_one(Pool, pool.id),
                 member=account.member,
                 deposit_account=account,
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
                 actor=g.actor,
             )
-            participation_id = service.find_participation(session, pool, account.member).id
+            subscribed = service.find_participation(session, pool, account.member)
+            assert subscribed is not None  # booked just above
+            participation_id = subscribed.id
         if attempt.succeeded:
-            _subscribed(queries.participation_by_id(db.session, participation_id))
+            _subscribed(db.session.get_one(Participation, participation_id))
             return redirect(url_for("staff.pool", pool_id=pool.id))
     return _render_pool(pool, subscribe_form=form, status=422)
 
@@ -374,7 +377,7 @@ def _member_accounts(member: Member) -> list[tuple[str, str]]:
 
 @bp.route("/members/<int:member_id>/pools/subscribe", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
+def member_pool_subscribe(member_id: int) -> ResponseReturnValue:
     """From the member page: choose the pool and one of the member's open accounts."""
     member = _member_or_404(member_id)
     session = db.session
@@ -397,7 +400,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
             participation = service.subscribe(
                 uow,
                 pool=chosen_pool,
-                member=member_queries.by_id(uow, member.id),
+                member=uow.get_one(Member, member.id),
                 deposit_account=account,
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
@@ -405,7 +408,7 @@ def member_pool_subscribe(member_id: int):  # type: ignore[no-untyped-def]
             )
             participation_id = participation.id
         if attempt.succeeded:
-            _subscribed(queries.participation_by_id(db.session, participation_id))
+            _subscribed(db.session.get_one(Participation, participation_id))
             return redirect(url_for("staff.member", member_id=member.id) + "#pools")
     status = form_status(form)
     return (
@@ -447,7 +450,7 @@ def _request_or_404(request_id: int) -> WithdrawalRequest:
 
 @bp.route("/pools/participations/<int:participation_id>/withdraw", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-def]
+def pool_withdrawal_request(participation_id: int) -> ResponseReturnValue:
     participation = _participation_or_404(participation_id)
     form = WithdrawalForm()
     if request.method == "POST" and form.validate():
@@ -455,7 +458,7 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
         with attempt as session:
             asked = service.request_withdrawal(
                 session,
-                participation=queries.participation_by_id(session, participation.id),
+                participation=session.get_one(Participation, participation.id),
                 amount=read_amount(form.amount.data, field="amount"),
                 key=form.form_key.data or "",
                 actor=g.actor,
@@ -486,14 +489,14 @@ def pool_withdrawal_request(participation_id: int):  # type: ignore[no-untyped-d
 
 @bp.route("/pools/withdrawals/<int:request_id>/pay", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
+def pay_pool_withdrawal(request_id: int) -> ResponseReturnValue:
     found = _request_or_404(request_id)
     pool_id = found.participation.pool_id
     if not PlainForm().validate_on_submit():
         abort(400)
     attempt = Attempt()
     with attempt as session:
-        service.pay_withdrawal(session, queries.withdrawal_by_id(session, found.id), actor=g.actor)
+        service.pay_withdrawal(session, session.get_one(WithdrawalRequest, found.id), actor=g.actor)
     if attempt.succeeded:
         flash(_("Withdrawal #%(id)s paid to the member's deposit account.", id=found.id), "success")
     return redirect(url_for("staff.pool", pool_id=pool_id) + "#queue")
@@ -501,7 +504,7 @@ def pay_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/withdrawals/<int:request_id>/cancel", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
+def cancel_pool_withdrawal(request_id: int) -> ResponseReturnValue:
     found = _request_or_404(request_id)
     pool_id = found.participation.pool_id
     form = CancelForm()
@@ -511,7 +514,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
     with attempt as session:
         service.cancel_withdrawal(
             session,
-            queries.withdrawal_by_id(session, found.id),
+            session.get_one(WithdrawalRequest, found.id),
             reason=(form.reason.data or "").strip(),
             actor=g.actor,
         )
@@ -522,7 +525,7 @@ def cancel_pool_withdrawal(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pools/pay-due", methods=["POST"])
 @staff_required(*BOOK_ROLES)
-def pay_due_pool_withdrawals():  # type: ignore[no-untyped-def]
+def pay_due_pool_withdrawals() -> ResponseReturnValue:
     """Pays every due request of every pool, first come first served, while money is free."""
     if not PlainForm().validate_on_submit():
         abort(400)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -77,7 +78,7 @@ def _invite_link_base() -> str:
 @staff_required(*ROLES)
 @limiter.limit(throttle.INVITE_PER_MEMBER, key_func=throttle.invited_member)
 @limiter.limit(throttle.INVITE_PER_USER, key_func=throttle.logged_in_user)
-def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
+def portal_invite(member_id: int) -> ResponseReturnValue:
     """Invite the member, or (for an organisation) the representative chosen in the form."""
     member = db.session.get(Member, member_id)
     if member is None:
@@ -86,7 +87,8 @@ def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(_("The invitation form is incomplete; try again."), "error")
         return redirect(url_for("staff.member", member_id=member_id) + "#portal")
-    person_id = int(form.person_id.data) if (form.person_id.data or "").isdigit() else member.id
+    person_text = form.person_id.data or ""
+    person_id = int(person_text) if person_text.isdigit() else member.id
     people = {p.id: p for p in service.portal_people_of(db.session, member)}
     person = people.get(person_id)
     if person is None:
@@ -112,7 +114,7 @@ def portal_invite(member_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/portal/changes")
 @staff_required(*ROLES)
-def portal_changes():  # type: ignore[no-untyped-def]
+def portal_changes() -> ResponseReturnValue:
     session = db.session
     changes = service.pending_changes(session)
     members = {
@@ -135,7 +137,7 @@ def portal_changes():  # type: ignore[no-untyped-def]
 
 @bp.route("/portal/changes/<int:change_id>", methods=["POST"])
 @staff_required(*ROLES)
-def decide_portal_change(change_id: int):  # type: ignore[no-untyped-def]
+def decide_portal_change(change_id: int) -> ResponseReturnValue:
     change = db.session.get(ProfileChange, change_id)
     if change is None:
         abort(404)

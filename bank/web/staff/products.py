@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -142,7 +143,7 @@ def _labels() -> dict[str, Any]:
 
 @bp.route("/loan-products")
 @staff_required(*ALL_STAFF)
-def loan_products():  # type: ignore[no-untyped-def]
+def loan_products() -> ResponseReturnValue:
     rows = service.list_products(db.session)
     return render_template(
         "staff/products/list.html", products=rows, can_edit=g.actor.has_role(*ADMIN), **_labels()
@@ -151,7 +152,7 @@ def loan_products():  # type: ignore[no-untyped-def]
 
 @bp.route("/loan-products/<code>")
 @staff_required(*ALL_STAFF)
-def loan_product(code: str):  # type: ignore[no-untyped-def]
+def loan_product(code: str) -> ResponseReturnValue:
     product = _product_or_404(code)
     return render_template(
         "staff/products/detail.html",
@@ -164,7 +165,7 @@ def loan_product(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/loan-products/new", methods=["GET", "POST"])
 @staff_required(*ADMIN)
-def new_loan_product():  # type: ignore[no-untyped-def]
+def new_loan_product() -> ResponseReturnValue:
     form = ProductForm()
     if not form.is_submitted():
         form.instalment_multiple.data = amount_input("0.01")
@@ -185,7 +186,7 @@ def new_loan_product():  # type: ignore[no-untyped-def]
 
 @bp.route("/loan-products/<code>/edit", methods=["GET", "POST"])
 @staff_required(*ADMIN)
-def edit_loan_product(code: str):  # type: ignore[no-untyped-def]
+def edit_loan_product(code: str) -> ResponseReturnValue:
     product = _product_or_404(code)
     if product.status is ProductStatus.RETIRED:
         flash(_("A retired product can no longer be changed."), "error")
@@ -210,7 +211,7 @@ def edit_loan_product(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/loan-products/<code>/retire", methods=["POST"])
 @staff_required(*ADMIN)
-def retire_loan_product(code: str):  # type: ignore[no-untyped-def]
+def retire_loan_product(code: str) -> ResponseReturnValue:
     product = _product_or_404(code)
     form = FlaskForm()
     if not form.validate_on_submit():

@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 
 from bank import clock
 from bank.day import last_closed_day
@@ -95,11 +96,11 @@ def launch(job: str, run_date: dt.date) -> None:
 
 @bp.route("/runs")
 @staff_required(*VIEW_ROLES)
-def runs():  # type: ignore[no-untyped-def]
+def runs() -> ResponseReturnValue:
     return _render_list(StartRunForm(formdata=None, date=clock.today()))
 
 
-def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_list(form: StartRunForm, status: int = 200) -> ResponseReturnValue:
     """Runs that did something, newest first (``?all=1`` also lists those that found nothing to do),
     below the runs that failed or were left running, which someone has to look at."""
     session = db.session
@@ -109,7 +110,7 @@ def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-unty
     offset = (page - 1) * PER_PAGE
     rows = run_queries.list_runs(session, include_idle=include_idle, limit=PER_PAGE, offset=offset)
     # A row still "running" without anyone holding the lock is a run that was killed: say so.
-    busy = run_in_progress(db.engine)  # type: ignore[arg-type]
+    busy = run_in_progress(db.engine)  # type: ignore[arg-type]  # configured when the app is built
     return (
         render_template(
             "staff/runs/list.html",
@@ -133,7 +134,7 @@ def _render_list(form: StartRunForm, status: int = 200):  # type: ignore[no-unty
 
 @bp.route("/runs/<int:run_id>")
 @staff_required(*VIEW_ROLES)
-def run_detail(run_id: int):  # type: ignore[no-untyped-def]
+def run_detail(run_id: int) -> ResponseReturnValue:
     session = db.session
     run = session.get(Run, run_id)
     if run is None:
@@ -160,7 +161,7 @@ def run_detail(run_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/runs/start", methods=["POST"])
 @staff_required(*START_ROLES)
-def start_run():  # type: ignore[no-untyped-def]
+def start_run() -> ResponseReturnValue:
     form = StartRunForm()
     if not form.validate() or form.date.data is None:
         if not form.date.errors:
@@ -175,7 +176,7 @@ def start_run():  # type: ignore[no-untyped-def]
     except BankError as error:
         show_errors(form, error)
         return _render_list(form, 422)
-    if run_in_progress(db.engine):  # type: ignore[arg-type]
+    if run_in_progress(db.engine):  # type: ignore[arg-type]  # configured when the app is built
         form.form_errors.append(_("A run is in progress; start again when it has finished."))
         return _render_list(form, 409)
     # End this request's read transaction first: on SQLite it would hold the write lock the run needs.

@@ -7,6 +7,7 @@ sees the token or the secret. Until the link is used, a second factor already se
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -31,14 +32,14 @@ class PlainForm(FlaskForm):
 
 @bp.route("/second-factor")
 @staff_required("admin")
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor() -> ResponseReturnValue:
     users = list(db.session.scalars(select(User).where(User.role != "member").order_by(User.email)))
     return render_template("staff/second_factor.html", users=users, form=PlainForm(formdata=None))
 
 
 @bp.route("/second-factor/<int:user_id>/link", methods=["POST"])
 @staff_required("admin")
-def second_factor_link(user_id: int):  # type: ignore[no-untyped-def]
+def second_factor_link(user_id: int) -> ResponseReturnValue:
     user = db.session.get(User, user_id)
     if user is None or not user.is_staff:
         abort(404)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -130,7 +131,7 @@ def _holding_summary(member: Member) -> dict[str, Any]:
 
 @bp.route("/members/<int:member_id>/shares/issue", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def issue_shares(member_id: int):  # type: ignore[no-untyped-def]
+def issue_shares(member_id: int) -> ResponseReturnValue:
     member = _member_or_404(member_id)
     form = IssueForm()
     form.source.choices = _account_choices(
@@ -171,7 +172,7 @@ def issue_shares(member_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/members/<int:member_id>/shares/redeem", methods=["GET", "POST"])
 @staff_required(*BOOK_ROLES)
-def redeem_shares(member_id: int):  # type: ignore[no-untyped-def]
+def redeem_shares(member_id: int) -> ResponseReturnValue:
     member = _member_or_404(member_id)
     form = RedeemForm()
     form.destination.choices = _account_choices(
@@ -224,7 +225,7 @@ def redeem_shares(member_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/seed-capital", methods=["GET", "POST"])
 @staff_required("admin")
-def seed_capital():  # type: ignore[no-untyped-def]
+def seed_capital() -> ResponseReturnValue:
     form = SeedCapitalForm()
     if request.method == "POST" and form.validate():
         attempt = Attempt(form)

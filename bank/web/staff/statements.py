@@ -15,6 +15,7 @@ import datetime as dt
 
 from babel.dates import format_date
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -44,7 +45,7 @@ PRODUCE_ROLES = ("admin",)
 add_staff_nav("staff.statements", "Statements", VIEW_ROLES, order=65)
 
 
-def _pdf(body: bytes, name: str):  # type: ignore[no-untyped-def]
+def _pdf(body: bytes, name: str) -> ResponseReturnValue:
     response = make_response(body)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -93,8 +94,9 @@ def read_month(month_text: str | None, year_text: str | None, today: dt.date) ->
     (a hand-made request) is refused naming the field, in the page's language.
     """
     errors: dict[str, str] = {}
-    month = int(month_text) if (month_text or "").strip().isdigit() else 0
-    year = int(year_text) if (year_text or "").strip().isdigit() else 0
+    month_text, year_text = (month_text or "").strip(), (year_text or "").strip()
+    month = int(month_text) if month_text.isdigit() else 0
+    year = int(year_text) if year_text.isdigit() else 0
     if not 1 <= month <= 12:
         errors["month"] = N_("choose a month from the list")
     if year not in year_choices(today):
@@ -104,12 +106,12 @@ def read_month(month_text: str | None, year_text: str | None, today: dt.date) ->
     return statement_service.month_end_of(dt.date(year, month, 1))
 
 
-def _render_index(  # type: ignore[no-untyped-def]
+def _render_index(
     form: dict[str, str],
     errors: dict[str, object] | None = None,
     month_errors: dict[str, object] | None = None,
     chosen: tuple[str, str] | None = None,
-):
+) -> ResponseReturnValue:
     session = db.session
     today = clock.today()
     _default_from, default_to = _last_month()
@@ -141,7 +143,7 @@ def _render_index(  # type: ignore[no-untyped-def]
 
 @bp.route("/statements")
 @staff_required(*VIEW_ROLES)
-def statements():  # type: ignore[no-untyped-def]
+def statements() -> ResponseReturnValue:
     """The on-demand form; with ``account`` given, the PDF itself (or the form with the error)."""
     session = db.session
     default_from, default_to = _last_month()
@@ -171,7 +173,7 @@ def statements():  # type: ignore[no-untyped-def]
 
 @bp.route("/statements/monthly", methods=["POST"])
 @staff_required(*PRODUCE_ROLES)
-def produce_monthly():  # type: ignore[no-untyped-def]
+def produce_monthly() -> ResponseReturnValue:
     """Produce a month's stored statements; a refused month shows the form again with the reason."""
     month_text, year_text = request.form.get("month", ""), request.form.get("year", "")
     try:
@@ -202,7 +204,7 @@ def produce_monthly():  # type: ignore[no-untyped-def]
 
 @bp.route("/statements/<int:statement_id>.pdf")
 @staff_required(*VIEW_ROLES)
-def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
+def stored_statement(statement_id: int) -> ResponseReturnValue:
     statement = db.session.get(StoredStatement, statement_id)
     if statement is None:
         abort(404)
@@ -217,7 +219,7 @@ def stored_statement(statement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/accounts/<int:account_id>/statements")
 @staff_required(*VIEW_ROLES)
-def account_statements(account_id: int):  # type: ignore[no-untyped-def]
+def account_statements(account_id: int) -> ResponseReturnValue:
     session = db.session
     account = session.get(DepositAccount, account_id)
     if account is None:
@@ -234,7 +236,7 @@ def account_statements(account_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/loans/<int:loan_id>/statement.pdf")
 @staff_required(*VIEW_ROLES)
-def loan_statement(loan_id: int):  # type: ignore[no-untyped-def]
+def loan_statement(loan_id: int) -> ResponseReturnValue:
     session = db.session
     loan = session.get(Loan, loan_id)
     if loan is None:
@@ -253,7 +255,7 @@ def loan_statement(loan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/members/<int:member_id>/annual-statement.pdf")
 @staff_required(*VIEW_ROLES)
-def annual_statement(member_id: int):  # type: ignore[no-untyped-def]
+def annual_statement(member_id: int) -> ResponseReturnValue:
     session = db.session
     member = session.get(Member, member_id)
     if member is None:
