@@ -341,7 +341,7 @@ def service_batch(
             shortfalls.append((loan.id, due_before, total_collected, max((run_date - oldest).days, 0)))
 
     # The ledger goes last, so the account rows its write updates stay locked only until the
-    # commit right after it (batches run side by side in bank.runs.jobs).
+    # commit right after it (batches run side by side in bank.loans.jobs).
     _write_back(session, changed, loan_updates, run_date)
     if shortfalls and run_id is not None:
         record_shortfalls(session, run_id, shortfalls)
@@ -384,27 +384,23 @@ def _read_batch(
                 or_(Loan.serviced_through.is_(None), Loan.serviced_through < run_date),
             )
             .order_by(Loan.id)
-        )
-        .tuples()
-        .all()
+        ).all()
     ]
     instalments: dict[int, list[_Inst]] = defaultdict(list)
     if not loans:
         return loans, instalments, set()
     ids = [loan.id for loan in loans]
-    for row in (
-        connection.execute(
-            select(*_INSTALMENT_COLUMNS)
-            .where(
-                among(session, Instalment.loan_id, ids),
-                Instalment.status == InstalmentStatus.OPEN,
-                Instalment.due_on <= cutoff,
-            )
-            .order_by(Instalment.loan_id, Instalment.due_on, Instalment.number)
+    # Fetched at once: iterating the result was a fetch call per instalment.
+    instalment_rows: Sequence[Any] = connection.execute(
+        select(*_INSTALMENT_COLUMNS)
+        .where(
+            among(session, Instalment.loan_id, ids),
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.due_on <= cutoff,
         )
-        .tuples()
-        .all()
-    ):  # fetched at once: row-by-row iteration was a fetch call per instalment
+        .order_by(Instalment.loan_id, Instalment.due_on, Instalment.number)
+    ).all()
+    for row in instalment_rows:  # fetched at once: row-by-row iteration was a fetch call per instalment
         item = _Inst(*row)
         instalments[item.loan_id].append(item)
     # A separate read: as a correlated EXISTS the planner scans every instalment per batch.
