@@ -1,5 +1,5 @@
-"""Loan applications (L3): drafts, submission, the transition table, review, attachments, disbursement.
+"""Loan applications (L3): drafts, submission, the transition table, review, attachments.
 
 ``service`` writes, ``queries`` reads, ``attachments`` checks and stores uploads, ``letters``
-renders decision letters, ``disbursement`` prepares and carries out the four-eyes payout.
+renders decision letters. The four-eyes payout is ``bank.lending.disbursement``.
 """

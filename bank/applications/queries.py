@@ -1,14 +1,14 @@
-"""Reads for the application pages: listings, the member's own applications, the committee queue."""
+"""Reads for the application pages: listings, the member's own applications, the committee queue.
+
+The meetings and their agendas are the committee's (``bank.committee.queries``).
+"""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bank.applications.models import ApplicationStatus, Attachment, LoanApplication
-from bank.committee.models import AgendaItem, Meeting
 from bank.errors import N_, NotFound
 from bank.members.queries import visible_member_ids
 
@@ -66,24 +66,3 @@ def committee_queue(session: Session) -> list[LoanApplication]:
             .order_by(LoanApplication.status.desc(), LoanApplication.submitted_at, LoanApplication.id)
         )
     )
-
-
-def meetings(session: Session, *, upcoming: bool, today: dt.date, limit: int = 50) -> list[Meeting]:
-    query = select(Meeting).options(selectinload(Meeting.items).selectinload(AgendaItem.application))
-    if upcoming:
-        query = query.where(Meeting.held_on >= today).order_by(Meeting.held_on, Meeting.id)
-    else:
-        query = query.where(Meeting.held_on < today).order_by(Meeting.held_on.desc(), Meeting.id.desc())
-    return list(session.scalars(query.limit(limit)))
-
-
-def meeting_of(session: Session, application: LoanApplication) -> Meeting | None:
-    """The meeting on whose agenda the application is in its current round."""
-    item = session.scalar(
-        select(AgendaItem).where(
-            AgendaItem.application_id == application.id,
-            AgendaItem.review_round == application.review_round,
-            AgendaItem.removed_at.is_(None),
-        )
-    )
-    return item.meeting if item else None

@@ -33,7 +33,12 @@ Handler = Callable[[Session, Approval, Actor], int | None]
 
 HANDLERS: dict[str, Handler] = {}
 #: Modules that register handlers when imported (later issues append theirs).
-HANDLER_MODULES: list[str] = ["bank.savings.service", "bank.shares.service", "bank.applications.disbursement"]
+HANDLER_MODULES: list[str] = [
+    "bank.savings.service",
+    "bank.shares.service",
+    "bank.lending.disbursement",
+    "bank.lending.write_off",
+]
 
 #: Roles that may decide approvals; admins pass every staff check anyway.
 DECIDING_ROLES = ("teller", "admin")

@@ -217,3 +217,25 @@ def work_for(session: Session, actor: Actor, *, today: dt.date, quorum: int) -> 
             )
         }
     return work
+
+
+def meetings(session: Session, *, upcoming: bool, today: dt.date, limit: int = 50) -> list[Meeting]:
+    """Meetings to come (soonest first) or held (latest first), with their agendas' applications."""
+    query = select(Meeting).options(selectinload(Meeting.items).selectinload(AgendaItem.application))
+    if upcoming:
+        query = query.where(Meeting.held_on >= today).order_by(Meeting.held_on, Meeting.id)
+    else:
+        query = query.where(Meeting.held_on < today).order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def meeting_of(session: Session, application: LoanApplication) -> Meeting | None:
+    """The meeting on whose agenda the application is in its current round."""
+    item = session.scalar(
+        select(AgendaItem).where(
+            AgendaItem.application_id == application.id,
+            AgendaItem.review_round == application.review_round,
+            AgendaItem.removed_at.is_(None),
+        )
+    )
+    return item.meeting if item else None

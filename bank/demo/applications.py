@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.actor import Actor
-from bank.applications import disbursement
 from bank.applications import service as applications
 from bank.applications.models import LoanApplication
 from bank.auth.service import actor_for
@@ -30,6 +29,7 @@ from bank.committee import service as committee
 from bank.committee.models import Meeting
 from bank.demo.context import DemoContext
 from bank.ledger import queries as ledger_queries
+from bank.lending import disbursement
 from bank.members.models import Member
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount

@@ -1,7 +1,8 @@
 """Demo steps: the two investment pools, members' money in them over the year, withdrawals.
 
 Two steps, around the applications step, because a pool funds a loan out of the money it holds
-when the loan is paid out (``book_loan`` asks :func:`bank.pools.funding.fund_loan`):
+when the loan is paid out (:func:`bank.lending.disbursement.book_funded_loan` asks
+:func:`bank.pools.funding.fund_loan`):
 
 1. **Pools launched with the bank** (before the loans): "Grondfonds" (land-trust purchases and
    housing co-ops) and "Coöp Startfonds" (co-op startups and associations), each with a

@@ -19,7 +19,7 @@ run the borrowers' accounts are funded the way their story goes:
   home's "newly in arrears" has a loan to show (the latest missed instalment of the last week).
 
 When the applications step booked no loans (an older checkout), a few are booked here through
-``book_loan`` first, guarded by their keys so a second load books nothing twice.
+``book_funded_loan`` first, guarded by their keys so a second load books nothing twice.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from bank.day import close_day_in
 from bank.demo.context import DemoContext
 from bank.demo.statements import MONTHS as STATEMENT_MONTHS
 from bank.ledger import queries as ledger_queries
+from bank.lending.disbursement import book_funded_loan
 from bank.loans import servicing
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.products_models import LoanProduct, ProductStatus
-from bank.loans.service import book_loan
 from bank.runs.batches import Batches
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
@@ -85,7 +85,7 @@ def _fallback_loans(session: Session, context: DemoContext) -> list[Loan]:
         disbursed_on = opened + dt.timedelta(days=20 + 25 * index)
         with clock.frozen(disbursed_on):
             loans.append(
-                book_loan(
+                book_funded_loan(
                     session,
                     borrower=account.member,
                     product=product,

@@ -1,8 +1,9 @@
 """Booking a loan: the one place where a loan, its ledger accounts and its schedule are born.
 
-``book_loan`` is called by the disbursement approval (applications issue), by the demo and by
-tests. It copies the product version's terms onto the loan, opens the loan's three ledger
-child accounts, stores schedule version 1 from the engine and posts the disbursement and the
+``book_loan`` is called through ``bank.lending.disbursement.book_funded_loan`` (the
+disbursement approval, the demo, tests), which then lets a pool fund the loan: loans know no
+pools. It copies the product version's terms onto the loan, opens the loan's three ledger child
+accounts, stores schedule version 1 from the engine and posts the disbursement and the
 arrangement fee, all in the caller's transaction.
 """
 
@@ -196,11 +197,6 @@ def book_loan(
             actor,
             f"Arrangement fee of loan {number}",
         )
-    # The pool of the loan's purpose funds what it can; imported here because bank.pools
-    # reads loans and must not be imported while this module loads.
-    from bank.pools.funding import fund_loan
-
-    fund_loan(session, loan, actor=actor)
     audit.record(
         session,
         actor,

@@ -1165,8 +1165,27 @@ def loan_exposure(session: Session, loan: Loan) -> Decimal:
     return sum(balances.values(), ZERO)
 
 
-def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> int | None:
-    """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts; loan written off."""
+@dataclass(frozen=True)
+class WriteOffEntry:
+    """What the write-off entry took off a loan's accounts (the first step of a write-off)."""
+
+    loan: Loan
+    #: The write-off's date: the day it was approved.
+    on: dt.date
+    #: The entry Dr 5100 / Cr the loan's accounts; None when nothing was left on them.
+    entry_id: int | None
+    #: Principal, interest and fees written off.
+    total: Decimal
+    #: The credit to the loan's principal account: what a pool that funded the loan shares in.
+    principal: Decimal
+
+
+def post_write_off(session: Session, approval: Approval, *, actor: Actor) -> WriteOffEntry:
+    """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts, for an approved write-off.
+
+    The first of the write-off's steps (``bank.lending.write_off``); the loan stays active until
+    :func:`close_written_off`, after the pools have borne their share.
+    """
     loan = session.get(Loan, int(approval.payload["loan_id"]))
     if loan is None:
         raise NotFound(N_("the loan of this write-off no longer exists"))
@@ -1193,17 +1212,19 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
             ],
             actor=actor,
         )
-        # A pool that funded the loan carries its share: buffer first, then its participants.
-        from bank.pools.losses import absorb_loss  # lazy: pools build on loans
+    principal = sum((line.amount for line in lines if line.account_id == loan.principal_account_id), ZERO)
+    return WriteOffEntry(loan=loan, on=today, entry_id=entry_id, total=total, principal=principal)
 
-        principal_written_off = sum(
-            (line.amount for line in lines if line.account_id == loan.principal_account_id), ZERO
-        )
-        absorb_loss(session, loan, principal_written_off=principal_written_off, on=today, actor=actor)
+
+def close_written_off(
+    session: Session, written_off: WriteOffEntry, *, maker_label: str, actor: Actor
+) -> None:
+    """The write-off's last step: the open instalments and the loan are written off, and audited."""
+    loan = written_off.loan
     for item in _open_instalments(session, loan):
         item.status = InstalmentStatus.WRITTEN_OFF
     loan.status = LoanStatus.WRITTEN_OFF
-    loan.closed_on = today
+    loan.closed_on = written_off.on
     session.flush()
     audit.record(
         session,
@@ -1212,15 +1233,8 @@ def _carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> 
         "loan",
         loan.id,
         before={"status": LoanStatus.ACTIVE.value},
-        after={"status": loan.status.value, "amount": total, "maker": approval.maker_label},
+        after={"status": loan.status.value, "amount": written_off.total, "maker": maker_label},
     )
-    return entry_id
-
-
-# A write-off takes a loan off the books: decided by credit staff or an administrator, not a teller.
-approvals.register_handler(WRITE_OFF_APPROVAL, _carry_out_write_off, roles=("credit_officer", "admin"))
-if "bank.loans.servicing" not in approvals.HANDLER_MODULES:
-    approvals.HANDLER_MODULES.append("bank.loans.servicing")
 
 
 def record_recovery(

@@ -21,7 +21,6 @@ from applications.helpers import (
 from sqlalchemy import func, select
 
 from bank import clock
-from bank.applications import disbursement
 from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus as S
 from bank.approvals import service as approvals
@@ -32,6 +31,7 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger
 from bank.ledger.models import JournalEntry
 from bank.ledger.service import account_by_code
+from bank.lending import disbursement
 from bank.loans.models import Instalment, Loan
 from bank.notifications.models import OutboxMessage
 
@@ -179,7 +179,7 @@ def test_land_trust_purchase_is_paid_to_the_notary(session, world):
     )
     assert "Notariskantoor Oost" in entry.memo and NOTARY_IBAN in entry.memo
     # The fee the decision letter promises is the fee the disbursement charged, to the cent.
-    from bank.applications.letters import letter_view
+    from bank.committee.letters import letter_view
 
     fee_entry = session.scalar(
         select(JournalEntry).where(

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from bank import clock
 from bank.actor import Actor
-from bank.applications import disbursement
 from bank.applications import service as applications
 from bank.applications.models import LoanApplication
 from bank.audit.models import AuditEvent
 from bank.committee import service as committee
 from bank.errors import PermissionDenied, ValidationError
 from bank.extensions import db
+from bank.lending import disbursement
 from bank.loans import impact
 from bank.loans.models import ImpactReport, ImpactSource
 from bank.savings import service as savings

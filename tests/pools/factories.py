@@ -5,8 +5,9 @@
   the municipal seed capital it needs first.
 * :func:`investor` registers a person with a deposit account holding money (``tests.portal.world``).
 * :func:`put_in` subscribes an investor to a pool.
-* :func:`disburse_pool_loan` books a loan of a pool purpose through ``bank.loans.service.book_loan``
-  to a new (or given) organisation, so the open pool of that purpose funds it.
+* :func:`disburse_pool_loan` books a loan of a pool purpose through
+  ``bank.lending.disbursement.book_funded_loan`` to a new (or given) organisation, so the open
+  pool of that purpose funds it.
 
 Dates: accounts open on :data:`OPENED_ON`; the tests' "today" is pinned to :data:`TODAY`
 (``tests/pools/conftest.py``), so value dates anywhere in 2027-2028 are allowed. Nothing here
@@ -28,9 +29,9 @@ from bank.actor import Actor
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
+from bank.lending.disbursement import book_funded_loan
 from bank.loans.models import Loan
 from bank.loans.products_models import LoanProduct, LoanPurpose
-from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.members.models import Member
 from bank.pools import queries as pool_queries
@@ -199,13 +200,13 @@ def disburse_pool_loan(
     key: str | None = None,
     **borrower_fields: object,
 ) -> Loan:
-    """Disburse a loan of ``purpose`` on ``on`` through book_loan (which lets the pool fund it).
+    """Disburse a loan of ``purpose`` on ``on`` through book_funded_loan (the pool funds it).
 
     ``borrower_fields`` (name, activity, postcode, listing_consent) describe a new borrower
     when none is given.
     """
     member, account = borrower_and_account or borrower(session, **borrower_fields)  # type: ignore[arg-type]
-    loan = book_loan(
+    loan = book_funded_loan(
         session,
         borrower=member,
         product=loan_product_for(session, purpose),

@@ -42,11 +42,11 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
 from bank.ledger.models import JournalEntry
+from bank.lending.disbursement import book_funded_loan
 from bank.loans import servicing
 from bank.loans.models import Instalment
 from bank.loans.products_models import LoanPurpose
 from bank.loans.schedule import Method
-from bank.loans.service import book_loan
 from bank.money import ZERO
 from bank.pools import distribution as dist
 from bank.pools import service as pools
@@ -107,7 +107,7 @@ def test_a_year_of_a_pool_returns_a_withdrawal_and_a_write_off(session, make_use
         session, code="T-BULLET", purpose=LoanPurpose.COOP_STARTUP, method=Method.BULLET, name_en="Bullet"
     )
     co_op, co_op_account = borrower(session, "Fietsenmakerij De Ketting", on=D(2027, 2, 1))
-    loan = book_loan(
+    loan = book_funded_loan(
         session,
         borrower=co_op,
         product=product,

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from bank import clock
-from bank.applications import letters, queries
+from bank.applications import queries
 from bank.applications.models import LoanApplication
 from bank.auth.models import User
+from bank.committee import letters
 from bank.committee import queries as committee_queries
 from bank.committee import service as committee
 from bank.committee.models import ConflictDeclaration, Meeting
@@ -62,8 +63,8 @@ def queue() -> ResponseReturnValue:
         work=committee_queries.work_for(session, g.actor, today=today, quorum=_quorum()),
         turn_notes=TURN_NOTES,
         queue=queries.committee_queue(session),
-        upcoming=queries.meetings(session, upcoming=True, today=today),
-        past=queries.meetings(session, upcoming=False, today=today, limit=12),
+        upcoming=committee_queries.meetings(session, upcoming=True, today=today),
+        past=committee_queries.meetings(session, upcoming=False, today=today, limit=12),
         status_labels=shared.STATUS_LABELS,
     )
 
@@ -131,7 +132,7 @@ def review(application_id: int) -> ResponseReturnValue:
     session = db.session
     application = _application_or_404(application_id)
     quorum = _quorum()
-    meeting_item = queries.meeting_of(session, application)
+    meeting_item = committee_queries.meeting_of(session, application)
     declarations = list(
         session.scalars(
             select(ConflictDeclaration)

@@ -10,9 +10,10 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from bank.applications import letters, queries
+from bank.applications import queries
 from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.committee import letters
 from bank.errors import BankError, NotFound
 from bank.extensions import db
 from bank.loans.products_models import LoanProduct, ProductStatus

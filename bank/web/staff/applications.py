@@ -13,13 +13,16 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from bank import clock
-from bank.applications import disbursement, letters, queries
+from bank.applications import queries
 from bank.applications import service as applications
 from bank.applications.models import ApplicationStatus, LoanApplication
+from bank.committee import letters
+from bank.committee import queries as committee_queries
 from bank.committee import service as committee
 from bank.committee.models import Condition, Meeting
 from bank.errors import BankError, NotFound, ValidationError
 from bank.extensions import db
+from bank.lending import disbursement
 from bank.loans.products_models import LoanProduct
 from bank.members.queries import by_number
 from bank.notifications import service as notifications
@@ -132,8 +135,8 @@ def _render_detail(
             can_review=g.actor.has_role(*REVIEW_ROLES),
             review_gaps=applications.review_gaps(item) if item.status is S.IN_REVIEW else {},
             review_errors=review_errors or {},
-            meetings=queries.meetings(session, upcoming=True, today=today),
-            meeting=queries.meeting_of(session, item),
+            meetings=committee_queries.meetings(session, upcoming=True, today=today),
+            meeting=committee_queries.meeting_of(session, item),
             pending_disbursement=pending,
             pending_note=decision_note(pending, g.actor) if pending is not None else "",
             disbursement_refusal=refusal,

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from bank import clock
 from bank.actor import Actor
-from bank.applications import queries as application_queries
 from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.approvals import queries as approval_queries
 from bank.approvals import service as approvals
+from bank.committee import queries as committee_queries
 from bank.extensions import db
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
@@ -109,7 +109,7 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
             ).unique()
         )
     if "agenda" in sees:
-        upcoming = application_queries.meetings(session, upcoming=True, today=today, limit=1)
+        upcoming = committee_queries.meetings(session, upcoming=True, today=today, limit=1)
         queue.agenda = upcoming[0] if upcoming else None
         queue.meeting_link = actor.has_role(*MEETING_ROLES)
         if actor.role == "committee":

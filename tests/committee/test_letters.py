@@ -7,12 +7,11 @@ import io
 import re
 from decimal import Decimal
 
+from applications.helpers import TODAY, on_agenda, reviewed, submitted_coop, vote
 from pypdf import PdfReader
 
-from bank.applications import letters
+from bank.committee import letters
 from bank.committee import service as committee
-
-from .helpers import TODAY, on_agenda, reviewed, submitted_coop, vote
 
 
 def _text(pdf: bytes) -> str:

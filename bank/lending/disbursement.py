@@ -1,15 +1,17 @@
 """Disbursement under four eyes: a credit officer prepares it, a different staff member approves it.
 
 Preparing records an ``Approval`` of kind ``loan_disbursement`` (bank.approvals). Approving it
-runs :func:`_carry_out` in the approver's transaction: the application must still be approved,
-unexpired and without open conditions; ``book_loan`` then creates the loan, stores its schedule
-and posts the principal and the arrangement fee under the key ``application-{id}``, so however
-often the approval is retried, the loan is booked once.
+runs :func:`carry_out_disbursement` in the approver's transaction: the application must still be
+approved, unexpired and without open conditions; :func:`book_funded_loan` then creates the loan,
+stores its schedule and posts the principal and the arrangement fee under the key
+``application-{id}`` (``book_loan``), so however often the approval is retried, the loan is
+booked once, and the pool of its purpose funds what it can (``fund_loan``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -27,7 +29,11 @@ from bank.errors import N_, Conflict, InvalidTransition, PermissionDenied, Valid
 from bank.ledger.models import JournalEntry
 from bank.loans import impact
 from bank.loans.models import Loan
+from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan, terms_for
+from bank.members.models import Member
+from bank.pools.funding import fund_loan
+from bank.savings.models import DepositAccount
 
 KIND = "loan_disbursement"
 PREPARE_ROLES = ("credit_officer", "admin")
@@ -127,8 +133,51 @@ def prepare_disbursement(
     return approval
 
 
-def _carry_out(session: Session, approval: Approval, actor: Actor) -> int | None:
-    """Approval handler: book the loan (book_loan), link it, move the application to disbursed."""
+def book_funded_loan(
+    session: Session,
+    *,
+    borrower: Member,
+    product: LoanProduct,
+    principal: Decimal,
+    term_periods: int,
+    disbursed_on: dt.date,
+    repayment_account: DepositAccount,
+    actor: Actor,
+    key: str,
+    grace_periods: int = 0,
+    first_due_on: dt.date | None = None,
+    rate_annual: Decimal | None = None,
+    paid_to_iban: str | None = None,
+    paid_to_name: str | None = None,
+) -> Loan:
+    """Book and pay out a loan (``book_loan``), then let the pool of its purpose fund what it can.
+
+    Funding moves no money; it records which part of the loan is the pool's (bank.pools.funding).
+    Both steps are idempotent, on ``key`` and per loan. Loans know no pools, so the two are joined
+    here, above both; the demo and tests that pay out a loan without an application call this too.
+    """
+    loan = book_loan(
+        session,
+        borrower=borrower,
+        product=product,
+        principal=principal,
+        term_periods=term_periods,
+        disbursed_on=disbursed_on,
+        repayment_account=repayment_account,
+        actor=actor,
+        key=key,
+        grace_periods=grace_periods,
+        first_due_on=first_due_on,
+        rate_annual=rate_annual,
+        paid_to_iban=paid_to_iban,
+        paid_to_name=paid_to_name,
+    )
+    fund_loan(session, loan, actor=actor)
+    return loan
+
+
+def carry_out_disbursement(session: Session, approval: Approval, actor: Actor) -> int | None:
+    """Approval handler: book the loan and its funding, link it, move the application to disbursed."""
     application = applications.get_application(session, int(approval.payload["application_id"]))
     on = dt.date.fromisoformat(approval.payload["disbursed_on"])
     first_due = approval.payload.get("first_due_on")
@@ -139,7 +188,7 @@ def _carry_out(session: Session, approval: Approval, actor: Actor) -> int | None
     assert decision is not None and decision.approved_amount is not None
     assert decision.approved_term_months is not None and application.repayment_account is not None
     product = application.product
-    loan = book_loan(
+    loan = book_funded_loan(
         session,
         borrower=application.applicant,
         product=product,
@@ -194,4 +243,4 @@ def disburse_directly(
     return loan
 
 
-approvals.register_handler(KIND, _carry_out, roles=("teller", "admin"))
+approvals.register_handler(KIND, carry_out_disbursement, roles=("teller", "admin"))
