@@ -80,7 +80,7 @@ def summary(run: Run, worked: bool) -> str:
     if run.job is RunJob.SAVINGS_INTEREST:
         return (
             f"savings interest {run.business_date}: {run.status.value}{took} · accounts {run.progress_done}"
-            f" · interest posted {run.amount_accrued:.2f} in {run.entries_posted} entries"
+            f" · interest posted {run.amount_out:.2f} in {run.entries_posted} entries"
         )
     if run.job is RunJob.EXPIRE_OFFERS:
         return (
@@ -90,20 +90,20 @@ def summary(run: Run, worked: bool) -> str:
     if run.job is RunJob.POOL_WITHDRAWALS:
         return (
             f"pool withdrawals {run.business_date}: {run.status.value}{took}"
-            f" · paid {run.collected_full_count}"
-            f" ({run.amount_collected:.2f}) · waiting {run.collected_nothing_count}"
+            f" · paid {run.items_done}"
+            f" ({run.amount_out:.2f}) · waiting {run.items_waiting}"
         )
     if run.job is RunJob.POOL_DISTRIBUTION:
         return (
             f"pool distribution {run.business_date}: {run.status.value}{took} · pools {run.progress_done}"
-            f" · interest collected {run.amount_due:.2f} · margin {run.amount_charged:.2f}"
-            f" · distributed {run.amount_accrued:.2f} to {run.due_count} participants"
+            f" · interest collected {run.amount_in:.2f} · margin {run.amount_kept:.2f}"
+            f" · distributed {run.amount_out:.2f} to {run.items_count} participants"
             f" in {run.entries_posted} entries"
         )
     if run.job is RunJob.MONTH_END_STATEMENTS:
         return (
             f"month-end statements {run.business_date}: {run.status.value}{took}"
-            f" · accounts with movements {run.due_count} · statements stored {run.collected_full_count}"
+            f" · accounts with movements {run.items_count} · statements stored {run.items_done}"
         )
     return f"close day {run.business_date}: {run.status.value}{took}"
 

@@ -31,13 +31,13 @@ def pool_withdrawals_job(batches: Batches, run: Run, run_date: dt.date, progress
     session.add(run)
     # Paid requests are paid for good (a resumed run pays them no second time); the waiting ones
     # are the queue as it stands after this run, so they are set, not added.
-    run.collected_full_count += payout.paid_count
-    run.collected_nothing_count = payout.waiting_count
-    run.due_count = run.collected_full_count + run.collected_nothing_count
-    run.amount_collected += payout.paid_amount
+    run.items_done += payout.paid_count
+    run.items_waiting = payout.waiting_count
+    run.items_count = run.items_done + run.items_waiting
+    run.amount_out += payout.paid_amount
     run.entries_posted += payout.paid_count
-    run.progress_total = run.due_count
-    run.progress_done = run.collected_full_count
+    run.progress_total = run.items_count
+    run.progress_done = run.items_done
     batches.end_batch()
     if progress:
         progress(run.progress_done, run.progress_total)
@@ -47,10 +47,10 @@ def _count_distributions(run: Run, distributions: list[Any]) -> None:
     """Pools distributed, participants paid, the pools' interest, the bank's margin, what went out."""
     run.progress_total += len(distributions)
     run.progress_done += len(distributions)
-    run.due_count += sum(item.participant_count for item in distributions)
-    run.amount_due += sum((item.interest_collected for item in distributions), ZERO)
-    run.amount_charged += sum((item.margin_amount for item in distributions), ZERO)
-    run.amount_accrued += sum((item.amount_distributed for item in distributions), ZERO)
+    run.items_count += sum(item.participant_count for item in distributions)
+    run.amount_in += sum((item.interest_collected for item in distributions), ZERO)
+    run.amount_kept += sum((item.margin_amount for item in distributions), ZERO)
+    run.amount_out += sum((item.amount_distributed for item in distributions), ZERO)
     run.entries_posted += sum(1 for item in distributions if item.entry_id is not None)
 
 
@@ -125,10 +125,10 @@ def distribute_pool_quarter(
                         error="",
                         progress_total=0,
                         progress_done=0,
-                        due_count=0,
-                        amount_due=ZERO,
-                        amount_charged=ZERO,
-                        amount_accrued=ZERO,
+                        items_count=0,
+                        amount_in=ZERO,
+                        amount_kept=ZERO,
+                        amount_out=ZERO,
                         entries_posted=0,
                     )
                     session.add(run)

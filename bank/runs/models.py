@@ -52,6 +52,9 @@ class Run(Base):
             " AND collected_nothing_count >= 0 AND entries_posted >= 0",
             name="counts_not_negative",
         ),
+        CheckConstraint(
+            "items_count >= 0 AND items_done >= 0 AND items_waiting >= 0", name="items_not_negative"
+        ),
         CheckConstraint("status != 'completed' OR finished_at IS NOT NULL", name="completed_has_end"),
         Index("ix_runs_business_date", "business_date"),
     )
@@ -70,6 +73,7 @@ class Run(Base):
     #: Units of work of the job (loans for repayments, accounts for savings interest) and done so far.
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    # The repayment run's own counters (no other job uses them).
     #: Repayments: loans with something due; paid in full, partly, or not at all.
     due_count: Mapped[int] = mapped_column(Integer, default=0)
     collected_full_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,9 +82,26 @@ class Run(Base):
     #: What was due at the start of the collection and what was collected.
     amount_due: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     amount_collected: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
-    #: Interest accrued, late fees and penalties charged (repayments) or interest paid (savings).
+    #: Interest accrued, late fees and penalties charged.
     amount_accrued: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     amount_charged: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    # Every other job's figures, under general names; what each means for each job:
+    #: The items the job looked at: savings interest: accounts with interest to post; pool
+    #: withdrawals: requests due (paid and waiting); pool distribution: participants paid;
+    #: month-end statements: accounts with movements.
+    items_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Items done: savings interest: interest entries posted; pool withdrawals: requests paid;
+    #: month-end statements: statements stored.
+    items_done: Mapped[int] = mapped_column(Integer, default=0)
+    #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money.
+    items_waiting: Mapped[int] = mapped_column(Integer, default=0)
+    #: Money that came in: pool distribution: the interest the pools collected.
+    amount_in: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    #: Money the bank kept: pool distribution: the bank's margin.
+    amount_kept: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    #: Money that went out: pool withdrawals: paid; pool distribution: distributed to the
+    #: participants; savings interest: interest posted to the members' accounts.
+    amount_out: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     entries_posted: Mapped[int] = mapped_column(Integer, default=0)
     #: The last failure's message (kept after a successful resume for the record).
     error: Mapped[str] = mapped_column(Text, default="")

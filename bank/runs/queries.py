@@ -25,6 +25,9 @@ def did_nothing() -> ColumnElement[bool]:
         Run.collected_full_count == 0,
         Run.collected_partial_count == 0,
         Run.collected_nothing_count == 0,
+        Run.items_count == 0,
+        Run.items_done == 0,
+        Run.items_waiting == 0,
     )
 
 

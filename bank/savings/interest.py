@@ -188,10 +188,10 @@ def post_month(
             post_many(session, requests, actor=ACTOR)
         session.add(run)
         run.progress_done += len(accounts)
-        run.due_count += len(todo)
-        run.collected_full_count += len(requests)
+        run.items_count += len(todo)
+        run.items_done += len(requests)
         run.entries_posted += len(requests)
-        run.amount_accrued += from_cents(paid)
+        run.amount_out += from_cents(paid)
         end_batch()
         if progress:
             progress(run.progress_done, run.progress_total)

@@ -83,7 +83,7 @@ def _store(
     session.add(run)
     # Accounts with movements in the month; a resumed run walks them all again, and those whose
     # statement an earlier attempt stored are skipped (and not counted as stored twice).
-    run.due_count = len(account_ids)
+    run.items_count = len(account_ids)
     run.progress_total = len(account_ids)
     run.progress_done = 0
     batches.end_batch()
@@ -101,7 +101,7 @@ def _store(
             )
         created += made
         session.add(run)
-        run.collected_full_count += made
+        run.items_done += made
         run.progress_done += len(chunk)
         batches.end_batch()
         if progress:

@@ -114,7 +114,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
     assert [o.run.job for o in outcomes] == [*DAY_JOBS, RunJob.CLOSE_DAY]
     assert all(o.run.status is RunStatus.COMPLETED for o in outcomes)
     assert _run(session, RunJob.EXPIRE_OFFERS, D(2026, 5, 29)).progress_done == 0
-    assert _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 5, 29)).due_count == 0
+    assert _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 5, 29)).items_count == 0
     session.expire_all()
     assert session.get(LoanApplication, application.id).status is ApplicationStatus.APPROVED
     session.commit()  # SQLite: no open transaction may hold the write lock the run needs
@@ -128,7 +128,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
     assert (expire.status, expire.progress_done, expire.entries_posted) == (RunStatus.COMPLETED, 1, 0)
     statements_run = _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 1))
     assert statements_run.status is RunStatus.COMPLETED
-    assert (statements_run.due_count, statements_run.collected_full_count) == (2, 2)
+    assert (statements_run.items_count, statements_run.items_done) == (2, 2)
     stored = list(
         session.scalars(
             select(StoredStatement)
@@ -149,7 +149,7 @@ def test_close_day_lets_an_offer_lapse_and_stores_the_month_end_statements(sessi
 
     # The next days find the month done: nothing is stored twice, and the offer stays expired.
     business_day.close_day(db, D(2026, 6, 2), started_by="test", statement_dir=directory)
-    assert _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 2)).collected_full_count == 0
+    assert _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 2)).items_done == 0
     assert _run(session, RunJob.EXPIRE_OFFERS, D(2026, 6, 2)).progress_done == 0
     assert _count(session, StoredStatement) == 2
     assert len(list(directory.rglob("*.pdf"))) == 2
@@ -183,7 +183,7 @@ def test_a_failed_statements_job_fails_the_day_and_a_second_start_resumes_it(ses
     assert worked[RunJob.EXPIRE_OFFERS] is False and worked[RunJob.REPAYMENTS] is False
     assert worked[RunJob.MONTH_END_STATEMENTS] is True
     resumed = _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 1))
-    assert (resumed.status, resumed.attempts, resumed.collected_full_count) == (RunStatus.COMPLETED, 2, 2)
+    assert (resumed.status, resumed.attempts, resumed.items_done) == (RunStatus.COMPLETED, 2, 2)
     assert "Error" in resumed.error  # the failure stays on the record
     close = _run(session, RunJob.CLOSE_DAY, D(2026, 6, 1))
     assert (close.status, close.attempts) == (RunStatus.COMPLETED, 2)
@@ -236,7 +236,7 @@ def test_a_batch_lost_with_the_database_leaves_no_files_and_its_cause_is_recorde
     outcomes = business_day.close_day(db, D(2026, 6, 1), started_by="test", statement_dir=directory)
     assert outcomes[-1].run.status is RunStatus.COMPLETED
     resumed = _run(session, RunJob.MONTH_END_STATEMENTS, D(2026, 6, 1))
-    assert (resumed.status, resumed.attempts, resumed.collected_full_count) == (RunStatus.COMPLETED, 2, 2)
+    assert (resumed.status, resumed.attempts, resumed.items_done) == (RunStatus.COMPLETED, 2, 2)
     assert "disk I/O error" in resumed.error  # the failure stays on the record
     assert _count(session, StoredStatement) == 2 and len(list(directory.rglob("*.pdf"))) == 2
 
@@ -295,8 +295,8 @@ def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(sessio
     # margin 25 % = 39.26; 117.77 to Anna and Bram, 60:40 of the same days: 70.66 and 47.11.
     run = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
     assert run.status is RunStatus.COMPLETED
-    assert (run.progress_done, run.due_count, run.entries_posted) == (1, 2, 1)
-    assert (run.amount_due, run.amount_charged, run.amount_accrued) == (
+    assert (run.progress_done, run.items_count, run.entries_posted) == (1, 2, 1)
+    assert (run.amount_in, run.amount_kept, run.amount_out) == (
         Decimal("157.03"),
         Decimal("39.26"),
         Decimal("117.77"),
@@ -304,7 +304,7 @@ def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(sessio
     assert _balance(session, anna) == Decimal("70.66")
     assert _balance(session, bram) == Decimal("47.11")
     # Withdrawals: none due before 20 April.
-    assert _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 1)).due_count == 0
+    assert _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 1)).items_count == 0
 
     # The next day: the quarter is done; nothing is distributed twice.
     business_day.close_day(db, D(2027, 4, 2), started_by="test")
@@ -314,7 +314,7 @@ def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(sessio
     # 20 April: Bram's notice is over and the pool has 2 000.00 not lent out: paid.
     business_day.close_day(db, D(2027, 4, 20), started_by="test")
     paid = _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 20))
-    assert (paid.collected_full_count, paid.collected_nothing_count, paid.amount_collected) == (
+    assert (paid.items_done, paid.items_waiting, paid.amount_out) == (
         1,
         0,
         Decimal("1500.00"),
@@ -324,8 +324,8 @@ def test_close_day_distributes_the_ended_quarter_and_pays_due_withdrawals(sessio
     # 21 April: Anna's 5 000.00 is due but the pool's money is lent out: she keeps her place.
     business_day.close_day(db, D(2027, 4, 21), started_by="test")
     waiting = _run(session, RunJob.POOL_WITHDRAWALS, D(2027, 4, 21))
-    assert (waiting.due_count, waiting.collected_full_count, waiting.collected_nothing_count) == (1, 0, 1)
-    assert waiting.amount_collected == Decimal("0.00")
+    assert (waiting.items_count, waiting.items_done, waiting.items_waiting) == (1, 0, 1)
+    assert waiting.amount_out == Decimal("0.00")
     statuses = {
         amount: status
         for amount, status in session.execute(select(WithdrawalRequest.amount, WithdrawalRequest.status))
@@ -364,7 +364,7 @@ def test_a_failed_distribution_fails_the_day_and_resumes_with_nothing_paid_twice
     monkeypatch.setattr(distribution, "distribute_due", real)
     business_day.close_day(db, D(2027, 4, 1), started_by="test")
     resumed = _run(session, RunJob.POOL_DISTRIBUTION, D(2027, 4, 1))
-    assert (resumed.status, resumed.attempts, resumed.amount_accrued) == (
+    assert (resumed.status, resumed.attempts, resumed.amount_out) == (
         RunStatus.COMPLETED,
         2,
         Decimal("117.77"),

@@ -124,7 +124,7 @@ def test_the_demo_bank_has_pools_with_a_year_of_member_money(session, tmp_path):
     distribution_runs = session.scalars(
         select(Run).where(Run.job == RunJob.POOL_DISTRIBUTION, Run.progress_done > 0)
     ).all()
-    assert sum(run.amount_accrued for run in distribution_runs) == sum(d.amount_distributed for d in paid)
+    assert sum(run.amount_out for run in distribution_runs) == sum(d.amount_distributed for d in paid)
 
     # One withdrawal paid after its notice by the close day, a full exit, one still waiting.
     requests = list(session.scalars(select(WithdrawalRequest).order_by(WithdrawalRequest.requested_on)))
@@ -135,7 +135,7 @@ def test_the_demo_bank_has_pools_with_a_year_of_member_money(session, tmp_path):
         withdrawal_run = session.scalar(
             select(Run).where(Run.job == RunJob.POOL_WITHDRAWALS, Run.business_date == request.paid_on)
         )
-        assert withdrawal_run.status is RunStatus.COMPLETED and withdrawal_run.collected_full_count >= 1
+        assert withdrawal_run.status is RunStatus.COMPLETED and withdrawal_run.items_done >= 1
     assert requests[-1].payable_from > TODAY
 
     # Members with a portal log-in find their pools there.
