@@ -101,7 +101,8 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     # Tests assert the English source strings, so no catalogue is loaded here (amounts and dates still
-    # follow the locale, nl by default); tests/test_translations.py loads the real Dutch catalogue.
+    # follow the locale, nl by default); tests/translations/test_catalogue_complete.py loads the real
+    # Dutch catalogue.
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "tests" / "no-catalogue")
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = False

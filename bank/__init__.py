@@ -27,6 +27,7 @@ def create_app(config: object | None = None) -> Flask:
     app.instance_path = app.config["INSTANCE_PATH"]
     _register_proxy(app)
     _register_extensions(app)
+    _register_approval_kinds(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -93,6 +94,17 @@ def _register_reading_requests(app: Flask) -> None:
         token = g.pop("bank_reading", None)
         if token is not None:
             end_reading(token)
+
+
+def _register_approval_kinds(app: Flask) -> None:
+    """Install every four-eyes kind, its handler and its deciders (``bank.approval_kinds``).
+
+    The web, the API, the CLI and the scheduler all build the app, so all of them have the one
+    table; no feature registers a handler as a side effect of being imported.
+    """
+    from bank import approval_kinds
+
+    approval_kinds.install()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -52,6 +52,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
         frozenset({"lending"}),
         "a loan paid out and written off: composes loans, pools, applications and the committee",
     ),
+    (
+        frozenset({"approval_kinds"}),
+        "every four-eyes kind with its handler and deciders: knows each feature that asks for one",
+    ),
     (frozenset({"statements"}), "statements show savings, shares, loans and pools"),
     (frozenset({"portal"}), "what a member reads and asks: applications, statements"),
     (frozenset({"reports"}), "read everything, write nothing"),

@@ -55,7 +55,7 @@ def test_cents_round_trip():
 
 
 # --- parse_amount: the canonical notation of the API and the command line ----------------
-# People's notation ("1.234,56" in Dutch) is read per locale by bank.numbers (tests/i18n).
+# People's notation ("1.234,56" in Dutch) is read per locale by bank.numbers (tests/translations).
 
 
 @pytest.mark.parametrize(

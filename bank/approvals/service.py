@@ -1,16 +1,18 @@
 """Four-eyes approvals: record a request, approve it (carried out at once) or reject it.
 
-Kinds are generic: a domain package registers a handler for its kind with
-:func:`register_handler`; the approval runs the handler in the caller's transaction, so a
+Kinds are generic: ``bank.approval_kinds`` lists every kind with its handler and deciders, and
+the app factory installs it (:func:`install`); the approval runs the handler in the caller's
+transaction, so a
 refused handler (e.g. insufficient funds at approval time) leaves the request pending and
 nothing half-written. The maker of a request can never approve it.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -31,47 +33,54 @@ from bank.errors import (
 #: Carries out an approved request; returns the journal entry id it posted (or None).
 Handler = Callable[[Session, Approval, Actor], int | None]
 
-HANDLERS: dict[str, Handler] = {}
-#: Modules that register handlers when imported (later issues append theirs).
-HANDLER_MODULES: list[str] = [
-    "bank.savings.service",
-    "bank.shares.service",
-    "bank.lending.disbursement",
-    "bank.lending.write_off",
-]
-
 #: Roles that may decide approvals; admins pass every staff check anyway.
 DECIDING_ROLES = ("teller", "admin")
 
 
-#: Roles that may decide requests of a kind, when it differs from :data:`DECIDING_ROLES`.
-KIND_ROLES: dict[str, tuple[str, ...]] = {}
+@dataclass(frozen=True)
+class ApprovalKind:
+    """What carries out an approved request of one kind, and who may decide it."""
+
+    handler: Handler
+    roles: tuple[str, ...] = DECIDING_ROLES
 
 
-def register_handler(kind: str, handler: Handler, *, roles: tuple[str, ...] | None = None) -> None:
-    """Register what happens when a request of ``kind`` is approved, and who may decide it."""
-    HANDLERS[kind] = handler
-    if roles is not None:
-        KIND_ROLES[kind] = roles
+#: The installed kinds (``bank.approval_kinds.KINDS``); empty until an entry point installs them.
+_KINDS: dict[str, ApprovalKind] = {}
+
+
+def install(kinds: Mapping[str, ApprovalKind]) -> None:
+    """Install every approval kind at once (idempotent); the app factory calls it.
+
+    This package knows no feature, so the table lives above them all (``bank.approval_kinds``)
+    and is handed over here explicitly rather than filled by imports' side effects.
+    """
+    _KINDS.clear()
+    _KINDS.update(kinds)
+
+
+def installed() -> Mapping[str, ApprovalKind]:
+    """The installed kinds, read-only."""
+    return MappingProxyType(_KINDS)
+
+
+def _installed_kinds() -> dict[str, ApprovalKind]:
+    if not _KINDS:
+        raise RuntimeError("no approval kinds installed: create_app installs bank.approval_kinds.KINDS")
+    return _KINDS
 
 
 def deciding_roles(kind: str) -> tuple[str, ...]:
-    """The roles that may decide requests of ``kind`` (each kind names them when it registers)."""
-    if kind not in HANDLERS:
-        # The registering module may not be imported yet; its roles must apply all the same.
-        for name in HANDLER_MODULES:
-            importlib.import_module(name)
-    return KIND_ROLES.get(kind, DECIDING_ROLES)
+    """The roles that may decide requests of ``kind`` (``bank.approval_kinds`` names them)."""
+    found = _installed_kinds().get(kind)
+    return found.roles if found is not None else DECIDING_ROLES
 
 
 def _handler(kind: str) -> Handler:
-    if kind not in HANDLERS:
-        for name in HANDLER_MODULES:
-            importlib.import_module(name)
-    try:
-        return HANDLERS[kind]
-    except KeyError:
-        raise NotFound(N_("no handler for approvals of kind '%(kind)s'"), kind=kind) from None
+    found = _installed_kinds().get(kind)
+    if found is None:
+        raise NotFound(N_("no handler for approvals of kind '%(kind)s'"), kind=kind)
+    return found.handler
 
 
 def request_approval(

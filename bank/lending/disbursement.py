@@ -241,6 +241,3 @@ def disburse_directly(
     loan = session.get(Loan, application.loan_id)
     assert loan is not None
     return loan
-
-
-approvals.register_handler(KIND, carry_out_disbursement, roles=("teller", "admin"))

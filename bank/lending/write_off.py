@@ -13,7 +13,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor
-from bank.approvals import service as approvals
 from bank.approvals.models import Approval
 from bank.loans import servicing
 from bank.pools.losses import absorb_loss
@@ -32,9 +31,3 @@ def carry_out_write_off(session: Session, approval: Approval, actor: Actor) -> i
         )
     servicing.close_written_off(session, written_off, maker_label=approval.maker_label, actor=actor)
     return written_off.entry_id
-
-
-# A write-off takes a loan off the books: decided by credit staff or an administrator, not a teller.
-approvals.register_handler(
-    servicing.WRITE_OFF_APPROVAL, carry_out_write_off, roles=("credit_officer", "admin")
-)

@@ -519,7 +519,7 @@ def _post_withdrawal(
     )
 
 
-def _approve_withdrawal(session: Session, approval: Approval, actor: Actor) -> int:
+def carry_out_withdrawal(session: Session, approval: Approval, actor: Actor) -> int:
     """Carry out an approved withdrawal: the account must still allow it and hold the funds."""
     payload = approval.payload
     account = get_account(session, int(payload["account_id"]))
@@ -537,9 +537,6 @@ def _approve_withdrawal(session: Session, approval: Approval, actor: Actor) -> i
         actor,
     )
     return booked.entry.id
-
-
-approvals.register_handler(WITHDRAWAL_APPROVAL, _approve_withdrawal, roles=("teller", "admin"))
 
 
 def transfer(

@@ -451,7 +451,7 @@ def _check_redemption(
         )
 
 
-def _approve_redemption(session: Session, approval: Approval, actor: Actor) -> int:
+def carry_out_redemption(session: Session, approval: Approval, actor: Actor) -> int:
     """Pay out an approved redemption, re-checking the holding and the minimum now."""
     payload = approval.payload
     holding = session.get(ShareHolding, int(payload["holding_id"]))
@@ -488,9 +488,6 @@ def _approve_redemption(session: Session, approval: Approval, actor: Actor) -> i
         extra={"member": member.number, "shares": count, "approval": approval.id},
     )
     return booked.entry.id
-
-
-approvals.register_handler(REDEMPTION_APPROVAL, _approve_redemption, roles=("teller", "admin"))
 
 
 # ---------------------------------------------------------------------------------------------

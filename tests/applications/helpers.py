@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from loans.product_factories import fixed_fee, make_loan_product
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
@@ -23,8 +24,8 @@ from bank.auth import service as auth_service
 from bank.auth.models import User
 from bank.committee import service as committee
 from bank.committee.models import Meeting
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
-from bank.loans.schedule import DayCount, Frequency, Method
+from bank.loans.products_models import LoanProduct, LoanPurpose
+from bank.loans.schedule import Frequency, Method
 from bank.members import service as members
 from bank.members.models import Member
 from bank.savings import service as savings
@@ -40,37 +41,17 @@ def actor_of(user: User) -> Actor:
 
 
 def coop_product(session: Session) -> LoanProduct:
-    product = LoanProduct(
-        code="COOP-START",
-        version=1,
-        name_nl="Coöp Startlening",
-        name_en="Co-op start loan",
-        purpose=LoanPurpose.COOP_STARTUP,
-        amount_min=Decimal("5000.00"),
-        amount_max=Decimal("75000.00"),
-        term_min_months=24,
-        term_max_months=84,
-        rate_annual=Decimal("0.06"),
-        method=Method.ANNUITY,
-        frequency=Frequency.MONTHLY,
-        max_grace_periods=6,
-        instalment_multiple=Decimal("0.01"),
-        day_count=DayCount.THIRTY_360,
-        arrangement_fee_kind=FeeKind.FIXED,
-        arrangement_fee_amount=Decimal("150.00"),
-        late_fee=Decimal("15.00"),
-        penalty_rate_annual=Decimal("0.02"),
-        tolerance_days=5,
+    """The co-op start-up product at 6 % with a € 150 fee."""
+    return make_loan_product(
+        session, name_en="Co-op start loan", rate_annual=Decimal("0.06"), **fixed_fee("150.00")
     )
-    session.add(product)
-    session.flush()
-    return product
 
 
 def land_product(session: Session) -> LoanProduct:
-    product = LoanProduct(
-        code="CLT-BUY",
-        version=1,
+    """A land trust's purchase: € 50 000–500 000 over 5–30 years at 4 %, linear, quarterly, 0.5 % fee."""
+    return make_loan_product(
+        session,
+        "CLT-BUY",
         name_nl="Grondaankoop CLT",
         name_en="Land trust purchase",
         purpose=LoanPurpose.LAND_TRUST_PURCHASE,
@@ -82,17 +63,9 @@ def land_product(session: Session) -> LoanProduct:
         method=Method.LINEAR,
         frequency=Frequency.QUARTERLY,
         max_grace_periods=4,
-        instalment_multiple=Decimal("0.01"),
-        day_count=DayCount.THIRTY_360,
-        arrangement_fee_kind=FeeKind.PERCENT,
         arrangement_fee_rate=Decimal("0.005"),
         late_fee=Decimal("25.00"),
-        penalty_rate_annual=Decimal("0.02"),
-        tolerance_days=5,
     )
-    session.add(product)
-    session.flush()
-    return product
 
 
 @dataclass

@@ -15,10 +15,10 @@ from decimal import Decimal
 import pytest
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import func, select
 
 # The app with the real Dutch catalogue, as the language tests load it (the shared one has none).
-from i18n.conftest import app, compiled_catalogue  # noqa: F401
-from sqlalchemy import func, select
+from translations.conftest import app, compiled_catalogue  # noqa: F401
 
 from bank.errors import UnbalancedEntry
 from bank.ledger import chart

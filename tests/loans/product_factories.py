@@ -1,12 +1,20 @@
-"""Loan product terms for tests (a realistic co-op startup product)."""
+"""The one loan product factory of the tests: a realistic co-op start-up product, as terms or as a row.
+
+Every test world that needs a loan product takes it from here and names only what its product
+differs in (the servicing stories' 12 %, the committee's € 150 fee, the land trust's quarterly
+linear loan), so the terms a test's cents depend on are written where the test's world is.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bank.loans.products import ProductTerms
-from bank.loans.products_models import FeeKind, LoanPurpose
+from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
 from bank.loans.schedule import DayCount, Frequency, Method
 
 
@@ -34,3 +42,25 @@ def coop_startup_terms(**overrides: Any) -> ProductTerms:
     }
     values.update(overrides)
     return ProductTerms(**values)
+
+
+def make_loan_product(session: Session, code: str = "COOP-START", **overrides: Any) -> LoanProduct:
+    """Version 1 of ``code`` with ``coop_startup_terms(**overrides)``, active and flushed.
+
+    Written as a row, not through ``products.create_product``: a world of another feature needs a
+    product to lend with, not the product service's admin check and audit event (the product
+    service's own tests use the service).
+    """
+    product = LoanProduct(code=code, version=1, **dataclasses.asdict(coop_startup_terms(**overrides)))
+    session.add(product)
+    session.flush()
+    return product
+
+
+def fixed_fee(amount: str) -> dict[str, Any]:
+    """The overrides of a fixed arrangement fee of ``amount`` (the start-up product's is 1 %)."""
+    return {
+        "arrangement_fee_kind": FeeKind.FIXED,
+        "arrangement_fee_amount": Decimal(amount),
+        "arrangement_fee_rate": Decimal("0"),
+    }

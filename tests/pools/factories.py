@@ -20,8 +20,8 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from loans.servicing.conftest import make_loan_product
 from portal.world import IBAN, SETUP, TELLER, deposit, person
-from servicing.conftest import make_loan_product
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -151,7 +151,7 @@ def put_in(
 
 
 def loan_product_for(session: Session, purpose: LoanPurpose | str) -> LoanProduct:
-    """A monthly 12 % annuity product (tests.servicing) for the purpose, created on first use."""
+    """The servicing stories' 12 % monthly annuity product for the purpose, created on first use."""
     purpose = LoanPurpose(purpose)
     code = f"T-{purpose.value.upper()}"[:30]
     product = session.scalar(select(LoanProduct).where(LoanProduct.code == code))

@@ -29,7 +29,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from servicing.conftest import make_loan_product
+from loans.servicing.conftest import make_loan_product
 from sqlalchemy import func, select
 
 from bank import clock

@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from loans.product_factories import fixed_fee, make_loan_product
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
@@ -20,8 +21,7 @@ from bank.applications.models import ApplicationStatus, Attachment, AttachmentKi
 from bank.ledger import chart
 from bank.ledger import service as ledger
 from bank.loans.models import InstalmentStatus, Loan
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
-from bank.loans.schedule import DayCount, Frequency, Method
+from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.members.models import Member
@@ -122,31 +122,15 @@ def collect(session: Session, loan: Loan, number: int) -> None:
 
 
 def loan_product(session: Session) -> LoanProduct:
-    product = LoanProduct(
-        code="COOP-START",
-        version=1,
-        name_nl="Coöp Startlening",
+    """The co-op start-up product from € 1 000 and a year, at 6 %, without a fee."""
+    return make_loan_product(
+        session,
         name_en="Co-op start loan",
-        purpose=LoanPurpose.COOP_STARTUP,
         amount_min=Decimal("1000.00"),
-        amount_max=Decimal("75000.00"),
         term_min_months=12,
-        term_max_months=84,
         rate_annual=Decimal("0.06"),
-        method=Method.ANNUITY,
-        frequency=Frequency.MONTHLY,
-        max_grace_periods=6,
-        instalment_multiple=Decimal("0.01"),
-        day_count=DayCount.THIRTY_360,
-        arrangement_fee_kind=FeeKind.FIXED,
-        arrangement_fee_amount=Decimal("0.00"),
-        late_fee=Decimal("15.00"),
-        penalty_rate_annual=Decimal("0.02"),
-        tolerance_days=5,
+        **fixed_fee("0.00"),
     )
-    session.add(product)
-    session.flush()
-    return product
 
 
 def build(session: Session, statement_dir: str) -> World:

@@ -1,6 +1,6 @@
 """The runs tests use the servicing stories' small bank (same fixtures)."""
 
-from servicing.conftest import Bank, bank, make_loan_product, pinned_today  # noqa: F401
+from loans.servicing.conftest import Bank, bank, make_loan_product, pinned_today  # noqa: F401
 from sqlalchemy import func, select
 
 from bank.ledger.models import JournalEntry

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
+from loans.servicing.conftest import Bank, make_loan_product, open_bank
+from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
 from bank.auth.models import User
@@ -93,22 +95,9 @@ def mailed_bodies(to: str) -> list[str]:
 
 
 @pytest.fixture
-def bank(session):  # type: ignore[no-untyped-def]
+def bank(session: Session) -> Bank:
     """The servicing tests' small bank (a savings and a loan product), for searches over loans."""
-    from tests.servicing.conftest import Bank, make_loan_product
-
-    product = savings.create_product(
-        session,
-        code="WIJK",
-        name_nl="Wijkspaarrekening",
-        name_en="Savings",
-        rate_annual=Decimal("0"),
-        effective_from=dt.date(2026, 1, 1),
-        actor=SETUP,
-    )
-    loan_product = make_loan_product(session)
-    session.commit()
-    return Bank(session, SETUP, product, loan_product)
+    return open_bank(session, SETUP)
 
 
 def seed_objects(saver: Saver) -> None:
@@ -121,7 +110,6 @@ def seed_objects(saver: Saver) -> None:
     from bank.loans.service import book_loan
     from bank.members.models import Member
     from bank.savings.models import DepositAccount
-    from tests.servicing.conftest import make_loan_product
 
     with db.unit_of_work(db.new_session()) as s:
         product = make_loan_product(s)

@@ -26,7 +26,7 @@ def write_off_request(session, maker: Actor) -> Approval:
     return approval
 
 
-def test_every_kind_names_its_deciders():
+def test_every_kind_names_its_deciders(app):
     assert approvals.deciding_roles("loan_write_off") == ("credit_officer", "admin")
     assert approvals.deciding_roles("withdrawal") == ("teller", "admin")
     assert approvals.deciding_roles("share_redemption") == ("teller", "admin")

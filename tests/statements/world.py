@@ -11,14 +11,14 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from loans.product_factories import fixed_fee, make_loan_product
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
 from bank.ledger import chart
 from bank.ledger import service as ledger
 from bank.loans.models import Loan
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
-from bank.loans.schedule import DayCount, Frequency, Method
+from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.members.models import Member
@@ -208,30 +208,13 @@ def build(session: Session) -> World:
     transfer(session, anna_account, bram_account, "45.50", dt.date(2026, 10, 10))
     deposit(session, anna_account, "10.01", dt.date(2026, 10, 31), "Teruggave")
     pay_interest(session, anna_account, "12.34", dt.date(2026, 6, 30))
-    loan_product = LoanProduct(
-        code="COOP-START",
-        version=1,
-        name_nl="Coöp Startlening",
+    loan_product = make_loan_product(
+        session,
         name_en="Co-op start loan",
-        purpose=LoanPurpose.COOP_STARTUP,
-        amount_min=Decimal("5000.00"),
-        amount_max=Decimal("75000.00"),
         term_min_months=12,
-        term_max_months=84,
         rate_annual=Decimal("0.06"),
-        method=Method.ANNUITY,
-        frequency=Frequency.MONTHLY,
-        max_grace_periods=6,
-        instalment_multiple=Decimal("0.01"),
-        day_count=DayCount.THIRTY_360,
-        arrangement_fee_kind=FeeKind.FIXED,
-        arrangement_fee_amount=Decimal("50.00"),
-        late_fee=Decimal("15.00"),
-        penalty_rate_annual=Decimal("0.02"),
-        tolerance_days=5,
+        **fixed_fee("50.00"),
     )
-    session.add(loan_product)
-    session.flush()
     loan = book_loan(
         session,
         borrower=coop,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: url_for with a literal first argument; endpoints built from variables are not checked here.
 URL_FOR = re.compile(r"""url_for\(\s*(['"])([A-Za-z0-9_.]+)\1""")
 

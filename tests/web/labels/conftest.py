@@ -17,7 +17,7 @@ import config as settings
 from bank import create_app
 from bank.extensions import db
 
-NL_PO = Path(__file__).resolve().parents[2] / "bank" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+NL_PO = Path(__file__).resolve().parents[3] / "bank" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 NL_MO = NL_PO.with_suffix(".mo")
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")

@@ -14,6 +14,8 @@ from bank.loans import queries
 from bank.loans.models import InstalmentStatus, LoanStatus
 from bank.runs.models import Run, RunJob
 
+from .conftest import make_loan_product
+
 D = dt.date
 
 
@@ -102,8 +104,6 @@ def test_partial_payer_pays_interest_first_and_the_rest_stays_due(bank):
 
 
 def test_collection_follows_the_products_allocation_order(bank):
-    from servicing.conftest import make_loan_product
-
     product = make_loan_product(
         bank.session, code="PRINCIPAL-FIRST", allocation_order="principal,interest,fees,penalties"
     )

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from pools.factories import ADMIN
 from sqlalchemy import func, select
 
 from bank.ledger import queries as ledger_queries
 from bank.pools import service as pool_service
 from bank.pools.models import Participation, Pool, WithdrawalRequest
+from pools.factories import ADMIN
 
 from .conftest import fresh_session
 

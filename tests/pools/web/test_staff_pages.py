@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from pools.factories import TELLER
 from sqlalchemy import func, select
 
 from bank.ledger import queries as ledger_queries
@@ -15,6 +14,7 @@ from bank.pools import queries as pool_queries
 from bank.pools import service as pool_service
 from bank.pools.models import Participation, Pool, WithdrawalRequest, WithdrawalStatus
 from bank.savings.models import DepositAccount
+from pools.factories import TELLER
 
 from .conftest import fresh_session
 

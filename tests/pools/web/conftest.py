@@ -16,16 +16,6 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pools.factories import (
-    OPENED_ON,
-    TODAY,
-    borrower,
-    disburse_pool_loan,
-    investor,
-    make_pool,
-    put_in,
-    savings_product,
-)
 from portal.world import SETUP, deposit
 from sqlalchemy.orm import Session
 
@@ -39,6 +29,16 @@ from bank.pools.funding import fund_loan
 from bank.pools.models import Participation, Pool
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
+from pools.factories import (
+    OPENED_ON,
+    TODAY,
+    borrower,
+    disburse_pool_loan,
+    investor,
+    make_pool,
+    put_in,
+    savings_product,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -23,12 +23,14 @@ from bank.extensions import db
 from bank.ledger import queries as ledger_queries
 from bank.loans import jobs as loan_jobs
 from bank.loans.models import Instalment, InstalmentStatus, Loan
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
-from bank.loans.schedule import DayCount, Frequency, Method
+from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
+
+from .. import product_factories
+from ..product_factories import fixed_fee
 
 TODAY = dt.date(2028, 6, 15)
 IBAN = "NL91ABNA0417164300"
@@ -139,38 +141,25 @@ class Bank:
         assert ledger_queries.verify(self.session) == []
 
 
+#: What the servicing stories' product differs in from the tests' co-op start-up product: from
+#: € 1 000 and six months, at 12 % (round monthly interest), no fee, 3.65 % penalty interest.
+SERVICING_TERMS: dict[str, object] = {
+    "name_en": "Co-op start loan",
+    "amount_min": Decimal("1000.00"),
+    "term_min_months": 6,
+    "rate_annual": Decimal("0.12"),
+    **fixed_fee("0.00"),
+    "penalty_rate_annual": Decimal("0.0365"),
+}
+
+
 def make_loan_product(session: Session, **overrides) -> LoanProduct:
-    values = dict(
-        code="COOP-START",
-        version=1,
-        name_nl="Coöp Startlening",
-        name_en="Co-op start loan",
-        purpose=LoanPurpose.COOP_STARTUP,
-        amount_min=Decimal("1000.00"),
-        amount_max=Decimal("75000.00"),
-        term_min_months=6,
-        term_max_months=84,
-        rate_annual=Decimal("0.12"),
-        method=Method.ANNUITY,
-        frequency=Frequency.MONTHLY,
-        max_grace_periods=6,
-        instalment_multiple=Decimal("0.01"),
-        day_count=DayCount.THIRTY_360,
-        arrangement_fee_kind=FeeKind.FIXED,
-        arrangement_fee_amount=Decimal("0.00"),
-        late_fee=Decimal("15.00"),
-        penalty_rate_annual=Decimal("0.0365"),
-        tolerance_days=5,
-    )
-    values.update(overrides)
-    product = LoanProduct(**values)
-    session.add(product)
-    session.flush()
-    return product
+    """The servicing stories' product (``SERVICING_TERMS``), with ``overrides`` (a ``code`` too)."""
+    return product_factories.make_loan_product(session, **{**SERVICING_TERMS, **overrides})
 
 
-@pytest.fixture
-def bank(session: Session, actor: Actor) -> Bank:
+def open_bank(session: Session, actor: Actor) -> Bank:
+    """A savings product and the servicing product, committed: the bank the stories lend from."""
     product = savings.create_product(
         session,
         code="WIJK",
@@ -183,3 +172,8 @@ def bank(session: Session, actor: Actor) -> Bank:
     loan_product = make_loan_product(session)
     session.commit()
     return Bank(session, actor, product, loan_product)
+
+
+@pytest.fixture
+def bank(session: Session, actor: Actor) -> Bank:
+    return open_bank(session, actor)

@@ -27,7 +27,7 @@ import config as settings
 from bank import create_app
 from bank.extensions import db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "bank" / "translations"
 NL_PO = TRANSLATIONS / "nl" / "LC_MESSAGES" / "messages.po"
 NL_MO = NL_PO.with_suffix(".mo")

@@ -8,13 +8,13 @@ import re
 from decimal import Decimal
 
 import pytest
-from pools.factories import ADMIN
 from portal.world import collect
 
 from bank.loans.models import Loan
 from bank.pools.distribution import distribute_quarter
 from bank.pools.losses import absorb_loss
 from bank.pools.models import Pool
+from pools.factories import ADMIN
 
 from .conftest import fresh_session
 

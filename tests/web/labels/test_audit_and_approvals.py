@@ -190,7 +190,7 @@ def test_every_audit_action_the_code_records_has_a_phrase() -> None:
     import pathlib
     import re
 
-    root = pathlib.Path(__file__).resolve().parents[2] / "bank"
+    root = pathlib.Path(__file__).resolve().parents[3] / "bank"
     literal = re.compile(r"record\(\s*[\w.]+,\s*[\w.()\"]+,\s*\"([a-z_]+(?:\.[a-z_]+)*)\"", re.S)
     found = set()
     for path in root.rglob("*.py"):

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from bank.errors import ValidationError
 from bank.ledger import queries as ledger_queries
 from bank.loans.models import Instalment, LoanStatus
-from bank.loans.products_models import FeeKind, LoanProduct, LoanPurpose
-from bank.loans.schedule import DayCount, Frequency, Method
 from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.savings import service as savings
+
+from .product_factories import fixed_fee, make_loan_product
 
 
 @pytest.fixture
@@ -42,30 +42,9 @@ def borrower_setup(session, actor):
         actor=actor,
     )
     account = savings.open_account(session, member, product, actor=actor, opened_on=dt.date(2026, 1, 1))
-    loan_product = LoanProduct(
-        code="COOP-START",
-        version=1,
-        name_nl="Coöp Startlening",
-        name_en="Co-op start loan",
-        purpose=LoanPurpose.COOP_STARTUP,
-        amount_min=Decimal("5000.00"),
-        amount_max=Decimal("75000.00"),
-        term_min_months=24,
-        term_max_months=84,
-        rate_annual=Decimal("0.12"),
-        method=Method.ANNUITY,
-        frequency=Frequency.MONTHLY,
-        max_grace_periods=6,
-        instalment_multiple=Decimal("0.01"),
-        day_count=DayCount.THIRTY_360,
-        arrangement_fee_kind=FeeKind.FIXED,
-        arrangement_fee_amount=Decimal("50.00"),
-        late_fee=Decimal("15.00"),
-        penalty_rate_annual=Decimal("0.02"),
-        tolerance_days=5,
+    loan_product = make_loan_product(
+        session, name_en="Co-op start loan", rate_annual=Decimal("0.12"), **fixed_fee("50.00")
     )
-    session.add(loan_product)
-    session.flush()
     return member, account, loan_product
 
 

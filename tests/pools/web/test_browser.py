@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 from browser.conftest import browser_page, live_server, screenshots  # noqa: F401  (fixtures)
-from pools.factories import TELLER
 
 from bank.actor import system
 from bank.auth import service as auth_service
 from bank.extensions import db
 from bank.pools import service as pool_service
 from bank.pools.models import Participation, WithdrawalRequest
+from pools.factories import TELLER
 
 from .conftest import fresh_session
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pools.factories import ADMIN
-
 from bank.pools import service as pool_service
 from bank.pools.models import Pool
+from pools.factories import ADMIN
 
 from .conftest import fresh_session
 
