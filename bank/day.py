@@ -39,7 +39,7 @@ def close_day(
     started_by: str = "cli",
     statement_dir: StatementDir | None = None,
     progress: Progress | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> list[JobOutcome]:
     """All jobs of business date ``run_date`` in order (see :func:`close_day_in`), one lock.
 
@@ -98,7 +98,7 @@ def close_day_in(
     started_by: str,
     statement_dir: StatementDir | None = None,
     progress: Progress | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> list[JobOutcome]:
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
@@ -113,7 +113,7 @@ def close_day_in(
         (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
         (
             RunJob.SAVINGS_INTEREST,
-            lambda run: savings_interest_job(batches, run, run_date, progress, batch_size),
+            lambda run: savings_interest_job(batches, run, run_date, progress, batch_size or BATCH_SIZE),
         ),
         (RunJob.EXPIRE_OFFERS, lambda run: expire_offers_job(batches, run, run_date, progress)),
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),
@@ -124,7 +124,9 @@ def close_day_in(
         jobs.append(
             (
                 RunJob.MONTH_END_STATEMENTS,
-                lambda run: month_end_statements_job(batches, run, run_date, directory, progress, batch_size),
+                lambda run: month_end_statements_job(
+                    batches, run, run_date, directory, progress, batch_size or BATCH_SIZE
+                ),
             )
         )
 
