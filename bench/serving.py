@@ -148,8 +148,10 @@ class Load:
     def _book(self, client: Any) -> None:
         path = f"/staff/accounts/{self.account_id}/deposit"
         while not self.stop_event.is_set():
+            # Typed as a teller types it on the Dutch page (the default language): "10.00" is refused
+            # there as an amount whose thousands are not grouped by three.
             response = client.post(
-                path, data={"amount": "10.00", "form_key": uuid.uuid4().hex, "description": "bench"}
+                path, data={"amount": "10,00", "form_key": uuid.uuid4().hex, "description": "bench"}
             )
             with self.lock:
                 if response.status_code in (200, 302):
