@@ -53,6 +53,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
         "a loan paid out and written off: composes loans, pools, applications and the committee",
     ),
     (
+        frozenset({"payments"}),
+        "money in and out through the clearing bank: mandates, SEPA files, statements; pays what every feature booked",
+    ),
+    (
         frozenset({"approval_kinds"}),
         "every four-eyes kind with its handler and deciders: knows each feature that asks for one",
     ),
