@@ -54,7 +54,7 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (
         frozenset({"payments"}),
-        "money in and out through the clearing bank: mandates, SEPA files, statements; pays what every feature booked",
+        "money in and out via the clearing bank: mandates, SEPA files, statements; pays what features booked",
     ),
     (
         frozenset({"approval_kinds"}),
