@@ -36,7 +36,6 @@ from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
 from bank.web.forms import show_errors
-from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
@@ -183,6 +182,3 @@ def start_run() -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("staff.runs"))
-
-
-add_staff_nav("staff.runs", "Runs", VIEW_ROLES, order=55)
