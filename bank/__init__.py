@@ -28,7 +28,9 @@ def create_app(config: object | None = None) -> Flask:
     _register_proxy(app)
     _register_extensions(app)
     _register_approval_kinds(app)
+    _register_session_listeners(app)
     _register_blueprints(app)
+    _register_navigation(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
     _register_security_headers(app)
@@ -107,6 +109,18 @@ def _register_approval_kinds(app: Flask) -> None:
     approval_kinds.install()
 
 
+def _register_session_listeners(app: Flask) -> None:
+    """The ``Session`` listeners the features need, installed once per process.
+
+    The statements keep a PDF only when its row commits (``bank.statements.service``); the
+    listeners used to be installed by importing that module, so whether a rolled-back batch
+    left files behind depended on what had been imported.
+    """
+    from bank.statements import service as statements
+
+    statements.install_session_listeners()
+
+
 def _register_blueprints(app: Flask) -> None:
     from werkzeug.routing import IntegerConverter, Map
 
@@ -128,6 +142,16 @@ def _register_blueprints(app: Flask) -> None:
     # The API after the pages, as before; the factory wires it, so the web never imports the API
     # (which imports the web's access decorators).
     register_api(app)
+
+
+def _register_navigation(app: Flask) -> None:
+    """The back office's and the portal's menus and the member page's panels (``bank.web.nav``).
+
+    Explicit tables, installed here: no view module adds itself to a menu when imported.
+    """
+    from bank.web import nav
+
+    nav.install(app)
 
 
 def _register_error_handlers(app: Flask) -> None:

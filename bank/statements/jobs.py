@@ -40,7 +40,10 @@ def month_end_statements_job(
 
     A batch that fails leaves no files behind: its rollback may not reach a database that went
     away (and then removes nothing), so the files its transaction wrote are removed here too.
+    The session listeners that keep or remove the files are installed by the app factory; a job
+    run on a database without the app (a test, a benchmark) installs them here.
     """
+    statements.install_session_listeners()
     try:
         _store(batches, run, run_date, statement_dir, progress, batch_size)
     except BaseException:

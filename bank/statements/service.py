@@ -302,14 +302,32 @@ def _store(
 _UNCOMMITTED_FILES = "bank.statements.uncommitted_files"
 
 
-@event.listens_for(Session, "after_commit")
 def _keep_committed_files(session: Session) -> None:
     session.info.pop(_UNCOMMITTED_FILES, None)
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_files_of_rollback(session: Session) -> None:
     discard_uncommitted_files(session)
+
+
+def install_session_listeners() -> None:
+    """Keep a committed transaction's statement files and remove a rolled-back one's (idempotent).
+
+    Listeners on every ``Session``, installed by the app factory (``_register_session_listeners``),
+    which the web, the CLI, the scheduler, the demo and the tests go through; importing this
+    module installs nothing.
+    """
+    if not event.contains(Session, "after_commit", _keep_committed_files):
+        event.listen(Session, "after_commit", _keep_committed_files)
+    if not event.contains(Session, "after_rollback", _drop_files_of_rollback):
+        event.listen(Session, "after_rollback", _drop_files_of_rollback)
+
+
+def session_listeners_installed() -> bool:
+    """Whether :func:`install_session_listeners` has run in this process."""
+    return event.contains(Session, "after_commit", _keep_committed_files) and event.contains(
+        Session, "after_rollback", _drop_files_of_rollback
+    )
 
 
 def discard_uncommitted_files(session: Session) -> int:

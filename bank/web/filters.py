@@ -16,7 +16,6 @@ from markupsafe import Markup, escape
 from bank import clock, numbers
 from bank.auth import queries as users
 from bank.extensions import db
-from bank.web.nav import register_nav
 
 
 def _locale() -> str:
@@ -181,4 +180,3 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     # Numbers in form fields and their hints, in the notation the page reads back.
     app.jinja_env.globals.update(amount_input=amount_input, number_input=number_input)
-    register_nav(app)

@@ -1,6 +1,14 @@
-"""Navigation of the back office, assembled from what each view module registers.
+"""What the pages list of every section: the back office's menus, the portal's menu, the member page's panels.
 
-Modules add their entries at import time, so adding a section never edits base.html.
+Three explicit tables, in the order they are shown; the app factory installs them
+(:func:`install`, its ``_register_navigation`` step). No view module registers itself when
+imported: the nav used to be gathered by ``add_staff_nav``/``add_portal_nav`` calls and the
+member page's panels by appends, at import time, so what a page listed (and in which order, for
+links of equal weight) depended on which module happened to be imported first. A new page is
+one line here, next to its neighbours. ``tests/web/test_nav.py`` checks that every endpoint
+exists, that importing the code registers nothing and that the order is the table's.
+
+Labels are marked ``_l`` (lazy): ``make messages`` extracts them, the page translates them.
 """
 
 from __future__ import annotations
@@ -8,62 +16,106 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from bank.actor import Actor
+from bank.web.committee import views as committee
+from bank.web.staff import (
+    accounts,
+    applications,
+    approvals,
+    calculator,
+    loans,
+    members,
+    pools,
+    portal_access,
+    products,
+    reports,
+    runs,
+    shares,
+    statements,
+)
+from bank.web.staff.members import MemberPanel
 
 
 @dataclass(frozen=True)
-class NavItem:
+class NavEntry:
+    """A link of the back office's top bar: shown to ``roles`` (admins pass every check) in ``menu``.
+
+    ``menu`` None stands on the bar itself (work queues opened many times a day).
+    """
+
     endpoint: str
     label: object
     roles: tuple[str, ...]
-    order: int
+    menu: str | None
 
 
-STAFF_NAV: list[NavItem] = []
+@dataclass(frozen=True)
+class PortalEntry:
+    """A link of the member portal's menu (every member sees every link)."""
+
+    endpoint: str
+    label: object
 
 
-def add_staff_nav(endpoint: str, label: str, roles: tuple[str, ...] = (), order: int = 50) -> None:
-    """Register a top-level back-office link (``label`` is translated lazily)."""
-    if any(item.endpoint == endpoint for item in STAFF_NAV):
-        return
-    STAFF_NAV.append(NavItem(endpoint, lazy_gettext(label), roles, order))
+#: The top bar's menus by key, with their titles.
+MENU_LABELS: dict[str, object] = {
+    "members": _l("Members"),
+    "lending": _l("Lending"),
+    "operations": _l("Operations"),
+    "reports": _l("Reports"),
+    "more": _l("More"),
+}
 
-
-#: Menus of the top bar, in order; a link joins the menu its endpoint is listed under here.
-#: Work queues people open many times a day stand on the bar itself (menu None).
-MENUS: tuple[tuple[str | None, object, tuple[str, ...]], ...] = (
-    (
-        "members",
-        lazy_gettext("Members"),
-        ("staff.members", "staff.accounts", "staff.pools", "staff.portal_changes"),
-    ),
-    (None, None, ("staff.approvals_page",)),
-    (
-        "lending",
-        lazy_gettext("Lending"),
-        (
-            "staff.applications_list",
-            "committee.queue",
-            "staff.loans",
-            "staff.arrears",
-            "staff.loan_products",
-            "staff.calculator",
-        ),
-    ),
-    (
-        "operations",
-        lazy_gettext("Operations"),
-        ("staff.runs", "staff.statements", "staff.outbox", "staff.seed_capital", "staff.savings_products"),
-    ),
-    (
-        "reports",
-        lazy_gettext("Reports"),
-        ("staff.reports_index", "staff.report_impact", "staff.chart_of_accounts", "staff.audit_log"),
-    ),
+#: The back office's links in the order of the top bar; a menu's links stand together and the
+#: menu opens at the first one the user may follow. The roles are those the page lets in.
+STAFF_NAV: tuple[NavEntry, ...] = (
+    NavEntry("staff.members", _l("Members"), members.MEMBER_ROLES, "members"),
+    NavEntry("staff.accounts", _l("Accounts"), accounts.VIEW_ROLES, "members"),
+    NavEntry("staff.pools", _l("Investment pools"), pools.VIEW_ROLES, "members"),
+    NavEntry("staff.portal_changes", _l("Portal changes"), portal_access.ROLES, "members"),
+    NavEntry("staff.approvals_page", _l("Approvals"), approvals.VIEW_ROLES, None),
+    NavEntry("staff.applications_list", _l("Applications"), applications.VIEW_ROLES, "lending"),
+    NavEntry("committee.queue", _l("Committee"), (committee.ROLE,), "lending"),
+    NavEntry("staff.loans", _l("Loans"), loans.VIEW_ROLES, "lending"),
+    NavEntry("staff.arrears", _l("Arrears"), loans.VIEW_ROLES, "lending"),
+    NavEntry("staff.loan_products", _l("Loan products"), products.ALL_STAFF, "lending"),
+    NavEntry("staff.calculator", _l("Schedule calculator"), calculator.ALL_STAFF, "lending"),
+    NavEntry("staff.runs", _l("Runs"), runs.VIEW_ROLES, "operations"),
+    NavEntry("staff.statements", _l("Statements"), statements.VIEW_ROLES, "operations"),
+    NavEntry("staff.outbox", _l("Outbox"), applications.OUTBOX_ROLES, "operations"),
+    NavEntry("staff.seed_capital", _l("Seed capital"), ("admin",), "operations"),
+    NavEntry("staff.savings_products", _l("Savings products"), accounts.VIEW_ROLES, "operations"),
+    NavEntry("staff.reports_index", _l("Reports"), reports.REPORT_ROLES, "reports"),
+    NavEntry("staff.report_impact", _l("Municipal impact report"), reports.REPORT_ROLES, "reports"),
+    NavEntry("staff.chart_of_accounts", _l("Ledger"), ("admin", "teller", "credit_officer"), "reports"),
+    NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
+    NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
+
+#: The member portal's menu, in order.
+PORTAL_NAV: tuple[PortalEntry, ...] = (
+    PortalEntry("portal.dashboard", _l("Overview")),
+    PortalEntry("portal.pools", _l("Where my money works")),
+    PortalEntry("portal.statements", _l("Statements")),
+    PortalEntry("portal.applications_list", _l("Loan applications")),
+    PortalEntry("portal.profile", _l("My details")),
+    PortalEntry("portal.export_page", _l("My data")),
+)
+
+#: The member page's panels below the member's own details, in order.
+MEMBER_PANELS: tuple[MemberPanel, ...] = (
+    MemberPanel("staff/savings/_member_accounts.html", accounts.member_panel_context),
+    MemberPanel("staff/shares/_member_shares.html", shares.member_panel_context),
+    MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
+    MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
+)
+
+#: ``app.extensions`` keys of the installed menus (the member page's panels: ``members.PANELS``).
+STAFF = "bank_staff_nav"
+PORTAL = "bank_portal_nav"
 
 
 @dataclass(frozen=True)
@@ -73,42 +125,47 @@ class Menu:
     items: list[tuple[str, object]]
 
 
-def _visible_items() -> list[NavItem]:
+def _visible_entries() -> list[NavEntry]:
     if not current_user.is_authenticated:
         return []
     actor = Actor(user_id=current_user.id, label=current_user.email, role=current_user.role)
     return [
-        item
-        for item in sorted(STAFF_NAV, key=lambda i: i.order)
-        if item.endpoint in current_app.view_functions and (not item.roles or actor.has_role(*item.roles))
+        entry
+        for entry in current_app.extensions[STAFF]
+        if entry.endpoint in current_app.view_functions and (not entry.roles or actor.has_role(*entry.roles))
     ]
 
 
 def staff_nav() -> list[tuple[str, object]]:
-    """Every link the current user may follow, flat (tests and small screens)."""
-    return [(item.endpoint, item.label) for item in _visible_items()]
+    """Every link the current user may follow, flat, in the table's order."""
+    return [(entry.endpoint, entry.label) for entry in _visible_entries()]
 
 
 def staff_menus() -> list[Menu]:
-    """The links grouped into the top bar's menus; links of no menu go under "More"."""
-    visible = {item.endpoint: item for item in _visible_items()}
+    """The links the current user may follow, grouped into the top bar's menus."""
     menus: list[Menu] = []
-    placed: set[str] = set()
-    for key, label, endpoints in MENUS:
-        items = [(e, visible[e].label) for e in endpoints if e in visible]
-        placed.update(endpoints)
-        if items:
-            menus.append(Menu(key, label, items))
-    rest = [(item.endpoint, item.label) for item in visible.values() if item.endpoint not in placed]
-    if rest:
-        menus.append(Menu("more", lazy_gettext("More"), rest))
+    for entry in _visible_entries():
+        if not menus or menus[-1].key != entry.menu:
+            label = MENU_LABELS[entry.menu] if entry.menu else None
+            menus.append(Menu(entry.menu, label, []))
+        menus[-1].items.append((entry.endpoint, entry.label))
     return menus
 
 
-def register_nav(app: Flask) -> None:
+def portal_nav() -> list[tuple[str, object]]:
+    """The portal's links, in the table's order."""
+    return [
+        (entry.endpoint, entry.label)
+        for entry in current_app.extensions[PORTAL]
+        if entry.endpoint in current_app.view_functions
+    ]
+
+
+def install(app: Flask) -> None:
+    """Give ``app`` the tables and its templates the helpers: the app factory's navigation step."""
+    app.extensions[STAFF] = STAFF_NAV
+    app.extensions[PORTAL] = PORTAL_NAV
+    app.extensions[members.PANELS] = MEMBER_PANELS
     app.jinja_env.globals["staff_nav"] = staff_nav
     app.jinja_env.globals["staff_menus"] = staff_menus
-
-
-add_staff_nav("staff.chart_of_accounts", "Ledger", ("admin", "teller", "credit_officer"), order=80)
-add_staff_nav("staff.audit_log", "Audit log", ("admin",), order=90)
+    app.jinja_env.globals["portal_nav"] = portal_nav

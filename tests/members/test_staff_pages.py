@@ -260,7 +260,7 @@ def test_committee_members_do_not_see_members(client, login_as, role):
     assert client.get("/staff/members/new/person").status_code == 403
 
 
-def test_panels_registered_by_other_sections_appear(client, login_as, session, person_factory, app):
+def test_the_installed_panels_appear_on_the_member_page(client, login_as, session, person_factory, app):
     from jinja2 import ChoiceLoader, DictLoader
 
     from bank.web.staff import members as members_views
@@ -269,14 +269,12 @@ def test_panels_registered_by_other_sections_appear(client, login_as, session, p
     session.commit()
     panel = {"test_panel.html": "<p>panel for {{ member.number }}: {{ extra }}</p>"}
     app.jinja_env.loader = ChoiceLoader([DictLoader(panel), app.jinja_env.loader])
-    members_views.MEMBER_DETAIL_PANELS.append("test_panel.html")
-    members_views.MEMBER_PANEL_CONTEXT.append(lambda s, m: {"extra": "accounts here"})
-    try:
-        login_as("teller", language="en")
-        page = text_of(client.get(f"/staff/members/{member.id}"))
-    finally:
-        members_views.MEMBER_DETAIL_PANELS.remove("test_panel.html")
-        members_views.MEMBER_PANEL_CONTEXT.pop()
+    app.extensions[members_views.PANELS] = (
+        *app.extensions[members_views.PANELS],
+        members_views.MemberPanel("test_panel.html", lambda s, m: {"extra": "accounts here"}),
+    )
+    login_as("teller", language="en")
+    page = text_of(client.get(f"/staff/members/{member.id}"))
     assert f"<p>panel for {member.number}: accounts here</p>" in page
 
 

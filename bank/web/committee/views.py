@@ -23,7 +23,6 @@ from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
 from bank.web.forms import Attempt, canonical_numbers, form_id, form_status, numbers_refused
-from bank.web.nav import add_staff_nav
 
 ROLE = "committee"
 
@@ -244,6 +243,3 @@ def letter(application_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     return shared.pdf_response(letters.render_letter(view), f"{application.number}.pdf")
-
-
-add_staff_nav("committee.queue", "Committee", ("committee",), order=45)

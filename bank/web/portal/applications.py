@@ -22,7 +22,7 @@ from bank.members.queries import visible_member_ids
 from bank.web import application_forms as shared
 from bank.web.access import member_required
 from bank.web.forms import Attempt, form_id, form_status
-from bank.web.portal import add_portal_nav, bp
+from bank.web.portal import bp
 from bank.web.portal.helpers import me
 
 S = ApplicationStatus
@@ -170,6 +170,3 @@ def decision_letter(application_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     return shared.pdf_response(letters.render_letter(view), f"{item.number}.pdf")
-
-
-add_portal_nav("portal.applications_list", "Loan applications", order=60)

@@ -22,12 +22,10 @@ from bank.pools import queries as pool_queries
 from bank.portal import queries
 from bank.savings.models import DepositAccountStatus
 from bank.web.access import member_required
-from bank.web.portal import add_portal_nav, bp
+from bank.web.portal import bp
 from bank.web.portal.helpers import me
 from bank.web.portal.labels import labels
 from bank.web.portal.pools import ProjectLine, project_lines
-
-add_portal_nav("portal.dashboard", "Overview", order=10)
 
 #: Projects shown per participation on the home page (the pools page shows them all).
 PROJECTS_ON_HOME = 3

@@ -12,10 +12,8 @@ from bank import audit, clock
 from bank.extensions import db
 from bank.portal import export as data_export
 from bank.web.access import member_required
-from bank.web.portal import add_portal_nav, bp
+from bank.web.portal import bp
 from bank.web.portal.helpers import me
-
-add_portal_nav("portal.export_page", "My data", order=80)
 
 
 @bp.route("/my-data")

@@ -35,10 +35,8 @@ from bank.web import pool_views
 from bank.web.access import member_required
 from bank.web.filters import date_filter, money_filter
 from bank.web.forms import Attempt, form_status, new_form_key, read_amount
-from bank.web.portal import add_portal_nav, bp
+from bank.web.portal import bp
 from bank.web.portal.helpers import me
-
-add_portal_nav("portal.pools", "Where my money works", order=25)
 
 
 class SubscribeForm(FlaskForm):

@@ -27,10 +27,8 @@ from bank.web import labels as status_tables
 from bank.web.access import current_actor, member_required, public
 from bank.web.forms import Attempt
 from bank.web.links import external_url
-from bank.web.portal import add_portal_nav, bp
+from bank.web.portal import bp
 from bank.web.portal.helpers import me
-
-add_portal_nav("portal.profile", "My details", order=70)
 
 CHANGE_STATUS = status_tables.CHANGE_STATUS
 

@@ -20,10 +20,8 @@ from bank.statements import service as statements
 from bank.statements.models import StoredStatement
 from bank.web.access import member_required
 from bank.web.forms import whole_number
-from bank.web.portal import add_portal_nav, bp
+from bank.web.portal import bp
 from bank.web.portal.helpers import me, or_404
-
-add_portal_nav("portal.statements", "Statements", order=30)
 
 
 def _language() -> str:

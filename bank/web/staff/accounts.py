@@ -31,10 +31,8 @@ from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_percent
 from bank.web.messages import render
-from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
-from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
 
 VIEW_ROLES = ("teller", "admin", "credit_officer")
 BOOK_ROLES = service.BOOKING_ROLES
@@ -346,18 +344,11 @@ def _simple_action(account_id: int, action: Any, done: str) -> Response:
 # On the member page
 
 
-def _member_context(session: Session, member: Member) -> dict[str, Any]:
+def member_panel_context(session: Session, member: Member) -> dict[str, Any]:
     return {
         "member_accounts": queries.accounts_of_member(session, member.id),
         "account_status_labels": STATUS_LABELS,
     }
-
-
-if "staff/savings/_member_accounts.html" not in MEMBER_DETAIL_PANELS:
-    MEMBER_DETAIL_PANELS.append("staff/savings/_member_accounts.html")
-    MEMBER_PANEL_CONTEXT.append(_member_context)
-
-add_staff_nav("staff.accounts", "Accounts", VIEW_ROLES, order=20)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,6 +439,3 @@ def savings_product_rate(product_id: int) -> ResponseReturnValue:
             flash(_("New rate for %(code)s recorded.", code=product.code), "success")
             return redirect(url_for("staff.savings_products"))
     return _render_products(rate_forms={product.id: form}, status=422)
-
-
-add_staff_nav("staff.savings_products", "Savings products", VIEW_ROLES, order=22)

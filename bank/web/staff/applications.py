@@ -40,7 +40,6 @@ from bank.web.forms import (
     whole_number,
 )
 from bank.web.messages import error_text
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.approvals import decision_note
 
@@ -348,7 +347,3 @@ OUTBOX_ROLES = ("credit_officer", "admin")
 @staff_required(*OUTBOX_ROLES)
 def outbox() -> ResponseReturnValue:
     return render_template("staff/applications/outbox.html", messages=notifications.recent(db.session))
-
-
-add_staff_nav("staff.applications_list", "Applications", VIEW_ROLES, order=40)
-add_staff_nav("staff.outbox", "Outbox", OUTBOX_ROLES, order=85)

@@ -24,7 +24,6 @@ from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import role_label_filter
 from bank.web.forms import Attempt
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
 VIEW_ROLES = ("teller", "admin", "credit_officer")
@@ -119,6 +118,3 @@ def reject(approval_id: int) -> ResponseReturnValue:
     if attempt.succeeded:
         flash(_("Request #%(id)s rejected.", id=approval_id), "success")
     return redirect(url_for("staff.approvals_page"))
-
-
-add_staff_nav("staff.approvals_page", "Approvals", VIEW_ROLES, order=30)

@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from bank.extensions import db
 from bank.web.access import staff_required
 from bank.web.calculator import run_calculator
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
 ALL_STAFF = ("admin", "teller", "credit_officer", "committee")
@@ -19,6 +18,3 @@ ALL_STAFF = ("admin", "teller", "credit_officer", "committee")
 @staff_required(*ALL_STAFF)
 def calculator() -> ResponseReturnValue:
     return render_template("staff/calculator/index.html", **run_calculator(db.session))
-
-
-add_staff_nav("staff.calculator", "Schedule calculator", ALL_STAFF, order=41)

@@ -31,13 +31,11 @@ from bank.reports.impact_pdf import render_impact_report
 from bank.statements.builder import parse_date
 from bank.web.access import staff_required
 from bank.web.forms import Attempt, form_status
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 from bank.web.staff.reports import REPORT_ROLES, REPORTS
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 
-add_staff_nav("staff.report_impact", "Municipal impact report", REPORT_ROLES, order=71)
 #: The domain's period fields as the page's query string names them.
 PERIOD_FIELDS = {"period_start": "from", "period_end": "to"}
 

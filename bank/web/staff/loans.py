@@ -30,7 +30,6 @@ from bank.web.access import staff_required
 from bank.web.filters import money_filter
 from bank.web.forms import Attempt, new_form_key, read_amount
 from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
-from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
@@ -270,7 +269,3 @@ def loan_recovery(loan_id: int) -> ResponseReturnValue:
             flash(_("Recovery booked."), "success")
             return redirect(url_for("staff.loan", loan_id=loan.id))
     return _render_loan(loan, status=422, recovery_form=form)
-
-
-add_staff_nav("staff.loans", "Loans", VIEW_ROLES, order=45)
-add_staff_nav("staff.arrears", "Arrears", VIEW_ROLES, order=46)

@@ -1,16 +1,17 @@
 """Members in the back office: list and search, register, detail, edit, status, identity, BSN.
 
-Other sections show themselves on the member page without editing it: append a template name
-to :data:`MEMBER_DETAIL_PANELS` (it is rendered with ``member`` in its context) and, when the
-panel needs data, a function to :data:`MEMBER_PANEL_CONTEXT` that returns the extra variables.
+Other sections show a panel on the member page without editing it: a :class:`MemberPanel` (a
+template and the function that gives it its variables), listed in ``bank.web.nav.MEMBER_PANELS``,
+which the app factory installs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,19 +31,33 @@ from bank.portal import service as portal_service
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import Attempt, form_status
-from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_number
 from bank.web.staff import bp
-
-#: Templates shown on the member detail page, in order (e.g. "staff/savings/_member_accounts.html").
-MEMBER_DETAIL_PANELS: list[str] = []
-#: Functions ``(session, member) -> dict`` whose results are added to the member page's context.
-MEMBER_PANEL_CONTEXT: list[Callable[[Session, Member], dict[str, Any]]] = []
 
 MEMBER_ROLES = service.MEMBER_ROLES
 PER_PAGE = 25
 
-add_staff_nav("staff.members", "Members", MEMBER_ROLES, order=10)
+
+@dataclass(frozen=True)
+class MemberPanel:
+    """A part of the member page: a template rendered with ``member`` and what ``context`` adds."""
+
+    template: str
+    context: Callable[[Session, Member], dict[str, Any]]
+
+
+#: ``app.extensions`` key of the member page's panels (``bank.web.nav.install`` sets it).
+PANELS = "bank_member_panels"
+
+
+def _panels(session: Session, member: Member) -> tuple[list[str], dict[str, Any]]:
+    """The installed panels' templates, in order, and the variables they need."""
+    panels: Sequence[MemberPanel] = current_app.extensions[PANELS]
+    context: dict[str, Any] = {}
+    for panel in panels:
+        context.update(panel.context(session, member))
+    return [panel.template for panel in panels], context
+
 
 STATUS_LABELS = status_tables.MEMBER_STATUS
 #: The button that moves a member to the status.
@@ -237,15 +252,13 @@ def _render_detail(
 ) -> Any:
     session = db.session
     audit_page = page_number("audit_page")
-    context: dict[str, Any] = {}
-    for provide in MEMBER_PANEL_CONTEXT:
-        context.update(provide(session, member))
+    panels, context = _panels(session, member)
     checkers = users.names_by_id(session, {c.checked_by_id for c in member.identity_checks})
     context.update(
         member=member,
         m=member,
         checkers=checkers,
-        member_panels=MEMBER_DETAIL_PANELS,
+        member_panels=panels,
         revealed_bsn=revealed_bsn,
         representations=[] if not member.is_person else queries.representations_of(session, member.id),
         trail=queries.audit_trail(session, member.id, page=audit_page),

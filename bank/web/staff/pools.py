@@ -47,10 +47,8 @@ from bank.web.forms import (
     read_amount,
     read_percent,
 )
-from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
-from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
@@ -550,15 +548,8 @@ def pay_due_pool_withdrawals() -> ResponseReturnValue:
 # The member page's panel
 
 
-def _member_context(session: Session, member: Member) -> dict[str, Any]:
+def member_panel_context(session: Session, member: Member) -> dict[str, Any]:
     return {
         "member_pool_views": queries.member_participations(session, [member.id]),
         "any_open_pool": bool(queries.all_pools(session, open_only=True)),
     }
-
-
-if "staff/pools/_member_pools.html" not in MEMBER_DETAIL_PANELS:
-    MEMBER_DETAIL_PANELS.append("staff/pools/_member_pools.html")
-    MEMBER_PANEL_CONTEXT.append(_member_context)
-
-add_staff_nav("staff.pools", "Investment pools", VIEW_ROLES, order=45)

@@ -25,13 +25,9 @@ from bank.web import throttle
 from bank.web.access import staff_required
 from bank.web.forms import Attempt
 from bank.web.links import link_base
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
-from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
 
 ROLES = service.PORTAL_STAFF_ROLES
-
-add_staff_nav("staff.portal_changes", "Portal changes", ROLES, order=60)
 
 
 class InviteForm(FlaskForm):
@@ -53,7 +49,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-def _panel_context(session: Session, member: Member) -> dict[str, Any]:
+def member_panel_context(session: Session, member: Member) -> dict[str, Any]:
     people = service.portal_people_of(session, member)
     return {
         "portal_people": people,
@@ -62,11 +58,6 @@ def _panel_context(session: Session, member: Member) -> dict[str, Any]:
         "portal_invite_form": InviteForm(formdata=None),
         "portal_now": clock.now_utc(),
     }
-
-
-if "staff/portal/_member_panel.html" not in MEMBER_DETAIL_PANELS:
-    MEMBER_DETAIL_PANELS.append("staff/portal/_member_panel.html")
-    MEMBER_PANEL_CONTEXT.append(_panel_context)
 
 
 def _invite_link_base() -> str:

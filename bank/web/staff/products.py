@@ -26,7 +26,6 @@ from bank.web.access import staff_required
 from bank.web.filters import amount_input, number_input
 from bank.web.forms import Attempt, canonical_numbers, numbers_refused
 from bank.web.labels import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, label_choices
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
 ADMIN = service.PRODUCT_ADMIN_ROLES
@@ -214,6 +213,3 @@ def retire_loan_product(code: str) -> ResponseReturnValue:
     if attempt.succeeded:
         flash(_("%(code)s is retired: no new loans on it.", code=product.code), "info")
     return redirect(url_for("staff.loan_product", code=product.code))
-
-
-add_staff_nav("staff.loan_products", "Loan products", ALL_STAFF, order=40)

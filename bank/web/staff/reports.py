@@ -29,12 +29,9 @@ from bank.web.access import staff_required
 from bank.web.filters import money_filter
 from bank.web.forms import form_status
 from bank.web.labels import account_name
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
 REPORT_ROLES = ("admin", "credit_officer")
-
-add_staff_nav("staff.reports_index", "Reports", REPORT_ROLES, order=70)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
 from bank.web.forms import show_errors
-from bank.web.nav import add_staff_nav
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
@@ -49,6 +48,7 @@ JOB_COMMANDS = {
     RunJob.REPAYMENTS.value: "repayments",
     RunJob.SAVINGS_INTEREST.value: "savings-interest",
     RunJob.EXPIRE_OFFERS.value: "expire-offers",
+    RunJob.EXPIRE_MANDATES.value: "expire-mandates",
     RunJob.POOL_WITHDRAWALS.value: "pool-withdrawals",
     RunJob.POOL_DISTRIBUTION.value: "pool-distribution",
     RunJob.MONTH_END_STATEMENTS.value: "month-end-statements",
@@ -58,6 +58,7 @@ JOB_LABELS = {
     RunJob.REPAYMENTS: _l("Repayments"),
     RunJob.SAVINGS_INTEREST: _l("Savings interest"),
     RunJob.EXPIRE_OFFERS: _l("Expire offers"),
+    RunJob.EXPIRE_MANDATES: _l("Expire unused mandates"),
     RunJob.POOL_WITHDRAWALS: _l("Pool withdrawals"),
     RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
@@ -181,6 +182,3 @@ def start_run() -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for("staff.runs"))
-
-
-add_staff_nav("staff.runs", "Runs", VIEW_ROLES, order=55)

@@ -19,10 +19,7 @@ from bank.portal import mail
 from bank.web.access import staff_required
 from bank.web.forms import Attempt
 from bank.web.links import external_url
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
-
-add_staff_nav("staff.second_factor", "Second factor", ("admin",), order=95)
 
 
 class PlainForm(FlaskForm):

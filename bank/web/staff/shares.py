@@ -38,9 +38,7 @@ from bank.web.forms import (
     numbers_refused,
     read_amount,
 )
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
-from bank.web.staff.members import MEMBER_DETAIL_PANELS, MEMBER_PANEL_CONTEXT
 
 BOOK_ROLES = savings.BOOKING_ROLES
 #: The choice value for money from or to outside the bank (the settlement account).
@@ -258,12 +256,5 @@ def seed_capital() -> ResponseReturnValue:
     )
 
 
-def _member_context(session: Session, member: Member) -> dict[str, Any]:
+def member_panel_context(session: Session, member: Member) -> dict[str, Any]:
     return {"member_holdings": queries.holdings_of_member(session, member.id)}
-
-
-if "staff/shares/_member_shares.html" not in MEMBER_DETAIL_PANELS:
-    MEMBER_DETAIL_PANELS.append("staff/shares/_member_shares.html")
-    MEMBER_PANEL_CONTEXT.append(_member_context)
-
-add_staff_nav("staff.seed_capital", "Seed capital", ("admin",), order=85)

@@ -35,13 +35,10 @@ from bank.web.access import staff_required
 from bank.web.forms import Attempt, form_status
 from bank.web.labels import month_label
 from bank.web.messages import error_text
-from bank.web.nav import add_staff_nav
 from bank.web.staff import bp
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 PRODUCE_ROLES = ("admin",)
-
-add_staff_nav("staff.statements", "Statements", VIEW_ROLES, order=65)
 
 
 def _pdf(body: bytes, name: str) -> ResponseReturnValue:
