@@ -34,6 +34,7 @@ from bank.payments.sepa_files import (
     build_pain008,
 )
 from bank.payments.sepa_schemas import SepaFileInvalid
+from bench import payments as bench_payments
 
 CREDITOR = Creditor("Wijkbank Coöperatie U.A.", "NL91 ABNA 0417 1643 00", "ABNANL2A", "NL08ZZZ502057730000")
 PAYER = Payer("Wijkbank Coöperatie U.A.", "NL91ABNA0417164300", "abnanl2a")
@@ -569,3 +570,15 @@ def test_an_iban_outside_the_sepa_zone_is_refused() -> None:
     with pytest.raises(ValidationError) as refused:
         pain001([transfer(1, creditor_iban="BR1500000000000010932840814P2")])
     assert set(refused.value.fields) == {"transfers[0].creditor_iban"}
+
+
+def test_the_benchmarks_bare_lxml_writes_the_same_bytes_as_the_builder() -> None:
+    """bench.payments times ``build_pain008`` against bare lxml; only fair if both write the same."""
+    items = bench_payments.pain008_collections(120)
+    built = build_pain008(
+        bench_payments.CREDITOR, items, batch_id=bench_payments.BATCH_ID, created_at=bench_payments.CREATED_AT
+    )
+    assert any(item.amendment for item in items) and any(item.debtor_bic is None for item in items)
+    assert len({item.debtor_iban for item in items}) == 120
+    assert bench_payments.bare_lxml_pain008(items) == built.xml_bytes
+    assert built.number_of_transactions == 120 and len(built.blocks) == 4
