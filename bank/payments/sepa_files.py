@@ -50,7 +50,8 @@ was 3.2 times bare lxml writing the same elements, over the issue's limit of 3 (
 version (``BIC`` or ``BICFI``, ``ReqdExctnDt`` or ``ReqdExctnDt/Dt``, ``NOTPROVIDED`` for a
 debtor bank without BIC, the ``xsi`` namespace declared): ``tests/payments/test_sepa_files.py``
 builds the same files with sepaxml and requires the same bytes, and sepaxml's XSDs validate
-every file. With that, the build is about 2.2 times bare lxml, most of it the input checks.
+every file. Written so, a 50 000-collection build (checks, XSD and checksum included) took 1.65
+times bare lxml (2.2 at 10 000), most of the difference being the input checks (schwifty's IBAN).
 """
 
 from __future__ import annotations
