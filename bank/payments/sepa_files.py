@@ -284,7 +284,8 @@ def sepa_text(value: str | None, field: str, *, max_length: int) -> str:
     text = " ".join((value or "").split())
     if not _SEPA_TEXT.fullmatch(text):
         decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATION))
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # A spacing accent (˜ ¨ ¸) decomposes to a space and its combining mark: tidy again.
+        text = " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
         for character in text:
             if not _SEPA_TEXT.fullmatch(character):
                 raise ValidationError(field, NOT_SEPA_CHARACTER, character=character)

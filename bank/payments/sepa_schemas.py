@@ -61,8 +61,15 @@ def check(document: etree._Element, version: str) -> None:
     """
     schema = _schema(version)
     with schema.lock:
-        if schema.xsd.validate(document):
-            return
+        try:
+            if schema.xsd.validate(document):
+                return
+        except etree.XMLSchemaValidateError as error:  # libxml2 gives up (an unresolved entity)
+            raise SepaFileInvalid(
+                N_("the %(version)s file cannot be checked against its XML schema: %(reason)s"),
+                version=version,
+                reason=str(error),
+            ) from None
         errors = list(schema.xsd.error_log)
     first = errors[0]
     raise SepaFileInvalid(
@@ -74,12 +81,21 @@ def check(document: etree._Element, version: str) -> None:
 
 
 def check_bytes(xml_bytes: bytes, version: str) -> None:
-    """Validate a file as bytes (a stored file, before it is sent again); entities and network off."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    """Validate a file as bytes (a stored file, before it is sent again).
+
+    Entities are not resolved and nothing is fetched; a file with a DOCTYPE (where entities live)
+    is refused before validation, since libxml2's validator fails on an unresolved entity.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         document = etree.fromstring(xml_bytes, parser)
     except etree.XMLSyntaxError as error:
         raise SepaFileInvalid(
             N_("the %(version)s file is not well-formed XML: %(reason)s"), version=version, reason=str(error)
         ) from None
+    if document.getroottree().docinfo.doctype:
+        raise SepaFileInvalid(
+            N_("the %(version)s file has a document type declaration, which a SEPA file never has"),
+            version=version,
+        )
     check(document, version)

@@ -582,3 +582,31 @@ def test_the_benchmarks_bare_lxml_writes_the_same_bytes_as_the_builder() -> None
     assert len({item.debtor_iban for item in items}) == 120
     assert bench_payments.bare_lxml_pain008(items) == built.xml_bytes
     assert built.number_of_transactions == 120 and len(built.blocks) == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=90))
+def test_sepa_text_returns_only_sepa_characters_or_names_the_one_it_cannot_carry(text: str) -> None:
+    try:
+        result = sepa_files.sepa_text(text, "debtor_name", max_length=70)
+    except ValidationError as refused:
+        rule = refused.fields["debtor_name"]
+        assert rule.template in {sepa_files.NOT_SEPA_CHARACTER, sepa_files.IS_REQUIRED, sepa_files.TOO_LONG}
+        if rule.template == sepa_files.NOT_SEPA_CHARACTER:
+            assert not sepa_files._SEPA_TEXT.fullmatch(rule.params["character"])
+        return
+    assert sepa_files._SEPA_TEXT.fullmatch(result) and 1 <= len(result) <= 70
+    assert result == result.strip() and "  " not in result
+
+
+def test_a_stored_file_with_an_external_entity_is_refused_without_reading_it() -> None:
+    built = pain008([collection(1)])
+    doctype = b'<!DOCTYPE Document [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    tampered = built.xml_bytes.replace(b"?>", b"?>" + doctype, 1).replace(b"Lid 1", b"&secret;")
+    with pytest.raises(SepaFileInvalid, match="document type declaration") as refused:
+        sepa_schemas.check_bytes(tampered, built.version)
+    assert "root:" not in str(refused.value)
+    # handed the parsed tree directly, the unresolved entity is refused too (libxml2 gives up on it)
+    tree = etree.fromstring(tampered, etree.XMLParser(resolve_entities=False, no_network=True))
+    with pytest.raises(SepaFileInvalid, match="cannot be checked against its XML schema"):
+        sepa_schemas.check(tree, built.version)
