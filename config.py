@@ -46,6 +46,9 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAIL_SMTP_HOST = os.environ.get("MAIL_SMTP_HOST")
     MAIL_FROM = os.environ.get("MAIL_FROM", "wijkbank@example.org")
+    #: The bank's SEPA creditor identifier (incassant-ID) for direct debits: NL, check digits, ZZZ,
+    #: the KvK number and a four-digit suffix (checked with python-stdnum's ``eu.at_02``).
+    SEPA_CREDITOR_ID = os.environ.get("SEPA_CREDITOR_ID", "NL69ZZZ123456780000")
     #: Loan committee: eligible votes needed for a decision.
     COMMITTEE_QUORUM = 3
     API_TITLE = "Wijkbank API"
@@ -70,6 +73,11 @@ class Config:
     RATELIMIT_ENABLED = True
     #: Members are logged out of the portal after this many idle minutes.
     MEMBER_IDLE_MINUTES = 15
+    #: The bank's own accounts at its clearing bank (account 1000): a statement of any other IBAN
+    #: is a problem. ``BANK_SETTLEMENT_IBANS``, comma separated.
+    SETTLEMENT_IBANS: tuple[str, ...] = tuple(
+        iban.strip() for iban in os.environ.get("BANK_SETTLEMENT_IBANS", "").split(",") if iban.strip()
+    )
 
 
 def hosts_for(external_url: str, extra: str | None = None) -> list[str]:
@@ -77,6 +85,10 @@ def hosts_for(external_url: str, extra: str | None = None) -> list[str]:
     hosts = [urlsplit(external_url).hostname or ""]
     hosts += [h.strip() for h in (extra or "").split(",") if h.strip()]
     return [h for h in dict.fromkeys(hosts) if h]
+
+
+#: The settlement account of development, the demo and the tests (an example IBAN at ABN AMRO).
+DEMO_SETTLEMENT_IBANS = ("NL91ABNA0417164300",)
 
 
 class DevelopmentConfig(Config):
@@ -95,6 +107,7 @@ class DevelopmentConfig(Config):
             key_file.chmod(0o600)
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or key_file.read_text().strip()
         self.STAFF_TOTP_REQUIRED = os.environ.get("BANK_STAFF_TOTP", "0") == "1"
+        self.SETTLEMENT_IBANS = Config.SETTLEMENT_IBANS or DEMO_SETTLEMENT_IBANS
 
 
 class TestConfig(Config):
@@ -111,6 +124,7 @@ class TestConfig(Config):
     TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
+    SETTLEMENT_IBANS = DEMO_SETTLEMENT_IBANS
 
     def __init__(self, database_url: str | None = None, instance_path: str | None = None) -> None:
         self.DATABASE_URL = database_url or os.environ.get("BANK_TEST_DATABASE_URL") or "sqlite://"

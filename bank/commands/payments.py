@@ -1,0 +1,106 @@
+"""``bank payments``: the clearing bank's side of the bank from the command line.
+
+``bank payments read-statement FILE [--json]`` reads a CAMT.053/054 or MT940 statement file,
+checks it and writes nothing: a file it can read exits 0 with every problem listed in words; a
+file it cannot read exits 2 with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from bank.payments import statement_reader
+from bank.payments.statement_reader import Entry, Statement, StatementFile, StatementUnreadable
+
+
+@click.group("payments")
+def payments_group() -> None:
+    """Statements, collections and payouts through the clearing bank."""
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def entry_json(entry: Entry) -> dict[str, object]:
+    return {
+        "amount": _amount(entry.amount),
+        "booking_date": _date(entry.booking_date),
+        "value_date": _date(entry.value_date),
+        "end_to_end_id": entry.end_to_end_id,
+        "mandate_id": entry.mandate_id,
+        "return_reason": entry.return_reason,
+        "counterparty_iban": entry.counterparty_iban,
+        "counterparty_name": entry.counterparty_name,
+        "remittance": entry.remittance,
+        "reversal": entry.reversal,
+    }
+
+
+def statement_json(statement: Statement) -> dict[str, object]:
+    return {
+        "id": statement.id,
+        "account_iban": statement.account_iban,
+        "currency": statement.currency,
+        "opening_balance": _amount(statement.opening_balance),
+        "closing_balance": _amount(statement.closing_balance),
+        "entries": [entry_json(entry) for entry in statement.entries],
+        "problems": [str(problem) for problem in statement.problems],
+    }
+
+
+def file_json(read: StatementFile) -> dict[str, object]:
+    return {"format": read.format, "statements": [statement_json(s) for s in read.statements]}
+
+
+def _summary(read: StatementFile) -> list[str]:
+    count = len(read.statements)
+    lines = [f"{read.format}: {count} statement{'s' if count != 1 else ''}"]
+    for statement in read.statements:
+        money_in = sum((e.amount for e in statement.entries if e.amount > 0), Decimal("0.00"))
+        money_out = sum((e.amount for e in statement.entries if e.amount < 0), Decimal("0.00"))
+        sequence = f" (sequence {statement.sequence_number})" if statement.sequence_number else ""
+        lines.append(
+            f"statement {statement.id}{sequence} of {statement.account_iban or '?'} in "
+            f"{statement.currency or '?'}: opening {_amount(statement.opening_balance) or '?'} on "
+            f"{_date(statement.opening_date) or '?'}, closing {_amount(statement.closing_balance) or '?'} on "
+            f"{_date(statement.closing_date) or '?'}; {statement.entry_count} entries, "
+            f"in {money_in:.2f}, out {money_out:.2f}"
+        )
+        lines.extend(f"  problem: {problem}" for problem in statement.problems)
+        if not statement.problems:
+            lines.append("  no problems")
+    return lines
+
+
+@payments_group.command("read-statement")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print what was read as JSON.")
+@with_appcontext
+def read_statement(file: str, as_json: bool) -> None:
+    """Read and check a CAMT.053/054 or MT940 FILE; writes nothing."""
+    try:
+        read = statement_reader.read(file, own_ibans=current_app.config["SETTLEMENT_IBANS"])
+    except StatementUnreadable as error:
+        click.echo(f"error: {file}: {error.message}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(file_json(read), indent=2, ensure_ascii=False))
+    else:
+        for line in _summary(read):
+            click.echo(line)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(payments_group)
