@@ -26,6 +26,7 @@ from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.members.models import Member
+from bank.payments.models import Mandate, MandateScheme
 from bank.portal.models import ChangeStatus, ProfileChange
 from bank.savings.models import DepositAccount
 from bank.shares import service as shares
@@ -52,6 +53,7 @@ class World:
     bram_statement: StoredStatement
     bram_change: ProfileChange
     bram_attachment: Attachment
+    bram_mandate: Mandate
 
 
 def collect(session: Session, loan: Loan, number: int) -> None:
@@ -185,10 +187,22 @@ def build(session: Session, statement_dir: str) -> World:
         requested_by_id=_any_user_id(session),
     )
     session.add(change)
+    mandate = Mandate(
+        member_id=bram.id,
+        reference="WB-BRAM-GEHEIM",
+        scheme=MandateScheme.CORE,
+        signed_on=dt.date(2026, 5, 20),
+        debtor_name="B. Geheim",
+        iban=IBAN,
+        bic="ABNANL2A",
+        creditor_id="NL69ZZZ123456780000",
+        created_by_label="system:test-setup",
+    )
+    session.add(mandate)
     session.flush()
     return World(
         anna, anna_account, bram, bram_account, coop, coop_account, coop_loan, bram_loan, application,
-        statement, change, attachment,
+        statement, change, attachment, mandate,
     )  # fmt: skip
 
 

@@ -115,6 +115,7 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
         "staff.dashboard",
         "staff.members",
         "staff.accounts",
+        "staff.mandates",
         "staff.pools",
         "staff.portal_changes",
         "staff.approvals_page",
@@ -137,4 +138,4 @@ def test_the_portal_shows_its_links_in_the_table_s_order(app, client, login_as, 
     page = client.get("/portal/").get_data(as_text=True)
     with app.test_request_context():
         expected = [url_for(entry.endpoint) for entry in nav.PORTAL_NAV]
-    assert _main_nav(page) == expected and len(expected) == 6
+    assert _main_nav(page) == expected and len(expected) == 7
