@@ -131,7 +131,7 @@ def test_every_role_walks_the_bank_in_both_languages(crawl_result: crawl.CrawlRe
 
 def test_every_route_is_reached_by_some_role(crawl_result: crawl.CrawlResult) -> None:
     """Every endpoint is shown to some role (a link followed, a form submitted or offered), or is
-    listed in UNREACHED with the reason; the JSON API has its own tests (tests/*/test_api*)."""
+    listed in UNREACHED with the reason; the JSON API has its own tests (tests/api)."""
     pages = crawl_result.endpoints
     covered = crawl_result.reached | crawl_result.offered
     unreached = {e for e in pages if e not in covered}
