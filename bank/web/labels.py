@@ -27,11 +27,12 @@ from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
 from bank.ledger import chart
 from bank.ledger.models import AccountStatus, AccountType
-from bank.loans.models import InstalmentStatus, LoanStatus
+from bank.loans.models import CollectionMethod, InstalmentStatus, LoanStatus
 from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
+from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
 from bank.runs.models import RunStatus
@@ -203,6 +204,20 @@ POOL_WITHDRAWAL_STATUS = {
     WithdrawalStatus.PAID: _l("paid"),
     WithdrawalStatus.CANCELLED: _l("cancelled"),
 }
+MANDATE_STATUS = {
+    MandateStatus.ACTIVE: _l("active"),
+    MandateStatus.REVOKED: _l("revoked"),
+    MandateStatus.EXPIRED: _l("expired"),
+}
+MANDATE_SCHEME_LABELS = {MandateScheme.CORE: _l("SEPA Core"), MandateScheme.B2B: _l("SEPA B2B (business)")}
+MANDATE_SEQUENCE_LABELS = {
+    MandateSequence.FIRST: _l("first collection (FRST)"),
+    MandateSequence.RECURRING: _l("recurring (RCUR)"),
+}
+COLLECTION_METHOD_LABELS = {
+    CollectionMethod.REPAYMENT_ACCOUNT: _l("from the repayment account"),
+    CollectionMethod.MANDATE: _l("by direct debit (mandate)"),
+}
 VOTE_CHOICE = {
     VoteChoice.APPROVE: _l("for"),
     VoteChoice.REJECT: _l("against"),
@@ -228,6 +243,7 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     WithdrawalStatus: POOL_WITHDRAWAL_STATUS,
     VoteChoice: VOTE_CHOICE,
     DecisionOutcome: DECISION_OUTCOME,
+    MandateStatus: MANDATE_STATUS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -247,6 +263,7 @@ STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
     "pool_withdrawal": WithdrawalStatus,
     "vote": VoteChoice,
     "decision": DecisionOutcome,
+    "mandate": MandateStatus,
 }
 
 
@@ -783,6 +800,7 @@ _STATUS_OF_OBJECT = {
     "loan_product": ProductStatus,
     "pool": PoolStatus,
     "pool_withdrawal_request": WithdrawalStatus,
+    "mandate": MandateStatus,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),
