@@ -208,6 +208,14 @@ def test_a_member_revokes_only_their_own_mandate(app, session, people) -> None:
     anna = Actor(user_id=None, label="anna@example.org", role="member", member_id=people["anna"].id)
     mandates.revoke_mandate(session, mandate, actor=anna, on=dt.date(2026, 12, 1), reason="")
     assert mandate.status is MandateStatus.REVOKED and mandate.revoked_by_member
+    # Anna is the co-op's treasurer: she acts for it in the portal, Bram does not.
+    coop_mandate = register(session, people["coop"], app.config["UPLOAD_DIR"], reference="WB-C")
+    with pytest.raises(NotFound):
+        mandates.revoke_mandate(session, coop_mandate, actor=bram, on=dt.date(2026, 12, 1), reason="")
+    mandates.revoke_mandate(
+        session, coop_mandate, actor=anna, on=dt.date(2026, 12, 1), reason="", acting_for=[people["coop"].id]
+    )
+    assert coop_mandate.status is MandateStatus.REVOKED
 
 
 def test_a_member_cannot_register_or_amend(app, session, people) -> None:
