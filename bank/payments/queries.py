@@ -11,6 +11,7 @@ from bank.errors import N_, NotFound
 from bank.loans.models import Loan
 from bank.members.models import Member
 from bank.members.queries import Page, paginate
+from bank.payments.batch_models import BatchKind, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
 
 
@@ -112,3 +113,29 @@ def mandate_of_loan(session: Session, loan: Loan) -> Mandate | None:
     if loan.mandate_id is None:
         return None
     return session.get(Mandate, loan.mandate_id)
+
+
+def collection_batches(session: Session, *, limit: int = 200) -> list[PaymentBatch]:
+    """The collection batches, the latest collection date first."""
+    return list(
+        session.scalars(
+            select(PaymentBatch)
+            .where(PaymentBatch.kind == BatchKind.COLLECTION)
+            .order_by(PaymentBatch.collection_on.desc(), PaymentBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def collection_batch(session: Session, batch_id: int) -> PaymentBatch:
+    batch = session.scalar(
+        select(PaymentBatch)
+        .where(PaymentBatch.id == batch_id, PaymentBatch.kind == BatchKind.COLLECTION)
+        .options(
+            selectinload(PaymentBatch.items).selectinload(PaymentBatchItem.loan),
+            selectinload(PaymentBatch.items).selectinload(PaymentBatchItem.instalment),
+        )
+    )
+    if batch is None:
+        raise NotFound(N_("no such collection batch"))
+    return batch

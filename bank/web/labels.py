@@ -170,6 +170,17 @@ RUN_STATUS = {
     RunStatus.COMPLETED: _l("completed"),
     RunStatus.FAILED: _l("failed"),
 }
+#: A collection batch's states and its items' (``bank.payments.batch_models``), by their stored codes.
+BATCH_STATE = {
+    "prepared": _l("prepared"),
+    "exported": _l("exported"),
+    "settled": _l("settled"),
+    "partly_returned": _l("partly returned"),
+}
+BATCH_ITEM_STATE = {"pending": _l("pending"), "settled": _l("settled"), "returned": _l("returned")}
+#: The SEPA scheme and sequence codes of a collection, as the file carries them.
+COLLECTION_SCHEME = {"core": _l("Core"), "b2b": _l("B2B")}
+COLLECTION_SEQUENCE = {"FRST": _l("first (FRST)"), "RCUR": _l("recurring (RCUR)")}
 OUTBOX_STATUS = {
     OutboxStatus.QUEUED: _l("waiting to be sent"),
     OutboxStatus.SENT: _l("sent"),
@@ -564,6 +575,8 @@ AUDIT_ACTIONS = {
     "member.representative_remove": _l("Representative removed"),
     "member.status": _l("Membership status changed"),
     "member.update": _l("Member details changed"),
+    "payment_batch.export": _l("Collection file downloaded"),
+    "payment_batch.prepare": _l("Collection batch prepared"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),

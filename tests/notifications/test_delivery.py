@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import smtplib
 
-from portal.world import person
+from savings.factories import member as person
 
 from bank.notifications import service as notifications
 from bank.notifications.models import OutboxStatus
@@ -31,7 +31,7 @@ class FakeSMTP:
 def test_queued_messages_are_sent_by_smtp_once(session, monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
     FakeSMTP.sent = []
-    member = person(session, "Bea", "Bakker")
+    member = person(session, first_name="Bea", last_name="Bakker")
     good = notifications.enqueue(session, member=member, subject="Hallo", body="Tekst")
     bad = notifications.enqueue(
         session, member=None, subject="Hallo", body="Tekst", fallback_address="refuse@example.org"
@@ -48,7 +48,7 @@ def test_an_unreachable_server_leaves_the_messages_queued(session, monkeypatch):
         raise ConnectionRefusedError("connection refused")
 
     monkeypatch.setattr(smtplib, "SMTP", refuse)
-    member = person(session, "Bea", "Bakker")
+    member = person(session, first_name="Bea", last_name="Bakker")
     message = notifications.enqueue(session, member=member, subject="Hallo", body="Tekst")
     assert notifications.deliver_pending(session, smtp_host="mail.test", sender="bank@example.org") == (0, 0)
     assert message.status is OutboxStatus.QUEUED and "connection refused" in message.error
