@@ -2,6 +2,7 @@
 
 Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
 (:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
+expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
 (:mod:`bank.pools.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
 also a command of its own (``bank runs …``) and records itself through the run framework
@@ -23,6 +24,7 @@ from bank.applications.jobs import expire_offers_job
 from bank.calendar import business_days
 from bank.db import Database
 from bank.loans.jobs import repayments_job
+from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
 from bank.runs.batches import BATCH_SIZE, Batches, Progress
 from bank.runs.lock import run_lock
@@ -103,8 +105,8 @@ def close_day_in(
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
 
-    In order: repayments, savings interest, expire offers, pool withdrawals, pool distribution,
-    month-end statements. The statements need the directory they are stored in; without one
+    In order: repayments, savings interest, expire offers, expire mandates, pool withdrawals,
+    pool distribution, month-end statements. The statements need the directory they are stored in; without one
     (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
     is left out of the day, which still closes. The scheduler and the commands always pass it.
     """
@@ -116,6 +118,7 @@ def close_day_in(
             lambda run: savings_interest_job(batches, run, run_date, progress, batch_size or BATCH_SIZE),
         ),
         (RunJob.EXPIRE_OFFERS, lambda run: expire_offers_job(batches, run, run_date, progress)),
+        (RunJob.EXPIRE_MANDATES, lambda run: expire_mandates_job(batches, run, run_date, progress)),
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),
         (RunJob.POOL_DISTRIBUTION, lambda run: pool_distribution_job(batches, run, run_date, progress)),
     ]

@@ -22,6 +22,8 @@ from bank.loans.models import LOAN_STATUS
 from bank.loans.models import LoanStatus as L
 from bank.members.models import MEMBER_STATUS
 from bank.members.models import MemberStatus as M
+from bank.payments.models import MANDATE_STATUS
+from bank.payments.models import MandateStatus as Md
 from bank.pools.models import POOL_STATUS, WITHDRAWAL_STATUS, PoolStatus, WithdrawalStatus
 from bank.portal.models import CHANGE_STATUS
 from bank.portal.models import ChangeStatus as C
@@ -49,6 +51,11 @@ EXPECTED: dict[str, tuple[Transitions[Any], set[tuple[Any, Any]], dict[str, set[
             (WithdrawalStatus.WAITING, WithdrawalStatus.CANCELLED),
         },
         {},
+    ),
+    "mandate": (
+        MANDATE_STATUS,
+        {(Md.ACTIVE, Md.REVOKED), (Md.ACTIVE, Md.EXPIRED)},
+        {"amend": {Md.ACTIVE}, "collect": {Md.ACTIVE}, "assign_to_loan": {Md.ACTIVE}},
     ),
     "approval": (APPROVAL_STATUS, {(Ap.PENDING, Ap.APPROVED), (Ap.PENDING, Ap.REJECTED)}, {}),
     "profile_change": (

@@ -147,13 +147,7 @@ def store_attachment(
         raise ValidationError(
             "file", N_("application %(number)s is closed; no more documents"), number=application.number
         )
-    folder = Path(upload_dir)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stored_name = secrets.token_hex(16)
-    path = folder / stored_name
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+    stored_name = write_upload(upload_dir, content)
     attachment = Attachment(
         application_id=application.id,
         kind=attachment_kind,
@@ -179,8 +173,28 @@ def store_attachment(
     return attachment
 
 
+def write_upload(upload_dir: str | Path, content: bytes) -> str:
+    """Write checked ``content`` under a new random name in ``upload_dir``; returns that name.
+
+    Created exclusively and readable by the bank only. Mandates store their signed form the
+    same way (``bank.payments.mandates``).
+    """
+    folder = Path(upload_dir)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stored_name = secrets.token_hex(16)
+    descriptor = os.open(folder / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    return stored_name
+
+
 def read_attachment(attachment: Attachment, upload_dir: str | Path) -> bytes:
     """The stored bytes; the stored name is ours (hex), so it cannot leave the folder."""
-    if not re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name):
+    return read_upload(attachment.stored_name, upload_dir)
+
+
+def read_upload(stored_name: str, upload_dir: str | Path) -> bytes:
+    """The bytes :func:`write_upload` stored under ``stored_name`` (refused unless it is one of ours)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
         raise ValidationError("file", N_("stored name is not one of ours"))
-    return (Path(upload_dir) / attachment.stored_name).read_bytes()
+    return (Path(upload_dir) / stored_name).read_bytes()

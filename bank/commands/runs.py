@@ -25,6 +25,7 @@ from bank.applications.jobs import run_expire_offers
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.jobs import run_repayments
+from bank.payments.jobs import run_expire_mandates
 from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
 from bank.runs.lock import RunInProgress
 from bank.runs.models import Run, RunJob
@@ -86,6 +87,11 @@ def summary(run: Run, worked: bool) -> str:
         return (
             f"expire offers {run.business_date}: {run.status.value}{took}"
             f" · offers expired {run.progress_done}"
+        )
+    if run.job is RunJob.EXPIRE_MANDATES:
+        return (
+            f"expire mandates {run.business_date}: {run.status.value}{took}"
+            f" · mandates expired {run.items_done}"
         )
     if run.job is RunJob.POOL_WITHDRAWALS:
         return (
@@ -190,6 +196,17 @@ def expire_offers(run_date: dt.datetime | None) -> None:
     day = _date(run_date)
     with _progress_bar(f"expire offers {day}") as progress:
         outcomes = _execute(lambda: [run_expire_offers(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
+@runs_group.command("expire-mandates")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def expire_mandates(run_date: dt.datetime | None) -> None:
+    """Let SEPA mandates expire that have not been used for 36 months on DATE."""
+    day = _date(run_date)
+    with _progress_bar(f"expire mandates {day}") as progress:
+        outcomes = _execute(lambda: [run_expire_mandates(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 

@@ -45,6 +45,16 @@ LOAN_STATUS = Transitions(
 )
 
 
+class CollectionMethod(enum.StrEnum):
+    """How a loan's instalments reach its repayment account (issue 14)."""
+
+    #: The borrower funds the internal repayment account; the repayment run collects from it.
+    REPAYMENT_ACCOUNT = "repayment_account"
+    #: A SEPA direct debit on the borrower's mandate (``bank.payments``) fills the repayment
+    #: account first; the repayment run then collects from it as before.
+    MANDATE = "mandate"
+
+
 class Loan(Base):
     """A disbursed loan with the terms it was given and its ledger child accounts."""
 
@@ -54,6 +64,10 @@ class Loan(Base):
         CheckConstraint("term_periods >= 1 AND term_periods <= 480", name="term_within_limits"),
         CheckConstraint("grace_periods >= 0 AND grace_periods < term_periods", name="grace_below_term"),
         CheckConstraint("schedule_version >= 1", name="schedule_version_positive"),
+        CheckConstraint(
+            "collection_method = 'repayment_account' OR mandate_id IS NOT NULL",
+            name="mandate_when_collected_by_mandate",
+        ),
         Index("ix_loans_status", "status"),
         # Each repayment run rewrites its loans' ``serviced_through`` (migration 0009).
         {"postgresql_with": {"fillfactor": UPDATE_ROOM_FILLFACTOR}},
@@ -91,6 +105,13 @@ class Loan(Base):
     principal_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
     interest_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
     fees_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
+    #: How instalments are collected, chosen per loan (``bank.payments.mandates.set_collection_method``).
+    collection_method: Mapped[CollectionMethod] = mapped_column(
+        StrEnum(CollectionMethod, "collection_method", length=20), default=CollectionMethod.REPAYMENT_ACCOUNT
+    )
+    #: The borrower's mandate the loan is (or was last) collected by. It stays when the mandate
+    #: ends and the loan falls back to its repayment account, so the loan page can say why.
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("mandates.id"), index=True)
     #: When paid to a third party (a notary for a land purchase) instead of the borrower's account.
     paid_to_iban: Mapped[str | None] = mapped_column(String(34))
     paid_to_name: Mapped[str | None] = mapped_column(String(200))

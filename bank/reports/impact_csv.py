@@ -184,10 +184,35 @@ def source_label(impact: LoanImpact, language: str) -> str:
 
 
 def sections(report: ImpactReport, language: str) -> list[Section]:
-    """Every table of the report with its labels in ``language`` ("nl" or "en")."""
+    """Every table of the report with its labels in ``language`` ("nl" or "en"), in the report's order.
+
+    The order is the municipality's reading order: the summary first, then what its seed capital
+    did (buffers, the member money it drew in), what was lent where and what it brought (jobs,
+    homes and land), and last what members earned and what was lost.
+    """
     w = words(language)
     lang = "en" if language == "en" else "nl"
-    summary_rows: list[tuple[str, Any, str]] = [
+    return [
+        _summary(report, w),
+        _seed_capital(report, w),
+        _member_money(report, w),
+        _loans_by_purpose(report, w, lang),
+        _loans_by_neighbourhood(report, w),
+        _jobs_by_purpose(report, w, lang),
+        _jobs_per_loan(report, w, lang),
+        _land_trusts(report, w, lang),
+        _returns(report, w),
+        _losses(report, w, lang),
+    ]
+
+
+def _summary(report: ImpactReport, w: dict[str, str]) -> Section:
+    """The headline figures, one per row: what a council member reads if they read nothing else.
+
+    A measure/value table whose values are of different kinds (dates, money, counts, a ratio), so
+    each row carries its own kind for the page and the PDF to format it by.
+    """
+    rows: list[tuple[str, Any, str]] = [
         (w["period_start"], report.period_start, "date"),
         (w["period_end"], report.period_end, "date"),
         (w["seed_capital"], report.seed_capital, "money"),
@@ -210,196 +235,242 @@ def sections(report: ImpactReport, language: str) -> list[Section]:
         (w["by_participants"], report.loss_by_participants, "money"),
         (w["by_bank"], report.loss_by_bank, "money"),
     ]
-    result = [
-        Section(
-            "summary",
-            w["summary"],
-            ((w["measure"], "text"), (w["value"], "text")),
-            tuple((label, value) for label, value, _kind in summary_rows),
-            row_kinds=tuple(kind for _label, _value, kind in summary_rows),
-        ),
-        Section(
-            "seed-capital",
-            w["seed_title"],
-            ((w["pool"], "text"), (w["committed"], "money"), (w["used"], "money"), (w["remaining"], "money")),
-            tuple(
-                (f"{b.pool_name} ({b.pool_code})", b.committed, b.used, b.remaining) for b in report.buffers
-            ),
-            (w["total"], report.seed_deployed, report.buffer_used, report.seed_deployed - report.buffer_used),
-        ),
-        Section(
-            "member-money",
-            w["money_title"],
-            ((w["pool"], "text"), (w["participants"], "int"), (w["participations"], "money")),
-            tuple((f"{p.pool_name} ({p.pool_code})", p.participants, p.participations) for p in report.pools),
-            (w["total"], report.member_investors, report.member_money),
-        ),
-    ]
-    loan_columns = (
+    return Section(
+        "summary",
+        w["summary"],
+        ((w["measure"], "text"), (w["value"], "text")),
+        tuple((label, value) for label, value, _kind in rows),
+        row_kinds=tuple(kind for _label, _value, kind in rows),
+    )
+
+
+def _seed_capital(report: ImpactReport, w: dict[str, str]) -> Section:
+    """The municipality's seed capital per pool as a first-loss buffer: committed, used, left.
+
+    This is the municipality's own money at risk, so it comes right after the summary; the total
+    left is derived (deployed less used) so it always agrees with the two totals beside it.
+    """
+    return Section(
+        "seed-capital",
+        w["seed_title"],
+        ((w["pool"], "text"), (w["committed"], "money"), (w["used"], "money"), (w["remaining"], "money")),
+        tuple((f"{b.pool_name} ({b.pool_code})", b.committed, b.used, b.remaining) for b in report.buffers),
+        (w["total"], report.seed_deployed, report.buffer_used, report.seed_deployed - report.buffer_used),
+    )
+
+
+def _member_money(report: ImpactReport, w: dict[str, str]) -> Section:
+    """The members' money each pool drew in beside the buffer: the leverage the seed capital bought."""
+    return Section(
+        "member-money",
+        w["money_title"],
+        ((w["pool"], "text"), (w["participants"], "int"), (w["participations"], "money")),
+        tuple((f"{p.pool_name} ({p.pool_code})", p.participants, p.participations) for p in report.pools),
+        (w["total"], report.member_investors, report.member_money),
+    )
+
+
+def _loan_columns(w: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The lending figures the two loan tables share, so purpose and neighbourhood read alike."""
+    return (
         (w["loans_disbursed"], "int"),
         (w["amount_disbursed"], "money"),
         (w["loans_outstanding"], "int"),
         (w["outstanding"], "money"),
     )
-    loan_footer = (
+
+
+def _loan_footer(report: ImpactReport, w: dict[str, str]) -> tuple[Any, ...]:
+    """The report's lending totals: both breakdowns add up to the same line."""
+    return (
         w["total"],
         report.loans_disbursed,
         report.amount_disbursed,
         report.loans_outstanding,
         report.outstanding,
     )
-    result += [
-        Section(
-            "loans-by-purpose",
-            w["purpose_title"],
-            ((w["purpose"], "text"), *loan_columns),
-            tuple(
-                (
-                    purpose_label(g.key, lang),
-                    g.loans_disbursed,
-                    g.amount_disbursed,
-                    g.loans_outstanding,
-                    g.outstanding,
-                )
-                for g in report.by_purpose
-            ),
-            loan_footer,
-        ),
-        Section(
-            "loans-by-neighbourhood",
-            w["area_title"],
-            ((w["area"], "text"), *loan_columns),
-            tuple(
-                (g.key, g.loans_disbursed, g.amount_disbursed, g.loans_outstanding, g.outstanding)
-                for g in report.by_area
-            ),
-            loan_footer,
-        ),
-        Section(
-            "jobs-by-purpose",
-            w["jobs_title"],
+
+
+def _loans_by_purpose(report: ImpactReport, w: dict[str, str], lang: str) -> Section:
+    """What the money was lent for (co-op start-ups, land trusts, …), in the purposes' own words."""
+    return Section(
+        "loans-by-purpose",
+        w["purpose_title"],
+        ((w["purpose"], "text"), *_loan_columns(w)),
+        tuple(
             (
-                (w["purpose"], "text"),
-                (w["loans"], "int"),
-                (w["jobs_created"], "int"),
-                (w["jobs_kept"], "int"),
-                (w["from_annual"], "int"),
-                (w["from_application"], "int"),
-            ),
-            tuple(
-                (
-                    purpose_label(g.purpose, lang),
-                    g.loans,
-                    g.jobs_created,
-                    g.jobs_kept,
-                    g.from_annual,
-                    g.from_application,
-                )
-                for g in report.jobs_by_purpose
-            ),
-            (
-                w["total"],
-                sum(g.loans for g in report.jobs_by_purpose),
-                report.jobs_created,
-                report.jobs_kept,
-                sum(g.from_annual for g in report.jobs_by_purpose),
-                sum(g.from_application for g in report.jobs_by_purpose),
-            ),
+                purpose_label(g.key, lang),
+                g.loans_disbursed,
+                g.amount_disbursed,
+                g.loans_outstanding,
+                g.outstanding,
+            )
+            for g in report.by_purpose
         ),
-        Section(
-            "jobs-per-loan",
-            w["jobs_loans_title"],
-            (
-                (w["loan"], "text"),
-                (w["purpose"], "text"),
-                (w["area"], "text"),
-                (w["jobs_created"], "int"),
-                (w["jobs_kept"], "int"),
-                (w["source"], "text"),
-            ),
-            tuple(
-                (
-                    i.loan_number,
-                    purpose_label(i.purpose, lang),
-                    i.area,
-                    i.jobs_created,
-                    i.jobs_kept,
-                    source_label(i, lang),
-                )
-                for i in report.loan_impacts
-            ),
-            (w["total"], "", "", report.jobs_created, report.jobs_kept, ""),
+        _loan_footer(report, w),
+    )
+
+
+def _loans_by_neighbourhood(report: ImpactReport, w: dict[str, str]) -> Section:
+    """Where the money was lent, by postcode area: the municipality funds neighbourhoods."""
+    return Section(
+        "loans-by-neighbourhood",
+        w["area_title"],
+        ((w["area"], "text"), *_loan_columns(w)),
+        tuple(
+            (g.key, g.loans_disbursed, g.amount_disbursed, g.loans_outstanding, g.outstanding)
+            for g in report.by_area
         ),
-        Section(
-            "land-trusts",
-            w["land_title"],
-            (
-                (w["loan"], "text"),
-                (w["area"], "text"),
-                (w["homes"], "int"),
-                (w["land"], "int"),
-                (w["source"], "text"),
-            ),
-            tuple(
-                (i.loan_number, i.area, i.homes_secured, i.land_area_m2, source_label(i, lang))
-                for i in report.land_loans
-            ),
-            (w["total"], "", report.homes_secured, report.land_area_m2, ""),
+        _loan_footer(report, w),
+    )
+
+
+def _jobs_by_purpose(report: ImpactReport, w: dict[str, str], lang: str) -> Section:
+    """Jobs created and kept per purpose, with how many figures come from yearly reports and how
+    many are still the application's expectation: the reader weighs a promise and a fact differently."""
+    groups = report.jobs_by_purpose
+    return Section(
+        "jobs-by-purpose",
+        w["jobs_title"],
+        (
+            (w["purpose"], "text"),
+            (w["loans"], "int"),
+            (w["jobs_created"], "int"),
+            (w["jobs_kept"], "int"),
+            (w["from_annual"], "int"),
+            (w["from_application"], "int"),
         ),
-        Section(
-            "returns",
-            w["returns_title"],
-            ((w["measure"], "text"), (w["value"], "text")),
+        tuple(
             (
-                (w["interest_paid"], report.interest_paid_out),
-                (w["distributions"], report.distributions),
-                (w["member_investors"], report.member_investors),
-                (w["members_paid"], report.members_paid),
-            ),
-            row_kinds=("money", "int", "int", "int"),
+                purpose_label(g.purpose, lang),
+                g.loans,
+                g.jobs_created,
+                g.jobs_kept,
+                g.from_annual,
+                g.from_application,
+            )
+            for g in groups
         ),
-        Section(
-            "losses",
-            w["losses_title"],
-            (
-                (w["loan"], "text"),
-                (w["purpose"], "text"),
-                (w["area"], "text"),
-                (w["written_off_on"], "date"),
-                (w["write_off"], "money"),
-                (w["pool"], "text"),
-                (w["buffer"], "money"),
-                (w["participants_col"], "money"),
-                (w["bank"], "money"),
-            ),
-            tuple(
-                (
-                    r.loan_number,
-                    purpose_label(r.purpose, lang),
-                    r.area,
-                    r.written_off_on,
-                    r.write_off_amount,
-                    r.pool_code,
-                    r.absorbed_by_buffer,
-                    r.absorbed_by_participants,
-                    r.absorbed_by_bank,
-                )
-                for r in report.losses
-            ),
-            (
-                w["total"],
-                "",
-                "",
-                None,
-                report.write_off_total,
-                "",
-                report.loss_by_buffer,
-                report.loss_by_participants,
-                report.loss_by_bank,
-            ),
+        (
+            w["total"],
+            sum(g.loans for g in groups),
+            report.jobs_created,
+            report.jobs_kept,
+            sum(g.from_annual for g in groups),
+            sum(g.from_application for g in groups),
         ),
-    ]
-    return result
+    )
+
+
+def _jobs_per_loan(report: ImpactReport, w: dict[str, str], lang: str) -> Section:
+    """Each loan's jobs and the source of its figures, so every total above can be traced to a loan."""
+    return Section(
+        "jobs-per-loan",
+        w["jobs_loans_title"],
+        (
+            (w["loan"], "text"),
+            (w["purpose"], "text"),
+            (w["area"], "text"),
+            (w["jobs_created"], "int"),
+            (w["jobs_kept"], "int"),
+            (w["source"], "text"),
+        ),
+        tuple(
+            (
+                i.loan_number,
+                purpose_label(i.purpose, lang),
+                i.area,
+                i.jobs_created,
+                i.jobs_kept,
+                source_label(i, lang),
+            )
+            for i in report.loan_impacts
+        ),
+        (w["total"], "", "", report.jobs_created, report.jobs_kept, ""),
+    )
+
+
+def _land_trusts(report: ImpactReport, w: dict[str, str], lang: str) -> Section:
+    """Homes and land the land trusts' loans secured: their impact is not counted in jobs."""
+    return Section(
+        "land-trusts",
+        w["land_title"],
+        (
+            (w["loan"], "text"),
+            (w["area"], "text"),
+            (w["homes"], "int"),
+            (w["land"], "int"),
+            (w["source"], "text"),
+        ),
+        tuple(
+            (i.loan_number, i.area, i.homes_secured, i.land_area_m2, source_label(i, lang))
+            for i in report.land_loans
+        ),
+        (w["total"], "", report.homes_secured, report.land_area_m2, ""),
+    )
+
+
+def _returns(report: ImpactReport, w: dict[str, str]) -> Section:
+    """What the member-investors earned: a measure/value table, one kind per row like the summary."""
+    return Section(
+        "returns",
+        w["returns_title"],
+        ((w["measure"], "text"), (w["value"], "text")),
+        (
+            (w["interest_paid"], report.interest_paid_out),
+            (w["distributions"], report.distributions),
+            (w["member_investors"], report.member_investors),
+            (w["members_paid"], report.members_paid),
+        ),
+        row_kinds=("money", "int", "int", "int"),
+    )
+
+
+def _losses(report: ImpactReport, w: dict[str, str], lang: str) -> Section:
+    """Each write-off and who bore it, in the order losses are absorbed (buffer, participants, bank).
+
+    The total line has no date (None, an empty cell), because a sum of write-offs has none.
+    """
+    return Section(
+        "losses",
+        w["losses_title"],
+        (
+            (w["loan"], "text"),
+            (w["purpose"], "text"),
+            (w["area"], "text"),
+            (w["written_off_on"], "date"),
+            (w["write_off"], "money"),
+            (w["pool"], "text"),
+            (w["buffer"], "money"),
+            (w["participants_col"], "money"),
+            (w["bank"], "money"),
+        ),
+        tuple(
+            (
+                r.loan_number,
+                purpose_label(r.purpose, lang),
+                r.area,
+                r.written_off_on,
+                r.write_off_amount,
+                r.pool_code,
+                r.absorbed_by_buffer,
+                r.absorbed_by_participants,
+                r.absorbed_by_bank,
+            )
+            for r in report.losses
+        ),
+        (
+            w["total"],
+            "",
+            "",
+            None,
+            report.write_off_total,
+            "",
+            report.loss_by_buffer,
+            report.loss_by_participants,
+            report.loss_by_bank,
+        ),
+    )
 
 
 def _csv_row(cells: Sequence[Any]) -> list[str]:

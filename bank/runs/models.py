@@ -25,6 +25,8 @@ class RunJob(enum.StrEnum):
     SAVINGS_INTEREST = "savings_interest"
     #: Approved offers past their expiry date lapse.
     EXPIRE_OFFERS = "expire_offers"
+    #: SEPA mandates unused for 36 months expire (issue 14).
+    EXPIRE_MANDATES = "expire_mandates"
     #: Pool withdrawal requests whose notice has passed are paid, first come first served.
     POOL_WITHDRAWALS = "pool_withdrawals"
     #: After a quarter's last day: each pool's returns are distributed.
@@ -91,7 +93,8 @@ class Run(Base):
     #: month-end statements: accounts with movements.
     items_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Items done: savings interest: interest entries posted; pool withdrawals: requests paid;
-    #: month-end statements: statements stored.
+    #: month-end statements: statements stored; expire mandates: mandates expired (also counted
+    #: in ``items_count``).
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money.
     items_waiting: Mapped[int] = mapped_column(Integer, default=0)

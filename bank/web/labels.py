@@ -27,11 +27,12 @@ from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
 from bank.ledger import chart
 from bank.ledger.models import AccountStatus, AccountType
-from bank.loans.models import InstalmentStatus, LoanStatus
+from bank.loans.models import CollectionMethod, InstalmentStatus, LoanStatus
 from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
+from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
 from bank.runs.models import RunStatus
@@ -169,6 +170,17 @@ RUN_STATUS = {
     RunStatus.COMPLETED: _l("completed"),
     RunStatus.FAILED: _l("failed"),
 }
+#: A collection batch's states and its items' (``bank.payments.batch_models``), by their stored codes.
+BATCH_STATE = {
+    "prepared": _l("prepared"),
+    "exported": _l("exported"),
+    "settled": _l("settled"),
+    "partly_returned": _l("partly returned"),
+}
+BATCH_ITEM_STATE = {"pending": _l("pending"), "settled": _l("settled"), "returned": _l("returned")}
+#: The SEPA scheme and sequence codes of a collection, as the file carries them.
+COLLECTION_SCHEME = {"core": _l("Core"), "b2b": _l("B2B")}
+COLLECTION_SEQUENCE = {"FRST": _l("first (FRST)"), "RCUR": _l("recurring (RCUR)")}
 OUTBOX_STATUS = {
     OutboxStatus.QUEUED: _l("waiting to be sent"),
     OutboxStatus.SENT: _l("sent"),
@@ -191,6 +203,20 @@ POOL_WITHDRAWAL_STATUS = {
     WithdrawalStatus.WAITING: _l("waiting"),
     WithdrawalStatus.PAID: _l("paid"),
     WithdrawalStatus.CANCELLED: _l("cancelled"),
+}
+MANDATE_STATUS = {
+    MandateStatus.ACTIVE: _l("active"),
+    MandateStatus.REVOKED: _l("revoked"),
+    MandateStatus.EXPIRED: _l("expired"),
+}
+MANDATE_SCHEME_LABELS = {MandateScheme.CORE: _l("SEPA Core"), MandateScheme.B2B: _l("SEPA B2B (business)")}
+MANDATE_SEQUENCE_LABELS = {
+    MandateSequence.FIRST: _l("first collection (FRST)"),
+    MandateSequence.RECURRING: _l("recurring (RCUR)"),
+}
+COLLECTION_METHOD_LABELS = {
+    CollectionMethod.REPAYMENT_ACCOUNT: _l("from the repayment account"),
+    CollectionMethod.MANDATE: _l("by direct debit (mandate)"),
 }
 VOTE_CHOICE = {
     VoteChoice.APPROVE: _l("for"),
@@ -217,6 +243,7 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     WithdrawalStatus: POOL_WITHDRAWAL_STATUS,
     VoteChoice: VOTE_CHOICE,
     DecisionOutcome: DECISION_OUTCOME,
+    MandateStatus: MANDATE_STATUS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -236,6 +263,7 @@ STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
     "pool_withdrawal": WithdrawalStatus,
     "vote": VoteChoice,
     "decision": DecisionOutcome,
+    "mandate": MandateStatus,
 }
 
 
@@ -517,6 +545,7 @@ AUDIT_ACTIONS = {
     "committee.vote": _l("Vote cast"),
     "committee.decision.approved": _l("Committee approved the application"),
     "committee.decision.rejected": _l("Committee rejected the application"),
+    "loan.collection_method": _l("How the loan is collected changed"),
     "loan.disburse": _l("Loan paid out"),
     "loan.impact_report.create": _l("Impact report added"),
     "loan.impact_report.update": _l("Impact report changed"),
@@ -533,6 +562,10 @@ AUDIT_ACTIONS = {
     "login.totp_failed": _l("Wrong authentication code"),
     "login.totp_ok": _l("Authentication code accepted"),
     "logout": _l("Logged out"),
+    "mandate.amend": _l("Mandate amended"),
+    "mandate.expire": _l("Mandate expired unused"),
+    "mandate.register": _l("Mandate registered"),
+    "mandate.revoke": _l("Mandate revoked"),
     "member.change_approved": _l("Change of details approved"),
     "member.change_rejected": _l("Change of details rejected"),
     "member.change_requested": _l("Change of details requested"),
@@ -542,6 +575,8 @@ AUDIT_ACTIONS = {
     "member.representative_remove": _l("Representative removed"),
     "member.status": _l("Membership status changed"),
     "member.update": _l("Member details changed"),
+    "payment_batch.export": _l("Collection file downloaded"),
+    "payment_batch.prepare": _l("Collection batch prepared"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
@@ -589,6 +624,7 @@ OBJECT_TYPES = {
     "loan": _l("loan"),
     "loan_application": _l("loan application"),
     "loan_product": _l("loan product"),
+    "mandate": _l("mandate"),
     "member": _l("member"),
     "pool": _l("investment pool"),
     "pool_participation": _l("pool participation"),
@@ -737,6 +773,21 @@ FIELD_LABELS = {
     "closed_on": _l("closed on"),
     "type": _l("Type"),
     "name": _l("Name"),
+    "reference": _l("Mandate reference"),
+    "scheme": _l("Scheme"),
+    "signed_on": _l("Signed on"),
+    "debtor_name": _l("Account holder"),
+    "iban": _l("IBAN"),
+    "bic": _l("BIC"),
+    "creditor_id": _l("Creditor identifier (incassant-ID)"),
+    "document": _l("Signed mandate"),
+    "collection_method": _l("Collection method"),
+    "mandate": _l("Mandate"),
+    "mandate_id": _l("Mandate"),
+    "last_used_on": _l("last used on"),
+    "new_reference": _l("New mandate reference"),
+    "new_iban": _l("New IBAN"),
+    "new_bic": _l("New BIC"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
@@ -749,6 +800,7 @@ _STATUS_OF_OBJECT = {
     "loan_product": ProductStatus,
     "pool": PoolStatus,
     "pool_withdrawal_request": WithdrawalStatus,
+    "mandate": MandateStatus,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),

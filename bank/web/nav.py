@@ -26,7 +26,9 @@ from bank.web.staff import (
     applications,
     approvals,
     calculator,
+    collections,
     loans,
+    mandates,
     members,
     pools,
     portal_access,
@@ -74,6 +76,7 @@ MENU_LABELS: dict[str, object] = {
 STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.members", _l("Members"), members.MEMBER_ROLES, "members"),
     NavEntry("staff.accounts", _l("Accounts"), accounts.VIEW_ROLES, "members"),
+    NavEntry("staff.mandates", _l("Mandates"), mandates.ROLES, "members"),
     NavEntry("staff.pools", _l("Investment pools"), pools.VIEW_ROLES, "members"),
     NavEntry("staff.portal_changes", _l("Portal changes"), portal_access.ROLES, "members"),
     NavEntry("staff.approvals_page", _l("Approvals"), approvals.VIEW_ROLES, None),
@@ -85,6 +88,7 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.calculator", _l("Schedule calculator"), calculator.ALL_STAFF, "lending"),
     NavEntry("staff.runs", _l("Runs"), runs.VIEW_ROLES, "operations"),
     NavEntry("staff.statements", _l("Statements"), statements.VIEW_ROLES, "operations"),
+    NavEntry("staff.collection_batches", _l("Collection batches"), collections.VIEW_ROLES, "operations"),
     NavEntry("staff.outbox", _l("Outbox"), applications.OUTBOX_ROLES, "operations"),
     NavEntry("staff.seed_capital", _l("Seed capital"), ("admin",), "operations"),
     NavEntry("staff.savings_products", _l("Savings products"), accounts.VIEW_ROLES, "operations"),
@@ -100,6 +104,7 @@ PORTAL_NAV: tuple[PortalEntry, ...] = (
     PortalEntry("portal.dashboard", _l("Overview")),
     PortalEntry("portal.pools", _l("Where my money works")),
     PortalEntry("portal.statements", _l("Statements")),
+    PortalEntry("portal.mandates", _l("My mandates")),
     PortalEntry("portal.applications_list", _l("Loan applications")),
     PortalEntry("portal.profile", _l("My details")),
     PortalEntry("portal.export_page", _l("My data")),
@@ -109,6 +114,7 @@ PORTAL_NAV: tuple[PortalEntry, ...] = (
 MEMBER_PANELS: tuple[MemberPanel, ...] = (
     MemberPanel("staff/savings/_member_accounts.html", accounts.member_panel_context),
     MemberPanel("staff/shares/_member_shares.html", shares.member_panel_context),
+    MemberPanel("staff/payments/_member_mandates.html", mandates.member_panel_context),
     MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
     MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
 )

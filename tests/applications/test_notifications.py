@@ -1,8 +1,6 @@
-"""Every status change writes the applicant a message in their language; SMTP sends it when configured."""
+"""Every status change writes the applicant a message in their language (the sending: tests/notifications)."""
 
 from __future__ import annotations
-
-import smtplib
 
 from sqlalchemy import select
 
@@ -48,48 +46,6 @@ def test_a_member_without_email_is_kept_for_staff_to_read(session, world):
     message = session.scalars(select(OutboxMessage)).one()
     assert message.status is OutboxStatus.NO_ADDRESS and message.to_address is None
     assert message.subject.startswith("Uw kredietaanvraag")
-
-
-class FakeSMTP:
-    sent: list = []
-
-    def __init__(self, host, port, timeout):
-        self.host = host
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def send_message(self, mail):
-        if mail["To"] == "refuse@example.org":
-            raise smtplib.SMTPRecipientsRefused({"refuse@example.org": (550, b"no such user")})
-        FakeSMTP.sent.append((mail["To"], mail["Subject"]))
-
-
-def test_queued_messages_are_sent_by_smtp_once(session, world, monkeypatch):
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent = []
-    good = notifications.enqueue(session, member=world.bakery, subject="Hallo", body="Tekst")
-    bad = notifications.enqueue(
-        session, member=None, subject="Hallo", body="Tekst", fallback_address="refuse@example.org"
-    )
-    assert notifications.deliver_pending(session, smtp_host="mail.test", sender="bank@example.org") == (1, 1)
-    assert FakeSMTP.sent == [(world.bakery.email, "Hallo")]
-    assert good.status is OutboxStatus.SENT and good.sent_at is not None
-    assert bad.status is OutboxStatus.FAILED and "no such user" in bad.error
-    assert notifications.deliver_pending(session, smtp_host="mail.test", sender="bank@example.org") == (0, 0)
-
-
-def test_an_unreachable_server_leaves_the_messages_queued(session, world, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise ConnectionRefusedError("connection refused")
-
-    monkeypatch.setattr(smtplib, "SMTP", refuse)
-    message = notifications.enqueue(session, member=world.bakery, subject="Hallo", body="Tekst")
-    assert notifications.deliver_pending(session, smtp_host="mail.test", sender="bank@example.org") == (0, 0)
-    assert message.status is OutboxStatus.QUEUED and "connection refused" in message.error
 
 
 def test_staff_read_the_outbox(client, login_as, session, world):

@@ -6,42 +6,22 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from savings import factories
 from sqlalchemy import select
 
 from bank.errors import ValidationError
 from bank.ledger import queries as ledger_queries
 from bank.loans.models import Instalment, LoanStatus
 from bank.loans.service import book_loan
-from bank.members import service as members
-from bank.savings import service as savings
 
 from .product_factories import fixed_fee, make_loan_product
 
 
 @pytest.fixture
 def borrower_setup(session, actor):
-    member = members.register_organisation(
-        session,
-        actor=actor,
-        legal_name="Bakkerij De Korenschoof coöperatie U.A.",
-        legal_form="cooperative",
-        kvk_number="12345678",
-        street="Javastraat",
-        house_number="12",
-        postcode="1094 HB",
-        city="Amsterdam",
-        activity="co-op bakery",
-    )
-    product = savings.create_product(
-        session,
-        code="WIJK",
-        name_nl="Wijkspaarrekening",
-        name_en="Savings",
-        rate_annual=Decimal("0.0125"),
-        effective_from=dt.date(2026, 1, 1),
-        actor=actor,
-    )
-    account = savings.open_account(session, member, product, actor=actor, opened_on=dt.date(2026, 1, 1))
+    member = factories.coop_bakery(session)
+    product = factories.product(session, code="WIJK")
+    account = factories.account(session, member, product, opened_on=dt.date(2026, 1, 1))
     loan_product = make_loan_product(
         session, name_en="Co-op start loan", rate_annual=Decimal("0.12"), **fixed_fee("50.00")
     )

@@ -21,7 +21,9 @@ import itertools
 from decimal import Decimal
 
 from loans.servicing.conftest import make_loan_product
-from portal.world import IBAN, SETUP, TELLER, deposit, person
+from portal.world import IBAN, SETUP, TELLER
+from savings.factories import deposit
+from savings.factories import member as member_factory
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -120,7 +122,7 @@ def investor(
     on: dt.date = OPENED_ON,
 ) -> tuple[Member, DepositAccount]:
     """A person-member with a deposit account opened on ``on`` holding ``money`` (deposited that day)."""
-    member = person(session, first_name, last_name)
+    member = member_factory(session, first_name=first_name, last_name=last_name)
     account = savings.open_account(session, member, savings_product(session), actor=SETUP, opened_on=on)
     if money is not None and Decimal(money) > 0:
         deposit(session, account, money, on)

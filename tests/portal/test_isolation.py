@@ -25,6 +25,7 @@ def _ids(world, *, own: bool) -> dict[str, int]:
             "member_id": world.coop.id,
             "application_id": None,  # Anna has none; the 404 half is what matters for applications
             "statement_id": None,
+            "mandate_id": None,  # Anna has none; tests/payments/test_pages.py opens a member's own
         }
     return {
         "account_id": world.bram_account.id,
@@ -34,6 +35,7 @@ def _ids(world, *, own: bool) -> dict[str, int]:
         "statement_id": world.bram_statement.id,
         "change_id": world.bram_change.id,
         "attachment_id": world.bram_attachment.id,
+        "mandate_id": world.bram_mandate.id,
     }
 
 

@@ -9,11 +9,12 @@ everything the portal must never show Anna.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from loans.product_factories import fixed_fee, make_loan_product
+from savings import factories
+from savings.factories import deposit
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
@@ -25,8 +26,8 @@ from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
 from bank.members import service as members
 from bank.members.models import Member
+from bank.payments.models import Mandate, MandateScheme
 from bank.portal.models import ChangeStatus, ProfileChange
-from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 from bank.shares import service as shares
 from bank.statements import service as statements
@@ -36,7 +37,6 @@ TELLER = Actor(user_id=None, label="system:test-teller", role="teller")
 SETUP = system("test-setup")
 IBAN = "NL91ABNA0417164300"
 NEW_IBAN = "NL02ABNA0123456789"
-_serial = itertools.count(1)
 
 
 @dataclass
@@ -53,36 +53,7 @@ class World:
     bram_statement: StoredStatement
     bram_change: ProfileChange
     bram_attachment: Attachment
-
-
-def person(session: Session, first_name: str, last_name: str, *, language: str = "nl") -> Member:
-    n = next(_serial)
-    return members.register_person(
-        session,
-        actor=SETUP,
-        first_name=first_name,
-        last_name=last_name,
-        date_of_birth=dt.date(1980, 1, 1),
-        street="Dapperstraat",
-        house_number=str(n),
-        postcode="1093 BS",
-        city="Amsterdam",
-        email=f"{first_name.lower()}.{n}@example.org",
-        external_iban=IBAN,
-        language=language,
-    )
-
-
-def deposit(session: Session, account: DepositAccount, amount: str, on: dt.date, memo: str = "") -> None:
-    savings.deposit(
-        session,
-        account,
-        Decimal(amount),
-        key=f"pt-{next(_serial)}",
-        actor=TELLER,
-        description=memo,
-        value_date=on,
-    )
+    bram_mandate: Mandate
 
 
 def collect(session: Session, loan: Loan, number: int) -> None:
@@ -134,43 +105,16 @@ def loan_product(session: Session) -> LoanProduct:
 
 
 def build(session: Session, statement_dir: str) -> World:
-    product = savings.create_product(
-        session,
-        code="WIJKSPAAR",
-        name_nl="Wijkspaarrekening",
-        name_en="Neighbourhood savings",
-        rate_annual=Decimal("0.0125"),
-        effective_from=dt.date(2020, 1, 1),
-        actor=SETUP,
-    )
-    share_class = shares.create_share_class(
-        session,
-        code="A",
-        name="Aandeel A",
-        nominal_value=Decimal("25.00"),
-        min_shares_per_member=1,
-        max_shares_per_member=40,
-        actor=SETUP,
-    )
-    anna = person(session, "Anna", "Jansen")
-    bram = person(session, "Bram", "Geheim", language="en")
-    coop = members.register_organisation(
-        session,
-        actor=SETUP,
-        legal_name="Bakkerij De Korenschoof coöperatie U.A.",
-        legal_form="cooperative",
-        kvk_number="12345678",
-        street="Javastraat",
-        house_number="12",
-        postcode="1094 HB",
-        city="Amsterdam",
-        activity="co-op bakery",
-    )
+    product = factories.product(session)
+    share_class = factories.share_class(session)
+    anna = factories.member(session, first_name="Anna", last_name="Jansen")
+    bram = factories.member(session, first_name="Bram", last_name="Geheim", language="en")
+    coop = factories.coop_bakery(session)
     members.add_representative(session, coop, anna, actor=SETUP, role="penningmeester")
     opened = dt.date(2026, 1, 2)
-    anna_account = savings.open_account(session, anna, product, actor=SETUP, opened_on=opened)
-    bram_account = savings.open_account(session, bram, product, actor=SETUP, opened_on=opened)
-    coop_account = savings.open_account(session, coop, product, actor=SETUP, opened_on=opened)
+    anna_account = factories.account(session, anna, product, opened)
+    bram_account = factories.account(session, bram, product, opened)
+    coop_account = factories.account(session, coop, product, opened)
     deposit(session, anna_account, "1500.00", dt.date(2026, 1, 5), "Salaris")
     deposit(session, bram_account, "2500.00", dt.date(2026, 1, 6), "Bram's geheime storting")
     deposit(session, coop_account, "3000.00", dt.date(2026, 1, 6))
@@ -243,10 +187,22 @@ def build(session: Session, statement_dir: str) -> World:
         requested_by_id=_any_user_id(session),
     )
     session.add(change)
+    mandate = Mandate(
+        member_id=bram.id,
+        reference="WB-BRAM-GEHEIM",
+        scheme=MandateScheme.CORE,
+        signed_on=dt.date(2026, 5, 20),
+        debtor_name="B. Geheim",
+        iban=IBAN,
+        bic="ABNANL2A",
+        creditor_id="NL69ZZZ123456780000",
+        created_by_label="system:test-setup",
+    )
+    session.add(mandate)
     session.flush()
     return World(
         anna, anna_account, bram, bram_account, coop, coop_account, coop_loan, bram_loan, application,
-        statement, change, attachment,
+        statement, change, attachment, mandate,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from savings import factories
 from statements import world as w
 
 from bank.errors import ValidationError
@@ -70,7 +71,7 @@ def test_profit_and_loss_for_the_year_equals_income_and_expense_postings(session
 
 
 def test_loan_portfolio_groups_sum_to_the_ledger(session, world, frozen_today):
-    extra = w.person(session, "Klaas", postcode="1018 AA")
+    extra = factories.member(session, last_name="Klaas", postcode="1018 AA")
     extra_account = w.savings.open_account(
         session, extra, world.product, actor=w.SETUP, opened_on=dt.date(2026, 2, 1)
     )

@@ -1,4 +1,9 @@
-"""Set-up helpers shared by the savings and shares tests: products, members, staff actors."""
+"""The member and savings world every feature's tests build on: people, the co-op bakery, the
+neighbourhood savings product and share class, accounts and deposits, staff actors.
+
+One factory (like ``tests/loans/product_factories.py`` for loan products): the portal, statements,
+impact-report and pool worlds build their members and accounts here instead of each by hand.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ VALID_IBAN = "NL91ABNA0417164300"
 OTHER_IBAN = "NL02ABNA0123456789"
 THRESHOLD = Decimal("10000.00")
 SETUP = system("test-setup")
+TELLER = Actor(user_id=None, label="system:test-teller", role="teller")
 _numbers = itertools.count(1)
 
 
@@ -57,20 +63,46 @@ def share_class(session: Session, maximum: int = 40, minimum: int = 1) -> ShareC
     )
 
 
-def member(session: Session, *, iban: str | None = VALID_IBAN, last_name: str | None = None) -> Member:
+def member(
+    session: Session,
+    *,
+    first_name: str = "Test",
+    last_name: str | None = None,
+    language: str = "nl",
+    postcode: str = "1093 BS",
+    iban: str | None = VALID_IBAN,
+) -> Member:
+    """A person-member in Amsterdam (a house number and an e-mail address of their own)."""
     n = next(_numbers)
     return members_service.register_person(
         session,
         actor=SETUP,
-        first_name="Test",
+        first_name=first_name,
         last_name=last_name or f"Lid{n}",
         date_of_birth=dt.date(1980, 1, 1),
         street="Dapperstraat",
         house_number=str(n),
-        postcode="1093 BS",
+        postcode=postcode,
         city="Amsterdam",
         email=f"lid{n}.{id(session)}@example.org",
         external_iban=iban,
+        language=language,
+    )
+
+
+def coop_bakery(session: Session) -> Member:
+    """Bakkerij De Korenschoof, the co-operative that borrows in the portal and statements worlds."""
+    return members_service.register_organisation(
+        session,
+        actor=SETUP,
+        legal_name="Bakkerij De Korenschoof coöperatie U.A.",
+        legal_form="cooperative",
+        kvk_number="12345678",
+        street="Javastraat",
+        house_number="12",
+        postcode="1094 HB",
+        city="Amsterdam",
+        activity="co-op bakery",
     )
 
 
@@ -78,6 +110,19 @@ def account(
     session: Session, owner: Member, prod: SavingsProduct, opened_on: dt.date | None = None
 ) -> DepositAccount:
     return savings.open_account(session, owner, prod, actor=SETUP, opened_on=opened_on or dt.date(2026, 1, 2))
+
+
+def deposit(session: Session, acct: DepositAccount, amount: str, on: dt.date, memo: str = "") -> None:
+    """A teller's cash deposit of ``amount`` on ``on`` (``memo`` is the line's description)."""
+    savings.deposit(
+        session,
+        acct,
+        Decimal(amount),
+        key=f"deposit-{next(_numbers)}",
+        actor=TELLER,
+        description=memo,
+        value_date=on,
+    )
 
 
 def balance(session: Session, acct: DepositAccount) -> Decimal:

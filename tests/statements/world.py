@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from loans.product_factories import fixed_fee, make_loan_product
+from savings import factories
+from savings.factories import deposit
 from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
@@ -20,7 +22,6 @@ from bank.ledger import service as ledger
 from bank.loans.models import Loan
 from bank.loans.products_models import LoanProduct
 from bank.loans.service import book_loan
-from bank.members import service as members
 from bank.members.models import Member
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount, SavingsProduct
@@ -42,37 +43,6 @@ class World:
     coop: Member
     coop_account: DepositAccount
     loan: Loan
-
-
-def person(session: Session, last_name: str, *, language: str = "nl", postcode: str = "1093 BS") -> Member:
-    n = next(_serial)
-    member = members.register_person(
-        session,
-        actor=SETUP,
-        first_name="Test",
-        last_name=last_name,
-        date_of_birth=dt.date(1980, 1, 1),
-        street="Dapperstraat",
-        house_number=str(n),
-        postcode=postcode,
-        city="Amsterdam",
-        email=f"lid{n}.{id(session)}@example.org",
-        external_iban="NL91ABNA0417164300",
-    )
-    member.language = language
-    return member
-
-
-def deposit(session: Session, account: DepositAccount, amount: str, on: dt.date, memo: str = "") -> None:
-    savings.deposit(
-        session,
-        account,
-        Decimal(amount),
-        key=f"t-{next(_serial)}",
-        actor=TELLER,
-        description=memo,
-        value_date=on,
-    )
 
 
 def withdraw(session: Session, account: DepositAccount, amount: str, on: dt.date) -> None:
@@ -154,42 +124,15 @@ def collect_instalment(session: Session, loan: Loan, number: int, on: dt.date) -
 
 def build(session: Session) -> World:
     """Anna (nl), Bram (en) and a co-op with a loan; history from January to October 2026."""
-    product = savings.create_product(
-        session,
-        code="WIJKSPAAR",
-        name_nl="Wijkspaarrekening",
-        name_en="Neighbourhood savings",
-        rate_annual=Decimal("0.0125"),
-        effective_from=dt.date(2020, 1, 1),
-        actor=SETUP,
-    )
-    share_class = shares.create_share_class(
-        session,
-        code="A",
-        name="Aandeel A",
-        nominal_value=Decimal("25.00"),
-        min_shares_per_member=1,
-        max_shares_per_member=40,
-        actor=SETUP,
-    )
-    anna = person(session, "Anna")
-    bram = person(session, "Bram", language="en", postcode="1094 AB")
-    coop = members.register_organisation(
-        session,
-        actor=SETUP,
-        legal_name="Bakkerij De Korenschoof coöperatie U.A.",
-        legal_form="cooperative",
-        kvk_number="12345678",
-        street="Javastraat",
-        house_number="12",
-        postcode="1094 HB",
-        city="Amsterdam",
-        activity="co-op bakery",
-    )
+    product = factories.product(session)
+    share_class = factories.share_class(session)
+    anna = factories.member(session, last_name="Anna")
+    bram = factories.member(session, last_name="Bram", language="en", postcode="1094 AB")
+    coop = factories.coop_bakery(session)
     opened = dt.date(2026, 1, 2)
-    anna_account = savings.open_account(session, anna, product, actor=SETUP, opened_on=opened)
-    bram_account = savings.open_account(session, bram, product, actor=SETUP, opened_on=opened)
-    coop_account = savings.open_account(session, coop, product, actor=SETUP, opened_on=opened)
+    anna_account = factories.account(session, anna, product, opened)
+    bram_account = factories.account(session, bram, product, opened)
+    coop_account = factories.account(session, coop, product, opened)
     deposit(session, anna_account, "1500.00", dt.date(2026, 1, 5), "Salaris")
     deposit(session, bram_account, "2500.00", dt.date(2026, 1, 6))
     deposit(session, coop_account, "3000.00", dt.date(2026, 1, 6))

@@ -2,6 +2,8 @@
 
 The shared ``app`` fixture loads no catalogue (most tests assert English source text); these
 tests are about what a Dutch reader sees, so they load bank/translations as production does.
+The other suites that read Dutch pages import them from here (``tests/web/labels/conftest.py``
+the fixtures, ``tests/web/test_outage.py`` the settings).
 """
 
 from __future__ import annotations
@@ -55,13 +57,6 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     db.remove()
     if db.engine is not None:
         db.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _end_request_sessions(app: Flask) -> None:
-    """The ``app`` fixture keeps one application context for the whole test; end each request's
-    scoped session (and on SQLite its write lock) after the request, as a real server would."""
-    app.teardown_request(lambda _exc: db.remove())
 
 
 @pytest.fixture

@@ -11,26 +11,20 @@ import datetime as dt
 import io
 import re
 import shlex
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask
 from flask_babel import refresh
 
 import config as settings
-from bank import create_app
-from bank.extensions import db
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import NL_PO, ROOT
+
 TRANSLATIONS = ROOT / "bank" / "translations"
-NL_PO = TRANSLATIONS / "nl" / "LC_MESSAGES" / "messages.po"
-NL_MO = NL_PO.with_suffix(".mo")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -58,38 +52,9 @@ def _nl_catalogue() -> Catalog:
         return read_po(fh, locale="nl")
 
 
-class DutchTestConfig(settings.TestConfig):
-    """The test settings with the real catalogue and the production default language."""
-
-    BABEL_TRANSLATION_DIRECTORIES = settings.Config.BABEL_TRANSLATION_DIRECTORIES
-    BABEL_DEFAULT_LOCALE = settings.Config.BABEL_DEFAULT_LOCALE
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """Like the shared ``app`` fixture, but loading bank/translations (the shared one loads none)."""
-    application = create_app(
-        DutchTestConfig(database_url=database_url, instance_path=str(tmp_path / "instance"))
-    )
-    with application.app_context():
-        yield application
-    db.remove()
-    if db.engine is not None:
-        db.engine.dispose()
-
-
 def test_production_default_is_dutch_and_reads_bank_translations() -> None:
     assert settings.Config.BABEL_DEFAULT_LOCALE == "nl"
     assert Path(settings.Config.BABEL_TRANSLATION_DIRECTORIES) == TRANSLATIONS
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogue() -> None:
-    """Compile the .po when its .mo is missing or older (the .mo is a build product, not in git)."""
-    if not NL_MO.exists() or NL_MO.stat().st_mtime < NL_PO.stat().st_mtime:
-        buffer = io.BytesIO()
-        write_mo(buffer, _nl_catalogue())
-        NL_MO.write_bytes(buffer.getvalue())
 
 
 # --- (a) the catalogue is complete and compiles ------------------------------------------------

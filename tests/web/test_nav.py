@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
-from portal import world as portal_world
+from savings import factories
 
 from bank.extensions import db
 from bank.statements import service as statements
@@ -115,6 +115,7 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
         "staff.dashboard",
         "staff.members",
         "staff.accounts",
+        "staff.mandates",
         "staff.pools",
         "staff.portal_changes",
         "staff.approvals_page",
@@ -125,6 +126,7 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
         "staff.calculator",
         "staff.runs",
         "staff.statements",
+        "staff.collection_batches",
         "staff.savings_products",
         "staff.chart_of_accounts",
     ]
@@ -132,9 +134,9 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
 
 def test_the_portal_shows_its_links_in_the_table_s_order(app, client, login_as, make_user):
     with db.unit_of_work(db.new_session()) as session:
-        member_id = portal_world.person(session, "Anna", "Jansen").id
+        member_id = factories.member(session, first_name="Anna", last_name="Jansen").id
     login_as(user=make_user("member", member_id=member_id, email="anna.nav@example.org"))
     page = client.get("/portal/").get_data(as_text=True)
     with app.test_request_context():
         expected = [url_for(entry.endpoint) for entry in nav.PORTAL_NAV]
-    assert _main_nav(page) == expected and len(expected) == 6
+    assert _main_nav(page) == expected and len(expected) == 7

@@ -14,19 +14,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_login.utils import _create_identifier
+from translations.conftest import DutchTestConfig  # the real catalogue: the page's Dutch is read
 
-import config as settings
 from bank import create_app
 from bank.db import make_engine
 from bank.extensions import db
-
-
-class DutchTestConfig(settings.TestConfig):
-    """The test settings with the real catalogue, so the page's Dutch can be read."""
-
-    BABEL_TRANSLATION_DIRECTORIES = settings.Config.BABEL_TRANSLATION_DIRECTORIES
-    BABEL_DEFAULT_LOCALE = settings.Config.BABEL_DEFAULT_LOCALE
-
 
 UNREACHABLE = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:9/wijkbank",

@@ -20,6 +20,7 @@ from bank.web.portal import (  # noqa: E402, F401
     dashboard,
     export,
     loans,
+    mandates,
     pools,
     profile,
     statements,

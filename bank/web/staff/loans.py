@@ -32,6 +32,7 @@ from bank.web.forms import Attempt, new_form_key, read_amount
 from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
+from bank.web.staff.mandates import collection_form, loan_collection_context, save_collection
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 BOOK_ROLES = ("admin", "teller")
@@ -169,6 +170,7 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any) -> ResponseRetu
             frequency_labels=FREQUENCY_LABELS,
             Status=LoanStatus,
             InstalmentStatus=InstalmentStatus,
+            **loan_collection_context(db.session, loan, forms.get("collection_form")),
         ),
         status,
     )
@@ -176,6 +178,18 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any) -> ResponseRetu
 
 def _pending_write_off(loan: Loan) -> list[Any]:
     return [a for a in pending_for(db.session, "loan", loan.id) if a.kind == servicing.WRITE_OFF_APPROVAL]
+
+
+@bp.route("/loans/<int:loan_id>/collection", methods=["POST"])
+@staff_required("admin", "teller", "credit_officer")
+def set_loan_collection(loan_id: int) -> ResponseReturnValue:
+    """By direct debit on one of the borrower's mandates, or from the repayment account."""
+    loan = _loan_or_404(loan_id)
+    form = collection_form(db.session, loan, formdata=request.form)
+    if save_collection(loan, form):
+        flash(_("Collection method saved."), "success")
+        return redirect(url_for("staff.loan", loan_id=loan.id) + "#collection")
+    return _render_loan(_loan_or_404(loan_id), status=422, collection_form=form)
 
 
 @bp.route("/loans/<int:loan_id>/prepay", methods=["POST"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from bank.reports.impact import ImpactReport, impact_report
@@ -13,6 +15,9 @@ from bank.reports.impact_csv import impact_csv
 from bank.reports.impact_pdf import format_cell, render_impact_report
 
 from .world import PERIOD, World
+
+#: The whole CSV of the seeded world, byte for byte, as it was when ``sections`` was one function.
+EXPECTED = Path(__file__).parent / "expected"
 
 
 def _sections(text: str) -> dict[str, list[list[str]]]:
@@ -108,6 +113,14 @@ def test_csv_has_one_section_per_table_with_every_figure(session, world: World):
          "1500.00", "4040.00"],
         ["Total", "", "", "", "8040.00", "", "2500.00", "1500.00", "4040.00"],
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_whole_csv_is_byte_for_byte_the_one_on_file(session, world: World, language: str):
+    """Every title, heading, row, total and line end: a change of layout or words shows up here."""
+    text = impact_csv(impact_report(session, *PERIOD), language)
+    assert text.encode("utf-8") == (EXPECTED / f"impact_{language}.csv").read_bytes()
+    assert text.count("\r\n") == len(text.splitlines())
 
 
 def test_csv_in_dutch_and_safe_against_formulas(session, world: World):

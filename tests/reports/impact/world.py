@@ -32,8 +32,10 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from applications.helpers import coop_product, land_product
+from savings import factories
+from savings.factories import deposit
 from sqlalchemy.orm import Session
-from statements.world import collect_instalment, deposit, person
+from statements.world import collect_instalment
 
 from bank.actor import Actor, system
 from bank.ledger import chart
@@ -52,7 +54,6 @@ from bank.pools.models import (
     Participation,
     Pool,
 )
-from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 from bank.shares import service as shares
 
@@ -178,24 +179,13 @@ def _distribution(
 
 
 def build(session: Session) -> World:
-    product = savings.create_product(
-        session,
-        code="WIJKSPAAR",
-        name_nl="Wijkspaarrekening",
-        name_en="Neighbourhood savings",
-        rate_annual=Decimal("0.01"),
-        effective_from=dt.date(2020, 1, 1),
-        actor=SETUP,
-    )
+    product = factories.product(session, rate="0.01")
     opened = dt.date(2025, 5, 1)
-    anna = person(session, "Anna", postcode="1093 BS")
-    bram = person(session, "Bram", postcode="1094 AB")
+    anna = factories.member(session, last_name="Anna", postcode="1093 BS")
+    bram = factories.member(session, last_name="Bram", postcode="1094 AB")
     bakery = organisation(session, "Bakkerij De Korenschoof coöperatie U.A.", "1094 HB", "12345678")
     clt = organisation(session, "Stichting Grondgemeenschap Oost", "1093 BS", "87654321")
-    accounts = {
-        m.id: savings.open_account(session, m, product, actor=SETUP, opened_on=opened)
-        for m in (anna, bram, bakery, clt)
-    }
+    accounts = {m.id: factories.account(session, m, product, opened) for m in (anna, bram, bakery, clt)}
     deposit(session, accounts[anna.id], "5000.00", dt.date(2025, 5, 2))
     deposit(session, accounts[bram.id], "4000.00", dt.date(2025, 5, 2))
     deposit(session, accounts[clt.id], "5000.00", dt.date(2025, 5, 2))

@@ -3,8 +3,6 @@ their authenticator only through an administrator's single-use link (the secret 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pyotp
 import pytest
 from click.testing import CliRunner
@@ -16,29 +14,7 @@ from bank.auth.models import SecondFactorLink, User
 from bank.cli import cli
 from bank.extensions import db
 
-from .conftest import mailed_link
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def totp_required(app):
-    app.config["STAFF_TOTP_REQUIRED"] = True
-    yield
-    app.config["STAFF_TOTP_REQUIRED"] = False
-
-
-def enrolled(user: User) -> str:
-    secret = pyotp.random_base32()
-    with db.unit_of_work(db.new_session()) as s:
-        s.get(User, user.id).totp_secret = secret
-    return secret
-
-
-def wrong(secret: str) -> str:
-    totp = pyotp.TOTP(secret)
-    valid = {totp.at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=s)) for s in range(-90, 91, 30)}
-    return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+from .conftest import PASSWORD, enrolled, mailed_link, wrong_code
 
 
 def user_row(user_id: int) -> User:
@@ -74,7 +50,7 @@ def test_a_right_password_does_not_reset_the_wrong_code_count(client, make_user,
             refused_rounds += 1
             continue
         for _ in range(4):
-            client.post("/login/totp", data={"code": wrong(secret)})
+            client.post("/login/totp", data={"code": wrong_code(secret)})
     row = user_row(user.id)
     # The fifth wrong code locked the account; the attacker never got 16 guesses.
     assert row.locked_until is not None and row.locked_until > clock.now_utc()
@@ -87,7 +63,7 @@ def test_a_right_code_resets_the_count(client, make_user, totp_required):
     secret = enrolled(user)
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     for _ in range(3):
-        client.post("/login/totp", data={"code": wrong(secret)})
+        client.post("/login/totp", data={"code": wrong_code(secret)})
     assert client.post("/login/totp", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
     assert user_row(user.id).failed_second_factors == 0
 

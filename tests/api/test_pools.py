@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pools.factories import ADMIN
+from pools.web.conftest import fresh_session
+
 from bank.pools import service as pool_service
 from bank.pools.models import Pool
-from pools.factories import ADMIN
-
-from .conftest import fresh_session
 
 
 def test_open_pools_with_their_terms(client, pool_world):

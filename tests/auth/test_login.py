@@ -16,8 +16,7 @@ from bank.auth.models import User
 from bank.errors import ValidationError
 from bank.extensions import db
 
-#: The password conftest.make_user gives every user.
-PASSWORD = "correct horse battery staple"
+from .conftest import PASSWORD, enrolled, wrong_code
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -166,27 +165,6 @@ def test_passwords_shorter_than_twelve_characters_are_refused(session):
 
 
 # --- second factor -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def totp_required(app):
-    app.config["STAFF_TOTP_REQUIRED"] = True
-    yield
-    app.config["STAFF_TOTP_REQUIRED"] = False
-
-
-def wrong_code(secret: str) -> str:
-    totp = pyotp.TOTP(secret)
-    valid = {totp.at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=s)) for s in (-60, -30, 0, 30, 60)}
-    return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
-
-
-def enrolled(user: User) -> str:
-    """Give ``user`` a second factor (as an enrolment link would) and return the secret."""
-    secret = pyotp.random_base32()
-    with db.unit_of_work(db.new_session()) as session:
-        session.get(User, user.id).totp_secret = secret
-    return secret
 
 
 def code_at(secret: str, seconds: int) -> str:

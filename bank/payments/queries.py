@@ -1,0 +1,141 @@
+"""Reading mandates: the staff list, a member's own, a loan's mandate and its choices."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from bank.errors import N_, NotFound
+from bank.loans.models import Loan
+from bank.members.models import Member
+from bank.members.queries import Page, paginate
+from bank.payments.batch_models import BatchKind, PaymentBatch, PaymentBatchItem
+from bank.payments.models import Mandate, MandateStatus
+
+
+def mandates_list(
+    session: Session,
+    *,
+    status: MandateStatus | None = None,
+    text: str = "",
+    page: int = 1,
+    per_page: int = 25,
+) -> Page[Mandate]:
+    """Mandates for the staff list, newest first: by status, and by the member's name or number
+    or the mandate reference (every word must match)."""
+    query = select(Mandate).join(Member, Member.id == Mandate.member_id).options(joinedload(Mandate.member))
+    if status is not None:
+        query = query.where(Mandate.status == status)
+    for word in (text or "").split()[:6]:
+        needle = word.lower()
+        conditions = [
+            func.lower(Member.display_name).contains(needle, autoescape=True),
+            func.lower(Mandate.reference).contains(needle, autoescape=True),
+        ]
+        if word.isdigit() and len(word) <= 9:
+            conditions.append(Member.number == int(word))
+        query = query.where(or_(*conditions))
+    return paginate(session, query.order_by(Mandate.id.desc()), page, per_page)
+
+
+def mandate_detail(session: Session, mandate_id: int) -> Mandate:
+    """A mandate with its member and amendment history (NotFound when there is none)."""
+    mandate = session.scalar(
+        select(Mandate)
+        .where(Mandate.id == mandate_id)
+        .options(joinedload(Mandate.member), selectinload(Mandate.amendments))
+    )
+    if mandate is None:
+        raise NotFound(N_("mandate %(mandate_id)s does not exist"), mandate_id=mandate_id)
+    return mandate
+
+
+def mandates_of(session: Session, member_id: int) -> list[Mandate]:
+    """A member's mandates, active ones first, newest first within."""
+    return list(
+        session.scalars(
+            select(Mandate)
+            .where(Mandate.member_id == member_id)
+            .order_by((Mandate.status == MandateStatus.ACTIVE).desc(), Mandate.id.desc())
+        )
+    )
+
+
+def mandates_of_members(session: Session, member_ids: Collection[int]) -> list[Mandate]:
+    """The mandates of several members (a portal user and the organisations they represent)."""
+    if not member_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Mandate)
+            .where(Mandate.member_id.in_(list(member_ids)))
+            .options(joinedload(Mandate.member))
+            .order_by((Mandate.status == MandateStatus.ACTIVE).desc(), Mandate.id.desc())
+        )
+    )
+
+
+def mandate_of_member(session: Session, member_ids: Collection[int], mandate_id: int) -> Mandate:
+    """A mandate of one of ``member_ids`` (the portal user and the organisations they represent);
+    another member's is NotFound (the portal's rule)."""
+    mandate = session.scalar(
+        select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id.in_(list(member_ids)))
+    )
+    if mandate is None:
+        raise NotFound(N_("mandate %(mandate_id)s does not exist"), mandate_id=mandate_id)
+    return mandate
+
+
+def active_mandates_of(session: Session, member_id: int) -> list[Mandate]:
+    """The mandates a loan of ``member_id`` may be collected by."""
+    return list(
+        session.scalars(
+            select(Mandate)
+            .where(Mandate.member_id == member_id, Mandate.status == MandateStatus.ACTIVE)
+            .order_by(Mandate.id)
+        )
+    )
+
+
+def mandate_by_reference(session: Session, reference: str) -> Mandate | None:
+    return session.scalar(select(Mandate).where(Mandate.reference == reference))
+
+
+def loans_of_mandate(session: Session, mandate_id: int) -> list[Loan]:
+    """Loans linked to the mandate (collected by it now, or until it ended)."""
+    return list(session.scalars(select(Loan).where(Loan.mandate_id == mandate_id).order_by(Loan.id)))
+
+
+def mandate_of_loan(session: Session, loan: Loan) -> Mandate | None:
+    """The mandate a loan is (or was last) collected by."""
+    if loan.mandate_id is None:
+        return None
+    return session.get(Mandate, loan.mandate_id)
+
+
+def collection_batches(session: Session, *, limit: int = 200) -> list[PaymentBatch]:
+    """The collection batches, the latest collection date first."""
+    return list(
+        session.scalars(
+            select(PaymentBatch)
+            .where(PaymentBatch.kind == BatchKind.COLLECTION)
+            .order_by(PaymentBatch.collection_on.desc(), PaymentBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def collection_batch(session: Session, batch_id: int) -> PaymentBatch:
+    batch = session.scalar(
+        select(PaymentBatch)
+        .where(PaymentBatch.id == batch_id, PaymentBatch.kind == BatchKind.COLLECTION)
+        .options(
+            selectinload(PaymentBatch.items).selectinload(PaymentBatchItem.loan),
+            selectinload(PaymentBatch.items).selectinload(PaymentBatchItem.instalment),
+        )
+    )
+    if batch is None:
+        raise NotFound(N_("no such collection batch"))
+    return batch
