@@ -787,6 +787,7 @@ FIELD_LABELS = {
     "mandate": _l("Mandate"),
     "mandate_id": _l("Mandate"),
     "last_used_on": _l("last used on"),
+    "mandate_status": _l("Mandate status"),
     "new_reference": _l("New mandate reference"),
     "new_iban": _l("New IBAN"),
     "new_bic": _l("New BIC"),
@@ -935,6 +936,18 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
             return humanize(text)
     if name == "mode":
         return str(_MODES.get(text, humanize(text)))
+    if name == "collection_method":
+        try:
+            return str(COLLECTION_METHOD_LABELS[CollectionMethod(text)])
+        except ValueError:
+            return humanize(text)
+    if name == "scheme" and object_type == "mandate":
+        try:
+            return str(MANDATE_SCHEME_LABELS[MandateScheme(text)])
+        except ValueError:
+            return humanize(text)
+    if name == "mandate_status":
+        return status_label(text, "mandate")
     if name == "choice":
         return status_label(text, "vote")
     if name == "kind" and object_type == "member":
