@@ -491,8 +491,8 @@ def mark_exported(session: Session, batch: PaymentBatch, *, actor: Actor) -> byt
             "payment_batch.export",
             "payment_batch",
             batch.id,
-            before={"state": BatchState.PREPARED.value},
-            after={"state": BatchState.EXPORTED.value, "sha256": batch.sha256},
+            before={"status": BatchState.PREPARED.value},
+            after={"status": BatchState.EXPORTED.value, "sha256": batch.sha256},
             detail=batch.batch_id,
         )
     return xml
@@ -570,8 +570,8 @@ def settle_collection_batch(
         "payment_batch.settle",
         "payment_batch",
         batch.id,
-        before={"state": BatchState.EXPORTED.value},
-        after={"state": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
+        before={"status": BatchState.EXPORTED.value},
+        after={"status": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
         detail=batch.batch_id,
     )
     return entries

@@ -32,6 +32,7 @@ from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
+from bank.payments.batch_models import BatchState
 from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
@@ -228,6 +229,7 @@ DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.RE
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
+    BatchState: BATCH_STATE,
     DepositAccountStatus: ACCOUNT_STATUS,
     AccountStatus: LEDGER_ACCOUNT_STATUS,
     AccountType: LEDGER_ACCOUNT_TYPE,
@@ -628,6 +630,7 @@ OBJECT_TYPES = {
     "loan_product": _l("loan product"),
     "mandate": _l("mandate"),
     "member": _l("member"),
+    "payment_batch": _l("collection batch"),
     "pool": _l("investment pool"),
     "pool_participation": _l("pool participation"),
     "pool_withdrawal_request": _l("pool withdrawal"),
@@ -791,6 +794,11 @@ FIELD_LABELS = {
     "new_reference": _l("New mandate reference"),
     "new_iban": _l("New IBAN"),
     "new_bic": _l("New BIC"),
+    "batch_id": _l("Batch"),
+    "collection_on": _l("Collection date"),
+    "transactions": _l("Collections"),
+    "control_sum": _l("Total"),
+    "sha256": _l("Checksum (SHA-256)"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
@@ -804,6 +812,7 @@ _STATUS_OF_OBJECT = {
     "pool": PoolStatus,
     "pool_withdrawal_request": WithdrawalStatus,
     "mandate": MandateStatus,
+    "payment_batch": BatchState,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),
