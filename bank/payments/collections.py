@@ -351,7 +351,7 @@ def _prepare_batch(
     audit.record(
         session,
         actor,
-        "payment_batch.prepare",
+        "collections.prepare",
         "payment_batch",
         batch.id,
         after={
@@ -488,7 +488,7 @@ def mark_exported(session: Session, batch: PaymentBatch, *, actor: Actor) -> byt
         audit.record(
             session,
             actor,
-            "payment_batch.export",
+            "collections.export",
             "payment_batch",
             batch.id,
             before={"status": BatchState.PREPARED.value},
@@ -567,7 +567,7 @@ def settle_collection_batch(
     audit.record(
         session,
         actor,
-        "payment_batch.settle",
+        "collections.settle",
         "payment_batch",
         batch.id,
         before={"status": BatchState.EXPORTED.value},
