@@ -560,7 +560,8 @@ def _fall_back_loans(session: Session, mandate: Mandate, actor: Actor) -> None:
             before={"collection_method": CollectionMethod.MANDATE.value, "mandate": mandate.reference},
             after={
                 "collection_method": CollectionMethod.REPAYMENT_ACCOUNT.value,
-                "reason": f"mandate {mandate.status.value}",
+                "mandate": mandate.reference,
+                "mandate_status": mandate.status.value,
             },
             detail=loan.number,
         )

@@ -304,6 +304,7 @@ ENTRY_KINDS = {
     "loan_disbursement": _l("Loan disbursement"),
     "loan_fee": _l("Loan arrangement fee"),
     "loan_collection": _l("Loan instalment"),
+    "direct_debit": _l("Direct debit"),
     "loan_interest_accrual": _l("Loan interest"),
     "loan_penalty": _l("Penalty interest"),
     "loan_late_fee": _l("Late fee"),
@@ -577,6 +578,7 @@ AUDIT_ACTIONS = {
     "member.update": _l("Member details changed"),
     "payment_batch.export": _l("Collection file downloaded"),
     "payment_batch.prepare": _l("Collection batch prepared"),
+    "payment_batch.settle": _l("Collection batch settled"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
@@ -785,6 +787,7 @@ FIELD_LABELS = {
     "mandate": _l("Mandate"),
     "mandate_id": _l("Mandate"),
     "last_used_on": _l("last used on"),
+    "mandate_status": _l("Mandate status"),
     "new_reference": _l("New mandate reference"),
     "new_iban": _l("New IBAN"),
     "new_bic": _l("New BIC"),
@@ -933,6 +936,18 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
             return humanize(text)
     if name == "mode":
         return str(_MODES.get(text, humanize(text)))
+    if name == "collection_method":
+        try:
+            return str(COLLECTION_METHOD_LABELS[CollectionMethod(text)])
+        except ValueError:
+            return humanize(text)
+    if name == "scheme" and object_type == "mandate":
+        try:
+            return str(MANDATE_SCHEME_LABELS[MandateScheme(text)])
+        except ValueError:
+            return humanize(text)
+    if name == "mandate_status":
+        return status_label(text, "mandate")
     if name == "choice":
         return status_label(text, "vote")
     if name == "kind" and object_type == "member":

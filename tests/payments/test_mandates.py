@@ -290,7 +290,7 @@ def test_a_loan_whose_mandate_ends_falls_back_to_its_repayment_account_visibly(a
         select(AuditEvent).where(AuditEvent.action == "loan.collection_method").order_by(AuditEvent.id)
     ).all()
     assert [e.after["collection_method"] for e in events if e.after] == ["mandate", "repayment_account"]
-    assert events[-1].after is not None and events[-1].after["reason"] == "mandate revoked"
+    assert events[-1].after is not None and events[-1].after["mandate_status"] == "revoked"
     with pytest.raises(InvalidTransition, match="a loan can only be collected by an active mandate"):
         mandates.set_collection_method(session, loan, "mandate", actor=TELLER, mandate=mandate)
     mandates.set_collection_method(session, loan, "repayment_account", actor=TELLER)
