@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    collections,
     impact,
     mandates,
     members,
@@ -66,6 +67,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("monthly statements", statements.produce_statements),
     ("portal log-ins", portal.load_portal),
     ("impact: expected and reported jobs, homes and land", impact.load_impact),
+    # Last: the loans collected by mandate and their open instalments are all there.
+    (
+        "the next collection batch (SEPA direct debits) and its pre-notifications",
+        collections.prepare_next_batch,
+    ),
 )
 
 

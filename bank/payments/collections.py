@@ -12,8 +12,17 @@ nothing more and says so.
 ``mark_exported`` hands out a stored file's bytes after checking them against their checksum
 and the schema again; the first download moves the batch from prepared to exported.
 
-Nothing here moves money: the settlement (Dr 1000 / Cr the repayment account, when the
-statement shows the collection) is a later step.
+``settle_collection_batch`` books what the statement shows arrived: per item Dr 1000 / Cr the
+borrower's repayment account (key ``collection-settle:{end_to_end_id}``), after which the
+repayment run collects the instalment from that account as it always has. Preparing and
+exporting move no money.
+
+A return (an R-transaction) is not booked here: by the time it arrives (up to 5 business days
+for a return, 8 weeks or 13 months for a refund) the repayment run has usually applied the
+settled money to the instalment, so the repayment account no longer holds it and a plain
+Dr repayment account / Cr 1000 would take it below zero, which the ledger refuses. Reversing it
+needs the loans' servicing to un-apply that payment first (reopen the instalment so arrears,
+late fee and penalty follow).
 """
 
 from __future__ import annotations
@@ -37,13 +46,18 @@ from sqlalchemy.orm import Session, selectinload
 from bank import audit, clock
 from bank.actor import Actor
 from bank.errors import N_, BankError, PermissionDenied, ValidationError
+from bank.ledger import chart
+from bank.ledger.models import JournalEntry
+from bank.ledger.service import account_by_code, credit, debit, post
 from bank.loans import queries as loan_queries
 from bank.loans.models import Instalment
 from bank.members.models import Member
 from bank.notifications import service as notifications
+from bank.payments import mandates as mandate_rules
 from bank.payments import sepa_files, sepa_schemas
 from bank.payments.batch_models import (
     BATCH_STATE,
+    ITEM_STATE,
     BatchKind,
     BatchState,
     ItemState,
@@ -482,3 +496,82 @@ def mark_exported(session: Session, batch: PaymentBatch, *, actor: Actor) -> byt
             detail=batch.batch_id,
         )
     return xml
+
+
+# ---------------------------------------------------------------------------------------------
+# Settlement
+
+#: The journal entry kind of a settled direct debit (Dr 1000 / Cr the repayment account).
+SETTLEMENT_KIND = "direct_debit"
+
+
+def settle_collection_batch(
+    session: Session, batch: PaymentBatch, *, actor: Actor, on: dt.date
+) -> list[JournalEntry]:
+    """The statement of ``on`` shows the batch's money arrived: Dr 1000 / Cr each borrower's
+    repayment account, one entry per item under its own key, so settling twice books nothing more.
+
+    The mandates collected on are recorded (the next collection on them is recurring).
+    """
+    if not actor.has_role(*EXPORT_ROLES):
+        raise PermissionDenied(N_("only a credit officer or an administrator may settle a collection batch"))
+    BATCH_STATE.require_action(
+        "settle",
+        batch.state,
+        N_("batch %(batch)s is %(state)s; only an exported batch can be settled"),
+        batch=batch.batch_id,
+        state=batch.state,
+    )
+    if on < batch.collection_on:
+        raise ValidationError(
+            "on",
+            N_("cannot be before the collection date %(collection_on)s"),
+            collection_on=batch.collection_on,
+        )
+    settlement = account_by_code(session, chart.SETTLEMENT).id
+    entries = []
+    for item in batch.items:
+        ITEM_STATE.require(
+            item.state,
+            ItemState.SETTLED,
+            N_("collection %(end_to_end_id)s is %(state)s"),
+            end_to_end_id=item.end_to_end_id,
+            state=item.state,
+        )
+        entries.append(
+            post(
+                session,
+                f"collection-settle:{item.end_to_end_id}",
+                SETTLEMENT_KIND,
+                [
+                    debit(settlement, item.amount),
+                    credit(item.loan.repayment_account.ledger_account_id, item.amount),
+                ],
+                on,
+                actor,
+                item.end_to_end_id,
+            )
+        )
+        item.state = ItemState.SETTLED
+        if MANDATE_STATUS.allows_action("collect", item.mandate.status):
+            mandate_rules.record_collection(session, item.mandate, batch.collection_on)
+    BATCH_STATE.require(
+        batch.state,
+        BatchState.SETTLED,
+        N_("batch %(batch)s is %(state)s"),
+        batch=batch.batch_id,
+        state=batch.state,
+    )
+    batch.state = BatchState.SETTLED
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "payment_batch.settle",
+        "payment_batch",
+        batch.id,
+        before={"state": BatchState.EXPORTED.value},
+        after={"state": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
+        detail=batch.batch_id,
+    )
+    return entries

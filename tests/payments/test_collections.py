@@ -18,7 +18,10 @@ from sqlalchemy import select
 from translations.conftest import compiled_catalogue  # noqa: F401  (the mail is read from the .mo)
 
 from bank.actor import Actor
-from bank.errors import PermissionDenied
+from bank.errors import InvalidTransition, PermissionDenied, ValidationError
+from bank.ledger import chart
+from bank.ledger import queries as ledger_queries
+from bank.ledger import service as ledger
 from bank.loans.models import Instalment, Loan
 from bank.members.models import Member
 from bank.notifications.models import OutboxMessage
@@ -243,3 +246,35 @@ def test_the_state_tables_allow_only_the_moves_of_a_batch_and_an_item() -> None:
         (ItemState.PENDING, ItemState.RETURNED),
         (ItemState.SETTLED, ItemState.RETURNED),
     }
+
+
+def test_settling_credits_each_repayment_account_from_1000_once(session, bank) -> None:
+    on = _first_due_after(session, bank["coop_loan"], TODAY + dt.timedelta(days=14))
+    core, _b2b = prepare(session, on).prepared
+    with pytest.raises(InvalidTransition, match="only an exported batch can be settled"):
+        collections.settle_collection_batch(session, core, actor=OFFICER, on=on)
+    collections.mark_exported(session, core, actor=OFFICER)
+    with pytest.raises(ValidationError):
+        collections.settle_collection_batch(session, core, actor=OFFICER, on=on - dt.timedelta(days=1))
+    bram_loan = bank["bram_loan"]
+    repayment = bram_loan.repayment_account.ledger_account_id
+    settlement = ledger.account_by_code(session, chart.SETTLEMENT).id
+    before = ledger_queries.balances(session, [repayment, settlement])
+    [item] = core.items
+    [entry] = collections.settle_collection_batch(session, core, actor=OFFICER, on=on)
+    after = ledger_queries.balances(session, [repayment, settlement])
+    assert after[repayment] - before[repayment] == item.amount
+    assert after[settlement] - before[settlement] == item.amount
+    assert (entry.kind, entry.idempotency_key, entry.value_date) == (
+        "direct_debit",
+        f"collection-settle:{item.end_to_end_id}",
+        on,
+    )
+    assert (core.state, item.state) == (BatchState.SETTLED, ItemState.SETTLED)
+    assert bank["bram_mandate"].first_collected_on == on
+    assert bank["bram_mandate"].sequence is MandateSequence.RECURRING
+    # Settled is final for this step: a second settlement is refused and books nothing.
+    with pytest.raises(InvalidTransition):
+        collections.settle_collection_batch(session, core, actor=OFFICER, on=on)
+    assert ledger_queries.balances(session, [repayment])[repayment] == after[repayment]
+    assert ledger_queries.verify(session) == []
