@@ -187,3 +187,16 @@ def test_the_audit_log_reads_mandate_events_in_dutch(world, login_as, page, mand
     ):
         assert phrase in text, phrase
     assert "repayment_account" not in text and "mandate_status" not in text
+
+
+def test_amending_or_revoking_an_ended_mandate_says_why(world, login_as, page, mandate_for) -> None:
+    login_as("teller")
+    ended = mandate_for(world.anna, reference="WB-END")
+    page(f"/staff/mandates/{ended.id}/revoke", {"reason": "opgezegd"})
+    status, html = page(f"/staff/mandates/{ended.id}/amend", {"new_reference": "WB-END2"})
+    assert status == 422
+    assert "machtiging WB-END is ingetrokken; alleen een actieve machtiging kan worden gewijzigd" in text_of(
+        html
+    )
+    status, html = page(f"/staff/mandates/{ended.id}/revoke", {"reason": "nogmaals"})
+    assert "alleen een actieve machtiging kan worden ingetrokken" in text_of(html)
