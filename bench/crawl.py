@@ -125,7 +125,12 @@ def build_demo(database_url: str, instance_path: str, echo: Callable[[str], None
         session = db.new_session()
         try:
             with db.unit_of_work(session):
-                demo.load(session, echo=echo, statement_dir=app.config["STATEMENT_DIR"])
+                demo.load(
+                    session,
+                    echo=echo,
+                    statement_dir=app.config["STATEMENT_DIR"],
+                    upload_dir=app.config["UPLOAD_DIR"],
+                )
             with db.unit_of_work(session):
                 for user in session.scalars(select(User).where(User.role != "member")):
                     user.totp_secret = pyotp.random_base32()

@@ -53,7 +53,12 @@ def demo(if_empty: bool) -> None:
         holds_data = bool(if_empty and session.scalar(select(func.count()).select_from(JournalEntry)))
         if not holds_data:
             with db.unit_of_work(session):
-                demo_module.load(session, echo=click.echo, statement_dir=current_app.config["STATEMENT_DIR"])
+                demo_module.load(
+                    session,
+                    echo=click.echo,
+                    statement_dir=current_app.config["STATEMENT_DIR"],
+                    upload_dir=current_app.config["UPLOAD_DIR"],
+                )
     finally:
         # Closed before the log-ins are read on a connection of their own: on SQLite every
         # transaction holds the write lock, and an open one here made that read wait for it.

@@ -16,7 +16,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bank.payments import statement_reader
+from bank import clock
+from bank.actor import system
+from bank.errors import BankError
+from bank.extensions import db
+from bank.payments import collections, statement_reader
+from bank.payments.batch_models import PaymentBatch
 from bank.payments.statement_reader import Entry, Statement, StatementFile, StatementUnreadable
 
 
@@ -100,6 +105,50 @@ def read_statement(file: str, as_json: bool) -> None:
     else:
         for line in _summary(read):
             click.echo(line)
+
+
+@payments_group.command("collections")
+@click.option("--date", "collection_on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The collection date (YYYY-MM-DD), at least 14 days ahead.")  # fmt: skip
+@with_appcontext
+def prepare_collections(collection_on: dt.datetime) -> None:
+    """Prepare the collection batches (pain.008) of the instalments due on a date, by mandate.
+
+    Each file is built, checked against its XSD and stored with its checksum in its batch; the
+    borrowers are notified. Run again for the same date, it prepares nothing more and says so.
+    """
+    on = collection_on.date()
+    creditor_settings = current_app.config
+    try:
+        with db.unit_of_work(db.new_session()) as session:
+            creditor = collections.creditor_from_settings(creditor_settings)
+            done = collections.prepare_collections(
+                session, system("payments collections"), on, creditor=creditor, today=clock.today()
+            )
+            lines = [_batch_line(batch) for batch in done.prepared]
+            earlier = [_batch_line(batch) for batch in done.earlier]
+            notified = done.notified
+    except BankError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(2)
+    if not lines:
+        click.echo(
+            f"nothing more to prepare for {on.isoformat()}: every instalment due by mandate is in a batch"
+        )
+    for line in lines:
+        click.echo(f"prepared {line}")
+    for line in earlier:
+        click.echo(f"earlier  {line}")
+    if lines:
+        click.echo(f"{notified} pre-notifications queued in the outbox")
+
+
+def _batch_line(batch: PaymentBatch) -> str:
+    return (
+        f"batch {batch.batch_id} (id {batch.id}, {batch.scheme.value}, {batch.pain_version}): "
+        f"{batch.number_of_transactions} collections, {batch.control_sum:.2f} EUR, {batch.state.value}, "
+        f"sha256 {batch.sha256}; stored in the database, download at /staff/collections/{batch.id}"
+    )
 
 
 def register(cli: click.Group) -> None:

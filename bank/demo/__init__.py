@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    collections,
     impact,
+    mandates,
     members,
     money,
     pools,
@@ -56,6 +58,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "investment pools through the year: subscriptions and withdrawal requests",
         pools.pools_through_the_year,
     ),
+    # After the loans (a borrower signs when the loan is paid out), before the servicing year.
+    ("SEPA mandates of the borrowers, their loans collected by mandate", mandates.load_mandates),
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
@@ -63,17 +67,27 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("monthly statements", statements.produce_statements),
     ("portal log-ins", portal.load_portal),
     ("impact: expected and reported jobs, homes and land", impact.load_impact),
+    # Last: the loans collected by mandate and their open instalments are all there.
+    (
+        "the next collection batch (SEPA direct debits) and its pre-notifications",
+        collections.prepare_next_batch,
+    ),
 )
 
 
 def load(
-    session: Session, echo: Callable[[str], None] = print, *, statement_dir: str | None = None
+    session: Session,
+    echo: Callable[[str], None] = print,
+    *,
+    statement_dir: str | None = None,
+    upload_dir: str | None = None,
 ) -> DemoContext:
     """Run every step of ``STEPS`` in one transaction (the caller commits); returns what they made.
 
-    ``statement_dir``: where statement PDFs go (``bank demo`` passes the app's STATEMENT_DIR).
+    ``statement_dir``: where statement PDFs go (``bank demo`` passes the app's STATEMENT_DIR);
+    ``upload_dir``: where the signed mandates go (the app's UPLOAD_DIR).
     """
-    context = DemoContext(statement_dir=statement_dir)
+    context = DemoContext(statement_dir=statement_dir, upload_dir=upload_dir)
     for name, step in STEPS:
         echo(f"demo: {name} …")
         step(session, context)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bank.loans.models import Loan
     from bank.loans.products_models import LoanProduct
     from bank.members.models import Member
+    from bank.payments.models import Mandate
     from bank.pools.models import Pool, WithdrawalRequest
     from bank.savings.models import DepositAccount, SavingsProduct
     from bank.shares.models import ShareClass
@@ -44,6 +45,9 @@ class DemoContext:
     #: Where the statements step and the close days store statement PDFs (``bank demo`` passes
     #: the app's ``STATEMENT_DIR``; None: the default configuration's).
     statement_dir: str | None = None
+    #: Where the mandates step stores the signed forms (``bank demo`` passes the app's
+    #: ``UPLOAD_DIR``; None: the default configuration's).
+    upload_dir: str | None = None
     #: (e-mail, role) of every log-in the steps made, staff first.
     logins: list[tuple[str, str]] = field(default_factory=list)
 
@@ -87,6 +91,9 @@ class DemoContext:
     loans: list[Loan] = field(default_factory=list)
     #: ... and every application by its story's key.
     applications: dict[str, LoanApplication] = field(default_factory=dict)
+
+    # mandates: the borrowers' SEPA mandates (one amended, one revoked).
+    mandates: list[Mandate] = field(default_factory=list)
 
     # servicing: the last day the close-day runs were done for (yesterday).
     serviced_through: dt.date | None = None

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, joinedload
 from bank.errors import BankError
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, Posting
-from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
+from bank.loans.models import (
+    CollectionMethod,
+    Instalment,
+    InstalmentStatus,
+    Loan,
+    LoanStatus,
+    ScheduleVersion,
+)
 from bank.loans.products_models import LoanProduct, ProductStatus
 from bank.loans.servicing import PayoffQuote, payoff_quote
 from bank.members.models import Member
@@ -161,6 +168,29 @@ def loans_list(
     return [
         LoanRow(loan, balances.get(loan.principal_account_id, ZERO), overdue.get(loan.id)) for loan in loans
     ], total
+
+
+def instalments_due_by_mandate(session: Session, due_on: dt.date) -> list[Instalment]:
+    """The open instalments of the schedules in force falling due on ``due_on``, of active loans
+    collected by mandate, with their loans and borrowers, in loan order.
+
+    What is still owed on each is :attr:`Instalment.outstanding` (due less paid): a direct debit
+    collects that and no more; where the money goes once it arrives is the repayment run's.
+    """
+    query = (
+        select(Instalment)
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(
+            Instalment.due_on == due_on,
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.schedule_version == Loan.schedule_version,
+            Loan.status == LoanStatus.ACTIVE,
+            Loan.collection_method == CollectionMethod.MANDATE,
+        )
+        .options(joinedload(Instalment.loan).joinedload(Loan.borrower))
+        .order_by(Loan.id, Instalment.number)
+    )
+    return [instalment for instalment in session.scalars(query) if instalment.outstanding > ZERO]
 
 
 @dataclass

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -359,14 +360,24 @@ def amend_mandate(
     return amendment
 
 
-def revoke_mandate(session: Session, mandate: Mandate, *, actor: Actor, on: dt.date, reason: str) -> None:
-    """End ``mandate`` for good: by staff (a reason is required) or by its own member in the portal.
+def revoke_mandate(
+    session: Session,
+    mandate: Mandate,
+    *,
+    actor: Actor,
+    on: dt.date,
+    reason: str,
+    acting_for: Collection[int] = (),
+) -> None:
+    """End ``mandate`` for good: by staff (a reason is required) or by its member in the portal.
 
-    Loans collected by it fall back to their repayment accounts (:func:`_fall_back_loans`).
+    A portal user revokes the mandates of their own member and of the organisations they
+    represent (``acting_for``, the portal's rule); any other is NotFound. Loans collected by it
+    fall back to their repayment accounts (:func:`_fall_back_loans`).
     """
     by_member = actor.role == "member"
     if by_member:
-        if actor.member_id != mandate.member_id:
+        if mandate.member_id != actor.member_id and mandate.member_id not in acting_for:
             raise NotFound(N_("mandate %(mandate_id)s does not exist"), mandate_id=mandate.id)
     else:
         _require_staff(actor)
@@ -549,7 +560,8 @@ def _fall_back_loans(session: Session, mandate: Mandate, actor: Actor) -> None:
             before={"collection_method": CollectionMethod.MANDATE.value, "mandate": mandate.reference},
             after={
                 "collection_method": CollectionMethod.REPAYMENT_ACCOUNT.value,
-                "reason": f"mandate {mandate.status.value}",
+                "mandate": mandate.reference,
+                "mandate_status": mandate.status.value,
             },
             detail=loan.number,
         )

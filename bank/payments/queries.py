@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -9,6 +11,7 @@ from bank.errors import N_, NotFound
 from bank.loans.models import Loan
 from bank.members.models import Member
 from bank.members.queries import Page, paginate
+from bank.payments.batch_models import BatchKind, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
 
 
@@ -60,9 +63,26 @@ def mandates_of(session: Session, member_id: int) -> list[Mandate]:
     )
 
 
-def mandate_of_member(session: Session, member_id: int, mandate_id: int) -> Mandate:
-    """One of ``member_id``'s own mandates; another member's is NotFound (the portal's rule)."""
-    mandate = session.scalar(select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id == member_id))
+def mandates_of_members(session: Session, member_ids: Collection[int]) -> list[Mandate]:
+    """The mandates of several members (a portal user and the organisations they represent)."""
+    if not member_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Mandate)
+            .where(Mandate.member_id.in_(list(member_ids)))
+            .options(joinedload(Mandate.member))
+            .order_by((Mandate.status == MandateStatus.ACTIVE).desc(), Mandate.id.desc())
+        )
+    )
+
+
+def mandate_of_member(session: Session, member_ids: Collection[int], mandate_id: int) -> Mandate:
+    """A mandate of one of ``member_ids`` (the portal user and the organisations they represent);
+    another member's is NotFound (the portal's rule)."""
+    mandate = session.scalar(
+        select(Mandate).where(Mandate.id == mandate_id, Mandate.member_id.in_(list(member_ids)))
+    )
     if mandate is None:
         raise NotFound(N_("mandate %(mandate_id)s does not exist"), mandate_id=mandate_id)
     return mandate
@@ -93,3 +113,29 @@ def mandate_of_loan(session: Session, loan: Loan) -> Mandate | None:
     if loan.mandate_id is None:
         return None
     return session.get(Mandate, loan.mandate_id)
+
+
+def collection_batches(session: Session, *, limit: int = 200) -> list[PaymentBatch]:
+    """The collection batches, the latest collection date first."""
+    return list(
+        session.scalars(
+            select(PaymentBatch)
+            .where(PaymentBatch.kind == BatchKind.COLLECTION)
+            .order_by(PaymentBatch.collection_on.desc(), PaymentBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def collection_batch(session: Session, batch_id: int) -> PaymentBatch:
+    batch = session.scalar(
+        select(PaymentBatch)
+        .where(PaymentBatch.id == batch_id, PaymentBatch.kind == BatchKind.COLLECTION)
+        .options(
+            selectinload(PaymentBatch.items).selectinload(PaymentBatchItem.loan),
+            selectinload(PaymentBatch.items).selectinload(PaymentBatchItem.instalment),
+        )
+    )
+    if batch is None:
+        raise NotFound(N_("no such collection batch"))
+    return batch

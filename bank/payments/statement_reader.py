@@ -300,12 +300,24 @@ def _syntax(error: etree.XMLSyntaxError) -> StatementUnreadable:
 
 
 def _camt_format(path: str | os.PathLike[str]) -> str:
-    """The format named by the root element's namespace; a document type declaration refuses the file
-    (read up to the first element only, with no entity expanded)."""
+    """The format named by the root element's namespace; a document type declaration refuses the file.
+
+    Read head first, a few KiB at a time, only up to the root element: no entity is expanded, and
+    the elements of a whole first parse chunk are not left waiting for the garbage collector."""
+    parser = etree.XMLPullParser(
+        events=("start",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
     try:
         with open(path, "rb") as source:
-            for _event, element in _iterparse(source, events=("start",)):
-                return _root_format(element)
+            while chunk := source.read(_HEAD_BYTES):
+                parser.feed(chunk)
+                for _event, element in parser.read_events():
+                    return _root_format(element)
+            parser.close()
     except etree.XMLSyntaxError as error:
         raise _syntax(error) from None
     raise StatementUnreadable(N_("the file is not well-formed XML: %(reason)s"), reason="no element")

@@ -284,6 +284,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "loan_disbursement": ("Uitbetaling lening", "Loan disbursement"),
     "loan_fee": ("Afsluitkosten lening", "Loan arrangement fee"),
     "loan_collection": ("Termijn lening", "Loan instalment"),
+    "direct_debit": ("Incasso", "Direct debit"),
     "loan_interest_accrual": ("Rente lening", "Loan interest"),
     "loan_penalty": ("Boeterente", "Penalty interest"),
     "loan_late_fee": ("Aanmaningskosten", "Late fee"),

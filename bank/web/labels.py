@@ -32,6 +32,7 @@ from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
+from bank.payments.batch_models import BatchState
 from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
@@ -170,6 +171,17 @@ RUN_STATUS = {
     RunStatus.COMPLETED: _l("completed"),
     RunStatus.FAILED: _l("failed"),
 }
+#: A collection batch's states and its items' (``bank.payments.batch_models``), by their stored codes.
+BATCH_STATE = {
+    "prepared": _l("prepared"),
+    "exported": _l("exported"),
+    "settled": _l("settled"),
+    "partly_returned": _l("partly returned"),
+}
+BATCH_ITEM_STATE = {"pending": _l("pending"), "settled": _l("settled"), "returned": _l("returned")}
+#: The SEPA scheme and sequence codes of a collection, as the file carries them.
+COLLECTION_SCHEME = {"core": _l("Core"), "b2b": _l("B2B")}
+COLLECTION_SEQUENCE = {"FRST": _l("first (FRST)"), "RCUR": _l("recurring (RCUR)")}
 OUTBOX_STATUS = {
     OutboxStatus.QUEUED: _l("waiting to be sent"),
     OutboxStatus.SENT: _l("sent"),
@@ -217,6 +229,7 @@ DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.RE
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
+    BatchState: BATCH_STATE,
     DepositAccountStatus: ACCOUNT_STATUS,
     AccountStatus: LEDGER_ACCOUNT_STATUS,
     AccountType: LEDGER_ACCOUNT_TYPE,
@@ -293,6 +306,7 @@ ENTRY_KINDS = {
     "loan_disbursement": _l("Loan disbursement"),
     "loan_fee": _l("Loan arrangement fee"),
     "loan_collection": _l("Loan instalment"),
+    "direct_debit": _l("Direct debit"),
     "loan_interest_accrual": _l("Loan interest"),
     "loan_penalty": _l("Penalty interest"),
     "loan_late_fee": _l("Late fee"),
@@ -564,6 +578,9 @@ AUDIT_ACTIONS = {
     "member.representative_remove": _l("Representative removed"),
     "member.status": _l("Membership status changed"),
     "member.update": _l("Member details changed"),
+    "collections.export": _l("Collection file downloaded"),
+    "collections.prepare": _l("Collection batch prepared"),
+    "collections.settle": _l("Collection batch settled"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
@@ -613,6 +630,7 @@ OBJECT_TYPES = {
     "loan_product": _l("loan product"),
     "mandate": _l("mandate"),
     "member": _l("member"),
+    "payment_batch": _l("collection batch"),
     "pool": _l("investment pool"),
     "pool_participation": _l("pool participation"),
     "pool_withdrawal_request": _l("pool withdrawal"),
@@ -772,9 +790,15 @@ FIELD_LABELS = {
     "mandate": _l("Mandate"),
     "mandate_id": _l("Mandate"),
     "last_used_on": _l("last used on"),
+    "mandate_status": _l("Mandate status"),
     "new_reference": _l("New mandate reference"),
     "new_iban": _l("New IBAN"),
     "new_bic": _l("New BIC"),
+    "batch_id": _l("Batch"),
+    "collection_on": _l("Collection date"),
+    "transactions": _l("Collections"),
+    "control_sum": _l("Total"),
+    "sha256": _l("Checksum (SHA-256)"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
@@ -788,6 +812,7 @@ _STATUS_OF_OBJECT = {
     "pool": PoolStatus,
     "pool_withdrawal_request": WithdrawalStatus,
     "mandate": MandateStatus,
+    "payment_batch": BatchState,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),
@@ -920,6 +945,18 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
             return humanize(text)
     if name == "mode":
         return str(_MODES.get(text, humanize(text)))
+    if name == "collection_method":
+        try:
+            return str(COLLECTION_METHOD_LABELS[CollectionMethod(text)])
+        except ValueError:
+            return humanize(text)
+    if name == "scheme" and object_type == "mandate":
+        try:
+            return str(MANDATE_SCHEME_LABELS[MandateScheme(text)])
+        except ValueError:
+            return humanize(text)
+    if name == "mandate_status":
+        return status_label(text, "mandate")
     if name == "choice":
         return status_label(text, "vote")
     if name == "kind" and object_type == "member":

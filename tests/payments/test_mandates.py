@@ -208,6 +208,14 @@ def test_a_member_revokes_only_their_own_mandate(app, session, people) -> None:
     anna = Actor(user_id=None, label="anna@example.org", role="member", member_id=people["anna"].id)
     mandates.revoke_mandate(session, mandate, actor=anna, on=dt.date(2026, 12, 1), reason="")
     assert mandate.status is MandateStatus.REVOKED and mandate.revoked_by_member
+    # Anna is the co-op's treasurer: she acts for it in the portal, Bram does not.
+    coop_mandate = register(session, people["coop"], app.config["UPLOAD_DIR"], reference="WB-C")
+    with pytest.raises(NotFound):
+        mandates.revoke_mandate(session, coop_mandate, actor=bram, on=dt.date(2026, 12, 1), reason="")
+    mandates.revoke_mandate(
+        session, coop_mandate, actor=anna, on=dt.date(2026, 12, 1), reason="", acting_for=[people["coop"].id]
+    )
+    assert coop_mandate.status is MandateStatus.REVOKED
 
 
 def test_a_member_cannot_register_or_amend(app, session, people) -> None:
@@ -282,7 +290,7 @@ def test_a_loan_whose_mandate_ends_falls_back_to_its_repayment_account_visibly(a
         select(AuditEvent).where(AuditEvent.action == "loan.collection_method").order_by(AuditEvent.id)
     ).all()
     assert [e.after["collection_method"] for e in events if e.after] == ["mandate", "repayment_account"]
-    assert events[-1].after is not None and events[-1].after["reason"] == "mandate revoked"
+    assert events[-1].after is not None and events[-1].after["mandate_status"] == "revoked"
     with pytest.raises(InvalidTransition, match="a loan can only be collected by an active mandate"):
         mandates.set_collection_method(session, loan, "mandate", actor=TELLER, mandate=mandate)
     mandates.set_collection_method(session, loan, "repayment_account", actor=TELLER)

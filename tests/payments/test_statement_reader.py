@@ -524,3 +524,28 @@ def test_what_is_written_reads_back_and_adds_up(
     assert [entry.amount for entry in statement.entries] == [tx.amount for tx in written]
     assert [entry.return_reason for entry in statement.entries] == [tx.return_reason for tx in written]
     assert {entry.counterparty_name for entry in statement.entries} <= {"Lid & zoon <b.v.>"}
+
+
+def test_a_file_of_two_statements_reads_each_with_its_own_entries(tmp_path: Path) -> None:
+    quiet_day = (
+        "<Stmt><Id>QUIET</Id><ElctrncSeqNb>7</ElctrncSeqNb>"
+        "<Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        '<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">5.00</Amt>'
+        "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal>"
+        '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">5.00</Amt>'
+        "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-01</Dt></Dt></Bal></Stmt>"
+    )
+    # The second statement's only entry carries no transaction details: the entry is the transaction.
+    text = (DATA / "camt053_001_02.xml").read_text(encoding="utf-8")
+    start = text.index("<Stmt>")
+    text = text[:start] + quiet_day + text[start:]
+    first, last = text.index("<NtryDtls>", text.index("ABNA-0004")), text.rindex("</NtryDtls>")
+    text = text[:first] + text[last + len("</NtryDtls>") :]
+
+    statements = read(_write(tmp_path, text), own_ibans=OWN).statements
+
+    assert [(s.id, s.sequence_number, s.entry_count, s.problems) for s in statements] == [
+        ("QUIET", "7", 0, []),
+        ("STMT-2026-12-02", "236", 6, []),
+    ]
+    assert statements[1].entries[-1] == _entry("-120.00", reference="ABNA-0004")

@@ -126,6 +126,7 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
         "staff.calculator",
         "staff.runs",
         "staff.statements",
+        "staff.collection_batches",
         "staff.savings_products",
         "staff.chart_of_accounts",
     ]

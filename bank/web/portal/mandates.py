@@ -1,4 +1,5 @@
-"""My mandates: the member's own SEPA direct-debit mandates, and revoking one (after a confirm step).
+"""My mandates: the SEPA direct-debit mandates of the member and of the organisations they
+represent (the portal's rule), and revoking one after a confirm step.
 
 Every mandate is looked up through the logged-in member (``queries.mandate_of_member``), so
 another member's mandate id is a 404 like every other portal URL with an id.
@@ -17,6 +18,7 @@ from bank.loans.models import CollectionMethod
 from bank.payments import mandates as service
 from bank.payments import queries
 from bank.payments.models import MANDATE_STATUS, MandateStatus
+from bank.portal import queries as portal_queries
 from bank.web.access import member_required
 from bank.web.forms import Attempt
 from bank.web.labels import MANDATE_SCHEME_LABELS
@@ -29,11 +31,16 @@ class ConfirmForm(FlaskForm):
     """Only the CSRF token: the confirm button."""
 
 
+def _acting_for() -> list[int]:
+    """The logged-in member and the organisations they represent."""
+    return [member.id for member, _role in portal_queries.visible_members(db.session, me())]
+
+
 @bp.route("/mandates")
 @member_required
 def mandates() -> ResponseReturnValue:
     session = db.session
-    own = queries.mandates_of(session, me())
+    own = queries.mandates_of_members(session, _acting_for())
     loans = {m.id: [loan for loan in queries.loans_of_mandate(session, m.id)] for m in own}
     return render_template(
         "portal/mandates.html",
@@ -50,7 +57,8 @@ def mandates() -> ResponseReturnValue:
 @member_required
 def revoke_mandate(mandate_id: int) -> ResponseReturnValue:
     session = db.session
-    found = or_404(queries.mandate_of_member, session, me(), mandate_id)
+    acting_for = _acting_for()
+    found = or_404(queries.mandate_of_member, session, acting_for, mandate_id)
     if not MANDATE_STATUS.allows(found.status, MandateStatus.REVOKED):
         flash(_("This mandate is no longer active."), "info")
         return redirect(url_for("portal.mandates"))
@@ -58,7 +66,9 @@ def revoke_mandate(mandate_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         attempt = Attempt()
         with attempt as work:
-            service.revoke_mandate(work, found, actor=g.actor, on=clock.today(), reason="")
+            service.revoke_mandate(
+                work, found, actor=g.actor, on=clock.today(), reason="", acting_for=acting_for
+            )
         if attempt.succeeded:
             flash(
                 _(

@@ -36,7 +36,21 @@ def test_another_member_sees_nothing_of_it_and_cannot_revoke_it(world, make_user
     status, html = page("/portal/mandates")
     assert status == 200
     assert "WB-BRAM-GEHEIM" not in html and "Geheim" not in html
-    assert "U hebt geen machtigingen." in text_of(html)
+    assert "U hebt geen machtigingen." in text_of(html)  # nor has the co-op she represents
     assert page(f"/portal/mandates/{world.bram_mandate.id}/revoke")[0] == 404
     assert page(f"/portal/mandates/{world.bram_mandate.id}/revoke", {})[0] == 404
     assert read(Mandate, world.bram_mandate.id).status is MandateStatus.ACTIVE
+
+
+def test_a_representative_sees_and_revokes_the_organisations_mandate(
+    world, make_user, login_as, page, mandate_for
+):
+    coop_mandate = mandate_for(world.coop, reference="WB-KORENSCHOOF", scheme="b2b")
+    anna = make_user("member", email="anna.portal@example.org", member_id=world.anna.id, name="Anna Jansen")
+    login_as(user=anna)
+    _status, html = page("/portal/mandates")
+    text = text_of(html)
+    assert "WB-KORENSCHOOF" in text and "Bakkerij De Korenschoof" in text and "SEPA B2B (zakelijk)" in text
+    assert "WB-BRAM-GEHEIM" not in text
+    assert page(f"/portal/mandates/{coop_mandate.id}/revoke", {})[0] == 302
+    assert read(Mandate, coop_mandate.id).status is MandateStatus.REVOKED

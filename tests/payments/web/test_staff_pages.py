@@ -166,3 +166,37 @@ def test_staff_nav_and_member_page_in_english(world, client, login_as, page) -> 
     assert status == 200 and "Mandates" in html and "Mandate reference" in html
     status, html = page(f"/staff/members/{world.bram.id}")
     assert "Register a mandate" in html and "WB-BRAM-GEHEIM" in html
+
+
+def test_the_audit_log_reads_mandate_events_in_dutch(world, login_as, page, mandate_for) -> None:
+    login_as("admin")
+    own = mandate_for(world.bram, reference="WB-B9")
+    page(
+        f"/staff/loans/{world.bram_loan.id}/collection",
+        {"collection_method": "mandate", "mandate_id": str(own.id)},
+    )
+    page(f"/staff/mandates/{own.id}/revoke", {"reason": "opgezegd"})
+    _status, html = page("/staff/audit")
+    text = text_of(html)
+    for phrase in (
+        "Machtiging vastgelegd",
+        "Machtiging ingetrokken",
+        "Manier van innen van de lening gewijzigd",
+        "Manier van innen: per automatische incasso (machtiging) → van de aflossingsrekening",
+        "Status van de machtiging: ingetrokken",
+    ):
+        assert phrase in text, phrase
+    assert "repayment_account" not in text and "mandate_status" not in text
+
+
+def test_amending_or_revoking_an_ended_mandate_says_why(world, login_as, page, mandate_for) -> None:
+    login_as("teller")
+    ended = mandate_for(world.anna, reference="WB-END")
+    page(f"/staff/mandates/{ended.id}/revoke", {"reason": "opgezegd"})
+    status, html = page(f"/staff/mandates/{ended.id}/amend", {"new_reference": "WB-END2"})
+    assert status == 422
+    assert "machtiging WB-END is ingetrokken; alleen een actieve machtiging kan worden gewijzigd" in text_of(
+        html
+    )
+    status, html = page(f"/staff/mandates/{ended.id}/revoke", {"reason": "nogmaals"})
+    assert "alleen een actieve machtiging kan worden ingetrokken" in text_of(html)

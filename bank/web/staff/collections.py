@@ -1,0 +1,133 @@
+"""Collection batches in the back office: the list with a form to prepare a date, a batch's page
+(its items and totals) and the download of its stored pain.008, which marks it exported.
+
+The download is a POST: it changes the batch (prepared → exported) and is recorded, so a link
+followed by a crawler or a prefetch never exports a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+
+from bank import clock
+from bank.errors import NotFound
+from bank.extensions import db
+from bank.payments import collections
+from bank.payments import queries as payment_queries
+from bank.payments.batch_models import BatchState, PaymentBatch
+from bank.web.access import staff_required
+from bank.web.filters import date_filter
+from bank.web.forms import Attempt, form_status
+from bank.web.labels import BATCH_ITEM_STATE, BATCH_STATE, COLLECTION_SCHEME, COLLECTION_SEQUENCE
+from bank.web.staff import bp
+
+VIEW_ROLES = ("admin", "teller", "credit_officer")
+PREPARE_ROLES = collections.PREPARE_ROLES
+EXPORT_ROLES = collections.EXPORT_ROLES
+
+
+class PrepareForm(FlaskForm):
+    collection_on = DateField(_l("Collection date"))
+
+
+def _labels() -> dict[str, object]:
+    return {
+        "state_labels": BATCH_STATE,
+        "item_state_labels": BATCH_ITEM_STATE,
+        "scheme_labels": COLLECTION_SCHEME,
+        "sequence_labels": COLLECTION_SEQUENCE,
+        "Prepared": BatchState.PREPARED,
+    }
+
+
+def _render_list(form: PrepareForm) -> ResponseReturnValue:
+    return (
+        render_template(
+            "staff/collections/list.html",
+            batches=payment_queries.collection_batches(db.session),
+            form=form,
+            earliest=collections.earliest_collection_on(clock.today()),
+            notice_days=collections.PRE_NOTIFICATION_DAYS,
+            **_labels(),
+        ),
+        form_status(form),
+    )
+
+
+@bp.route("/collections")
+@staff_required(*VIEW_ROLES)
+def collection_batches() -> ResponseReturnValue:
+    form = PrepareForm(formdata=None, collection_on=collections.earliest_collection_on(clock.today()))
+    return _render_list(form)
+
+
+@bp.route("/collections/prepare", methods=["POST"])
+@staff_required(*PREPARE_ROLES)
+def prepare_collection_batch() -> ResponseReturnValue:
+    form = PrepareForm()
+    if not form.validate() or form.collection_on.data is None:
+        form.collection_on.errors = [_("Enter the collection date as YYYY-MM-DD.")]
+        return _render_list(form)
+    collection_on: dt.date = form.collection_on.data
+    creditor = collections.creditor_from_settings(current_app.config)
+    attempt = Attempt(form)
+    with attempt as session:
+        done = collections.prepare_collections(session, g.actor, collection_on, creditor=creditor)
+        prepared = [(b.id, b.number_of_transactions) for b in done.prepared]
+    if not attempt.succeeded:
+        return _render_list(form)
+    if not prepared:
+        flash(_("Nothing more to prepare for %(date)s: every instalment due by mandate is in a batch.",
+                date=date_filter(collection_on)), "info")  # fmt: skip
+        return redirect(url_for("staff.collection_batches"))
+    count = sum(n for _id, n in prepared)
+    flash(
+        _(
+            "%(batches)s batches prepared for %(date)s with %(count)s collections; "
+            "the borrowers have been notified.",
+            batches=len(prepared),
+            date=date_filter(collection_on),
+            count=count,
+        ),
+        "success",
+    )
+    return redirect(url_for("staff.collection_batch", batch_id=prepared[0][0]))
+
+
+def _batch_or_404(batch_id: int) -> PaymentBatch:
+    try:
+        return payment_queries.collection_batch(db.session, batch_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/collections/<int:batch_id>")
+@staff_required(*VIEW_ROLES)
+def collection_batch(batch_id: int) -> ResponseReturnValue:
+    batch = _batch_or_404(batch_id)
+    return render_template("staff/collections/detail.html", batch=batch, **_labels())
+
+
+@bp.route("/collections/<int:batch_id>/download", methods=["POST"])
+@staff_required(*EXPORT_ROLES)
+def download_collection_batch(batch_id: int) -> ResponseReturnValue:
+    _batch_or_404(batch_id)
+    attempt = Attempt()
+    with attempt as session:
+        batch = payment_queries.collection_batch(session, batch_id)
+        xml = collections.mark_exported(session, batch, actor=g.actor)
+        name = batch.file_name
+    if not attempt.succeeded:
+        return redirect(url_for("staff.collection_batch", batch_id=batch_id))
+    response = make_response(xml)
+    response.mimetype = "application/xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
