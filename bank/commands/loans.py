@@ -7,12 +7,12 @@ rule (``--principal must be greater than 0``), so scripts can rely on both.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
+from bank.commands.refusals import refuse
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans import products
@@ -44,15 +44,6 @@ class _OneLineErrors(click.Command):
         except click.UsageError as exc:
             click.echo(f"error: {exc.format_message()}", err=True)
             ctx.exit(2)
-
-
-def _fail(error: BankError) -> None:
-    if error.fields:
-        text = "; ".join(f"{OPTION_OF_FIELD.get(name, name)} {rule}" for name, rule in error.fields.items())
-    else:
-        text = error.message
-    click.echo(f"error: {text}", err=True)
-    sys.exit(2)
 
 
 def format_table(schedule: Schedule) -> str:
@@ -109,7 +100,7 @@ def schedule_command(as_json: bool, product_code: str | None, **raw: Any) -> Non
     if not product_code and not raw.get("rate_annual"):
         missing.insert(1, "rate_annual")
     if missing:
-        _fail(BankError("missing", fields={name: "is required" for name in missing}))
+        refuse(BankError("missing", fields={name: "is required" for name in missing}), OPTION_OF_FIELD)
     try:
         product = None
         if product_code:
@@ -121,8 +112,7 @@ def schedule_command(as_json: bool, product_code: str | None, **raw: Any) -> Non
         terms = products.preview_terms(product, raw)
         schedule = build_schedule(terms)
     except BankError as error:
-        _fail(error)
-        return
+        refuse(error, OPTION_OF_FIELD)
     if as_json:
         click.echo(json.dumps(schedule.to_json()))
     else:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from flask.cli import with_appcontext
 
 from bank import clock
 from bank.actor import system
+from bank.commands.refusals import date_or_today, refuse
 from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.members import queries as member_queries
@@ -37,24 +37,6 @@ OPTION_OF_FIELD = {
     "document": "--document",
     "reason": "--reason",
 }
-
-
-def _fail(error: BankError) -> None:
-    if error.fields:
-        text = "; ".join(f"{OPTION_OF_FIELD.get(name, name)} {rule}" for name, rule in error.fields.items())
-    else:
-        text = str(error.message)
-    click.echo(f"error: {text}", err=True)
-    sys.exit(2)
-
-
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 def _row(mandate: Mandate) -> dict[str, object]:
@@ -131,7 +113,9 @@ def list_command(status: str | None, member_number: int | None, as_json: bool) -
 @click.option("--bic", default="", help="The debtor bank's BIC (default: from a Dutch IBAN).")
 @click.option("--name", "debtor_name", help="Account holder as on the form (default: the member's name).")
 @click.option("--scheme", type=click.Choice(["core", "b2b"]), default="core", show_default=True)
-@click.option("--signed-on", "signed_on", callback=_date, help="Date signed (YYYY-MM-DD); today by default.")
+@click.option(
+    "--signed-on", "signed_on", callback=date_or_today, help="Date signed (YYYY-MM-DD); today by default."
+)
 @click.option(
     "--document",
     required=True,
@@ -178,14 +162,14 @@ def add_command(
                 f"mandate {mandate.reference} ({mandate.scheme.value}) registered for member {member.number}"
             )
     except BankError as error:
-        _fail(error)
+        refuse(error, OPTION_OF_FIELD)
     click.echo(text)
 
 
 @mandates_group.command("revoke")
 @click.argument("reference")
 @click.option("--reason", required=True, help="Why the mandate ends (kept on the mandate).")
-@click.option("--date", "on", callback=_date, help="Date revoked (YYYY-MM-DD); today by default.")
+@click.option("--date", "on", callback=date_or_today, help="Date revoked (YYYY-MM-DD); today by default.")
 @with_appcontext
 def revoke_command(reference: str, reason: str, on: dt.date) -> None:
     """Revoke mandate REFERENCE; loans collected by it fall back to their repayment accounts."""
@@ -199,7 +183,7 @@ def revoke_command(reference: str, reason: str, on: dt.date) -> None:
             service.revoke_mandate(session, mandate, actor=system("cli"), on=on, reason=reason)
             loans = [loan.number for loan in queries.loans_of_mandate(session, mandate.id)]
     except BankError as error:
-        _fail(error)
+        refuse(error, OPTION_OF_FIELD)
     suffix = f"; loans {', '.join(loans)} are collected from their repayment accounts again" if loans else ""
     click.echo(f"mandate {reference} revoked on {on.isoformat()}{suffix}")
 

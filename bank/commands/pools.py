@@ -7,15 +7,14 @@ line on stderr naming the option and the rule (``--amount must be at least 50.00
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bank import clock
 from bank.actor import system
+from bank.commands.refusals import date_or_today, refuse
 from bank.errors import N_, BankError, ValidationError
 from bank.extensions import db
 from bank.members import queries as member_queries
@@ -36,24 +35,6 @@ OPTION_OF_FIELD = {
     "on": "--date",
     "payable_from": "--date",
 }
-
-
-def _fail(error: BankError) -> None:
-    if error.fields:
-        text = "; ".join(f"{OPTION_OF_FIELD.get(name, name)} {rule}" for name, rule in error.fields.items())
-    else:
-        text = error.message
-    click.echo(f"error: {text}", err=True)
-    sys.exit(2)
-
-
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 def _pool(session: Session, code: str) -> Pool:
@@ -122,7 +103,7 @@ def list_command() -> None:
 @click.option("--amount", required=True, help="Amount, e.g. 250.00.")
 @click.option("--key", required=True, help="Idempotency key: the same key again books nothing new.")
 @click.option("--account", "account_number", help="Deposit account to pay from (default: the only open one).")
-@click.option("--date", "on", callback=_date, help="Value date (YYYY-MM-DD); today by default.")
+@click.option("--date", "on", callback=date_or_today, help="Value date (YYYY-MM-DD); today by default.")
 @with_appcontext
 def subscribe_command(
     pool_code: str, member_number: str, amount: str, key: str, account_number: str | None, on: dt.date
@@ -146,7 +127,7 @@ def subscribe_command(
             balance = queries.participation_balance(session, participation)
             code = pool.code
     except BankError as error:
-        _fail(error)
+        refuse(error, OPTION_OF_FIELD)
     click.echo(f"member {member_number} now has {balance:,.2f} in pool {code}")
 
 
@@ -155,7 +136,7 @@ def subscribe_command(
 @click.option("--member", "member_number", required=True, help="Member number.")
 @click.option("--amount", required=True, help="Amount to take out of the pool.")
 @click.option("--key", required=True, help="Idempotency key.")
-@click.option("--date", "on", callback=_date, help="Request date (YYYY-MM-DD); today by default.")
+@click.option("--date", "on", callback=date_or_today, help="Request date (YYYY-MM-DD); today by default.")
 @with_appcontext
 def withdraw_command(pool_code: str, member_number: str, amount: str, key: str, on: dt.date) -> None:
     """Ask to withdraw from a pool; paid after the notice period, first come first served."""
@@ -174,12 +155,12 @@ def withdraw_command(pool_code: str, member_number: str, amount: str, key: str, 
                 f" payable from {request.payable_from.isoformat()}"
             )
     except BankError as error:
-        _fail(error)
+        refuse(error, OPTION_OF_FIELD)
     click.echo(text)
 
 
 @pools_group.command("pay-due")
-@click.option("--date", "on", callback=_date, help="Business date (YYYY-MM-DD); today by default.")
+@click.option("--date", "on", callback=date_or_today, help="Business date (YYYY-MM-DD); today by default.")
 @with_appcontext
 def pay_due_command(on: dt.date) -> None:
     """Pay the due withdrawal requests of every pool while its uncommitted capital lasts."""
@@ -187,7 +168,7 @@ def pay_due_command(on: dt.date) -> None:
         with db.unit_of_work(db.new_session()) as session:
             outcome = service.pay_due_withdrawals(session, on, actor=system("pool-withdrawals"))
     except BankError as error:
-        _fail(error)
+        refuse(error, OPTION_OF_FIELD)
     click.echo(
         f"{outcome.paid_count} withdrawal(s) paid ({outcome.paid_amount:,.2f}),"
         f" {outcome.waiting_count} due request(s) still waiting on {on.isoformat()}"
