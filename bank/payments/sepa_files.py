@@ -435,11 +435,7 @@ def _checked_collections(
     rows: list[_DebitRow] = []
     for index, item in enumerate(collections):
         at = f"collections[{index}]."
-        end_to_end_id = problems.check(sepa_identifier, item.end_to_end_id, at + "end_to_end_id")
-        if end_to_end_id is not None:
-            if end_to_end_id in seen_ids:
-                problems.add(at + "end_to_end_id", DUPLICATE_END_TO_END_ID)
-            seen_ids.add(end_to_end_id)
+        end_to_end_id = _checked_end_to_end_id(problems, item.end_to_end_id, at, seen_ids)
         if item.mandate_signed_on > item.collection_date:
             problems.add(
                 at + "mandate_signed_on", SIGNED_AFTER_COLLECTION, collection_date=item.collection_date
@@ -476,6 +472,19 @@ def _checked_collections(
     return clean_creditor, rows
 
 
+def _checked_end_to_end_id(problems: _Problems, value: str, at: str, seen_ids: set[str]) -> str | None:
+    """The payment's end-to-end id, checked, and refused when another payment of the file has it.
+
+    The statement matches a collection or payout by this id, so two alike would match twice.
+    """
+    end_to_end_id = problems.check(sepa_identifier, value, at + "end_to_end_id")
+    if end_to_end_id is not None:
+        if end_to_end_id in seen_ids:
+            problems.add(at + "end_to_end_id", DUPLICATE_END_TO_END_ID)
+        seen_ids.add(end_to_end_id)
+    return end_to_end_id
+
+
 def _checked_amendment(
     problems: _Problems, amendment: Amendment, at: str, iban: Callable[[str, str], str]
 ) -> Amendment:
@@ -507,11 +516,7 @@ def _checked_transfers(
     rows: list[_TransferRow] = []
     for index, item in enumerate(transfers):
         at = f"transfers[{index}]."
-        end_to_end_id = problems.check(sepa_identifier, item.end_to_end_id, at + "end_to_end_id")
-        if end_to_end_id is not None:
-            if end_to_end_id in seen_ids:
-                problems.add(at + "end_to_end_id", DUPLICATE_END_TO_END_ID)
-            seen_ids.add(end_to_end_id)
+        end_to_end_id = _checked_end_to_end_id(problems, item.end_to_end_id, at, seen_ids)
         rows.append(
             _TransferRow(
                 end_to_end_id=end_to_end_id or "",
