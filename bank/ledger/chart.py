@@ -21,6 +21,8 @@ class MainAccount(NamedTuple):
 
 
 SETTLEMENT = "1000"
+PAYMENTS_IN_TRANSIT = "1090"
+SUSPENSE = "1095"
 LOAN_PRINCIPAL = "1100"
 INTEREST_RECEIVABLE = "1110"
 FEES_RECEIVABLE = "1120"
@@ -38,6 +40,8 @@ POOL_RETURNS_EXPENSE = "5200"
 
 MAIN_ACCOUNTS: tuple[MainAccount, ...] = (
     MainAccount(SETTLEMENT, "Settlement account at the clearing bank", AccountType.ASSET, False, False),
+    MainAccount(PAYMENTS_IN_TRANSIT, "Payments in transit", AccountType.ASSET, False, False),
+    MainAccount(SUSPENSE, "Suspense: unmatched statement items", AccountType.ASSET, False, False),
     MainAccount(LOAN_PRINCIPAL, "Loan principal", AccountType.ASSET, True, True),
     MainAccount(INTEREST_RECEIVABLE, "Interest receivable", AccountType.ASSET, True, True),
     MainAccount(FEES_RECEIVABLE, "Fees and penalties receivable", AccountType.ASSET, True, True),

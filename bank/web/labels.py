@@ -326,6 +326,8 @@ ENTRY_KINDS = {
 #: The main accounts of the chart by code (bank.ledger.chart.MAIN_ACCOUNTS keeps the English).
 ACCOUNT_NAMES = {
     chart.SETTLEMENT: _l("Settlement account at the clearing bank"),
+    chart.PAYMENTS_IN_TRANSIT: _l("Payments in transit"),
+    chart.SUSPENSE: _l("Suspense: unmatched statement items"),
     chart.LOAN_PRINCIPAL: _l("Loan principal"),
     chart.INTEREST_RECEIVABLE: _l("Interest receivable"),
     chart.FEES_RECEIVABLE: _l("Fees and penalties receivable"),

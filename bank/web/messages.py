@@ -139,7 +139,8 @@ def _lower_first(text: str) -> str:
 
 def _roles(text: str) -> str:
     """ "credit_officer or admin" -> "kredietadviseur of beheerder": each role code in words."""
-    words = {" or ": f" {gettext('or')} ", ", ": ", "}
+    or_word = gettext("or")  # outside the f-string, where pybabel's extractor can see it
+    words = {" or ": f" {or_word} ", ", ": ", "}
     parts = re.split(r"( or |, )", text)
     return "".join(words.get(part) or _lower_first(role_label_filter(part)) for part in parts)
 
