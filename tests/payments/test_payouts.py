@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask.cli import ScriptInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -23,6 +24,7 @@ from translations.conftest import compiled_catalogue  # noqa: F401  (the mail is
 
 from bank import clock
 from bank.actor import Actor
+from bank.cli import cli
 from bank.errors import InvalidTransition, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
@@ -310,3 +312,33 @@ def test_any_orders_sum_to_the_file_and_clear_1090_to_the_cent(session, anna, te
     total = sum(amounts, Decimal("0.00"))
     assert balances(session, anna) == (start[0] - total, start[1], start[2] - total)
     session.rollback()
+
+
+def test_the_command_prepares_the_date_once_and_says_where_the_file_is(app, session, anna, tellers):
+    first, _ = tellers
+    order = withdraw(session, anna, "42.50", "c1", first)
+    session.commit()
+    runner = app.test_cli_runner()
+
+    def run(*args: str):
+        session.commit()  # SQLite: the test's session must not hold a read lock while the command writes
+        result = runner.invoke(cli, ["payments", "payouts", *args], obj=ScriptInfo(create_app=lambda: app))
+        session.expire_all()
+        return result
+
+    today = clock.today().isoformat()
+    result = run("--date", today)
+    assert result.exit_code == 0, result.output
+    batch = session.scalars(select(PayoutBatch)).one()
+    assert result.output.splitlines()[0] == (
+        f"prepared batch {batch.batch_id} (id {batch.id}, pain.001.001.03): 1 transfers, 42.50 EUR, "
+        f"released, sha256 {batch.sha256}; stored in the database, "
+        f"download at /staff/payouts/batches/{batch.id}"
+    )
+    assert session.get(PaymentOrder, order.id).state is OrderState.IN_BATCH
+    again = run("--date", today)
+    assert again.exit_code == 0
+    assert again.output.splitlines()[0] == f"nothing more to prepare for {today}: no payment order is waiting"
+    past = run("--date", "2020-01-01")
+    assert past.exit_code == 2
+    assert "--date must not be in the past" in past.output
