@@ -47,7 +47,7 @@ from bank.actor import Actor
 from bank.errors import N_, BankError, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry
-from bank.ledger.service import account_by_code, credit, debit, post
+from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post
 from bank.loans import queries as loan_queries
 from bank.loans.models import CollectionMethod, Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members.models import Member
@@ -549,13 +549,100 @@ def mark_exported(session: Session, batch: PaymentBatch, *, actor: Actor) -> byt
 SETTLEMENT_KIND = "direct_debit"
 
 
+def settlement_request(item: PaymentBatchItem, settlement_account_id: int, on: dt.date) -> EntryRequest:
+    """The one entry that settles ``item``: Dr 1000 / Cr the borrower's repayment account.
+
+    The batch path (:func:`settle_collection_item`) and the statement import post exactly this
+    request under the same key, so whichever sees the money first books it and the other finds
+    the item settled and books nothing."""
+    return EntryRequest(
+        f"collection-settle:{item.end_to_end_id}",
+        SETTLEMENT_KIND,
+        [
+            debit(settlement_account_id, item.amount),
+            credit(item.loan.repayment_account.ledger_account_id, item.amount),
+        ],
+        on,
+        item.end_to_end_id,
+    )
+
+
+def may_settle(item: PaymentBatchItem) -> bool:
+    """An item can be settled while it is pending in an exported batch."""
+    return ITEM_STATE.allows(item.state, ItemState.SETTLED) and BATCH_STATE.allows_action(
+        "settle", item.batch.state
+    )
+
+
+def mark_item_settled(session: Session, item: PaymentBatchItem, *, actor: Actor, on: dt.date) -> None:
+    """Record that ``item``'s money arrived (its entry is posted by the caller): the item is settled,
+    its mandate has been collected on, and the batch is settled once every item of it is."""
+    ITEM_STATE.require(
+        item.state,
+        ItemState.SETTLED,
+        N_("collection %(end_to_end_id)s is %(state)s"),
+        end_to_end_id=item.end_to_end_id,
+        state=item.state,
+    )
+    item.state = ItemState.SETTLED
+    if MANDATE_STATUS.allows_action("collect", item.mandate.status):
+        mandate_rules.record_collection(session, item.mandate, item.batch.collection_on)
+    batch = item.batch
+    if all(other.state is ItemState.SETTLED for other in batch.items):
+        BATCH_STATE.require(
+            batch.state,
+            BatchState.SETTLED,
+            N_("batch %(batch)s is %(state)s"),
+            batch=batch.batch_id,
+            state=batch.state,
+        )
+        batch.state = BatchState.SETTLED
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "collections.settle",
+            "payment_batch",
+            batch.id,
+            before={"status": BatchState.EXPORTED.value},
+            after={"status": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
+            detail=batch.batch_id,
+        )
+
+
+def settle_collection_item(
+    session: Session, item: PaymentBatchItem, *, actor: Actor, on: dt.date
+) -> JournalEntry:
+    """Settle one direct debit of an exported batch: post its entry, then :func:`mark_item_settled`."""
+    BATCH_STATE.require_action(
+        "settle",
+        item.batch.state,
+        N_("batch %(batch)s is %(state)s; only an exported batch can be settled"),
+        batch=item.batch.batch_id,
+        state=item.batch.state,
+    )
+    ITEM_STATE.require(
+        item.state,
+        ItemState.SETTLED,
+        N_("collection %(end_to_end_id)s is %(state)s"),
+        end_to_end_id=item.end_to_end_id,
+        state=item.state,
+    )
+    settlement = account_by_code(session, chart.SETTLEMENT).id
+    request = settlement_request(item, settlement, on)
+    entry = post(session, request.key, request.kind, request.lines, request.value_date, actor, request.memo)
+    mark_item_settled(session, item, actor=actor, on=on)
+    return entry
+
+
 def settle_collection_batch(
     session: Session, batch: PaymentBatch, *, actor: Actor, on: dt.date
 ) -> list[JournalEntry]:
     """The statement of ``on`` shows the batch's money arrived: Dr 1000 / Cr each borrower's
     repayment account, one entry per item under its own key, so settling twice books nothing more.
 
-    The mandates collected on are recorded (the next collection on them is recurring).
+    The mandates collected on are recorded (the next collection on them is recurring). Items a
+    statement settled already are left as they are.
     """
     if not actor.has_role(*EXPORT_ROLES):
         raise PermissionDenied(N_("only a credit officer or an administrator may settle a collection batch"))
@@ -572,50 +659,8 @@ def settle_collection_batch(
             N_("cannot be before the collection date %(collection_on)s"),
             collection_on=batch.collection_on,
         )
-    settlement = account_by_code(session, chart.SETTLEMENT).id
-    entries = []
-    for item in batch.items:
-        ITEM_STATE.require(
-            item.state,
-            ItemState.SETTLED,
-            N_("collection %(end_to_end_id)s is %(state)s"),
-            end_to_end_id=item.end_to_end_id,
-            state=item.state,
-        )
-        entries.append(
-            post(
-                session,
-                f"collection-settle:{item.end_to_end_id}",
-                SETTLEMENT_KIND,
-                [
-                    debit(settlement, item.amount),
-                    credit(item.loan.repayment_account.ledger_account_id, item.amount),
-                ],
-                on,
-                actor,
-                item.end_to_end_id,
-            )
-        )
-        item.state = ItemState.SETTLED
-        if MANDATE_STATUS.allows_action("collect", item.mandate.status):
-            mandate_rules.record_collection(session, item.mandate, batch.collection_on)
-    BATCH_STATE.require(
-        batch.state,
-        BatchState.SETTLED,
-        N_("batch %(batch)s is %(state)s"),
-        batch=batch.batch_id,
-        state=batch.state,
-    )
-    batch.state = BatchState.SETTLED
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "collections.settle",
-        "payment_batch",
-        batch.id,
-        before={"status": BatchState.EXPORTED.value},
-        after={"status": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
-        detail=batch.batch_id,
-    )
-    return entries
+    return [
+        settle_collection_item(session, item, actor=actor, on=on)
+        for item in list(batch.items)
+        if item.state is ItemState.PENDING
+    ]
