@@ -66,7 +66,8 @@ BATCH_STATE = Transitions(
     },
     actions={
         "download": set(BatchState),
-        "settle": {BatchState.EXPORTED},
+        # A return may come before the statement settled every item of the batch.
+        "settle": {BatchState.EXPORTED, BatchState.PARTLY_RETURNED},
     },
 )
 

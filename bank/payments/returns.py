@@ -143,13 +143,19 @@ def record_return(
     returned_on: dt.date,
     actor: Actor,
     staff_address: str | None = None,
+    counter_account_id: int | None = None,
+    from_statement: bool = False,
 ) -> ReturnOutcome:
     """Book the return of the settled direct debit ``end_to_end_id`` (see the module's text).
 
     Recording the same return again books nothing and says so (``recorded`` False). A refund
     claim outside its window is refused with the window named, and nothing is written.
+    ``counter_account_id`` is the account the money leaves through: 1000 when staff record a
+    return by hand; the statement import books the line's own entry (Dr 1095 / Cr 1000) and
+    passes 1095, so the two entries together are Dr repayment account / Cr 1000.
     """
-    if not actor.has_role(*RETURN_ROLES):
+    # The clearing bank's statement is evidence enough: whoever may import it books its returns.
+    if not from_statement and not actor.has_role(*RETURN_ROLES):
         raise PermissionDenied(N_("only a credit officer or an administrator may record a return"))
     code = (reason_code or "").strip().upper()
     reason = REASONS.get(code)
@@ -191,7 +197,7 @@ def record_return(
             on=returned_on,
             actor=actor,
         )
-    settlement = account_by_code(session, chart.SETTLEMENT).id
+    settlement = counter_account_id or account_by_code(session, chart.SETTLEMENT).id
     post(
         session,
         f"collection-return:{e2e}",
@@ -284,6 +290,15 @@ def record_return(
     return ReturnOutcome(
         item=item, recorded=True, unapplied=tuple(unapplied), fee=fee, mandate_revoked=revoked
     )
+
+
+def check_return(item: PaymentBatchItem, reason_code: str, returned_on: dt.date) -> None:
+    """Raise the ValidationError :func:`record_return` would raise for the reason and date
+    (an unknown code, a date before the debit, a refund claim outside its window); reads only."""
+    code = (reason_code or "").strip().upper()
+    if code not in REASONS:
+        raise ValidationError("reason_code", N_("must be one of %(codes)s"), codes=", ".join(REASONS))
+    _check_window(code, item.batch.collection_on, returned_on, item.batch.scheme)
 
 
 def _check_window(code: str, debited_on: dt.date, returned_on: dt.date, scheme: MandateScheme) -> None:
@@ -491,6 +506,7 @@ def record_return_from_statement(
     return_reason: str,
     booked_on: dt.date,
     actor: Actor,
+    counter_account_id: int | None = None,
 ) -> ReturnOutcome:
     """Book a return the clearing bank's statement shows (a debit with our end-to-end id and an
     ISO return reason): :func:`record_return`, dated the statement's booking date. A reason code
@@ -499,5 +515,11 @@ def record_return_from_statement(
     if code not in REASONS:
         code = "MS03"
     return record_return(
-        session, end_to_end_id=end_to_end_id, reason_code=code, returned_on=booked_on, actor=actor
+        session,
+        end_to_end_id=end_to_end_id,
+        reason_code=code,
+        returned_on=booked_on,
+        actor=actor,
+        counter_account_id=counter_account_id,
+        from_statement=True,
     )
