@@ -139,3 +139,26 @@ def collection_batch(session: Session, batch_id: int) -> PaymentBatch:
     if batch is None:
         raise NotFound(N_("no such collection batch"))
     return batch
+
+
+def collection_items_of_members(
+    session: Session, member_ids: Collection[int], *, page: int = 1, per_page: int = 25
+) -> Page[PaymentBatchItem]:
+    """The direct debits on the loans of ``member_ids`` (a portal user and the organisations they
+    represent: the portal's rule), the latest collection date first, with each item's loan and
+    borrower and its batch's state (not the batch's file: a page never needs the XML)."""
+    if not member_ids:
+        return Page(items=[], total=0, page=1, per_page=per_page)
+    query = (
+        select(PaymentBatchItem)
+        .join(Loan, Loan.id == PaymentBatchItem.loan_id)
+        .where(Loan.borrower_id.in_(list(member_ids)))
+        .options(
+            joinedload(PaymentBatchItem.loan).joinedload(Loan.borrower),
+            joinedload(PaymentBatchItem.batch).load_only(
+                PaymentBatch.id, PaymentBatch.state, PaymentBatch.collection_on, raiseload=True
+            ),
+        )
+        .order_by(PaymentBatchItem.due_on.desc(), PaymentBatchItem.id.desc())
+    )
+    return paginate(session, query, page, per_page)
