@@ -18,6 +18,7 @@ from bank.payment_orders import models as payment_order_models  # noqa: F401
 from bank.payments import batch_models as payment_batch_models  # noqa: F401
 from bank.payments import models as payment_models  # noqa: F401
 from bank.payments import payout_models  # noqa: F401
+from bank.payments import statement_models as payment_statement_models  # noqa: F401
 from bank.pools import models as pool_models  # noqa: F401
 from bank.portal import models as portal_models  # noqa: F401
 from bank.runs import models as run_models  # noqa: F401

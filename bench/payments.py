@@ -148,6 +148,7 @@ def write_camt053(
     iban: str = BANK_IBAN,
     currency: str = "EUR",
     booked_on: dt.date = dt.date(2026, 12, 2),
+    sequence: int = 1,
 ) -> Decimal:
     """Write one statement whose entries are ``entries`` (each a batch of transactions in one
     direction) to ``out``; the closing balance is opening + the entries unless given. Returns the
@@ -171,7 +172,7 @@ def write_camt053(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:{version}"><BkToCstmrStmt>'
         f"<GrpHdr><MsgId>{statement_id}</MsgId><CreDtTm>{day}T20:00:00</CreDtTm></GrpHdr>\n"
-        f"<Stmt><Id>{statement_id}</Id><ElctrncSeqNb>1</ElctrncSeqNb>"
+        f"<Stmt><Id>{statement_id}</Id><ElctrncSeqNb>{sequence}</ElctrncSeqNb>"
         f"<Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>{currency}</Ccy></Acct>\n"
         + balance("OPBD", opening, booked_on - dt.timedelta(days=1))
         + balance("CLBD", closing, booked_on)

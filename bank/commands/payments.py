@@ -3,6 +3,7 @@
 ``bank payments payouts [--date D]`` prepares the pain.001 of the payment orders waiting for a
 date and prints where the stored file is.
 
+``bank payments import-statement FILE [--json]`` books one (``bank.payments.statement_import``).
 ``bank payments read-statement FILE [--json]`` reads a CAMT.053/054 or MT940 statement file,
 checks it and writes nothing: a file it can read exits 0 with every problem listed in words; a
 file it cannot read exits 2 with the reason on stderr.
@@ -24,7 +25,7 @@ from bank.actor import system
 from bank.commands.refusals import date_or_today, refuse
 from bank.errors import BankError
 from bank.extensions import db
-from bank.payments import collections, payouts, statement_reader
+from bank.payments import collections, payouts, statement_import, statement_reader
 from bank.payments.batch_models import PaymentBatch
 from bank.payments.payout_models import PayoutBatch, PayoutBatchState
 from bank.payments.statement_reader import Entry, Statement, StatementFile, StatementUnreadable
@@ -198,6 +199,95 @@ def _payout_line(batch: PayoutBatch) -> str:
         f"transfers, {batch.control_sum:.2f} EUR, {batch.state.value}{waiting}, sha256 {batch.sha256}; "
         f"stored in the database, download at /staff/payouts/batches/{batch.id}"
     )
+
+
+def import_json(result: statement_import.ImportResult) -> dict[str, object]:
+    """What an import did, as the command prints it with ``--json``."""
+    record = result.statement_import
+    return {
+        "import_id": record.id,
+        "status": "already_imported" if result.already_imported else record.status.value,
+        "refusal": None if result.refusal is None else str(result.refusal),
+        "format": record.format,
+        "sha256": record.sha256,
+        "stored_at": str(result.stored_path),
+        "statements": [
+            {
+                "id": s.statement_id,
+                "account_iban": s.account_iban,
+                "sequence_number": s.sequence_number,
+                "opening_balance": _amount(s.opening_balance),
+                "closing_balance": _amount(s.closing_balance),
+                "closing_on": _date(s.closing_on),
+            }
+            for s in result.statements
+        ],
+        "lines": result.lines,
+        "matched": result.matched,
+        "suspense": result.suspense,
+        "by_matcher": dict(sorted(result.by_matcher.items())),
+        "amount_in": _amount(result.amount_in),
+        "amount_out": _amount(result.amount_out),
+        "suspense_amount": _amount(result.suspense_amount),
+    }
+
+
+def _import_lines(summary: dict[str, object]) -> list[str]:
+    if summary["status"] == "already_imported":
+        return [
+            f"already imported as import {summary['import_id']} ({summary['lines']} lines); nothing booked",
+            f"file kept at {summary['stored_at']}",
+        ]
+    lines = [f"import {summary['import_id']} ({summary['format']}): booked"]
+    statements = summary["statements"]
+    assert isinstance(statements, list)
+    for statement in statements:
+        lines.append(
+            f"statement {statement['id']} (sequence {statement['sequence_number']}) of "
+            f"{statement['account_iban']}: "
+            f"opening {statement['opening_balance']}, closing {statement['closing_balance']} on "
+            f"{statement['closing_on']}"
+        )
+    by_matcher = summary["by_matcher"]
+    assert isinstance(by_matcher, dict)
+    matchers = ", ".join(f"{name} {count}" for name, count in by_matcher.items())
+    lines.append(
+        f"{summary['lines']} lines: {summary['matched']} matched, {summary['suspense']} in suspense "
+        f"(1095, {summary['suspense_amount']} EUR); by matcher: {matchers or 'none'}"
+    )
+    lines.append(f"in {summary['amount_in']} EUR, out {summary['amount_out']} EUR")
+    lines.append(f"file kept at {summary['stored_at']}")
+    return lines
+
+
+@payments_group.command("import-statement")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print what was booked as JSON.")
+@with_appcontext
+def import_statement(file: str, as_json: bool) -> None:
+    """Import a CAMT.053 or MT940 FILE: book and match every line, or refuse the file whole.
+
+    The file is kept under UPLOAD_DIR. A refused file (its reason on stderr) books nothing and
+    exits 2; the same file a second time books nothing more and says so.
+    """
+    try:
+        with db.unit_of_work(db.new_session()) as session:
+            result = statement_import.import_statement(
+                session, file, actor=system("payments import-statement"), settings=current_app.config
+            )
+            summary = import_json(result)
+    except BankError as error:
+        click.echo(f"error: {file}: {error.message}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    if summary["refusal"] is not None:
+        click.echo(f"error: {file}: refused: {summary['refusal']}", err=True)
+        click.echo(f"file kept at {summary['stored_at']} (import {summary['import_id']}, refused)", err=True)
+        sys.exit(2)
+    if not as_json:
+        for line in _import_lines(summary):
+            click.echo(line)
 
 
 def register(cli: click.Group) -> None:

@@ -17,12 +17,11 @@ borrower's repayment account (key ``collection-settle:{end_to_end_id}``), after 
 repayment run collects the instalment from that account as it always has. Preparing and
 exporting move no money.
 
-A return (an R-transaction) is not booked here: by the time it arrives (up to 5 business days
-for a return, 8 weeks or 13 months for a refund) the repayment run has usually applied the
-settled money to the instalment, so the repayment account no longer holds it and a plain
-Dr repayment account / Cr 1000 would take it below zero, which the ledger refuses. Reversing it
-needs the loans' servicing to un-apply that payment first (reopen the instalment so arrears,
-late fee and penalty follow).
+A return (an R-transaction) is booked by ``bank.payments.returns.record_return``: by the time it
+arrives the repayment run has usually applied the settled money, so the payment is un-applied
+from the instalment first (``bank.loans.servicing.unapply_payment``). A returned instalment is
+open again and ``prepare_collections`` collects it again in a later batch (recurring, end-to-end
+id ``…-R1``), unless the return ended the loan's mandate.
 """
 
 from __future__ import annotations
@@ -46,9 +45,9 @@ from bank.actor import Actor
 from bank.errors import N_, BankError, PermissionDenied, ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry
-from bank.ledger.service import account_by_code, credit, debit, post
+from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post
 from bank.loans import queries as loan_queries
-from bank.loans.models import Instalment
+from bank.loans.models import CollectionMethod, Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members.models import Member
 from bank.notifications import service as notifications
 from bank.payments import mandates as mandate_rules
@@ -177,6 +176,13 @@ def prepare_collections(
     due = [
         i for i in loan_queries.instalments_due_by_mandate(session, collection_on) if i.id not in in_batches
     ]
+    attempts = _returned_to_collect_again(session, collection_on)
+    due.extend(
+        sorted(
+            (i for i in session.scalars(select(Instalment).where(Instalment.id.in_(attempts)))),
+            key=lambda i: (i.loan_id, i.number),
+        )
+    )
     mandates = _active_mandates(session, {i.loan.mandate_id for i in due if i.loan.mandate_id is not None})
     by_scheme: dict[MandateScheme, list[tuple[Instalment, Mandate]]] = {}
     for instalment in due:
@@ -192,7 +198,15 @@ def prepare_collections(
         if not rows:
             continue
         batch = _prepare_batch(
-            session, actor, collection_on, scheme, rows, collected_before, creditor=creditor, version=version
+            session,
+            actor,
+            collection_on,
+            scheme,
+            rows,
+            collected_before,
+            creditor=creditor,
+            version=version,
+            attempts=attempts,
         )
         prepared.append(batch)
         for item in batch.items:
@@ -262,9 +276,38 @@ def _next_batch_id(session: Session, collection_on: dt.date, scheme: MandateSche
     return f"WBC-{collection_on:%Y%m%d}-{scheme.value.upper()}-{(count or 0) + 1}"
 
 
-def end_to_end_id(instalment: Instalment) -> str:
-    """Unique for every direct debit: the loan's number and the instalment's id."""
-    return f"{instalment.loan.number}-T{instalment.id}"
+def end_to_end_id(instalment: Instalment, attempt: int = 0) -> str:
+    """Unique for every direct debit: the loan's number and the instalment's id, and for a
+    collection again after a return the number of earlier attempts (``-R1``, ``-R2``, …)."""
+    base = f"{instalment.loan.number}-T{instalment.id}"
+    return f"{base}-R{attempt}" if attempt else base
+
+
+def _returned_to_collect_again(session: Session, collection_on: dt.date) -> dict[int, int]:
+    """Instalments whose direct debit came back and that are still open, due before
+    ``collection_on``, on active loans collected by mandate, and in no batch since: instalment
+    id -> how many direct debits it had. A return leaves the instalment unpaid
+    (``bank.payments.returns``); the next batch collects it again, on the loan's mandate, as a
+    recurring debit, for what is owed by then (late fee and return fee included). A loan whose
+    mandate ended after the return (AC04, MD01, …) is on its repayment account and not taken.
+    """
+    live = select(PaymentBatchItem.instalment_id).where(PaymentBatchItem.state != ItemState.RETURNED)
+    rows = session.execute(
+        select(PaymentBatchItem.instalment_id, func.count())
+        .join(Instalment, Instalment.id == PaymentBatchItem.instalment_id)
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(
+            PaymentBatchItem.state == ItemState.RETURNED,
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.due_on < collection_on,
+            Instalment.schedule_version == Loan.schedule_version,
+            Loan.status == LoanStatus.ACTIVE,
+            Loan.collection_method == CollectionMethod.MANDATE,
+            PaymentBatchItem.instalment_id.not_in(live),
+        )
+        .group_by(PaymentBatchItem.instalment_id)
+    ).all()
+    return {instalment_id: count for instalment_id, count in rows}
 
 
 def _prepare_batch(
@@ -277,6 +320,7 @@ def _prepare_batch(
     *,
     creditor: sepa_files.Creditor,
     version: str,
+    attempts: Mapping[int, int],
 ) -> PaymentBatch:
     batch_id = _next_batch_id(session, collection_on, scheme)
     created_at = clock.now_utc()
@@ -288,7 +332,7 @@ def _prepare_batch(
             amendments.extend(a for a in mandate.amendments if a.carried_on is None)
         collections.append(
             sepa_files.Collection(
-                end_to_end_id=end_to_end_id(instalment),
+                end_to_end_id=end_to_end_id(instalment, attempts.get(instalment.id, 0)),
                 amount=instalment.outstanding,
                 mandate_reference=mandate.reference,
                 mandate_signed_on=mandate.signed_on,
@@ -416,7 +460,7 @@ def _pre_notify(session: Session, item: PaymentBatchItem, creditor: sepa_files.C
         borrower.language or "nl",
         name=borrower.full_name,
         amount=item.amount,
-        on=item.due_on,
+        on=item.batch.collection_on,
         iban=item.mandate.iban,
         number=item.instalment.number,
         loan=item.loan.number,
@@ -506,13 +550,100 @@ def mark_exported(session: Session, batch: PaymentBatch, *, actor: Actor) -> byt
 SETTLEMENT_KIND = "direct_debit"
 
 
+def settlement_request(item: PaymentBatchItem, settlement_account_id: int, on: dt.date) -> EntryRequest:
+    """The one entry that settles ``item``: Dr 1000 / Cr the borrower's repayment account.
+
+    The batch path (:func:`settle_collection_item`) and the statement import post exactly this
+    request under the same key, so whichever sees the money first books it and the other finds
+    the item settled and books nothing."""
+    return EntryRequest(
+        f"collection-settle:{item.end_to_end_id}",
+        SETTLEMENT_KIND,
+        [
+            debit(settlement_account_id, item.amount),
+            credit(item.loan.repayment_account.ledger_account_id, item.amount),
+        ],
+        on,
+        item.end_to_end_id,
+    )
+
+
+def may_settle(item: PaymentBatchItem) -> bool:
+    """An item can be settled while it is pending in an exported batch."""
+    return ITEM_STATE.allows(item.state, ItemState.SETTLED) and BATCH_STATE.allows_action(
+        "settle", item.batch.state
+    )
+
+
+def mark_item_settled(session: Session, item: PaymentBatchItem, *, actor: Actor, on: dt.date) -> None:
+    """Record that ``item``'s money arrived (its entry is posted by the caller): the item is settled,
+    its mandate has been collected on, and the batch is settled once every item of it is."""
+    ITEM_STATE.require(
+        item.state,
+        ItemState.SETTLED,
+        N_("collection %(end_to_end_id)s is %(state)s"),
+        end_to_end_id=item.end_to_end_id,
+        state=item.state,
+    )
+    item.state = ItemState.SETTLED
+    if MANDATE_STATUS.allows_action("collect", item.mandate.status):
+        mandate_rules.record_collection(session, item.mandate, item.batch.collection_on)
+    batch = item.batch
+    if all(other.state is ItemState.SETTLED for other in batch.items):
+        BATCH_STATE.require(
+            batch.state,
+            BatchState.SETTLED,
+            N_("batch %(batch)s is %(state)s"),
+            batch=batch.batch_id,
+            state=batch.state,
+        )
+        batch.state = BatchState.SETTLED
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "collections.settle",
+            "payment_batch",
+            batch.id,
+            before={"status": BatchState.EXPORTED.value},
+            after={"status": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
+            detail=batch.batch_id,
+        )
+
+
+def settle_collection_item(
+    session: Session, item: PaymentBatchItem, *, actor: Actor, on: dt.date
+) -> JournalEntry:
+    """Settle one direct debit of an exported batch: post its entry, then :func:`mark_item_settled`."""
+    BATCH_STATE.require_action(
+        "settle",
+        item.batch.state,
+        N_("batch %(batch)s is %(state)s; only an exported batch can be settled"),
+        batch=item.batch.batch_id,
+        state=item.batch.state,
+    )
+    ITEM_STATE.require(
+        item.state,
+        ItemState.SETTLED,
+        N_("collection %(end_to_end_id)s is %(state)s"),
+        end_to_end_id=item.end_to_end_id,
+        state=item.state,
+    )
+    settlement = account_by_code(session, chart.SETTLEMENT).id
+    request = settlement_request(item, settlement, on)
+    entry = post(session, request.key, request.kind, request.lines, request.value_date, actor, request.memo)
+    mark_item_settled(session, item, actor=actor, on=on)
+    return entry
+
+
 def settle_collection_batch(
     session: Session, batch: PaymentBatch, *, actor: Actor, on: dt.date
 ) -> list[JournalEntry]:
     """The statement of ``on`` shows the batch's money arrived: Dr 1000 / Cr each borrower's
     repayment account, one entry per item under its own key, so settling twice books nothing more.
 
-    The mandates collected on are recorded (the next collection on them is recurring).
+    The mandates collected on are recorded (the next collection on them is recurring). Items a
+    statement settled already are left as they are.
     """
     if not actor.has_role(*EXPORT_ROLES):
         raise PermissionDenied(N_("only a credit officer or an administrator may settle a collection batch"))
@@ -529,50 +660,8 @@ def settle_collection_batch(
             N_("cannot be before the collection date %(collection_on)s"),
             collection_on=batch.collection_on,
         )
-    settlement = account_by_code(session, chart.SETTLEMENT).id
-    entries = []
-    for item in batch.items:
-        ITEM_STATE.require(
-            item.state,
-            ItemState.SETTLED,
-            N_("collection %(end_to_end_id)s is %(state)s"),
-            end_to_end_id=item.end_to_end_id,
-            state=item.state,
-        )
-        entries.append(
-            post(
-                session,
-                f"collection-settle:{item.end_to_end_id}",
-                SETTLEMENT_KIND,
-                [
-                    debit(settlement, item.amount),
-                    credit(item.loan.repayment_account.ledger_account_id, item.amount),
-                ],
-                on,
-                actor,
-                item.end_to_end_id,
-            )
-        )
-        item.state = ItemState.SETTLED
-        if MANDATE_STATUS.allows_action("collect", item.mandate.status):
-            mandate_rules.record_collection(session, item.mandate, batch.collection_on)
-    BATCH_STATE.require(
-        batch.state,
-        BatchState.SETTLED,
-        N_("batch %(batch)s is %(state)s"),
-        batch=batch.batch_id,
-        state=batch.state,
-    )
-    batch.state = BatchState.SETTLED
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "collections.settle",
-        "payment_batch",
-        batch.id,
-        before={"status": BatchState.EXPORTED.value},
-        after={"status": BatchState.SETTLED.value, "on": on, "amount": batch.control_sum},
-        detail=batch.batch_id,
-    )
-    return entries
+    return [
+        settle_collection_item(session, item, actor=actor, on=on)
+        for item in list(batch.items)
+        if item.state is ItemState.PENDING
+    ]

@@ -1,0 +1,383 @@
+"""What a statement line is, for the ledger: the matchers, tried in order (issue 14).
+
+:data:`MATCHERS` is the one ordered tuple of matcher functions the import asks, first to last;
+the first that recognises a line decides how it is booked. Each is
+``(context, line) -> Booking | None``. The last, :func:`to_suspense`, takes every line, so every
+line is booked somewhere. The returns and payouts features add theirs by putting them in the
+tuple before the suspense account, in the order their evidence is strongest:
+
+1. :func:`our_collection`: the end-to-end id of a direct debit of ours, money in → settle that
+   collection item (Dr 1000 / Cr the borrower's repayment account, the batch path's own entry).
+1a. :func:`our_return`: money out with the end-to-end id of a settled direct debit of ours and
+   an ISO return reason → the return (``bank.payments.returns``): the payment is taken back
+   from the loan, Dr the repayment account / Cr 1000.
+2. :func:`creditor_reference`: the structured creditor reference (``RF…``) a member account
+   shows in the portal, money in → Dr 1000 / Cr that account.
+3. :func:`member_iban`: the counterparty is the own IBAN of a member with exactly one deposit
+   account, money in → Dr 1000 / Cr that account.
+4. :func:`to_suspense`: everything else waits on 1095 (Dr 1000 / Cr 1095 for money in,
+   Dr 1095 / Cr 1000 for money out) until staff assign it or send it back.
+
+A matcher reads, never writes: it returns the entry to post and, when something else must change
+once the entry is posted (a collection item becomes settled), a function that does it. The
+import posts all entries of a batch at once with ``post_many`` and then calls those functions.
+Lookups are made once per import for all its lines (:meth:`MatchContext.once`), not per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bank.actor import Actor
+from bank.errors import ValidationError
+from bank.ledger.service import EntryRequest, credit, debit
+from bank.members.models import Member
+from bank.payments import collections, returns
+from bank.payments.batch_models import ItemState, PaymentBatch, PaymentBatchItem
+from bank.payments.statement_models import BankStatementLine, LineStatus
+from bank.payments.statement_reader import Entry
+from bank.savings.models import DepositAccount, DepositAccountStatus
+
+#: Journal entry kinds of what a statement books.
+RECEIPT_KIND = "statement_receipt"
+SUSPENSE_KIND = "statement_suspense"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class LineToMatch:
+    """One transaction of a statement being imported, with where it stands."""
+
+    statement_pk: int
+    line_no: int
+    entry: Entry
+    #: The date it is booked on: the entry's booking date, else the statement's closing date.
+    value_date: dt.date
+
+    @property
+    def key(self) -> str:
+        """The ledger key of what the statement itself books for this line."""
+        return f"statement:{self.statement_pk}:{self.line_no}"
+
+    @property
+    def money_in(self) -> bool:
+        return self.entry.amount > 0
+
+
+#: Runs after the booking's entry is posted, in the same transaction (the entry's id given).
+AfterPosting = Callable[[Session, Actor, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A matcher's decision: how a line is booked and what it matched."""
+
+    #: The matcher's name, stored on the line (``collection``, ``reference``, …).
+    matched_by: str
+    status: LineStatus
+    #: The entry to post; None when the money is already booked by ``existing_key``.
+    request: EntryRequest | None
+    matched_type: str | None = None
+    matched_id: int | None = None
+    #: The key of an entry posted earlier for the same money (a collection settled by its batch).
+    existing_key: str | None = None
+    after_posting: AfterPosting | None = None
+
+
+@dataclass
+class MatchContext:
+    """What the matchers of one import share: the session, the accounts, every line's entry, and
+    lookups made once for all of them."""
+
+    session: Session
+    actor: Actor
+    settlement_account_id: int
+    suspense_account_id: int
+    entries: Sequence[Entry]
+    #: What a matcher has taken in this import (kind → ids), so nothing is matched twice.
+    claimed: dict[str, set[int]] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, name: str, load: Callable[[], T]) -> T:
+        """``load()`` the first time ``name`` is asked for in this import, the same value after."""
+        if name not in self._cache:
+            self._cache[name] = load()
+        value: T = self._cache[name]
+        return value
+
+    def claim(self, kind: str, object_id: int) -> bool:
+        """Take ``object_id`` of ``kind`` for this line; False if a line before took it."""
+        taken = self.claimed.setdefault(kind, set())
+        if object_id in taken:
+            return False
+        taken.add(object_id)
+        return True
+
+    def receipt(self, line: LineToMatch, account_id: int, kind: str = RECEIPT_KIND) -> EntryRequest:
+        """Money in for ``account_id``: Dr 1000 / Cr the account, under the line's key."""
+        amount = line.entry.amount
+        return EntryRequest(
+            line.key,
+            kind,
+            [debit(self.settlement_account_id, amount), credit(account_id, amount)],
+            line.value_date,
+            memo_of(line.entry),
+        )
+
+
+Matcher = Callable[[MatchContext, LineToMatch], Booking | None]
+
+#: How many values one ``IN (…)`` of a lookup carries (SQLite allows 32 766 parameters).
+CHUNK = 5000
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
+    """``values`` in slices of at most ``size``, for lookups of many keys at once."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def memo_of(entry: Entry) -> str:
+    """The journal entry's memo: who sent it and what they wrote (the statement's own words)."""
+    parts = [entry.counterparty_name or "", entry.remittance or "", entry.end_to_end_id or ""]
+    return " · ".join(part for part in parts if part)[:500]
+
+
+# --- (a) our own collections -------------------------------------------------------------------
+
+
+def _collection_items(context: MatchContext) -> dict[str, PaymentBatchItem]:
+    ids = sorted({e.end_to_end_id for e in context.entries if e.end_to_end_id and e.amount > 0})
+    if not ids:
+        return {}
+    found: dict[str, PaymentBatchItem] = {}
+    for chunk in chunks(ids):
+        items = context.session.scalars(
+            select(PaymentBatchItem)
+            .where(PaymentBatchItem.end_to_end_id.in_(chunk))
+            .options(selectinload(PaymentBatchItem.batch).selectinload(PaymentBatch.items))
+        )
+        found.update((item.end_to_end_id, item) for item in items)
+    return found
+
+
+def _items_seen_on_statements(context: MatchContext) -> set[int]:
+    return set(
+        context.session.scalars(
+            select(BankStatementLine.matched_id).where(
+                BankStatementLine.matched_type == "payment_batch_item",
+                BankStatementLine.matched_id.is_not(None),
+            )
+        )
+    )
+
+
+def our_collection(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """A direct debit of ours arrived: settle its collection item, once, for its exact amount.
+
+    If the batch path settled it before the statement came, the money is booked already: the
+    line points at that entry and books nothing more."""
+    entry = line.entry
+    if not line.money_in or entry.reversal or not entry.end_to_end_id:
+        return None
+    item = context.once("collection_items", lambda: _collection_items(context)).get(entry.end_to_end_id)
+    if item is None or item.amount != entry.amount:
+        return None
+    if item.id in context.once("items_on_statements", lambda: _items_seen_on_statements(context)):
+        return None
+    if item.state is ItemState.SETTLED:
+        if not context.claim("payment_batch_item", item.id):
+            return None
+        return Booking(
+            "collection",
+            LineStatus.MATCHED,
+            None,
+            "payment_batch_item",
+            item.id,
+            existing_key=f"collection-settle:{item.end_to_end_id}",
+        )
+    if not collections.may_settle(item) or not context.claim("payment_batch_item", item.id):
+        return None
+
+    def settle(session: Session, actor: Actor, _entry_id: int) -> None:
+        collections.mark_item_settled(session, item, actor=actor, on=line.value_date)
+
+    return Booking(
+        "collection",
+        LineStatus.MATCHED,
+        collections.settlement_request(item, context.settlement_account_id, line.value_date),
+        "payment_batch_item",
+        item.id,
+        after_posting=settle,
+    )
+
+
+# --- (a2) returns of our own collections -------------------------------------------------------
+
+
+def _returned_items(context: MatchContext) -> dict[str, PaymentBatchItem]:
+    ids = sorted(
+        {e.end_to_end_id for e in context.entries if e.end_to_end_id and e.return_reason and e.amount < 0}
+    )
+    found: dict[str, PaymentBatchItem] = {}
+    for chunk in chunks(ids):
+        items = context.session.scalars(
+            select(PaymentBatchItem)
+            .where(PaymentBatchItem.end_to_end_id.in_(chunk))
+            .options(selectinload(PaymentBatchItem.batch))
+        )
+        found.update((item.end_to_end_id, item) for item in items)
+    return found
+
+
+def _returns_seen_on_statements(context: MatchContext) -> set[int]:
+    return set(
+        context.session.scalars(
+            select(BankStatementLine.matched_id).where(
+                BankStatementLine.matched_type == RETURN_TYPE,
+                BankStatementLine.matched_id.is_not(None),
+            )
+        )
+    )
+
+
+#: What a return line is matched to (the item, as a return: its settlement line has the item too).
+RETURN_TYPE = "payment_batch_item_return"
+
+
+def our_return(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money out with our end-to-end id and a return reason: a direct debit of ours came back.
+
+    The line books what left the bank (Dr 1095 / Cr 1000, the line's key), and then
+    :func:`bank.payments.returns.record_return_from_statement` takes the payment back from the
+    loan and books Dr the repayment account / Cr 1095, so together: Dr repayment / Cr 1000. A
+    return staff recorded by hand first is not booked again: the line points at that entry. A
+    return the bank would refuse (a refund claim outside its window) waits in suspense for staff.
+    """
+    entry = line.entry
+    if line.money_in or not entry.end_to_end_id or not entry.return_reason:
+        return None
+    item = context.once("returned_items", lambda: _returned_items(context)).get(entry.end_to_end_id)
+    if item is None or item.amount != -entry.amount or item.state is ItemState.PENDING:
+        return None
+    if item.id in context.once("returns_on_statements", lambda: _returns_seen_on_statements(context)):
+        return None
+    if item.state is ItemState.RETURNED:
+        if not context.claim(RETURN_TYPE, item.id):
+            return None
+        return Booking(
+            "return",
+            LineStatus.MATCHED,
+            None,
+            RETURN_TYPE,
+            item.id,
+            existing_key=f"collection-return:{item.end_to_end_id}",
+        )
+    reason = entry.return_reason.strip().upper()
+    try:
+        returns.check_return(item, reason if reason in returns.REASONS else "MS03", line.value_date)
+    except ValidationError:
+        return None
+    if not context.claim(RETURN_TYPE, item.id):
+        return None
+    amount = item.amount
+
+    def book_return(session: Session, actor: Actor, _entry_id: int) -> None:
+        returns.record_return_from_statement(
+            session,
+            end_to_end_id=item.end_to_end_id,
+            return_reason=reason,
+            booked_on=line.value_date,
+            actor=actor,
+            counter_account_id=context.suspense_account_id,
+        )
+
+    request = EntryRequest(
+        line.key,
+        returns.RETURN_KIND,
+        [debit(context.suspense_account_id, amount), credit(context.settlement_account_id, amount)],
+        line.value_date,
+        memo_of(entry),
+    )
+    return Booking("return", LineStatus.MATCHED, request, RETURN_TYPE, item.id, after_posting=book_return)
+
+
+# --- (c) the member's own IBAN -----------------------------------------------------------------
+
+
+def _accounts_by_member_iban(context: MatchContext) -> dict[str, tuple[int, int]]:
+    """IBAN → (deposit account id, its ledger account) for IBANs of exactly one member who has
+    exactly one deposit account that is not closed."""
+    ibans = sorted({e.counterparty_iban for e in context.entries if e.counterparty_iban and e.amount > 0})
+    if not ibans:
+        return {}
+    rows: list[Any] = []
+    for chunk in chunks(ibans):
+        rows.extend(
+            context.session.execute(
+                select(Member.external_iban, Member.id, DepositAccount.id, DepositAccount.ledger_account_id)
+                .join(DepositAccount, DepositAccount.member_id == Member.id)
+                .where(Member.external_iban.in_(chunk), DepositAccount.status != DepositAccountStatus.CLOSED)
+            ).all()
+        )
+    members: dict[str, set[int]] = {}
+    accounts: dict[str, list[tuple[int, int]]] = {}
+    for iban, member_id, account_id, ledger_account_id in rows:
+        members.setdefault(iban, set()).add(member_id)
+        accounts.setdefault(iban, []).append((account_id, ledger_account_id))
+    return {
+        iban: accounts[iban][0] for iban in accounts if len(members[iban]) == 1 and len(accounts[iban]) == 1
+    }
+
+
+def member_iban(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money in from the own IBAN of a member with one account goes to that account."""
+    entry = line.entry
+    if not line.money_in or entry.reversal or not entry.counterparty_iban:
+        return None
+    found = context.once("member_ibans", lambda: _accounts_by_member_iban(context)).get(
+        entry.counterparty_iban
+    )
+    if found is None:
+        return None
+    account_id, ledger_account_id = found
+    return Booking(
+        "member_iban",
+        LineStatus.MATCHED,
+        context.receipt(line, ledger_account_id),
+        "deposit_account",
+        account_id,
+    )
+
+
+# --- (d) the suspense account ------------------------------------------------------------------
+
+
+def to_suspense(context: MatchContext, line: LineToMatch) -> Booking:
+    """What nobody recognised waits on 1095: Dr 1000 / Cr 1095 in, Dr 1095 / Cr 1000 out."""
+    amount = abs(line.entry.amount)
+    if line.money_in:
+        lines = [debit(context.settlement_account_id, amount), credit(context.suspense_account_id, amount)]
+    else:
+        lines = [debit(context.suspense_account_id, amount), credit(context.settlement_account_id, amount)]
+    request = EntryRequest(line.key, SUSPENSE_KIND, lines, line.value_date, memo_of(line.entry))
+    return Booking("suspense", LineStatus.SUSPENSE, request)
+
+
+#: The matchers, first to last; the first that returns a booking decides. Keep ``to_suspense`` last.
+MATCHERS: tuple[Matcher, ...] = (our_collection, our_return, member_iban, to_suspense)
+
+
+def match(context: MatchContext, line: LineToMatch, matchers: Sequence[Matcher] = MATCHERS) -> Booking:
+    """The booking of ``line``: the first matcher's that recognises it."""
+    for matcher in matchers:
+        booking = matcher(context, line)
+        if booking is not None:
+            return booking
+    return to_suspense(context, line)
