@@ -39,6 +39,11 @@ class Config:
     STAFF_IDLE_MINUTES = 30
     #: Withdrawals above this need a second staff member's approval.
     WITHDRAWAL_APPROVAL_THRESHOLD = Decimal("10000.00")
+    #: A suspense item (an unmatched statement line) above this amount is assigned or sent back
+    #: only when a second staff member approves it.
+    PAYMENTS_SUSPENSE_FOUR_EYES_LIMIT = Decimal(
+        os.environ.get("BANK_PAYMENTS_SUSPENSE_FOUR_EYES_LIMIT", "1000.00")
+    )
     #: Staff must use a TOTP second factor in the back office.
     STAFF_TOTP_REQUIRED = False
     WTF_CSRF_ENABLED = True
