@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs on every core (pytest-xdist), one file per worker at a time so that a file's
+# module fixtures (the crawl's demo bank, the browser) are built once. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 # Links in e-mail are built from this one address (never from the request's Host header).
 EXTERNAL_URL ?= http://$(HOST):$(PORT)
 export EXTERNAL_URL
@@ -43,7 +46,7 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # mypy reads its settings (files = bank/) from pyproject.toml.
 lint:

@@ -69,6 +69,7 @@ class ProductTerms:
     arrangement_fee_amount: Decimal = Decimal("0.00")
     arrangement_fee_rate: Decimal = Decimal("0")
     late_fee: Decimal = Decimal("0.00")
+    return_fee: Decimal = Decimal("0.00")
     penalty_rate_annual: Decimal = Decimal("0")
     tolerance_days: int = 0
     allocation_order: str = DEFAULT_ALLOCATION_ORDER
@@ -193,6 +194,9 @@ def parse_product_terms(raw: Mapping[str, object]) -> ProductTerms:
         lambda: _percent(raw.get("arrangement_fee_rate") or "0", "arrangement_fee_rate", MAX_FEE_PERCENT),
     )
     attempt("late_fee", lambda: parse_amount(raw.get("late_fee") or "0", field="late_fee", allow_zero=True))
+    attempt(
+        "return_fee", lambda: parse_amount(raw.get("return_fee") or "0", field="return_fee", allow_zero=True)
+    )
     attempt(
         "penalty_rate_annual",
         lambda: parse_rate_percent(raw.get("penalty_rate_annual") or "0", "penalty_rate_annual"),

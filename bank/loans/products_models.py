@@ -73,6 +73,7 @@ class LoanProduct(Base):
             name="arrangement_fee_within_limits",
         ),
         CheckConstraint("late_fee >= 0", name="late_fee_not_negative"),
+        CheckConstraint("return_fee >= 0", name="return_fee_not_negative"),
         CheckConstraint(
             "penalty_rate_annual >= 0 AND penalty_rate_annual <= 30000000", name="penalty_rate_within_limits"
         ),
@@ -118,6 +119,8 @@ class LoanProduct(Base):
     arrangement_fee_rate: Mapped[Decimal] = mapped_column(RateType, default=Decimal("0"))
     #: Charged once per instalment that falls into arrears (aanmaningskosten).
     late_fee: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    #: Charged once per returned direct debit (storneringskosten, issue 14); 0: none.
+    return_fee: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO, server_default="0")
     #: Annual penalty rate on overdue principal (boeterente), 0.02 = 2 %.
     penalty_rate_annual: Mapped[Decimal] = mapped_column(RateType, default=Decimal("0"))
     #: Days after the due date before an unpaid instalment counts as arrears.

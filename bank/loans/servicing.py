@@ -1322,3 +1322,127 @@ def recoveries_total(session: Session, loan: Loan) -> Decimal:
         .where(JournalEntry.idempotency_key.startswith(f"recovery:{loan.id}:"), Posting.side == Side.CREDIT)
     )
     return from_cents(int(value or 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Un-applying a payment (a returned direct debit, issue 14)
+
+
+@dataclass(frozen=True)
+class Unapplied:
+    """What :func:`unapply_payment` took back from one instalment, per part (Decimal)."""
+
+    instalment_id: int
+    penalties: Decimal
+    fees: Decimal
+    interest: Decimal
+    principal: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.penalties + self.fees + self.interest + self.principal
+
+
+def unapply_payment(
+    session: Session,
+    loan: Loan,
+    amount: Decimal,
+    *,
+    instalment: Instalment,
+    key: str,
+    on: dt.date,
+    actor: Actor,
+) -> list[Unapplied]:
+    """Take ``amount`` that the repayment run applied to ``loan`` back onto its repayment account.
+
+    Why: money that came in by direct debit and was applied to an instalment may come back (a
+    return or a refund claim). The bank never had it, so what it paid must be unpaid again before
+    the money can leave the repayment account, which may not go negative.
+
+    The allocation is reversed exactly: first on ``instalment`` (the one the direct debit was
+    for), then, if the run had applied the money elsewhere (an older instalment in arrears), on
+    the loan's other instalments with payments, latest due first; within an instalment in the
+    reverse of the loan's allocation order (principal, then interest, fees, penalties by
+    default), so it is left as the run would have left it had the money never arrived. One
+    entry Dr the loan's principal, interest and fees accounts / Cr the repayment account, under
+    ``key`` (a second call with the same key takes nothing back). Each instalment touched is
+    open again (``paid_on`` cleared), so the next runs collect it and charge arrears, late fee
+    and penalty interest as for any unpaid instalment. The penalty interest counts from the
+    last run that accrued it (the days it looked paid are not charged).
+    """
+    value = parse_amount(amount, field="amount")
+    if session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)) is not None:
+        return []
+    _require_active(loan)
+    candidates = [instalment] + [
+        item
+        for item in session.scalars(
+            select(Instalment)
+            .where(
+                Instalment.loan_id == loan.id,
+                Instalment.id != instalment.id,
+                Instalment.status.in_((InstalmentStatus.OPEN, InstalmentStatus.PAID)),
+            )
+            .order_by(Instalment.due_on.desc(), Instalment.number.desc())
+        )
+    ]
+    reverse_order = tuple(reversed(allocation_order(loan.allocation_order)))
+    needed = to_cents(value)
+    taken_back: list[Unapplied] = []
+    totals = dict.fromkeys(("penalties", "fees", "interest", "principal"), 0)
+    for item in candidates:
+        if not needed:
+            break
+        parts = dict.fromkeys(("penalties", "fees", "interest", "principal"), 0)
+        for part in reverse_order:
+            paid = to_cents(getattr(item, f"{part}_paid"))
+            take = min(paid, needed)
+            if take:
+                parts[part] = take
+                needed -= take
+                setattr(item, f"{part}_paid", from_cents(paid - take))
+        if any(parts.values()):
+            item.status = InstalmentStatus.OPEN
+            item.paid_on = None
+            for part, cents in parts.items():
+                totals[part] += cents
+            taken_back.append(Unapplied(item.id, *(from_cents(parts[p]) for p in totals)))
+    if needed:
+        raise ValidationError(
+            "amount",
+            N_("only %(paid)s was paid on loan %(number)s; %(amount)s cannot be taken back"),
+            paid=value - from_cents(needed),
+            number=loan.number,
+            amount=value,
+        )
+    lines = [(loan.repayment_account.ledger_account_id, False, to_cents(value))]
+    if totals["principal"]:
+        lines.append((loan.principal_account_id, True, totals["principal"]))
+    if totals["interest"]:
+        lines.append((loan.interest_account_id, True, totals["interest"]))
+    if totals["fees"] + totals["penalties"]:
+        lines.append((loan.fees_account_id, True, totals["fees"] + totals["penalties"]))
+    session.flush()
+    post_many(
+        session,
+        [EntryRequest.from_cents(key, "loan_unapply", lines, on, f"Payment taken back on {loan.number}")],
+        actor=actor,
+    )
+    audit.record(
+        session,
+        actor,
+        "loan.unapply",
+        "loan",
+        loan.id,
+        after={
+            "amount": value,
+            "on": on,
+            "key": key,
+            "instalments": [
+                {"id": u.instalment_id, "interest": u.interest, "principal": u.principal, "fees": u.fees}
+                for u in taken_back
+            ],
+        },
+        detail=loan.number,
+    )
+    return taken_back

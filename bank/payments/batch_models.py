@@ -19,6 +19,7 @@ import enum
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -26,7 +27,8 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,7 +66,8 @@ BATCH_STATE = Transitions(
     },
     actions={
         "download": set(BatchState),
-        "settle": {BatchState.EXPORTED},
+        # A return may come before the statement settled every item of the batch.
+        "settle": {BatchState.EXPORTED, BatchState.PARTLY_RETURNED},
     },
 )
 
@@ -143,8 +146,17 @@ class PaymentBatchItem(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("state != 'returned' OR return_reason IS NOT NULL", name="returned_has_reason"),
-        # An instalment is collected by direct debit at most once.
-        UniqueConstraint("instalment_id", name="one_item_per_instalment"),
+        CheckConstraint("state != 'returned' OR returned_on IS NOT NULL", name="returned_has_date"),
+        # An instalment is in at most one direct debit that has not come back; after a return
+        # (issue 14, ``bank.payments.returns``) a later batch may collect it again.
+        Index(
+            "ix_payment_batch_items_one_live_per_instalment",
+            "instalment_id",
+            unique=True,
+            sqlite_where=text("state != 'returned'"),
+            postgresql_where=text("state != 'returned'"),
+        ),
+        Index("ix_payment_batch_items_instalment_id", "instalment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +179,10 @@ class PaymentBatchItem(Base):
     )
     #: The ISO return reason (AC04, AM04, MD01, MD06, MS02, SL01, …) of a returned item.
     return_reason: Mapped[str | None] = mapped_column(String(4))
+    #: The day the return (or refund claim) was booked.
+    returned_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: A refund the debtor claimed as unauthorised (MD01): honoured within 13 months, and flagged.
+    unauthorised_claim: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     batch: Mapped[PaymentBatch] = relationship(back_populates="items")
     loan: Mapped[Loan] = relationship()

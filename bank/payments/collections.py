@@ -17,12 +17,11 @@ borrower's repayment account (key ``collection-settle:{end_to_end_id}``), after 
 repayment run collects the instalment from that account as it always has. Preparing and
 exporting move no money.
 
-A return (an R-transaction) is not booked here: by the time it arrives (up to 5 business days
-for a return, 8 weeks or 13 months for a refund) the repayment run has usually applied the
-settled money to the instalment, so the repayment account no longer holds it and a plain
-Dr repayment account / Cr 1000 would take it below zero, which the ledger refuses. Reversing it
-needs the loans' servicing to un-apply that payment first (reopen the instalment so arrears,
-late fee and penalty follow).
+A return (an R-transaction) is booked by ``bank.payments.returns.record_return``: by the time it
+arrives the repayment run has usually applied the settled money, so the payment is un-applied
+from the instalment first (``bank.loans.servicing.unapply_payment``). A returned instalment is
+open again and ``prepare_collections`` collects it again in a later batch (recurring, end-to-end
+id ``…-R1``), unless the return ended the loan's mandate.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ from bank.ledger import chart
 from bank.ledger.models import JournalEntry
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post
 from bank.loans import queries as loan_queries
-from bank.loans.models import Instalment
+from bank.loans.models import CollectionMethod, Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members.models import Member
 from bank.notifications import service as notifications
 from bank.payments import mandates as mandate_rules
@@ -180,6 +179,13 @@ def prepare_collections(
     due = [
         i for i in loan_queries.instalments_due_by_mandate(session, collection_on) if i.id not in in_batches
     ]
+    attempts = _returned_to_collect_again(session, collection_on)
+    due.extend(
+        sorted(
+            (i for i in session.scalars(select(Instalment).where(Instalment.id.in_(attempts)))),
+            key=lambda i: (i.loan_id, i.number),
+        )
+    )
     mandates = _active_mandates(session, {i.loan.mandate_id for i in due if i.loan.mandate_id is not None})
     by_scheme: dict[MandateScheme, list[tuple[Instalment, Mandate]]] = {}
     for instalment in due:
@@ -195,7 +201,15 @@ def prepare_collections(
         if not rows:
             continue
         batch = _prepare_batch(
-            session, actor, collection_on, scheme, rows, collected_before, creditor=creditor, version=version
+            session,
+            actor,
+            collection_on,
+            scheme,
+            rows,
+            collected_before,
+            creditor=creditor,
+            version=version,
+            attempts=attempts,
         )
         prepared.append(batch)
         for item in batch.items:
@@ -265,9 +279,38 @@ def _next_batch_id(session: Session, collection_on: dt.date, scheme: MandateSche
     return f"WBC-{collection_on:%Y%m%d}-{scheme.value.upper()}-{(count or 0) + 1}"
 
 
-def end_to_end_id(instalment: Instalment) -> str:
-    """Unique for every direct debit: the loan's number and the instalment's id."""
-    return f"{instalment.loan.number}-T{instalment.id}"
+def end_to_end_id(instalment: Instalment, attempt: int = 0) -> str:
+    """Unique for every direct debit: the loan's number and the instalment's id, and for a
+    collection again after a return the number of earlier attempts (``-R1``, ``-R2``, …)."""
+    base = f"{instalment.loan.number}-T{instalment.id}"
+    return f"{base}-R{attempt}" if attempt else base
+
+
+def _returned_to_collect_again(session: Session, collection_on: dt.date) -> dict[int, int]:
+    """Instalments whose direct debit came back and that are still open, due before
+    ``collection_on``, on active loans collected by mandate, and in no batch since: instalment
+    id -> how many direct debits it had. A return leaves the instalment unpaid
+    (``bank.payments.returns``); the next batch collects it again, on the loan's mandate, as a
+    recurring debit, for what is owed by then (late fee and return fee included). A loan whose
+    mandate ended after the return (AC04, MD01, …) is on its repayment account and not taken.
+    """
+    live = select(PaymentBatchItem.instalment_id).where(PaymentBatchItem.state != ItemState.RETURNED)
+    rows = session.execute(
+        select(PaymentBatchItem.instalment_id, func.count())
+        .join(Instalment, Instalment.id == PaymentBatchItem.instalment_id)
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(
+            PaymentBatchItem.state == ItemState.RETURNED,
+            Instalment.status == InstalmentStatus.OPEN,
+            Instalment.due_on < collection_on,
+            Instalment.schedule_version == Loan.schedule_version,
+            Loan.status == LoanStatus.ACTIVE,
+            Loan.collection_method == CollectionMethod.MANDATE,
+            PaymentBatchItem.instalment_id.not_in(live),
+        )
+        .group_by(PaymentBatchItem.instalment_id)
+    ).all()
+    return {instalment_id: count for instalment_id, count in rows}
 
 
 def _prepare_batch(
@@ -280,6 +323,7 @@ def _prepare_batch(
     *,
     creditor: sepa_files.Creditor,
     version: str,
+    attempts: Mapping[int, int],
 ) -> PaymentBatch:
     batch_id = _next_batch_id(session, collection_on, scheme)
     created_at = clock.now_utc()
@@ -291,7 +335,7 @@ def _prepare_batch(
             amendments.extend(a for a in mandate.amendments if a.carried_on is None)
         collections.append(
             sepa_files.Collection(
-                end_to_end_id=end_to_end_id(instalment),
+                end_to_end_id=end_to_end_id(instalment, attempts.get(instalment.id, 0)),
                 amount=instalment.outstanding,
                 mandate_reference=mandate.reference,
                 mandate_signed_on=mandate.signed_on,
@@ -424,7 +468,7 @@ def _pre_notify(session: Session, item: PaymentBatchItem, creditor: sepa_files.C
         borrower.language or "nl",
         name=borrower.full_name,
         amount=item.amount,
-        on=item.due_on,
+        on=item.batch.collection_on,
         iban=item.mandate.iban,
         number=item.instalment.number,
         loan=item.loan.number,

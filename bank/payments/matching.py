@@ -8,6 +8,9 @@ tuple before the suspense account, in the order their evidence is strongest:
 
 1. :func:`our_collection`: the end-to-end id of a direct debit of ours, money in → settle that
    collection item (Dr 1000 / Cr the borrower's repayment account, the batch path's own entry).
+1a. :func:`our_return`: money out with the end-to-end id of a settled direct debit of ours and
+   an ISO return reason → the return (``bank.payments.returns``): the payment is taken back
+   from the loan, Dr the repayment account / Cr 1000.
 2. :func:`creditor_reference`: the structured creditor reference (``RF…``) a member account
    shows in the portal, money in → Dr 1000 / Cr that account.
 3. :func:`member_iban`: the counterparty is the own IBAN of a member with exactly one deposit
@@ -32,9 +35,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bank.actor import Actor
+from bank.errors import ValidationError
 from bank.ledger.service import EntryRequest, credit, debit
 from bank.members.models import Member
-from bank.payments import collections
+from bank.payments import collections, returns
 from bank.payments.batch_models import ItemState, PaymentBatch, PaymentBatchItem
 from bank.payments.statement_models import BankStatementLine, LineStatus
 from bank.payments.statement_reader import Entry
@@ -214,6 +218,96 @@ def our_collection(context: MatchContext, line: LineToMatch) -> Booking | None:
     )
 
 
+# --- (a2) returns of our own collections -------------------------------------------------------
+
+
+def _returned_items(context: MatchContext) -> dict[str, PaymentBatchItem]:
+    ids = sorted(
+        {e.end_to_end_id for e in context.entries if e.end_to_end_id and e.return_reason and e.amount < 0}
+    )
+    found: dict[str, PaymentBatchItem] = {}
+    for chunk in chunks(ids):
+        items = context.session.scalars(
+            select(PaymentBatchItem)
+            .where(PaymentBatchItem.end_to_end_id.in_(chunk))
+            .options(selectinload(PaymentBatchItem.batch))
+        )
+        found.update((item.end_to_end_id, item) for item in items)
+    return found
+
+
+def _returns_seen_on_statements(context: MatchContext) -> set[int]:
+    return set(
+        context.session.scalars(
+            select(BankStatementLine.matched_id).where(
+                BankStatementLine.matched_type == RETURN_TYPE,
+                BankStatementLine.matched_id.is_not(None),
+            )
+        )
+    )
+
+
+#: What a return line is matched to (the item, as a return: its settlement line has the item too).
+RETURN_TYPE = "payment_batch_item_return"
+
+
+def our_return(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money out with our end-to-end id and a return reason: a direct debit of ours came back.
+
+    The line books what left the bank (Dr 1095 / Cr 1000, the line's key), and then
+    :func:`bank.payments.returns.record_return_from_statement` takes the payment back from the
+    loan and books Dr the repayment account / Cr 1095, so together: Dr repayment / Cr 1000. A
+    return staff recorded by hand first is not booked again: the line points at that entry. A
+    return the bank would refuse (a refund claim outside its window) waits in suspense for staff.
+    """
+    entry = line.entry
+    if line.money_in or not entry.end_to_end_id or not entry.return_reason:
+        return None
+    item = context.once("returned_items", lambda: _returned_items(context)).get(entry.end_to_end_id)
+    if item is None or item.amount != -entry.amount or item.state is ItemState.PENDING:
+        return None
+    if item.id in context.once("returns_on_statements", lambda: _returns_seen_on_statements(context)):
+        return None
+    if item.state is ItemState.RETURNED:
+        if not context.claim(RETURN_TYPE, item.id):
+            return None
+        return Booking(
+            "return",
+            LineStatus.MATCHED,
+            None,
+            RETURN_TYPE,
+            item.id,
+            existing_key=f"collection-return:{item.end_to_end_id}",
+        )
+    reason = entry.return_reason.strip().upper()
+    try:
+        returns.check_return(item, reason if reason in returns.REASONS else "MS03", line.value_date)
+    except ValidationError:
+        return None
+    if not context.claim(RETURN_TYPE, item.id):
+        return None
+    amount = item.amount
+
+    def book_return(session: Session, actor: Actor, _entry_id: int) -> None:
+        returns.record_return_from_statement(
+            session,
+            end_to_end_id=item.end_to_end_id,
+            return_reason=reason,
+            booked_on=line.value_date,
+            actor=actor,
+            counter_account_id=context.suspense_account_id,
+        )
+
+    request = EntryRequest(
+        line.key,
+        returns.RETURN_KIND,
+        [debit(context.suspense_account_id, amount), credit(context.settlement_account_id, amount)],
+        line.value_date,
+        memo_of(entry),
+    )
+    return Booking("return", LineStatus.MATCHED, request, RETURN_TYPE, item.id, after_posting=book_return)
+
+
 # --- (c) the member's own IBAN -----------------------------------------------------------------
 
 
@@ -277,7 +371,7 @@ def to_suspense(context: MatchContext, line: LineToMatch) -> Booking:
 
 
 #: The matchers, first to last; the first that returns a booking decides. Keep ``to_suspense`` last.
-MATCHERS: tuple[Matcher, ...] = (our_collection, member_iban, to_suspense)
+MATCHERS: tuple[Matcher, ...] = (our_collection, our_return, member_iban, to_suspense)
 
 
 def match(context: MatchContext, line: LineToMatch, matchers: Sequence[Matcher] = MATCHERS) -> Booking:

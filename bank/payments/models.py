@@ -108,6 +108,9 @@ class Mandate(Base):
     revoked_by_label: Mapped[str] = mapped_column(String(200), default="")
     revoked_by_member: Mapped[bool] = mapped_column(Boolean, default=False)
     expired_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The day a debtor claimed a refund of a collection on it as unauthorised (MD01, issue 14):
+    #: staff look into it; the mandate is not collected on again.
+    unauthorised_claim_on: Mapped[dt.date | None] = mapped_column(Date)
     # The signed form, stored like an application's attachment (random name under UPLOAD_DIR).
     #: The uploader's file name, cleaned: offered on download, never used as a path.
     document_name: Mapped[str | None] = mapped_column(String(200))

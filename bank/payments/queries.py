@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from bank.errors import N_, NotFound
 from bank.loans.models import Loan
 from bank.members.models import Member
 from bank.members.queries import Page, paginate
-from bank.payments.batch_models import BatchKind, PaymentBatch, PaymentBatchItem
+from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
 
 
@@ -127,6 +127,21 @@ def collection_batches(session: Session, *, limit: int = 200) -> list[PaymentBat
     )
 
 
+def batches_to_export(session: Session, *, limit: int = 10) -> list[PaymentBatch]:
+    """Collection batches prepared but not yet downloaded (or sent), the earliest collection date
+    first: the file must reach the clearing bank before that date, or nothing is collected. The
+    stored XML is not read (a home page lists them; the download reads it)."""
+    return list(
+        session.scalars(
+            select(PaymentBatch)
+            .where(PaymentBatch.kind == BatchKind.COLLECTION, PaymentBatch.state == BatchState.PREPARED)
+            .options(defer(PaymentBatch.xml_bytes, raiseload=True))
+            .order_by(PaymentBatch.collection_on, PaymentBatch.id)
+            .limit(limit)
+        )
+    )
+
+
 def collection_batch(session: Session, batch_id: int) -> PaymentBatch:
     batch = session.scalar(
         select(PaymentBatch)
@@ -139,3 +154,26 @@ def collection_batch(session: Session, batch_id: int) -> PaymentBatch:
     if batch is None:
         raise NotFound(N_("no such collection batch"))
     return batch
+
+
+def collection_items_of_members(
+    session: Session, member_ids: Collection[int], *, page: int = 1, per_page: int = 25
+) -> Page[PaymentBatchItem]:
+    """The direct debits on the loans of ``member_ids`` (a portal user and the organisations they
+    represent: the portal's rule), the latest collection date first, with each item's loan and
+    borrower and its batch's state (not the batch's file: a page never needs the XML)."""
+    if not member_ids:
+        return Page(items=[], total=0, page=1, per_page=per_page)
+    query = (
+        select(PaymentBatchItem)
+        .join(Loan, Loan.id == PaymentBatchItem.loan_id)
+        .where(Loan.borrower_id.in_(list(member_ids)))
+        .options(
+            joinedload(PaymentBatchItem.loan).joinedload(Loan.borrower),
+            joinedload(PaymentBatchItem.batch).load_only(
+                PaymentBatch.id, PaymentBatch.state, PaymentBatch.collection_on, raiseload=True
+            ),
+        )
+        .order_by(PaymentBatchItem.due_on.desc(), PaymentBatchItem.id.desc())
+    )
+    return paginate(session, query, page, per_page)

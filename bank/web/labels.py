@@ -180,6 +180,15 @@ BATCH_STATE = {
     "partly_returned": _l("partly returned"),
 }
 BATCH_ITEM_STATE = {"pending": _l("pending"), "settled": _l("settled"), "returned": _l("returned")}
+#: A direct debit as the member reads it in the portal ("Mijn incasso's"): a pending item is
+#: announced while its batch is prepared (the pre-notification went out) and sent once the file
+#: went to the clearing bank; the other codes are the item's states.
+MEMBER_COLLECTION_STATE = {
+    "announced": _l("announced"),
+    "sent": _l("sent to your bank"),
+    "settled": _l("collected"),
+    "returned": _l("returned to your account"),
+}
 #: The SEPA scheme and sequence codes of a collection, as the file carries them.
 COLLECTION_SCHEME = {"core": _l("Core"), "b2b": _l("B2B")}
 COLLECTION_SEQUENCE = {"FRST": _l("first (FRST)"), "RCUR": _l("recurring (RCUR)")}

@@ -105,6 +105,7 @@ PORTAL_NAV: tuple[PortalEntry, ...] = (
     PortalEntry("portal.pools", _l("Where my money works")),
     PortalEntry("portal.statements", _l("Statements")),
     PortalEntry("portal.mandates", _l("My mandates")),
+    PortalEntry("portal.collections", _l("My collections")),
     PortalEntry("portal.applications_list", _l("Loan applications")),
     PortalEntry("portal.profile", _l("My details")),
     PortalEntry("portal.export_page", _l("My data")),

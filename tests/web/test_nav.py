@@ -139,4 +139,4 @@ def test_the_portal_shows_its_links_in_the_table_s_order(app, client, login_as, 
     page = client.get("/portal/").get_data(as_text=True)
     with app.test_request_context():
         expected = [url_for(entry.endpoint) for entry in nav.PORTAL_NAV]
-    assert _main_nav(page) == expected and len(expected) == 7
+    assert _main_nav(page) == expected and len(expected) == 8

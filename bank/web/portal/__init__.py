@@ -17,6 +17,7 @@ from bank.web.portal import (  # noqa: E402, F401
     access,
     accounts,
     applications,
+    collections,
     dashboard,
     export,
     loans,

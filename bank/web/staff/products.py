@@ -58,6 +58,7 @@ class ProductForm(FlaskForm):
         _l("Arrangement fee, per cent of the principal"), validators=[Length(max=20)]
     )
     late_fee = StringField(_l("Late fee (€)"), validators=[Length(max=40)])
+    return_fee = StringField(_l("Fee per returned direct debit (€)"), validators=[Length(max=40)])
     penalty_rate_annual = StringField(
         _l("Penalty rate on overdue principal, per cent"), validators=[Length(max=20)]
     )
@@ -71,7 +72,14 @@ def _percent_text(rate: Decimal) -> str:
 
 
 #: The form's amounts and percentages, read in the page's notation before the service reads the rest.
-PRODUCT_AMOUNTS = ("amount_min", "amount_max", "instalment_multiple", "arrangement_fee_amount", "late_fee")
+PRODUCT_AMOUNTS = (
+    "amount_min",
+    "amount_max",
+    "instalment_multiple",
+    "arrangement_fee_amount",
+    "late_fee",
+    "return_fee",
+)
 PRODUCT_PERCENTAGES = ("rate_annual", "arrangement_fee_rate", "penalty_rate_annual")
 
 
@@ -111,6 +119,7 @@ def _prefill(form: ProductForm, product: LoanProduct) -> None:
     form.arrangement_fee_amount.data = amount_input(product.arrangement_fee_amount)
     form.arrangement_fee_rate.data = _percent_text(product.arrangement_fee_rate)
     form.late_fee.data = amount_input(product.late_fee)
+    form.return_fee.data = amount_input(product.return_fee)
     form.penalty_rate_annual.data = _percent_text(product.penalty_rate_annual)
     form.tolerance_days.data = str(product.tolerance_days)
     form.allocation_order.data = product.allocation_order
