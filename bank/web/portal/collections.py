@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from bank.extensions import db
-from bank.payments import queries
+from bank.payments import queries, returns
 from bank.payments.batch_models import BatchState, ItemState, PaymentBatchItem
 from bank.portal import queries as portal_queries
 from bank.web.access import member_required
@@ -41,8 +41,10 @@ def state_label(code: str) -> str:
 
 
 def return_reason_text(code: str) -> str:
-    """The return reason as the member reads it: the ISO code the bank gave (AC04, MD06, …)."""
-    return _("reason %(code)s", code=code)
+    """The return reason as the member reads it: the ISO code their bank gave and what it means
+    ("AM04 onvoldoende saldo"); a code the bank does not know, as the code."""
+    words = returns.reason_label(code)
+    return code if words == code else f"{code} {_(words)}"
 
 
 @bp.route("/collections")
