@@ -27,16 +27,14 @@ id ``…-R1``), unless the return ended the loan's mandate.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
+from typing import Protocol
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from babel.support import NullTranslations, Translations
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import func, select
@@ -85,7 +83,6 @@ _SEQUENCES = {
     MandateSequence.FIRST: sepa_files.SequenceType.FIRST,
     MandateSequence.RECURRING: sepa_files.SequenceType.RECURRING,
 }
-_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 class CollectionDateTooSoon(ValidationError):
@@ -424,11 +421,6 @@ def _prepare_batch(
 # The pre-notification
 
 
-@functools.cache
-def _translations(language: str) -> NullTranslations:
-    return Translations.load(str(_TRANSLATIONS), [language], domain="messages")
-
-
 PRE_NOTIFICATION_SUBJECT = N_("Announcement: direct debit for loan %(loan)s on %(date)s")
 PRE_NOTIFICATION_BODY = N_(
     "Dear %(name)s,\n\n"
@@ -455,7 +447,7 @@ def pre_notification(
 ) -> tuple[str, str]:
     """(subject, body) of the pre-notification in ``language`` (Dutch unless English)."""
     lang = "en" if language == "en" else "nl"
-    translations = _translations(lang)
+    translations = notifications.translations(lang)
     values = {
         "name": name,
         "amount": format_currency(amount, "EUR", locale=lang),
@@ -498,7 +490,16 @@ def _pre_notify(session: Session, item: PaymentBatchItem, creditor: sepa_files.C
 # Handing the file out
 
 
-def verified_xml(batch: PaymentBatch) -> bytes:
+class StoredFile(Protocol):
+    """A stored SEPA file of either kind (collection or payout batch)."""
+
+    batch_id: str
+    xml_bytes: bytes
+    sha256: str
+    pain_version: str
+
+
+def verified_xml(batch: StoredFile) -> bytes:
     """The stored bytes, after checking them against their checksum and their schema."""
     digest = hashlib.sha256(batch.xml_bytes).hexdigest()
     if digest != batch.sha256:
