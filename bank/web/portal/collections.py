@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from bank.extensions import db
-from bank.payments import queries
+from bank.payments import queries, returns
 from bank.payments.batch_models import BatchState, ItemState, PaymentBatchItem
 from bank.portal import queries as portal_queries
 from bank.web.access import member_required
@@ -41,8 +41,12 @@ def state_label(code: str) -> str:
 
 
 def return_reason_text(code: str) -> str:
-    """The return reason as the member reads it: the ISO code the bank gave (AC04, MD06, …)."""
-    return _("reason %(code)s", code=code)
+    """The return reason as the member reads it: the ISO code the bank gave (AC04, MD06, …) and,
+    for a code the bank knows, what it means (``bank.payments.returns.REASONS``)."""
+    reason = returns.REASONS.get(code)
+    if reason is None:
+        return _("reason %(code)s", code=code)
+    return _("reason %(code)s: %(words)s", code=code, words=_(reason.label))
 
 
 @bp.route("/collections")

@@ -67,6 +67,7 @@ def collected(world, app) -> list[dt.date]:
         ).one()
         returned.state = ItemState.RETURNED
         returned.return_reason = "AC04"
+        returned.returned_on = dates[1] + dt.timedelta(days=2)
     assert len(dates) == 3
     return dates
 
@@ -98,7 +99,7 @@ def test_a_member_sees_their_collections_in_words_and_only_theirs(
     latest, middle, earliest = sorted(collected, reverse=True)
     assert first.strip().startswith(latest.strftime("%d-%m-%Y")) and "aangekondigd" in first, first
     assert middle.strftime("%d-%m-%Y") in second and "teruggeboekt naar uw rekening" in second
-    assert "AC04" in second
+    assert "reden AC04: rekening opgeheven" in second
     assert earliest.strftime("%d-%m-%Y") in third and "afgeschreven" in third
     amount = f"{items[earliest].amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     assert f"€ {amount}" in third and "WB-BRAM-INC" in third and world.bram_loan.number in third
