@@ -39,6 +39,10 @@ class Config:
     STAFF_IDLE_MINUTES = 30
     #: Withdrawals above this need a second staff member's approval.
     WITHDRAWAL_APPROVAL_THRESHOLD = Decimal("10000.00")
+    #: A payout batch (pain.001) whose total is above this is released by a second staff member.
+    PAYMENTS_PAYOUT_FOUR_EYES_LIMIT = Decimal("10000.00")
+    #: Where the back office is told of a payout that came back (none: the payout pages only).
+    PAYMENTS_STAFF_ADDRESS = os.environ.get("PAYMENTS_STAFF_ADDRESS")
     #: Staff must use a TOTP second factor in the back office.
     STAFF_TOTP_REQUIRED = False
     WTF_CSRF_ENABLED = True

@@ -14,8 +14,10 @@ from bank.loans import models as loan_models  # noqa: F401
 from bank.loans import products_models as loan_product_models  # noqa: F401
 from bank.members import models as member_models  # noqa: F401
 from bank.notifications import models as notification_models  # noqa: F401
+from bank.payment_orders import models as payment_order_models  # noqa: F401
 from bank.payments import batch_models as payment_batch_models  # noqa: F401
 from bank.payments import models as payment_models  # noqa: F401
+from bank.payments import payout_models  # noqa: F401
 from bank.payments import statement_models as payment_statement_models  # noqa: F401
 from bank.pools import models as pool_models  # noqa: F401
 from bank.portal import models as portal_models  # noqa: F401

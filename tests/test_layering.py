@@ -42,6 +42,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
         frozenset({"runs"}),
         "the run framework (record, lock, batches, progress, shortfalls) that every feature's job reports to",
     ),
+    (
+        frozenset({"payment_orders"}),
+        "payment orders (Dr paying account / Cr 1090): what savings, shares, loans and pools pay out",
+    ),
     (frozenset({"savings"}), "deposit accounts and their interest job; loans collect from them"),
     (frozenset({"shares"}), "member shares, paid from a deposit account"),
     (frozenset({"loans"}), "products, schedules, servicing and impact; collect from savings"),

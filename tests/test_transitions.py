@@ -22,8 +22,12 @@ from bank.loans.models import LOAN_STATUS
 from bank.loans.models import LoanStatus as L
 from bank.members.models import MEMBER_STATUS
 from bank.members.models import MemberStatus as M
+from bank.payment_orders.models import ORDER_STATE
+from bank.payment_orders.models import OrderState as O
 from bank.payments.models import MANDATE_STATUS
 from bank.payments.models import MandateStatus as Md
+from bank.payments.payout_models import PAYOUT_BATCH_STATE
+from bank.payments.payout_models import PayoutBatchState as PB
 from bank.pools.models import POOL_STATUS, WITHDRAWAL_STATUS, PoolStatus, WithdrawalStatus
 from bank.portal.models import CHANGE_STATUS
 from bank.portal.models import ChangeStatus as C
@@ -56,6 +60,21 @@ EXPECTED: dict[str, tuple[Transitions[Any], set[tuple[Any, Any]], dict[str, set[
         MANDATE_STATUS,
         {(Md.ACTIVE, Md.REVOKED), (Md.ACTIVE, Md.EXPIRED)},
         {"amend": {Md.ACTIVE}, "collect": {Md.ACTIVE}, "assign_to_loan": {Md.ACTIVE}},
+    ),
+    "payment_order": (
+        ORDER_STATE,
+        {
+            (O.ORDERED, O.IN_BATCH),
+            (O.IN_BATCH, O.EXPORTED), (O.IN_BATCH, O.REJECTED),
+            (O.EXPORTED, O.SETTLED), (O.EXPORTED, O.REJECTED),
+            (O.SETTLED, O.RETURNED),
+        },
+        {},
+    ),
+    "payout_batch": (
+        PAYOUT_BATCH_STATE,
+        {(PB.PREPARED, PB.RELEASED), (PB.RELEASED, PB.EXPORTED)},
+        {"download": {PB.RELEASED, PB.EXPORTED}},
     ),
     "approval": (APPROVAL_STATUS, {(Ap.PENDING, Ap.APPROVED), (Ap.PENDING, Ap.REJECTED)}, {}),
     "profile_change": (

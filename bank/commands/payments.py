@@ -1,5 +1,8 @@
 """``bank payments``: the clearing bank's side of the bank from the command line.
 
+``bank payments payouts [--date D]`` prepares the pain.001 of the payment orders waiting for a
+date and prints where the stored file is.
+
 ``bank payments import-statement FILE [--json]`` books one (``bank.payments.statement_import``).
 ``bank payments read-statement FILE [--json]`` reads a CAMT.053/054 or MT940 statement file,
 checks it and writes nothing: a file it can read exits 0 with every problem listed in words; a
@@ -19,10 +22,12 @@ from flask.cli import with_appcontext
 
 from bank import clock
 from bank.actor import system
+from bank.commands.refusals import date_or_today, refuse
 from bank.errors import BankError
 from bank.extensions import db
-from bank.payments import collections, statement_import, statement_reader
+from bank.payments import collections, payouts, statement_import, statement_reader
 from bank.payments.batch_models import PaymentBatch
+from bank.payments.payout_models import PayoutBatch, PayoutBatchState
 from bank.payments.statement_reader import Entry, Statement, StatementFile, StatementUnreadable
 
 
@@ -111,8 +116,11 @@ def read_statement(file: str, as_json: bool) -> None:
 @payments_group.command("collections")
 @click.option("--date", "collection_on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The collection date (YYYY-MM-DD), at least 14 days ahead.")  # fmt: skip
+@click.option("--format", "version", type=click.Choice(collections.PAIN_VERSIONS),
+              default=collections.PAIN_VERSION, show_default=True,
+              help="The pain.008 message version the clearing bank asks for.")  # fmt: skip
 @with_appcontext
-def prepare_collections(collection_on: dt.datetime) -> None:
+def prepare_collections(collection_on: dt.datetime, version: str) -> None:
     """Prepare the collection batches (pain.008) of the instalments due on a date, by mandate.
 
     Each file is built, checked against its XSD and stored with its checksum in its batch; the
@@ -124,7 +132,12 @@ def prepare_collections(collection_on: dt.datetime) -> None:
         with db.unit_of_work(db.new_session()) as session:
             creditor = collections.creditor_from_settings(creditor_settings)
             done = collections.prepare_collections(
-                session, system("payments collections"), on, creditor=creditor, today=clock.today()
+                session,
+                system("payments collections"),
+                on,
+                creditor=creditor,
+                today=clock.today(),
+                version=version,
             )
             lines = [_batch_line(batch) for batch in done.prepared]
             earlier = [_batch_line(batch) for batch in done.earlier]
@@ -149,6 +162,50 @@ def _batch_line(batch: PaymentBatch) -> str:
         f"batch {batch.batch_id} (id {batch.id}, {batch.scheme.value}, {batch.pain_version}): "
         f"{batch.number_of_transactions} collections, {batch.control_sum:.2f} EUR, {batch.state.value}, "
         f"sha256 {batch.sha256}; stored in the database, download at /staff/collections/{batch.id}"
+    )
+
+
+@payments_group.command("payouts")
+@click.option("--date", "execution_on", default=None, callback=date_or_today,
+              help="The execution date (YYYY-MM-DD), today or later; today when left out.")  # fmt: skip
+@with_appcontext
+def prepare_payouts(execution_on: dt.date) -> None:
+    """Prepare the payout batch (pain.001) of the payment orders waiting for a date.
+
+    The file is built, checked against its XSD and stored with its checksum in its batch. Above
+    PAYMENTS_PAYOUT_FOUR_EYES_LIMIT a staff member releases it on the payouts page before it can
+    be downloaded. Run again for the same date, it prepares nothing more and says so.
+    """
+    settings = current_app.config
+    try:
+        with db.unit_of_work(db.new_session()) as session:
+            done = payouts.prepare_payouts(
+                session,
+                execution_on,
+                system("payments payouts"),
+                payer=payouts.payer_from_settings(settings),
+                four_eyes_limit=payouts.four_eyes_limit_from_settings(settings),
+                today=clock.today(),
+            )
+            line = _payout_line(done.batch) if done.batch is not None else None
+            earlier = [_payout_line(batch) for batch in done.earlier]
+    except BankError as error:
+        refuse(error, {"execution_on": "--date"})
+    if line is None:
+        click.echo(f"nothing more to prepare for {execution_on.isoformat()}: no payment order is waiting")
+    else:
+        click.echo(f"prepared {line}")
+    for text in earlier:
+        click.echo(f"earlier  {text}")
+
+
+def _payout_line(batch: PayoutBatch) -> str:
+    prepared = batch.state is PayoutBatchState.PREPARED
+    waiting = ", waits for release by a second staff member" if prepared else ""
+    return (
+        f"batch {batch.batch_id} (id {batch.id}, {batch.pain_version}): {batch.number_of_transactions} "
+        f"transfers, {batch.control_sum:.2f} EUR, {batch.state.value}{waiting}, sha256 {batch.sha256}; "
+        f"stored in the database, download at /staff/payouts/batches/{batch.id}"
     )
 
 

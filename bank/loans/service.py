@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank import audit
+from bank import audit, clock
 from bank.actor import Actor
 from bank.errors import N_, Message, ValidationError
 from bank.ledger import chart
@@ -25,6 +25,8 @@ from bank.loans.products_models import LoanProduct
 from bank.loans.schedule import Schedule, ScheduleTerms, build_schedule
 from bank.members.models import Member
 from bank.money import money
+from bank.payment_orders import service as payment_orders
+from bank.payment_orders.models import OrderSource
 from bank.savings.models import DepositAccount, DepositAccountStatus
 
 
@@ -171,19 +173,39 @@ def book_loan(
     session.add(loan)
     session.flush()
     store_schedule(session, loan, schedule, version=1, reason="disbursement", note=ledger_key, actor=actor)
-    payee = (
-        account_by_code(session, chart.SETTLEMENT).id if paid_to_iban else repayment_account.ledger_account_id
-    )
     memo = f"Disbursement of loan {number}" + (f" to {paid_to_name} ({paid_to_iban})" if paid_to_iban else "")
-    post(
-        session,
-        ledger_key,
-        "loan_disbursement",
-        [debit(principal_account, terms.principal), credit(payee, terms.principal)],
-        disbursed_on,
-        actor,
-        memo,
-    )
+    if paid_to_iban and paid_to_name:
+        # Paid to a third party (the notary) by SEPA transfer: a payment order, Dr principal /
+        # Cr 1090 payments in transit, which the statement clears against 1000.
+        payment_orders.order_payment(
+            session,
+            key=ledger_key,
+            kind="loan_disbursement",
+            source=OrderSource.DISBURSEMENT,
+            paying_account_id=principal_account.id,
+            amount=terms.principal,
+            creditor_name=paid_to_name[:70],
+            iban=paid_to_iban,
+            remittance=f"Wijkbank lening {number}",
+            execution_on=max(disbursed_on, clock.today()),
+            actor=actor,
+            memo=memo,
+            member=borrower,
+            value_date=disbursed_on,
+        )
+    else:
+        post(
+            session,
+            ledger_key,
+            "loan_disbursement",
+            [
+                debit(principal_account, terms.principal),
+                credit(repayment_account.ledger_account_id, terms.principal),
+            ],
+            disbursed_on,
+            actor,
+            memo,
+        )
     if terms.fees > 0:
         post(
             session,

@@ -7,15 +7,27 @@ back a decision. ``deliver_pending`` is called after the commit (web layer, comm
 
 from __future__ import annotations
 
+import functools
 import smtplib
 from email.message import EmailMessage
+from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank import clock
 from bank.members.models import Member
 from bank.notifications.models import OutboxMessage, OutboxStatus
+
+_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The catalogue of ``language`` for mail written outside a request (jobs, the statement
+    matcher): the member's language, not the staff member's page."""
+    return Translations.load(str(_TRANSLATIONS), [language], domain="messages")
 
 
 def enqueue(

@@ -27,16 +27,14 @@ id ``…-R1``), unless the return ended the loan's mandate.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
+from typing import Protocol
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from babel.support import NullTranslations, Translations
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import func, select
@@ -70,6 +68,10 @@ from bank.payments.models import MANDATE_STATUS, Mandate, MandateAmendment, Mand
 PRE_NOTIFICATION_DAYS = 14
 #: The message version of the files, unless the clearing bank asks for ``pain.008.001.08``.
 PAIN_VERSION = "pain.008.001.02"
+#: The versions a batch may be prepared in (offered by the staff form and the command); the
+#: batch records its own (``PaymentBatch.pain_version``), so a download is checked against the
+#: schema it was built for.
+PAIN_VERSIONS = sepa_schemas.PAIN_008_VERSIONS
 #: Who may prepare a batch and download (export) its file.
 PREPARE_ROLES = ("admin", "credit_officer")
 EXPORT_ROLES = ("admin", "credit_officer")
@@ -81,7 +83,6 @@ _SEQUENCES = {
     MandateSequence.FIRST: sepa_files.SequenceType.FIRST,
     MandateSequence.RECURRING: sepa_files.SequenceType.RECURRING,
 }
-_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 class CollectionDateTooSoon(ValidationError):
@@ -149,9 +150,14 @@ def prepare_collections(
     today: dt.date | None = None,
     version: str = PAIN_VERSION,
 ) -> Preparation:
-    """Prepare the collection batches for ``collection_on``: one stored pain.008 per scheme."""
+    """Prepare the collection batches for ``collection_on``: one stored pain.008 per scheme, in
+    the message ``version`` the clearing bank asks for (one of :data:`PAIN_VERSIONS`)."""
     if not actor.has_role(*PREPARE_ROLES):
         raise PermissionDenied(N_("only a credit officer or an administrator may prepare collections"))
+    if version not in PAIN_VERSIONS:
+        # Checked before anything else: with nothing due no file is built, and a wrong version
+        # would pass unnoticed until the next date that has collections.
+        raise ValidationError("version", sepa_files.UNKNOWN_VERSION, allowed=", ".join(PAIN_VERSIONS))
     today = today or clock.today()
     earliest = earliest_collection_on(today)
     if collection_on < earliest:
@@ -415,11 +421,6 @@ def _prepare_batch(
 # The pre-notification
 
 
-@functools.cache
-def _translations(language: str) -> NullTranslations:
-    return Translations.load(str(_TRANSLATIONS), [language], domain="messages")
-
-
 PRE_NOTIFICATION_SUBJECT = N_("Announcement: direct debit for loan %(loan)s on %(date)s")
 PRE_NOTIFICATION_BODY = N_(
     "Dear %(name)s,\n\n"
@@ -446,7 +447,7 @@ def pre_notification(
 ) -> tuple[str, str]:
     """(subject, body) of the pre-notification in ``language`` (Dutch unless English)."""
     lang = "en" if language == "en" else "nl"
-    translations = _translations(lang)
+    translations = notifications.translations(lang)
     values = {
         "name": name,
         "amount": format_currency(amount, "EUR", locale=lang),
@@ -489,7 +490,16 @@ def _pre_notify(session: Session, item: PaymentBatchItem, creditor: sepa_files.C
 # Handing the file out
 
 
-def verified_xml(batch: PaymentBatch) -> bytes:
+class StoredFile(Protocol):
+    """A stored SEPA file of either kind (collection or payout batch)."""
+
+    batch_id: str
+    xml_bytes: bytes
+    sha256: str
+    pain_version: str
+
+
+def verified_xml(batch: StoredFile) -> bytes:
     """The stored bytes, after checking them against their checksum and their schema."""
     digest = hashlib.sha256(batch.xml_bytes).hexdigest()
     if digest != batch.sha256:

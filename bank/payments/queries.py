@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from bank.errors import N_, NotFound
 from bank.loans.models import Loan
 from bank.members.models import Member
 from bank.members.queries import Page, paginate
-from bank.payments.batch_models import BatchKind, PaymentBatch, PaymentBatchItem
+from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
 
 
@@ -122,6 +122,21 @@ def collection_batches(session: Session, *, limit: int = 200) -> list[PaymentBat
             select(PaymentBatch)
             .where(PaymentBatch.kind == BatchKind.COLLECTION)
             .order_by(PaymentBatch.collection_on.desc(), PaymentBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def batches_to_export(session: Session, *, limit: int = 10) -> list[PaymentBatch]:
+    """Collection batches prepared but not yet downloaded (or sent), the earliest collection date
+    first: the file must reach the clearing bank before that date, or nothing is collected. The
+    stored XML is not read (a home page lists them; the download reads it)."""
+    return list(
+        session.scalars(
+            select(PaymentBatch)
+            .where(PaymentBatch.kind == BatchKind.COLLECTION, PaymentBatch.state == BatchState.PREPARED)
+            .options(defer(PaymentBatch.xml_bytes, raiseload=True))
+            .order_by(PaymentBatch.collection_on, PaymentBatch.id)
             .limit(limit)
         )
     )

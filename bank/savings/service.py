@@ -39,6 +39,8 @@ from bank.ledger import service as ledger
 from bank.ledger.models import JournalEntry, Posting, Side
 from bank.members.models import Member, MemberStatus
 from bank.money import parse_amount, parse_rate_fraction
+from bank.payment_orders import service as payment_orders
+from bank.payment_orders.models import OrderSource
 from bank.savings import numbers
 from bank.savings.models import (
     DEPOSIT_ACCOUNT_STATUS,
@@ -418,7 +420,7 @@ def withdraw(
     description: str = "",
     value_date: dt.date | None = None,
 ) -> WithdrawalOutcome:
-    """Pay out to the member's external IBAN: Dr member account / Cr 1000.
+    """Pay out to the member's external IBAN: a payment order, Dr member account / Cr 1090.
 
     Above ``approval_threshold`` (the caller passes Config WITHDRAWAL_APPROVAL_THRESHOLD;
     None means no limit) nothing is posted: a pending approval is recorded and a second staff
@@ -493,6 +495,10 @@ def _needs_approval(session: Session, account: DepositAccount, amount: Decimal, 
     return withdrawn_recently(session, account) + amount > threshold
 
 
+#: A payment order's fields as the withdrawal names them.
+_WITHDRAWAL_FIELDS = {"remittance": "description", "iban": "external_iban", "creditor_name": "account"}
+
+
 def _post_withdrawal(
     session: Session,
     account: DepositAccount,
@@ -503,20 +509,54 @@ def _post_withdrawal(
     value_date: dt.date,
     actor: Actor,
 ) -> Booked:
-    settlement = ledger.account_by_code(session, chart.SETTLEMENT)
-    memo = f"{description or 'Withdrawal'} · to {iban}"
-    return post_once(
-        session,
-        key=f"withdrawal:{key}",
-        kind="withdrawal",
-        lines=[ledger.debit(account.ledger_account_id, amount), ledger.credit(settlement, amount)],
-        value_date=value_date,
-        memo=memo,
-        actor=actor,
-        audit_action="booking.withdrawal",
-        account=account,
-        amount=amount,
-    )
+    """Order the payout to the member's IBAN: Dr member account / Cr 1090 payments in transit.
+
+    The money reaches the settlement account 1000 only when the clearing bank's statement shows
+    the transfer left (``bank.payments.payouts``); until then it is in transit, and a rejected
+    transfer comes back to this account.
+    """
+    ledger_key = f"withdrawal:{key}"
+    existed = already_posted(session, ledger_key)
+    try:
+        ordered = payment_orders.order_payment(
+            session,
+            key=ledger_key,
+            kind="withdrawal",
+            source=OrderSource.WITHDRAWAL,
+            paying_account_id=account.ledger_account_id,
+            amount=amount,
+            creditor_name=account.member.full_name[:70],
+            iban=iban,
+            remittance=description or f"Wijkbank {account.formatted_number}",
+            execution_on=max(value_date, clock.today()),
+            actor=actor,
+            memo=f"{description or 'Withdrawal'} · to {iban}",
+            member=account.member,
+            value_date=value_date,
+        )
+    except ValidationError as error:
+        # The order's words for the withdrawal form's fields.
+        raise ValidationError(
+            {_WITHDRAWAL_FIELDS.get(name, name): rule for name, rule in error.fields.items()}
+        ) from None
+    entry = session.get(JournalEntry, ordered.order.order_entry_id)
+    assert entry is not None
+    if not existed:
+        audit.record(
+            session,
+            actor,
+            "booking.withdrawal",
+            "journal_entry",
+            entry.id,
+            after={
+                "account": account.number,
+                "amount": amount,
+                "value_date": value_date,
+                "end_to_end_id": ordered.order.end_to_end_id,
+            },
+            detail=entry.memo,
+        )
+    return Booked(entry=entry, created=not existed)
 
 
 def carry_out_withdrawal(session: Session, approval: Approval, actor: Actor) -> int:

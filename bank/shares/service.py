@@ -31,6 +31,8 @@ from bank.ledger import service as ledger
 from bank.members import service as members_service
 from bank.members.models import Member, MemberStatus
 from bank.money import parse_amount
+from bank.payment_orders import service as payment_orders
+from bank.payment_orders.models import OrderSource
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
 from bank.savings.service import Booked
@@ -461,17 +463,12 @@ def carry_out_redemption(session: Session, approval: Approval, actor: Actor) -> 
     count = int(payload["shares"])
     _check_redemption(session, member, holding, count, include_pending=False)
     amount = holding.share_class.nominal_value * count
-    if payload.get("pay_to_account_id"):
-        account = savings.get_account(session, int(payload["pay_to_account_id"]))
-        savings.require_money_may_arrive(account, field="to_account")
-        target = account.ledger_account_id
-        memo = (
-            f"Redemption of {count} member share(s) {holding.share_class.code} to {account.formatted_number}"
-        )
-    else:
-        account = None
-        target = ledger.account_by_code(session, chart.SETTLEMENT).id
-        memo = f"Redemption of {count} member share(s) {holding.share_class.code} · to {payload['iban']}"
+    if not payload.get("pay_to_account_id"):
+        return _order_redemption_payout(session, approval, holding, count, amount, actor)
+    account = savings.get_account(session, int(payload["pay_to_account_id"]))
+    savings.require_money_may_arrive(account, field="to_account")
+    target = account.ledger_account_id
+    memo = f"Redemption of {count} member share(s) {holding.share_class.code} to {account.formatted_number}"
     if payload.get("description"):
         memo = f"{payload['description']} · {memo}"
     booked = savings.post_once(
@@ -488,6 +485,56 @@ def carry_out_redemption(session: Session, approval: Approval, actor: Actor) -> 
         extra={"member": member.number, "shares": count, "approval": approval.id},
     )
     return booked.entry.id
+
+
+def _order_redemption_payout(
+    session: Session, approval: Approval, holding: ShareHolding, count: int, amount: Decimal, actor: Actor
+) -> int:
+    """Pay a redemption to the member's external IBAN: a payment order, Dr the holding / Cr 1090.
+
+    The statement clears it against 1000 (``bank.payments.payouts``); a transfer that comes back
+    is credited back to the holding.
+    """
+    payload = approval.payload
+    member = holding.member
+    key = str(payload["key"])
+    memo = f"Redemption of {count} member share(s) {holding.share_class.code} · to {payload['iban']}"
+    if payload.get("description"):
+        memo = f"{payload['description']} · {memo}"
+    existed = savings.already_posted(session, key)
+    ordered = payment_orders.order_payment(
+        session,
+        key=key,
+        kind="shares_redemption",
+        source=OrderSource.SHARE_REDEMPTION,
+        paying_account_id=holding.ledger_account_id,
+        amount=amount,
+        creditor_name=member.full_name[:70],
+        iban=str(payload["iban"]),
+        remittance=f"Wijkbank aandelen {member.number}",
+        execution_on=clock.today(),
+        actor=actor,
+        memo=memo,
+        member=member,
+    )
+    if not existed:
+        audit.record(
+            session,
+            actor,
+            "booking.shares_redemption",
+            "journal_entry",
+            ordered.order.order_entry_id,
+            after={
+                "account": None,
+                "amount": amount,
+                "member": member.number,
+                "shares": count,
+                "approval": approval.id,
+                "end_to_end_id": ordered.order.end_to_end_id,
+            },
+            detail=memo,
+        )
+    return ordered.order.order_entry_id
 
 
 # ---------------------------------------------------------------------------------------------

@@ -209,3 +209,29 @@ def test_a_borrower_lands_on_their_money_their_next_instalment_and_nothing_of_ot
     text = re.sub(r"<[^>]+>", " ", page)
     leaks = [(kind, value) for kind, value in secrets if value in text]
     assert leaks == []
+
+
+def test_prepared_collection_batches_wait_on_the_home_of_those_who_export_them(bank) -> None:
+    from bank.extensions import db
+    from bank.payments.batch_models import BatchState, PaymentBatch
+
+    with bank.app_context():
+        session = db.new_session()
+        prepared = session.scalars(
+            select(PaymentBatch)
+            .where(PaymentBatch.state == BatchState.PREPARED)
+            .order_by(PaymentBatch.collection_on, PaymentBatch.id)
+        ).all()
+        rows = [(b.id, b.collection_on, b.number_of_transactions, b.control_sum) for b in prepared]
+        session.close()
+    assert rows, "the demo prepares the next collection batch and leaves it to be downloaded"
+    for email in ("krediet@wijkbank.example", "beheer@wijkbank.example"):
+        queue = _card(_page(bank, email, "/staff/"), "queue-collections")
+        assert "Nog te exporteren incassobatches" in queue and 'href="/staff/collections"' in queue
+        assert re.findall(r'href="/staff/collections/(\d+)"', queue) == [str(row[0]) for row in rows]
+        for batch_id, on, count, total in rows:
+            collections = f"{count} incasso" if count == 1 else f"{count} incasso's"
+            assert f'/staff/collections/{batch_id}">{_date(on)}</a>' in queue
+            assert f"{collections} · {_nl(total)}" in queue.replace("&#39;", "'")
+    # A teller cannot download a file: not on their home (their parts are checked above).
+    assert not _card(_page(bank, "balie@wijkbank.example", "/staff/"), "queue-collections")

@@ -34,6 +34,8 @@ from bank.ledger.service import account_by_code
 from bank.lending import disbursement
 from bank.loans.models import Instalment, Loan
 from bank.notifications.models import OutboxMessage
+from bank.payment_orders import service as payment_orders
+from bank.payment_orders.models import OrderSource, OrderState
 
 QUORUM = 3
 
@@ -170,9 +172,23 @@ def test_land_trust_purchase_is_paid_to_the_notary(session, world):
     assert loan.paid_to_iban == NOTARY_IBAN and loan.paid_to_name == "Notariskantoor Oost"
     assert loan.frequency.value == "quarterly" and loan.term_periods == 80
     assert ledger.balance(session, loan.principal_account_id) == Decimal("235000.00")
-    # Paid out through the settlement account (to the notary), not into the trust's deposit account.
+    # Paid to the notary by a payment order (Dr principal / Cr 1090 payments in transit), not into
+    # the trust's deposit account; 1000 moves only by the trust's deposit until the statement
+    # shows the transfer left.
     settlement_after = ledger.balance(session, account_by_code(session, chart.SETTLEMENT).id)
-    assert settlement_before - settlement_after == Decimal("235000.00") - Decimal("2000.00")
+    assert settlement_after - settlement_before == Decimal("2000.00")
+    assert ledger.balance(session, account_by_code(session, chart.PAYMENTS_IN_TRANSIT).id) == Decimal(
+        "-235000.00"
+    )
+    order = payment_orders.order_by_key(session, f"disburse:application-{application.id}")
+    assert order is not None and order.state is OrderState.ORDERED
+    assert (order.amount, order.creditor_name, order.creditor_iban, order.source) == (
+        Decimal("235000.00"),
+        "Notariskantoor Oost",
+        NOTARY_IBAN,
+        OrderSource.DISBURSEMENT,
+    )
+    assert order.paying_account_id == loan.principal_account_id
     assert ledger.balance(session, world.clt_account.ledger_account_id) == Decimal("825.00")
     entry = session.scalar(
         select(JournalEntry).where(JournalEntry.idempotency_key == f"disburse:application-{application.id}")

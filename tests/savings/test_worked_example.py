@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from bank import clock
 from bank.approvals import service as approvals
 from bank.approvals.models import ApprovalStatus
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
+from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.savings import service as savings
 
 from .factories import THRESHOLD, VALID_IBAN, balance, main_balance
@@ -51,6 +54,13 @@ def test_a_year_of_bookings_balances_to_the_cent(session, bank_setup, teller, se
     assert balance(session, anna_acct) == Decimal("7500.00")
     assert balance(session, bram_acct) == Decimal("1500.00")
     assert main_balance(session, chart.MEMBER_DEPOSITS) == Decimal("9000.00")
-    # 21 234,56 + 500 in, 234,56 + 12 500 out.
-    assert main_balance(session, chart.SETTLEMENT) == Decimal("9000.00")
+    # 21 234,56 + 500 came in; the 234,56 + 12 500 withdrawn are payment orders in transit (1090)
+    # until the clearing bank's statement shows them leave 1000.
+    assert main_balance(session, chart.SETTLEMENT) == Decimal("21734.56")
+    assert main_balance(session, chart.PAYMENTS_IN_TRANSIT) == Decimal("-12734.56")
+    in_transit = session.scalars(select(PaymentOrder).order_by(PaymentOrder.id)).all()
+    assert [(o.amount, o.creditor_iban, o.state) for o in in_transit] == [
+        (Decimal("234.56"), VALID_IBAN, OrderState.ORDERED),
+        (Decimal("12500.00"), VALID_IBAN, OrderState.ORDERED),
+    ]
     assert ledger_queries.verify(session) == []

@@ -18,6 +18,8 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry
 from bank.members import service as members_service
 from bank.members.models import MemberStatus
+from bank.payment_orders import service as payment_orders
+from bank.payment_orders.models import OrderSource
 from bank.shares import queries
 from bank.shares import service as shares
 
@@ -135,6 +137,15 @@ def test_a_leaving_member_redeems_everything_to_their_own_iban(session, world, t
     entry = session.get(JournalEntry, request.approval.result_entry_id)
     assert anna.external_iban in entry.memo
     assert main_balance(session, chart.SHARE_CAPITAL) == Decimal("0.00")
+    # Paid by a payment order: the 100.00 waits on 1090 until the statement shows it left 1000.
+    order = payment_orders.order_by_key(session, "shares-redeem:r1")
+    assert order is not None and order.order_entry_id == entry.id
+    assert (order.amount, order.creditor_iban, order.source) == (
+        Decimal("100.00"),
+        anna.external_iban,
+        OrderSource.SHARE_REDEMPTION,
+    )
+    assert main_balance(session, chart.PAYMENTS_IN_TRANSIT) == Decimal("-100.00")
     assert ledger_queries.verify(session) == []
 
 

@@ -18,7 +18,7 @@ def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
     assert set(_sections(client)) == {"approvals", "applicants"}
     client.post("/logout")
     login_as("credit_officer")
-    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "mail"}
+    assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "mail", "collections"}
     client.post("/logout")
     login_as("admin")
     assert set(_sections(client)) == {
@@ -29,6 +29,7 @@ def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
         "arrears",
         "runs",
         "mail",
+        "collections",
     }
     client.post("/logout")
     login_as("committee")

@@ -41,12 +41,10 @@ def state_label(code: str) -> str:
 
 
 def return_reason_text(code: str) -> str:
-    """The return reason as the member reads it: the ISO code the bank gave (AC04, MD06, …) and,
-    for a code the bank knows, what it means (``bank.payments.returns.REASONS``)."""
-    reason = returns.REASONS.get(code)
-    if reason is None:
-        return _("reason %(code)s", code=code)
-    return _("reason %(code)s: %(words)s", code=code, words=_(reason.label))
+    """The return reason as the member reads it: the ISO code their bank gave and what it means
+    ("AM04 onvoldoende saldo"); a code the bank does not know, as the code."""
+    words = returns.reason_label(code)
+    return code if words == code else f"{code} {_(words)}"
 
 
 @bp.route("/collections")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length
 
 from bank import clock
@@ -37,6 +38,13 @@ RETURN_ROLES = returns.RETURN_ROLES
 
 class PrepareForm(FlaskForm):
     collection_on = DateField(_l("Collection date"))
+    #: The message version; the domain refuses any other with the allowed ones named.
+    version = SelectField(
+        _l("File format"),
+        choices=[SelectChoice(version, version) for version in collections.PAIN_VERSIONS],
+        default=collections.PAIN_VERSION,
+        validate_choice=False,
+    )
 
 
 class ReturnForm(FlaskForm):
@@ -103,7 +111,9 @@ def prepare_collection_batch() -> ResponseReturnValue:
     creditor = collections.creditor_from_settings(current_app.config)
     attempt = Attempt(form)
     with attempt as session:
-        done = collections.prepare_collections(session, g.actor, collection_on, creditor=creditor)
+        done = collections.prepare_collections(
+            session, g.actor, collection_on, creditor=creditor, version=form.version.data or ""
+        )
         prepared = [(b.id, b.number_of_transactions) for b in done.prepared]
     if not attempt.succeeded:
         return _render_list(form)

@@ -3,7 +3,8 @@
 Staff used to land on totals with nothing to act on. The queue shows, per role, what asks for
 a hand today: approvals (and whether this person may decide each), applications to review, the
 next committee agenda, loans that fell into arrears in the last week, today's runs and any
-failure, and mail that did not reach a member. A constant number of queries, whatever the sizes.
+failure, mail that did not reach a member, and collection files not yet sent to the clearing
+bank. A constant number of queries, whatever the sizes.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ from bank.members import queries as member_queries
 from bank.members.models import Member
 from bank.notifications import queries as outbox_queries
 from bank.notifications.models import OutboxMessage
+from bank.payments import queries as payment_queries
+from bank.payments.batch_models import PaymentBatch
 from bank.runs import queries as run_queries
 from bank.runs.models import Run
 from bank.web.access import staff_required
+from bank.web.labels import COLLECTION_SCHEME
 from bank.web.staff import bp
 from bank.web.staff.applications import OUTBOX_ROLES
 from bank.web.staff.approvals import KIND_LABELS, decision_note
+from bank.web.staff.collections import EXPORT_ROLES
 from bank.web.staff.runs import JOB_LABELS
 
 #: Who sees which part of the queue.
@@ -52,6 +57,8 @@ QUEUE_ROLES = {
     "agenda": ("credit_officer", "admin", "committee"),
     "arrears": ("credit_officer", "admin"),
     "runs": ("admin",),
+    # Collection files prepared and not yet downloaded: only those who may download them.
+    "collections": EXPORT_ROLES,
     # Only those who may open the outbox: a teller was shown mail that linked to a 403.
     "mail": OUTBOX_ROLES,
 }
@@ -79,6 +86,8 @@ class WorkQueue:
     last_close_day: Run | None = None
     failed_runs: list[Run] = field(default_factory=list)
     mail: list[OutboxMessage] | None = None
+    #: Collection batches prepared and not yet exported, the earliest collection date first.
+    collections: list[PaymentBatch] | None = None
     #: Applicants for membership, oldest first: whether their identity was checked, registration date.
     applicants: list[tuple[Member, bool, dt.date]] | None = None
     #: Whether this person may open the meeting's page (credit officers see the agenda, not the room).
@@ -131,6 +140,8 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
         ]
     if "mail" in sees:
         queue.mail = outbox_queries.undelivered(session, limit=LIMIT)
+    if "collections" in sees:
+        queue.collections = payment_queries.batches_to_export(session, limit=LIMIT)
     return queue
 
 
@@ -161,4 +172,5 @@ def dashboard() -> ResponseReturnValue:
         queue=work_queue(session, g.actor, today),
         kind_labels=KIND_LABELS,
         job_labels=JOB_LABELS,
+        scheme_labels=COLLECTION_SCHEME,
     )

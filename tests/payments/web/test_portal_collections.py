@@ -4,7 +4,7 @@ sent to the bank, collected, returned with its reason), and never another member
 
 The world is the portal's small bank: Bram's loan by his Core mandate, the co-op bakery's (which
 Anna represents) by its B2B mandate; three collection dates: the first collected, the second
-collected and then Bram's item returned (AC04), the third announced only.
+collected and then Bram's item returned (AM04, not enough money), the third announced only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bank.actor import Actor
 from bank.extensions import db
 from bank.loans.models import Instalment, Loan
 from bank.members.models import Member
-from bank.payments import collections, mandates
+from bank.payments import collections, mandates, returns
 from bank.payments.batch_models import ItemState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import MandateScheme
 
@@ -65,9 +65,10 @@ def collected(world, app) -> list[dt.date]:
                 PaymentBatchItem.loan_id == bram_loan.id, PaymentBatchItem.due_on == dates[1]
             )
         ).one()
-        returned.state = ItemState.RETURNED
-        returned.return_reason = "AC04"
-        returned.returned_on = dates[1] + dt.timedelta(days=2)
+        returns.record_return(
+            s, end_to_end_id=returned.end_to_end_id, reason_code="AM04", returned_on=dates[1], actor=OFFICER
+        )
+        assert returned.state is ItemState.RETURNED
     assert len(dates) == 3
     return dates
 
@@ -99,7 +100,7 @@ def test_a_member_sees_their_collections_in_words_and_only_theirs(
     latest, middle, earliest = sorted(collected, reverse=True)
     assert first.strip().startswith(latest.strftime("%d-%m-%Y")) and "aangekondigd" in first, first
     assert middle.strftime("%d-%m-%Y") in second and "teruggeboekt naar uw rekening" in second
-    assert "reden AC04: rekening opgeheven" in second
+    assert "AM04 onvoldoende saldo" in second
     assert earliest.strftime("%d-%m-%Y") in third and "afgeschreven" in third
     amount = f"{items[earliest].amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     assert f"€ {amount}" in third and "WB-BRAM-INC" in third and world.bram_loan.number in third
@@ -135,6 +136,7 @@ def test_in_english_and_empty(world, collected, make_user, login_as, page, clien
     text = text_of(html)
     assert "My collections" in text and "announced" in text and "collected" in text
     assert "returned to your account" in text and "Collection date" in text
+    assert "AM04 insufficient funds" in text
 
 
 def test_a_member_without_collections_is_told_so(world, make_user, login_as, page) -> None:
