@@ -32,7 +32,7 @@ from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
-from bank.payments.batch_models import BatchState
+from bank.payments.batch_models import BatchState, ItemState
 from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
 from bank.payments.statement_models import ImportStatus, LineStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
@@ -257,6 +257,7 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     BatchState: BATCH_STATE,
     ImportStatus: STATEMENT_IMPORT_STATUS,
     LineStatus: STATEMENT_LINE_STATUS,
+    ItemState: BATCH_ITEM_STATE,
     DepositAccountStatus: ACCOUNT_STATUS,
     AccountStatus: LEDGER_ACCOUNT_STATUS,
     AccountType: LEDGER_ACCOUNT_TYPE,
@@ -338,6 +339,9 @@ ENTRY_KINDS = {
     "statement_suspense": _l("Suspense (unmatched item)"),
     "suspense_assign": _l("Assigned from suspense"),
     "suspense_return": _l("Sent back to the sender"),
+    "direct_debit_return": _l("Direct debit returned"),
+    "direct_debit_return_fee": _l("Return fee"),
+    "loan_unapply": _l("Instalment payment taken back"),
     "loan_interest_accrual": _l("Loan interest"),
     "loan_penalty": _l("Penalty interest"),
     "loan_late_fee": _l("Late fee"),
@@ -449,6 +453,7 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Extra repayment of %(loan)s (lower instalment)"),
         ),
         (rf"Recovery on written-off loan {_LOAN}", N_("Recovery on written-off loan %(loan)s")),
+        (rf"Payment taken back on {_LOAN}", N_("Payment taken back on %(loan)s")),
         (rf"Write-off of loan {_LOAN}: (?P<reason>.*)", N_("Write-off of loan %(loan)s: %(reason)s")),
         (
             rf"Returns of pool (?P<pool>.+), (?P<start>{_DATE}) to (?P<end>{_DATE})",
@@ -618,6 +623,9 @@ AUDIT_ACTIONS = {
     "statements.refuse": _l("Bank statement refused"),
     "statements.suspense.assign": _l("Suspense item assigned to an account"),
     "statements.suspense.send_back": _l("Suspense item sent back to the sender"),
+    "collections.return": _l("Direct debit returned"),
+    "loan.unapply": _l("Loan payment taken back"),
+    "mandate.unauthorised_claim": _l("Unauthorised debit claimed on a mandate"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
@@ -670,6 +678,7 @@ OBJECT_TYPES = {
     "mandate": _l("mandate"),
     "member": _l("member"),
     "payment_batch": _l("collection batch"),
+    "payment_batch_item": _l("direct debit"),
     "pool": _l("investment pool"),
     "pool_participation": _l("pool participation"),
     "pool_withdrawal_request": _l("pool withdrawal"),
@@ -839,6 +848,11 @@ FIELD_LABELS = {
     "transactions": _l("Collections"),
     "control_sum": _l("Total"),
     "sha256": _l("Checksum (SHA-256)"),
+    "end_to_end_id": _l("End-to-end id"),
+    "debited_on": _l("Debit date"),
+    "fee": _l("Return fee"),
+    "unapplied": _l("Taken back from the loan"),
+    "unauthorised": _l("Unauthorised debit claimed"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
@@ -854,6 +868,7 @@ _STATUS_OF_OBJECT = {
     "mandate": MandateStatus,
     "payment_batch": BatchState,
     "bank_statement_line": LineStatus,
+    "payment_batch_item": ItemState,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),
