@@ -116,8 +116,11 @@ def read_statement(file: str, as_json: bool) -> None:
 @payments_group.command("collections")
 @click.option("--date", "collection_on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The collection date (YYYY-MM-DD), at least 14 days ahead.")  # fmt: skip
+@click.option("--format", "version", type=click.Choice(collections.PAIN_VERSIONS),
+              default=collections.PAIN_VERSION, show_default=True,
+              help="The pain.008 message version the clearing bank asks for.")  # fmt: skip
 @with_appcontext
-def prepare_collections(collection_on: dt.datetime) -> None:
+def prepare_collections(collection_on: dt.datetime, version: str) -> None:
     """Prepare the collection batches (pain.008) of the instalments due on a date, by mandate.
 
     Each file is built, checked against its XSD and stored with its checksum in its batch; the
@@ -129,7 +132,12 @@ def prepare_collections(collection_on: dt.datetime) -> None:
         with db.unit_of_work(db.new_session()) as session:
             creditor = collections.creditor_from_settings(creditor_settings)
             done = collections.prepare_collections(
-                session, system("payments collections"), on, creditor=creditor, today=clock.today()
+                session,
+                system("payments collections"),
+                on,
+                creditor=creditor,
+                today=clock.today(),
+                version=version,
             )
             lines = [_batch_line(batch) for batch in done.prepared]
             earlier = [_batch_line(batch) for batch in done.earlier]

@@ -68,6 +68,10 @@ from bank.payments.models import MANDATE_STATUS, Mandate, MandateAmendment, Mand
 PRE_NOTIFICATION_DAYS = 14
 #: The message version of the files, unless the clearing bank asks for ``pain.008.001.08``.
 PAIN_VERSION = "pain.008.001.02"
+#: The versions a batch may be prepared in (offered by the staff form and the command); the
+#: batch records its own (``PaymentBatch.pain_version``), so a download is checked against the
+#: schema it was built for.
+PAIN_VERSIONS = sepa_schemas.PAIN_008_VERSIONS
 #: Who may prepare a batch and download (export) its file.
 PREPARE_ROLES = ("admin", "credit_officer")
 EXPORT_ROLES = ("admin", "credit_officer")
@@ -146,9 +150,14 @@ def prepare_collections(
     today: dt.date | None = None,
     version: str = PAIN_VERSION,
 ) -> Preparation:
-    """Prepare the collection batches for ``collection_on``: one stored pain.008 per scheme."""
+    """Prepare the collection batches for ``collection_on``: one stored pain.008 per scheme, in
+    the message ``version`` the clearing bank asks for (one of :data:`PAIN_VERSIONS`)."""
     if not actor.has_role(*PREPARE_ROLES):
         raise PermissionDenied(N_("only a credit officer or an administrator may prepare collections"))
+    if version not in PAIN_VERSIONS:
+        # Checked before anything else: with nothing due no file is built, and a wrong version
+        # would pass unnoticed until the next date that has collections.
+        raise ValidationError("version", sepa_files.UNKNOWN_VERSION, allowed=", ".join(PAIN_VERSIONS))
     today = today or clock.today()
     earliest = earliest_collection_on(today)
     if collection_on < earliest:

@@ -165,3 +165,65 @@ def test_the_command_refuses_a_date_too_soon_with_the_rule(run, collected):
     done = run("payments", "collections", "--date", too_soon.isoformat())
     assert done.exit_code == 2
     assert "must be at least 14 days ahead" in done.output
+
+
+PAIN_08 = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"
+
+
+def test_the_form_offers_pain_008_001_08_and_the_batch_records_it(app, client, login_as, collected):
+    app.config["WTF_CSRF_ENABLED"] = False
+    login_as("credit_officer")
+    refresh()
+    page = client.get("/staff/collections").get_data(as_text=True)
+    assert "Bestandsformaat" in page
+    assert '<option selected value="pain.008.001.02">' in page and '<option value="pain.008.001.08">' in page
+    on = collected["on"]
+    response = client.post(
+        "/staff/collections/prepare", data={"collection_on": on.isoformat(), "version": "pain.008.001.08"}
+    )
+    assert response.status_code == 302
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "pain.008.001.08 · " in detail
+    with db.unit_of_work(db.new_session()) as s:
+        batch = s.scalars(select(PaymentBatch)).one()
+        assert batch.pain_version == "pain.008.001.08"
+        assert f'xmlns="{PAIN_08}"'.encode() in batch.xml_bytes[:300]
+        batch_id, stored = batch.id, batch.xml_bytes
+    listing = client.get("/staff/collections").get_data(as_text=True)
+    assert '<td data-label="Bestandsformaat">pain.008.001.08</td>' in listing
+    # The download checks the stored bytes against the .08 schema they were built for.
+    download = client.post(f"/staff/collections/{batch_id}/download")
+    assert download.status_code == 200 and download.data == stored
+
+
+def test_an_unknown_format_is_refused_next_to_the_field_and_nothing_is_stored(
+    app, client, login_as, collected
+):
+    app.config["WTF_CSRF_ENABLED"] = False
+    login_as("credit_officer")
+    refresh()
+    response = client.post(
+        "/staff/collections/prepare",
+        data={"collection_on": collected["on"].isoformat(), "version": "pain.008.001.99"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "moet een van deze zijn: pain.008.001.02, pain.008.001.08" in page
+    with db.unit_of_work(db.new_session()) as s:
+        assert s.scalar(select(PaymentBatch)) is None
+
+
+def test_the_command_prepares_in_the_format_asked_and_refuses_another(run, collected):
+    on = collected["on"]
+    refused = run("payments", "collections", "--date", on.isoformat(), "--format", "pain.008.001.03")
+    assert refused.exit_code == 2
+    assert "pain.008.001.02" in refused.output and "pain.008.001.08" in refused.output
+    with db.unit_of_work(db.new_session()) as s:
+        assert s.scalar(select(PaymentBatch)) is None
+    done = run("payments", "collections", "--date", on.isoformat(), "--format", "pain.008.001.08")
+    assert done.exit_code == 0, done.output
+    assert ", core, pain.008.001.08): " in done.output.splitlines()[0]
+    with db.unit_of_work(db.new_session()) as s:
+        batch = s.scalars(select(PaymentBatch)).one()
+        assert batch.pain_version == "pain.008.001.08"
+        assert f'xmlns="{PAIN_08}"'.encode() in batch.xml_bytes[:300]

@@ -278,3 +278,13 @@ def test_settling_credits_each_repayment_account_from_1000_once(session, bank) -
         collections.settle_collection_batch(session, core, actor=OFFICER, on=on)
     assert ledger_queries.balances(session, [repayment])[repayment] == after[repayment]
     assert ledger_queries.verify(session) == []
+
+
+def test_an_unknown_message_version_is_refused_even_with_nothing_due(session, bank) -> None:
+    nothing_due = TODAY + dt.timedelta(days=15)
+    with pytest.raises(ValidationError) as refused:
+        prepare(session, nothing_due, version="pain.008.001.01")
+    assert {name: str(rule) for name, rule in refused.value.fields.items()} == {
+        "version": "must be one of pain.008.001.02, pain.008.001.08"
+    }
+    assert session.scalar(select(PaymentBatch)) is None

@@ -433,3 +433,36 @@ def test_a_statement_debit_with_a_return_reason_and_our_id_is_recorded_once(sess
     assert _balances(session, loan)["settlement"] == before["settlement"]
     # A reason the bank does not list is booked as "not specified".
     assert returns.REASONS["MS03"].stops_mandate is False
+
+
+def test_a_batch_with_a_return_still_settles_its_other_items_and_stays_partly_returned(
+    world, app, session
+) -> None:
+    coop = session.get(Member, world.coop.id)
+    bram = session.get(Member, world.bram.id)
+    coop_loan = session.get(Loan, world.coop_loan.id)
+    bram_loan = session.get(Loan, world.bram_loan.id)
+    upload = app.config["UPLOAD_DIR"]
+    coop_mandate = register(session, coop, upload, reference="WB-COOP-C", iban="NL02ABNA0123456789")
+    bram_mandate = register(session, bram, upload, reference="WB-BRAM-C", iban="NL20INGB0001234567")
+    mandates.set_collection_method(session, coop_loan, "mandate", actor=TELLER, mandate=coop_mandate)
+    mandates.set_collection_method(session, bram_loan, "mandate", actor=TELLER, mandate=bram_mandate)
+    on = _next_due(session, bram_loan, TODAY + dt.timedelta(days=14)).due_on
+    [batch] = collections.prepare_collections(session, OFFICER, on, creditor=CREDITOR, today=TODAY).prepared
+    collections.mark_exported(session, batch, actor=OFFICER)
+    bram_item = next(i for i in batch.items if i.loan_id == bram_loan.id)
+    coop_item = next(i for i in batch.items if i.loan_id == coop_loan.id)
+    # The statement showed Bram's debit first; it came back before the bakery's arrived.
+    collections.settle_collection_item(session, bram_item, actor=OFFICER, on=on)
+    returns.record_return(
+        session, end_to_end_id=bram_item.end_to_end_id, reason_code="MS02", returned_on=on, actor=OFFICER
+    )
+    assert (batch.state, coop_item.state) == (BatchState.PARTLY_RETURNED, ItemState.PENDING)
+    [entry] = collections.settle_collection_batch(session, batch, actor=OFFICER, on=on)
+    assert entry.idempotency_key == f"collection-settle:{coop_item.end_to_end_id}"
+    assert (batch.state, coop_item.state, bram_item.state) == (
+        BatchState.PARTLY_RETURNED,
+        ItemState.SETTLED,
+        ItemState.RETURNED,
+    )
+    assert ledger_queries.verify(session) == []
