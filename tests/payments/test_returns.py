@@ -26,7 +26,7 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import service as ledger
 from bank.loans import servicing
-from bank.loans.models import Instalment, InstalmentStatus, Loan
+from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members.models import Member
 from bank.notifications.models import OutboxMessage
 from bank.payments import collections, mandates, returns
@@ -101,11 +101,15 @@ def _empty_account(session, loan: Loan, on: dt.date, key: str) -> None:
         )
 
 
-def _collected_by_debit(session, loan: Loan, *, applied: bool = True):
-    """Bram's next instalment after the notice period collected by direct debit, settled on its
-    date and (``applied``) applied by the repayment run; returns (item, instalment, before, after)."""
+def _collected_by_debit(session, loan: Loan, *, applied: bool = True, last: bool = False):
+    """Bram's next instalment after the notice period (``last``: his last one) collected by direct
+    debit, settled on its date and (``applied``) applied by the repayment run; returns
+    (item, instalment, before, after)."""
     instalment = _next_due(session, loan, TODAY + dt.timedelta(days=14))
+    if last:
+        instalment = max(loan.instalments, key=lambda i: i.due_on)
     on = instalment.due_on
+    today = min(TODAY, on - dt.timedelta(days=14))
     _run(session, loan, on - dt.timedelta(days=1))
     _empty_account(session, loan, on - dt.timedelta(days=1), f"empty:{loan.id}:{on}")
     session.flush()
@@ -113,7 +117,7 @@ def _collected_by_debit(session, loan: Loan, *, applied: bool = True):
     batch = next(
         b
         for b in collections.prepare_collections(
-            session, OFFICER, on, creditor=CREDITOR, today=TODAY
+            session, OFFICER, on, creditor=CREDITOR, today=today
         ).prepared
         if any(i.loan_id == loan.id for i in b.items)
     )
@@ -465,4 +469,24 @@ def test_a_batch_with_a_return_still_settles_its_other_items_and_stays_partly_re
         ItemState.SETTLED,
         ItemState.RETURNED,
     )
+    assert ledger_queries.verify(session) == []
+
+
+def test_a_return_of_the_debit_that_paid_the_loan_off_makes_it_active_again(session, bank) -> None:
+    loan = bank["bram_loan"]
+    item, instalment, before, _applied = _collected_by_debit(session, loan, last=True)
+    session.refresh(loan)
+    assert loan.status is LoanStatus.PAID_OFF
+    returns.record_return(
+        session,
+        end_to_end_id=item.end_to_end_id,
+        reason_code="AM04",
+        returned_on=instalment.due_on + dt.timedelta(days=2),
+        actor=OFFICER,
+    )
+    assert (loan.status, loan.closed_on) == (LoanStatus.ACTIVE, None)
+    assert instalment.status is InstalmentStatus.OPEN
+    after = _balances(session, loan)
+    assert after["principal"] == before["principal"] == instalment.principal_due
+    assert after["repayment"] == Decimal("0.00")
     assert ledger_queries.verify(session) == []
