@@ -490,3 +490,14 @@ def test_a_return_of_the_debit_that_paid_the_loan_off_makes_it_active_again(sess
     assert after["principal"] == before["principal"] == instalment.principal_due
     assert after["repayment"] == Decimal("0.00")
     assert ledger_queries.verify(session) == []
+
+
+def test_the_statement_check_leaves_a_return_on_a_written_off_loan_to_staff(session, bank) -> None:
+    loan = bank["bram_loan"]
+    item, instalment, _before, _applied = _collected_by_debit(session, loan)
+    returns.check_return(item, "AM04", instalment.due_on)  # fine while the loan is active
+    loan.status = LoanStatus.WRITTEN_OFF
+    with pytest.raises(ValidationError, match="written off"):
+        returns.check_return(item, "AM04", instalment.due_on)
+    with pytest.raises(ValidationError, match="must be one of"):
+        returns.check_return(item, "ZZ01", instalment.due_on)
