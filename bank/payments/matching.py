@@ -436,6 +436,30 @@ def booked_by_hand(context: MatchContext, line: LineToMatch) -> Booking | None:
     return None
 
 
+# --- (b) the creditor reference ----------------------------------------------------------------
+
+
+def creditor_reference(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money in quoting a member account's ``RF…`` reference goes to that account
+    (:func:`bank.payments.references.account_for_reference` decides which, or none)."""
+    entry = line.entry
+    if not line.money_in or entry.reversal or not entry.remittance or "RF" not in entry.remittance.upper():
+        return None
+    found: dict[str, DepositAccount | None] = context.once("reference_accounts", dict)
+    if entry.remittance not in found:
+        found[entry.remittance] = references.account_for_reference(context.session, entry.remittance)
+    account = found[entry.remittance]
+    if account is None:
+        return None
+    return Booking(
+        "reference",
+        LineStatus.MATCHED,
+        context.receipt(line, account.ledger_account_id),
+        "deposit_account",
+        account.id,
+    )
+
+
 # --- (c) the member's own IBAN -----------------------------------------------------------------
 
 
@@ -499,7 +523,14 @@ def to_suspense(context: MatchContext, line: LineToMatch) -> Booking:
 
 
 #: The matchers, first to last; the first that returns a booking decides. Keep ``to_suspense`` last.
-MATCHERS: tuple[Matcher, ...] = (our_collection, our_return, booked_by_hand, member_iban, to_suspense)
+MATCHERS: tuple[Matcher, ...] = (
+    our_collection,
+    our_return,
+    booked_by_hand,
+    creditor_reference,
+    member_iban,
+    to_suspense,
+)
 
 
 def match(context: MatchContext, line: LineToMatch, matchers: Sequence[Matcher] = MATCHERS) -> Booking:
