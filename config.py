@@ -39,6 +39,11 @@ class Config:
     STAFF_IDLE_MINUTES = 30
     #: Withdrawals above this need a second staff member's approval.
     WITHDRAWAL_APPROVAL_THRESHOLD = Decimal("10000.00")
+    #: A suspense item (an unmatched statement line) above this amount is assigned or sent back
+    #: only when a second staff member approves it.
+    PAYMENTS_SUSPENSE_FOUR_EYES_LIMIT = Decimal(
+        os.environ.get("BANK_PAYMENTS_SUSPENSE_FOUR_EYES_LIMIT", "1000.00")
+    )
     #: A payout batch (pain.001) whose total is above this is released by a second staff member.
     PAYMENTS_PAYOUT_FOUR_EYES_LIMIT = Decimal("10000.00")
     #: Where the back office is told of a payout that came back (none: the payout pages only).
@@ -50,6 +55,9 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAIL_SMTP_HOST = os.environ.get("MAIL_SMTP_HOST")
     MAIL_FROM = os.environ.get("MAIL_FROM", "wijkbank@example.org")
+    #: Where staff notices go (a returned direct debit, an unauthorised-debit claim); without it
+    #: they wait in the outbox page as "no e-mail address".
+    STAFF_NOTICE_ADDRESS = os.environ.get("STAFF_NOTICE_ADDRESS")
     #: The bank's SEPA creditor identifier (incassant-ID) for direct debits: NL, check digits, ZZZ,
     #: the KvK number and a four-digit suffix (checked with python-stdnum's ``eu.at_02``).
     SEPA_CREDITOR_ID = os.environ.get("SEPA_CREDITOR_ID", "NL69ZZZ123456780000")

@@ -11,6 +11,9 @@ tuple before the suspense account, in the order their evidence is strongest:
 1a. :func:`our_return`: money out with the end-to-end id of a settled direct debit of ours and
    an ISO return reason → the return (``bank.payments.returns``): the payment is taken back
    from the loan, Dr the repayment account / Cr 1000.
+1b. :func:`booked_by_hand`: money a teller already booked on 1000 (keyed from the online banking,
+   paid at the counter), same direction and amount, a few days before → the line points at
+   that entry and books nothing.
 2. :func:`creditor_reference`: the structured creditor reference (``RF…``) a member account
    shows in the portal, money in → Dr 1000 / Cr that account.
 3. :func:`member_iban`: the counterparty is the own IBAN of a member with exactly one deposit
@@ -29,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -36,9 +40,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from bank.actor import Actor
 from bank.errors import ValidationError
+from bank.ledger.models import JournalEntry, Posting, Side
 from bank.ledger.service import EntryRequest, credit, debit
 from bank.members.models import Member
-from bank.payments import collections, returns
+from bank.payments import collections, references, returns
 from bank.payments.batch_models import ItemState, PaymentBatch, PaymentBatchItem
 from bank.payments.statement_models import BankStatementLine, LineStatus
 from bank.payments.statement_reader import Entry
@@ -308,6 +313,153 @@ def our_return(context: MatchContext, line: LineToMatch) -> Booking | None:
     return Booking("return", LineStatus.MATCHED, request, RETURN_TYPE, item.id, after_posting=book_return)
 
 
+# --- (b0) money staff booked by hand before the statement came ----------------------------------
+
+#: How many days before its statement line an entry booked by hand may be dated and still be it.
+BOOKED_BY_HAND_DAYS = 5
+#: What a line is matched to when staff booked its money before the statement came.
+BY_HAND_TYPE = "journal_entry"
+#: Entries that are a statement's or a direct debit's own: never "booked by hand".
+_NOT_BY_HAND = ("statement:", "collection-settle:", "collection-return:")
+
+
+@dataclass(frozen=True, slots=True)
+class _HandBooked:
+    entry_id: int
+    key: str
+    value_date: dt.date
+    #: The entry's ledger accounts other than the settlement account (whose money it was).
+    accounts: frozenset[int]
+
+
+def _booked_by_hand(context: MatchContext) -> dict[tuple[bool, Decimal], list[_HandBooked]]:
+    """(money in?, amount) → entries on 1000 in the statement's days that no statement line
+    explains yet, oldest first: what tellers keyed from the online banking or paid at the counter."""
+    dates = [e.booking_date for e in context.entries if e.booking_date is not None]
+    if not dates:
+        return {}
+    since, until = min(dates) - dt.timedelta(days=BOOKED_BY_HAND_DAYS), max(dates)
+    session, settlement = context.session, context.settlement_account_id
+    explained = select(BankStatementLine.journal_entry_id).where(
+        BankStatementLine.journal_entry_id.is_not(None)
+    )
+    reversed_ = select(JournalEntry.reverses_entry_id).where(JournalEntry.reverses_entry_id.is_not(None))
+    rows = session.execute(
+        select(
+            Posting.entry_id,
+            Posting.side,
+            Posting.amount,
+            JournalEntry.idempotency_key,
+            JournalEntry.value_date,
+        )
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == settlement,
+            JournalEntry.value_date.between(since, until),
+            JournalEntry.reverses_entry_id.is_(None),
+            JournalEntry.id.not_in(explained),
+            JournalEntry.id.not_in(reversed_),
+            *(~JournalEntry.idempotency_key.startswith(prefix) for prefix in _NOT_BY_HAND),
+        )
+        .order_by(JournalEntry.value_date, JournalEntry.id)
+    ).all()
+    others: dict[int, set[int]] = {}
+    for chunk in chunks(sorted({row.entry_id for row in rows})):
+        for entry_id, account_id in session.execute(
+            select(Posting.entry_id, Posting.account_id).where(
+                Posting.entry_id.in_(chunk), Posting.account_id != settlement
+            )
+        ):
+            others.setdefault(entry_id, set()).add(account_id)
+    found: dict[tuple[bool, Decimal], list[_HandBooked]] = {}
+    for row in rows:
+        found.setdefault((row.side is Side.DEBIT, row.amount), []).append(
+            _HandBooked(
+                row.entry_id, row.idempotency_key, row.value_date, frozenset(others.get(row.entry_id, ()))
+            )
+        )
+    return found
+
+
+def _account_named_by(context: MatchContext, line: LineToMatch) -> int | None:
+    """The ledger account the line itself names (its RF reference, or its sender's own IBAN)."""
+    entry = line.entry
+    if entry.remittance:
+        account = references.account_for_reference(context.session, entry.remittance)
+        if account is not None:
+            return account.ledger_account_id
+    if line.money_in and entry.counterparty_iban:
+        found = context.once("member_ibans", lambda: _accounts_by_member_iban(context)).get(
+            entry.counterparty_iban
+        )
+        if found is not None:
+            return found[1]
+    return None
+
+
+def booked_by_hand(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money a teller booked on 1000 before the statement came (a transfer keyed from the online
+    banking, a payment made at the counter) is the same money: the line points at that entry and
+    books nothing more, so keying by hand and importing never count one receipt twice.
+
+    Same direction and amount, dated up to :data:`BOOKED_BY_HAND_DAYS` before the line, the oldest
+    first; when the line names an account (its RF reference, its sender's IBAN), only an entry on
+    that account is it.
+    """
+    entry = line.entry
+    if entry.reversal:
+        return None
+    candidates = context.once("booked_by_hand", lambda: _booked_by_hand(context)).get(
+        (line.money_in, abs(entry.amount))
+    )
+    if not candidates:
+        return None
+    earliest = line.value_date - dt.timedelta(days=BOOKED_BY_HAND_DAYS)
+    named: int | None = None
+    named_looked_up = False
+    for candidate in candidates:
+        if not earliest <= candidate.value_date <= line.value_date:
+            continue
+        if not named_looked_up:
+            named, named_looked_up = _account_named_by(context, line), True
+        if named is not None and named not in candidate.accounts:
+            continue
+        if context.claim(BY_HAND_TYPE, candidate.entry_id):
+            return Booking(
+                "by_hand",
+                LineStatus.MATCHED,
+                None,
+                BY_HAND_TYPE,
+                candidate.entry_id,
+                existing_key=candidate.key,
+            )
+    return None
+
+
+# --- (b) the creditor reference ----------------------------------------------------------------
+
+
+def creditor_reference(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money in quoting a member account's ``RF…`` reference goes to that account
+    (:func:`bank.payments.references.account_for_reference` decides which, or none)."""
+    entry = line.entry
+    if not line.money_in or entry.reversal or not entry.remittance or "RF" not in entry.remittance.upper():
+        return None
+    found: dict[str, DepositAccount | None] = context.once("reference_accounts", dict)
+    if entry.remittance not in found:
+        found[entry.remittance] = references.account_for_reference(context.session, entry.remittance)
+    account = found[entry.remittance]
+    if account is None:
+        return None
+    return Booking(
+        "reference",
+        LineStatus.MATCHED,
+        context.receipt(line, account.ledger_account_id),
+        "deposit_account",
+        account.id,
+    )
+
+
 # --- (c) the member's own IBAN -----------------------------------------------------------------
 
 
@@ -371,7 +523,14 @@ def to_suspense(context: MatchContext, line: LineToMatch) -> Booking:
 
 
 #: The matchers, first to last; the first that returns a booking decides. Keep ``to_suspense`` last.
-MATCHERS: tuple[Matcher, ...] = (our_collection, our_return, member_iban, to_suspense)
+MATCHERS: tuple[Matcher, ...] = (
+    our_collection,
+    our_return,
+    booked_by_hand,
+    creditor_reference,
+    member_iban,
+    to_suspense,
+)
 
 
 def match(context: MatchContext, line: LineToMatch, matchers: Sequence[Matcher] = MATCHERS) -> Booking:

@@ -32,8 +32,9 @@ from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
-from bank.payments.batch_models import BatchState
+from bank.payments.batch_models import BatchState, ItemState
 from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
+from bank.payments.statement_models import ImportStatus, LineStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
 from bank.runs.models import RunStatus
@@ -233,12 +234,30 @@ VOTE_CHOICE = {
     VoteChoice.REJECT: _l("against"),
     VoteChoice.ABSTAIN: _l("abstain"),
 }
+STATEMENT_IMPORT_STATUS = {ImportStatus.BOOKED: _l("booked"), ImportStatus.REFUSED: _l("refused")}
+STATEMENT_LINE_STATUS = {
+    LineStatus.MATCHED: _l("matched"),
+    LineStatus.SUSPENSE: _l("in suspense"),
+    LineStatus.ASSIGNED: _l("assigned"),
+    LineStatus.RETURNED_TO_SENDER: _l("sent back"),
+}
+#: What recognised a statement line (``bank.payments.matching``'s matcher names).
+MATCHED_BY = {
+    "collection": _l("our direct debit (end-to-end id)"),
+    "reference": _l("payment reference (RF)"),
+    "member_iban": _l("the member's IBAN"),
+    "suspense": _l("nothing: suspense account"),
+    "zero": _l("nothing to book (zero)"),
+}
 DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.REJECTED: _l("rejected")}
 
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
     BatchState: BATCH_STATE,
+    ImportStatus: STATEMENT_IMPORT_STATUS,
+    LineStatus: STATEMENT_LINE_STATUS,
+    ItemState: BATCH_ITEM_STATE,
     DepositAccountStatus: ACCOUNT_STATUS,
     AccountStatus: LEDGER_ACCOUNT_STATUS,
     AccountType: LEDGER_ACCOUNT_TYPE,
@@ -316,6 +335,13 @@ ENTRY_KINDS = {
     "loan_fee": _l("Loan arrangement fee"),
     "loan_collection": _l("Loan instalment"),
     "direct_debit": _l("Direct debit"),
+    "statement_receipt": _l("Transfer received"),
+    "statement_suspense": _l("Suspense (unmatched item)"),
+    "suspense_assign": _l("Assigned from suspense"),
+    "suspense_return": _l("Sent back to the sender"),
+    "direct_debit_return": _l("Direct debit returned"),
+    "direct_debit_return_fee": _l("Return fee"),
+    "loan_unapply": _l("Instalment payment taken back"),
     "loan_interest_accrual": _l("Loan interest"),
     "loan_penalty": _l("Penalty interest"),
     "loan_late_fee": _l("Late fee"),
@@ -427,6 +453,7 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Extra repayment of %(loan)s (lower instalment)"),
         ),
         (rf"Recovery on written-off loan {_LOAN}", N_("Recovery on written-off loan %(loan)s")),
+        (rf"Payment taken back on {_LOAN}", N_("Payment taken back on %(loan)s")),
         (rf"Write-off of loan {_LOAN}: (?P<reason>.*)", N_("Write-off of loan %(loan)s: %(reason)s")),
         (
             rf"Returns of pool (?P<pool>.+), (?P<start>{_DATE}) to (?P<end>{_DATE})",
@@ -592,6 +619,14 @@ AUDIT_ACTIONS = {
     "collections.export": _l("Collection file downloaded"),
     "collections.prepare": _l("Collection batch prepared"),
     "collections.settle": _l("Collection batch settled"),
+    "statements.import": _l("Bank statement imported"),
+    "statements.refuse": _l("Bank statement refused"),
+    "statements.suspense.assign": _l("Suspense item assigned to an account"),
+    "statements.suspense.send_back": _l("Suspense item sent back to the sender"),
+    "collections.return": _l("Direct debit returned"),
+    "loan.unapply": _l("Loan payment taken back"),
+    "loan.reopen": _l("Paid-off loan active again (its last direct debit came back)"),
+    "mandate.unauthorised_claim": _l("Unauthorised debit claimed on a mandate"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
@@ -630,9 +665,11 @@ APPROVAL_KINDS = {
     "share_redemption": _l("Share redemption"),
     "loan_disbursement": _l("Loan disbursement"),
     "loan_write_off": _l("Loan write-off"),
+    "statement_suspense": _l("Suspense item assigned or sent back"),
 }
 OBJECT_TYPES = {
     "approval": _l("approval"),
+    "bank_statement_line": _l("bank statement line"),
     "committee_meeting": _l("committee meeting"),
     "deposit_account": _l("account"),
     "journal_entry": _l("booking"),
@@ -642,12 +679,14 @@ OBJECT_TYPES = {
     "mandate": _l("mandate"),
     "member": _l("member"),
     "payment_batch": _l("collection batch"),
+    "payment_batch_item": _l("direct debit"),
     "pool": _l("investment pool"),
     "pool_participation": _l("pool participation"),
     "pool_withdrawal_request": _l("pool withdrawal"),
     "savings_product": _l("savings product"),
     "share_class": _l("share class"),
     "share_holding": _l("share holding"),
+    "statement_import": _l("bank statement import"),
     "statement_month": _l("statement month"),
     "stored_statement": _l("stored statement"),
     "user": _l("user"),
@@ -810,6 +849,11 @@ FIELD_LABELS = {
     "transactions": _l("Collections"),
     "control_sum": _l("Total"),
     "sha256": _l("Checksum (SHA-256)"),
+    "end_to_end_id": _l("End-to-end id"),
+    "debited_on": _l("Debit date"),
+    "fee": _l("Return fee"),
+    "unapplied": _l("Taken back from the loan"),
+    "unauthorised": _l("Unauthorised debit claimed"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
@@ -824,6 +868,8 @@ _STATUS_OF_OBJECT = {
     "pool_withdrawal_request": WithdrawalStatus,
     "mandate": MandateStatus,
     "payment_batch": BatchState,
+    "bank_statement_line": LineStatus,
+    "payment_batch_item": ItemState,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),
