@@ -660,6 +660,7 @@ AUDIT_ACTIONS = {
     "statements.suspense.send_back": _l("Suspense item sent back to the sender"),
     "collections.return": _l("Direct debit returned"),
     "loan.unapply": _l("Loan payment taken back"),
+    "loan.reopen": _l("Paid-off loan active again (its last direct debit came back)"),
     "mandate.unauthorised_claim": _l("Unauthorised debit claimed on a mandate"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
