@@ -15,7 +15,7 @@ from bank.members.queries import Page, paginate
 from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
-from bank.payments.payout_models import PayoutBatch, PayoutBatchItem
+from bank.payments.payout_models import PayoutBatch, PayoutBatchItem, PayoutBatchState
 
 
 def mandates_list(
@@ -220,3 +220,17 @@ def payment_order(session: Session, order_id: int) -> PaymentOrder:
     if order is None:
         raise NotFound(N_("no such payment order"))
     return order
+
+
+def payout_batches_to_send(session: Session, *, limit: int = 10) -> list[PayoutBatch]:
+    """Payout batches not yet sent: waiting for release or released and not downloaded, the
+    earliest execution date first (the stored XML is not read)."""
+    return list(
+        session.scalars(
+            select(PayoutBatch)
+            .where(PayoutBatch.state.in_((PayoutBatchState.PREPARED, PayoutBatchState.RELEASED)))
+            .options(defer(PayoutBatch.xml_bytes, raiseload=True))
+            .order_by(PayoutBatch.execution_on, PayoutBatch.id)
+            .limit(limit)
+        )
+    )

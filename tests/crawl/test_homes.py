@@ -235,3 +235,35 @@ def test_prepared_collection_batches_wait_on_the_home_of_those_who_export_them(b
             assert f"{collections} · {_nl(total)}" in queue.replace("&#39;", "'")
     # A teller cannot download a file: not on their home (their parts are checked above).
     assert not _card(_page(bank, "balie@wijkbank.example", "/staff/"), "queue-collections")
+
+
+def test_payout_batches_to_release_or_send_wait_on_the_tellers_home(bank) -> None:
+    from bank.extensions import db
+    from bank.payments.payout_models import PayoutBatch, PayoutBatchState
+
+    with bank.app_context():
+        session = db.new_session()
+        waiting = session.scalars(
+            select(PayoutBatch)
+            .where(PayoutBatch.state.in_((PayoutBatchState.PREPARED, PayoutBatchState.RELEASED)))
+            .order_by(PayoutBatch.execution_on, PayoutBatch.id)
+        ).all()
+        rows = [(b.id, b.state, b.number_of_transactions, b.control_sum) for b in waiting]
+        session.close()
+    assert {state for _id, state, _n, _total in rows} == {
+        PayoutBatchState.PREPARED,
+        PayoutBatchState.RELEASED,
+    }
+    queue = _card(_page(bank, "balie@wijkbank.example", "/staff/"), "queue-payouts")
+    assert "Uitbetalingsbatches om vrij te geven of te versturen" in queue
+    assert re.findall(r'href="/staff/payouts/batches/(\d+)"', queue) == [str(row[0]) for row in rows]
+    for _batch_id, _state, count, total in rows:
+        transfers = f"{count} overboeking" if count == 1 else f"{count} overboekingen"
+        assert f"{transfers} · {_nl(total)}" in queue
+    # The second teller prepared the batch above the limit: the first one releases it.
+    assert "Wacht op uw vrijgave." in queue and "Vrijgegeven: download het bestand" in queue
+    assert "Wacht op vrijgave door een andere medewerker." in _card(
+        _page(bank, "balie2@wijkbank.example", "/staff/"), "queue-payouts"
+    )
+    # A credit officer does not pay out: not on their home.
+    assert not _card(_page(bank, "krediet@wijkbank.example", "/staff/"), "queue-payouts")

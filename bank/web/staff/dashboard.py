@@ -3,7 +3,8 @@
 Staff used to land on totals with nothing to act on. The queue shows, per role, what asks for
 a hand today: approvals (and whether this person may decide each), applications to review, the
 next committee agenda, loans that fell into arrears in the last week, today's runs and any
-failure, mail that did not reach a member, and collection files not yet sent to the clearing
+failure, mail that did not reach a member, payout files waiting for release or to be sent, and
+collection files not yet sent to the clearing
 bank. A constant number of queries, whatever the sizes.
 """
 
@@ -36,6 +37,7 @@ from bank.notifications import queries as outbox_queries
 from bank.notifications.models import OutboxMessage
 from bank.payments import queries as payment_queries
 from bank.payments.batch_models import PaymentBatch
+from bank.payments.payout_models import PayoutBatch, PayoutBatchState
 from bank.runs import queries as run_queries
 from bank.runs.models import Run
 from bank.web.access import staff_required
@@ -44,6 +46,7 @@ from bank.web.staff import bp
 from bank.web.staff.applications import OUTBOX_ROLES
 from bank.web.staff.approvals import KIND_LABELS, decision_note
 from bank.web.staff.collections import EXPORT_ROLES
+from bank.web.staff.payouts import ACT_ROLES as PAYOUT_ROLES
 from bank.web.staff.runs import JOB_LABELS
 
 #: Who sees which part of the queue.
@@ -59,6 +62,8 @@ QUEUE_ROLES = {
     "runs": ("admin",),
     # Collection files prepared and not yet downloaded: only those who may download them.
     "collections": EXPORT_ROLES,
+    # Payout files waiting for release or to be sent: those who release and download them.
+    "payouts": PAYOUT_ROLES,
     # Only those who may open the outbox: a teller was shown mail that linked to a 403.
     "mail": OUTBOX_ROLES,
 }
@@ -88,6 +93,8 @@ class WorkQueue:
     mail: list[OutboxMessage] | None = None
     #: Collection batches prepared and not yet exported, the earliest collection date first.
     collections: list[PaymentBatch] | None = None
+    #: Payout batches waiting for release or not yet downloaded, the earliest execution date first.
+    payouts: list[PayoutBatch] | None = None
     #: Applicants for membership, oldest first: whether their identity was checked, registration date.
     applicants: list[tuple[Member, bool, dt.date]] | None = None
     #: Whether this person may open the meeting's page (credit officers see the agenda, not the room).
@@ -142,6 +149,8 @@ def work_queue(session: Session, actor: Actor, today: dt.date) -> WorkQueue:
         queue.mail = outbox_queries.undelivered(session, limit=LIMIT)
     if "collections" in sees:
         queue.collections = payment_queries.batches_to_export(session, limit=LIMIT)
+    if "payouts" in sees:
+        queue.payouts = payment_queries.payout_batches_to_send(session, limit=LIMIT)
     return queue
 
 
@@ -173,4 +182,5 @@ def dashboard() -> ResponseReturnValue:
         kind_labels=KIND_LABELS,
         job_labels=JOB_LABELS,
         scheme_labels=COLLECTION_SCHEME,
+        payout_prepared=PayoutBatchState.PREPARED,
     )
