@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -55,7 +56,13 @@ def bank(demo: Demo):  # type: ignore[no-untyped-def]
 
 
 def _page(app, email: str, path: str) -> str:  # type: ignore[no-untyped-def]
-    client = crawl.Crawler(app).log_in(crawl.Role(email, email), "nl")
+    try:
+        client = crawl.Crawler(app).log_in(crawl.Role(email, email), "nl")
+    except AssertionError:
+        # The same person logged in by an earlier test within one 30-second window: their
+        # one-time code is refused the second time (replay protection), so wait for the next.
+        time.sleep(31 - time.time() % 30)
+        client = crawl.Crawler(app).log_in(crawl.Role(email, email), "nl")
     response = client.get(path)
     assert response.status_code == 200, (email, path, response.status_code)
     return response.get_data(as_text=True)
@@ -130,7 +137,11 @@ def test_the_admin_sees_todays_failed_run_and_the_teller_only_approvals(bank) ->
     assert re.search(r'Laatste dagafsluiting: <a href="/staff/runs/\d+">[0-9-]+</a> · voltooid', runs)
 
     teller = _page(bank, "balie@wijkbank.example", "/staff/")
-    assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == ["approvals", "applicants"]
+    assert re.findall(r'<section class="card" id="queue-([a-z]+)">', teller) == [
+        "approvals",
+        "applicants",
+        "payouts",
+    ]
     approvals = _card(teller, "queue-approvals")
     notes = re.findall(r'<span class="hint[^"]*">(.*?)</span>', approvals, re.S)
     assert notes and all(note.strip() for note in notes)
