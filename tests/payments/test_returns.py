@@ -501,3 +501,38 @@ def test_the_statement_check_leaves_a_return_on_a_written_off_loan_to_staff(sess
         returns.check_return(item, "AM04", instalment.due_on)
     with pytest.raises(ValidationError, match="must be one of"):
         returns.check_return(item, "ZZ01", instalment.due_on)
+
+
+def test_money_the_run_put_on_older_arrears_is_taken_back_from_them(session, bank) -> None:
+    """Bram is in arrears: the run pays the oldest instalments first with the debit's money, so
+    the return takes it back from those (latest first) and his account never goes negative."""
+    loan = bank["bram_loan"]
+    instalment = _next_due(session, loan, TODAY + dt.timedelta(days=14))
+    on = instalment.due_on
+    _empty_account(session, loan, TODAY, "empty-arrears")
+    before = _balances(session, loan)
+    open_before = {
+        i.id: (i.status, i.principal_paid, i.interest_paid) for i in loan.instalments if i.due_on <= on
+    }
+    assert sum(1 for status, _p, _i in open_before.values() if status is InstalmentStatus.OPEN) > 1
+    prepared = collections.prepare_collections(session, OFFICER, on, creditor=CREDITOR, today=TODAY)
+    batch = next(b for b in prepared.prepared if any(i.loan_id == loan.id for i in b.items))
+    collections.mark_exported(session, batch, actor=OFFICER)
+    collections.settle_collection_batch(session, batch, actor=OFFICER, on=on)
+    [item] = batch.items
+    _run(session, loan, next_business_day(on))
+    session.refresh(instalment)
+    assert instalment.total_paid == Decimal("0.00")  # the money went to older arrears
+    outcome = returns.record_return(
+        session, end_to_end_id=item.end_to_end_id, reason_code="AM04", returned_on=on, actor=OFFICER
+    )
+    assert sum((u.total for u in outcome.unapplied), Decimal("0.00")) == item.amount
+    after = _balances(session, loan)
+    assert after["repayment"] == Decimal("0.00")
+    assert after["settlement"] == before["settlement"]
+    assert after["principal"] == before["principal"]
+    for i in loan.instalments:
+        if i.id in open_before:
+            session.refresh(i)
+            assert (i.status, i.principal_paid, i.interest_paid) == open_before[i.id]
+    assert ledger_queries.verify(session) == []
