@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    clearing,
     collections,
     impact,
     mandates,
@@ -63,6 +64,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
+    ),
+    # After the servicing year: every movement of the settlement account is in the ledger.
+    (
+        "the clearing bank's statement of every business day, imported; a few items in suspense",
+        clearing.import_the_year,
     ),
     ("monthly statements", statements.produce_statements),
     ("portal log-ins", portal.load_portal),
