@@ -50,6 +50,9 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAIL_SMTP_HOST = os.environ.get("MAIL_SMTP_HOST")
     MAIL_FROM = os.environ.get("MAIL_FROM", "wijkbank@example.org")
+    #: Where staff notices go (a returned direct debit, an unauthorised-debit claim); without it
+    #: they wait in the outbox page as "no e-mail address".
+    STAFF_NOTICE_ADDRESS = os.environ.get("STAFF_NOTICE_ADDRESS")
     #: The bank's SEPA creditor identifier (incassant-ID) for direct debits: NL, check digits, ZZZ,
     #: the KvK number and a four-digit suffix (checked with python-stdnum's ``eu.at_02``).
     SEPA_CREDITOR_ID = os.environ.get("SEPA_CREDITOR_ID", "NL69ZZZ123456780000")

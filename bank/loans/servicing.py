@@ -1438,10 +1438,8 @@ def unapply_payment(
             "amount": value,
             "on": on,
             "key": key,
-            "instalments": [
-                {"id": u.instalment_id, "interest": u.interest, "principal": u.principal, "fees": u.fees}
-                for u in taken_back
-            ],
+            "principal": from_cents(totals["principal"]),
+            "interest": from_cents(totals["interest"]),
         },
         detail=loan.number,
     )

@@ -234,7 +234,6 @@ def record_return(
     item.return_reason = code
     item.returned_on = returned_on
     item.unauthorised_claim = code == UNAUTHORISED
-    batch_before = batch.state
     if batch.state is not BatchState.PARTLY_RETURNED:
         BATCH_STATE.require(
             batch.state,
@@ -254,7 +253,7 @@ def record_return(
         "collections.return",
         "payment_batch_item",
         item.id,
-        before={"status": ItemState.SETTLED.value, "batch": batch_before.value},
+        before={"status": ItemState.SETTLED.value},
         after={
             "status": ItemState.RETURNED.value,
             "reason": code,

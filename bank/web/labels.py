@@ -32,7 +32,7 @@ from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
-from bank.payments.batch_models import BatchState
+from bank.payments.batch_models import BatchState, ItemState
 from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
@@ -239,6 +239,7 @@ DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.RE
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
     BatchState: BATCH_STATE,
+    ItemState: BATCH_ITEM_STATE,
     DepositAccountStatus: ACCOUNT_STATUS,
     AccountStatus: LEDGER_ACCOUNT_STATUS,
     AccountType: LEDGER_ACCOUNT_TYPE,
@@ -316,6 +317,9 @@ ENTRY_KINDS = {
     "loan_fee": _l("Loan arrangement fee"),
     "loan_collection": _l("Loan instalment"),
     "direct_debit": _l("Direct debit"),
+    "direct_debit_return": _l("Direct debit returned"),
+    "direct_debit_return_fee": _l("Return fee"),
+    "loan_unapply": _l("Instalment payment taken back"),
     "loan_interest_accrual": _l("Loan interest"),
     "loan_penalty": _l("Penalty interest"),
     "loan_late_fee": _l("Late fee"),
@@ -427,6 +431,7 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Extra repayment of %(loan)s (lower instalment)"),
         ),
         (rf"Recovery on written-off loan {_LOAN}", N_("Recovery on written-off loan %(loan)s")),
+        (rf"Payment taken back on {_LOAN}", N_("Payment taken back on %(loan)s")),
         (rf"Write-off of loan {_LOAN}: (?P<reason>.*)", N_("Write-off of loan %(loan)s: %(reason)s")),
         (
             rf"Returns of pool (?P<pool>.+), (?P<start>{_DATE}) to (?P<end>{_DATE})",
@@ -592,6 +597,9 @@ AUDIT_ACTIONS = {
     "collections.export": _l("Collection file downloaded"),
     "collections.prepare": _l("Collection batch prepared"),
     "collections.settle": _l("Collection batch settled"),
+    "collections.return": _l("Direct debit returned"),
+    "loan.unapply": _l("Loan payment taken back"),
+    "mandate.unauthorised_claim": _l("Unauthorised debit claimed on a mandate"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
@@ -642,6 +650,7 @@ OBJECT_TYPES = {
     "mandate": _l("mandate"),
     "member": _l("member"),
     "payment_batch": _l("collection batch"),
+    "payment_batch_item": _l("direct debit"),
     "pool": _l("investment pool"),
     "pool_participation": _l("pool participation"),
     "pool_withdrawal_request": _l("pool withdrawal"),
@@ -810,6 +819,11 @@ FIELD_LABELS = {
     "transactions": _l("Collections"),
     "control_sum": _l("Total"),
     "sha256": _l("Checksum (SHA-256)"),
+    "end_to_end_id": _l("End-to-end id"),
+    "debited_on": _l("Debit date"),
+    "fee": _l("Return fee"),
+    "unapplied": _l("Taken back from the loan"),
+    "unauthorised": _l("Unauthorised debit claimed"),
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
@@ -824,6 +838,7 @@ _STATUS_OF_OBJECT = {
     "pool_withdrawal_request": WithdrawalStatus,
     "mandate": MandateStatus,
     "payment_batch": BatchState,
+    "payment_batch_item": ItemState,
 }
 _CAPACITIES = {
     "committee": _l("Committee member"),

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
+from wtforms.validators import Length
 
 from bank import clock
 from bank.errors import NotFound
 from bank.extensions import db
-from bank.payments import collections
+from bank.payments import collections, returns
 from bank.payments import queries as payment_queries
-from bank.payments.batch_models import BatchState, PaymentBatch
+from bank.payments.batch_models import BatchState, ItemState, PaymentBatch
 from bank.web.access import staff_required
 from bank.web.filters import date_filter
 from bank.web.forms import Attempt, form_status
@@ -32,6 +33,7 @@ from bank.web.staff import bp
 VIEW_ROLES = ("admin", "teller", "credit_officer")
 PREPARE_ROLES = collections.PREPARE_ROLES
 EXPORT_ROLES = collections.EXPORT_ROLES
+RETURN_ROLES = returns.RETURN_ROLES
 
 
 class PrepareForm(FlaskForm):
@@ -43,6 +45,28 @@ class PrepareForm(FlaskForm):
         default=collections.PAIN_VERSION,
         validate_choice=False,
     )
+
+
+class ReturnForm(FlaskForm):
+    """A return (or refund claim) recorded by hand, from the clearing bank's advice."""
+
+    end_to_end_id = StringField(_l("End-to-end id"), validators=[Length(max=35)])
+    reason_code = SelectField(_l("Reason"), choices=[])
+    returned_on = DateField(_l("Date of the return"))
+
+
+def _return_form(formdata: object = None) -> ReturnForm:
+    form = ReturnForm(formdata=formdata) if formdata is not None else ReturnForm(formdata=None)
+    form.reason_code.choices = [
+        (code, f"{code} – {_(reason.label)}") for code, reason in returns.REASONS.items()
+    ]
+    if form.returned_on.data is None and formdata is None:
+        form.returned_on.data = clock.today()
+    return form
+
+
+def _reason_words() -> dict[str, str]:
+    return {code: _(reason.label) for code, reason in returns.REASONS.items()}
 
 
 def _labels() -> dict[str, object]:
@@ -118,11 +142,70 @@ def _batch_or_404(batch_id: int) -> PaymentBatch:
         abort(404)
 
 
+def _render_batch(batch: PaymentBatch, form: ReturnForm) -> ResponseReturnValue:
+    return (
+        render_template(
+            "staff/collections/detail.html",
+            batch=batch,
+            return_form=form,
+            reason_words=_reason_words(),
+            Returned=ItemState.RETURNED,
+            **_labels(),
+        ),
+        form_status(form),
+    )
+
+
 @bp.route("/collections/<int:batch_id>")
 @staff_required(*VIEW_ROLES)
 def collection_batch(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
-    return render_template("staff/collections/detail.html", batch=batch, **_labels())
+    return _render_batch(batch, _return_form())
+
+
+@bp.route("/collections/<int:batch_id>/returns", methods=["POST"])
+@staff_required(*RETURN_ROLES)
+def record_collection_return(batch_id: int) -> ResponseReturnValue:
+    """A return of one of the batch's direct debits, keyed in from the clearing bank's advice."""
+    batch = _batch_or_404(batch_id)
+    form = _return_form(request.form)
+    if not form.validate():
+        return _render_batch(batch, form)
+    end_to_end_id = (form.end_to_end_id.data or "").strip()
+    if form.returned_on.data is None:
+        form.returned_on.errors = [_("Enter the date as YYYY-MM-DD.")]
+        return _render_batch(batch, form)
+    if end_to_end_id not in {item.end_to_end_id for item in batch.items}:
+        form.end_to_end_id.errors = [_("is not a direct debit of batch %(batch)s", batch=batch.batch_id)]
+        return _render_batch(batch, form)
+    returned_on: dt.date = form.returned_on.data
+    attempt = Attempt(form, expire=True)
+    with attempt as session:
+        outcome = returns.record_return(
+            session,
+            end_to_end_id=end_to_end_id,
+            reason_code=form.reason_code.data or "",
+            returned_on=returned_on,
+            actor=g.actor,
+            staff_address=current_app.config.get("STAFF_NOTICE_ADDRESS"),
+        )
+        recorded = outcome.recorded
+    if not attempt.succeeded:
+        return _render_batch(_batch_or_404(batch_id), form)
+    if recorded:
+        message = _(
+            "Return of %(end_to_end_id)s recorded; the instalment is open again "
+            "and the borrower has been told.",
+            end_to_end_id=end_to_end_id,
+        )
+        flash(message, "success")
+    else:
+        message = _(
+            "The return of %(end_to_end_id)s was recorded before; nothing more was booked.",
+            end_to_end_id=end_to_end_id,
+        )
+        flash(message, "info")
+    return redirect(url_for("staff.collection_batch", batch_id=batch_id))
 
 
 @bp.route("/collections/<int:batch_id>/download", methods=["POST"])
