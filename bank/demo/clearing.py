@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 import config as settings
 from bank import clock
@@ -35,6 +35,7 @@ from bank.ledger.service import account_by_code
 from bank.loans.models import Loan
 from bank.members.models import MemberKind
 from bank.payments import references, statement_import
+from bank.payments.batch_models import PaymentBatchItem
 from bank.payments.camt_writer import Transaction, write_camt053
 from bank.savings.models import DepositAccount, DepositAccountStatus
 
@@ -98,18 +99,49 @@ def _the_year_on_statements(
     on_days = set(days)
     by_day: defaultdict[dt.date, list[Transaction]] = defaultdict(list)
     rows = session.execute(
-        select(Posting.side, Posting.amount, JournalEntry.id, JournalEntry.value_date, JournalEntry.memo)
+        select(
+            Posting.side,
+            Posting.amount,
+            JournalEntry.id,
+            JournalEntry.idempotency_key,
+            JournalEntry.value_date,
+            JournalEntry.memo,
+        )
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .where(Posting.account_id == settlement, JournalEntry.value_date <= days[-1])
         .order_by(JournalEntry.value_date, JournalEntry.id)
     )
-    for side, amount, entry_id, value_date, memo in rows:
+    items = {
+        item.end_to_end_id: item
+        for item in session.scalars(select(PaymentBatchItem).options(selectinload(PaymentBatchItem.mandate)))
+    }
+    for side, amount, entry_id, key, value_date, memo in rows:
         day = _statement_day(value_date, on_days)
         if entry_id == keep_off or day > days[-1]:
             continue
         signed = amount if side is Side.DEBIT else -amount
-        by_day[day].append(Transaction(signed, remittance=(memo or None) and memo[:140]))
+        by_day[day].append(
+            _direct_debit(key, signed, items) or Transaction(signed, remittance=(memo or None) and memo[:140])
+        )
     return by_day
+
+
+def _direct_debit(key: str, signed: Decimal, items: dict[str, PaymentBatchItem]) -> Transaction | None:
+    """A direct debit of ours on the statement: its end-to-end id and mandate (and, for one that
+    came back, the reason), as the clearing bank reports them."""
+    prefix, _, end_to_end_id = key.partition(":")
+    item = items.get(end_to_end_id)
+    if prefix not in ("collection-settle", "collection-return") or item is None:
+        return None
+    return Transaction(
+        signed,
+        end_to_end_id=end_to_end_id,
+        mandate_id=item.mandate_reference,
+        counterparty_name=item.mandate.debtor_name,
+        counterparty_iban=item.mandate.iban,
+        return_reason=item.return_reason if prefix == "collection-return" else None,
+        reversal=prefix == "collection-return",
+    )
 
 
 def _never_arrived(session: Session, days: list[dt.date], teller_label: str) -> int | None:

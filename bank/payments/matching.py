@@ -196,7 +196,9 @@ def our_collection(context: MatchContext, line: LineToMatch) -> Booking | None:
         return None
     if item.id in context.once("items_on_statements", lambda: _items_seen_on_statements(context)):
         return None
-    if item.state is ItemState.SETTLED:
+    # Settled by the batch path, or settled and already come back (a return recorded before this
+    # statement was imported): the money in is booked under the settlement's key either way.
+    if item.state in (ItemState.SETTLED, ItemState.RETURNED):
         if not context.claim("payment_batch_item", item.id):
             return None
         return Booking(
