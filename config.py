@@ -39,6 +39,11 @@ class Config:
     STAFF_IDLE_MINUTES = 30
     #: Withdrawals above this need a second staff member's approval.
     WITHDRAWAL_APPROVAL_THRESHOLD = Decimal("10000.00")
+    #: A suspense item (an unmatched statement line) above this amount is assigned or sent back
+    #: only when a second staff member approves it.
+    PAYMENTS_SUSPENSE_FOUR_EYES_LIMIT = Decimal(
+        os.environ.get("BANK_PAYMENTS_SUSPENSE_FOUR_EYES_LIMIT", "1000.00")
+    )
     #: A payout batch (pain.001) whose total is above this is released by a second staff member.
     PAYMENTS_PAYOUT_FOUR_EYES_LIMIT = Decimal("10000.00")
     #: Where the back office is told of a payout that came back (none: the payout pages only).

@@ -17,6 +17,7 @@ from bank.approvals import service as approvals
 from bank.approvals.service import ApprovalKind
 from bank.lending import disbursement, write_off
 from bank.loans import servicing
+from bank.payments import suspense
 from bank.savings import service as savings
 from bank.shares import service as shares
 
@@ -30,6 +31,7 @@ KINDS: Mapping[str, ApprovalKind] = MappingProxyType(
         servicing.WRITE_OFF_APPROVAL: ApprovalKind(
             write_off.carry_out_write_off, roles=("credit_officer", "admin")
         ),
+        suspense.SUSPENSE_APPROVAL: ApprovalKind(suspense.carry_out_resolution, roles=("teller", "admin")),
     }
 )
 

@@ -1,4 +1,5 @@
-"""Reading mandates: the staff list, a member's own, a loan's mandate and its choices."""
+"""Reading mandates (the staff list, a member's own, a loan's mandate and its choices), collection
+and payout batches and the payment orders."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from bank.errors import N_, NotFound
 from bank.loans.models import Loan
 from bank.members.models import Member
 from bank.members.queries import Page, paginate
+from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
+from bank.payments.payout_models import PayoutBatch, PayoutBatchItem
 
 
 def mandates_list(
@@ -177,3 +180,43 @@ def collection_items_of_members(
         .order_by(PaymentBatchItem.due_on.desc(), PaymentBatchItem.id.desc())
     )
     return paginate(session, query, page, per_page)
+
+
+def payout_batches(session: Session, *, limit: int = 200) -> list[PayoutBatch]:
+    """The payout batches, the latest execution date first."""
+    return list(
+        session.scalars(
+            select(PayoutBatch)
+            .options(defer(PayoutBatch.xml_bytes))
+            .order_by(PayoutBatch.execution_on.desc(), PayoutBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def payout_batch(session: Session, batch_id: int) -> PayoutBatch:
+    batch = session.scalar(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch_id)
+        .options(selectinload(PayoutBatch.items).selectinload(PayoutBatchItem.order))
+    )
+    if batch is None:
+        raise NotFound(N_("no such payout batch"))
+    return batch
+
+
+def payment_orders(
+    session: Session, *, states: Collection[OrderState] = (), limit: int = 200
+) -> list[PaymentOrder]:
+    """Payment orders for the staff list, the latest first; only ``states`` when given."""
+    query = select(PaymentOrder).options(joinedload(PaymentOrder.member))
+    if states:
+        query = query.where(PaymentOrder.state.in_(list(states)))
+    return list(session.scalars(query.order_by(PaymentOrder.id.desc()).limit(limit)))
+
+
+def payment_order(session: Session, order_id: int) -> PaymentOrder:
+    order = session.get(PaymentOrder, order_id)
+    if order is None:
+        raise NotFound(N_("no such payment order"))
+    return order

@@ -46,7 +46,13 @@ def requested_kinds() -> dict[str, str]:
 
 def test_every_requested_kind_has_a_handler_and_nothing_else_is_listed():
     requested = requested_kinds()
-    assert set(requested) == {"withdrawal", "share_redemption", "loan_disbursement", "loan_write_off"}
+    assert set(requested) == {
+        "withdrawal",
+        "share_redemption",
+        "loan_disbursement",
+        "loan_write_off",
+        "statement_suspense",
+    }
     assert set(approval_kinds.KINDS) == set(requested)
     for kind in approval_kinds.KINDS.values():
         assert callable(kind.handler) and kind.roles

@@ -19,6 +19,7 @@ from bank.actor import Actor
 from bank.errors import PermissionDenied
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, Posting, Side
+from bank.payments import references
 from bank.payments.statement_models import (
     BankStatement,
     BankStatementLine,
@@ -313,3 +314,30 @@ def test_any_series_of_imports_balances_and_moves_1000_by_the_statements_net(
     debits, credits = posted_sums(session)
     assert debits == credits > 0
     assert ledger_queries.verify(session) == []
+
+
+def test_the_creditor_reference_finds_the_account_whoever_pays(session, app, bank, tmp_path) -> None:
+    second = bank.bram_accounts[1]
+    reference = references.creditor_reference(second)
+    spaced = references.format(reference)
+    typo = reference[:-1] + ("0" if reference[-1] != "0" else "1")
+    path = sw.write(
+        tmp_path,
+        [
+            # Bram has two accounts: his IBAN alone finds neither, the reference finds the second.
+            Transaction(D("40.00"), None, None, "B. Bakker", BRAM_IBAN, f"o.v.v. {spaced}"),
+            Transaction(D("12.34"), None, None, "Oma Bakker", STRANGER_IBAN, reference),
+            Transaction(D("5.00"), None, None, "Iemand", STRANGER_IBAN, typo),
+        ],
+    )
+    result = sw.run_import(session, app, path)
+    session.commit()
+    assert dict(result.by_matcher) == {"reference": 2, "suspense": 1}
+    assert factories_balance(session, second) == D("52.34")
+    assert factories_balance(session, bank.bram_accounts[0]) == D("0.00")
+    assert sw.balance(session, sw.SUSPENSE) == D("-5.00")
+    assert [(x.matched_by, x.matched_id) for x in _lines(session, result)] == [
+        ("reference", second.id),
+        ("reference", second.id),
+        ("suspense", None),
+    ]
