@@ -1,16 +1,18 @@
 """Demo step: the clearing bank's statement of every business day of the year, imported.
 
-Runs after the servicing year, when every movement of the settlement account 1000 is in the
-ledger. The demo's clearing bank writes a CAMT.053 for each business day with what left and
-entered the bank's account that day (a movement on a weekend shows on the next business day's
-statement), and a teller imports them one by one, in their series, as the back office does each
-morning. What the tellers keyed by hand during the year is recognised (``booked_by_hand``) and
-booked nothing more, so the ledger keeps its year; the last two weeks bring what only a statement
-can: members' transfers quoting their account's RF reference or sent from their own IBAN,
-booked on their accounts, and a handful of receipts and one bank charge nobody recognises,
-waiting in the suspense queue (one above the four-eyes limit). One deposit a teller keyed three
-days ago never reached the bank, so the reconciliation of the last days shows a difference and
-the item that explains it.
+Runs after the servicing year and the year's payout batches, when every movement of the
+settlement account 1000 is in the ledger. The demo's clearing bank writes a CAMT.053 for each
+business day with what left and entered the bank's account that day (a movement on a weekend
+shows on the next business day's statement): the direct debits it collected and the ones that
+came back, with their end-to-end ids; the credit transfers it paid; everything else the tellers
+keyed. A teller imports them one by one, in their series, as the back office does each morning:
+what was booked already is recognised and booked nothing more (``our_collection``,
+``our_return``, ``our_payout``, ``booked_by_hand``), so the ledger keeps its year. The last two
+weeks bring what only a statement can: members' transfers quoting their account's RF reference
+or sent from their own IBAN, booked on their accounts, and a handful of receipts and one bank
+charge nobody recognises, waiting in the suspense queue (one above the four-eyes limit). One
+deposit a teller keyed three days ago never reached the bank, so the reconciliation of the last
+days shows a difference and the item that explains it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bank.ledger.models import JournalEntry, Posting, Side
 from bank.ledger.service import account_by_code
 from bank.loans.models import Loan
 from bank.members.models import MemberKind
+from bank.payment_orders.models import PaymentOrder
 from bank.payments import references, statement_import
 from bank.payments.batch_models import PaymentBatchItem
 from bank.payments.camt_writer import Transaction, write_camt053
@@ -115,15 +118,33 @@ def _the_year_on_statements(
         item.end_to_end_id: item
         for item in session.scalars(select(PaymentBatchItem).options(selectinload(PaymentBatchItem.mandate)))
     }
+    orders = {order.end_to_end_id: order for order in session.scalars(select(PaymentOrder))}
     for side, amount, entry_id, key, value_date, memo in rows:
         day = _statement_day(value_date, on_days)
         if entry_id == keep_off or day > days[-1]:
             continue
         signed = amount if side is Side.DEBIT else -amount
         by_day[day].append(
-            _direct_debit(key, signed, items) or Transaction(signed, remittance=(memo or None) and memo[:140])
+            _direct_debit(key, signed, items)
+            or _payout(key, signed, orders)
+            or Transaction(signed, remittance=(memo or None) and memo[:140])
         )
     return by_day
+
+
+def _payout(key: str, signed: Decimal, orders: dict[str, PaymentOrder]) -> Transaction | None:
+    """A credit transfer of ours that left: its end-to-end id, to whom, and what it said."""
+    prefix, _, end_to_end_id = key.partition(":")
+    order = orders.get(end_to_end_id)
+    if prefix != "payout-settle" or order is None:
+        return None
+    return Transaction(
+        signed,
+        end_to_end_id=end_to_end_id,
+        counterparty_name=order.creditor_name,
+        counterparty_iban=order.creditor_iban,
+        remittance=order.remittance or None,
+    )
 
 
 def _direct_debit(key: str, signed: Decimal, items: dict[str, PaymentBatchItem]) -> Transaction | None:

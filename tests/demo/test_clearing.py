@@ -28,9 +28,12 @@ from bank.payments.statement_models import (
 TODAY = dt.date(2026, 11, 27)
 
 
-def test_the_clearing_step_comes_after_the_servicing_year():
+def test_the_clearing_step_comes_after_the_servicing_year_and_the_payouts_before_the_statements():
     steps = [step for _name, step in demo.STEPS]
-    assert steps.index(demo.clearing.import_the_year) == steps.index(demo.servicing.load_servicing) + 1
+    clearing = steps.index(demo.clearing.import_the_year)
+    assert steps.index(demo.servicing.load_servicing) < clearing
+    assert steps.index(demo.payouts.pay_the_year_by_batch) == clearing - 1
+    assert steps.index(demo.statements.produce_statements) == clearing + 1
 
 
 def test_a_year_of_statements_books_only_what_nobody_keyed(session, tmp_path):
