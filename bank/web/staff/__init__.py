@@ -19,4 +19,5 @@ from bank.web.staff import impact  # noqa: E402, F401
 from bank.web.staff import pools  # noqa: E402, F401
 from bank.web.staff import second_factor  # noqa: E402, F401
 from bank.web.staff import mandates  # noqa: E402, F401
+from bank.web.staff import bank_statements  # noqa: E402, F401
 from bank.web.staff import collections  # noqa: E402, F401
