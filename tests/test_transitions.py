@@ -39,7 +39,7 @@ from bank.transitions import Transitions
 EXPECTED: dict[str, tuple[Transitions[Any], set[tuple[Any, Any]], dict[str, set[Any]]]] = {
     "loan": (
         LOAN_STATUS,
-        {(L.ACTIVE, L.PAID_OFF), (L.ACTIVE, L.WRITTEN_OFF)},
+        {(L.ACTIVE, L.PAID_OFF), (L.ACTIVE, L.WRITTEN_OFF), (L.PAID_OFF, L.ACTIVE)},
         {"service": {L.ACTIVE}, "recover": {L.WRITTEN_OFF}},
     ),
     "deposit_account": (
@@ -175,7 +175,7 @@ def test_each_table_is_exactly_the_designed_one(entity: str) -> None:
 def test_final_statuses_and_the_applications_own_sets_come_from_the_table() -> None:
     assert APPLICATION_STATUS.final == FINAL == {A.REJECTED, A.WITHDRAWN, A.EXPIRED, A.DISBURSED}
     assert APPLICATION_STATUS.actions["edit"] == EDITABLE
-    assert LOAN_STATUS.final == {L.PAID_OFF, L.WRITTEN_OFF}
+    assert LOAN_STATUS.final == {L.WRITTEN_OFF}
     assert DEPOSIT_ACCOUNT_STATUS.final == {D.CLOSED}
 
 

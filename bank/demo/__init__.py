@@ -20,6 +20,7 @@ from bank.demo import (
     mandates,
     members,
     money,
+    payouts,
     pools,
     portal,
     products,
@@ -71,6 +72,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
+    ),
+    # After every step that pays out (withdrawals, the notary, redemptions): their orders go by batch.
+    (
+        "payouts by SEPA transfer: the year's batches, and today's at each stage",
+        payouts.pay_the_year_by_batch,
     ),
 )
 

@@ -32,13 +32,15 @@ class LoanStatus(enum.StrEnum):
     WRITTEN_OFF = "written_off"
 
 
-#: A loan is paid off by its borrower or written off, and stays so. While active it is serviced
-#: (collections, prepayments, payoff quotes); once written off, money received is a recovery.
+#: A loan is paid off by its borrower or written off. While active it is serviced (collections,
+#: prepayments, payoff quotes); once written off, money received is a recovery and it stays so. A
+#: paid-off loan is active again only when the direct debit that paid it comes back (issue 14,
+#: ``bank.loans.servicing.unapply_payment``): the bank never had that money.
 LOAN_STATUS = Transitions(
     LoanStatus,
     {
         LoanStatus.ACTIVE: {LoanStatus.PAID_OFF, LoanStatus.WRITTEN_OFF},
-        LoanStatus.PAID_OFF: set(),
+        LoanStatus.PAID_OFF: {LoanStatus.ACTIVE},
         LoanStatus.WRITTEN_OFF: set(),
     },
     actions={"service": {LoanStatus.ACTIVE}, "recover": {LoanStatus.WRITTEN_OFF}},

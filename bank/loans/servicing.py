@@ -1373,7 +1373,12 @@ def unapply_payment(
     value = parse_amount(amount, field="amount")
     if session.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)) is not None:
         return []
-    _require_active(loan)
+    reopened = loan.status is LoanStatus.PAID_OFF
+    if reopened:
+        # The returned debit was what paid the loan off: it owes that instalment again.
+        _require_active(loan, to=LoanStatus.ACTIVE)
+    else:
+        _require_active(loan)
     candidates = [instalment] + [
         item
         for item in session.scalars(
@@ -1422,6 +1427,19 @@ def unapply_payment(
         lines.append((loan.interest_account_id, True, totals["interest"]))
     if totals["fees"] + totals["penalties"]:
         lines.append((loan.fees_account_id, True, totals["fees"] + totals["penalties"]))
+    if reopened:
+        loan.status = LoanStatus.ACTIVE
+        loan.closed_on = None
+        audit.record(
+            session,
+            actor,
+            "loan.reopen",
+            "loan",
+            loan.id,
+            before={"status": LoanStatus.PAID_OFF.value},
+            after={"status": LoanStatus.ACTIVE.value, "on": on, "key": key},
+            detail=loan.number,
+        )
     session.flush()
     post_many(
         session,

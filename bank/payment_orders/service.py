@@ -36,7 +36,7 @@ from bank.actor import Actor
 from bank.errors import N_, Message, ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry
-from bank.ledger.service import account_by_code, credit, debit, post
+from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post
 from bank.members import validation
 from bank.members.models import Member
 from bank.money import parse_amount
@@ -278,13 +278,41 @@ def mark_exported(order: PaymentOrder) -> None:
 # The statement
 
 
+def settlement_request(session: Session, order: PaymentOrder, on: dt.date) -> EntryRequest:
+    """The one entry that settles ``order``: Dr 1090 / Cr 1000 under ``payout-settle:{e2e}``.
+
+    :func:`settle_payment_order` and the statement import post exactly this request under the
+    same key, so whichever sees the transfer first books it and the other books nothing."""
+    return EntryRequest(
+        f"payout-settle:{order.end_to_end_id}",
+        SETTLE_KIND,
+        [
+            debit(account_by_code(session, chart.PAYMENTS_IN_TRANSIT), order.amount),
+            credit(account_by_code(session, chart.SETTLEMENT), order.amount),
+        ],
+        on,
+        order.end_to_end_id,
+    )
+
+
+def may_settle(order: PaymentOrder) -> bool:
+    return ORDER_STATE.allows(order.state, OrderState.SETTLED)
+
+
 def settle_payment_order(session: Session, order: PaymentOrder, on: dt.date, actor: Actor) -> JournalEntry:
     """The statement of ``on`` shows the transfer left: Dr 1090 / Cr 1000, once."""
-    key = f"payout-settle:{order.end_to_end_id}"
     if order.state in (OrderState.SETTLED, OrderState.RETURNED) and order.settle_entry_id is not None:
         entry = session.get(JournalEntry, order.settle_entry_id)
         assert entry is not None
         return entry
+    _require_settle(order)
+    request = settlement_request(session, order, on)
+    entry = post(session, request.key, request.kind, request.lines, on, actor, request.memo)
+    mark_settled(session, order, on=on, entry_id=entry.id, actor=actor)
+    return entry
+
+
+def _require_settle(order: PaymentOrder) -> None:
     ORDER_STATE.require(
         order.state,
         OrderState.SETTLED,
@@ -292,21 +320,14 @@ def settle_payment_order(session: Session, order: PaymentOrder, on: dt.date, act
         end_to_end_id=order.end_to_end_id,
         state=order.state,
     )
-    entry = post(
-        session,
-        key,
-        SETTLE_KIND,
-        [
-            debit(account_by_code(session, chart.PAYMENTS_IN_TRANSIT), order.amount),
-            credit(account_by_code(session, chart.SETTLEMENT), order.amount),
-        ],
-        on,
-        actor,
-        order.end_to_end_id,
-    )
+
+
+def mark_settled(session: Session, order: PaymentOrder, *, on: dt.date, entry_id: int, actor: Actor) -> None:
+    """Record that ``order`` left the bank (its entry, :func:`settlement_request`, is posted)."""
+    _require_settle(order)
     order.state = OrderState.SETTLED
     order.settled_on = on
-    order.settle_entry_id = entry.id
+    order.settle_entry_id = entry_id
     session.flush()
     audit.record(
         session,
@@ -318,7 +339,6 @@ def settle_payment_order(session: Session, order: PaymentOrder, on: dt.date, act
         after={"status": OrderState.SETTLED.value, "on": on, "amount": order.amount},
         detail=order.end_to_end_id,
     )
-    return entry
 
 
 def reject_payment_order(
@@ -336,48 +356,84 @@ def reject_payment_order(
         entry = session.get(JournalEntry, order.refuse_entry_id)
         assert entry is not None
         return entry
+    code = clean_reason_code(reason_code)
+    _require_refuse(order)
+    request = refusal_request(session, order, on, code)
+    entry = post(session, request.key, request.kind, request.lines, on, actor, request.memo)
+    mark_refused(
+        session, order, on=on, reason_code=code, entry_id=entry.id, actor=actor, staff_address=staff_address
+    )
+    return entry
+
+
+def clean_reason_code(reason_code: str) -> str:
     code = "".join((reason_code or "").split()).upper()
     if not _REASON_CODE.fullmatch(code):
         raise ValidationError(
             "reason_code", N_("must be an ISO reason code of four letters or digits, like AC04")
         )
-    returned = order.state is OrderState.SETTLED
-    target = OrderState.RETURNED if returned else OrderState.REJECTED
+    return code
+
+
+def _target(order: PaymentOrder) -> OrderState:
+    return OrderState.RETURNED if order.state is OrderState.SETTLED else OrderState.REJECTED
+
+
+def _require_refuse(order: PaymentOrder) -> None:
     ORDER_STATE.require(
         order.state,
-        target,
+        _target(order),
         N_("payment %(end_to_end_id)s is %(state)s; it has not been sent, so it cannot be refused"),
         end_to_end_id=order.end_to_end_id,
         state=order.state,
     )
-    source_account = account_by_code(session, chart.SETTLEMENT if returned else chart.PAYMENTS_IN_TRANSIT)
-    entry = post(
-        session,
+
+
+def refusal_request(session: Session, order: PaymentOrder, on: dt.date, reason_code: str) -> EntryRequest:
+    """The entry that gives the money back to the paying account, under ``payout-refuse:{e2e}``:
+    from 1090 while the transfer had not left (rejected), from 1000 once it had (returned)."""
+    returned = order.state is OrderState.SETTLED
+    source = account_by_code(session, chart.SETTLEMENT if returned else chart.PAYMENTS_IN_TRANSIT)
+    return EntryRequest(
         f"payout-refuse:{order.end_to_end_id}",
         REFUSE_KIND,
-        [debit(source_account, order.amount), credit(order.paying_account_id, order.amount)],
+        [debit(source, order.amount), credit(order.paying_account_id, order.amount)],
         on,
-        actor,
-        f"{order.end_to_end_id} {code}",
+        f"{order.end_to_end_id} {reason_code}",
     )
+
+
+def mark_refused(
+    session: Session,
+    order: PaymentOrder,
+    *,
+    on: dt.date,
+    reason_code: str,
+    entry_id: int,
+    actor: Actor,
+    staff_address: str | None = None,
+) -> None:
+    """Record the rejection or return (its entry, :func:`refusal_request`, is posted) and tell
+    the member and, given an address, the back office."""
+    _require_refuse(order)
     before = order.state
+    target = _target(order)
     order.state = target
     order.refused_on = on
-    order.reason_code = code
-    order.refuse_entry_id = entry.id
+    order.reason_code = reason_code
+    order.refuse_entry_id = entry_id
     session.flush()
     audit.record(
         session,
         actor,
-        "payout.return" if returned else "payout.reject",
+        "payout.return" if target is OrderState.RETURNED else "payout.reject",
         "payment_order",
         order.id,
         before={"status": before.value},
-        after={"status": target.value, "on": on, "reason_code": code, "amount": order.amount},
+        after={"status": target.value, "on": on, "reason_code": reason_code, "amount": order.amount},
         detail=order.end_to_end_id,
     )
     _tell(session, order, staff_address)
-    return entry
 
 
 def reason_words(code: str) -> str:

@@ -11,7 +11,10 @@ tuple before the suspense account, in the order their evidence is strongest:
 1a. :func:`our_return`: money out with the end-to-end id of a settled direct debit of ours and
    an ISO return reason → the return (``bank.payments.returns``): the payment is taken back
    from the loan, Dr the repayment account / Cr 1000.
-1b. :func:`booked_by_hand`: money a teller already booked on 1000 (keyed from the online banking,
+1b. :func:`our_payout`: money out with the end-to-end id of a payment order of ours → the
+   transfer left, Dr 1090 / Cr 1000; :func:`our_payout_return`: money in with that id and a
+   return reason → it came back, Dr 1000 / Cr the paying account, the member told why.
+1c. :func:`booked_by_hand`: money a teller already booked on 1000 (keyed from the online banking,
    paid at the counter), same direction and amount, a few days before → the line points at
    that entry and books nothing.
 2. :func:`creditor_reference`: the structured creditor reference (``RF…``) a member account
@@ -44,6 +47,8 @@ from bank.ledger.models import JournalEntry, Posting, Side
 from bank.ledger.service import EntryRequest, credit, debit
 from bank.members.models import Member
 from bank.money import to_cents
+from bank.payment_orders import service as payment_orders
+from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments import collections, references, returns
 from bank.payments.batch_models import ItemState, PaymentBatch, PaymentBatchItem
 from bank.payments.statement_models import BankStatementLine, LineStatus
@@ -315,6 +320,127 @@ def our_return(context: MatchContext, line: LineToMatch) -> Booking | None:
     return Booking("return", LineStatus.MATCHED, request, RETURN_TYPE, item.id, after_posting=book_return)
 
 
+# --- (a3) our own payouts (pain.001) ------------------------------------------------------------
+
+#: What a payout's lines are matched to: the order when it left, its return when it came back.
+PAYOUT_TYPE = "payment_order"
+PAYOUT_RETURN_TYPE = "payment_order_return"
+
+
+def _payment_orders(context: MatchContext) -> dict[str, PaymentOrder]:
+    ids = sorted({e.end_to_end_id for e in context.entries if e.end_to_end_id})
+    found: dict[str, PaymentOrder] = {}
+    for chunk in chunks(ids):
+        orders = context.session.scalars(select(PaymentOrder).where(PaymentOrder.end_to_end_id.in_(chunk)))
+        found.update((order.end_to_end_id, order) for order in orders)
+    return found
+
+
+def _orders_seen_on_statements(context: MatchContext) -> set[tuple[str, int]]:
+    rows = context.session.execute(
+        select(BankStatementLine.matched_type, BankStatementLine.matched_id).where(
+            BankStatementLine.matched_type.in_((PAYOUT_TYPE, PAYOUT_RETURN_TYPE)),
+            BankStatementLine.matched_id.is_not(None),
+        )
+    )
+    return {(str(kind), int(order_id or 0)) for kind, order_id in rows}
+
+
+def our_payout(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money out with the end-to-end id of a payment order of ours, for its exact amount: the
+    transfer left, Dr 1090 / Cr 1000 (``payout-settle:{e2e}``, the key staff settling it by hand
+    use too, so whichever comes first books it and the other finds it booked)."""
+    entry = line.entry
+    if line.money_in or entry.reversal or entry.return_reason or not entry.end_to_end_id:
+        return None
+    order = context.once("payment_orders", lambda: _payment_orders(context)).get(entry.end_to_end_id)
+    if order is None or order.amount != -entry.amount:
+        return None
+    if (PAYOUT_TYPE, order.id) in context.once(
+        "orders_on_statements", lambda: _orders_seen_on_statements(context)
+    ):
+        return None
+    if order.state in (OrderState.SETTLED, OrderState.RETURNED):
+        if not context.claim(PAYOUT_TYPE, order.id):
+            return None
+        return Booking(
+            "payout",
+            LineStatus.MATCHED,
+            None,
+            PAYOUT_TYPE,
+            order.id,
+            existing_key=f"payout-settle:{order.end_to_end_id}",
+        )
+    if not payment_orders.may_settle(order) or not context.claim(PAYOUT_TYPE, order.id):
+        return None
+
+    def settle(session: Session, actor: Actor, entry_id: int) -> None:
+        payment_orders.mark_settled(session, order, on=line.value_date, entry_id=entry_id, actor=actor)
+
+    return Booking(
+        "payout",
+        LineStatus.MATCHED,
+        payment_orders.settlement_request(context.session, order, line.value_date),
+        PAYOUT_TYPE,
+        order.id,
+        after_posting=settle,
+    )
+
+
+def our_payout_return(context: MatchContext, line: LineToMatch) -> Booking | None:
+    """Money in with our payout's end-to-end id and a return reason: the transfer came back.
+
+    Only a transfer seen leaving (settled, or settled by a line before this one in the same
+    import) can come back through 1000: Dr 1000 / Cr the paying account (``payout-refuse:{e2e}``),
+    and the member is told why. A rejection that never left the bank is not on the statement;
+    staff record it on the payout page."""
+    entry = line.entry
+    if not line.money_in or not entry.end_to_end_id or not entry.return_reason:
+        return None
+    order = context.once("payment_orders", lambda: _payment_orders(context)).get(entry.end_to_end_id)
+    if order is None or order.amount != entry.amount:
+        return None
+    if (PAYOUT_RETURN_TYPE, order.id) in context.once(
+        "orders_on_statements", lambda: _orders_seen_on_statements(context)
+    ):
+        return None
+    if order.state in (OrderState.REJECTED, OrderState.RETURNED):
+        if not context.claim(PAYOUT_RETURN_TYPE, order.id):
+            return None
+        return Booking(
+            "payout_return",
+            LineStatus.MATCHED,
+            None,
+            PAYOUT_RETURN_TYPE,
+            order.id,
+            existing_key=f"payout-refuse:{order.end_to_end_id}",
+        )
+    left = order.state is OrderState.SETTLED or (
+        order.state is OrderState.EXPORTED and order.id in context.claimed.get(PAYOUT_TYPE, set())
+    )
+    if not left or not context.claim(PAYOUT_RETURN_TYPE, order.id):
+        return None
+    reason = entry.return_reason.strip().upper()
+    code = reason if len(reason) == 4 and reason.isalnum() else "MS03"
+    amount = order.amount
+    request = EntryRequest(
+        f"payout-refuse:{order.end_to_end_id}",
+        payment_orders.REFUSE_KIND,
+        [debit(context.settlement_account_id, amount), credit(order.paying_account_id, amount)],
+        line.value_date,
+        f"{order.end_to_end_id} {code}",
+    )
+
+    def book_return(session: Session, actor: Actor, entry_id: int) -> None:
+        payment_orders.mark_refused(
+            session, order, on=line.value_date, reason_code=code, entry_id=entry_id, actor=actor
+        )
+
+    return Booking(
+        "payout_return", LineStatus.MATCHED, request, PAYOUT_RETURN_TYPE, order.id, after_posting=book_return
+    )
+
+
 # --- (b0) money staff booked by hand before the statement came ----------------------------------
 
 #: How many days before its statement line an entry booked by hand may be dated and still be it.
@@ -322,7 +448,7 @@ BOOKED_BY_HAND_DAYS = 5
 #: What a line is matched to when staff booked its money before the statement came.
 BY_HAND_TYPE = "journal_entry"
 #: Entries that are a statement's or a direct debit's own: never "booked by hand".
-_NOT_BY_HAND = ("statement:", "collection-settle:", "collection-return:")
+_NOT_BY_HAND = ("statement:", "collection-settle:", "collection-return:", "payout-settle:", "payout-refuse:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,6 +655,8 @@ def to_suspense(context: MatchContext, line: LineToMatch) -> Booking:
 MATCHERS: tuple[Matcher, ...] = (
     our_collection,
     our_return,
+    our_payout,
+    our_payout_return,
     booked_by_hand,
     creditor_reference,
     member_iban,

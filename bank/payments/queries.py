@@ -1,5 +1,5 @@
-"""Reading payments: mandates (the staff list, a member's own, a loan's), collection batches, statement
-imports, their lines and the suspense queue."""
+"""Reading mandates (the staff list, a member's own, a loan's mandate and its choices), collection
+and payout batches, the payment orders, the statement imports with their lines and the suspense queue."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from bank.errors import N_, NotFound
 from bank.loans.models import Loan
 from bank.members.models import Member
 from bank.members.queries import Page, paginate
+from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
 from bank.payments.statement_models import BankStatement, BankStatementLine, LineStatus, StatementImport
 from bank.savings.models import DepositAccount
+from bank.payments.payout_models import PayoutBatch, PayoutBatchItem
 
 
 def mandates_list(
@@ -192,6 +194,13 @@ def statement_imports(session: Session, *, limit: int = 100) -> list[StatementIm
             select(StatementImport)
             .options(selectinload(StatementImport.statements))
             .order_by(StatementImport.id.desc())
+def payout_batches(session: Session, *, limit: int = 200) -> list[PayoutBatch]:
+    """The payout batches, the latest execution date first."""
+    return list(
+        session.scalars(
+            select(PayoutBatch)
+            .options(defer(PayoutBatch.xml_bytes))
+            .order_by(PayoutBatch.execution_on.desc(), PayoutBatch.id.desc())
             .limit(limit)
         )
     )
@@ -255,3 +264,29 @@ def deposit_account_numbers(session: Session, ids: Collection[int]) -> dict[int,
             select(DepositAccount.id, DepositAccount.number).where(DepositAccount.id.in_(list(ids)))
         )
     )
+def payout_batch(session: Session, batch_id: int) -> PayoutBatch:
+    batch = session.scalar(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch_id)
+        .options(selectinload(PayoutBatch.items).selectinload(PayoutBatchItem.order))
+    )
+    if batch is None:
+        raise NotFound(N_("no such payout batch"))
+    return batch
+
+
+def payment_orders(
+    session: Session, *, states: Collection[OrderState] = (), limit: int = 200
+) -> list[PaymentOrder]:
+    """Payment orders for the staff list, the latest first; only ``states`` when given."""
+    query = select(PaymentOrder).options(joinedload(PaymentOrder.member))
+    if states:
+        query = query.where(PaymentOrder.state.in_(list(states)))
+    return list(session.scalars(query.order_by(PaymentOrder.id.desc()).limit(limit)))
+
+
+def payment_order(session: Session, order_id: int) -> PaymentOrder:
+    order = session.get(PaymentOrder, order_id)
+    if order is None:
+        raise NotFound(N_("no such payment order"))
+    return order

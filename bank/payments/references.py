@@ -7,11 +7,14 @@ books the money on that account without a person looking at it.
 The reference is the account number behind ``RF`` and two ISO 7064 MOD 97-10 check digits:
 ``RF`` + check + the ten digits (``RF74 1000 0001 61``). It is derived, never stored: the
 account number is unique and never changes or returns (closed accounts keep theirs), so the
-reference is stable for as long as the account exists and never names another account. The
-account number carries its own mod-97 check digits (``bank.savings.numbers``), so a mistyped
-reference has to pass two independent checks before it could find an account, and it does not:
-one mistyped character fails the RF check digits by themselves (MOD 97-10 catches every single
-substitution), and then nothing is looked up.
+reference is stable for as long as the account exists and never names another account.
+
+The check digits are 74 for every account: an account number is itself 1 modulo 97
+(``bank.savings.numbers``), and ISO 11649's check depends only on the payload modulo 97. So the
+RF check and the account number's own check are one and the same MOD 97-10 check, not two: it
+catches every single mistyped character and every swap of two adjacent digits, and the text
+matcher also wants the ten digits to be a valid account number, so a typo finds nothing rather
+than another member's account.
 
 Pure apart from :func:`account_for_reference`, which reads (never writes) the accounts.
 """

@@ -54,7 +54,7 @@ from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry
 from bank.ledger.service import account_by_code, credit, debit, post
 from bank.loans import servicing
-from bank.loans.models import InstalmentStatus
+from bank.loans.models import InstalmentStatus, LoanStatus
 from bank.money import ZERO
 from bank.notifications import service as notifications
 from bank.payments import mandates as mandate_rules
@@ -293,11 +293,19 @@ def record_return(
 
 def check_return(item: PaymentBatchItem, reason_code: str, returned_on: dt.date) -> None:
     """Raise the ValidationError :func:`record_return` would raise for the reason and date
-    (an unknown code, a date before the debit, a refund claim outside its window); reads only."""
+    (an unknown code, a date before the debit, a refund claim outside its window), or when the
+    loan is written off (a return on it needs a person); reads only. The statement's matcher
+    asks this first, so a line it cannot book waits in suspense instead of failing the import."""
     code = (reason_code or "").strip().upper()
     if code not in REASONS:
         raise ValidationError("reason_code", N_("must be one of %(codes)s"), codes=", ".join(REASONS))
     _check_window(code, item.batch.collection_on, returned_on, item.batch.scheme)
+    if item.loan.status is LoanStatus.WRITTEN_OFF:
+        raise ValidationError(
+            "end_to_end_id",
+            N_("loan %(number)s is written off; a return on it is booked by staff"),
+            number=item.loan.number,
+        )
 
 
 def _check_window(code: str, debited_on: dt.date, returned_on: dt.date, scheme: MandateScheme) -> None:

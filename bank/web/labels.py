@@ -32,8 +32,10 @@ from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
 from bank.notifications.models import OutboxStatus
+from bank.payment_orders.models import OrderSource, OrderState
 from bank.payments.batch_models import BatchState, ItemState
 from bank.payments.models import MandateScheme, MandateSequence, MandateStatus
+from bank.payments.payout_models import PayoutBatchState
 from bank.payments.statement_models import ImportStatus, LineStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
@@ -234,6 +236,27 @@ VOTE_CHOICE = {
     VoteChoice.REJECT: _l("against"),
     VoteChoice.ABSTAIN: _l("abstain"),
 }
+PAYOUT_BATCH_STATE = {
+    PayoutBatchState.PREPARED: _l("waiting for release"),
+    PayoutBatchState.RELEASED: _l("released"),
+    PayoutBatchState.EXPORTED: _l("exported"),
+}
+PAYMENT_ORDER_STATE = {
+    OrderState.ORDERED: _l("ordered"),
+    OrderState.IN_BATCH: _l("in a batch"),
+    OrderState.EXPORTED: _l("sent"),
+    OrderState.SETTLED: _l("settled"),
+    OrderState.REJECTED: _l("rejected"),
+    OrderState.RETURNED: _l("returned"),
+}
+PAYMENT_ORDER_SOURCE = {
+    OrderSource.WITHDRAWAL: _l("withdrawal"),
+    OrderSource.DISBURSEMENT: _l("loan disbursement"),
+    OrderSource.SHARE_REDEMPTION: _l("share redemption"),
+    OrderSource.POOL_WITHDRAWAL: _l("pool withdrawal"),
+    OrderSource.POOL_DISTRIBUTION: _l("pool distribution"),
+    OrderSource.OTHER: _l("other payment"),
+}
 STATEMENT_IMPORT_STATUS = {ImportStatus.BOOKED: _l("booked"), ImportStatus.REFUSED: _l("refused")}
 STATEMENT_LINE_STATUS = {
     LineStatus.MATCHED: _l("matched"),
@@ -248,6 +271,8 @@ MATCHED_BY = {
     "member_iban": _l("the member's IBAN"),
     "suspense": _l("nothing: suspense account"),
     "zero": _l("nothing to book (zero)"),
+    "payout": _l("our payout (end-to-end id)"),
+    "payout_return": _l("our payout came back (end-to-end id)"),
 }
 DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.REJECTED: _l("rejected")}
 
@@ -274,6 +299,8 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     VoteChoice: VOTE_CHOICE,
     DecisionOutcome: DECISION_OUTCOME,
     MandateStatus: MANDATE_STATUS,
+    PayoutBatchState: PAYOUT_BATCH_STATE,
+    OrderState: PAYMENT_ORDER_STATE,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -574,6 +601,7 @@ AUDIT_ACTIONS = {
     "application.update": _l("Loan application changed"),
     "booking.deposit": _l("Deposit booked"),
     "booking.withdrawal": _l("Withdrawal booked"),
+    "booking.shares_redemption": _l("Member shares redeemed"),
     "booking.transfer": _l("Transfer booked"),
     "booking.shares_issue": _l("Member shares issued"),
     "booking.seed_capital": _l("Seed capital booked"),
@@ -616,6 +644,13 @@ AUDIT_ACTIONS = {
     "member.representative_remove": _l("Representative removed"),
     "member.status": _l("Membership status changed"),
     "member.update": _l("Member details changed"),
+    "payout.order": _l("Payment order booked"),
+    "payout.settle": _l("Payment seen leaving on the statement"),
+    "payout.reject": _l("Payment rejected by the bank"),
+    "payout.return": _l("Payment came back"),
+    "payouts.prepare": _l("Payout batch prepared"),
+    "payouts.release": _l("Payout batch released"),
+    "payouts.export": _l("Payout file downloaded"),
     "collections.export": _l("Collection file downloaded"),
     "collections.prepare": _l("Collection batch prepared"),
     "collections.settle": _l("Collection batch settled"),
@@ -625,6 +660,7 @@ AUDIT_ACTIONS = {
     "statements.suspense.send_back": _l("Suspense item sent back to the sender"),
     "collections.return": _l("Direct debit returned"),
     "loan.unapply": _l("Loan payment taken back"),
+    "loan.reopen": _l("Paid-off loan active again (its last direct debit came back)"),
     "mandate.unauthorised_claim": _l("Unauthorised debit claimed on a mandate"),
     "permission.refused": _l("Access refused"),
     "pool.close": _l("Investment pool closed"),
@@ -834,6 +870,10 @@ FIELD_LABELS = {
     "iban": _l("IBAN"),
     "bic": _l("BIC"),
     "creditor_id": _l("Creditor identifier (incassant-ID)"),
+    "execution_on": _l("Execution date"),
+    "reason_code": _l("Reason code"),
+    "creditor_name": _l("Beneficiary"),
+    "remittance": _l("Description"),
     "document": _l("Signed mandate"),
     "collection_method": _l("Collection method"),
     "mandate": _l("Mandate"),

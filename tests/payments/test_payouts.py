@@ -33,10 +33,14 @@ from bank.notifications import service as notifications
 from bank.notifications.models import OutboxMessage
 from bank.payment_orders import service as orders
 from bank.payment_orders.models import OrderSource, OrderState, PaymentOrder
-from bank.payments import payouts, sepa_schemas
+from bank.payments import matching, payouts, sepa_schemas
 from bank.payments.payout_models import PayoutBatch, PayoutBatchState
+from bank.payments.statement_models import BankStatementLine
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
+from bench.payments import Transaction
+
+from . import statement_world as sw
 
 PAYER = payouts.payer_from_settings({"SETTLEMENT_IBANS": ("NL91ABNA0417164300",)})
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -342,3 +346,73 @@ def test_the_command_prepares_the_date_once_and_says_where_the_file_is(app, sess
     past = run("--date", "2020-01-01")
     assert past.exit_code == 2
     assert "--date must not be in the past" in past.output
+
+
+# --- the statement matchers ----------------------------------------------------------------------
+
+
+def _sent(session, anna, teller: Actor, amount: str = "1234.56") -> PaymentOrder:
+    order = withdraw(session, anna, amount, f"stmt-{amount}", teller)
+    batch = payouts.prepare_payouts(session, clock.today(), teller, payer=PAYER).batch
+    assert batch is not None
+    payouts.export_payout_batch(session, batch, actor=teller)
+    session.commit()
+    return order
+
+
+def _statement(session, app, tmp_path, transactions, sequence: int = 1, opening: Decimal | None = None):
+    if opening is None:
+        opening = factories.main_balance(session, chart.SETTLEMENT)
+    path = sw.write(tmp_path, transactions, sequence=sequence, opening=opening, booked_on=clock.today())
+    result = sw.run_import(session, app, path)
+    session.commit()
+    return result
+
+
+def test_the_statement_settles_a_payout_by_its_end_to_end_id_and_books_its_return(
+    session, app, anna, tellers, tmp_path
+):
+    first, _ = tellers
+    order = _sent(session, anna, first)
+    left = Transaction(Decimal("-1234.56"), order.end_to_end_id, None, "Anna de Vries", ANNA_IBAN)
+    result = _statement(session, app, tmp_path, [left])
+    assert dict(result.by_matcher) == {"payout": 1}
+    assert order.state is OrderState.SETTLED and order.settled_on == clock.today()
+    assert balances(session, anna) == (Decimal("3765.44"), Decimal("0.00"), Decimal("3765.44"))
+    line = session.scalars(select(BankStatementLine)).one()
+    assert (line.matched_type, line.matched_id) == (matching.PAYOUT_TYPE, order.id)
+
+    back = Transaction(
+        Decimal("1234.56"), order.end_to_end_id, None, "Anna de Vries", ANNA_IBAN, return_reason="AC04"
+    )
+    result = _statement(session, app, tmp_path, [back], sequence=2)
+    assert dict(result.by_matcher) == {"payout_return": 1}
+    assert (order.state, order.reason_code) == (OrderState.RETURNED, "AC04")
+    assert balances(session, anna) == (Decimal("5000.00"), Decimal("0.00"), Decimal("5000.00"))
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+    assert ledger_queries.verify(session) == []
+
+
+def test_a_payout_settled_by_hand_first_is_not_booked_again_by_the_statement(
+    session, app, anna, tellers, tmp_path
+):
+    first, _ = tellers
+    order = _sent(session, anna, first, "99.99")
+    payouts.settle_payment_order(session, order, clock.today(), first)
+    session.commit()
+    assert balances(session, anna) == (Decimal("4900.01"), Decimal("0.00"), Decimal("4900.01"))
+    left = Transaction(Decimal("-99.99"), order.end_to_end_id, None, "Anna de Vries", ANNA_IBAN)
+    # The clearing bank's balance before the transfer left: 5 000,00.
+    result = _statement(session, app, tmp_path, [left], opening=Decimal("5000.00"))
+    assert dict(result.by_matcher) == {"payout": 1}
+    assert balances(session, anna) == (Decimal("4900.01"), Decimal("0.00"), Decimal("4900.01"))
+    # A wrong amount with our id is not ours: it waits in suspense.
+    other = withdraw(session, anna, "10.00", "stmt-other", first)
+    batch = payouts.prepare_payouts(session, clock.today(), first, payer=PAYER).batch
+    assert batch is not None
+    payouts.export_payout_batch(session, batch, actor=first)
+    session.commit()
+    wrong = Transaction(Decimal("-10.01"), other.end_to_end_id, None, "Anna de Vries", ANNA_IBAN)
+    assert dict(_statement(session, app, tmp_path, [wrong], sequence=2).by_matcher) == {"suspense": 1}
+    assert other.state is OrderState.EXPORTED
+    assert ledger_queries.verify(session) == []

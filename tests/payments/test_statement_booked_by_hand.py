@@ -1,8 +1,10 @@
 """A statement line a teller booked by hand before the statement came (matching.booked_by_hand).
 
-Tellers key transfers from the online banking and pay withdrawals at the counter; when the
-statement brings the same money it must point at that entry and book nothing more, and a line
-that names an account (its sender's IBAN, its RF reference) takes only that account's entry.
+Tellers key transfers from the online banking; when the statement brings the same money it must
+point at that entry and book nothing more, and a line that names an account (its sender's IBAN,
+its RF reference) takes only that account's entry. A withdrawal is a payment order (Dr the
+account / Cr 1090, bank.payment_orders), not money booked on 1000: its line carries the order's
+end-to-end id and the payout matcher settles it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from bank import clock
+from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
-from bank.payments import references
-from bank.payments.camt_writer import Transaction
+from bank.payments import payouts, references
+from bank.payments.camt_writer import BANK_IBAN, Transaction
 from bank.payments.statement_models import BankStatementLine, LineStatus
 from bank.savings import service as savings
 
@@ -33,8 +36,9 @@ def bank(session):
     return built
 
 
-def _keyed(session, bank) -> dict[str, int]:
-    """Bram's 250.00 is keyed first (the older entry), then Anna's 250.00 and her withdrawal."""
+def _keyed(session, bank) -> dict[str, object]:
+    """Bram's 250.00 is keyed first (the older entry), then Anna's 250.00 and her withdrawal,
+    whose payout file is sent."""
     with clock.frozen(sw.FIRST_DAY - dt.timedelta(days=1)):
         bram = savings.deposit(session, bank.bram_accounts[0], "250.00", key="hand:bram", actor=sw.TELLER)
     with clock.frozen(sw.FIRST_DAY):
@@ -42,8 +46,13 @@ def _keyed(session, bank) -> dict[str, int]:
         savings.withdraw(
             session, bank.anna_account, "80.00", key="hand:anna-out", actor=sw.TELLER, approval_threshold=None
         )
+        payer = payouts.payer_from_settings({"SETTLEMENT_IBANS": (BANK_IBAN,)})
+        batch = payouts.prepare_payouts(session, sw.FIRST_DAY, sw.TELLER, payer=payer).batch
+        assert batch is not None
+        payouts.export_payout_batch(session, batch, actor=sw.TELLER)
+        [item] = batch.items
     session.commit()
-    return {"bram": bram.entry.id, "anna": anna.entry.id}
+    return {"bram": bram.entry.id, "anna": anna.entry.id, "anna_out": item.order.end_to_end_id}
 
 
 def _lines(session) -> list[BankStatementLine]:
@@ -62,25 +71,27 @@ def test_money_booked_by_hand_is_pointed_at_not_booked_again(session, app, bank,
             Transaction(D("250.00"), None, None, "Contant gestort", STRANGER_IBAN, None),
             # A third 250.00: nothing booked by hand is left for it, so it waits in suspense.
             Transaction(D("250.00"), None, None, "Onbekend", STRANGER_IBAN, None),
-            # Anna's withdrawal at the counter, money out.
-            Transaction(D("-80.00"), None, None, "A. Jansen", ANNA_IBAN, "opname"),
+            # Anna's withdrawal to her own IBAN, money out with its payout's end-to-end id.
+            Transaction(D("-80.00"), str(keyed["anna_out"]), None, "A. Jansen", ANNA_IBAN, "opname"),
         ],
     )
     result = sw.run_import(session, app, path)
     session.commit()
 
     assert not result.refused
-    assert dict(result.by_matcher) == {"by_hand": 3, "suspense": 1}
+    assert dict(result.by_matcher) == {"by_hand": 2, "payout": 1, "suspense": 1}
     lines = _lines(session)
     assert [(line.matched_by, line.matched_type, line.journal_entry_id) for line in lines[:2]] == [
         ("by_hand", "journal_entry", keyed["anna"]),
         ("by_hand", "journal_entry", keyed["bram"]),
     ]
-    assert lines[3].matched_by == "by_hand" and lines[3].status is LineStatus.MATCHED
+    assert lines[3].matched_by == "payout" and lines[3].status is LineStatus.MATCHED
     assert lines[2].status is LineStatus.SUSPENSE
-    # Only the suspense line booked anything: one entry, 250.00 on 1095, the members untouched.
-    assert sw.entry_count(session) == before_entries + 1
+    # The suspense line and the payout's settlement (Dr 1090 / Cr 1000) booked: two entries,
+    # 250.00 on 1095, nothing left in transit, the members untouched.
+    assert sw.entry_count(session) == before_entries + 2
     assert sw.balance(session, sw.SUSPENSE) == D("-250.00")
+    assert sw.balance(session, chart.PAYMENTS_IN_TRANSIT) == D("0.00")
     assert ledger_queries.balance(session, bank.anna_account.ledger_account_id) == D("170.00")
     assert ledger_queries.balance(session, bank.bram_accounts[0].ledger_account_id) == D("250.00")
 

@@ -127,6 +127,7 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
         "staff.runs",
         "staff.statements",
         "staff.collection_batches",
+        "staff.payouts_overview",
         "staff.bank_statements",
         "staff.suspense_queue",
         "staff.reconciliation_page",

@@ -21,3 +21,4 @@ from bank.web.staff import second_factor  # noqa: E402, F401
 from bank.web.staff import mandates  # noqa: E402, F401
 from bank.web.staff import bank_statements  # noqa: E402, F401
 from bank.web.staff import collections  # noqa: E402, F401
+from bank.web.staff import payouts  # noqa: E402, F401
