@@ -15,9 +15,9 @@ from bank.members.queries import Page, paginate
 from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
+from bank.payments.payout_models import PayoutBatch, PayoutBatchItem
 from bank.payments.statement_models import BankStatement, BankStatementLine, LineStatus, StatementImport
 from bank.savings.models import DepositAccount
-from bank.payments.payout_models import PayoutBatch, PayoutBatchItem
 
 
 def mandates_list(
@@ -194,13 +194,6 @@ def statement_imports(session: Session, *, limit: int = 100) -> list[StatementIm
             select(StatementImport)
             .options(selectinload(StatementImport.statements))
             .order_by(StatementImport.id.desc())
-def payout_batches(session: Session, *, limit: int = 200) -> list[PayoutBatch]:
-    """The payout batches, the latest execution date first."""
-    return list(
-        session.scalars(
-            select(PayoutBatch)
-            .options(defer(PayoutBatch.xml_bytes))
-            .order_by(PayoutBatch.execution_on.desc(), PayoutBatch.id.desc())
             .limit(limit)
         )
     )
@@ -264,6 +257,20 @@ def deposit_account_numbers(session: Session, ids: Collection[int]) -> dict[int,
             select(DepositAccount.id, DepositAccount.number).where(DepositAccount.id.in_(list(ids)))
         )
     )
+
+
+def payout_batches(session: Session, *, limit: int = 200) -> list[PayoutBatch]:
+    """The payout batches, the latest execution date first."""
+    return list(
+        session.scalars(
+            select(PayoutBatch)
+            .options(defer(PayoutBatch.xml_bytes))
+            .order_by(PayoutBatch.execution_on.desc(), PayoutBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def payout_batch(session: Session, batch_id: int) -> PayoutBatch:
     batch = session.scalar(
         select(PayoutBatch)
