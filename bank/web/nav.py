@@ -122,6 +122,7 @@ MEMBER_PANELS: tuple[MemberPanel, ...] = (
     MemberPanel("staff/savings/_member_accounts.html", accounts.member_panel_context),
     MemberPanel("staff/shares/_member_shares.html", shares.member_panel_context),
     MemberPanel("staff/payments/_member_mandates.html", mandates.member_panel_context),
+    MemberPanel("staff/collections/_member_collections.html", collections.member_panel_context),
     MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
     MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
 )
