@@ -500,12 +500,14 @@ def import_day(accounts: list[tuple[str, str]], count: int) -> list[list[Transac
     return entries
 
 
-def camt_import(directory: Path, entries: int, database_url: str | None) -> dict[str, Any]:
+def camt_import(
+    directory: Path, entries: int, database_url: str | None, *, members: int = IMPORT_MEMBERS
+) -> dict[str, Any]:
     url, kind = fresh_database(database_url)
     engine = make_engine(url)
     factory = sessionmaker(engine, expire_on_commit=False)
     actor = system("bench-payments")
-    log(f"import: {IMPORT_MEMBERS} members with one account each on {kind} …")
+    log(f"import: {members} members with one account each on {kind} …")
     with factory() as session, session.begin():
         product = savings.create_product(
             session,
@@ -518,7 +520,7 @@ def camt_import(directory: Path, entries: int, database_url: str | None) -> dict
         )
         accounts: list[tuple[str, str]] = []
         ledger_accounts: list[int] = []
-        for number in range(IMPORT_MEMBERS):
+        for number in range(members):
             iban = _member_iban(number)
             member = members_service.register_person(
                 session,
