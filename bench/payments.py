@@ -27,8 +27,14 @@ Each part of the issue's figures is one function returning ``{"params", "results
   validated again from its bytes) and ``pain008_vs_lxml`` (target <= 3). CPU time, best of
   ``--repeat``.
 
-Still to come from issue 14: ``camt_import_vs_executemany`` (import, match and book against bare
-executemany, SQLite and PostgreSQL given a URL).
+* :func:`camt_import`: a CAMT.053 of ``--entries`` entries imported, matched and booked by
+  :func:`bank.payments.statement_import.import_statement` (read, checked whole, every line
+  matched: a third by a member account's RF reference, a third by the sender's IBAN of a member
+  with one account, the rest into suspense in and out; posted with ``post_many`` and each line
+  stored) against bare executemany of the same number of entries and postings
+  (:func:`bench.ledger.bench_executemany`: Core inserts, integer cents, no rules):
+  ``camt_import_vs_executemany`` (target <= 6). Wall time, one run each, on a fresh migrated
+  database: SQLite in a temporary folder, or the PostgreSQL of ``--database-url`` (emptied).
 """
 
 from __future__ import annotations
@@ -53,8 +59,15 @@ from typing import Any
 from lxml import etree
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
+from sqlalchemy.orm import sessionmaker
 
-from bank.payments import sepa_schemas, statement_reader
+from bank import models as _models  # noqa: F401  (every table registered)
+from bank.actor import system
+from bank.db import make_engine
+from bank.ledger import chart
+from bank.ledger.service import account_by_code
+from bank.members import service as members_service
+from bank.payments import references, sepa_schemas, statement_import, statement_reader
 from bank.payments.camt_writer import BANK_IBAN, Transaction, write_camt053
 from bank.payments.sepa_files import (
     Amendment,
@@ -66,6 +79,8 @@ from bank.payments.sepa_files import (
     build_pain008,
     payment_information_id,
 )
+from bank.savings import service as savings
+from bench.ledger import bench_executemany, fresh_database
 
 #: CPU time of this process: time spent descheduled on a shared machine lands on nobody.
 clock = time.process_time
@@ -454,6 +469,108 @@ def pain008_build(transactions: int, repeat: int) -> dict[str, Any]:
     }
 
 
+# --- importing: read, check, match and book --------------------------------------------------
+
+#: Members (each one deposit account and an own IBAN) the imported statement's lines name.
+IMPORT_MEMBERS = 200
+
+
+def _member_iban(number: int) -> str:
+    return IBAN.generate("NL", bank_code="INGB", account_code=f"{number + 1:010d}").compact
+
+
+def import_day(accounts: list[tuple[str, str]], count: int) -> list[list[Transaction]]:
+    """``count`` entries: a third quoting an account's RF reference, a third from a member's own
+    IBAN, the rest unknown money in and out (suspense). ``accounts`` are (reference, IBAN)."""
+    entries = []
+    for number in range(count):
+        reference, iban = accounts[number % len(accounts)]
+        amount = Decimal(1_000 + (number * 7_919) % 250_000) / 100
+        kind = number % 3
+        if kind == 0:
+            tx = Transaction(amount, None, None, f"Lid {number}", COUNTERPARTY_IBANS[number % 4], reference)
+        elif kind == 1:
+            tx = Transaction(amount, None, None, f"Lid {number}", iban, f"Inleg {number % 12}")
+        else:
+            sign = 1 if number % 2 else -1
+            tx = Transaction(
+                sign * amount, None, None, f"Onbekend {number}", COUNTERPARTY_IBANS[number % 4], "?"
+            )
+        entries.append([tx])
+    return entries
+
+
+def camt_import(
+    directory: Path, entries: int, database_url: str | None, *, members: int = IMPORT_MEMBERS
+) -> dict[str, Any]:
+    url, kind = fresh_database(database_url)
+    engine = make_engine(url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    actor = system("bench-payments")
+    log(f"import: {members} members with one account each on {kind} …")
+    with factory() as session, session.begin():
+        product = savings.create_product(
+            session,
+            code="BENCH",
+            name_nl="Bench",
+            name_en="Bench",
+            rate_annual=Decimal("0.01"),
+            effective_from=dt.date(2020, 1, 1),
+            actor=actor,
+        )
+        accounts: list[tuple[str, str]] = []
+        ledger_accounts: list[int] = []
+        for number in range(members):
+            iban = _member_iban(number)
+            member = members_service.register_person(
+                session,
+                actor=actor,
+                first_name="Lid",
+                last_name=f"Bench{number}",
+                date_of_birth=dt.date(1980, 1, 1),
+                street="Dapperstraat",
+                house_number=str(number + 1),
+                postcode="1093 BS",
+                city="Amsterdam",
+                email=f"bench{number}@example.org",
+                external_iban=iban,
+                language="nl",
+            )
+            account = savings.open_account(
+                session, member, product, actor=actor, opened_on=dt.date(2026, 1, 2)
+            )
+            accounts.append((references.creditor_reference(account), iban))
+            ledger_accounts.append(account.ledger_account_id)
+        settlement_id = account_by_code(session, chart.SETTLEMENT).id
+    path = directory / "import.xml"
+    with path.open("w", encoding="utf-8") as out:
+        write_camt053(out, import_day(accounts, entries), opening=Decimal("0.00"))
+    log(f"import: {entries} entries imported, matched and booked …")
+    gc.collect()
+    settings = {"SETTLEMENT_IBANS": (BANK_IBAN,), "UPLOAD_DIR": str(directory / "uploads")}
+    started = time.perf_counter()
+    with factory() as session, session.begin():
+        result = statement_import.import_statement(session, path, actor=actor, settings=settings)
+        assert not result.refused, result.refusal
+        lines, matched, in_suspense = result.lines, result.matched, result.suspense
+    import_s = time.perf_counter() - started
+    log("import: bare executemany of as many entries and postings …")
+    gc.collect()
+    bare_s = bench_executemany(engine, settlement_id, ledger_accounts, lines, 5000)
+    engine.dispose()
+    return {
+        "params": {"import_entries": entries, "database": kind},
+        "results": {
+            "import_s": round(import_s, 3),
+            "import_executemany_s": round(bare_s, 3),
+            "import_lines": lines,
+            "import_matched": matched,
+            "import_suspense": in_suspense,
+        },
+        "checks": [check("camt_import_vs_executemany", import_s / bare_s, "<= 6")],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.payments", description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=100_000, help="statement entries (default 100000)")
@@ -462,15 +579,37 @@ def main(argv: list[str] | None = None) -> int:
         "--pain008-transactions", type=int, default=50_000, help="collections in the pain.008 (default 50000)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="timings per way, the best kept (default 3)")
+    parser.add_argument(
+        "--import-entries",
+        type=int,
+        default=100_000,
+        help="entries imported (default 100000)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL (emptied!) for the import",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("read", "memory", "pain008", "import"),
+        action="append",
+        help="run only these parts",
+    )
     args = parser.parse_args(argv)
     report: dict[str, Any] = {"bench": "payments", "params": {}, "results": {}, "checks": []}
     with tempfile.TemporaryDirectory(prefix="bench-payments-") as temporary:
         directory = Path(temporary)
-        parts = [
-            camt_read(directory, args.entries, args.repeat),
-            camt_memory(directory, args.entries, args.small),
-            pain008_build(args.pain008_transactions, args.repeat),
-        ]
+        wanted = set(args.only or ("read", "memory", "pain008", "import"))
+        parts = []
+        if "read" in wanted:
+            parts.append(camt_read(directory, args.entries, args.repeat))
+        if "memory" in wanted:
+            parts.append(camt_memory(directory, args.entries, args.small))
+        if "pain008" in wanted:
+            parts.append(pain008_build(args.pain008_transactions, args.repeat))
+        if "import" in wanted:
+            parts.append(camt_import(directory, args.import_entries, args.database_url))
     for part in parts:
         report["params"].update(part["params"])
         report["results"].update(part["results"])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    clearing,
     collections,
     impact,
     mandates,
@@ -65,6 +66,17 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
     ),
+    # After every step that pays out (withdrawals, the notary, redemptions): their orders go by batch.
+    (
+        "payouts by SEPA transfer: the year's batches, and today's at each stage",
+        payouts.pay_the_year_by_batch,
+    ),
+    # After the servicing year and the payouts: every movement of the settlement account is in
+    # the ledger; before the monthly statements, which show what the clearing bank's brought.
+    (
+        "the clearing bank's statement of every business day, imported; a few items in suspense",
+        clearing.import_the_year,
+    ),
     ("monthly statements", statements.produce_statements),
     ("portal log-ins", portal.load_portal),
     ("impact: expected and reported jobs, homes and land", impact.load_impact),
@@ -72,11 +84,6 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
-    ),
-    # After every step that pays out (withdrawals, the notary, redemptions): their orders go by batch.
-    (
-        "payouts by SEPA transfer: the year's batches, and today's at each stage",
-        payouts.pay_the_year_by_batch,
     ),
 )
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import config
 from bank import clock
 
 if TYPE_CHECKING:
@@ -101,3 +102,8 @@ class DemoContext:
     statements_produced: int = 0
     # portal: the members' log-ins.
     portal_users: list[User] = field(default_factory=list)
+
+    def upload_folder(self) -> str:
+        """Where the demo keeps uploads: the app's ``UPLOAD_DIR`` given to ``bank demo``, else
+        the default configuration's (a step run on its own, as the tests do)."""
+        return str(self.upload_dir) if self.upload_dir else config.Config.UPLOAD_DIR

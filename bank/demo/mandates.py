@@ -26,6 +26,7 @@ from bank.loans.models import CollectionMethod, Loan, LoanStatus
 from bank.members.models import Member, MemberKind
 from bank.payments import mandates
 from bank.payments.models import Mandate, MandateScheme
+from config import Config
 
 #: Borrowers (by loan order) left without a mandate: they fund their repayment account themselves.
 WITHOUT_MANDATE = 1
@@ -33,18 +34,7 @@ WITHOUT_MANDATE = 1
 B2B_ORGANISATION = "clt"
 
 
-def _upload_dir(context: DemoContext) -> str:
-    if context.upload_dir:
-        return str(context.upload_dir)
-    # `bank demo` passes the app's UPLOAD_DIR in the context; a script gets the default.
-    from config import Config
-
-    return Config.UPLOAD_DIR
-
-
 def _creditor_id() -> str:
-    from config import Config
-
     return Config.SEPA_CREDITOR_ID
 
 
@@ -70,7 +60,7 @@ def signed_form(member: Member, reference: str, iban: str, signed_on: dt.date) -
 def load_mandates(session: Session, context: DemoContext) -> None:
     rng = random.Random(1414)
     teller = actor_for(context.users["balie@wijkbank.example"])
-    upload_dir = _upload_dir(context)
+    upload_dir = context.upload_folder()
     b2b = context.organisations.get(B2B_ORGANISATION)
     loans = [loan for loan in context.loans if loan.status is LoanStatus.ACTIVE]
     by_borrower: dict[int, list[Loan]] = {}

@@ -38,6 +38,7 @@ from bank.approvals import service as approvals
 from bank.auth.service import actor_for
 from bank.calendar import business_days, collection_cutoff, next_business_day
 from bank.day import close_day_in
+from bank.demo.collections import MandateYear
 from bank.demo.context import DemoContext
 from bank.demo.statements import MONTHS as STATEMENT_MONTHS
 from bank.ledger import queries as ledger_queries
@@ -201,6 +202,7 @@ def load_servicing(session: Session, context: DemoContext) -> None:
         plan[newly[0]]["newly_late"] = newly[1]
 
     start = min(loan.disbursed_on for loan in loans) + dt.timedelta(days=1)
+    mandate_year = MandateYear(session, context) if context.users else None
     batches = Batches(session, commit_batches=False)
     # The close days store the month-end statements of the last months only, as the statements
     # step does (every month of the year would only slow the demo down).
@@ -210,6 +212,8 @@ def load_servicing(session: Session, context: DemoContext) -> None:
         statements_from = statements_from.replace(day=1) - dt.timedelta(days=1)
     for day in business_days(start, yesterday):
         with clock.frozen(day):
+            if mandate_year is not None:
+                mandate_year.before_funding(day, next_business_day(day + dt.timedelta(days=1)))
             cutoff = collection_cutoff(day)
             due = session.scalars(
                 select(Instalment)
@@ -227,7 +231,17 @@ def load_servicing(session: Session, context: DemoContext) -> None:
                 if item.loan_id in funded:
                     continue
                 funded.add(item.loan_id)
-                _fund(session, item, plan[item.loan_id], day, today, collect_on, deposit, withdraw_to)
+                _fund(
+                    session,
+                    item,
+                    plan[item.loan_id],
+                    day,
+                    today,
+                    collect_on,
+                    deposit,
+                    withdraw_to,
+                    mandate_year.take_back if mandate_year else None,
+                )
             for action in events.get(day, []):
                 action(day)
             close_day_in(
@@ -296,8 +310,12 @@ def _fund(
     collect_on: dict[tuple[int, int], dt.date],
     deposit: Callable[[int, Decimal, str, str], None],
     withdraw_to: Callable[[int, Decimal, str], None],
+    take_back: Callable[[int, dt.date], None] | None,
 ) -> None:
-    """Before the run of ``day``: put the borrower's money where their story wants it."""
+    """Before the run of ``day``: put the borrower's money where their story wants it.
+
+    A borrower collected by mandate whose story says the money is not there has today's direct
+    debit come back (``take_back``) before anything else happens to the account."""
     loan_id = item.loan_id
     first_collection = collect_on.get((loan_id, item.number), next_business_day(item.due_on))
     days_late = (day - first_collection).days
@@ -312,10 +330,14 @@ def _fund(
         or (item.number == story.get("newly_late") and item.schedule_version == 1)
     )
     if starve:
+        if take_back is not None:
+            take_back(loan_id, day)
         if days_late == 0:
             withdraw_to(loan_id, Decimal("0.00"), f"starve:{loan_id}:{day.isoformat()}")
         return
     if item.number in story.get("partial", ()) and days_late < 7:
+        if take_back is not None:
+            take_back(loan_id, day)
         if days_late == 0:
             withdraw_to(loan_id, Decimal("0.00"), f"partial-out:{loan_id}:{day.isoformat()}")
             deposit(

@@ -46,6 +46,7 @@ from bank.errors import ValidationError
 from bank.ledger.models import JournalEntry, Posting, Side
 from bank.ledger.service import EntryRequest, credit, debit
 from bank.members.models import Member
+from bank.money import to_cents
 from bank.payment_orders import service as payment_orders
 from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments import collections, references, returns
@@ -131,12 +132,13 @@ class MatchContext:
         return True
 
     def receipt(self, line: LineToMatch, account_id: int, kind: str = RECEIPT_KIND) -> EntryRequest:
-        """Money in for ``account_id``: Dr 1000 / Cr the account, under the line's key."""
-        amount = line.entry.amount
-        return EntryRequest(
+        """Money in for ``account_id``: Dr 1000 / Cr the account, under the line's key (built
+        from cents: a day of lines makes no Decimal arithmetic)."""
+        cents = to_cents(line.entry.amount)
+        return EntryRequest.from_cents(
             line.key,
             kind,
-            [debit(self.settlement_account_id, amount), credit(account_id, amount)],
+            ((self.settlement_account_id, True, cents), (account_id, False, cents)),
             line.value_date,
             memo_of(line.entry),
         )
@@ -201,7 +203,9 @@ def our_collection(context: MatchContext, line: LineToMatch) -> Booking | None:
         return None
     if item.id in context.once("items_on_statements", lambda: _items_seen_on_statements(context)):
         return None
-    if item.state is ItemState.SETTLED:
+    # Settled by the batch path, or settled and already come back (a return recorded before this
+    # statement was imported): the money in is booked under the settlement's key either way.
+    if item.state in (ItemState.SETTLED, ItemState.RETURNED):
         if not context.claim("payment_batch_item", item.id):
             return None
         return Booking(
@@ -639,12 +643,13 @@ def member_iban(context: MatchContext, line: LineToMatch) -> Booking | None:
 
 def to_suspense(context: MatchContext, line: LineToMatch) -> Booking:
     """What nobody recognised waits on 1095: Dr 1000 / Cr 1095 in, Dr 1095 / Cr 1000 out."""
-    amount = abs(line.entry.amount)
+    cents = abs(to_cents(line.entry.amount))
+    settlement, suspense = context.settlement_account_id, context.suspense_account_id
     if line.money_in:
-        lines = [debit(context.settlement_account_id, amount), credit(context.suspense_account_id, amount)]
+        lines = ((settlement, True, cents), (suspense, False, cents))
     else:
-        lines = [debit(context.suspense_account_id, amount), credit(context.settlement_account_id, amount)]
-    request = EntryRequest(line.key, SUSPENSE_KIND, lines, line.value_date, memo_of(line.entry))
+        lines = ((suspense, True, cents), (settlement, False, cents))
+    request = EntryRequest.from_cents(line.key, SUSPENSE_KIND, lines, line.value_date, memo_of(line.entry))
     return Booking("suspense", LineStatus.SUSPENSE, request)
 
 

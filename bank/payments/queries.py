@@ -1,5 +1,5 @@
 """Reading mandates (the staff list, a member's own, a loan's mandate and its choices), collection
-and payout batches and the payment orders."""
+and payout batches, the payment orders, the statement imports with their lines and the suspense queue."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from bank.payment_orders.models import OrderState, PaymentOrder
 from bank.payments.batch_models import BatchKind, BatchState, PaymentBatch, PaymentBatchItem
 from bank.payments.models import Mandate, MandateStatus
 from bank.payments.payout_models import PayoutBatch, PayoutBatchItem, PayoutBatchState
+from bank.payments.statement_models import BankStatement, BankStatementLine, LineStatus, StatementImport
+from bank.savings.models import DepositAccount
 
 
 def mandates_list(
@@ -180,6 +182,81 @@ def collection_items_of_members(
         .order_by(PaymentBatchItem.due_on.desc(), PaymentBatchItem.id.desc())
     )
     return paginate(session, query, page, per_page)
+
+
+# --- bank statements ------------------------------------------------------------------------
+
+
+def statement_imports(session: Session, *, limit: int = 100) -> list[StatementImport]:
+    """The latest statement imports, newest first, with their statements."""
+    return list(
+        session.scalars(
+            select(StatementImport)
+            .options(selectinload(StatementImport.statements))
+            .order_by(StatementImport.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def statement_import(session: Session, import_id: int) -> StatementImport:
+    found = session.get(StatementImport, import_id)
+    if found is None:
+        raise NotFound(N_("statement import %(id)s does not exist"), id=import_id)
+    return found
+
+
+def statement_lines(
+    session: Session, import_id: int, *, limit: int = 500
+) -> tuple[list[BankStatementLine], int]:
+    """The first ``limit`` lines of an import in file order, and how many it has."""
+    condition = BankStatementLine.statement_id.in_(
+        select(BankStatement.id).where(BankStatement.import_id == import_id)
+    )
+    total = session.scalar(select(func.count()).select_from(BankStatementLine).where(condition)) or 0
+    lines = session.scalars(
+        select(BankStatementLine)
+        .where(condition)
+        .order_by(BankStatementLine.statement_id, BankStatementLine.line_no)
+        .limit(limit)
+    )
+    return list(lines), total
+
+
+def suspense_lines(session: Session, *, limit: int = 200) -> list[BankStatementLine]:
+    """Statement lines waiting on the suspense account, oldest first."""
+    return list(
+        session.scalars(
+            select(BankStatementLine)
+            .where(BankStatementLine.status == LineStatus.SUSPENSE)
+            .options(selectinload(BankStatementLine.statement))
+            .order_by(BankStatementLine.id)
+            .limit(limit)
+        )
+    )
+
+
+def suspense_line(session: Session, line_id: int) -> BankStatementLine:
+    found = session.get(BankStatementLine, line_id)
+    if found is None:
+        raise NotFound(N_("statement line %(line)s does not exist"), line=line_id)
+    return found
+
+
+def deposit_account_by_number(session: Session, number: str) -> DepositAccount | None:
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return session.scalar(select(DepositAccount).where(DepositAccount.number == digits)) if digits else None
+
+
+def deposit_account_numbers(session: Session, ids: Collection[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        (account_id, number)
+        for account_id, number in session.execute(
+            select(DepositAccount.id, DepositAccount.number).where(DepositAccount.id.in_(list(ids)))
+        )
+    )
 
 
 def payout_batches(session: Session, *, limit: int = 200) -> list[PayoutBatch]:

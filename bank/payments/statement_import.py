@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.db import table_of
 from bank.errors import N_, BankError, Message, PermissionDenied
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry
@@ -461,7 +462,9 @@ def _post_batch(
         if booking.status is LineStatus.SUSPENSE:
             result.suspense_amount += entry.amount
     result.posted += len(requests)
-    session.execute(insert(BankStatementLine), rows)
+    # Core's executemany on the table: one statement for the batch (the ORM's bulk insert
+    # split it into a statement per few rows).
+    session.execute(insert(table_of(BankStatementLine)), rows)
     session.flush()
 
 

@@ -57,7 +57,12 @@ def _lowest_end_of_day_balance(session, ledger_account_id: int) -> Decimal:
 @pytest.mark.slow
 def test_the_demo_bank_has_pools_with_a_year_of_member_money(session, tmp_path):
     with clock.frozen(TODAY):
-        context = demo.load(session, echo=lambda _text: None, statement_dir=str(tmp_path))
+        context = demo.load(
+            session,
+            echo=lambda _text: None,
+            statement_dir=str(tmp_path),
+            upload_dir=str(tmp_path / "uploads"),
+        )
     session.commit()
     opened_on = context.opened_on
 

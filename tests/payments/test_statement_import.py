@@ -27,6 +27,7 @@ from bank.payments.statement_models import (
     LineStatus,
     StatementImport,
 )
+from bench import payments as bench_payments
 from bench.payments import Transaction
 
 from . import statement_world as sw
@@ -341,3 +342,13 @@ def test_the_creditor_reference_finds_the_account_whoever_pays(session, app, ban
         ("reference", second.id),
         ("suspense", None),
     ]
+
+
+def test_the_import_benchmark_books_every_line_of_its_day(tmp_path) -> None:
+    """bench.payments.camt_import on a small day: every line booked, a third by reference, a third
+    by the member's IBAN, the rest in suspense; the ratio is measured and reported."""
+    part = bench_payments.camt_import(tmp_path, 60, None, members=6)
+    results = part["results"]
+    assert (results["import_lines"], results["import_matched"], results["import_suspense"]) == (60, 40, 20)
+    [figure] = part["checks"]
+    assert figure["name"] == "camt_import_vs_executemany" and figure["value"] > 0

@@ -144,3 +144,42 @@ def test_a_refund_claim_outside_its_window_waits_in_suspense(session, app, appli
     assert item.state is ItemState.SETTLED
     assert ledger_queries.balance(session, settlement) == balance - item.amount
     assert Decimal(item.amount) > 0
+
+
+def test_a_settlement_whose_return_was_recorded_first_is_not_booked_again(
+    session, app, applied, tmp_path
+) -> None:
+    """The statement of the collection day is imported after the return was recorded (a late
+    statement, or the demo's year of them): its money in is the settlement already booked."""
+    item = applied["item"]
+    returns.record_return(
+        session,
+        end_to_end_id=item.end_to_end_id,
+        reason_code="AM04",
+        returned_on=applied["on"],
+        actor=OFFICER,
+    )
+    session.commit()
+    assert item.state is ItemState.RETURNED
+    settlement = ledger.account_by_code(session, chart.SETTLEMENT).id
+    balance = ledger_queries.balance(session, settlement)
+    path = sw.write(
+        tmp_path,
+        [
+            Transaction(item.amount, item.end_to_end_id, "WB-BRAM-1", "Bram", "NL20INGB0001234567"),
+            _return_line(item),
+        ],
+        opening=balance,
+        booked_on=applied["on"],
+    )
+    result = sw.run_import(session, app, path)
+    session.commit()
+    assert dict(result.by_matcher) == {"collection": 1, "return": 1}
+    assert ledger_queries.balance(session, settlement) == balance
+    settle_line, return_line = session.scalars(select(BankStatementLine).order_by(BankStatementLine.line_no))
+    assert settle_line.journal_entry_id == session.scalar(
+        select(ledger.JournalEntry.id).where(
+            ledger.JournalEntry.idempotency_key == f"collection-settle:{item.end_to_end_id}"
+        )
+    )
+    assert return_line.journal_entry_id == returns.return_entry(session, item.end_to_end_id).id

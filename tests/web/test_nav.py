@@ -128,6 +128,9 @@ def test_a_teller_sees_the_links_of_the_work_a_teller_does(app, client, login_as
         "staff.statements",
         "staff.collection_batches",
         "staff.payouts_overview",
+        "staff.bank_statements",
+        "staff.suspense_queue",
+        "staff.reconciliation_page",
         "staff.savings_products",
         "staff.chart_of_accounts",
     ]

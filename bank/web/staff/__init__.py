@@ -19,5 +19,6 @@ from bank.web.staff import impact  # noqa: E402, F401
 from bank.web.staff import pools  # noqa: E402, F401
 from bank.web.staff import second_factor  # noqa: E402, F401
 from bank.web.staff import mandates  # noqa: E402, F401
+from bank.web.staff import bank_statements  # noqa: E402, F401
 from bank.web.staff import collections  # noqa: E402, F401
 from bank.web.staff import payouts  # noqa: E402, F401

@@ -8,12 +8,14 @@ followed by a crawler or a prefetch never exports a file.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length
@@ -21,6 +23,7 @@ from wtforms.validators import Length
 from bank import clock
 from bank.errors import NotFound
 from bank.extensions import db
+from bank.members.models import Member
 from bank.payments import collections, returns
 from bank.payments import queries as payment_queries
 from bank.payments.batch_models import BatchState, ItemState, PaymentBatch
@@ -31,6 +34,8 @@ from bank.web.labels import BATCH_ITEM_STATE, BATCH_STATE, COLLECTION_SCHEME, CO
 from bank.web.staff import bp
 
 VIEW_ROLES = ("admin", "teller", "credit_officer")
+#: The member page shows this many of a member's latest collections.
+MEMBER_PANEL_ITEMS = 10
 PREPARE_ROLES = collections.PREPARE_ROLES
 EXPORT_ROLES = collections.EXPORT_ROLES
 RETURN_ROLES = returns.RETURN_ROLES
@@ -206,6 +211,17 @@ def record_collection_return(batch_id: int) -> ResponseReturnValue:
         )
         flash(message, "info")
     return redirect(url_for("staff.collection_batch", batch_id=batch_id))
+
+
+def member_panel_context(session: Session, member: Member) -> dict[str, Any]:
+    """The member page's direct-debit panel (``bank.web.nav.MEMBER_PANELS``): the latest
+    collections on the member's own loans, with any return and its reason."""
+    latest = payment_queries.collection_items_of_members(session, [member.id], per_page=MEMBER_PANEL_ITEMS)
+    return {
+        "member_collections": latest.items,
+        "member_collections_total": latest.total,
+        "collection_labels": {**_labels(), "reason_label": returns.reason_label, "view_roles": VIEW_ROLES},
+    }
 
 
 @bp.route("/collections/<int:batch_id>/download", methods=["POST"])

@@ -10,6 +10,7 @@ collected and then Bram's item returned (AM04, not enough money), the third anno
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -144,3 +145,22 @@ def test_a_member_without_collections_is_told_so(world, make_user, login_as, pag
     status, html = page("/portal/collections")
     assert status == 200
     assert "Er is nog niets per incasso bij u afgeschreven." in text_of(html)
+
+
+def test_the_staff_member_page_lists_the_members_direct_debits_with_the_return(
+    world, collected, login_as, page
+) -> None:
+    login_as("teller")
+    status, html = page(f"/staff/members/{world.bram.id}")
+    assert status == 200
+    panel = text_of(html.split('<section id="collections">', 1)[1].split("</section>", 1)[0])
+    assert panel.startswith(" Incasso's ")
+    assert panel.count("WB-BRAM-INC") == 3 and "WB-COOP-INC" not in panel
+    assert "gestorneerd" in panel and "AM04 onvoldoende saldo" in panel and "verwerkt" in panel
+    with db.new_session() as s:
+        batch_ids = set(
+            s.scalars(select(PaymentBatchItem.batch_id).where(PaymentBatchItem.loan_id == world.bram_loan.id))
+        )
+    assert {int(found) for found in re.findall(r'href="/staff/collections/(\d+)"', html)} == batch_ids
+    _status, html = page(f"/staff/members/{world.anna.id}")
+    assert "Nog geen incasso." in html
