@@ -24,6 +24,7 @@ _TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 @functools.cache
+@functools.cache
 def translations(language: str) -> NullTranslations:
     """The catalogue of ``language`` for mail written outside a request (jobs, the statement
     matcher): the member's language, not the staff member's page."""

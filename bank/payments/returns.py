@@ -34,14 +34,11 @@ instalment is collected again.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_currency
-from babel.support import NullTranslations, Translations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -347,14 +344,6 @@ def _check_window(code: str, debited_on: dt.date, returned_on: dt.date, scheme: 
 # ---------------------------------------------------------------------------------------------
 # Telling the borrower and staff
 
-_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-
-
-@functools.cache
-def _translations(language: str) -> NullTranslations:
-    return Translations.load(str(_TRANSLATIONS), [language], domain="messages")
-
-
 RETURN_SUBJECT = N_("Direct debit for loan %(loan)s returned")
 RETURN_BODY = N_(
     "Dear %(name)s,\n\n"
@@ -392,7 +381,7 @@ def return_notice(
 ) -> tuple[str, str]:
     """(subject, body) of the borrower's notice of a return in ``language`` (Dutch unless English)."""
     lang = "en" if language == "en" else "nl"
-    translations = _translations(lang)
+    translations = notifications.translations(lang)
     values: dict[str, object] = {
         "name": name,
         "amount": format_currency(amount, "EUR", locale=lang),
@@ -438,7 +427,7 @@ def _tell(
         object_id=item.id,
     )
     # Staff read Dutch first.
-    nl = _translations("nl")
+    nl = notifications.translations("nl")
     values = {
         "end_to_end_id": item.end_to_end_id,
         "amount": format_currency(item.amount, "EUR", locale="nl"),
