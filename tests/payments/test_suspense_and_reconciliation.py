@@ -8,6 +8,7 @@ difference and the items that explain it, to the cent.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -138,3 +139,24 @@ def test_the_day_reconciles_and_a_difference_is_explained_to_the_cent(session, d
     assert sorted(item.amount for item in later.not_from_statements) == [D("-50.25"), D("30.00")]
     assert later.start_difference == 0 and later.timing_total == 0 and later.unexplained == 0
     assert reconciliation.statement_days(session) == [on]
+
+
+def test_the_table_of_days_says_what_each_day_s_reconciliation_says(session, day) -> None:
+    """``summaries`` (the page's table, a few reads for any number of days) gives each day the
+    same two balances as ``reconcile`` gives it alone: before the first statement, on its day, and
+    after a deposit and a sending back that the bank has not shown yet."""
+    bank, lines, _ = day
+    on = sw.FIRST_DAY
+    factories.deposit(session, bank.anna_account, "30.00", on + dt.timedelta(days=2), "contant")
+    suspense.send_back_line(session, lines[D("50.25")], actor=sw.TELLER, four_eyes_limit=LIMIT)
+    session.commit()
+    days = [on - dt.timedelta(days=1), on, on + dt.timedelta(days=1), on + dt.timedelta(days=2)]
+    table = reconciliation.summaries(session, days)
+    assert [row.on for row in table] == days
+    for row in table:
+        alone = reconciliation.reconcile(session, row.on)
+        assert (row.ledger_balance, row.statement_balance) == (alone.ledger_balance, alone.statement_balance)
+        assert row.reconciled is alone.reconciled
+    assert table[1].reconciled and table[0].statement_balance == 0
+    # The cash deposit two days after the statement is in the ledger only.
+    assert table[3].difference - table[2].difference == D("30.00")

@@ -218,6 +218,6 @@ def reconciliation_page() -> ResponseReturnValue:
             abort(404)
     elif days:
         chosen = days[0]
-    summaries = [reconciliation.reconcile(db.session, day) for day in days[:14]]
+    summaries = reconciliation.summaries(db.session, days[:14])
     detail = reconciliation.reconcile(db.session, chosen) if chosen is not None else None
     return render_template("staff/bank_statements/reconciliation.html", summaries=summaries, detail=detail)
