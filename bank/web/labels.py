@@ -273,6 +273,8 @@ MATCHED_BY = {
     "zero": _l("nothing to book (zero)"),
     "payout": _l("our payout (end-to-end id)"),
     "payout_return": _l("our payout came back (end-to-end id)"),
+    "return": _l("our direct debit came back (end-to-end id)"),
+    "by_hand": _l("booked by hand before the statement came"),
 }
 DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.REJECTED: _l("rejected")}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,6 +14,7 @@ from bank.extensions import db
 from bank.loans.models import LoanStatus
 from bank.notifications import service as notifications
 from bank.notifications.models import OutboxStatus
+from bank.payments import matching
 from bank.web import labels
 
 from .conftest import page_text
@@ -56,3 +59,16 @@ def test_outbox_shows_the_state_of_a_message_in_dutch(world, client: FlaskClient
     assert "Uw aanvraag" in text
     assert "wacht op verzending" in text
     assert "queued" not in text
+
+
+def test_every_statement_matcher_has_a_word_in_dutch(app: Flask) -> None:
+    """The import page says which matcher took each line: every name a matcher books under
+    (``Booking("name", …)`` in bank/payments/matching.py) has its words, read in Dutch."""
+    source = Path(matching.__file__).read_text(encoding="utf-8")
+    names = set(re.findall(r'Booking\(\s*"(\w+)"', source))
+    assert {"collection", "return", "payout", "by_hand", "reference", "member_iban", "suspense"} <= names
+    assert sorted(names - set(labels.MATCHED_BY)) == []
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        words = {name: str(labels.MATCHED_BY[name]) for name in names}
+    assert words["by_hand"] == "al met de hand geboekt voordat het afschrift kwam"
+    assert words["return"] == "onze incasso teruggeboekt (end-to-end-id)"
