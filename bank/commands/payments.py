@@ -168,8 +168,11 @@ def _batch_line(batch: PaymentBatch) -> str:
 @payments_group.command("payouts")
 @click.option("--date", "execution_on", default=None, callback=date_or_today,
               help="The execution date (YYYY-MM-DD), today or later; today when left out.")  # fmt: skip
+@click.option("--format", "version", type=click.Choice(payouts.PAIN_VERSIONS),
+              default=payouts.PAIN_VERSION, show_default=True,
+              help="The pain.001 message version the clearing bank asks for.")  # fmt: skip
 @with_appcontext
-def prepare_payouts(execution_on: dt.date) -> None:
+def prepare_payouts(execution_on: dt.date, version: str) -> None:
     """Prepare the payout batch (pain.001) of the payment orders waiting for a date.
 
     The file is built, checked against its XSD and stored with its checksum in its batch. Above
@@ -185,6 +188,7 @@ def prepare_payouts(execution_on: dt.date) -> None:
                 system("payments payouts"),
                 payer=payouts.payer_from_settings(settings),
                 four_eyes_limit=payouts.four_eyes_limit_from_settings(settings),
+                version=version,
                 today=clock.today(),
             )
             line = _payout_line(done.batch) if done.batch is not None else None

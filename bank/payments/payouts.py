@@ -34,11 +34,12 @@ from bank.actor import Actor
 from bank.errors import N_, PermissionDenied, ValidationError
 from bank.payment_orders import service as orders
 from bank.payment_orders.models import OrderState, PaymentOrder
-from bank.payments import collections, sepa_files
+from bank.payments import collections, sepa_files, sepa_schemas
 from bank.payments.payout_models import PAYOUT_BATCH_STATE, PayoutBatch, PayoutBatchItem, PayoutBatchState
 
 #: The message version of the files, unless the clearing bank asks for ``pain.001.001.09``.
 PAIN_VERSION = "pain.001.001.03"
+PAIN_VERSIONS = sepa_schemas.PAIN_001_VERSIONS
 #: Who may prepare, release and download payout batches: tellers pay money out.
 PAYOUT_ROLES = ("teller", "admin")
 #: Above this batch total a second staff member releases the batch (Config overrides it).

@@ -348,6 +348,31 @@ def test_the_command_prepares_the_date_once_and_says_where_the_file_is(app, sess
     assert "--date must not be in the past" in past.output
 
 
+def test_the_command_writes_pain_001_001_09_when_the_clearing_bank_asks_for_it(app, session, anna, tellers):
+    first, _ = tellers
+    withdraw(session, anna, "17.25", "c9", first)
+    session.commit()
+    runner = app.test_cli_runner()
+    today = clock.today().isoformat()
+    result = runner.invoke(
+        cli,
+        ["payments", "payouts", "--date", today, "--format", "pain.001.001.09"],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    batch = session.scalars(select(PayoutBatch)).one()
+    assert batch.pain_version == "pain.001.001.09"
+    assert f"(id {batch.id}, pain.001.001.09): 1 transfers, 17.25 EUR" in result.output
+    assert b"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09" in batch.xml_bytes
+    unknown = runner.invoke(
+        cli,
+        ["payments", "payouts", "--date", today, "--format", "pain.001.001.02"],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
+    assert unknown.exit_code == 2 and "pain.001.001.02" in unknown.output
+
+
 # --- the statement matchers ----------------------------------------------------------------------
 
 

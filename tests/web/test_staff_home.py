@@ -13,9 +13,10 @@ def _sections(client: FlaskClient) -> dict[str, str]:
 
 
 def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
-    # Tellers cannot open the outbox (members' mail), so their home does not offer it.
+    # Tellers cannot open the outbox (members' mail), so their home does not offer it; they
+    # release and send the payout files, so those are on it.
     login_as("teller")
-    assert set(_sections(client)) == {"approvals", "applicants"}
+    assert set(_sections(client)) == {"approvals", "applicants", "payouts"}
     client.post("/logout")
     login_as("credit_officer")
     assert set(_sections(client)) == {"approvals", "applications", "agenda", "arrears", "mail", "collections"}
@@ -30,6 +31,7 @@ def test_each_role_sees_its_part_of_the_queue(client, login_as, make_user):
         "runs",
         "mail",
         "collections",
+        "payouts",
     }
     client.post("/logout")
     login_as("committee")
