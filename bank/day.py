@@ -1,6 +1,8 @@
 """The business day: close day and catch-up, composed from the features' jobs.
 
-Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
+Close day runs, in order: repayments and then the daily interest accrual on loans
+(:mod:`bank.loans.jobs`; after the repayments, so a due date has moved its interest into what is
+due before the next period starts accruing), savings interest
 (:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
@@ -23,7 +25,7 @@ from bank import clock
 from bank.applications.jobs import expire_offers_job
 from bank.calendar import business_days
 from bank.db import Database
-from bank.loans.jobs import repayments_job
+from bank.loans.jobs import loan_accrual_job, repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
 from bank.runs.batches import BATCH_SIZE, Batches, Progress
@@ -105,14 +107,15 @@ def close_day_in(
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
 
-    In order: repayments, savings interest, expire offers, expire mandates, pool withdrawals,
-    pool distribution, month-end statements. The statements need the directory they are stored in; without one
-    (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
-    is left out of the day, which still closes. The scheduler and the commands always pass it.
+    In order: repayments, loan interest accrual, savings interest, expire offers, expire mandates,
+    pool withdrawals, pool distribution, month-end statements. The statements need the directory
+    they are stored in; without one (``statement_dir=None``: the demo's older history, stories
+    that test other jobs) that job is left out of the day, which still closes. The scheduler and the commands always pass it.
     """
     outcomes: list[JobOutcome] = []
     jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
         (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
+        (RunJob.LOAN_ACCRUAL, lambda run: loan_accrual_job(batches, run, run_date, progress, batch_size)),
         (
             RunJob.SAVINGS_INTEREST,
             lambda run: savings_interest_job(batches, run, run_date, progress, batch_size or BATCH_SIZE),

@@ -41,6 +41,7 @@ from bank.statements.models import StatementKind, StoredStatement
 D = dt.date
 DAY_JOBS = [
     RunJob.REPAYMENTS,
+    RunJob.LOAN_ACCRUAL,
     RunJob.SAVINGS_INTEREST,
     RunJob.EXPIRE_OFFERS,
     RunJob.EXPIRE_MANDATES,
