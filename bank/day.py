@@ -110,7 +110,8 @@ def close_day_in(
     In order: repayments, loan interest accrual, savings interest, expire offers, expire mandates,
     pool withdrawals, pool distribution, month-end statements. The statements need the directory
     they are stored in; without one (``statement_dir=None``: the demo's older history, stories
-    that test other jobs) that job is left out of the day, which still closes. The scheduler and the commands always pass it.
+    that test other jobs) that job is left out of the day, which still closes. The scheduler and
+    the commands always pass it.
     """
     outcomes: list[JobOutcome] = []
     jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
