@@ -1,8 +1,8 @@
 """The business day: close day and catch-up, composed from the features' jobs.
 
-Close day runs, in order: repayments and then the daily interest accrual on loans
-(:mod:`bank.loans.jobs`; after the repayments, so a due date has moved its interest into what is
-due before the next period starts accruing), savings interest
+Close day runs, in order: the daily interest accrual on loans and then the repayments
+(:mod:`bank.loans.jobs`; the accrual first, so that on a due date the period's interest is
+accrued in full and the repayment run's due-date step has nothing left to post), savings interest
 (:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
@@ -107,7 +107,7 @@ def close_day_in(
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
 
-    In order: repayments, loan interest accrual, savings interest, expire offers, expire mandates,
+    In order: loan interest accrual, repayments, savings interest, expire offers, expire mandates,
     pool withdrawals, pool distribution, month-end statements. The statements need the directory
     they are stored in; without one (``statement_dir=None``: the demo's older history, stories
     that test other jobs) that job is left out of the day, which still closes. The scheduler and
@@ -115,8 +115,8 @@ def close_day_in(
     """
     outcomes: list[JobOutcome] = []
     jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
-        (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
         (RunJob.LOAN_ACCRUAL, lambda run: loan_accrual_job(batches, run, run_date, progress, batch_size)),
+        (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
         (
             RunJob.SAVINGS_INTEREST,
             lambda run: savings_interest_job(batches, run, run_date, progress, batch_size or BATCH_SIZE),

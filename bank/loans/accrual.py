@@ -21,8 +21,9 @@ key ``accrue-day:{loan_id}:{T}``: a rerun posts nothing twice.
 A new schedule version (prepayment, restructuring) moves the state onto the new running
 instalment (``carry_to_new_schedule``) and :func:`settle` posts the difference at once (positive
 or a reversal Dr 4000 / Cr 1110); a payoff settles the running period to the interest it charges
-(``servicing.pay_off``) and a write-off reverses what accrued on a period not yet due
-(:func:`reverse_running`). Nothing is accrued twice and nothing is left on a closed loan.
+(``servicing.pay_off``); a write-off takes the accrued interest off with the rest of the
+loan's carrying amount and stops the accrual (:func:`close_state`). Nothing is accrued twice and
+nothing is left on a closed loan.
 """
 
 from __future__ import annotations
@@ -567,36 +568,3 @@ def close_state(loan: Loan, on: dt.date) -> None:
     loan.accrual_period_start = None
     if loan.interest_accrued_through is None or loan.interest_accrued_through < on:
         loan.interest_accrued_through = on
-
-
-def reverse_running(session: Session, loan: Loan, *, on: dt.date, actor: Actor) -> Decimal:
-    """A write-off: take back the interest accrued on periods not yet due (Dr 4000 / Cr 1110-…).
-
-    Income that was never due is not written off as a loss; what was due stays on the interest
-    account for the write-off. Key ``accrue-reverse:{loan_id}``. Returns the amount reversed.
-    """
-    state = state_of(loan)
-    cents = 0
-    for instalment_id, due_on, interest in session.execute(
-        select(Instalment.id, Instalment.due_on, type_coerce(Instalment.interest_due, BigInteger)).where(
-            Instalment.loan_id == loan.id,
-            Instalment.status == InstalmentStatus.OPEN,
-            Instalment.interest_accrued_on.is_(None),
-            Instalment.due_on > on,
-        )
-    ).all():
-        cents += already_accrued(state, instalment_id, due_on, interest)
-    request = accrual_request(
-        key=f"accrue-reverse:{loan.id}",
-        loan_number=loan.number,
-        interest_account_id=loan.interest_account_id,
-        income_account_id=account_by_code(session, chart.INTEREST_INCOME).id,
-        cents=-cents,
-        value_date=on,
-        memo="Accrued interest not yet due reversed on write-off of",
-    )
-    if request is not None:
-        post_many(session, [request], actor=actor)
-    close_state(loan, on)
-    session.flush()
-    return from_cents(cents)

@@ -1218,13 +1218,13 @@ def post_write_off(session: Session, approval: Approval, *, actor: Actor) -> Wri
     if loan is None:
         raise NotFound(N_("the loan of this write-off no longer exists"))
     _require_active(loan, to=LoanStatus.WRITTEN_OFF)
-    today = clock.today()
-    # Interest accrued on a period not yet due was never owed: it is taken back from income,
-    # not written off as a loss.
-    accrual.reverse_running(session, loan, on=today, actor=actor)
+    # The interest accrued on the running period is part of the loan's carrying amount (what a
+    # provision covers) and is written off with it, as IFRS 9 derecognises the gross amount: the
+    # daily accrual stops with the loan (close_written_off), so nothing is left or accrued twice.
     balances = ledger_queries.balances(
         session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
     )
+    today = clock.today()
     lines = [credit(account_id, amount) for account_id, amount in sorted(balances.items()) if amount > 0]
     total = sum((amount for amount in balances.values() if amount > 0), ZERO)
     entry_id = None
@@ -1256,6 +1256,7 @@ def close_written_off(
         item.status = InstalmentStatus.WRITTEN_OFF
     loan.status = LoanStatus.WRITTEN_OFF
     loan.closed_on = written_off.on
+    accrual.close_state(loan, written_off.on)
     session.flush()
     audit.record(
         session,

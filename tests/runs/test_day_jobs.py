@@ -40,8 +40,8 @@ from bank.statements.models import StatementKind, StoredStatement
 
 D = dt.date
 DAY_JOBS = [
-    RunJob.REPAYMENTS,
     RunJob.LOAN_ACCRUAL,
+    RunJob.REPAYMENTS,
     RunJob.SAVINGS_INTEREST,
     RunJob.EXPIRE_OFFERS,
     RunJob.EXPIRE_MANDATES,
