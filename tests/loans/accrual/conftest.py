@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from loans.servicing.conftest import Bank, open_bank
 from sqlalchemy.orm import Session
 from translations.conftest import app, compiled_catalogue  # noqa: F401  (Dutch pages)
 
 from bank import clock
 from bank.actor import Actor
+from loans.servicing.conftest import Bank, open_bank
 
 TODAY = dt.date(2028, 6, 15)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from loans.servicing.conftest import Bank, make_loan_product
 from sqlalchemy import func, select, update
 
 from bank.actor import Actor
@@ -26,6 +25,7 @@ from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.schedule import DayCount, ScheduleTerms, build_schedule
 from bank.loans.service import store_schedule
 from bank.runs.models import RunStatus
+from loans.servicing.conftest import Bank, make_loan_product
 
 D = dt.date
 TELLER = Actor(user_id=None, label="teller@test", role="teller")
@@ -188,7 +188,7 @@ def test_prepayment_settles_the_running_period_to_the_new_instalment(bank):
     assert new_first.interest_due == Decimal("61.33")
     assert bank.balance(loan.interest_account_id) == Decimal("10.22")
     settle = bank.session.scalar(
-        select(JournalEntry).where(JournalEntry.idempotency_key == "accrue-settle:prepay:%d:p1" % loan.id)
+        select(JournalEntry).where(JournalEntry.idempotency_key == f"accrue-settle:prepay:{loan.id}:p1")
     )
     assert _signed(settle, loan.interest_account_id) == Decimal("-5.00")
     bank.session.refresh(loan)
@@ -200,7 +200,7 @@ def test_prepayment_settles_the_running_period_to_the_new_instalment(bank):
 
 
 def test_payoff_settles_the_running_period_to_the_interest_it_charges(bank):
-    loan, account = _loan_after_three_instalments(bank)
+    loan, _account = _loan_after_three_instalments(bank)
     bank.close_days(D(2026, 4, 21), D(2026, 5, 5))
     # Accrued 15 April → 5 May, 20 of 30 days (30E/360): 91.33 × 20/30 = 60.89. The payoff charges
     # 20 actual days on 9 132.95 at 12 %/365: 60.05, so 0.84 is given back.
