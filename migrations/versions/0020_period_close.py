@@ -11,8 +11,8 @@ from alembic import op
 
 import bank.db
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
