@@ -385,6 +385,7 @@ ENTRY_KINDS = {
     "pool_distribution": _l("Investment pool returns"),
     "pool_loss_buffer": _l("First-loss buffer used"),
     "reversal": _l("Correction"),
+    "year_end_closing": _l("Closing entry"),
 }
 
 #: The main accounts of the chart by code (bank.ledger.chart.MAIN_ACCOUNTS keeps the English).
@@ -511,6 +512,10 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"received from outside", N_("received from outside")),
         (r"to (?P<iban>[A-Z]{2}\d{2}[A-Z0-9]{8,30})", N_("to %(iban)s")),
         (r"Reversal of entry (?P<entry>\d+): (?P<reason>.*)", N_("Reversal of entry %(entry)s: %(reason)s")),
+        (
+            r"Year-end closing (?P<year>\d{4}): result to reserves",
+            N_("Year-end closing %(year)s: result to the reserves"),
+        ),
     )
 )
 

@@ -32,6 +32,7 @@ from bank.web.staff import (
     mandates,
     members,
     payouts,
+    periods,
     pools,
     portal_access,
     products,
@@ -101,6 +102,7 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.reports_index", _l("Reports"), reports.REPORT_ROLES, "reports"),
     NavEntry("staff.report_impact", _l("Municipal impact report"), reports.REPORT_ROLES, "reports"),
     NavEntry("staff.chart_of_accounts", _l("Ledger"), ("admin", "teller", "credit_officer"), "reports"),
+    NavEntry("staff.period_close", _l("Period close"), periods.ROLES, "reports"),
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
