@@ -7,6 +7,7 @@ from bank.applications import models as application_models  # noqa: F401
 from bank.approvals import models as approval_models  # noqa: F401
 from bank.audit import models as audit_models  # noqa: F401
 from bank.auth import models as auth_models  # noqa: F401
+from bank.collateral import models as collateral_models  # noqa: F401
 from bank.committee import models as committee_models  # noqa: F401
 from bank.db import Base
 from bank.ledger import models as ledger_models  # noqa: F401

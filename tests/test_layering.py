@@ -51,6 +51,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"loans"}), "products, schedules, servicing and impact; collect from savings"),
     (frozenset({"pools"}), "pools fund loans and bear their losses, so they sit above loans"),
     (frozenset({"applications"}), "a member asks for a loan: drafts, review, the transition table"),
+    (
+        frozenset({"collateral"}),
+        "the collateral register: on applications and their loans; the committee's conditions point at it",
+    ),
     (frozenset({"committee"}), "the committee decides applications (and writes the decision letters)"),
     (
         frozenset({"provisioning"}),
