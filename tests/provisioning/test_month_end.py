@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bank import clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
+from bank.collateral import service as collateral
 from bank.errors import ValidationError
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, Posting, Side
@@ -291,3 +292,28 @@ def test_no_table_refuses_the_command_and_the_close_day_provisions_nothing(world
     assert "date" in refused.value.fields
     world.session.rollback()
     assert queries.months(world.session) == []
+
+
+def test_the_collateral_register_sets_the_loss_given_default(world: World):
+    world.set_table(D(2027, 1, 1))
+    covered = world.loan("12345.67", D(2027, 1, 15))
+    world.loan("5000.00", D(2027, 1, 15), name="Buurtkeuken Oost")
+    collateral.register_item(
+        world.session,
+        {
+            "kind": "municipal_guarantee",
+            "guarantor_name": "Gemeente Amsterdam",
+            "cover_percentage": "50",
+            "cover_cap": "4000.00",
+        },
+        actor=OFFICER,
+        loan=covered,
+        today=D(2027, 1, 15),
+    )
+    world.session.commit()
+    world.provision(D(2027, 1, 31))
+    stored = {p.loan_id: p for p, _n in queries.results(world.session, D(2027, 1, 31))}
+    # Half of 12 345.67, capped at 4 000.00: (12 345.67 - 4 000.00) x 0.0175 = 146.049225 -> 146.05
+    assert stored[covered.id].cover == M("4000.00")
+    assert stored[covered.id].ecl == M("146.05")
+    assert world.allowance() == M("146.05") + M("35.00")
