@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from bank.collateral import queries as collateral
 from bank.collateral.models import CollateralItem
@@ -26,12 +28,10 @@ def cover_by_loan(session: Session, exposures: Mapping[int, Decimal], on: dt.dat
     """Recoverable amount on ``on`` per loan with something registered (the others left out)."""
     if not exposures:
         return {}
+    # The column is nullable only for items still on an application.
+    item_loan = cast("SQLCoreOperations[int]", CollateralItem.loan_id)
     registered = set(
-        session.scalars(
-            select(CollateralItem.loan_id)
-            .where(among(session, CollateralItem.loan_id, list(exposures)))
-            .distinct()
-        )
+        session.scalars(select(item_loan).where(among(session, item_loan, list(exposures))).distinct())
     )
     if not registered:
         return {}
