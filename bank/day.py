@@ -4,7 +4,8 @@ Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
 (:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
-(:mod:`bank.pools.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
+(:mod:`bank.pools.jobs`), the month-end provisioning of expected credit losses
+(:mod:`bank.provisioning.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
 also a command of its own (``bank runs …``) and records itself through the run framework
 (:mod:`bank.runs`); the close day has a run row of its own that completes only when every job of
 the day has. This module sits on its own floor above every feature it calls and below the
@@ -30,6 +31,7 @@ from bank.ledger.models import ClosedMonth
 from bank.loans.jobs import repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
+from bank.provisioning.jobs import provisioning_job
 from bank.runs.batches import BATCH_SIZE, Batches, Progress
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
@@ -110,7 +112,8 @@ def close_day_in(
     demo loader, is the only writer of a database being built).
 
     In order: repayments, savings interest, expire offers, expire mandates, pool withdrawals,
-    pool distribution, month-end statements. The statements need the directory they are stored in; without one
+    pool distribution, provisioning (the month-end on or before the day, once), month-end
+    statements. The statements need the directory they are stored in; without one
     (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
     is left out of the day, which still closes. The scheduler and the commands always pass it.
     """
@@ -125,6 +128,7 @@ def close_day_in(
         (RunJob.EXPIRE_MANDATES, lambda run: expire_mandates_job(batches, run, run_date, progress)),
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),
         (RunJob.POOL_DISTRIBUTION, lambda run: pool_distribution_job(batches, run, run_date, progress)),
+        (RunJob.PROVISIONING, lambda run: provisioning_job(batches, run, run_date, progress)),
     ]
     if statement_dir is not None:
         directory = statement_dir
