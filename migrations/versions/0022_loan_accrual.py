@@ -12,8 +12,8 @@ from alembic import op
 
 import bank.db
 
-revision = "0019"
-down_revision = "0018"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
@@ -26,6 +26,7 @@ RUN_JOBS_BEFORE = (
     "pool_distribution",
     "month_end_statements",
     "expire_mandates",
+    "provisioning",
 )
 RUN_JOBS_AFTER = (*RUN_JOBS_BEFORE, "loan_accrual")
 
