@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from bank.applications.models import ApplicationStatus, AttachmentKind
 from bank.approvals.models import ApprovalStatus
+from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
 from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
 from bank.ledger import chart
@@ -278,6 +279,31 @@ MATCHED_BY = {
 }
 DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.REJECTED: _l("rejected")}
 
+#: The reminder letters of the arrears ladder (issue 16), by the glossary's words.
+LETTER_KIND_LABELS = {
+    LetterKind.REMINDER: _l("reminder"),
+    LetterKind.SECOND_REMINDER: _l("second reminder"),
+    LetterKind.NOTICE_OF_DEFAULT: _l("formal notice of default"),
+    LetterKind.HANDOVER: _l("hand-over to collections"),
+}
+CASE_STATUS_LABELS = {
+    CaseStatus.OPEN: _l("open"),
+    CaseStatus.ESCALATED: _l("with collections"),
+    CaseStatus.CLOSED: _l("closed"),
+}
+CONTACT_CHANNEL_LABELS = {
+    ContactChannel.PHONE: _l("phone"),
+    ContactChannel.EMAIL: _l("e-mail"),
+    ContactChannel.LETTER: _l("letter"),
+    ContactChannel.VISIT: _l("visit"),
+    ContactChannel.MEETING: _l("meeting at the bank"),
+}
+PROMISE_STATUS_LABELS = {
+    PromiseStatus.PENDING: _l("pending"),
+    PromiseStatus.KEPT: _l("kept"),
+    PromiseStatus.BROKEN: _l("broken"),
+}
+
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
@@ -303,6 +329,8 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MandateStatus: MANDATE_STATUS,
     PayoutBatchState: PAYOUT_BATCH_STATE,
     OrderState: PAYMENT_ORDER_STATE,
+    CaseStatus: CASE_STATUS_LABELS,
+    PromiseStatus: PROMISE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -593,6 +621,16 @@ def account_name(account: Any) -> str:
 
 #: Each audit action as a phrase (the code stays searchable; people read the phrase).
 AUDIT_ACTIONS = {
+    "collection_case.assign": _l("Collection case owner changed"),
+    "collection_case.close": _l("Collection case closed"),
+    "collection_case.contact": _l("Contact with the borrower recorded"),
+    "collection_case.escalate": _l("Collection case handed over to collections"),
+    "collection_case.note": _l("Note added to a collection case"),
+    "collection_case.open": _l("Collection case opened"),
+    "collection_case.promise": _l("Promise to pay recorded"),
+    "payment_promise.kept": _l("Promise to pay kept"),
+    "payment_promise.broken": _l("Promise to pay broken"),
+    "reminder_ladder.update": _l("Reminder ladder changed"),
     "account.block": _l("Account blocked"),
     "account.close": _l("Account closed"),
     "account.open": _l("Account opened"),
@@ -705,6 +743,7 @@ APPROVAL_KINDS = {
     "statement_suspense": _l("Suspense item assigned or sent back"),
 }
 OBJECT_TYPES = {
+    "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
     "committee_meeting": _l("committee meeting"),

@@ -52,6 +52,7 @@ JOB_COMMANDS = {
     RunJob.POOL_WITHDRAWALS.value: "pool-withdrawals",
     RunJob.POOL_DISTRIBUTION.value: "pool-distribution",
     RunJob.MONTH_END_STATEMENTS.value: "month-end-statements",
+    RunJob.ARREARS_FOLLOW_UP.value: "arrears-follow-up",
 }
 JOB_LABELS = {
     RunJob.CLOSE_DAY: _l("Close day"),
@@ -62,6 +63,7 @@ JOB_LABELS = {
     RunJob.POOL_WITHDRAWALS: _l("Pool withdrawals"),
     RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
+    RunJob.ARREARS_FOLLOW_UP: _l("Arrears follow-up: reminders and promises"),
 }
 STATUS_LABELS = status_tables.RUN_STATUS
 
