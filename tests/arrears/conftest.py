@@ -17,6 +17,7 @@ import pytest
 from loans.servicing.conftest import Bank, open_bank
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
+from translations.conftest import app, compiled_catalogue  # noqa: F401  (Dutch pages: the real catalogue)
 
 from bank import clock
 from bank.actor import Actor, system
