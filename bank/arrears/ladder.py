@@ -143,7 +143,7 @@ def set_ladder(
     audit.record(
         session,
         actor,
-        "reminder_ladder.update",
+        "arrears.ladder_update",
         "loan_product",
         product_code,
         before={"steps": before},

@@ -91,9 +91,7 @@ def open_case(
     )
     session.add(case)
     session.flush()
-    audit.record(
-        session, actor, "collection_case.open", "collection_case", case.id, after={"loan": loan.number}
-    )
+    audit.record(session, actor, "arrears.case_open", "collection_case", case.id, after={"loan": loan.number})
     return case
 
 
@@ -111,7 +109,7 @@ def escalate(session: Session, case: CollectionCase, *, on: dt.date, actor: Acto
     case.status = CaseStatus.ESCALATED
     case.escalated_on = on
     session.flush()
-    audit.record(session, actor, "collection_case.escalate", "collection_case", case.id, after={"on": on})
+    audit.record(session, actor, "arrears.case_escalate", "collection_case", case.id, after={"on": on})
     return case
 
 
@@ -131,7 +129,7 @@ def assign(session: Session, case: CollectionCase, owner_id: int | None, *, acto
     audit.record(
         session,
         actor,
-        "collection_case.assign",
+        "arrears.case_assign",
         "collection_case",
         case.id,
         before={"owner": before},
@@ -187,7 +185,7 @@ def add_contact(
     audit.record(
         session,
         actor,
-        "collection_case.contact",
+        "arrears.case_contact",
         "collection_case",
         case.id,
         after={"on": contacted_on, "channel": channel},
@@ -206,7 +204,7 @@ def add_note(session: Session, case: CollectionCase, *, note: str, actor: Actor)
     row = CaseNote(case_id=case.id, note=text, written_by_id=actor.user_id, created_at=clock.now_utc())
     session.add(row)
     session.flush()
-    audit.record(session, actor, "collection_case.note", "collection_case", case.id)
+    audit.record(session, actor, "arrears.case_note", "collection_case", case.id)
     return row
 
 
@@ -254,7 +252,7 @@ def add_promise(
     audit.record(
         session,
         actor,
-        "collection_case.promise",
+        "arrears.promise",
         "collection_case",
         case.id,
         after={"amount": promise.amount, "promised_on": promised_on},
@@ -279,7 +277,7 @@ def close_case(session: Session, case: CollectionCase, *, reason: str, actor: Ac
     case.closed_on = clock.today()
     case.close_reason = text[:NOTE_MAX]
     session.flush()
-    audit.record(session, actor, "collection_case.close", "collection_case", case.id, after={"reason": text})
+    audit.record(session, actor, "arrears.case_close", "collection_case", case.id, after={"reason": text})
     return case
 
 
@@ -354,7 +352,7 @@ def check_promises(session: Session, run_date: dt.date, *, actor: Actor) -> tupl
         audit.record(
             session,
             actor,
-            f"payment_promise.{promise.status.value}",
+            f"arrears.promise_{promise.status.value}",
             "collection_case",
             promise.case_id,
             after={"amount": promise.amount, "paid": promise.paid_amount, "promised_on": promise.promised_on},

@@ -621,16 +621,16 @@ def account_name(account: Any) -> str:
 
 #: Each audit action as a phrase (the code stays searchable; people read the phrase).
 AUDIT_ACTIONS = {
-    "collection_case.assign": _l("Collection case owner changed"),
-    "collection_case.close": _l("Collection case closed"),
-    "collection_case.contact": _l("Contact with the borrower recorded"),
-    "collection_case.escalate": _l("Collection case handed over to collections"),
-    "collection_case.note": _l("Note added to a collection case"),
-    "collection_case.open": _l("Collection case opened"),
-    "collection_case.promise": _l("Promise to pay recorded"),
-    "payment_promise.kept": _l("Promise to pay kept"),
-    "payment_promise.broken": _l("Promise to pay broken"),
-    "reminder_ladder.update": _l("Reminder ladder changed"),
+    "arrears.case_assign": _l("Collection case owner changed"),
+    "arrears.case_close": _l("Collection case closed"),
+    "arrears.case_contact": _l("Contact with the borrower recorded"),
+    "arrears.case_escalate": _l("Collection case handed over to collections"),
+    "arrears.case_note": _l("Note added to a collection case"),
+    "arrears.case_open": _l("Collection case opened"),
+    "arrears.promise": _l("Promise to pay recorded"),
+    "arrears.promise_kept": _l("Promise to pay kept"),
+    "arrears.promise_broken": _l("Promise to pay broken"),
+    "arrears.ladder_update": _l("Reminder ladder changed"),
     "account.block": _l("Account blocked"),
     "account.close": _l("Account closed"),
     "account.open": _l("Account opened"),
@@ -770,6 +770,11 @@ OBJECT_TYPES = {
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
     "status": _l("Status"),
+    "owner": _l("Owner"),
+    "channel": _l("How"),
+    "promised_on": _l("Pay by"),
+    "paid": _l("Paid by then"),
+    "steps": _l("Reminder ladder"),
     "capacity": _l("acting as"),
     "number": _l("Number"),
     "member": _l("Member"),

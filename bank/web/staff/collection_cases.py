@@ -157,6 +157,7 @@ def loan_arrears_context(session: Session, loan: Loan) -> dict[str, Any]:
     return {
         "reminder_letters": queries.letters_of_loan(session, loan.id),
         "collection_cases": loan_cases,
+        "can_see_cases": g.actor.has_role(*CASE_ROLES),
         "can_open_case": g.actor.has_role(*CASE_ROLES)
         and loan.status is LoanStatus.ACTIVE
         and all(c.status is CaseStatus.CLOSED for c in loan_cases),
@@ -251,6 +252,9 @@ def _render_case(case: CollectionCase, *, status: int = 200, **forms: Any) -> Re
             letters=queries.letters_of_loan(session, case.loan_id),
             names=user_queries.names_by_id(session, {p for p in people if p}),
             is_open=CASE_STATUS.allows_action("follow_up", case.status),
+            # A form sent back with its refusal stays on the page even when the case has closed
+            # meanwhile (somebody else closed it): the refusal says why.
+            submitted=set(forms),
             owner_form=owner_form,
             contact_form=contact_form,
             note_form=forms.get("note_form") or NoteForm(formdata=None),
