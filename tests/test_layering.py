@@ -51,7 +51,15 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"loans"}), "products, schedules, servicing and impact; collect from savings"),
     (frozenset({"pools"}), "pools fund loans and bear their losses, so they sit above loans"),
     (frozenset({"applications"}), "a member asks for a loan: drafts, review, the transition table"),
+    (
+        frozenset({"collateral"}),
+        "the collateral register: on applications and their loans; the committee's conditions point at it",
+    ),
     (frozenset({"committee"}), "the committee decides applications (and writes the decision letters)"),
+    (
+        frozenset({"provisioning"}),
+        "expected credit loss: reads loans, grades, pools and collateral; the write-off uses its allowance",
+    ),
     (
         frozenset({"lending"}),
         "a loan paid out and written off: composes loans, pools, applications and the committee",

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
 from bank.applications.models import LoanApplication
+from bank.collateral.models import CollateralItem
 from bank.db import Base, MoneyType, RateType, StrEnum, UtcDateTime, make_append_only
 
 
@@ -196,8 +197,12 @@ class Condition(Base):
     met_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     met_by_label: Mapped[str | None] = mapped_column(String(200))
     evidence_note: Mapped[str] = mapped_column(Text, default="")
+    #: The register item the condition is about ("hypotheek eerste rang ingeschreven"), if any:
+    #: an item of the same application's collateral register.
+    collateral_item_id: Mapped[int | None] = mapped_column(ForeignKey("collateral_items.id"), index=True)
 
     decision: Mapped[Decision] = relationship(back_populates="conditions")
+    collateral_item: Mapped[CollateralItem | None] = relationship()
 
     @property
     def is_met(self) -> bool:

@@ -31,6 +31,7 @@ from bank.applications.models import (
     LoanApplication,
 )
 from bank.auth.models import User
+from bank.collateral import service as collateral
 from bank.committee.models import (
     AgendaItem,
     Condition,
@@ -475,6 +476,7 @@ def decide(
     reasons: str = "",
     terms: Mapping[str, Any] | None = None,
     on: dt.date | None = None,
+    condition_items: Mapping[int, int] | None = None,
 ) -> Decision:
     """Record the committee's decision as its chair: approved or rejected by the majority of votes cast.
 
@@ -482,6 +484,8 @@ def decide(
     ``terms`` may only repeat them (:func:`voted_terms_only`). When the meeting's chair declared a
     conflict, another committee member who declared none records it, and the record names both.
     Refused without quorum, on a tie, or when a rejection has no reasons. Immutable once recorded.
+    ``condition_items`` points conditions (by position, from 1) at items of the application's
+    collateral register ("first-rank mortgage inscribed" at the mortgage it is about).
     """
     meeting = _require_chair(session, application, actor)
     if quorum < 1:
@@ -512,6 +516,11 @@ def decide(
     if len(reasons) > 4000:
         raise ValidationError("reasons", N_("must be at most 4000 characters"))
     condition_texts = _conditions(conditions) if outcome is DecisionOutcome.APPROVED else []
+    pointed = {
+        position: collateral.item_of_application(session, application.id, item_id).id
+        for position, item_id in (condition_items or {}).items()
+        if 1 <= position <= len(condition_texts)
+    }
     # The committee decides at its meeting: the decision (and the letter) carry the meeting's day,
     # also when the chair records it before or after that day.
     decided_on = on or meeting.held_on
@@ -552,6 +561,7 @@ def decide(
                 position=position,
                 text=text,
                 evidence_note="",
+                collateral_item_id=pointed.get(position),
             )
         )
     applications.mark_decided(
@@ -707,6 +717,40 @@ def tick_condition(session: Session, condition: Condition, *, actor: Actor, evid
         condition.application_id,
         after={"condition": condition.id, "text": condition.text},
         detail=note,
+    )
+    return condition
+
+
+def point_condition_at(
+    session: Session, condition: Condition, item_id: int | None, *, actor: Actor
+) -> Condition:
+    """Point a condition at an item of its application's collateral register (None: at nothing).
+
+    "Hypotheek eerste rang ingeschreven" then links to the mortgage, whose deed and appraisals
+    show whether it is met. The decision's text stays as decided; only the reference is set, by a
+    credit officer while the offer is open.
+    """
+    if not actor.has_role(*CONDITION_ROLES):
+        raise PermissionDenied(N_("only credit officers point conditions at the collateral register"))
+    application = session.get(LoanApplication, condition.application_id)
+    refusal = N_("conditions can be ticked off only on an approved offer")
+    if application is None:
+        raise InvalidTransition(refusal)
+    APPLICATION_STATUS.require_action("tick_condition", application.status, refusal)
+    before = condition.collateral_item_id
+    if item_id is None:
+        condition.collateral_item_id = None
+    else:
+        condition.collateral_item_id = collateral.item_of_application(session, application.id, item_id).id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "committee.condition_collateral",
+        "loan_application",
+        condition.application_id,
+        before={"condition": condition.id, "collateral_item": before},
+        after={"condition": condition.id, "collateral_item": condition.collateral_item_id},
     )
     return condition
 

@@ -23,6 +23,7 @@ from bank.applications import service as applications
 from bank.applications.models import APPLICATION_STATUS, SYSTEM, ApplicationStatus, LoanApplication
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval, ApprovalStatus
+from bank.collateral import service as collateral
 from bank.committee import service as committee
 from bank.committee.models import DecisionOutcome
 from bank.errors import N_, Conflict, InvalidTransition, PermissionDenied, ValidationError
@@ -206,6 +207,7 @@ def carry_out_disbursement(session: Session, approval: Approval, actor: Actor) -
     )
     application.loan_id = loan.id
     session.flush()
+    collateral.carry_over(session, application_id=application.id, loan_id=loan.id)
     impact.record_application_figures(session, loan, application, actor=actor)
     applications.transition(
         session,

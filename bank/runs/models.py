@@ -35,6 +35,8 @@ class RunJob(enum.StrEnum):
     MONTH_END_STATEMENTS = "month_end_statements"
     #: Loans in arrears: reminder letters by the product's ladder, hand-over, promises checked (issue 16).
     ARREARS_FOLLOW_UP = "arrears_follow_up"
+    #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
+    PROVISIONING = "provisioning"
     #: All jobs of a business day in order; completed only when each of them completed.
     CLOSE_DAY = "close_day"
 
@@ -92,7 +94,7 @@ class Run(Base):
     # Every other job's figures, under general names; what each means for each job:
     #: The items the job looked at: savings interest: accounts with interest to post; pool
     #: withdrawals: requests due (paid and waiting); pool distribution: participants paid;
-    #: month-end statements: accounts with movements.
+    #: month-end statements: accounts with movements; provisioning: loans staged.
     items_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Items done: savings interest: interest entries posted; pool withdrawals: requests paid;
     #: month-end statements: statements stored; expire mandates: mandates expired (also counted
@@ -100,12 +102,15 @@ class Run(Base):
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money.
     items_waiting: Mapped[int] = mapped_column(Integer, default=0)
-    #: Money that came in: pool distribution: the interest the pools collected.
+    #: Money that came in: pool distribution: the interest the pools collected; provisioning:
+    #: added to the loan loss allowance (Dr 5100 / Cr 1190).
     amount_in: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
-    #: Money the bank kept: pool distribution: the bank's margin.
+    #: Money the bank kept: pool distribution: the bank's margin; provisioning: the allowance
+    #: after the run (the month-end's total expected loss).
     amount_kept: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     #: Money that went out: pool withdrawals: paid; pool distribution: distributed to the
-    #: participants; savings interest: interest posted to the members' accounts.
+    #: participants; savings interest: interest posted to the members' accounts; provisioning:
+    #: released from the allowance (Dr 1190 / Cr 5100).
     amount_out: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     entries_posted: Mapped[int] = mapped_column(Integer, default=0)
     #: The last failure's message (kept after a successful resume for the record).

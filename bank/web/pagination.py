@@ -7,6 +7,7 @@ Every listing pages the same way, so the query-string rule (a whole number from 
 from __future__ import annotations
 
 from flask import abort, request
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 #: Listings page at most this far; a bigger number is a 400 naming the parameter.
@@ -28,7 +29,7 @@ def page_number(name: str = "page") -> int:
             description=_l(
                 "%(field)s must be a whole number from 1 to %(max)s.",
                 field=name,
-                max=f"{MAX_PAGE:,}".replace(",", "."),
+                max=format_number(MAX_PAGE),
             ),
         )
     return int(raw)

@@ -73,3 +73,11 @@ def test_cr_lf_in_next_is_dropped(client, make_user):
         data={"email": user.email, "password": "correct horse battery staple"},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
+
+
+def test_the_page_limit_is_written_in_the_readers_notation(client, login_as):
+    """The limit is formatted by the page's locale (Dutch by default), not by a hard-coded dot."""
+    login_as("admin")
+    dutch = client.get(f"/staff/members?page={HUGE}").get_data(as_text=True)
+    # The suite's app has no catalogue (words stay English), but numbers follow the locale.
+    assert "page must be a whole number from 1 to 100.000." in dutch

@@ -11,20 +11,21 @@ from alembic import op
 
 import bank.db
 
-revision = "0019"
-down_revision = "0018"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
 RUN_JOBS_BEFORE = (
     "repayments",
     "savings_interest",
+    "close_day",
     "expire_offers",
-    "expire_mandates",
     "pool_withdrawals",
     "pool_distribution",
     "month_end_statements",
-    "close_day",
+    "expire_mandates",
+    "provisioning",
 )
 RUN_JOBS_AFTER = (*RUN_JOBS_BEFORE, "arrears_follow_up")
 
