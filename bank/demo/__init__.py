@@ -22,6 +22,7 @@ from bank.demo import (
     members,
     money,
     payouts,
+    periods,
     pools,
     portal,
     products,
@@ -85,6 +86,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
     ),
+    # Last of all: after every step that posts. From here no entry may be dated in a closed month.
+    ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
 )
 
 
