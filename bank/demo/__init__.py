@@ -29,6 +29,7 @@ from bank.demo import (
     staff,
     statements,
 )
+from bank.demo import provisioning as provisioning_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
 from bank.extensions import db
@@ -62,6 +63,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ),
     # After the loans (a borrower signs when the loan is paid out), before the servicing year.
     ("SEPA mandates of the borrowers, their loans collected by mandate", mandates.load_mandates),
+    # Before the servicing year: its close days provision every month-end with the table in force.
+    ("loan-loss provisions: the PD table, a loan on the watchlist", provisioning_demo.prepare_provisioning),
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
