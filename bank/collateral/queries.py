@@ -26,10 +26,12 @@ from bank.collateral.models import (
     CollateralKind,
 )
 from bank.db import among
-from bank.ledger.queries import balance
+from bank.ledger.queries import net_debit_by_day
 from bank.loans.models import Loan
 from bank.money import ZERO, round_cents
 
+#: Before any loan: where a loan account's history is read from.
+EARLIEST = dt.date(1900, 1, 1)
 #: Loan-to-value is shown to a tenth of a per cent; kept as a fraction to four decimals.
 LTV_PLACES = Decimal("0.0001")
 
@@ -274,7 +276,8 @@ def loan_to_value_history(
 
     Outstanding principal (the ledger's balance of the loan's principal account at the end of
     the day) over the latest appraised market value of its mortgages and pledges on that day.
-    A handful of balance reads: one per appraisal date.
+    One read whatever the number of dates: the principal account's postings by day (the
+    items and their appraisals are loaded by the caller).
     """
     days: dict[dt.date, str] = {loan.disbursed_on: "disbursed"}
     for item in items:
@@ -284,11 +287,14 @@ def loan_to_value_history(
                     days.setdefault(appraisal.appraised_on, "appraisal")
     if today >= loan.disbursed_on:
         days[today] = "today"
+    # The principal account is debit-normal: its balance on a day is the sum of its net debits
+    # up to that day, read per value date in one query.
+    by_day = net_debit_by_day(session, loan.principal_account_id, EARLIEST, today)
     points = []
     for day in sorted(days):
         if day > today:
             continue
-        principal = balance(session, loan.principal_account_id, as_of=day)
+        principal = sum((amount for posted_on, amount in by_day.items() if posted_on <= day), ZERO)
         value = market_value(items, day)
         points.append(
             LtvPoint(
