@@ -238,3 +238,39 @@ def test_a_condition_is_linked_to_the_mortgage_on_the_application_page(client, l
     page = _text(client.get(f"/staff/applications/{application.id}").get_data(as_text=True))
     assert "About: mortgage · rank 1 · Amsterdam K 1234" in page
     assert Decimal("240000.00") == mortgage.registered_amount
+
+
+def test_the_overview_lists_every_secured_loan_with_ltv_recovery_and_lgd(
+    client, login_as, session, bank: Bank
+):
+    with clock.frozen(TODAY):
+        for loan, value in ((bank.loans[0], "250000.00"), (bank.loans[1], "125000.00")):
+            service.register_item(
+                session,
+                {
+                    "kind": "mortgage",
+                    "rank": "1",
+                    "cadastral_reference": "Amsterdam K 1234",
+                    "registered_amount": "500000.00",
+                    "appraisal_appraised_on": "2026-02-01",
+                    "appraisal_value": value,
+                    "appraisal_appraiser": "Taxateur",
+                },
+                actor=bank.officer,
+                loan=loan,
+            )
+    session.commit()
+    login_as("committee")
+    with clock.frozen(TODAY):
+        page = client.get("/staff/collateral")
+    assert page.status_code == 200
+    rows = re.findall(r"<tr>.*?</tr>", page.get_data(as_text=True), re.S)
+    cells = [_text(row) for row in rows if "WL-" in row]
+    # 200 000 on 250 000: LTV 80 %, recovery 175 000, LGD 12,5 %; 100 000 on 125 000: 87 500, 12,5 %.
+    assert cells == [
+        f"{bank.loans[0].number} Stichting Grondgemeenschap Oost"
+        " € 200.000,00 € 250.000,00 80,00 % € 175.000,00 12,50 %",
+        f"{bank.loans[1].number} Stichting Grondgemeenschap Oost"
+        " € 100.000,00 € 125.000,00 80,00 % € 87.500,00 12,50 %",
+    ]
+    assert "€ 262.500,00" in _text(page.get_data(as_text=True))

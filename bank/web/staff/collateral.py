@@ -131,7 +131,22 @@ def register_context(
 
 
 # ---------------------------------------------------------------------------------------------
-# The register of a loan and of an application
+# The overview, the register of a loan and of an application
+
+
+@bp.route("/collateral")
+@staff_required(*READ_ROLES)
+def collateral_overview() -> ResponseReturnValue:
+    """Every secured loan: outstanding principal, market value, loan-to-value, expected recovery, LGD."""
+    today = clock.today()
+    lines = queries.secured_loans(db.session, today)
+    return render_template(
+        "staff/collateral/overview.html",
+        lines=lines,
+        today=today,
+        total_exposure=sum((line.exposure for line in lines), Decimal("0.00")),
+        total_cover=sum((line.cover for line in lines), Decimal("0.00")),
+    )
 
 
 @bp.route("/loans/<int:loan_id>/collateral")
