@@ -274,3 +274,28 @@ def test_the_overview_lists_every_secured_loan_with_ltv_recovery_and_lgd(
         " € 100.000,00 € 125.000,00 80,00 % € 87.500,00 12,50 %",
     ]
     assert "€ 262.500,00" in _text(page.get_data(as_text=True))
+
+
+def test_the_committee_reads_a_loans_register_without_links_to_pages_it_may_not_open(
+    client, login_as, session, bank: Bank
+):
+    loan = bank.loans[0]
+    with clock.frozen(TODAY):
+        service.register_item(
+            session,
+            {
+                "kind": "mortgage",
+                "rank": "1",
+                "cadastral_reference": "Amsterdam K 1234",
+                "registered_amount": "1000",
+            },
+            actor=bank.officer,
+            loan=loan,
+        )
+    session.commit()
+    login_as("committee")
+    html = client.get(f"/staff/loans/{loan.id}/collateral").get_data(as_text=True)
+    assert f'href="/staff/loans/{loan.id}"' not in html and "Add mortgage" not in html
+    for href in set(re.findall(r'href="(/staff/[^"?]+)"', html)):
+        assert client.get(href).status_code == 200, href
+    assert client.get(f"/staff/loans/{loan.id}").status_code == 403
