@@ -15,7 +15,17 @@ from flask.cli import FlaskGroup
 from bank import create_app
 
 #: Modules under bank.commands, each with ``register(group)``.
-COMMAND_MODULES = ["core", "loans", "runs", "statements", "applications", "pools", "payments", "mandates"]
+COMMAND_MODULES = [
+    "core",
+    "loans",
+    "runs",
+    "statements",
+    "applications",
+    "pools",
+    "payments",
+    "mandates",
+    "periods",
+]
 
 
 def _create_app() -> Flask:

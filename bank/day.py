@@ -4,7 +4,8 @@ Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
 (:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
-(:mod:`bank.pools.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
+(:mod:`bank.pools.jobs`), the month-end provisioning of expected credit losses
+(:mod:`bank.provisioning.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
 also a command of its own (``bank runs …``) and records itself through the run framework
 (:mod:`bank.runs`); the close day has a run row of its own that completes only when every job of
 the day has. This module sits on its own floor above every feature it calls and below the
@@ -20,12 +21,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bank import clock
+from bank.actor import Actor
 from bank.applications.jobs import expire_offers_job
 from bank.calendar import business_days
 from bank.db import Database
+from bank.errors import N_, ValidationError
+from bank.ledger import periods
+from bank.ledger.models import ClosedMonth
 from bank.loans.jobs import repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
+from bank.provisioning.jobs import provisioning_job
 from bank.runs.batches import BATCH_SIZE, Batches, Progress
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
@@ -106,7 +112,8 @@ def close_day_in(
     demo loader, is the only writer of a database being built).
 
     In order: repayments, savings interest, expire offers, expire mandates, pool withdrawals,
-    pool distribution, month-end statements. The statements need the directory they are stored in; without one
+    pool distribution, provisioning (the month-end on or before the day, once), month-end
+    statements. The statements need the directory they are stored in; without one
     (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
     is left out of the day, which still closes. The scheduler and the commands always pass it.
     """
@@ -121,6 +128,7 @@ def close_day_in(
         (RunJob.EXPIRE_MANDATES, lambda run: expire_mandates_job(batches, run, run_date, progress)),
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),
         (RunJob.POOL_DISTRIBUTION, lambda run: pool_distribution_job(batches, run, run_date, progress)),
+        (RunJob.PROVISIONING, lambda run: provisioning_job(batches, run, run_date, progress)),
     ]
     if statement_dir is not None:
         directory = statement_dir
@@ -180,3 +188,30 @@ def catch_up(
     for day in days:
         close_day(database, day, started_by=started_by, statement_dir=statement_dir)
     return days
+
+
+def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.date) -> ClosedMonth:
+    """Close a month of the books (:func:`bank.ledger.periods.close_month`) once its days are closed.
+
+    The close-day runs post what a month owes itself (interest due, penalties, late fees, the
+    savings interest of its last day); a month closed before they ran would refuse them. So the
+    close day of the month's last business day must have completed (days before the bank's first
+    business day need none). The ledger's own rules (ended, in order, once) are checked first;
+    this refusal comes after the row is written, and the caller's unit of work rolls it back.
+    """
+    closed = periods.close_month(session, month, actor=actor, today=today)
+    opened = first_business_day(session)
+    days = [
+        day
+        for day in business_days(closed.first_day, closed.last_day)
+        if opened is not None and day >= opened
+    ]
+    last = last_closed_day(session)
+    if days and (last is None or last < days[-1]):
+        raise ValidationError(
+            "month",
+            N_("the close day of %(day)s has not completed: close every business day of %(month)s first"),
+            day=days[-1],
+            month=periods.month_label(closed.first_day),
+        )
+    return closed

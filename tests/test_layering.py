@@ -57,6 +57,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (frozenset({"committee"}), "the committee decides applications (and writes the decision letters)"),
     (
+        frozenset({"provisioning"}),
+        "expected credit loss: reads loans, grades, pools and collateral; the write-off uses its allowance",
+    ),
+    (
         frozenset({"lending"}),
         "a loan paid out and written off: composes loans, pools, applications and the committee",
     ),

@@ -27,6 +27,7 @@ from bank.extensions import db
 from bank.loans.jobs import run_repayments
 from bank.payments.jobs import run_expire_mandates
 from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
+from bank.provisioning.jobs import run_provisioning
 from bank.runs.lock import RunInProgress
 from bank.runs.models import Run, RunJob
 from bank.runs.record import JobOutcome, describe_failure
@@ -111,6 +112,11 @@ def summary(run: Run, worked: bool) -> str:
             f"month-end statements {run.business_date}: {run.status.value}{took}"
             f" · accounts with movements {run.items_count} · statements stored {run.items_done}"
         )
+    if run.job is RunJob.PROVISIONING:
+        return (
+            f"provisioning {run.business_date}: {run.status.value}{took} · loans staged {run.items_count}"
+            f" · allowance {run.amount_kept:.2f} (added {run.amount_in:.2f}, released {run.amount_out:.2f})"
+        )
     return f"close day {run.business_date}: {run.status.value}{took}"
 
 
@@ -147,7 +153,8 @@ def _date(value: dt.datetime | None) -> dt.date:
 
 @click.group("runs")
 def runs_group() -> None:
-    """Run a job of a business day (repayments, savings interest, offers, pools, statements, close day)."""
+    """Run a job of a business day (repayments, savings interest, offers, pools, provisioning, statements,
+    close day)."""
 
 
 @runs_group.command("repayments")
@@ -252,6 +259,17 @@ def month_end_statements(run_date: dt.datetime | None) -> None:
                 )
             ]
         )
+    _report(outcomes)
+
+
+@runs_group.command("provisioning")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def provisioning(run_date: dt.datetime | None) -> None:
+    """Stage every loan and provision its expected credit loss at the month-end on or before DATE."""
+    day = _date(run_date)
+    with _progress_bar(f"provisioning {day}") as progress:
+        outcomes = _execute(lambda: [run_provisioning(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 

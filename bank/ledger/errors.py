@@ -11,10 +11,11 @@ its values passed as the class's arguments.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from bank.errors import N_, UnbalancedEntry
+from bank.errors import N_, Message, UnbalancedEntry
 
 
 class _LedgerRefusal(UnbalancedEntry):
@@ -99,9 +100,48 @@ class ReversalWithoutReason(_LedgerRefusal):
         super().__init__(N_("a reversal needs a reason"))
 
 
+class EntryInClosedPeriod(_LedgerRefusal):
+    """An entry dated in a closed month: the books of a closed period never change.
+
+    A correction is dated in the open period and names the month it corrects
+    (``EntryRequest.corrects_month``). Its own code, so the API can tell it from a fault of
+    the entry itself; the field is the value date, so a form shows it beside that field.
+    """
+
+    code = "period_closed"
+
+    def __init__(self, *, key: str, value_date: dt.date, closed_through: dt.date) -> None:
+        super().__init__(
+            N_(
+                "entry '%(key)s' is dated %(value_date)s, in a closed period (the books are closed"
+                " through %(closed_through)s): date it in the open period and name the period it corrects"
+            ),
+            fields={
+                "value_date": Message(
+                    N_("falls in a closed period: the books are closed through %(closed_through)s"),
+                    closed_through=closed_through,
+                )
+            },
+            key=key,
+            value_date=value_date,
+            closed_through=closed_through,
+        )
+
+
+class CorrectionBeforeItsPeriod(_LedgerRefusal):
+    """A correction dated before the month it says it corrects: corrections come after."""
+
+    def __init__(self, *, key: str, month: str) -> None:
+        super().__init__(
+            N_("entry '%(key)s' corrects %(month)s but is dated before that month"), key=key, month=month
+        )
+
+
 __all__ = [
     "AmountNotPositive",
+    "CorrectionBeforeItsPeriod",
     "DebitsAreNotCredits",
+    "EntryInClosedPeriod",
     "InvalidEntryKind",
     "InvalidIdempotencyKey",
     "InvalidValueDate",

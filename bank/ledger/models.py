@@ -129,6 +129,9 @@ class JournalEntry(Base):
     actor_label: Mapped[str] = mapped_column(String(200))
     #: Set on a reversal: the entry it cancels (at most one reversal per entry).
     reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    #: Set on a correction: the first day of the closed month it corrects. The entry itself is
+    #: dated in the open period (a closed period takes no entry); this says what it is for.
+    corrects_month: Mapped[dt.date | None] = mapped_column(Date)
 
     postings: Mapped[list[Posting]] = relationship(
         back_populates="entry", order_by="Posting.id", lazy="selectin"
@@ -165,14 +168,66 @@ class Posting(Base):
         return self.amount if self.side is Side.DEBIT else -self.amount
 
 
+#: The kind of a year's closing entry (afsluitboeking): the result to reserves, dated 31 December.
+YEAR_END_CLOSING = "year_end_closing"
+
+
+class ClosedMonth(Base):
+    """A month of the books that is closed: no entry may be dated in it any more.
+
+    Months close in order and never reopen, so the closed period is always one unbroken run of
+    months up to the latest ``last_day``: the ledger checks a value date against that one date.
+    """
+
+    __tablename__ = "ledger_closed_months"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="month_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The month's first day (2026-03-01 for March 2026).
+    first_day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    #: The month's last day: no entry may carry a value date on or before it.
+    last_day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    closed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    #: The user who closed it; None for the system (the demo, a command).
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_by_label: Mapped[str] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"<ClosedMonth {self.first_day:%Y-%m}>"
+
+
+class ClosedYear(Base):
+    """A closed financial year: its result moved to reserves (3200) by the closing entry."""
+
+    __tablename__ = "ledger_closed_years"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    closed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_by_label: Mapped[str] = mapped_column(String(200))
+    #: The year-end closing entry (afsluitboeking); None when the year had no income or expense.
+    closing_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    #: The year's result moved to reserves: income minus expense (negative for a loss).
+    result: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+
+    def __repr__(self) -> str:
+        return f"<ClosedYear {self.year}>"
+
+
 # Entries and postings are history: the ORM refuses edits and deletes (the triggers of
 # migration 0001 refuse them in the database too). Re-exported for callers that catch it.
 make_append_only(JournalEntry, Posting)
+# A closed period never reopens: the ORM refuses to change or delete its row.
+make_append_only(ClosedMonth, ClosedYear)
 
 __all__ = [
+    "YEAR_END_CLOSING",
     "AccountStatus",
     "AccountType",
     "AppendOnlyViolation",
+    "ClosedMonth",
+    "ClosedYear",
     "JournalEntry",
     "LedgerAccount",
     "Posting",

@@ -12,7 +12,15 @@ from sqlalchemy import BigInteger, and_, case, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from bank.db import MoneyType
-from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.ledger.models import (
+    AccountType,
+    ClosedMonth,
+    ClosedYear,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+    Side,
+)
 from bank.ledger.rules import normal_balance, overdrawn, takes_money
 from bank.money import ZERO, from_cents
 
@@ -162,6 +170,8 @@ class HistoryLine:
     running_balance: Decimal
     #: Ids of the accounts on the other side of the entry (the counterparty, on a statement).
     counter_account_ids: tuple[int, ...] = ()
+    #: A correction's closed month (its first day): the entry is dated in the open period.
+    corrects_month: dt.date | None = None
 
 
 def history(
@@ -274,6 +284,7 @@ def _lines(
                 amount=posting.amount,
                 running_balance=running,
                 counter_account_ids=tuple(a for a in others if a != posting.account_id),
+                corrects_month=entry.corrects_month,
             )
         )
     return lines
@@ -411,3 +422,39 @@ def child_accounts(session: Session, parent_id: int, *, limit: int = 200) -> lis
 def reversal_of(session: Session, entry_id: int) -> JournalEntry | None:
     """The entry that reverses entry ``entry_id``, if it was reversed."""
     return session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id))
+
+
+_CLOSED_THROUGH = select(func.max(ClosedMonth.last_day))
+
+
+def closed_through(session: Session) -> dt.date | None:
+    """The last day of the last closed month (None while nothing is closed).
+
+    Months close in order without gaps, so every value date on or before it is closed.
+    """
+    return session.execute(_CLOSED_THROUGH).scalar()
+
+
+def first_open_day(session: Session) -> dt.date | None:
+    """The first day an entry may carry (None: every day is open)."""
+    through = closed_through(session)
+    return None if through is None else through + dt.timedelta(days=1)
+
+
+def open_value_date(wanted: dt.date, first_open: dt.date | None) -> dt.date:
+    """``wanted``, or the first open day when ``wanted`` falls in a closed period.
+
+    For bookings whose date is a fact about the past that the books may no longer show there
+    (a late statement line, a run catching up): they are booked on the first open day.
+    """
+    return wanted if first_open is None or wanted >= first_open else first_open
+
+
+def closed_months(session: Session) -> list[ClosedMonth]:
+    """Every closed month, oldest first."""
+    return list(session.scalars(select(ClosedMonth).order_by(ClosedMonth.first_day)))
+
+
+def closed_years(session: Session) -> list[ClosedYear]:
+    """Every closed year, oldest first."""
+    return list(session.scalars(select(ClosedYear).order_by(ClosedYear.year)))

@@ -62,7 +62,9 @@ from bank.errors import (
 )
 from bank.ledger.errors import (
     AmountNotPositive,
+    CorrectionBeforeItsPeriod,
     DebitsAreNotCredits,
+    EntryInClosedPeriod,
     InvalidEntryKind,
     InvalidIdempotencyKey,
     InvalidValueDate,
@@ -71,8 +73,16 @@ from bank.ledger.errors import (
     ReversalWithoutReason,
     TooFewLines,
 )
-from bank.ledger.models import AccountStatus, JournalEntry, LedgerAccount, Posting, Side
-from bank.ledger.queries import balance
+from bank.ledger.models import (
+    YEAR_END_CLOSING,
+    AccountStatus,
+    ClosedYear,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+    Side,
+)
+from bank.ledger.queries import balance, closed_through
 from bank.ledger.rules import (
     is_debit_normal,
     needs_balance_check,
@@ -140,6 +150,8 @@ class EntryRequest:
     value_date: dt.date
     memo: str = ""
     reverses_entry_id: int | None = None
+    #: A correction names the closed month it corrects (any day of it; kept as its first day).
+    corrects_month: dt.date | None = None
     content_hash: str = field(init=False, default="")
     cents: tuple[CentsLine, ...] = field(init=False, default=(), repr=False, compare=False)
 
@@ -158,6 +170,7 @@ class EntryRequest:
         lines: Iterable[CentsLine],
         value_date: dt.date,
         memo: str = "",
+        corrects_month: dt.date | None = None,
     ) -> EntryRequest:
         """A request from integer cents, for system batches that compute in cents (the runs).
 
@@ -177,6 +190,7 @@ class EntryRequest:
             value_date=value_date,
             memo=memo,
             reverses_entry_id=None,
+            corrects_month=corrects_month,
         )
         _validate_header(request)
         _finish_request(request, cents)
@@ -241,6 +255,14 @@ def _validate_header(request: EntryRequest) -> None:
         raise InvalidEntryKind(key=request.key)
     if isinstance(request.value_date, dt.datetime) or not isinstance(request.value_date, dt.date):
         raise InvalidValueDate(key=request.key)
+    corrects = request.corrects_month
+    if corrects is not None:
+        if isinstance(corrects, dt.datetime) or not isinstance(corrects, dt.date):
+            raise InvalidValueDate(key=request.key)
+        # A correction is dated after the month it corrects, and names the month by its first day.
+        request.__dict__["corrects_month"] = corrects = corrects.replace(day=1)
+        if corrects > request.value_date:
+            raise CorrectionBeforeItsPeriod(key=request.key, month=f"{corrects:%Y-%m}")
 
 
 def _validate_lines(request: EntryRequest) -> None:
@@ -273,9 +295,11 @@ def _content_hash(request: EntryRequest) -> str:
     # as "credit" < "debit".
     lines = sorted(request.cents)
     reverses = "null" if request.reverses_entry_id is None else f"{request.reverses_entry_id:d}"
+    # A correction's month is part of its content; entries without one hash as they always did.
+    corrects = request.corrects_month
     text = "".join(
         (
-            '{"kind": ',
+            '{"kind": ' if corrects is None else f'{{"corrects": "{corrects.isoformat()}", "kind": ',
             _json_string(request.kind),
             ', "lines": [',
             ", ".join(
@@ -301,9 +325,14 @@ def post(
     value_date: dt.date,
     actor: Actor,
     memo: str = "",
+    *,
+    corrects_month: dt.date | None = None,
 ) -> JournalEntry:
-    """Post one balanced entry (or return the one already posted under ``key``)."""
-    request = EntryRequest(key, kind, lines, value_date, memo)
+    """Post one balanced entry (or return the one already posted under ``key``).
+
+    ``corrects_month``: the closed month this entry corrects (it is itself dated in the open period).
+    """
+    request = EntryRequest(key, kind, lines, value_date, memo, corrects_month=corrects_month)
     result = _post(session, [request], actor=actor)
     entry = result.built.get(key) or session.get(JournalEntry, result.ids[0])
     assert entry is not None
@@ -331,7 +360,24 @@ class _Posted:
     built: dict[str, JournalEntry] = field(default_factory=dict)
 
 
-def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -> _Posted:
+def post_year_end_closing(session: Session, request: EntryRequest, *, actor: Actor) -> int:
+    """Post a year's closing entry (afsluitboeking), dated its last day inside the closed period.
+
+    The one entry a closed period takes: the closing of the year itself, which
+    ``bank.ledger.periods.close_year`` posts once every month of the year is closed and before
+    the year is marked closed. Anything else dated there is refused as always.
+    """
+    last_day = request.value_date
+    if request.kind != YEAR_END_CLOSING or (last_day.month, last_day.day) != (12, 31):
+        raise ValueError("only the year-end closing entry, dated 31 December, is posted this way")
+    if session.scalar(select(ClosedYear.id).where(ClosedYear.year == last_day.year)) is not None:
+        raise EntryInClosedPeriod(key=request.key, value_date=last_day, closed_through=last_day)
+    return _post(session, [request], actor=actor, closing=True).ids[0]
+
+
+def _post(
+    session: Session, requests: Sequence[EntryRequest], *, actor: Actor, closing: bool = False
+) -> _Posted:
     """The one path of ``post`` and ``post_many``.
 
     Keys are nearly always new, so the first attempt does not look them up: it checks and
@@ -362,11 +408,13 @@ def _post(session: Session, requests: Sequence[EntryRequest], *, actor: Actor) -
         by_key[request.key] = request
 
     try:
-        existing, built = _write_new(session, list(by_key.values()), actor, first_attempt=True)
+        existing, built = _write_new(
+            session, list(by_key.values()), actor, first_attempt=True, closing=closing
+        )
     except _LookAgain:
         existing = _existing_entries(session, by_key)
         new_requests = [r for r in by_key.values() if r.key not in existing]
-        inserted, built = _write_new(session, new_requests, actor, first_attempt=False)
+        inserted, built = _write_new(session, new_requests, actor, first_attempt=False, closing=closing)
         existing.update(inserted)
     return _Posted([existing[r.key] for r in requests], built)
 
@@ -379,13 +427,34 @@ class _BalanceMoved(Exception):
     """An unlocked batch found a checked balance lower than when it was checked."""
 
 
+def _refuse_closed_period(session: Session, requests: list[EntryRequest], *, first_attempt: bool) -> None:
+    """No entry dated in a closed period: one read per batch (closed months are one unbroken run).
+
+    On a first attempt the keys were not looked up yet: an entry posted before the period was
+    closed and asked for again is the answer, not a refusal, so look them up first.
+    """
+    earliest = min(requests, key=lambda r: r.value_date)
+    through = closed_through(session)
+    if through is not None and earliest.value_date <= through:
+        if first_attempt:
+            raise _LookAgain()
+        raise EntryInClosedPeriod(key=earliest.key, value_date=earliest.value_date, closed_through=through)
+
+
 def _write_new(
-    session: Session, new_requests: list[EntryRequest], actor: Actor, *, first_attempt: bool
+    session: Session,
+    new_requests: list[EntryRequest],
+    actor: Actor,
+    *,
+    first_attempt: bool,
+    closing: bool = False,
 ) -> tuple[dict[str, int], dict[str, JournalEntry]]:
     """Check and insert requests believed new; their ids by key (and built entries)."""
     if not new_requests:
         return {}, {}
     keys = {r.key: r for r in new_requests}
+    if not closing:
+        _refuse_closed_period(session, new_requests, first_attempt=first_attempt)
     single = len(new_requests) == 1 and len(new_requests[0].cents) <= _FEW_LINES
     unlocked = first_attempt and not single and is_postgresql(session)
     accounts = _lock_and_load_accounts(session, new_requests, lock=not unlocked)
@@ -625,6 +694,7 @@ def _entry_row(request: EntryRequest, actor: Actor, posted_at: dt.datetime) -> d
         "actor_id": actor.user_id,
         "actor_label": actor.label,
         "reverses_entry_id": request.reverses_entry_id,
+        "corrects_month": request.corrects_month,
     }
 
 
@@ -649,9 +719,9 @@ _PG_WRITE_ENTRY = text(
     """
     WITH entry AS (
         INSERT INTO journal_entries (idempotency_key, content_hash, kind, value_date, posted_at,
-                                     memo, actor_id, actor_label, reverses_entry_id)
+                                     memo, actor_id, actor_label, reverses_entry_id, corrects_month)
         VALUES (:idempotency_key, :content_hash, :kind, :value_date, :posted_at,
-                :memo, :actor_id, :actor_label, :reverses_entry_id)
+                :memo, :actor_id, :actor_label, :reverses_entry_id, :corrects_month)
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id
     ), posted AS (
@@ -799,14 +869,15 @@ _PG_WRITE_BATCH = text(
                AS id
         FROM unnest(CAST(:keys AS varchar[]), CAST(:hashes AS varchar[]), CAST(:kinds AS varchar[]),
                     CAST(:value_dates AS date[]), CAST(:memos AS text[]),
-                    CAST(:reverses AS integer[])) WITH ORDINALITY
-             AS request(idempotency_key, content_hash, kind, value_date, memo, reverses_entry_id, ordinal)
+                    CAST(:reverses AS integer[]), CAST(:corrects AS date[])) WITH ORDINALITY
+             AS request(idempotency_key, content_hash, kind, value_date, memo, reverses_entry_id,
+                        corrects_month, ordinal)
         ORDER BY request.ordinal
     ), entry AS (
         INSERT INTO journal_entries (id, idempotency_key, content_hash, kind, value_date, posted_at,
-                                     memo, actor_id, actor_label, reverses_entry_id)
+                                     memo, actor_id, actor_label, reverses_entry_id, corrects_month)
         SELECT id, idempotency_key, content_hash, kind, value_date, :posted_at,
-               memo, :actor_id, :actor_label, reverses_entry_id
+               memo, :actor_id, :actor_label, reverses_entry_id, corrects_month
         FROM request ORDER BY ordinal
         RETURNING 1
     ), posted AS (
@@ -890,6 +961,7 @@ def _insert_many_postgresql(
                 "value_dates": pg_date_array([r.value_date for r in requests]),
                 "memos": pg_text_array([r.memo for r in requests]),
                 "reverses": pg_int_array([r.reverses_entry_id for r in requests]),
+                "corrects": pg_date_array([r.corrects_month for r in requests]),
                 "posted_at": posted_at,
                 "actor_id": actor.user_id,
                 "actor_label": actor.label,
@@ -921,7 +993,8 @@ def _insert_many_postgresql(
 #: processing of a Core executemany was most of a batch's time.
 _SQLITE_INSERT_ENTRIES = (
     "INSERT INTO journal_entries (id, idempotency_key, content_hash, kind, value_date, posted_at,"
-    " memo, actor_id, actor_label, reverses_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " memo, actor_id, actor_label, reverses_entry_id, corrects_month)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_INSERT_POSTINGS = (
     "INSERT INTO postings (entry_id, account_id, side, amount, value_date) VALUES (?, ?, ?, ?, ?)"
@@ -970,6 +1043,7 @@ def _insert_many_sqlite(
                 actor.user_id,
                 actor.label,
                 request.reverses_entry_id,
+                None if request.corrects_month is None else bind_date(request.corrects_month),
             )
         )
         for account, is_debit, amount in request.cents:
@@ -1023,7 +1097,11 @@ def reverse(
     value_date: dt.date | None = None,
     key: str | None = None,
 ) -> JournalEntry:
-    """Cancel an entry with a new entry of opposite lines; the original is never touched."""
+    """Cancel an entry with a new entry of opposite lines; the original is never touched.
+
+    The reversal of an entry in a closed period is dated in the open period (today unless
+    ``value_date`` says otherwise) and names the closed month it corrects.
+    """
     original = session.get(JournalEntry, entry_id)
     if original is None:
         raise NotFound(N_("journal entry %(entry_id)s does not exist"), entry_id=entry_id)
@@ -1042,6 +1120,7 @@ def reverse(
         value_date=value_date or clock.today(),
         memo=f"Reversal of entry {entry_id}: {reason.strip()}",
         reverses_entry_id=entry_id,
+        corrects_month=_closed_month_of(session, original.value_date),
     )
     existing = session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id))
     if existing is not None and existing.idempotency_key != request.key:
@@ -1052,6 +1131,12 @@ def reverse(
     entry = session.get(JournalEntry, new_id)
     assert entry is not None
     return entry
+
+
+def _closed_month_of(session: Session, day: dt.date) -> dt.date | None:
+    """The first day of ``day``'s month when that month is closed, else None."""
+    through = closed_through(session)
+    return day.replace(day=1) if through is not None and day <= through else None
 
 
 def account_by_code(session: Session, code: str) -> LedgerAccount:

@@ -1180,11 +1180,17 @@ class WriteOffEntry:
     principal: Decimal
 
 
-def post_write_off(session: Session, approval: Approval, *, actor: Actor) -> WriteOffEntry:
-    """Dr 5100 impairment / Cr the loan's principal, interest and fees accounts, for an approved write-off.
+def post_write_off(
+    session: Session, approval: Approval, *, actor: Actor, allowance: Decimal = ZERO
+) -> WriteOffEntry:
+    """Dr 1190 allowance and 5100 impairment / Cr the loan's principal, interest and fees accounts,
+    for an approved write-off.
 
-    The first of the write-off's steps (``bank.lending.write_off``); the loan stays active until
-    :func:`close_written_off`, after the pools have borne their share.
+    The loss is first taken from the loan-loss allowance held for the loan (``allowance``, what
+    the last month-end provisioned for it: ``bank.provisioning``), at most the amount written
+    off; only the rest is a new expense in 5100. The first of the write-off's steps
+    (``bank.lending.write_off``); the loan stays active until :func:`close_written_off`, after
+    the pools have borne their share.
     """
     loan = session.get(Loan, int(approval.payload["loan_id"]))
     if loan is None:
@@ -1198,14 +1204,20 @@ def post_write_off(session: Session, approval: Approval, *, actor: Actor) -> Wri
     total = sum((amount for amount in balances.values() if amount > 0), ZERO)
     entry_id = None
     if total > 0:
-        impairment = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
+        from_allowance = min(max(allowance, ZERO), total)
+        debits = []
+        if from_allowance > 0:
+            debits.append(debit(account_by_code(session, chart.LOAN_LOSS_ALLOWANCE).id, from_allowance))
+        expense = total - from_allowance
+        if expense > 0:
+            debits.append(debit(account_by_code(session, chart.IMPAIRMENT_EXPENSE).id, expense))
         (entry_id,) = post_many(
             session,
             [
                 EntryRequest(
                     f"writeoff:{loan.id}",
                     "loan_write_off",
-                    (debit(impairment, total), *lines),
+                    (*debits, *lines),
                     today,
                     f"Write-off of loan {loan.number}: {approval.payload.get('reason', '')}"[:500],
                 )

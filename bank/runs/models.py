@@ -33,6 +33,8 @@ class RunJob(enum.StrEnum):
     POOL_DISTRIBUTION = "pool_distribution"
     #: After a month's last day: the monthly statements are built and stored.
     MONTH_END_STATEMENTS = "month_end_statements"
+    #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
+    PROVISIONING = "provisioning"
     #: All jobs of a business day in order; completed only when each of them completed.
     CLOSE_DAY = "close_day"
 
@@ -90,7 +92,7 @@ class Run(Base):
     # Every other job's figures, under general names; what each means for each job:
     #: The items the job looked at: savings interest: accounts with interest to post; pool
     #: withdrawals: requests due (paid and waiting); pool distribution: participants paid;
-    #: month-end statements: accounts with movements.
+    #: month-end statements: accounts with movements; provisioning: loans staged.
     items_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Items done: savings interest: interest entries posted; pool withdrawals: requests paid;
     #: month-end statements: statements stored; expire mandates: mandates expired (also counted
@@ -98,12 +100,15 @@ class Run(Base):
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money.
     items_waiting: Mapped[int] = mapped_column(Integer, default=0)
-    #: Money that came in: pool distribution: the interest the pools collected.
+    #: Money that came in: pool distribution: the interest the pools collected; provisioning:
+    #: added to the loan loss allowance (Dr 5100 / Cr 1190).
     amount_in: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
-    #: Money the bank kept: pool distribution: the bank's margin.
+    #: Money the bank kept: pool distribution: the bank's margin; provisioning: the allowance
+    #: after the run (the month-end's total expected loss).
     amount_kept: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     #: Money that went out: pool withdrawals: paid; pool distribution: distributed to the
-    #: participants; savings interest: interest posted to the members' accounts.
+    #: participants; savings interest: interest posted to the members' accounts; provisioning:
+    #: released from the allowance (Dr 1190 / Cr 5100).
     amount_out: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     entries_posted: Mapped[int] = mapped_column(Integer, default=0)
     #: The last failure's message (kept after a successful resume for the record).

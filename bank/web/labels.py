@@ -394,6 +394,7 @@ ENTRY_KINDS = {
     "pool_distribution": _l("Investment pool returns"),
     "pool_loss_buffer": _l("First-loss buffer used"),
     "reversal": _l("Correction"),
+    "year_end_closing": _l("Closing entry"),
 }
 
 #: The main accounts of the chart by code (bank.ledger.chart.MAIN_ACCOUNTS keeps the English).
@@ -520,6 +521,10 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"received from outside", N_("received from outside")),
         (r"to (?P<iban>[A-Z]{2}\d{2}[A-Z0-9]{8,30})", N_("to %(iban)s")),
         (r"Reversal of entry (?P<entry>\d+): (?P<reason>.*)", N_("Reversal of entry %(entry)s: %(reason)s")),
+        (
+            r"Year-end closing (?P<year>\d{4}): result to reserves",
+            N_("Year-end closing %(year)s: result to the reserves"),
+        ),
     )
 )
 
@@ -637,6 +642,10 @@ AUDIT_ACTIONS = {
     "loan.prepayment": _l("Extra repayment booked"),
     "loan.recovery": _l("Payment on a written-off loan booked"),
     "loan.write_off": _l("Loan written off"),
+    "loan.risk_flag": _l("Loan flagged (watchlist or credit-impaired)"),
+    "loan.risk_flag_cleared": _l("Loan flag lifted"),
+    "provisioning.pd_table": _l("Probability-of-default table set"),
+    "provisioning.month_end": _l("Month-end loan-loss provisioning"),
     "loan_product.create": _l("Loan product created"),
     "loan_product.new_version": _l("New version of a loan product"),
     "loan_product.retire": _l("Loan product retired"),
@@ -918,6 +927,24 @@ FIELD_LABELS = {
     "fee": _l("Return fee"),
     "unapplied": _l("Taken back from the loan"),
     "unauthorised": _l("Unauthorised debit claimed"),
+    # Provisions (issue 16): the PD table, the month-end, the credit officer's flags.
+    "effective_on": _l("In force from"),
+    "default_grade": _l("Grade of a loan without a grade"),
+    "unsecured_lgd": _l("Unsecured loss given default"),
+    "month_end": _l("Month-end"),
+    "from": _l("Movement from"),
+    "flag_id": _l("Flag"),
+    "loans": _l("Loans"),
+    "total_ecl": _l("Expected credit loss"),
+    "change": _l("Change of the allowance"),
+    "pd_table": _l("Probability-of-default table"),
+    **{
+        f"pd_{grade}_{stage}": _l(
+            "Probability of default, grade %(grade)s, stage %(stage)s", grade=grade, stage=stage
+        )
+        for grade in ("A", "B", "C", "D", "E")
+        for stage in (1, 2, 3)
+    },
 }
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.

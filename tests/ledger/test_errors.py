@@ -25,7 +25,9 @@ from bank.ledger import chart
 from bank.ledger import errors as ledger_errors
 from bank.ledger.errors import (
     AmountNotPositive,
+    CorrectionBeforeItsPeriod,
     DebitsAreNotCredits,
+    EntryInClosedPeriod,
     InvalidEntryKind,
     InvalidIdempotencyKey,
     InvalidValueDate,
@@ -34,7 +36,7 @@ from bank.ledger.errors import (
     ReversalWithoutReason,
     TooFewLines,
 )
-from bank.ledger.models import JournalEntry, LedgerAccount, Posting
+from bank.ledger.models import ClosedMonth, JournalEntry, LedgerAccount, Posting
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post, post_many, reverse
 
 from .conftest import VALUE_DATE, move
@@ -66,6 +68,14 @@ def _post(
 ) -> None:
     lines = move(world.settlement, world.anna, "10.00") if lines is None else lines
     post(world.session, key, kind, lines, value_date, world.actor)
+
+
+def _close_march(world: World) -> None:
+    """March 2026 closed, as ``bank periods close`` records it (the checks are its own tests')."""
+    world.session.add(
+        ClosedMonth(first_day=dt.date(2026, 3, 1), last_day=dt.date(2026, 3, 31), closed_by_label="test")
+    )
+    world.session.flush()
 
 
 #: (fault, how to cause it, class, English text (API), Dutch text (page)[, English text (page)])
@@ -149,6 +159,31 @@ CASES: list[tuple[object, ...]] = [
         "boeking {reversal_id} is zelf een tegenboeking; maak in plaats daarvan een nieuwe boeking",
     ),
     (
+        "an entry dated in a closed month",
+        lambda w: (_close_march(w), _post(w, value_date=dt.date(2026, 3, 31))),
+        EntryInClosedPeriod,
+        "entry 'k:1' is dated 2026-03-31, in a closed period (the books are closed through 2026-03-31):"
+        " date it in the open period and name the period it corrects",
+        # A page shows the rule beside the value date (or under its label), dates as its language writes them.
+        "valutadatum: valt in een afgesloten periode: de boeken zijn afgesloten tot en met 31-03-2026",
+        "value date: falls in a closed period: the books are closed through 2026-03-31",
+    ),
+    (
+        "a correction dated before the month it corrects",
+        lambda w: post(
+            w.session,
+            "k:1",
+            "deposit",
+            move(w.settlement, w.anna, "1.00"),
+            VALUE_DATE,
+            w.actor,
+            corrects_month=dt.date(2026, 4, 15),
+        ),
+        CorrectionBeforeItsPeriod,
+        "entry 'k:1' corrects 2026-04 but is dated before that month",
+        "boeking 'k:1' corrigeert 2026-04 maar is gedateerd vóór die maand",
+    ),
+    (
         "a reversal without a reason",
         lambda w: reverse(w.session, w.deposit_id, reason="  ", actor=w.actor),
         ReversalWithoutReason,
@@ -192,7 +227,14 @@ def test_each_fault_has_its_own_class_its_message_in_both_languages_and_writes_n
     assert type(error) is error_class
     assert isinstance(error, UnbalancedEntry)
     assert str(error) == english.format(reversal_id=world.reversal_id)
-    assert error.to_json() == {"error": "unbalanced_entry", "message": str(error), "fields": {}}
+    # A closed period has its own code and names the value date, so a form shows it there.
+    fields = {"value_date": "falls in a closed period: the books are closed through 2026-03-31"}
+    closed = error_class is EntryInClosedPeriod
+    assert error.to_json() == {
+        "error": "period_closed" if closed else "unbalanced_entry",
+        "message": str(error),
+        "fields": fields if closed else {},
+    }
     assert error.http_status == 422
     with current_app.test_request_context("/"), force_locale("nl"):
         assert error_text(error) == dutch.format(reversal_id=world.reversal_id)

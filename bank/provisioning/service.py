@@ -1,0 +1,324 @@
+"""Writes of provisioning: the PD table, the credit officer's flags, and the month-end run.
+
+The run (:func:`provision_month_end`) stages every loan on the books at a month-end, computes
+its expected loss, stores one row per loan and the month's total, and posts only the change of
+the allowance: Dr 5100 / Cr 1190 when it grows, Cr 5100 / Dr 1190 when it is released, key
+``provision:{month end}``. After it, account 1190 holds exactly the sum of the stored losses.
+Run again for the same month-end it returns what it stored and posts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from bank import audit, clock
+from bank.actor import Actor
+from bank.db import table_of
+from bank.errors import N_, NotFound, PermissionDenied, ValidationError
+from bank.ledger import chart
+from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
+from bank.loans.models import Loan, LoanStatus
+from bank.money import RATE_SCALE, ZERO, from_cents, parse_rate_fraction, to_cents
+from bank.provisioning import calculator, cover, queries
+from bank.provisioning.models import (
+    GRADES,
+    LoanProvision,
+    LoanRiskFlag,
+    PdRate,
+    PdTable,
+    ProvisionMonth,
+    RiskFlagKind,
+    StageReason,
+)
+
+#: Who sets the PD table; who flags loans.
+TABLE_ROLES = ("admin",)
+FLAG_ROLES = ("credit_officer",)
+#: The entry kinds of the allowance's moves.
+PROVISION_KIND = "loan_loss_provision"
+RELEASE_KIND = "loan_loss_release"
+
+
+def _require_role(actor: Actor, *roles: str) -> None:
+    if not actor.has_role(*roles):
+        raise PermissionDenied(
+            N_("role %(role)s may not do this; it needs %(roles)s"), role=actor.role, roles=" or ".join(roles)
+        )
+
+
+def _probability(value: object, field: str) -> Decimal:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(field, N_("is required"))
+    return parse_rate_fraction(
+        value,
+        field=field,
+        maximum=Decimal(1),
+        not_a_number=N_("must be a probability such as 0.025"),
+        out_of_range=N_("must be a probability between 0 and 1"),
+    )
+
+
+def set_pd_table(
+    session: Session,
+    *,
+    effective_on: dt.date | None,
+    default_grade: str | None,
+    unsecured_lgd: object,
+    probabilities: Mapping[str, object],
+    actor: Actor,
+    note: str = "",
+) -> PdTable:
+    """A new version of the PD table, in force from ``effective_on``; every fault named at once.
+
+    ``probabilities`` holds one value per cell, keyed ``pd_<grade>_<stage>`` (``pd_B_2``): the
+    12-month probability for stage 1, the lifetime one for stages 2 and 3, each from 0 to 1.
+    Earlier versions stay as they were (month-ends already run keep the figures they used); a
+    second version for the same day is refused.
+    """
+    _require_role(actor, *TABLE_ROLES)
+    errors: dict[str, str] = {}
+    cells: dict[tuple[str, int], Decimal] = {}
+    for grade, stage in queries.grades_and_stages():
+        name = queries.cell_field(grade, stage)
+        try:
+            cells[grade, stage] = _probability(probabilities.get(name), name)
+        except ValidationError as error:
+            errors.update(error.fields)
+    try:
+        lgd = _probability(unsecured_lgd, "unsecured_lgd")
+    except ValidationError as error:
+        errors.update(error.fields)
+        lgd = ZERO
+    grade = (default_grade or "").strip().upper()
+    if grade not in GRADES:
+        errors["default_grade"] = N_("must be one of A, B, C, D, E")
+    if effective_on is None:
+        errors["effective_on"] = N_("is required")
+    elif session.scalar(select(PdTable.id).where(PdTable.effective_on == effective_on)) is not None:
+        errors["effective_on"] = N_("a table is already in force from this day; choose another day")
+    if errors:
+        raise ValidationError(errors)
+    assert effective_on is not None
+    table = PdTable(
+        effective_on=effective_on,
+        default_grade=grade,
+        unsecured_lgd=lgd,
+        note=note.strip(),
+        created_by_id=actor.user_id,
+        created_by_label=actor.label,
+        rates=[PdRate(grade=g, stage=s, probability=p) for (g, s), p in cells.items()],
+    )
+    session.add(table)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "provisioning.pd_table",
+        "pd_table",
+        table.id,
+        after={
+            "effective_on": effective_on,
+            "default_grade": grade,
+            "unsecured_lgd": str(lgd),
+            **{queries.cell_field(g, s): str(p) for (g, s), p in cells.items()},
+        },
+    )
+    return table
+
+
+def _loan(session: Session, loan_id: int) -> Loan:
+    loan = session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFound(N_("loan %(id)s does not exist"), id=loan_id)
+    return loan
+
+
+def flag_loan(
+    session: Session,
+    loan_id: int,
+    kind: RiskFlagKind | str,
+    *,
+    reason: str,
+    actor: Actor,
+    on: dt.date | None = None,
+) -> LoanRiskFlag:
+    """Put a loan on the watchlist (stage 2 at least) or mark it credit-impaired (stage 3).
+
+    A credit officer's judgement with its reason, audited; it counts from ``on`` (today) at the
+    next month-end. A flag of the same kind already standing is refused.
+    """
+    _require_role(actor, *FLAG_ROLES)
+    loan = _loan(session, loan_id)
+    try:
+        flag_kind = RiskFlagKind(kind)
+    except ValueError:
+        raise ValidationError("kind", N_("must be the watchlist or credit-impaired")) from None
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError("reason", N_("is required"))
+    if len(text) > 2000:
+        raise ValidationError("reason", N_("may be at most %(maximum)s characters"), maximum=2000)
+    if loan.status is not LoanStatus.ACTIVE:
+        raise ValidationError("kind", N_("only an active loan can be flagged"))
+    day = on or clock.today()
+    if day > clock.today():
+        raise ValidationError("on", N_("may not be in the future"))
+    standing = [flag for flag in queries.current_flags(session, loan.id) if flag.kind is flag_kind]
+    if standing:
+        raise ValidationError("kind", N_("the loan already has this flag"))
+    flag = LoanRiskFlag(
+        loan_id=loan.id, kind=flag_kind, reason=text, flagged_on=day, flagged_by_label=actor.label
+    )
+    session.add(flag)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "loan.risk_flag",
+        "loan",
+        loan.id,
+        after={"kind": flag_kind.value, "reason": text, "on": day},
+    )
+    return flag
+
+
+def clear_flag(
+    session: Session, flag_id: int, *, reason: str, actor: Actor, on: dt.date | None = None
+) -> LoanRiskFlag:
+    """Lift a standing flag (from ``on``, today), with the reason; kept in the loan's history."""
+    _require_role(actor, *FLAG_ROLES)
+    flag = session.get(LoanRiskFlag, flag_id)
+    if flag is None:
+        raise NotFound(N_("flag %(id)s does not exist"), id=flag_id)
+    if flag.cleared_on is not None:
+        raise ValidationError("flag_id", N_("the flag was already lifted"))
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError("reason", N_("is required"))
+    day = max(on or clock.today(), flag.flagged_on)
+    flag.cleared_on = day
+    flag.cleared_reason = text
+    flag.cleared_by_label = actor.label
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "loan.risk_flag_cleared",
+        "loan",
+        flag.loan_id,
+        before={"kind": flag.kind.value, "reason": flag.reason},
+        after={"cleared_on": day, "reason": text},
+    )
+    return flag
+
+
+_PROVISIONS = table_of(LoanProvision)
+
+
+def provision_month_end(
+    session: Session, month_end: dt.date, *, actor: Actor, run_id: int | None = None
+) -> ProvisionMonth:
+    """Stage every loan at ``month_end``, store its expected loss, post the allowance's change.
+
+    Set-based: four reads for the loans (``queries.loans_at``, days past due, flags, forborne),
+    one ask of the collateral register for all of them, integer arithmetic per loan, one
+    multi-row insert, one entry. Refused when no PD table is in force or the day is not a
+    month's last. A month-end already provisioned is returned as it was stored.
+    """
+    if not queries.is_month_end(month_end):
+        raise ValidationError("date", N_("must be the last day of a month"))
+    existing = queries.month(session, month_end)
+    if existing is not None:
+        return existing
+    table = queries.table_in_force(session, month_end)
+    if table is None:
+        raise ValidationError("date", N_("no probability-of-default table is in force on this day"))
+    loans = queries.loans_at(session, month_end)
+    overdue = queries.days_past_due_at(session, month_end)
+    flags = queries.flags_at(session, month_end)
+    forborne = queries.forborne_loan_ids(session, month_end)
+    covers = cover.cover_by_loan(
+        session, {facts.loan_id: from_cents(max(facts.exposure_cents, 0)) for facts in loans}, month_end
+    )
+    parts = {(rate.grade, rate.stage): int(rate.probability * RATE_SCALE) for rate in table.rates}
+    unsecured = int(table.unsecured_lgd * RATE_SCALE)
+    rows = []
+    total = 0
+    for facts in loans:
+        days = max(overdue.get(facts.loan_id, 0), 0)
+        flagged = flags.get(facts.loan_id, set())
+        stage, reason = calculator.stage_of(
+            days,
+            watchlist=RiskFlagKind.WATCHLIST in flagged,
+            credit_impaired=RiskFlagKind.CREDIT_IMPAIRED in flagged,
+            forborne=facts.loan_id in forborne,
+        )
+        grade = facts.grade or table.default_grade
+        probability = parts[grade, stage]
+        loan_cover = covers.get(facts.loan_id)
+        cover_cents = None if loan_cover is None else to_cents(loan_cover)
+        lgd, ecl = calculator.expected_loss_cents(
+            facts.exposure_cents, probability, cover_cents=cover_cents, unsecured_lgd_parts=unsecured
+        )
+        total += ecl
+        rows.append(
+            {
+                "month_end": month_end,
+                "run_id": run_id,
+                "loan_id": facts.loan_id,
+                "purpose": facts.purpose,
+                "grade": grade,
+                "grade_defaulted": facts.grade is None,
+                "stage": stage,
+                "reason": StageReason(reason),
+                "days_past_due": days,
+                "exposure": from_cents(max(facts.exposure_cents, 0)),
+                "cover": loan_cover,
+                "probability": Decimal(probability) / RATE_SCALE,
+                "lgd": Decimal(lgd) / RATE_SCALE,
+                "ecl": from_cents(ecl),
+            }
+        )
+    if rows:
+        session.execute(insert(_PROVISIONS), rows)
+    before = queries.allowance_balance(session)
+    target = from_cents(total)
+    change = target - before
+    entry_id = None
+    if change != 0:
+        expense = account_by_code(session, chart.IMPAIRMENT_EXPENSE).id
+        allowance = account_by_code(session, chart.LOAN_LOSS_ALLOWANCE).id
+        if change > 0:
+            kind, lines = PROVISION_KIND, (debit(expense, change), credit(allowance, change))
+            memo = f"Loan loss allowance {month_end}: added {change}"
+        else:
+            kind, lines = RELEASE_KIND, (debit(allowance, -change), credit(expense, -change))
+            memo = f"Loan loss allowance {month_end}: released {-change}"
+        (entry_id,) = post_many(
+            session, [EntryRequest(f"provision:{month_end}", kind, lines, month_end, memo)], actor=actor
+        )
+    provision = ProvisionMonth(
+        month_end=month_end,
+        run_id=run_id,
+        pd_table_id=table.id,
+        loans_count=len(rows),
+        total_ecl=target,
+        allowance_before=before,
+        entry_id=entry_id,
+    )
+    session.add(provision)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "provisioning.month_end",
+        "provision_month",
+        f"{month_end}",
+        after={"loans": len(rows), "total_ecl": target, "change": change, "pd_table": table.id},
+    )
+    return provision
