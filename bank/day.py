@@ -21,9 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bank import clock
+from bank.actor import Actor
 from bank.applications.jobs import expire_offers_job
 from bank.calendar import business_days
 from bank.db import Database
+from bank.errors import N_, ValidationError
+from bank.ledger import periods
+from bank.ledger.models import ClosedMonth
 from bank.loans.jobs import repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
@@ -184,3 +188,30 @@ def catch_up(
     for day in days:
         close_day(database, day, started_by=started_by, statement_dir=statement_dir)
     return days
+
+
+def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.date) -> ClosedMonth:
+    """Close a month of the books (:func:`bank.ledger.periods.close_month`) once its days are closed.
+
+    The close-day runs post what a month owes itself (interest due, penalties, late fees, the
+    savings interest of its last day); a month closed before they ran would refuse them. So the
+    close day of the month's last business day must have completed (days before the bank's first
+    business day need none). The ledger's own rules (ended, in order, once) are checked first;
+    this refusal comes after the row is written, and the caller's unit of work rolls it back.
+    """
+    closed = periods.close_month(session, month, actor=actor, today=today)
+    opened = first_business_day(session)
+    days = [
+        day
+        for day in business_days(closed.first_day, closed.last_day)
+        if opened is not None and day >= opened
+    ]
+    last = last_closed_day(session)
+    if days and (last is None or last < days[-1]):
+        raise ValidationError(
+            "month",
+            N_("the close day of %(day)s has not completed: close every business day of %(month)s first"),
+            day=days[-1],
+            month=periods.month_label(closed.first_day),
+        )
+    return closed

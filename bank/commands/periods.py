@@ -14,6 +14,7 @@ import click
 from flask.cli import with_appcontext
 
 from bank import clock
+from bank import day as business_day
 from bank.actor import system
 from bank.commands.refusals import refuse
 from bank.errors import BankError
@@ -82,11 +83,12 @@ def list_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the closed month as JSON.")
 @with_appcontext
 def close_command(month_text: str, as_json: bool) -> None:
-    """Close a month that has ended: no entry may be dated in it any more (months close in order)."""
+    """Close a month that has ended and whose close days have run: no entry may be dated in it any
+    more (months close in order)."""
     try:
         with db.unit_of_work(db.new_session()) as session:
             month = periods.parse_month(month_text)
-            closed = periods.close_month(session, month, actor=ACTOR, today=clock.today())
+            closed = business_day.close_month(session, month, actor=ACTOR, today=clock.today())
             summary = month_json(closed)
     except BankError as error:
         refuse(error, OPTION_OF_FIELD)

@@ -16,6 +16,7 @@ from bank.auth.models import User
 from bank.demo import (
     applications,
     clearing,
+    collateral,
     collections,
     impact,
     mandates,
@@ -68,6 +69,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
+    ),
+    # After the loans are paid out (their securities carried over from the applications).
+    (
+        "collateral: deeds from the notary, a new appraisal, a pledge on a running loan",
+        collateral.collateral_through_the_year,
     ),
     # After every step that pays out (withdrawals, the notary, redemptions): their orders go by batch.
     (

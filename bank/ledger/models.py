@@ -168,6 +168,10 @@ class Posting(Base):
         return self.amount if self.side is Side.DEBIT else -self.amount
 
 
+#: The kind of a year's closing entry (afsluitboeking): the result to reserves, dated 31 December.
+YEAR_END_CLOSING = "year_end_closing"
+
+
 class ClosedMonth(Base):
     """A month of the books that is closed: no entry may be dated in it any more.
 
@@ -218,6 +222,7 @@ make_append_only(JournalEntry, Posting)
 make_append_only(ClosedMonth, ClosedYear)
 
 __all__ = [
+    "YEAR_END_CLOSING",
     "AccountStatus",
     "AccountType",
     "AppendOnlyViolation",

@@ -25,10 +25,9 @@ from bank.actor import Actor
 from bank.calendar import add_months
 from bank.errors import N_, ValidationError
 from bank.ledger import chart
-from bank.ledger.models import AccountType, ClosedMonth, ClosedYear, JournalEntry
+from bank.ledger.models import YEAR_END_CLOSING, AccountType, ClosedMonth, ClosedYear, JournalEntry
 from bank.ledger.queries import closed_months, closed_years, trial_balance
 from bank.ledger.service import (
-    YEAR_END_CLOSING,
     EntryRequest,
     Line,
     account_by_code,
@@ -87,7 +86,7 @@ def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.dat
 
     Refused, naming the rule, for a month that has not ended (its last day must be before
     ``today``), a month already closed, and a month out of order (the one after the last closed
-    month; the first close may not leave an entry dated before it in an open month).
+    month; the first is January of the books' first year, see :func:`next_month_to_close`).
     """
     first_day = month_start(month)
     last_day = month_end(first_day)
@@ -102,26 +101,14 @@ def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.dat
             N_("%(month)s has not ended yet: a month can be closed from the day after its last day"),
             month=label,
         )
-    last_closed = session.scalar(select(func.max(ClosedMonth.first_day)))
-    if last_closed is not None and first_day != add_months(last_closed, 1):
+    following = next_month_to_close(session)
+    if following is not None and first_day != following:
         raise ValidationError(
             "month",
             N_("months close in order: the next month to close is %(next)s, not %(month)s"),
-            next=month_label(add_months(last_closed, 1)),
+            next=month_label(following),
             month=label,
         )
-    if last_closed is None:
-        first = first_entry_day(session)
-        if first is not None and first < first_day:
-            raise ValidationError(
-                "month",
-                N_(
-                    "months close in order: the books begin in %(next)s, close that month first,"
-                    " not %(month)s"
-                ),
-                next=month_label(first),
-                month=label,
-            )
     closed = ClosedMonth(
         first_day=first_day, last_day=last_day, closed_by_id=actor.user_id, closed_by_label=actor.label
     )
@@ -131,19 +118,29 @@ def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.dat
 
 
 @dataclass(frozen=True)
+class ResultLine:
+    """An income or expense account's balance at the year's end (on its normal side)."""
+
+    account_id: int
+    code: str
+    name: str
+    type: AccountType
+    balance: Decimal
+
+
+@dataclass(frozen=True)
 class YearResult:
     """What a year's closing moves to the reserves: each income and expense account's balance."""
 
-    #: (account id, code, balance on the account's normal side) of every account with one.
-    balances: tuple[tuple[int, str, AccountType, Decimal], ...]
+    balances: tuple[ResultLine, ...]
 
     @property
     def income(self) -> Decimal:
-        return sum((b for _, _, t, b in self.balances if t is AccountType.INCOME), ZERO)
+        return sum((b.balance for b in self.balances if b.type is AccountType.INCOME), ZERO)
 
     @property
     def expense(self) -> Decimal:
-        return sum((b for _, _, t, b in self.balances if t is AccountType.EXPENSE), ZERO)
+        return sum((b.balance for b in self.balances if b.type is AccountType.EXPENSE), ZERO)
 
     @property
     def result(self) -> Decimal:
@@ -156,7 +153,7 @@ def year_result(session: Session, year: int) -> YearResult:
     rows = trial_balance(session, dt.date(year, 12, 31), roll_up=False)
     return YearResult(
         tuple(
-            (row.account_id, row.code, row.type, row.balance)
+            ResultLine(row.account_id, row.code, row.name, row.type, row.balance)
             for row in rows
             if row.type in (AccountType.INCOME, AccountType.EXPENSE) and row.balance != 0
         )
@@ -166,10 +163,10 @@ def year_result(session: Session, year: int) -> YearResult:
 def closing_lines(result: YearResult, reserves_id: int) -> list[Line]:
     """Lines that bring every income and expense account to zero, the difference to reserves."""
     lines: list[Line] = []
-    for account_id, _, account_type, amount in result.balances:
+    for line in result.balances:
         # Income is credit-normal: a credit balance is taken off with a debit (and the other way).
-        take_off_by_debit = (account_type is AccountType.INCOME) == (amount > 0)
-        lines.append((debit if take_off_by_debit else credit)(account_id, abs(amount)))
+        take_off_by_debit = (line.type is AccountType.INCOME) == (line.balance > 0)
+        lines.append((debit if take_off_by_debit else credit)(line.account_id, abs(line.balance)))
     if result.result > 0:
         lines.append(credit(reserves_id, result.result))
     elif result.result < 0:

@@ -170,6 +170,8 @@ class HistoryLine:
     running_balance: Decimal
     #: Ids of the accounts on the other side of the entry (the counterparty, on a statement).
     counter_account_ids: tuple[int, ...] = ()
+    #: A correction's closed month (its first day): the entry is dated in the open period.
+    corrects_month: dt.date | None = None
 
 
 def history(
@@ -282,6 +284,7 @@ def _lines(
                 amount=posting.amount,
                 running_balance=running,
                 counter_account_ids=tuple(a for a in others if a != posting.account_id),
+                corrects_month=entry.corrects_month,
             )
         )
     return lines

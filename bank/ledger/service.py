@@ -73,7 +73,15 @@ from bank.ledger.errors import (
     ReversalWithoutReason,
     TooFewLines,
 )
-from bank.ledger.models import AccountStatus, ClosedYear, JournalEntry, LedgerAccount, Posting, Side
+from bank.ledger.models import (
+    YEAR_END_CLOSING,
+    AccountStatus,
+    ClosedYear,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+    Side,
+)
 from bank.ledger.queries import balance, closed_through
 from bank.ledger.rules import (
     is_debit_normal,
@@ -365,10 +373,6 @@ def post_year_end_closing(session: Session, request: EntryRequest, *, actor: Act
     if session.scalar(select(ClosedYear.id).where(ClosedYear.year == last_day.year)) is not None:
         raise EntryInClosedPeriod(key=request.key, value_date=last_day, closed_through=last_day)
     return _post(session, [request], actor=actor, closing=True).ids[0]
-
-
-#: The kind of the year-end closing entry.
-YEAR_END_CLOSING = "year_end_closing"
 
 
 def _post(

@@ -25,7 +25,7 @@ import secrets
 import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from bank.db import table_of
 from bank.errors import N_, BankError, Message, PermissionDenied
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry
+from bank.ledger.queries import first_open_day, open_value_date
 from bank.ledger.service import EntryRequest, account_by_code, post_many
 from bank.money import ZERO
 from bank.payments import matching, statement_reader
@@ -388,15 +389,26 @@ def _book(
         [entry for plan in planned for entry in plan.statement.entries],
     )
     pending: list[tuple[matching.LineToMatch, matching.Booking]] = []
+    first_open = first_open_day(session)
     for plan, row in zip(planned, rows, strict=True):
         for line_no, entry in enumerate(plan.statement.entries, start=1):
-            line = matching.LineToMatch(row.id, line_no, entry, entry.booking_date or plan.closing_on)
-            pending.append((line, _zero(line) or matching.match(context, line)))
+            booked_on = entry.booking_date or plan.closing_on
+            line = matching.LineToMatch(row.id, line_no, entry, open_value_date(booked_on, first_open))
+            booking = _zero(line) or matching.match(context, line)
+            pending.append((line, _late(booking, booked_on, line.value_date)))
             if len(pending) >= BATCH_LINES:
                 _post_batch(session, pending, actor, result)
                 pending = []
     if pending:
         _post_batch(session, pending, actor, result)
+
+
+def _late(booking: matching.Booking, booked_on: dt.date, value_date: dt.date) -> matching.Booking:
+    """A line the bank booked in a period since closed is booked on the first open day instead
+    (the statement line keeps the bank's dates), its entry naming the month it belongs to."""
+    if booked_on == value_date or booking.request is None:
+        return booking
+    return replace(booking, request=replace(booking.request, corrects_month=booked_on))
 
 
 def _zero(line: matching.LineToMatch) -> matching.Booking | None:

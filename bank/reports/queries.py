@@ -29,7 +29,7 @@ from bank.errors import N_, ValidationError
 from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import rules as ledger_rules
-from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.ledger.models import YEAR_END_CLOSING, AccountType, JournalEntry, LedgerAccount, Posting, Side
 from bank.loans import queries as loan_queries
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.queries import BUCKETS
@@ -266,7 +266,8 @@ class ProfitAndLoss:
 def profit_and_loss(
     session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None
 ) -> ProfitAndLoss:
-    """Income and expense accounts: what was posted to them in the period (both days included)."""
+    """Income and expense accounts: what was posted to them in the period (both days included),
+    the year-end closing entries (result to reserves) left out."""
     date_from, date_to = check_report_period(date_from, date_to)
     signed = case((Posting.side == Side.DEBIT, Posting.amount), else_=-Posting.amount)
     accounts = list(
@@ -299,6 +300,20 @@ def profit_and_loss(
         .group_by(Posting.account_id)
     ):
         net[children.get(account_id, account_id)] += total or ZERO
+    # A year's closing entry moves the result to reserves; it is no income or expense of the
+    # year, so the result of a closed year reads the same after its closing as before.
+    for account_id, total in session.execute(
+        select(Posting.account_id, func.sum(signed, type_=MoneyType()))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(
+            JournalEntry.kind == YEAR_END_CLOSING,
+            JournalEntry.value_date >= date_from,
+            JournalEntry.value_date <= date_to,
+            Posting.account_id.in_(ids + list(children)),
+        )
+        .group_by(Posting.account_id)
+    ):
+        net[children.get(account_id, account_id)] -= total or ZERO
     income = tuple(StatementRow(a.code, a.name, -net[a.id]) for a in accounts if a.type is AccountType.INCOME)
     expenses = tuple(
         StatementRow(a.code, a.name, net[a.id]) for a in accounts if a.type is AccountType.EXPENSE

@@ -31,6 +31,7 @@ from bank import clock
 from bank.db import Database, engine_of
 from bank.errors import N_, ValidationError
 from bank.ledger.models import JournalEntry
+from bank.ledger.queries import closed_through
 from bank.runs.batches import Batches, collecting_less
 from bank.runs.lock import run_lock
 from bank.runs.models import Run, RunJob, RunStatus
@@ -55,7 +56,8 @@ def first_business_day(session: Session) -> dt.date | None:
 
 
 def validate_run_date(session: Session, run_date: dt.date) -> None:
-    """Refuse dates after tomorrow and before the bank's first business day (nothing is written)."""
+    """Refuse dates after tomorrow, before the bank's first business day and in a closed period
+    (a run posts on its date: the ledger would refuse it anyway, halfway); nothing is written."""
     tomorrow = clock.today() + dt.timedelta(days=1)
     if run_date > tomorrow:
         raise ValidationError(
@@ -70,6 +72,17 @@ def validate_run_date(session: Session, run_date: dt.date) -> None:
             "date",
             N_("must not be before the bank's first business day (%(first)s); got %(run_date)s"),
             first=first,
+            run_date=run_date,
+        )
+    through = closed_through(session)
+    if through is not None and run_date <= through:
+        raise ValidationError(
+            "date",
+            N_(
+                "must not be in a closed period (the books are closed through %(closed_through)s);"
+                " got %(run_date)s"
+            ),
+            closed_through=through,
             run_date=run_date,
         )
 

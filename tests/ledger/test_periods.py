@@ -16,6 +16,7 @@ import pytest
 from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
+from bank import clock
 from bank.cli import cli
 from bank.errors import ValidationError
 from bank.ledger import chart, periods
@@ -23,6 +24,7 @@ from bank.ledger.errors import EntryInClosedPeriod
 from bank.ledger.models import ClosedMonth, ClosedYear, JournalEntry, Posting
 from bank.ledger.queries import balance, closed_through, open_value_date, trial_balance, verify
 from bank.ledger.service import EntryRequest, account_by_code, post, post_many, reverse
+from bank.runs.models import Run, RunJob, RunStatus
 
 from .conftest import move
 
@@ -249,7 +251,7 @@ def test_months_close_in_order_and_once(session, books, actor) -> None:
     with pytest.raises(ValidationError) as refused:
         periods.close_month(session, dt.date(2025, 4, 1), actor=actor, today=TODAY)
     assert refused.value.fields == {
-        "month": "months close in order: the books begin in 2025-03, close that month first, not 2025-04"
+        "month": "months close in order: the next month to close is 2025-01, not 2025-04"
     }
     _close_through(session, actor, dt.date(2025, 2, 1))
     with pytest.raises(ValidationError) as refused:
@@ -296,20 +298,41 @@ def run(app, session):
     return invoke
 
 
-def test_the_commands_close_months_and_the_year_and_refuse_with_status_2(run, session, books) -> None:
-    from bank import clock
+def days_closed_through(session, day: dt.date) -> None:
+    """The close-day run of ``day`` completed (what ``bank.day.close_month`` asks of a month)."""
+    session.add(
+        Run(
+            job=RunJob.CLOSE_DAY,
+            business_date=day,
+            status=RunStatus.COMPLETED,
+            started_by="test",
+            finished_at=clock.now_utc(),
+        )
+    )
+    session.commit()
 
+
+def test_the_commands_close_months_and_the_year_and_refuse_with_status_2(run, session, books) -> None:
     with clock.frozen(TODAY):
         refused = run("periods", "close", "--month", "2025-04")
         assert (refused.exit_code, refused.output.strip()) == (
             2,
-            "error: --month months close in order: the books begin in 2025-03,"
-            " close that month first, not 2025-04",
+            "error: --month months close in order: the next month to close is 2025-01, not 2025-04",
         )
-        assert session.scalar(select(func.count()).select_from(ClosedMonth)) == 0
-        for month in range(1, 13):
-            result = run("periods", "close", "--month", f"2025-{month:02d}")
-            assert result.exit_code == 0, result.output
+        days_closed_through(session, dt.date(2025, 11, 28))
+        for month in range(1, 12):
+            assert run("periods", "close", "--month", f"2025-{month:02d}").exit_code == 0
+        # December's last business day (31 December) has not been closed: the month waits for it.
+        waiting = run("periods", "close", "--month", "2025-12")
+        assert (waiting.exit_code, waiting.output.strip()) == (
+            2,
+            "error: --month the close day of 2025-12-31 has not completed:"
+            " close every business day of 2025-12 first",
+        )
+        assert session.scalar(select(func.count()).select_from(ClosedMonth)) == 11
+        days_closed_through(session, dt.date(2025, 12, 31))
+        result = run("periods", "close", "--month", "2025-12")
+        assert result.exit_code == 0, result.output
         assert result.output.strip() == "2025-12 closed: no entry may be dated on or before 2025-12-31"
 
         twice = run("periods", "close", "--month", "2025-12")
