@@ -16,6 +16,7 @@ from bank.auth.models import User
 from bank.demo import (
     applications,
     clearing,
+    collateral,
     collections,
     impact,
     mandates,
@@ -30,6 +31,7 @@ from bank.demo import (
     staff,
     statements,
 )
+from bank.demo import provisioning as provisioning_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
 from bank.extensions import db
@@ -63,9 +65,16 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ),
     # After the loans (a borrower signs when the loan is paid out), before the servicing year.
     ("SEPA mandates of the borrowers, their loans collected by mandate", mandates.load_mandates),
+    # Before the servicing year: its close days provision every month-end with the table in force.
+    ("loan-loss provisions: the PD table, a loan on the watchlist", provisioning_demo.prepare_provisioning),
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
+    ),
+    # After the loans are paid out (their securities carried over from the applications).
+    (
+        "collateral: deeds from the notary, a new appraisal, a pledge on a running loan",
+        collateral.collateral_through_the_year,
     ),
     # After every step that pays out (withdrawals, the notary, redemptions): their orders go by batch.
     (
