@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from bank.applications.models import ApplicationStatus, AttachmentKind
 from bank.approvals.models import ApprovalStatus
 from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
+from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
 from bank.ledger import chart
@@ -98,6 +99,14 @@ ATTACHMENT_KIND_LABELS = {
     AttachmentKind.ANNUAL_ACCOUNTS: _l("annual accounts"),
     AttachmentKind.APPRAISAL: _l("appraisal report"),
     AttachmentKind.OTHER: _l("other"),
+}
+#: The kinds of security in the collateral register (zekerheden).
+COLLATERAL_KIND_LABELS = {
+    CollateralKind.MORTGAGE: _l("mortgage"),
+    CollateralKind.PLEDGE: _l("pledge"),
+    CollateralKind.PERSONAL_GUARANTEE: _l("personal guarantee"),
+    CollateralKind.MUNICIPAL_GUARANTEE: _l("municipal guarantee"),
+    CollateralKind.GUARANTEE_FUND: _l("guarantee fund cover"),
 }
 #: The items of an application's review checklist.
 CHECK_LABELS = {
@@ -652,6 +661,10 @@ AUDIT_ACTIONS = {
     "booking.seed_capital": _l("Seed capital booked"),
     "bsn.reveal": _l("BSN shown in full"),
     "bsn.reveal_refused": _l("Showing a BSN refused"),
+    "collateral.appraisal": _l("Collateral appraised"),
+    "collateral.deed": _l("Deed of a security stored"),
+    "collateral.register": _l("Security added to the collateral register"),
+    "committee.condition_collateral": _l("Condition linked to the collateral register"),
     "committee.condition_met": _l("Condition marked as met"),
     "committee.meeting": _l("Committee meeting planned"),
     "committee.no_conflict": _l("Conflict of interest declared"),
@@ -755,6 +768,7 @@ OBJECT_TYPES = {
     "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
+    "collateral_item": _l("security"),
     "committee_meeting": _l("committee meeting"),
     "deposit_account": _l("account"),
     "journal_entry": _l("booking"),
@@ -778,6 +792,15 @@ OBJECT_TYPES = {
 }
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
+    "registered_amount": _l("Registered amount"),
+    "cover_percentage": _l("Cover percentage"),
+    "cover_cap": _l("Cover cap"),
+    "appraisal": _l("Appraisal"),
+    "appraised_on": _l("Appraisal date"),
+    "appraiser": _l("Appraiser"),
+    "deed": _l("Deed"),
+    "collateral_item": _l("Security"),
+    "application": _l("Loan application"),
     "status": _l("Status"),
     "owner": _l("Owner"),
     "channel": _l("How"),
@@ -991,7 +1014,7 @@ _CAPACITIES = {
 }
 #: Stored amounts are canonical strings with two decimals ("6171.08"); rates and shares are fractions.
 _AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
-_RATE_FIELDS = frozenset({"rate", "margin_share", "target_return_annual"})
+_RATE_FIELDS = frozenset({"rate", "margin_share", "target_return_annual", "cover_percentage"})
 _TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
 
@@ -1132,6 +1155,11 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         try:
             return str(MEMBER_KIND_LABELS[MemberKind(text)])
         except (ValueError, KeyError):
+            return humanize(text)
+    if name == "kind" and object_type == "collateral_item":
+        try:
+            return str(COLLATERAL_KIND_LABELS[CollateralKind(text)])
+        except ValueError:
             return humanize(text)
     if name == "kind":
         return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))
