@@ -67,6 +67,8 @@ SAMPLE_MORE: dict[str, int] = {
     "/staff/runs/#": 6,
     "/staff/pools/#": 6,
     "/staff/loan-products/#": 6,
+    # The collateral register's items: mortgages (with a deed), pledges, guarantees, cover.
+    "/staff/collateral/#": 10,
 }
 #: Never followed: they end the session, change the language or are not pages.
 SKIPPED_PREFIXES = ("/logout", "/lang/", "/static/")

@@ -26,10 +26,12 @@ from bank.collateral.models import (
     CollateralKind,
 )
 from bank.db import among
-from bank.ledger.queries import balance
+from bank.ledger.queries import balances, net_debit_by_day
 from bank.loans.models import Loan
 from bank.money import ZERO, round_cents
 
+#: Before any loan: where a loan account's history is read from.
+EARLIEST = dt.date(1900, 1, 1)
 #: Loan-to-value is shown to a tenth of a per cent; kept as a fraction to four decimals.
 LTV_PLACES = Decimal("0.0001")
 
@@ -274,7 +276,8 @@ def loan_to_value_history(
 
     Outstanding principal (the ledger's balance of the loan's principal account at the end of
     the day) over the latest appraised market value of its mortgages and pledges on that day.
-    A handful of balance reads: one per appraisal date.
+    One read whatever the number of dates: the principal account's postings by day (the
+    items and their appraisals are loaded by the caller).
     """
     days: dict[dt.date, str] = {loan.disbursed_on: "disbursed"}
     for item in items:
@@ -284,11 +287,14 @@ def loan_to_value_history(
                     days.setdefault(appraisal.appraised_on, "appraisal")
     if today >= loan.disbursed_on:
         days[today] = "today"
+    # The principal account is debit-normal: its balance on a day is the sum of its net debits
+    # up to that day, read per value date in one query.
+    by_day = net_debit_by_day(session, loan.principal_account_id, EARLIEST, today)
     points = []
     for day in sorted(days):
         if day > today:
             continue
-        principal = balance(session, loan.principal_account_id, as_of=day)
+        principal = sum((amount for posted_on, amount in by_day.items() if posted_on <= day), ZERO)
         value = market_value(items, day)
         points.append(
             LtvPoint(
@@ -300,3 +306,87 @@ def loan_to_value_history(
             )
         )
     return points
+
+
+# ---------------------------------------------------------------------------------------------
+# The portfolio: every loan with a register
+
+
+@dataclass(frozen=True)
+class SecuredLoan:
+    """One line of the register's overview: a loan, what it owes and what secures it."""
+
+    loan: Loan
+    items: int
+    exposure: Decimal
+    market_value: Decimal
+    loan_to_value: Decimal | None
+    cover: Decimal
+    loss_given_default: Decimal
+
+
+def market_values(session: Session, loan_ids: Sequence[int], on: dt.date) -> dict[int, Decimal]:
+    """Per loan, the latest appraised value on ``on`` of its mortgages and pledges, in one query."""
+    if not loan_ids:
+        return {}
+    item_loan = cast("SQLCoreOperations[int]", CollateralItem.loan_id)
+    latest = (
+        select(
+            CollateralItem.loan_id.label("loan_id"),
+            Appraisal.value.label("value"),
+            func.row_number()
+            .over(
+                partition_by=Appraisal.item_id, order_by=(Appraisal.appraised_on.desc(), Appraisal.id.desc())
+            )
+            .label("newest"),
+        )
+        .join(CollateralItem, CollateralItem.id == Appraisal.item_id)
+        .where(
+            Appraisal.appraised_on <= on,
+            CollateralItem.kind.in_(sorted(LTV_KINDS)),
+            among(session, item_loan, list(loan_ids)),
+        )
+        .subquery()
+    )
+    values = {loan_id: ZERO for loan_id in loan_ids}
+    for loan_id, value in session.execute(
+        select(latest.c.loan_id, latest.c.value).where(latest.c.newest == 1)
+    ):
+        values[loan_id] += value
+    return values
+
+
+def secured_loans(session: Session, on: dt.date) -> list[SecuredLoan]:
+    """Every loan with a register against its outstanding principal now, most exposed first:
+    loan-to-value on ``on``'s appraisals, expected recovery and LGD by :func:`cover_by_loan`.
+
+    A fixed number of queries: the loans and their counts, their balances, the market values,
+    the cover.
+    """
+    rows = session.execute(
+        select(Loan, func.count(CollateralItem.id))
+        .join(CollateralItem, CollateralItem.loan_id == Loan.id)
+        .options(selectinload(Loan.borrower))
+        .group_by(Loan.id)
+        .order_by(Loan.number)
+    ).all()
+    loans = {loan.id: (loan, count) for loan, count in rows}
+    principal = balances(session, [loan.principal_account_id for loan, _count in loans.values()])
+    wanted = {
+        loan_id: principal.get(loan.principal_account_id, ZERO) for loan_id, (loan, _count) in loans.items()
+    }
+    covers = cover_by_loan(session, wanted, on)
+    values = market_values(session, list(loans), on)
+    lines = [
+        SecuredLoan(
+            loan=loan,
+            items=count,
+            exposure=wanted[loan_id],
+            market_value=values[loan_id],
+            loan_to_value=ratio(wanted[loan_id], values[loan_id]),
+            cover=covers[loan_id],
+            loss_given_default=loss_given_default(wanted[loan_id], covers[loan_id]),
+        )
+        for loan_id, (loan, count) in loans.items()
+    ]
+    return sorted(lines, key=lambda line: (-line.exposure, line.loan.number))

@@ -27,6 +27,7 @@ from bank.applications.models import LoanApplication
 from bank.auth.service import actor_for
 from bank.committee import service as committee
 from bank.committee.models import Meeting
+from bank.demo import collateral
 from bank.demo.context import DemoContext
 from bank.ledger import queries as ledger_queries
 from bank.lending import disbursement
@@ -426,6 +427,10 @@ def load_applications(session: Session, context: DemoContext) -> None:
                 },
                 actor=officer,
             )
+            # The securities the credit officer registered while reviewing (bank.demo.collateral).
+            collateral.register_on_application(
+                session, context, plan.key, application, org=plan.org, actor=officer
+            )
             if plan.stage == "in_review":
                 continue
             if plan.stage == "on_agenda":
@@ -479,6 +484,7 @@ def load_applications(session: Session, context: DemoContext) -> None:
                 quorum=QUORUM,
                 conditions=list(plan.conditions),
                 reasons=plan.note if plan.stage == "rejected" else "",
+                condition_items=collateral.condition_items(session, application, list(plan.conditions)),
             )
         if plan.stage in ("rejected", "approved", "expired"):
             continue

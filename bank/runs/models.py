@@ -35,6 +35,8 @@ class RunJob(enum.StrEnum):
     MONTH_END_STATEMENTS = "month_end_statements"
     #: Interest of every active loan accrues for the day (issue 16, ``bank.loans.accrual``).
     LOAN_ACCRUAL = "loan_accrual"
+    #: Loans in arrears: reminder letters by the product's ladder, hand-over, promises checked (issue 16).
+    ARREARS_FOLLOW_UP = "arrears_follow_up"
     #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
     PROVISIONING = "provisioning"
     #: All jobs of a business day in order; completed only when each of them completed.

@@ -192,9 +192,14 @@ def _actor() -> Actor:
 
 def attachment_response(attachment: Attachment) -> Response:
     """The stored bytes as a download (never rendered inline), with the sniffed type."""
-    content = attachment_store.read_attachment(attachment, current_app.config["UPLOAD_DIR"])
-    response = Response(content, mimetype=attachment.content_type)
-    response.headers["Content-Disposition"] = _disposition(attachment.original_name)
+    return file_response(attachment.stored_name, attachment.original_name, attachment.content_type)
+
+
+def file_response(stored_name: str, original_name: str, content_type: str) -> Response:
+    """A file stored by ``attachments.write_upload`` (an attachment, a collateral deed) as a download."""
+    content = attachment_store.read_upload(stored_name, current_app.config["UPLOAD_DIR"])
+    response = Response(content, mimetype=content_type)
+    response.headers["Content-Disposition"] = _disposition(original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -23,6 +23,8 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from bank.applications.models import ApplicationStatus, AttachmentKind
 from bank.approvals.models import ApprovalStatus
+from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
+from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
 from bank.ledger import chart
@@ -97,6 +99,14 @@ ATTACHMENT_KIND_LABELS = {
     AttachmentKind.ANNUAL_ACCOUNTS: _l("annual accounts"),
     AttachmentKind.APPRAISAL: _l("appraisal report"),
     AttachmentKind.OTHER: _l("other"),
+}
+#: The kinds of security in the collateral register (zekerheden).
+COLLATERAL_KIND_LABELS = {
+    CollateralKind.MORTGAGE: _l("mortgage"),
+    CollateralKind.PLEDGE: _l("pledge"),
+    CollateralKind.PERSONAL_GUARANTEE: _l("personal guarantee"),
+    CollateralKind.MUNICIPAL_GUARANTEE: _l("municipal guarantee"),
+    CollateralKind.GUARANTEE_FUND: _l("guarantee fund cover"),
 }
 #: The items of an application's review checklist.
 CHECK_LABELS = {
@@ -278,6 +288,31 @@ MATCHED_BY = {
 }
 DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.REJECTED: _l("rejected")}
 
+#: The reminder letters of the arrears ladder (issue 16), by the glossary's words.
+LETTER_KIND_LABELS = {
+    LetterKind.REMINDER: _l("reminder"),
+    LetterKind.SECOND_REMINDER: _l("second reminder"),
+    LetterKind.NOTICE_OF_DEFAULT: _l("formal notice of default"),
+    LetterKind.HANDOVER: _l("hand-over to collections"),
+}
+CASE_STATUS_LABELS = {
+    CaseStatus.OPEN: _l("open"),
+    CaseStatus.ESCALATED: _l("with collections"),
+    CaseStatus.CLOSED: _l("closed"),
+}
+CONTACT_CHANNEL_LABELS = {
+    ContactChannel.PHONE: _l("phone"),
+    ContactChannel.EMAIL: _l("e-mail"),
+    ContactChannel.LETTER: _l("letter"),
+    ContactChannel.VISIT: _l("visit"),
+    ContactChannel.MEETING: _l("meeting at the bank"),
+}
+PROMISE_STATUS_LABELS = {
+    PromiseStatus.PENDING: _l("pending"),
+    PromiseStatus.KEPT: _l("kept"),
+    PromiseStatus.BROKEN: _l("broken"),
+}
+
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
@@ -303,6 +338,8 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MandateStatus: MANDATE_STATUS,
     PayoutBatchState: PAYOUT_BATCH_STATE,
     OrderState: PAYMENT_ORDER_STATE,
+    CaseStatus: CASE_STATUS_LABELS,
+    PromiseStatus: PROMISE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -598,6 +635,16 @@ def account_name(account: Any) -> str:
 
 #: Each audit action as a phrase (the code stays searchable; people read the phrase).
 AUDIT_ACTIONS = {
+    "arrears.case_assign": _l("Collection case owner changed"),
+    "arrears.case_close": _l("Collection case closed"),
+    "arrears.case_contact": _l("Contact with the borrower recorded"),
+    "arrears.case_escalate": _l("Collection case handed over to collections"),
+    "arrears.case_note": _l("Note added to a collection case"),
+    "arrears.case_open": _l("Collection case opened"),
+    "arrears.promise": _l("Promise to pay recorded"),
+    "arrears.promise_kept": _l("Promise to pay kept"),
+    "arrears.promise_broken": _l("Promise to pay broken"),
+    "arrears.ladder_update": _l("Reminder ladder changed"),
     "account.block": _l("Account blocked"),
     "account.close": _l("Account closed"),
     "account.open": _l("Account opened"),
@@ -614,6 +661,10 @@ AUDIT_ACTIONS = {
     "booking.seed_capital": _l("Seed capital booked"),
     "bsn.reveal": _l("BSN shown in full"),
     "bsn.reveal_refused": _l("Showing a BSN refused"),
+    "collateral.appraisal": _l("Collateral appraised"),
+    "collateral.deed": _l("Deed of a security stored"),
+    "collateral.register": _l("Security added to the collateral register"),
+    "committee.condition_collateral": _l("Condition linked to the collateral register"),
     "committee.condition_met": _l("Condition marked as met"),
     "committee.meeting": _l("Committee meeting planned"),
     "committee.no_conflict": _l("Conflict of interest declared"),
@@ -714,8 +765,10 @@ APPROVAL_KINDS = {
     "statement_suspense": _l("Suspense item assigned or sent back"),
 }
 OBJECT_TYPES = {
+    "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
+    "collateral_item": _l("security"),
     "committee_meeting": _l("committee meeting"),
     "deposit_account": _l("account"),
     "journal_entry": _l("booking"),
@@ -739,7 +792,21 @@ OBJECT_TYPES = {
 }
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
+    "registered_amount": _l("Registered amount"),
+    "cover_percentage": _l("Cover percentage"),
+    "cover_cap": _l("Cover cap"),
+    "appraisal": _l("Appraisal"),
+    "appraised_on": _l("Appraisal date"),
+    "appraiser": _l("Appraiser"),
+    "deed": _l("Deed"),
+    "collateral_item": _l("Security"),
+    "application": _l("Loan application"),
     "status": _l("Status"),
+    "owner": _l("Owner"),
+    "channel": _l("How"),
+    "promised_on": _l("Pay by"),
+    "paid": _l("Paid by then"),
+    "steps": _l("Reminder ladder"),
     "capacity": _l("acting as"),
     "number": _l("Number"),
     "member": _l("Member"),
@@ -947,7 +1014,7 @@ _CAPACITIES = {
 }
 #: Stored amounts are canonical strings with two decimals ("6171.08"); rates and shares are fractions.
 _AMOUNT_TEXT = re.compile(r"-?\d+\.\d{2}")
-_RATE_FIELDS = frozenset({"rate", "margin_share", "target_return_annual"})
+_RATE_FIELDS = frozenset({"rate", "margin_share", "target_return_annual", "cover_percentage"})
 _TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
 
@@ -1088,6 +1155,11 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
         try:
             return str(MEMBER_KIND_LABELS[MemberKind(text)])
         except (ValueError, KeyError):
+            return humanize(text)
+    if name == "kind" and object_type == "collateral_item":
+        try:
+            return str(COLLATERAL_KIND_LABELS[CollateralKind(text)])
+        except ValueError:
             return humanize(text)
     if name == "kind":
         return str(APPROVAL_KINDS.get(text) or ENTRY_KINDS.get(text) or humanize(text))

@@ -53,3 +53,11 @@ def bank(session, make_user) -> Iterator[Bank]:
         ]
         session.commit()
         yield Bank(world=world, officer=actor_of(world.officer), loans=loans)
+
+
+@pytest.fixture(autouse=True)
+def _end_request_sessions(app):
+    """Each request's scoped session (and on SQLite its write lock) ends with the request."""
+    from bank.extensions import db
+
+    app.teardown_request(lambda _exc: db.remove())

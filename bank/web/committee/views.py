@@ -23,6 +23,7 @@ from bank.web import application_forms as shared
 from bank.web.access import staff_required
 from bank.web.committee import bp
 from bank.web.forms import Attempt, canonical_numbers, form_id, form_status, numbers_refused
+from bank.web.staff.collateral import register_context
 
 ROLE = "committee"
 
@@ -138,6 +139,7 @@ def review(application_id: int) -> ResponseReturnValue:
         vote_refusal=committee.vote_refusal(session, application, g.actor),
         is_chair=committee.may_record_decision(session, application, g.actor),
         is_committee=g.actor.role == ROLE,
+        **register_context(session, application=application),
     )
 
 

@@ -42,6 +42,7 @@ from bank.web.forms import (
 from bank.web.messages import error_text
 from bank.web.staff import bp
 from bank.web.staff.approvals import decision_note
+from bank.web.staff.collateral import register_context
 
 VIEW_ROLES = ("teller", "credit_officer", "admin")
 REVIEW_ROLES = applications.REVIEW_ROLES
@@ -136,6 +137,7 @@ def _render_detail(
             disbursement_refusal=refusal,
             form_key=new_form_key(),
             outbox=notifications.recent(session, limit=20, member_id=item.applicant_id),
+            **register_context(session, application=item, today=today),
         ),
         status,
     )

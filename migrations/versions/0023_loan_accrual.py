@@ -12,8 +12,8 @@ from alembic import op
 
 import bank.db
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,7 @@ RUN_JOBS_BEFORE = (
     "month_end_statements",
     "expire_mandates",
     "provisioning",
+    "arrears_follow_up",
 )
 RUN_JOBS_AFTER = (*RUN_JOBS_BEFORE, "loan_accrual")
 
