@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    arrears,
     clearing,
     collateral,
     collections,
@@ -23,6 +24,7 @@ from bank.demo import (
     members,
     money,
     payouts,
+    periods,
     pools,
     portal,
     products,
@@ -70,6 +72,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
     ),
+    # After the servicing year, whose close days sent the reminder letters: what staff did about them.
+    (
+        "collection cases: calls, visits and promises to pay (one kept, one broken) on the late loans",
+        arrears.load_collection_cases,
+    ),
     # After the loans are paid out (their securities carried over from the applications).
     (
         "collateral: deeds from the notary, a new appraisal, a pledge on a running loan",
@@ -94,6 +101,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
     ),
+    # Last of all: after every step that posts. From here no entry may be dated in a closed month.
+    ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
 )
 
 
