@@ -1,7 +1,8 @@
 """The business day: close day and catch-up, composed from the features' jobs.
 
 Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
-(:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
+(:mod:`bank.savings.jobs`), the arrears follow-up (reminder letters, hand-over, promises to pay:
+:mod:`bank.arrears.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
 (:mod:`bank.pools.jobs`), the month-end provisioning of expected credit losses
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.applications.jobs import expire_offers_job
+from bank.arrears.jobs import arrears_follow_up_job
 from bank.calendar import business_days
 from bank.db import Database
 from bank.errors import N_, ValidationError
@@ -111,9 +113,9 @@ def close_day_in(
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
 
-    In order: repayments, savings interest, expire offers, expire mandates, pool withdrawals,
-    pool distribution, provisioning (the month-end on or before the day, once), month-end
-    statements. The statements need the directory they are stored in; without one
+    In order: repayments, savings interest, arrears follow-up, expire offers, expire mandates,
+    pool withdrawals, pool distribution, provisioning (the month-end on or before the day, once),
+    month-end statements. The statements need the directory they are stored in; without one
     (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
     is left out of the day, which still closes. The scheduler and the commands always pass it.
     """
@@ -124,6 +126,8 @@ def close_day_in(
             RunJob.SAVINGS_INTEREST,
             lambda run: savings_interest_job(batches, run, run_date, progress, batch_size or BATCH_SIZE),
         ),
+        # After the repayments: a loan paid today gets no reminder, and its episode ends.
+        (RunJob.ARREARS_FOLLOW_UP, lambda run: arrears_follow_up_job(batches, run, run_date, progress)),
         (RunJob.EXPIRE_OFFERS, lambda run: expire_offers_job(batches, run, run_date, progress)),
         (RunJob.EXPIRE_MANDATES, lambda run: expire_mandates_job(batches, run, run_date, progress)),
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),

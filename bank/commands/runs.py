@@ -22,6 +22,7 @@ from bank import clock
 from bank import day as business_day
 from bank import scheduler as scheduler_module
 from bank.applications.jobs import run_expire_offers
+from bank.arrears.jobs import run_arrears_follow_up
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.jobs import run_repayments
@@ -111,6 +112,12 @@ def summary(run: Run, worked: bool) -> str:
         return (
             f"month-end statements {run.business_date}: {run.status.value}{took}"
             f" · accounts with movements {run.items_count} · statements stored {run.items_done}"
+        )
+    if run.job is RunJob.ARREARS_FOLLOW_UP:
+        return (
+            f"arrears follow-up {run.business_date}: {run.status.value}{took}"
+            f" · reminder letters sent {run.items_done}"
+            f" · promises checked {run.progress_done - run.items_done}"
         )
     if run.job is RunJob.PROVISIONING:
         return (
@@ -259,6 +266,17 @@ def month_end_statements(run_date: dt.datetime | None) -> None:
                 )
             ]
         )
+    _report(outcomes)
+
+
+@runs_group.command("arrears-follow-up")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def arrears_follow_up(run_date: dt.datetime | None) -> None:
+    """Send the reminder letters loans in arrears reached on DATE and check the promises to pay due."""
+    day = _date(run_date)
+    with _progress_bar(f"arrears follow-up {day}") as progress:
+        outcomes = _execute(lambda: [run_arrears_follow_up(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 

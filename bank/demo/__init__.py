@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    arrears,
     clearing,
     collateral,
     collections,
@@ -23,6 +24,7 @@ from bank.demo import (
     members,
     money,
     payouts,
+    periods,
     pools,
     portal,
     products,
@@ -30,6 +32,7 @@ from bank.demo import (
     staff,
     statements,
 )
+from bank.demo import provisioning as provisioning_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
 from bank.extensions import db
@@ -63,9 +66,16 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ),
     # After the loans (a borrower signs when the loan is paid out), before the servicing year.
     ("SEPA mandates of the borrowers, their loans collected by mandate", mandates.load_mandates),
+    # Before the servicing year: its close days provision every month-end with the table in force.
+    ("loan-loss provisions: the PD table, a loan on the watchlist", provisioning_demo.prepare_provisioning),
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
+    ),
+    # After the servicing year, whose close days sent the reminder letters: what staff did about them.
+    (
+        "collection cases: calls, visits and promises to pay (one kept, one broken) on the late loans",
+        arrears.load_collection_cases,
     ),
     # After the loans are paid out (their securities carried over from the applications).
     (
@@ -91,6 +101,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
     ),
+    # Last of all: after every step that posts. From here no entry may be dated in a closed month.
+    ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
 )
 
 

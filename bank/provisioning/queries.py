@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from bank.applications.models import LoanApplication
@@ -98,11 +98,14 @@ def loans_at(session: Session, month_end: dt.date) -> list[LoanFacts]:
         Loan.disbursed_on <= month_end,
         or_(Loan.status == LoanStatus.ACTIVE, Loan.closed_on > month_end),
     )
-    rows = session.execute(
+    # Core reads (``session.connection()``): tens of thousands of plain rows, no ORM loading;
+    # the codes as plain strings, not turned into enums and back.
+    connection = session.connection()
+    rows = connection.execute(
         select(
             Loan.id,
-            Loan.purpose,
-            LoanApplication.risk_grade,
+            type_coerce(Loan.purpose, String),
+            type_coerce(LoanApplication.risk_grade, String),
             _cents(principal.debits_posted)
             - _cents(principal.credits_posted)
             + _cents(interest.debits_posted)
@@ -120,7 +123,7 @@ def loans_at(session: Session, month_end: dt.date) -> list[LoanFacts]:
     later: dict[int, int] = defaultdict(int)
     signed = case((Posting.side == Side.DEBIT, _cents(Posting.amount)), else_=-_cents(Posting.amount))
     for account in (Loan.principal_account_id, Loan.interest_account_id, Loan.fees_account_id):
-        for loan_id, cents in session.execute(
+        for loan_id, cents in connection.execute(
             select(Loan.id, func.sum(signed, type_=BigInteger()))
             .join(Posting, and_(Posting.account_id == account, Posting.value_date > month_end))
             .where(on_books)
@@ -128,12 +131,7 @@ def loans_at(session: Session, month_end: dt.date) -> list[LoanFacts]:
         ):
             later[loan_id] += int(cents or 0)
     return [
-        LoanFacts(
-            loan_id,
-            str(purpose.value if hasattr(purpose, "value") else purpose),
-            None if grade is None else str(grade.value if hasattr(grade, "value") else grade),
-            int(cents or 0) - later.get(loan_id, 0),
-        )
+        LoanFacts(loan_id, purpose, grade, int(cents or 0) - later.get(loan_id, 0))
         for loan_id, purpose, grade, cents in rows
     ]
 
@@ -141,8 +139,8 @@ def loans_at(session: Session, month_end: dt.date) -> list[LoanFacts]:
 def days_past_due_at(session: Session, month_end: dt.date) -> dict[int, int]:
     """Days past due at ``month_end`` per loan in arrears then: from the oldest instalment due
     before it that was still unpaid at its end (open now, or paid only after it)."""
-    rows = session.execute(
-        select(Instalment.loan_id, func.min(Instalment.due_on))
+    rows = session.connection().execute(
+        select(Instalment.loan_id, type_coerce(func.min(Instalment.due_on), String))
         .where(
             Instalment.due_on < month_end,
             or_(
@@ -152,7 +150,16 @@ def days_past_due_at(session: Session, month_end: dt.date) -> dict[int, int]:
         )
         .group_by(Instalment.loan_id)
     )
-    return {loan_id: (month_end - oldest).days for loan_id, oldest in rows}
+    days: dict[object, int] = {}  # many loans share a due date: each date read once
+
+    def days_since(oldest: object) -> int:
+        found = days.get(oldest)
+        if found is None:
+            day = oldest if isinstance(oldest, dt.date) else dt.date.fromisoformat(str(oldest))
+            found = days[oldest] = (month_end - day).days
+        return found
+
+    return {loan_id: days_since(oldest) for loan_id, oldest in rows}
 
 
 def flags_at(session: Session, on: dt.date) -> dict[int, set[RiskFlagKind]]:
@@ -189,6 +196,19 @@ def current_flags(session: Session, loan_id: int) -> list[LoanRiskFlag]:
             .order_by(LoanRiskFlag.flagged_on, LoanRiskFlag.id)
         )
     )
+
+
+def standing_flags(session: Session) -> list[tuple[LoanRiskFlag, str]]:
+    """Every flag standing now with its loan's number (the provisions page's work list)."""
+    return [
+        (row[0], row[1])
+        for row in session.execute(
+            select(LoanRiskFlag, Loan.number)
+            .join(Loan, Loan.id == LoanRiskFlag.loan_id)
+            .where(LoanRiskFlag.cleared_on.is_(None))
+            .order_by(LoanRiskFlag.flagged_on, LoanRiskFlag.id)
+        )
+    ]
 
 
 def flag_history(session: Session, loan_id: int) -> list[LoanRiskFlag]:

@@ -33,6 +33,8 @@ class RunJob(enum.StrEnum):
     POOL_DISTRIBUTION = "pool_distribution"
     #: After a month's last day: the monthly statements are built and stored.
     MONTH_END_STATEMENTS = "month_end_statements"
+    #: Loans in arrears: reminder letters by the product's ladder, hand-over, promises checked (issue 16).
+    ARREARS_FOLLOW_UP = "arrears_follow_up"
     #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
     PROVISIONING = "provisioning"
     #: All jobs of a business day in order; completed only when each of them completed.

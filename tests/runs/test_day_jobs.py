@@ -42,6 +42,7 @@ D = dt.date
 DAY_JOBS = [
     RunJob.REPAYMENTS,
     RunJob.SAVINGS_INTEREST,
+    RunJob.ARREARS_FOLLOW_UP,
     RunJob.EXPIRE_OFFERS,
     RunJob.EXPIRE_MANDATES,
     RunJob.POOL_WITHDRAWALS,

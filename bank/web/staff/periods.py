@@ -92,8 +92,17 @@ def _year_arg() -> int:
 @staff_required(*ROLES)
 def confirm_close_year() -> ResponseReturnValue:
     year = _year_arg()
-    result = periods.year_result(db.session, year)
-    return render_template("staff/periods/confirm_year.html", year=year, result=result)
+    session = db.session
+    state = next((y for y in periods.overview(session, today=clock.today()) if y.year == year), None)
+    if state is None:
+        abort(404)
+    return render_template(
+        "staff/periods/confirm_year.html",
+        year=year,
+        state=state,
+        open_months=[m.first_day for m in state.months if m.closed is None],
+        result=periods.year_result(session, year),
+    )
 
 
 @bp.route("/periods/close-year", methods=["POST"])

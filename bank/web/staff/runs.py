@@ -52,6 +52,7 @@ JOB_COMMANDS = {
     RunJob.POOL_WITHDRAWALS.value: "pool-withdrawals",
     RunJob.POOL_DISTRIBUTION.value: "pool-distribution",
     RunJob.MONTH_END_STATEMENTS.value: "month-end-statements",
+    RunJob.ARREARS_FOLLOW_UP.value: "arrears-follow-up",
     RunJob.PROVISIONING.value: "provisioning",
 }
 JOB_LABELS = {
@@ -63,6 +64,7 @@ JOB_LABELS = {
     RunJob.POOL_WITHDRAWALS: _l("Pool withdrawals"),
     RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
+    RunJob.ARREARS_FOLLOW_UP: _l("Arrears follow-up: reminders and promises"),
     RunJob.PROVISIONING: _l("Loan-loss provisioning"),
 }
 STATUS_LABELS = status_tables.RUN_STATUS
