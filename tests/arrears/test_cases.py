@@ -138,7 +138,6 @@ def test_one_open_case_per_loan_and_a_closed_case_takes_no_contacts(story: Story
 
 
 def test_a_teller_may_not_work_on_cases(story: Story) -> None:
-    teller = Actor(user_id=None, label="t", role="teller")
     teller = Actor(user_id=1, label="teller@example.org", role="teller")
     with pytest.raises(PermissionDenied):
         cases.open_case(story.session, story.loan, on=story.day_past_due(20), actor=teller)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bank.arrears import queries
+from bank.arrears import jobs, queries
 from bank.arrears.models import (
     ArrearsEpisode,
     CaseStatus,
@@ -15,7 +15,9 @@ from bank.arrears.models import (
     LetterKind,
     ReminderLetter,
 )
+from bank.extensions import db
 from bank.notifications.models import OutboxMessage
+from bank.runs.models import Run, RunJob, RunStatus
 
 from .conftest import FIRST_DUE, Story, pdf_text
 
@@ -119,3 +121,22 @@ def test_the_notice_of_default_reads_as_a_dutch_bank_writes_it(story: Story) -> 
     assert "15-02-2028" in text
     assert "buitengerechtelijke incassokosten" in text
     assert "zonder nadere ingebrekestelling in verzuim" in text
+
+
+def test_the_close_day_runs_the_follow_up_and_counts_it_on_the_runs_page(story: Story) -> None:
+    story.bank.close_days(FIRST_DUE + dt.timedelta(days=1), story.day_past_due(16))
+    story.session.expire_all()
+    runs = list(
+        story.session.scalars(
+            select(Run).where(Run.job == RunJob.ARREARS_FOLLOW_UP).order_by(Run.business_date)
+        )
+    )
+    assert all(run.status is RunStatus.COMPLETED for run in runs)
+    sent = {run.business_date: run.items_done for run in runs if run.items_done}
+    # 20-02-2028 (day 5) is a Sunday: Monday's close day sends the reminder; day 15 is Thursday 01-03.
+    assert sent == {dt.date(2028, 2, 21): 1, dt.date(2028, 3, 1): 1}
+    assert kinds(story) == [LetterKind.REMINDER, LetterKind.SECOND_REMINDER]
+    story.session.commit()
+    again = jobs.run_arrears_follow_up(db, dt.date(2028, 3, 1), started_by="test")
+    assert again.worked is False
+    assert story.session.scalar(select(func.count()).select_from(ReminderLetter)) == 2
