@@ -1,6 +1,8 @@
 """The business day: close day and catch-up, composed from the features' jobs.
 
-Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
+Close day runs, in order: the daily interest accrual on loans and then the repayments
+(:mod:`bank.loans.jobs`; the accrual first, so that on a due date the period's interest is
+accrued in full and the repayment run's due-date step has nothing left to post), savings interest
 (:mod:`bank.savings.jobs`), the arrears follow-up (reminder letters, hand-over, promises to pay:
 :mod:`bank.arrears.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
@@ -30,7 +32,7 @@ from bank.db import Database
 from bank.errors import N_, ValidationError
 from bank.ledger import periods
 from bank.ledger.models import ClosedMonth
-from bank.loans.jobs import repayments_job
+from bank.loans.jobs import loan_accrual_job, repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
 from bank.provisioning.jobs import provisioning_job
@@ -113,14 +115,16 @@ def close_day_in(
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
 
-    In order: repayments, savings interest, arrears follow-up, expire offers, expire mandates,
-    pool withdrawals, pool distribution, provisioning (the month-end on or before the day, once),
-    month-end statements. The statements need the directory they are stored in; without one
-    (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
-    is left out of the day, which still closes. The scheduler and the commands always pass it.
+    In order: loan interest accrual, repayments, savings interest, arrears follow-up, expire
+    offers, expire mandates, pool withdrawals, pool distribution, provisioning (the month-end on
+    or before the day, once), month-end statements. The statements need the directory they are
+    stored in; without one (``statement_dir=None``: the demo's older history, stories that test
+    other jobs) that job is left out of the day, which still closes. The scheduler and the
+    commands always pass it.
     """
     outcomes: list[JobOutcome] = []
     jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
+        (RunJob.LOAN_ACCRUAL, lambda run: loan_accrual_job(batches, run, run_date, progress, batch_size)),
         (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
         (
             RunJob.SAVINGS_INTEREST,

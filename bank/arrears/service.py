@@ -32,6 +32,7 @@ from bank.arrears.models import (
 from bank.auth.models import User
 from bank.errors import N_, PermissionDenied, ValidationError
 from bank.ledger.models import JournalEntry, Posting, Side
+from bank.loans.accrual import ACCRUAL_KIND
 from bank.loans.models import Loan
 from bank.money import ZERO, from_cents, money
 
@@ -308,6 +309,8 @@ def paid_between(
             JournalEntry.value_date >= earliest,
             JournalEntry.value_date <= latest,
             ~JournalEntry.kind.contains("write_off"),
+            # Nor is a settled accrual that gives interest back (a prepayment, a payoff).
+            JournalEntry.kind != ACCRUAL_KIND,
             ~JournalEntry.kind.contains("writeoff"),
         )
         .group_by(Posting.account_id, JournalEntry.value_date)

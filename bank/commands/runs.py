@@ -25,7 +25,7 @@ from bank.applications.jobs import run_expire_offers
 from bank.arrears.jobs import run_arrears_follow_up
 from bank.errors import BankError
 from bank.extensions import db
-from bank.loans.jobs import run_repayments
+from bank.loans.jobs import run_loan_accrual, run_repayments
 from bank.payments.jobs import run_expire_mandates
 from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
 from bank.provisioning.jobs import run_provisioning
@@ -79,6 +79,11 @@ def summary(run: Run, worked: bool) -> str:
             f" collected {run.amount_collected:.2f} · interest accrued {run.amount_accrued:.2f}"
             f" · fees and penalties {run.amount_charged:.2f} · entries {run.entries_posted}"
             f"{' · attempt ' + str(run.attempts) if run.attempts > 1 else ''}"
+        )
+    if run.job is RunJob.LOAN_ACCRUAL:
+        return (
+            f"loan accrual {run.business_date}: {run.status.value}{took} · loans {run.items_count}"
+            f" · interest accrued {run.amount_in:.2f} in {run.entries_posted} entries"
         )
     if run.job is RunJob.SAVINGS_INTEREST:
         return (
@@ -172,6 +177,17 @@ def repayments(run_date: dt.datetime | None) -> None:
     day = _date(run_date)
     with _progress_bar(f"repayments {day}") as progress:
         outcomes = _execute(lambda: [run_repayments(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
+@runs_group.command("loan-accrual")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def loan_accrual(run_date: dt.datetime | None) -> None:
+    """Accrue every active loan's interest through DATE (catching up every day since the last run)."""
+    day = _date(run_date)
+    with _progress_bar(f"loan accrual {day}") as progress:
+        outcomes = _execute(lambda: [run_loan_accrual(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 

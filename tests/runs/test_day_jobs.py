@@ -40,6 +40,7 @@ from bank.statements.models import StatementKind, StoredStatement
 
 D = dt.date
 DAY_JOBS = [
+    RunJob.LOAN_ACCRUAL,
     RunJob.REPAYMENTS,
     RunJob.SAVINGS_INTEREST,
     RunJob.ARREARS_FOLLOW_UP,

@@ -46,6 +46,7 @@ PER_PAGE = 30
 JOB_COMMANDS = {
     RunJob.CLOSE_DAY.value: "close-day",
     RunJob.REPAYMENTS.value: "repayments",
+    RunJob.LOAN_ACCRUAL.value: "loan-accrual",
     RunJob.SAVINGS_INTEREST.value: "savings-interest",
     RunJob.EXPIRE_OFFERS.value: "expire-offers",
     RunJob.EXPIRE_MANDATES.value: "expire-mandates",
@@ -58,6 +59,7 @@ JOB_COMMANDS = {
 JOB_LABELS = {
     RunJob.CLOSE_DAY: _l("Close day"),
     RunJob.REPAYMENTS: _l("Repayments"),
+    RunJob.LOAN_ACCRUAL: _l("Loan interest accrual"),
     RunJob.SAVINGS_INTEREST: _l("Savings interest"),
     RunJob.EXPIRE_OFFERS: _l("Expire offers"),
     RunJob.EXPIRE_MANDATES: _l("Expire unused mandates"),
