@@ -1,7 +1,10 @@
 """The business day: close day and catch-up, composed from the features' jobs.
 
-Close day runs, in order: repayments (:mod:`bank.loans.jobs`), savings interest
-(:mod:`bank.savings.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
+Close day runs, in order: the daily interest accrual on loans and then the repayments
+(:mod:`bank.loans.jobs`; the accrual first, so that on a due date the period's interest is
+accrued in full and the repayment run's due-date step has nothing left to post), savings interest
+(:mod:`bank.savings.jobs`), the arrears follow-up (reminder letters, hand-over, promises to pay:
+:mod:`bank.arrears.jobs`), expiry of approved offers not taken up (:mod:`bank.applications.jobs`),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
 (:mod:`bank.pools.jobs`), the month-end provisioning of expected credit losses
@@ -23,12 +26,13 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.applications.jobs import expire_offers_job
+from bank.arrears.jobs import arrears_follow_up_job
 from bank.calendar import business_days
 from bank.db import Database
 from bank.errors import N_, ValidationError
 from bank.ledger import periods
 from bank.ledger.models import ClosedMonth
-from bank.loans.jobs import repayments_job
+from bank.loans.jobs import loan_accrual_job, repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
 from bank.provisioning.jobs import provisioning_job
@@ -111,19 +115,23 @@ def close_day_in(
     """The jobs of ``run_date`` in the given session; the caller holds the run lock (or, like the
     demo loader, is the only writer of a database being built).
 
-    In order: repayments, savings interest, expire offers, expire mandates, pool withdrawals,
-    pool distribution, provisioning (the month-end on or before the day, once), month-end
-    statements. The statements need the directory they are stored in; without one
-    (``statement_dir=None``: the demo's older history, stories that test other jobs) that job
-    is left out of the day, which still closes. The scheduler and the commands always pass it.
+    In order: loan interest accrual, repayments, savings interest, arrears follow-up, expire
+    offers, expire mandates, pool withdrawals, pool distribution, provisioning (the month-end on
+    or before the day, once), month-end statements. The statements need the directory they are
+    stored in; without one (``statement_dir=None``: the demo's older history, stories that test
+    other jobs) that job is left out of the day, which still closes. The scheduler and the
+    commands always pass it.
     """
     outcomes: list[JobOutcome] = []
     jobs: list[tuple[RunJob, Callable[[Run], None]]] = [
+        (RunJob.LOAN_ACCRUAL, lambda run: loan_accrual_job(batches, run, run_date, progress, batch_size)),
         (RunJob.REPAYMENTS, lambda run: repayments_job(batches, run, run_date, progress, batch_size)),
         (
             RunJob.SAVINGS_INTEREST,
             lambda run: savings_interest_job(batches, run, run_date, progress, batch_size or BATCH_SIZE),
         ),
+        # After the repayments: a loan paid today gets no reminder, and its episode ends.
+        (RunJob.ARREARS_FOLLOW_UP, lambda run: arrears_follow_up_job(batches, run, run_date, progress)),
         (RunJob.EXPIRE_OFFERS, lambda run: expire_offers_job(batches, run, run_date, progress)),
         (RunJob.EXPIRE_MANDATES, lambda run: expire_mandates_job(batches, run, run_date, progress)),
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),

@@ -5,6 +5,7 @@ Each domain package adds its models module here.
 
 from bank.applications import models as application_models  # noqa: F401
 from bank.approvals import models as approval_models  # noqa: F401
+from bank.arrears import models as arrears_models  # noqa: F401
 from bank.audit import models as audit_models  # noqa: F401
 from bank.auth import models as auth_models  # noqa: F401
 from bank.collateral import models as collateral_models  # noqa: F401

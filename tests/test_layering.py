@@ -73,6 +73,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
         "every four-eyes kind with its handler and deciders: knows each feature that asks for one",
     ),
     (frozenset({"statements"}), "statements show savings, shares, loans and pools"),
+    (
+        frozenset({"arrears"}),
+        "reminder ladder, letters and collection cases: follow loans up, letters written like statements",
+    ),
     (frozenset({"portal"}), "what a member reads and asks: applications, statements"),
     (frozenset({"reports"}), "read everything, write nothing"),
     (

@@ -17,6 +17,8 @@ from bank.applications.models import APPLICATION_STATUS, EDITABLE, FINAL
 from bank.applications.models import ApplicationStatus as A
 from bank.approvals.models import APPROVAL_STATUS
 from bank.approvals.models import ApprovalStatus as Ap
+from bank.arrears.models import CASE_STATUS
+from bank.arrears.models import CaseStatus as Cs
 from bank.errors import N_, InvalidTransition
 from bank.loans.models import LOAN_STATUS
 from bank.loans.models import LoanStatus as L
@@ -75,6 +77,11 @@ EXPECTED: dict[str, tuple[Transitions[Any], set[tuple[Any, Any]], dict[str, set[
         PAYOUT_BATCH_STATE,
         {(PB.PREPARED, PB.RELEASED), (PB.RELEASED, PB.EXPORTED)},
         {"download": {PB.RELEASED, PB.EXPORTED}},
+    ),
+    "collection_case": (
+        CASE_STATUS,
+        {(Cs.OPEN, Cs.ESCALATED), (Cs.OPEN, Cs.CLOSED), (Cs.ESCALATED, Cs.CLOSED)},
+        {"follow_up": {Cs.OPEN, Cs.ESCALATED}},
     ),
     "approval": (APPROVAL_STATUS, {(Ap.PENDING, Ap.APPROVED), (Ap.PENDING, Ap.REJECTED)}, {}),
     "profile_change": (

@@ -22,9 +22,10 @@ from bank import clock
 from bank import day as business_day
 from bank import scheduler as scheduler_module
 from bank.applications.jobs import run_expire_offers
+from bank.arrears.jobs import run_arrears_follow_up
 from bank.errors import BankError
 from bank.extensions import db
-from bank.loans.jobs import run_repayments
+from bank.loans.jobs import run_loan_accrual, run_repayments
 from bank.payments.jobs import run_expire_mandates
 from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
 from bank.provisioning.jobs import run_provisioning
@@ -79,6 +80,11 @@ def summary(run: Run, worked: bool) -> str:
             f" · fees and penalties {run.amount_charged:.2f} · entries {run.entries_posted}"
             f"{' · attempt ' + str(run.attempts) if run.attempts > 1 else ''}"
         )
+    if run.job is RunJob.LOAN_ACCRUAL:
+        return (
+            f"loan accrual {run.business_date}: {run.status.value}{took} · loans {run.items_count}"
+            f" · interest accrued {run.amount_in:.2f} in {run.entries_posted} entries"
+        )
     if run.job is RunJob.SAVINGS_INTEREST:
         return (
             f"savings interest {run.business_date}: {run.status.value}{took} · accounts {run.progress_done}"
@@ -111,6 +117,12 @@ def summary(run: Run, worked: bool) -> str:
         return (
             f"month-end statements {run.business_date}: {run.status.value}{took}"
             f" · accounts with movements {run.items_count} · statements stored {run.items_done}"
+        )
+    if run.job is RunJob.ARREARS_FOLLOW_UP:
+        return (
+            f"arrears follow-up {run.business_date}: {run.status.value}{took}"
+            f" · reminder letters sent {run.items_done}"
+            f" · promises checked {run.progress_done - run.items_done}"
         )
     if run.job is RunJob.PROVISIONING:
         return (
@@ -165,6 +177,17 @@ def repayments(run_date: dt.datetime | None) -> None:
     day = _date(run_date)
     with _progress_bar(f"repayments {day}") as progress:
         outcomes = _execute(lambda: [run_repayments(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
+@runs_group.command("loan-accrual")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def loan_accrual(run_date: dt.datetime | None) -> None:
+    """Accrue every active loan's interest through DATE (catching up every day since the last run)."""
+    day = _date(run_date)
+    with _progress_bar(f"loan accrual {day}") as progress:
+        outcomes = _execute(lambda: [run_loan_accrual(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 
@@ -259,6 +282,17 @@ def month_end_statements(run_date: dt.datetime | None) -> None:
                 )
             ]
         )
+    _report(outcomes)
+
+
+@runs_group.command("arrears-follow-up")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def arrears_follow_up(run_date: dt.datetime | None) -> None:
+    """Send the reminder letters loans in arrears reached on DATE and check the promises to pay due."""
+    day = _date(run_date)
+    with _progress_bar(f"arrears follow-up {day}") as progress:
+        outcomes = _execute(lambda: [run_arrears_follow_up(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bank.auth.models import User
 from bank.demo import (
     applications,
+    arrears,
     clearing,
     collateral,
     collections,
@@ -70,6 +71,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "a year of loan servicing: close-day runs, late and partial payers, prepayments",
         servicing.load_servicing,
+    ),
+    # After the servicing year, whose close days sent the reminder letters: what staff did about them.
+    (
+        "collection cases: calls, visits and promises to pay (one kept, one broken) on the late loans",
+        arrears.load_collection_cases,
     ),
     # After the loans are paid out (their securities carried over from the applications).
     (

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bank.actor import system
 from bank.db import Database, is_postgresql
-from bank.loans import servicing
+from bank.loans import accrual, servicing
 from bank.money import from_cents
 from bank.runs.batches import BATCH_SIZE, Batches, Progress
 from bank.runs.batches import free_batch_cycles as _free_batch_cycles
@@ -203,4 +203,73 @@ def run_repayments(
         run_date,
         started_by,
         lambda batches, run: repayments_job(batches, run, run_date, progress, batch_size),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Daily interest accrual (issue 16)
+
+#: Loans per batch of the accrual job: a batch is two short reads, one post_many and one bulk
+#: update, so it can be as big as the serial repayment run's.
+ACCRUAL_BATCH_SIZE = 1000
+
+
+def loan_accrual_job(
+    batches: Batches, run: Run, run_date: dt.date, progress: Progress | None, batch_size: int | None = None
+) -> None:
+    """Accrue every active loan's interest through ``run_date`` as ``run``'s work (:mod:`bank.loans.accrual`).
+
+    Batches of loans in id order, each committed with its counters; a loan already accrued
+    through the date is not read again, so a killed run resumes where it stopped.
+    """
+    session = batches.session
+    batch_size = batch_size or ACCRUAL_BATCH_SIZE
+    through = accrual.accrual_through(run_date)
+    remaining = accrual.count_loans_to_accrue(session, through)
+    session.add(run)
+    run.progress_total = run.progress_done + remaining
+    batches.end_batch()
+    if progress:
+        progress(run.progress_done, run.progress_total)
+    actor = system("loan-accrual")
+    done = run.progress_done
+    loan_ids = accrual.loans_to_accrue(session, through, limit=batch_size)
+    while loan_ids:
+        outcome = accrual.accrue_batch(session, loan_ids, run_date, actor=actor)
+        session.execute(
+            update(Run)
+            .where(Run.id == run.id)
+            .values(
+                progress_done=Run.progress_done + outcome.loans,
+                items_count=Run.items_count + outcome.loans,
+                items_done=Run.items_done + outcome.entries,
+                amount_in=Run.amount_in + from_cents(outcome.cents),
+                entries_posted=Run.entries_posted + outcome.entries,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        batches.end_batch()
+        done += outcome.loans
+        if progress:
+            progress(done, run.progress_total)
+        loan_ids = accrual.loans_to_accrue(session, through, after_loan_id=loan_ids[-1], limit=batch_size)
+    session.add(run)
+    session.refresh(run)
+
+
+def run_loan_accrual(
+    database: Database,
+    run_date: dt.date,
+    *,
+    started_by: str = "cli",
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+) -> JobOutcome:
+    """The daily interest accrual for ``run_date`` alone (``bank runs accrual``), under the run lock."""
+    return single_job(
+        database,
+        RunJob.LOAN_ACCRUAL,
+        run_date,
+        started_by,
+        lambda batches, run: loan_accrual_job(batches, run, run_date, progress, batch_size),
     )

@@ -123,6 +123,14 @@ class Loan(Base):
     #: The last business date the repayment run finished this loan (issue 5); a resumed or
     #: repeated run skips loans already serviced through its date.
     serviced_through: Mapped[dt.date | None] = mapped_column(Date)
+    # Daily accrual (issue 16, :mod:`bank.loans.accrual`): the small state the close-day run keeps.
+    #: Interest of the running period has been recognised (Dr 1110-… / Cr 4000) through this date.
+    interest_accrued_through: Mapped[dt.date | None] = mapped_column(Date)
+    #: The instalment whose period is running, and the part of its interest accrued so far.
+    accrual_instalment_id: Mapped[int | None] = mapped_column(Integer)
+    interest_accrued: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
+    #: Where that period began (the previous due date, or the disbursement).
+    accrual_period_start: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
 
     borrower: Mapped[Member] = relationship()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from bank.errors import BankError
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, Posting
+from bank.loans.accrual import RunningAccrual, running_accrual
 from bank.loans.models import (
     CollectionMethod,
     Instalment,
@@ -200,9 +201,18 @@ class LoanDetail:
     #: Instalments per schedule version (every version stays visible).
     instalments: dict[int, list[Instalment]]
     principal_outstanding: Decimal
+    #: The loan's interest account: interest due and not paid, plus what has accrued.
     interest_receivable: Decimal
     fees_receivable: Decimal
     arrears: Arrears | None
+    #: Interest accrued in the running period (not yet due) and through which date (issue 16).
+    accrued: RunningAccrual
+
+    @property
+    def interest_due(self) -> Decimal:
+        """Interest due and not yet paid: the interest account without the running accrual."""
+        return self.interest_receivable - self.accrued.amount
+
     quote: PayoffQuote | None
     quote_error: str | None
     transactions: list[tuple[JournalEntry, Decimal]]
@@ -242,6 +252,7 @@ def loan_detail(session: Session, loan: Loan, as_of: dt.date, quote_on: dt.date 
         interest_receivable=balances.get(loan.interest_account_id, ZERO),
         fees_receivable=balances.get(loan.fees_account_id, ZERO),
         arrears=arrears(session, as_of, [loan.id]).get(loan.id),
+        accrued=running_accrual(session, loan),
         quote=quote,
         quote_error=quote_error,
         transactions=loan_transactions(session, loan),

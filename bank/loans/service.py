@@ -20,6 +20,7 @@ from bank.actor import Actor
 from bank.errors import N_, Message, ValidationError
 from bank.ledger import chart
 from bank.ledger.service import account_by_code, credit, debit, open_child_account, post
+from bank.loans import accrual
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.products_models import LoanProduct
 from bank.loans.schedule import Schedule, ScheduleTerms, build_schedule
@@ -270,4 +271,14 @@ def store_schedule(
         for item in schedule.instalments
     )
     session.flush()
+    if version > 1:
+        first_new = session.scalar(
+            select(Instalment)
+            .where(Instalment.loan_id == loan.id, Instalment.schedule_version == version)
+            .order_by(Instalment.number)
+            .limit(1)
+        )
+        assert first_new is not None
+        # What accrued on the replaced running instalment now belongs to the new one.
+        accrual.carry_to_new_schedule(session, loan, first_new)
     return row

@@ -3,9 +3,11 @@
 The repayment run for business date D handles, loan by loan, every open instalment whose
 collection date (the due date, moved to the next TARGET2 business day) is on or before D:
 
-1. **Accrual** — on its due date an instalment's interest is accrued once
-   (Dr the loan's interest receivable / Cr 4000), key ``accrue:{instalment_id}``, value date the
-   due date. Moving a weekend due date to Monday does not change the interest.
+1. **Accrual** — on its due date an instalment's interest becomes due. The close-day run has
+   accrued it day by day (:mod:`bank.loans.accrual`), so only what is left is posted now, usually
+   nothing (Dr the loan's interest receivable / Cr 4000), key ``accrue:{instalment_id}``, value
+   date the due date; a loan the daily accrual never reached gets the whole interest here.
+   Moving a weekend due date to Monday does not change the interest.
 2. **Penalty interest** — overdue principal earns the product's penalty rate, actual/365, for
    every day from the collection date (or the last day already accrued) to D, rounded per
    instalment per run; one entry per loan and run date, key ``penalty:{loan_id}:{D}``.
@@ -58,6 +60,7 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.service import EntryRequest, account_by_code, credit, debit, post_many
+from bank.loans import accrual
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
 from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
@@ -108,6 +111,10 @@ class _BatchLoan(NamedTuple):
     penalty_rate_scaled: int
     tolerance_days: int
     allocation_order: str
+    #: The daily accrual's state (:mod:`bank.loans.accrual`), interest accrued in cents.
+    interest_accrued_through: dt.date | None
+    accrual_instalment_id: int | None
+    interest_accrued: int
 
 
 @dataclass
@@ -377,6 +384,9 @@ def _read_batch(
                 type_coerce(Loan.penalty_rate_annual, BigInteger).label("penalty_rate_scaled"),
                 Loan.tolerance_days,
                 Loan.allocation_order,
+                Loan.interest_accrued_through,
+                Loan.accrual_instalment_id,
+                _cents(Loan.interest_accrued),
             )
             .where(
                 among(session, Loan.id, loan_ids),
@@ -421,23 +431,31 @@ def _read_batch(
 def _accrue_interest(
     loan: _BatchLoan, items: Sequence[_Inst], run_date: dt.date, income: int, requests: list[EntryRequest]
 ) -> int:
-    """Accrue the interest of each instalment reaching its due date, once; the cents accrued."""
+    """Move the interest of each instalment reaching its due date into what is due, once.
+
+    The daily accrual recognised most or all of it already; what is left is posted now (a
+    negative rest, which only a restructured period can leave, is given back). The cents posted.
+    """
     accrued = 0
+    state = accrual.AccrualState(
+        loan.interest_accrued_through, loan.accrual_instalment_id, loan.interest_accrued
+    )
     for item in items:
         if item.interest_accrued_on is None:
             item.interest_accrued_on = run_date
-            if item.interest_due > 0:
-                amount = item.interest_due
-                requests.append(
-                    EntryRequest.from_cents(
-                        key=f"accrue:{item.id}",
-                        kind="loan_interest_accrual",
-                        lines=((loan.interest_account_id, True, amount), (income, False, amount)),
-                        value_date=item.due_on,
-                        memo=f"Interest instalment {item.number} of {loan.number}",
-                    )
-                )
-                accrued += amount
+            left = item.interest_due - accrual.already_accrued(state, item.id, item.due_on, item.interest_due)
+            request = accrual.accrual_request(
+                key=f"accrue:{item.id}",
+                loan_number=loan.number,
+                interest_account_id=loan.interest_account_id,
+                income_account_id=income,
+                cents=left,
+                value_date=item.due_on,
+                memo=f"Interest instalment {item.number} of",
+            )
+            if request is not None:
+                requests.append(request)
+                accrued += left
     return accrued
 
 
@@ -854,36 +872,43 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
     interest_income = account_by_code(session, chart.INTEREST_INCOME).id
     open_items = _open_instalments(session, loan)
     requests: list[EntryRequest] = []
+    # What the daily accrual recognised counts: due instalments get only their rest, and the
+    # running period is settled to the interest the payoff charges (a reversal if it accrued
+    # more), so the interest account is exactly cleared by the payoff below.
+    state = accrual.state_of(loan)
+    running_accrued = 0
     for item in open_items:
-        if item.due_on <= on and item.interest_accrued_on is None:
-            item.interest_accrued_on = on
-            if item.interest_due > 0:
-                requests.append(
-                    EntryRequest(
-                        f"accrue:{item.id}",
-                        "loan_interest_accrual",
-                        (
-                            debit(loan.interest_account_id, item.interest_due),
-                            credit(interest_income, item.interest_due),
-                        ),
-                        item.due_on,
-                        f"Interest instalment {item.number} of {loan.number}",
-                    )
-                )
-    if quote.interest_running > 0:
-        requests.append(
-            EntryRequest(
-                f"payoff-interest:{loan.id}",
-                "loan_interest_accrual",
-                (
-                    debit(loan.interest_account_id, quote.interest_running),
-                    credit(interest_income, quote.interest_running),
-                ),
-                on,
-                f"Interest {quote.interest_from.isoformat()} to {on.isoformat()} ({quote.interest_days} days)"
-                f" on payoff of {loan.number}",
-            )
+        interest_cents = to_cents(item.interest_due)
+        if item.interest_accrued_on is not None:
+            continue
+        already = accrual.already_accrued(state, item.id, item.due_on, interest_cents)
+        if item.due_on > on:
+            running_accrued += already
+            continue
+        item.interest_accrued_on = on
+        request = accrual.accrual_request(
+            key=f"accrue:{item.id}",
+            loan_number=loan.number,
+            interest_account_id=loan.interest_account_id,
+            income_account_id=interest_income,
+            cents=interest_cents - already,
+            value_date=item.due_on,
+            memo=f"Interest instalment {item.number} of",
         )
+        if request is not None:
+            requests.append(request)
+    running = accrual.accrual_request(
+        key=f"payoff-interest:{loan.id}",
+        loan_number=loan.number,
+        interest_account_id=loan.interest_account_id,
+        income_account_id=interest_income,
+        cents=to_cents(quote.interest_running) - running_accrued,
+        value_date=on,
+        memo=f"Interest {quote.interest_from.isoformat()} to {on.isoformat()} ({quote.interest_days} days)"
+        " on payoff of",
+    )
+    if running is not None:
+        requests.append(running)
     lines = [debit(loan.repayment_account.ledger_account_id, quote.total)]
     if quote.principal:
         lines.append(credit(loan.principal_account_id, quote.principal))
@@ -943,6 +968,7 @@ def pay_off(session: Session, loan: Loan, *, on: dt.date, key: str, actor: Actor
         loan.schedule_version = version
     loan.status = LoanStatus.PAID_OFF
     loan.closed_on = on
+    accrual.close_state(loan, on)
     session.flush()
     audit.record(
         session,
@@ -1098,6 +1124,8 @@ def prepay(
         new_item.due_on = old_item.due_on
     loan.schedule_version = version
     session.flush()
+    # The running period's interest is now the new first instalment's: set the accrual right.
+    accrual.settle(session, loan, key=f"accrue-settle:{ledger_key}", actor=actor)
     audit.record(
         session,
         actor,
@@ -1196,6 +1224,9 @@ def post_write_off(
     if loan is None:
         raise NotFound(N_("the loan of this write-off no longer exists"))
     _require_active(loan, to=LoanStatus.WRITTEN_OFF)
+    # The interest accrued on the running period is part of the loan's carrying amount (what a
+    # provision covers) and is written off with it, as IFRS 9 derecognises the gross amount: the
+    # daily accrual stops with the loan (close_written_off), so nothing is left or accrued twice.
     balances = ledger_queries.balances(
         session, [loan.principal_account_id, loan.interest_account_id, loan.fees_account_id]
     )
@@ -1237,6 +1268,7 @@ def close_written_off(
         item.status = InstalmentStatus.WRITTEN_OFF
     loan.status = LoanStatus.WRITTEN_OFF
     loan.closed_on = written_off.on
+    accrual.close_state(loan, written_off.on)
     session.flush()
     audit.record(
         session,

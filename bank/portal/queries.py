@@ -23,6 +23,7 @@ from bank.applications.models import ApplicationStatus, LoanApplication
 from bank.errors import N_, Message, NotFound, ValidationError
 from bank.ledger import queries as ledger_queries
 from bank.ledger.models import JournalEntry, Posting, Side
+from bank.loans.accrual import ACCRUAL_KIND, RunningAccrual, running_accrual
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.members import queries as member_queries
 from bank.members.models import Member
@@ -451,6 +452,8 @@ class LoanPage:
     next_instalment: Instalment | None
     arrears: Arrears
     payments: list[LoanPayment]
+    #: Interest accrued so far in the running period, part of the next instalment (issue 16).
+    accrued: RunningAccrual
 
     @property
     def paid_count(self) -> int:
@@ -472,6 +475,7 @@ def loan_page(session: Session, loan: Loan, *, today: dt.date | None = None) -> 
         next_instalment=next_instalment(instalments, today),
         arrears=arrears_of(instalments, today),
         payments=loan_payments(session, loan),
+        accrued=running_accrual(session, loan),
     )
 
 
@@ -500,7 +504,8 @@ def loan_payments(session: Session, loan: Loan) -> list[LoanPayment]:
     ).all()
     by_entry: dict[int, dict[str, Any]] = {}
     for account_id, amount, entry_id, value_date, kind, memo in rows:
-        if "write_off" in kind or "writeoff" in kind:
+        if "write_off" in kind or "writeoff" in kind or kind == ACCRUAL_KIND:
+            # Neither a write-off nor a settled accrual (a reversal of interest) is a payment.
             continue
         item = by_entry.setdefault(
             entry_id,

@@ -198,6 +198,19 @@ def current_flags(session: Session, loan_id: int) -> list[LoanRiskFlag]:
     )
 
 
+def standing_flags(session: Session) -> list[tuple[LoanRiskFlag, str]]:
+    """Every flag standing now with its loan's number (the provisions page's work list)."""
+    return [
+        (row[0], row[1])
+        for row in session.execute(
+            select(LoanRiskFlag, Loan.number)
+            .join(Loan, Loan.id == LoanRiskFlag.loan_id)
+            .where(LoanRiskFlag.cleared_on.is_(None))
+            .order_by(LoanRiskFlag.flagged_on, LoanRiskFlag.id)
+        )
+    ]
+
+
 def flag_history(session: Session, loan_id: int) -> list[LoanRiskFlag]:
     return list(
         session.scalars(

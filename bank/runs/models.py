@@ -33,6 +33,10 @@ class RunJob(enum.StrEnum):
     POOL_DISTRIBUTION = "pool_distribution"
     #: After a month's last day: the monthly statements are built and stored.
     MONTH_END_STATEMENTS = "month_end_statements"
+    #: Interest of every active loan accrues for the day (issue 16, ``bank.loans.accrual``).
+    LOAN_ACCRUAL = "loan_accrual"
+    #: Loans in arrears: reminder letters by the product's ladder, hand-over, promises checked (issue 16).
+    ARREARS_FOLLOW_UP = "arrears_follow_up"
     #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
     PROVISIONING = "provisioning"
     #: All jobs of a business day in order; completed only when each of them completed.
@@ -92,16 +96,18 @@ class Run(Base):
     # Every other job's figures, under general names; what each means for each job:
     #: The items the job looked at: savings interest: accounts with interest to post; pool
     #: withdrawals: requests due (paid and waiting); pool distribution: participants paid;
-    #: month-end statements: accounts with movements; provisioning: loans staged.
+    #: month-end statements: accounts with movements; provisioning: loans staged; loan accrual:
+    #: active loans accrued.
     items_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Items done: savings interest: interest entries posted; pool withdrawals: requests paid;
     #: month-end statements: statements stored; expire mandates: mandates expired (also counted
-    #: in ``items_count``).
+    #: in ``items_count``); loan accrual: accrual entries posted.
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money.
     items_waiting: Mapped[int] = mapped_column(Integer, default=0)
     #: Money that came in: pool distribution: the interest the pools collected; provisioning:
-    #: added to the loan loss allowance (Dr 5100 / Cr 1190).
+    #: added to the loan loss allowance (Dr 5100 / Cr 1190); loan accrual: the interest accrued
+    #: (net of what a restructured period gave back).
     amount_in: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     #: Money the bank kept: pool distribution: the bank's margin; provisioning: the allowance
     #: after the run (the month-end's total expected loss).

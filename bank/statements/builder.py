@@ -34,6 +34,7 @@ from bank.ledger import chart
 from bank.ledger import queries as ledger_queries
 from bank.ledger import rules as ledger_rules
 from bank.ledger.models import AccountType, JournalEntry, LedgerAccount, Posting, Side
+from bank.loans.accrual import ACCRUAL_KIND
 from bank.loans.models import Instalment, InstalmentStatus, Loan
 from bank.members.models import Member
 from bank.money import ZERO
@@ -800,6 +801,8 @@ def _loan_payments(session: Session, loan: Loan, as_of: dt.date, language: str) 
             Posting.account_id.in_(list(loan_accounts)),
             Posting.side == Side.CREDIT,
             Posting.value_date <= as_of,
+            # A settled accrual (a prepayment lowered the period's interest) is no payment.
+            JournalEntry.kind != ACCRUAL_KIND,
         )
         .order_by(Posting.value_date, Posting.entry_id)
     ).all()

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from bank.applications.models import ApplicationStatus, AttachmentKind
 from bank.approvals.models import ApprovalStatus
+from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
 from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
@@ -287,6 +288,31 @@ MATCHED_BY = {
 }
 DECISION_OUTCOME = {DecisionOutcome.APPROVED: _l("approved"), DecisionOutcome.REJECTED: _l("rejected")}
 
+#: The reminder letters of the arrears ladder (issue 16), by the glossary's words.
+LETTER_KIND_LABELS = {
+    LetterKind.REMINDER: _l("reminder"),
+    LetterKind.SECOND_REMINDER: _l("second reminder"),
+    LetterKind.NOTICE_OF_DEFAULT: _l("formal notice of default"),
+    LetterKind.HANDOVER: _l("hand-over to collections"),
+}
+CASE_STATUS_LABELS = {
+    CaseStatus.OPEN: _l("open"),
+    CaseStatus.ESCALATED: _l("with collections"),
+    CaseStatus.CLOSED: _l("closed"),
+}
+CONTACT_CHANNEL_LABELS = {
+    ContactChannel.PHONE: _l("phone"),
+    ContactChannel.EMAIL: _l("e-mail"),
+    ContactChannel.LETTER: _l("letter"),
+    ContactChannel.VISIT: _l("visit"),
+    ContactChannel.MEETING: _l("meeting at the bank"),
+}
+PROMISE_STATUS_LABELS = {
+    PromiseStatus.PENDING: _l("pending"),
+    PromiseStatus.KEPT: _l("kept"),
+    PromiseStatus.BROKEN: _l("broken"),
+}
+
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MemberStatus: MEMBER_STATUS,
@@ -312,6 +338,8 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     MandateStatus: MANDATE_STATUS,
     PayoutBatchState: PAYOUT_BATCH_STATE,
     OrderState: PAYMENT_ORDER_STATE,
+    CaseStatus: CASE_STATUS_LABELS,
+    PromiseStatus: PROMISE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -607,6 +635,16 @@ def account_name(account: Any) -> str:
 
 #: Each audit action as a phrase (the code stays searchable; people read the phrase).
 AUDIT_ACTIONS = {
+    "arrears.case_assign": _l("Collection case owner changed"),
+    "arrears.case_close": _l("Collection case closed"),
+    "arrears.case_contact": _l("Contact with the borrower recorded"),
+    "arrears.case_escalate": _l("Collection case handed over to collections"),
+    "arrears.case_note": _l("Note added to a collection case"),
+    "arrears.case_open": _l("Collection case opened"),
+    "arrears.promise": _l("Promise to pay recorded"),
+    "arrears.promise_kept": _l("Promise to pay kept"),
+    "arrears.promise_broken": _l("Promise to pay broken"),
+    "arrears.ladder_update": _l("Reminder ladder changed"),
     "account.block": _l("Account blocked"),
     "account.close": _l("Account closed"),
     "account.open": _l("Account opened"),
@@ -727,6 +765,7 @@ APPROVAL_KINDS = {
     "statement_suspense": _l("Suspense item assigned or sent back"),
 }
 OBJECT_TYPES = {
+    "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
     "collateral_item": _l("security"),
@@ -763,6 +802,11 @@ FIELD_LABELS = {
     "collateral_item": _l("Security"),
     "application": _l("Loan application"),
     "status": _l("Status"),
+    "owner": _l("Owner"),
+    "channel": _l("How"),
+    "promised_on": _l("Pay by"),
+    "paid": _l("Paid by then"),
+    "steps": _l("Reminder ladder"),
     "capacity": _l("acting as"),
     "number": _l("Number"),
     "member": _l("Member"),

@@ -105,7 +105,7 @@ def demo() -> Iterator[Demo]:
     binaries = Path(sys.executable).parent
     for command in (["db", "upgrade"], ["demo", "--if-empty"]):
         done = subprocess.run(
-            [str(binaries / "bank"), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+            [str(binaries / "bank"), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
         )
         assert done.returncode == 0, done.stdout + done.stderr
     port = _free_port()

@@ -26,6 +26,7 @@ def _ids(world, *, own: bool) -> dict[str, int]:
             "application_id": None,  # Anna has none; the 404 half is what matters for applications
             "statement_id": None,
             "mandate_id": None,  # Anna has none; tests/payments/test_pages.py opens a member's own
+            "letter_id": None,  # Anna has none; tests/arrears/test_pages.py opens a borrower's own
         }
     return {
         "account_id": world.bram_account.id,
@@ -36,6 +37,7 @@ def _ids(world, *, own: bool) -> dict[str, int]:
         "change_id": world.bram_change.id,
         "attachment_id": world.bram_attachment.id,
         "mandate_id": world.bram_mandate.id,
+        "letter_id": world.bram_letter.id,
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bank.actor import Actor, system
 from bank.applications.models import ApplicationStatus, Attachment, AttachmentKind, LoanApplication
+from bank.arrears.models import ArrearsEpisode, LetterKind, ReminderLetter
 from bank.ledger import chart
 from bank.ledger import service as ledger
 from bank.loans.models import InstalmentStatus, Loan
@@ -54,6 +55,8 @@ class World:
     bram_change: ProfileChange
     bram_attachment: Attachment
     bram_mandate: Mandate
+    #: A reminder letter on Bram's loan (issue 16): the portal must never hand it to Anna.
+    bram_letter: ReminderLetter | None = None
 
 
 def collect(session: Session, loan: Loan, number: int) -> None:
@@ -200,9 +203,28 @@ def build(session: Session, statement_dir: str) -> World:
     )
     session.add(mandate)
     session.flush()
+    episode = ArrearsEpisode(
+        loan_id=bram_loan.id, started_on=dt.date(2026, 6, 30), opened_on=dt.date(2026, 7, 1)
+    )
+    session.add(episode)
+    session.flush()
+    letter = ReminderLetter(
+        loan_id=bram_loan.id,
+        episode_id=episode.id,
+        kind=LetterKind.REMINDER,
+        step_days=5,
+        sent_on=dt.date(2026, 7, 5),
+        days_past_due=5,
+        amount_overdue=Decimal("172.13"),
+        pay_by=dt.date(2026, 7, 13),
+        language="en",
+        pdf=b"%PDF-1.4 Bram Geheim",
+    )
+    session.add(letter)
+    session.flush()
     return World(
         anna, anna_account, bram, bram_account, coop, coop_account, coop_loan, bram_loan, application,
-        statement, change, attachment, mandate,
+        statement, change, attachment, mandate, letter,
     )  # fmt: skip
 
 

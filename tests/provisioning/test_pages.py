@@ -119,10 +119,14 @@ def test_the_credit_officer_flags_a_loan_on_its_page(world: World, client, login
     (flag,) = queries.current_flags(world.session, loan_id)
     flag_id = flag.id
     world.session.commit()
+    listed = client.get("/staff/provisioning").get_data(as_text=True)
+    assert "Turnover fell by half" in listed and f"/risk-flags/{flag_id}/clear" in listed
     lifted = client.post(
         f"/staff/loans/{loan_id}/risk-flags/{flag_id}/clear",
-        data={"reason": "Recovered", "csrf_token": _token(page)},
+        data={"reason": "Recovered", "back": "provisioning", "csrf_token": _token(page)},
     )
-    assert lifted.status_code == 302
+    assert lifted.status_code == 302 and lifted.headers["Location"].endswith(
+        "/staff/provisioning#standing-flags"
+    )
     world.session.expire_all()
     assert queries.current_flags(world.session, loan_id) == []

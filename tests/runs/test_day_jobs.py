@@ -40,8 +40,10 @@ from bank.statements.models import StatementKind, StoredStatement
 
 D = dt.date
 DAY_JOBS = [
+    RunJob.LOAN_ACCRUAL,
     RunJob.REPAYMENTS,
     RunJob.SAVINGS_INTEREST,
+    RunJob.ARREARS_FOLLOW_UP,
     RunJob.EXPIRE_OFFERS,
     RunJob.EXPIRE_MANDATES,
     RunJob.POOL_WITHDRAWALS,

@@ -155,10 +155,24 @@ def test_month_ends_and_a_leap_day_due_date(bank):
     assert items[1].paid_on == D(2028, 3, 31)
     # Sunday 30 April, then Labour Day (a TARGET2 holiday): collected on Tuesday 2 May.
     assert items[2].paid_on == D(2028, 5, 2)
-    accrual = bank.session.scalar(
-        select(JournalEntry).where(JournalEntry.idempotency_key == f"accrue:{items[2].id}")
+    # The interest is that of the due date, unchanged: the close day of Friday 28 April accrued
+    # the period through the month's end, Sunday 30 April, its due date, so the whole interest is
+    # in April's books and the collection on 2 May moved it into what is due with nothing left.
+    assert (
+        bank.session.scalar(
+            select(JournalEntry).where(JournalEntry.idempotency_key == f"accrue:{items[2].id}")
+        )
+        is None
     )
-    assert accrual.value_date == D(2028, 4, 30)  # the interest is that of the due date, unchanged
+    april = bank.session.scalars(
+        select(JournalEntry).where(
+            JournalEntry.idempotency_key.like(f"accrue-day:{loan.id}:%"),
+            JournalEntry.value_date > D(2028, 3, 31),
+            JournalEntry.value_date <= D(2028, 4, 30),
+        )
+    ).all()
+    assert max(entry.value_date for entry in april) == D(2028, 4, 30)
+    assert sum(entry.postings[0].amount for entry in april) == items[2].interest_due
     bank.verify()
 
 

@@ -22,6 +22,7 @@ from bank.web.staff import mandates  # noqa: E402, F401
 from bank.web.staff import bank_statements  # noqa: E402, F401
 from bank.web.staff import collections  # noqa: E402, F401
 from bank.web.staff import payouts  # noqa: E402, F401
+from bank.web.staff import collection_cases  # noqa: E402, F401
 from bank.web.staff import collateral  # noqa: E402, F401
 from bank.web.staff import periods  # noqa: E402, F401
 from bank.web.staff import provisioning  # noqa: E402, F401

@@ -33,6 +33,7 @@ from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 from bank.web.staff.collateral import register_context
+from bank.web.staff.collection_cases import loan_arrears_context
 from bank.web.staff.loan_provision import provision_context
 from bank.web.staff.mandates import collection_form, loan_collection_context, save_collection
 
@@ -173,6 +174,7 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any) -> ResponseRetu
             Status=LoanStatus,
             InstalmentStatus=InstalmentStatus,
             **loan_collection_context(db.session, loan, forms.get("collection_form")),
+            **loan_arrears_context(db.session, loan),
             **register_context(db.session, loan=loan, today=today),
             **provision_context(db.session, loan, forms.get("flag_errors"), forms.get("flag_values")),
         ),

@@ -27,6 +27,7 @@ from bank.web.filters import amount_input, number_input
 from bank.web.forms import Attempt, canonical_numbers, numbers_refused
 from bank.web.labels import DAY_COUNT_LABELS, FREQUENCY_LABELS, METHOD_LABELS, label_choices
 from bank.web.staff import bp
+from bank.web.staff.collection_cases import ladder_context
 
 ADMIN = service.PRODUCT_ADMIN_ROLES
 ALL_STAFF = ("admin", "teller", "credit_officer", "committee")
@@ -161,6 +162,8 @@ def loan_product(code: str) -> ResponseReturnValue:
         product=product,
         versions=service.versions(db.session, product.code),
         can_edit=g.actor.has_role(*ADMIN),
+        can_edit_ladder=g.actor.has_role("admin"),
+        **ladder_context(db.session, product),
         **_labels(),
     )
 

@@ -33,7 +33,7 @@ from bank.web.filters import date_filter, money_filter
 from bank.web.forms import Attempt, form_status
 from bank.web.labels import purpose_label
 from bank.web.staff import bp
-from bank.web.staff.loan_provision import REASON_LABELS
+from bank.web.staff.loan_provision import FLAG_LABELS, REASON_LABELS
 from bank.web.staff.loans import _loan_or_404, _render_loan
 from bank.web.staff.reports import Col, ReportTable
 
@@ -270,6 +270,9 @@ def provisioning() -> ResponseReturnValue:
             tables=tables,
             errors=errors,
             table_in_force=queries.table_in_force(session, month.month_end if month else _today()),
+            standing=queries.standing_flags(session),
+            flag_labels=FLAG_LABELS,
+            can_flag=g.actor.has_role(*FLAG_ROLES),
             can_set_table=g.actor.has_role(*TABLE_ROLES),
         ),
         form_status(errors),
@@ -363,4 +366,6 @@ def loan_clear_risk_flag(loan_id: int, flag_id: int) -> ResponseReturnValue:
         service.clear_flag(session, flag_id, reason=request.form.get("reason", ""), actor=g.actor)
     if attempt.succeeded:
         flash(_("The flag is lifted."), "success")
+    if request.form.get("back") == "provisioning":
+        return redirect(url_for("staff.provisioning") + "#standing-flags")
     return redirect(url_for("staff.loan", loan_id=loan.id) + "#provision")

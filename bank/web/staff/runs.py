@@ -46,23 +46,27 @@ PER_PAGE = 30
 JOB_COMMANDS = {
     RunJob.CLOSE_DAY.value: "close-day",
     RunJob.REPAYMENTS.value: "repayments",
+    RunJob.LOAN_ACCRUAL.value: "loan-accrual",
     RunJob.SAVINGS_INTEREST.value: "savings-interest",
     RunJob.EXPIRE_OFFERS.value: "expire-offers",
     RunJob.EXPIRE_MANDATES.value: "expire-mandates",
     RunJob.POOL_WITHDRAWALS.value: "pool-withdrawals",
     RunJob.POOL_DISTRIBUTION.value: "pool-distribution",
     RunJob.MONTH_END_STATEMENTS.value: "month-end-statements",
+    RunJob.ARREARS_FOLLOW_UP.value: "arrears-follow-up",
     RunJob.PROVISIONING.value: "provisioning",
 }
 JOB_LABELS = {
     RunJob.CLOSE_DAY: _l("Close day"),
     RunJob.REPAYMENTS: _l("Repayments"),
+    RunJob.LOAN_ACCRUAL: _l("Loan interest accrual"),
     RunJob.SAVINGS_INTEREST: _l("Savings interest"),
     RunJob.EXPIRE_OFFERS: _l("Expire offers"),
     RunJob.EXPIRE_MANDATES: _l("Expire unused mandates"),
     RunJob.POOL_WITHDRAWALS: _l("Pool withdrawals"),
     RunJob.POOL_DISTRIBUTION: _l("Pool distribution"),
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
+    RunJob.ARREARS_FOLLOW_UP: _l("Arrears follow-up: reminders and promises"),
     RunJob.PROVISIONING: _l("Loan-loss provisioning"),
 }
 STATUS_LABELS = status_tables.RUN_STATUS
