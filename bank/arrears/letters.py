@@ -262,9 +262,27 @@ def format_date(value: dt.date, language: str) -> str:
     return value.strftime("%d-%m-%Y")
 
 
-def letter_reference(loan_number: str, kind: LetterKind, sent_on: dt.date) -> str:
+#: The letter kinds as the reference and the file name say them, in the letter's language.
+REFERENCE_WORDS: dict[str, dict[LetterKind, str]] = {
+    "nl": {
+        LetterKind.REMINDER: "herinnering",
+        LetterKind.SECOND_REMINDER: "aanmaning",
+        LetterKind.NOTICE_OF_DEFAULT: "ingebrekestelling",
+        LetterKind.HANDOVER: "overdracht-incasso",
+    },
+    "en": {
+        LetterKind.REMINDER: "reminder",
+        LetterKind.SECOND_REMINDER: "second-reminder",
+        LetterKind.NOTICE_OF_DEFAULT: "notice-of-default",
+        LetterKind.HANDOVER: "collections",
+    },
+}
+
+
+def letter_reference(loan_number: str, kind: LetterKind, sent_on: dt.date, language: str = "nl") -> str:
     """The reference printed on the letter and used as the download's file name."""
-    return f"{loan_number}-{kind.value.replace('_', '-')}-{sent_on:%Y%m%d}"
+    words = REFERENCE_WORDS.get(language, REFERENCE_WORDS["nl"])
+    return f"{loan_number}-{words[kind]}-{sent_on:%Y%m%d}"
 
 
 def render_letter(view: LetterView) -> bytes:
@@ -275,6 +293,7 @@ def render_letter(view: LetterView) -> bytes:
     body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=10, leading=14)
     heading = ParagraphStyle("h", parent=styles["Heading2"], textColor=ACCENT, fontName="Helvetica-Bold")
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11)
+    reference = letter_reference(view.loan_number, view.kind, view.sent_on, lang)
     bullet = ParagraphStyle("bullet", parent=body, leftIndent=6 * mm, bulletIndent=1 * mm)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -284,7 +303,7 @@ def render_letter(view: LetterView) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=letter_reference(view.loan_number, view.kind, view.sent_on),
+        title=reference,
         author="Wijkbank",
         invariant=1,
     )
@@ -321,8 +340,7 @@ def render_letter(view: LetterView) -> bytes:
     story += [
         Spacer(1, 6 * mm),
         Paragraph(
-            f"{words['reference']}: {escape(letter_reference(view.loan_number, view.kind, view.sent_on))}"
-            f" &nbsp;&nbsp; {words['date']}: {date(view.sent_on)}",
+            f"{words['reference']}: {escape(reference)} &nbsp;&nbsp; {words['date']}: {date(view.sent_on)}",
             small,
         ),
         Spacer(1, 4 * mm),

@@ -109,3 +109,10 @@ def test_collection_costs_are_bounded_and_never_fall_as_the_claim_grows(
     assert COLLECTION_COST_MINIMUM <= costs <= COLLECTION_COST_MAXIMUM
     assert costs == costs.quantize(Decimal("0.01"))
     assert collection_costs(claim + more) >= costs
+
+
+def test_the_reference_is_in_the_letters_language() -> None:
+    assert "WL-2026-0042-ingebrekestelling-20261127" in text_of(view(kind=LetterKind.NOTICE_OF_DEFAULT))
+    assert "WL-2026-0042-notice-of-default-20261127" in text_of(
+        view(kind=LetterKind.NOTICE_OF_DEFAULT, language="en")
+    )

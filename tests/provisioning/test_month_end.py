@@ -18,7 +18,7 @@ from bank.ledger.models import JournalEntry, Posting, Side
 from bank.ledger.service import account_by_code
 from bank.loans import servicing
 from bank.loans.models import LoanStatus
-from bank.provisioning import queries, service
+from bank.provisioning import jobs, queries, service
 from bank.provisioning.models import ProvisionMonth, RiskFlagKind, StageReason
 
 from .conftest import OFFICER, D, World
@@ -317,3 +317,17 @@ def test_the_collateral_register_sets_the_loss_given_default(world: World):
     assert stored[covered.id].cover == M("4000.00")
     assert stored[covered.id].ecl == M("146.05")
     assert world.allowance() == M("146.05") + M("35.00")
+
+
+def test_a_month_ending_on_a_weekend_is_provisioned_on_its_last_business_day(world: World):
+    # July 2027 ends on a Saturday: Friday 30 July's run provisions 31 July, dated the 31st.
+    assert jobs.month_ends_due(D(2027, 7, 30)) == [D(2027, 6, 30), D(2027, 7, 31)]
+    assert jobs.month_ends_due(D(2027, 7, 29)) == [D(2027, 6, 30)]
+    assert jobs.month_ends_due(D(2027, 8, 2)) == [D(2027, 7, 31)]
+    world.set_table(D(2027, 1, 1))
+    world.loan("12345.67", D(2027, 7, 5))
+    outcome = world.provision(D(2027, 7, 30))
+    assert outcome.run.items_count == 1
+    month = queries.month(world.session, D(2027, 7, 31))
+    entry = world.session.get(JournalEntry, month.entry_id)
+    assert entry.value_date == D(2027, 7, 31) and month.total_ecl == M("86.42")

@@ -87,6 +87,10 @@ def test_the_reports_of_a_closed_month_never_change(client, login_as, world, ses
     assert correction.corrects_month == dt.date(2026, 10, 1)
 
     assert _download(client, CLOSED_OCTOBER) == before
+    # The pages say which figures are closed.
+    closed_page = client.get("/staff/reports/balance-sheet?as_of=2026-10-31").get_data(as_text=True)
+    open_page = client.get("/staff/reports/balance-sheet?as_of=2026-11-28").get_data(as_text=True)
+    assert 'id="closed-period"' in closed_page and 'id="closed-period"' not in open_page
     assert reports.balance_sheet(session, dt.date(2026, 10, 31)) == sheet_before
     # The open period has it: November's result is the 25.00.
     november = reports.profit_and_loss(session, dt.date(2026, 11, 1), dt.date(2026, 11, 28))

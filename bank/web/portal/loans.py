@@ -44,4 +44,6 @@ def reminder_letter(loan_id: int, letter_id: int) -> ResponseReturnValue:
     letter = arrears_queries.letter_of_loan(session, found.id, letter_id)
     if letter is None:
         abort(404)
-    return pdf_response(letter.pdf, letter_reference(found.number, letter.kind, letter.sent_on))
+    return pdf_response(
+        letter.pdf, letter_reference(found.number, letter.kind, letter.sent_on, letter.language)
+    )

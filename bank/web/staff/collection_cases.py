@@ -171,7 +171,9 @@ def reminder_letter(loan_id: int, letter_id: int) -> ResponseReturnValue:
     letter = queries.letter_of_loan(db.session, loan_id, letter_id)
     if letter is None:
         abort(404)
-    return pdf_response(letter.pdf, letter_reference(letter.loan.number, letter.kind, letter.sent_on))
+    return pdf_response(
+        letter.pdf, letter_reference(letter.loan.number, letter.kind, letter.sent_on, letter.language)
+    )
 
 
 def pdf_response(content: bytes, name: str) -> Response:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from bank.errors import ValidationError
 from bank.extensions import db
+from bank.ledger import queries as ledger_queries
 from bank.reports import charts
 from bank.reports import queries as reports
 from bank.reports.csv_export import to_csv
@@ -180,6 +181,12 @@ def _csv(table: ReportTable, stamp: str) -> ResponseReturnValue:
 # ---------------------------------------------------------------------------------------------
 
 
+def _closed(last_day: dt.date) -> bool:
+    """The report's period lies in a closed period (period close): its figures never change."""
+    through = ledger_queries.closed_through(db.session)
+    return through is not None and last_day <= through
+
+
 @bp.route("/reports")
 @staff_required(*REPORT_ROLES)
 def reports_index() -> ResponseReturnValue:
@@ -217,6 +224,7 @@ def report_trial_balance() -> ResponseReturnValue:
         )
         check = _("Debits equal credits.") if result.balanced else _("Debits and credits differ!")
         return [table], {
+            "closed": _closed(result.as_of),
             "as_of": result.as_of,
             "stamp": result.as_of.isoformat(),
             "check": check,
@@ -257,6 +265,7 @@ def report_balance_sheet() -> ResponseReturnValue:
             else _("Assets differ from liabilities plus equity!")
         )
         return [assets, liabilities, equity], {
+            "closed": _closed(sheet.as_of),
             "as_of": sheet.as_of,
             "stamp": sheet.as_of.isoformat(),
             "check": check,
@@ -290,6 +299,7 @@ def report_profit_and_loss() -> ResponseReturnValue:
             "result", _("Result"), columns, [], ["", _("Result for the period"), result.result]
         )
         return [income, expenses, summary], {
+            "closed": _closed(result.date_to),
             "date_from": result.date_from,
             "date_to": result.date_to,
             "stamp": f"{result.date_from}_{result.date_to}",
