@@ -976,7 +976,7 @@ FIELD_LABELS = {
     "default_grade": _l("Grade of a loan without a grade"),
     "unsecured_lgd": _l("Unsecured loss given default"),
     "month_end": _l("Month-end"),
-    "from": _l("Movement from"),
+    "from": _l("From"),
     "flag_id": _l("Flag"),
     "loans": _l("Loans"),
     "total_ecl": _l("Expected credit loss"),
