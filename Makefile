@@ -31,7 +31,7 @@ translations:
 
 # Refresh the catalogues from the source (English msgids; fill the Dutch msgstrs afterwards).
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output -o bank/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --no-location --sort-output -o bank/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i bank/translations/messages.pot -d bank/translations
 
 # Install, upgrade the database, load the demo when empty, then serve with gunicorn

@@ -17,7 +17,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 
@@ -298,7 +298,7 @@ LETTER_KIND_LABELS = {
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
     CaseStatus.ESCALATED: _l("with collections"),
-    CaseStatus.CLOSED: _l("closed"),
+    CaseStatus.CLOSED: lazy_pgettext("collection case", "closed"),
 }
 CONTACT_CHANNEL_LABELS = {
     ContactChannel.PHONE: _l("phone"),
