@@ -505,6 +505,22 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"Arrangement fee of loan {_LOAN}", N_("Arrangement fee of loan %(loan)s")),
         (rf"Interest instalment (?P<n>\d+) of {_LOAN}", N_("Interest on instalment %(n)s of %(loan)s")),
         (
+            rf"Interest accrued through (?P<date>{_DATE}) on {_LOAN}",
+            N_("Interest accrued through %(date)s on %(loan)s"),
+        ),
+        (
+            rf"Accrued interest settled on the new schedule of {_LOAN}",
+            N_("Accrued interest settled on the new schedule of %(loan)s"),
+        ),
+        (
+            rf"Loan loss allowance (?P<date>{_DATE}): added (?P<amount>\d+\.\d{{2}})",
+            N_("Loan-loss allowance %(date)s: %(amount)s added"),
+        ),
+        (
+            rf"Loan loss allowance (?P<date>{_DATE}): released (?P<amount>\d+\.\d{{2}})",
+            N_("Loan-loss allowance %(date)s: %(amount)s released"),
+        ),
+        (
             rf"Interest (?P<start>{_DATE}) to (?P<end>{_DATE}) \((?P<days>\d+) days\) on payoff of {_LOAN}",
             N_("Interest %(start)s to %(end)s (%(days)s days) on payoff of %(loan)s"),
         ),

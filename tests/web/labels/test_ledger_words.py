@@ -72,6 +72,22 @@ def test_web_pages_and_statements_use_the_same_word_for_each_entry_kind(app: Fla
             "Returns of pool Grondfonds, 2026-07-01 to 2026-09-30",
             "Rendement pool Grondfonds, 01-07-2026 t/m 30-09-2026",
         ),
+        (
+            "Interest accrued through 2026-11-04 on WL-2026-0011",
+            "Opgelopen rente tot en met 04-11-2026 op WL-2026-0011",
+        ),
+        (
+            "Accrued interest settled on the new schedule of WL-2026-0002",
+            "Opgelopen rente verrekend met het nieuwe aflosschema van WL-2026-0002",
+        ),
+        (
+            "Loan loss allowance 2026-11-30: added 356.69",
+            "Voorziening voor kredietverliezen 30-11-2026: €\xa0356,69 toegevoegd",
+        ),
+        (
+            "Loan loss allowance 2026-10-31: released 14.27",
+            "Voorziening voor kredietverliezen 31-10-2026: €\xa014,27 vrijgevallen",
+        ),
         ("Verjaardagsgeld", "Verjaardagsgeld"),
     ],
 )
