@@ -111,6 +111,9 @@ def test_a_run_whose_connections_are_terminated_is_recorded_failed_with_its_caus
     accruals = session.scalar(select(func.count()).where(JournalEntry.kind == "loan_interest_accrual"))
     collections = session.scalar(select(func.count()).where(JournalEntry.kind == "loan_collection"))
     assert accruals == LOANS and collections == LOANS - LOANS // 20
-    assert repayments.entries_posted == accruals + collections
+    # The close day's accrual job accrues each loan through its due date first (issue 16), so the
+    # repayment run posts the collections and no accrual of its own.
+    assert rows[RunJob.LOAN_ACCRUAL].entries_posted == accruals
+    assert repayments.entries_posted == collections
     assert session.scalar(select(func.count()).where(Loan.serviced_through.is_not(None))) == LOANS
     watcher.dispose()
