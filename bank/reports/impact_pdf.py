@@ -54,7 +54,19 @@ def format_cell(value: Any, kind: str, language: str) -> str:
     return str(value)
 
 
-def _table(section: Section, language: str, cell_style: ParagraphStyle, width: float) -> Table:
+def section_table(
+    section: Section,
+    language: str,
+    cell_style: ParagraphStyle,
+    width: float,
+    *,
+    first_share: float | None = None,
+) -> Table:
+    """A report section as a zebra-striped table in ``language``; the provisions PDF uses it too.
+
+    The first column takes ``first_share`` of ``width`` (by default half of a two-column table,
+    else 22 %); the other columns share the rest.
+    """
     head = [Paragraph(f"<b>{escape(title)}</b>", cell_style) for title, _kind in section.columns]
     rows: list[list[Any]] = [head]
     for index, row in enumerate(section.rows):
@@ -74,8 +86,10 @@ def _table(section: Section, language: str, cell_style: ParagraphStyle, width: f
             ]
         )
     count = len(section.columns)
-    first = width * (0.5 if count == 2 else 0.22)
-    widths = [first] + [(width - first) / (count - 1)] * (count - 1)
+    if first_share is None:
+        first_share = 0.5 if count == 2 else 0.22
+    first = width * first_share
+    widths = [first] + [(width - first) / (count - 1)] * (count - 1) if count > 1 else [width]
     table = Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=1)
     style: list[tuple[Any, ...]] = [
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, ACCENT),
@@ -130,7 +144,7 @@ def render_impact_report(report: ImpactReport, language: str) -> bytes:
     for section in sections(report, language):
         story += [
             Paragraph(escape(section.title), heading),
-            _table(section, language, cell, width if len(section.columns) > 2 else width * 0.7),
+            section_table(section, language, cell, width if len(section.columns) > 2 else width * 0.7),
             Spacer(1, 3 * mm),
         ]
 

@@ -15,46 +15,10 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from bank.reports.impact_csv import Section
-from bank.reports.impact_pdf import ACCENT, PAGE, RULE, ZEBRA, format_cell
-
-
-def _table(section: Section, language: str, cell_style: ParagraphStyle, width: float) -> Table:
-    head = [Paragraph(f"<b>{escape(title)}</b>", cell_style) for title, _kind in section.columns]
-    rows: list[list[Any]] = [head]
-    for index, row in enumerate(section.rows):
-        rows.append(
-            [
-                Paragraph(escape(format_cell(value, section.kind(index, column), language)), cell_style)
-                for column, value in enumerate(row)
-            ]
-        )
-    if section.footer is not None:
-        rows.append(
-            [
-                Paragraph(
-                    f"<b>{escape(format_cell(value, section.kind(None, column), language))}</b>", cell_style
-                )
-                for column, value in enumerate(section.footer)
-            ]
-        )
-    count = len(section.columns)
-    first = width * 0.22
-    widths = [first] + [(width - first) / (count - 1)] * (count - 1) if count > 1 else [width]
-    table = Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=1)
-    style: list[tuple[Any, ...]] = [
-        ("LINEBELOW", (0, 0), (-1, 0), 0.6, ACCENT),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    for row_index in range(2, len(rows), 2):
-        style.append(("BACKGROUND", (0, row_index), (-1, row_index), ZEBRA))
-    table.setStyle(TableStyle(style))
-    return table
+from bank.reports.impact_pdf import ACCENT, PAGE, section_table
 
 
 def render_provisions_report(
@@ -87,7 +51,8 @@ def render_provisions_report(
     for section in sections:
         story += [
             Paragraph(escape(section.title), heading),
-            _table(section, language, cell, width),
+            # The provisions' two-column tables keep a narrow first column like the wider ones.
+            section_table(section, language, cell, width, first_share=0.22),
             Spacer(1, 3 * mm),
         ]
     document.build(story)
