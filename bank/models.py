@@ -11,6 +11,7 @@ from bank.auth import models as auth_models  # noqa: F401
 from bank.collateral import models as collateral_models  # noqa: F401
 from bank.committee import models as committee_models  # noqa: F401
 from bank.db import Base
+from bank.forbearance import models as forbearance_models  # noqa: F401
 from bank.ledger import models as ledger_models  # noqa: F401
 from bank.loans import models as loan_models  # noqa: F401
 from bank.loans import products_models as loan_product_models  # noqa: F401

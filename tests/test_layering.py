@@ -57,6 +57,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (frozenset({"committee"}), "the committee decides applications (and writes the decision letters)"),
     (
+        frozenset({"forbearance"}),
+        "a payment holiday, a longer term or a lower rate as a new schedule version; provisioning reads it",
+    ),
+    (
         frozenset({"provisioning"}),
         "expected credit loss: reads loans, grades, pools and collateral; the write-off uses its allowance",
     ),

@@ -70,6 +70,7 @@ class ProductTerms:
     arrangement_fee_rate: Decimal = Decimal("0")
     late_fee: Decimal = Decimal("0.00")
     return_fee: Decimal = Decimal("0.00")
+    forbearance_committee_above: Decimal = Decimal("25000.00")
     penalty_rate_annual: Decimal = Decimal("0")
     tolerance_days: int = 0
     allocation_order: str = DEFAULT_ALLOCATION_ORDER
@@ -196,6 +197,15 @@ def parse_product_terms(raw: Mapping[str, object]) -> ProductTerms:
     attempt("late_fee", lambda: parse_amount(raw.get("late_fee") or "0", field="late_fee", allow_zero=True))
     attempt(
         "return_fee", lambda: parse_amount(raw.get("return_fee") or "0", field="return_fee", allow_zero=True)
+    )
+    attempt(
+        "forbearance_committee_above",
+        lambda: parse_amount(
+            raw.get("forbearance_committee_above") or "25000",
+            field="forbearance_committee_above",
+            allow_zero=True,
+            maximum=MAX_PRINCIPAL,
+        ),
     )
     attempt(
         "penalty_rate_annual",

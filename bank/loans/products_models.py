@@ -78,6 +78,7 @@ class LoanProduct(Base):
             "penalty_rate_annual >= 0 AND penalty_rate_annual <= 30000000", name="penalty_rate_within_limits"
         ),
         CheckConstraint("tolerance_days >= 0", name="tolerance_not_negative"),
+        CheckConstraint("forbearance_committee_above >= 0", name="forbearance_limit_not_negative"),
         CheckConstraint("status != 'retired' OR retired_at IS NOT NULL", name="retired_has_time"),
     )
 
@@ -121,6 +122,11 @@ class LoanProduct(Base):
     late_fee: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO)
     #: Charged once per returned direct debit (storneringskosten, issue 14); 0: none.
     return_fee: Mapped[Decimal] = mapped_column(MoneyType, default=ZERO, server_default="0")
+    #: A forbearance measure on a loan whose outstanding principal is above this needs the loan
+    #: committee's decision; at or below it a second credit officer decides (issue 16).
+    forbearance_committee_above: Mapped[Decimal] = mapped_column(
+        MoneyType, default=Decimal("25000.00"), server_default="25000"
+    )
     #: Annual penalty rate on overdue principal (boeterente), 0.02 = 2 %.
     penalty_rate_annual: Mapped[Decimal] = mapped_column(RateType, default=Decimal("0"))
     #: Days after the due date before an unpaid instalment counts as arrears.

@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, String, and_, case, func, or_,
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from bank.applications.models import LoanApplication
+from bank.forbearance import service as forbearance
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.queries import summed_net_debit
@@ -176,15 +177,8 @@ def flags_at(session: Session, on: dt.date) -> dict[int, set[RiskFlagKind]]:
 
 
 def forborne_loan_ids(session: Session, on: dt.date) -> set[int]:
-    """Loans under forbearance (in their probation) on ``on``: they go to at least stage 2.
-
-    FORBEARANCE NOT BUILT YET. Forbearance (issue 16, "Arrears follow-up and forbearance": a
-    payment holiday, a term extension or a lower rate, flagging the loan forborne for a 24-month
-    probation) is not in the bank yet, so no loan is forborne. When it lands, this read answers
-    from its records; the run and the staging rule (``calculator.stage_of(forborne=True)``)
-    already take it into account.
-    """
-    return set()
+    """Loans under forbearance (in their 24-month probation) on ``on``: they go to at least stage 2."""
+    return forbearance.forborne_loan_ids(session, on)
 
 
 def current_flags(session: Session, loan_id: int) -> list[LoanRiskFlag]:

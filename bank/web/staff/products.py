@@ -60,6 +60,9 @@ class ProductForm(FlaskForm):
     )
     late_fee = StringField(_l("Late fee (€)"), validators=[Length(max=40)])
     return_fee = StringField(_l("Fee per returned direct debit (€)"), validators=[Length(max=40)])
+    forbearance_committee_above = StringField(
+        _l("Forbearance needs the committee above an outstanding principal of (€)"), validators=[Length(max=40)]
+    )
     penalty_rate_annual = StringField(
         _l("Penalty rate on overdue principal, per cent"), validators=[Length(max=20)]
     )
@@ -80,6 +83,7 @@ PRODUCT_AMOUNTS = (
     "arrangement_fee_amount",
     "late_fee",
     "return_fee",
+    "forbearance_committee_above",
 )
 PRODUCT_PERCENTAGES = ("rate_annual", "arrangement_fee_rate", "penalty_rate_annual")
 
@@ -121,6 +125,7 @@ def _prefill(form: ProductForm, product: LoanProduct) -> None:
     form.arrangement_fee_rate.data = _percent_text(product.arrangement_fee_rate)
     form.late_fee.data = amount_input(product.late_fee)
     form.return_fee.data = amount_input(product.return_fee)
+    form.forbearance_committee_above.data = amount_input(product.forbearance_committee_above)
     form.penalty_rate_annual.data = _percent_text(product.penalty_rate_annual)
     form.tolerance_days.data = str(product.tolerance_days)
     form.allocation_order.data = product.allocation_order
