@@ -232,6 +232,18 @@ def _current_instalments(session: Session, loan_ids: list[int]) -> dict[int, lis
     return result
 
 
+def replaced_instalments(session: Session, loan: Loan) -> dict[int, list[Instalment]]:
+    """Instalments a later schedule version replaced, per version (what the borrower agreed before)."""
+    result: dict[int, list[Instalment]] = defaultdict(list)
+    for row in session.scalars(
+        select(Instalment)
+        .where(Instalment.loan_id == loan.id, Instalment.status == InstalmentStatus.SUPERSEDED)
+        .order_by(Instalment.schedule_version, Instalment.number)
+    ):
+        result[row.schedule_version].append(row)
+    return result
+
+
 def next_instalment(instalments: list[Instalment], today: dt.date) -> Instalment | None:
     """The first open instalment falling due today or later (what the member pays next)."""
     return next(

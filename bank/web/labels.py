@@ -27,6 +27,7 @@ from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseS
 from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
 from bank.errors import N_
+from bank.forbearance.models import MeasureStatus
 from bank.ledger import chart
 from bank.ledger.models import AccountStatus, AccountType
 from bank.loans.models import CollectionMethod, InstalmentStatus, LoanStatus
@@ -295,6 +296,13 @@ LETTER_KIND_LABELS = {
     LetterKind.NOTICE_OF_DEFAULT: _l("formal notice of default"),
     LetterKind.HANDOVER: _l("hand-over to collections"),
 }
+#: Forbearance requests (issue 16).
+MEASURE_STATUS_LABELS = {
+    MeasureStatus.REQUESTED: _l("waiting for a decision"),
+    MeasureStatus.GRANTED: _l("granted"),
+    MeasureStatus.REJECTED: _l("rejected"),
+    MeasureStatus.WITHDRAWN: _l("withdrawn"),
+}
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
     CaseStatus.ESCALATED: _l("with collections"),
@@ -339,6 +347,7 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     PayoutBatchState: PAYOUT_BATCH_STATE,
     OrderState: PAYMENT_ORDER_STATE,
     CaseStatus: CASE_STATUS_LABELS,
+    MeasureStatus: MEASURE_STATUS_LABELS,
     PromiseStatus: PROMISE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
@@ -688,6 +697,10 @@ AUDIT_ACTIONS = {
     "committee.vote": _l("Vote cast"),
     "committee.decision.approved": _l("Committee approved the application"),
     "committee.decision.rejected": _l("Committee rejected the application"),
+    "forbearance.requested": _l("Forbearance requested"),
+    "forbearance.granted": _l("Forbearance granted: new schedule"),
+    "forbearance.rejected": _l("Forbearance rejected"),
+    "forbearance.withdrawn": _l("Forbearance request withdrawn"),
     "loan.collection_method": _l("How the loan is collected changed"),
     "loan.disburse": _l("Loan paid out"),
     "loan.impact_report.create": _l("Impact report added"),
@@ -781,6 +794,7 @@ APPROVAL_KINDS = {
     "statement_suspense": _l("Suspense item assigned or sent back"),
 }
 OBJECT_TYPES = {
+    "forbearance_measure": _l("forbearance"),
     "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
@@ -808,6 +822,10 @@ OBJECT_TYPES = {
 }
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
+    "holiday_periods": _l("Payment holiday (instalments of interest only)"),
+    "extension_periods": _l("Longer term (instalments added)"),
+    "needs_committee": _l("Decided by the committee"),
+    "schedule_version": _l("Schedule version"),
     "registered_amount": _l("Registered amount"),
     "cover_percentage": _l("Cover percentage"),
     "cover_cap": _l("Cover cap"),

@@ -24,6 +24,7 @@ from bank.web.access import staff_required
 from bank.web.committee import bp
 from bank.web.forms import Attempt, canonical_numbers, form_id, form_status, numbers_refused
 from bank.web.staff.collateral import register_context
+from bank.web.staff.forbearance import committee_context
 
 ROLE = "committee"
 
@@ -66,6 +67,7 @@ def queue() -> ResponseReturnValue:
         upcoming=committee_queries.meetings(session, upcoming=True, today=today),
         past=committee_queries.meetings(session, upcoming=False, today=today, limit=12),
         status_labels=shared.STATUS_LABELS,
+        **committee_context(session),
     )
 
 

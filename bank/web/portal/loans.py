@@ -1,7 +1,8 @@
 """A loan's page: schedule with paid and unpaid instalments, payments, outstanding principal, arrears,
-and the follow-up of arrears: the reminder letters received (downloadable) and the promises to pay
-agreed with the bank. Everything is looked up through the member's own loan (``loan_for``), so a
-letter or promise of somebody else's loan is a plain 404."""
+and the follow-up of arrears: the reminder letters received (downloadable), the promises to pay
+agreed with the bank and, after forbearance, what was agreed with the schedule it replaced.
+Everything is looked up through the member's own loan (``loan_for``), so a letter or promise of
+somebody else's loan is a plain 404."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from bank.arrears import queries as arrears_queries
 from bank.arrears.letters import letter_reference
 from bank.extensions import db
+from bank.forbearance import queries as forbearance_queries
 from bank.portal import queries
 from bank.web.access import member_required
 from bank.web.labels import LETTER_KIND_LABELS, PROMISE_STATUS_LABELS
@@ -30,6 +32,8 @@ def loan(loan_id: int) -> ResponseReturnValue:
         page=queries.loan_page(session, found),
         reminder_letters=arrears_queries.letters_of_loan(session, found.id),
         promises=arrears_queries.promises_of_loan(session, found.id),
+        forbearance_measures=forbearance_queries.granted_of_loan(session, found.id),
+        replaced=queries.replaced_instalments(session, found),
         letter_kind_labels=LETTER_KIND_LABELS,
         promise_status_labels=PROMISE_STATUS_LABELS,
         **labels(),

@@ -23,17 +23,19 @@ from wtforms.validators import Length, Optional
 from bank import clock
 from bank.approvals.queries import pending_for
 from bank.extensions import db
+from bank.forbearance import service as forbearance
 from bank.loans import queries, servicing
 from bank.loans.models import InstalmentStatus, Loan, LoanStatus
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.filters import money_filter
-from bank.web.forms import Attempt, new_form_key, read_amount
+from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_percent
 from bank.web.labels import FREQUENCY_LABELS, METHOD_LABELS
 from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 from bank.web.staff.collateral import register_context
 from bank.web.staff.collection_cases import loan_arrears_context
+from bank.web.staff.forbearance import RequestForm, loan_forbearance_context
 from bank.web.staff.loan_provision import provision_context
 from bank.web.staff.mandates import collection_form, loan_collection_context, save_collection
 
@@ -48,6 +50,7 @@ VERSION_REASONS = {
     "prepayment_shorten_term": _l("prepayment, term shortened"),
     "prepayment_lower_instalment": _l("prepayment, instalment lowered"),
     "payoff": _l("full early repayment"),
+    "forbearance": _l("forbearance"),
 }
 
 
@@ -177,6 +180,7 @@ def _render_loan(loan: Loan, *, status: int = 200, **forms: Any) -> ResponseRetu
             **loan_arrears_context(db.session, loan),
             **register_context(db.session, loan=loan, today=today),
             **provision_context(db.session, loan, forms.get("flag_errors"), forms.get("flag_values")),
+            **loan_forbearance_context(db.session, loan, forms.get("forbearance_form")),
         ),
         status,
     )
@@ -289,3 +293,36 @@ def loan_recovery(loan_id: int) -> ResponseReturnValue:
             flash(_("Recovery booked."), "success")
             return redirect(url_for("staff.loan", loan_id=loan.id))
     return _render_loan(loan, status=422, recovery_form=form)
+
+
+@bp.route("/loans/<int:loan_id>/forbearance", methods=["POST"])
+@staff_required(*forbearance.FORBEARANCE_ROLES)
+def request_forbearance(loan_id: int) -> ResponseReturnValue:
+    """The credit officer asks for forbearance; a refusal is shown next to its field on the loan page."""
+    loan = _loan_or_404(loan_id)
+    form = RequestForm()
+    if form.validate():
+        attempt = Attempt(form)
+        with attempt as session:
+            rate_text = (form.rate_annual.data or "").strip()
+            proposal = forbearance.proposal_of(
+                form.holiday_periods.data,
+                form.extension_periods.data,
+                read_percent(rate_text, field="rate_annual") if rate_text else None,
+            )
+            measure = forbearance.request(
+                session,
+                loan,
+                proposal,
+                reason=form.reason.data or "",
+                on=clock.today(),
+                key=form.form_key.data or new_form_key(),
+                actor=g.actor,
+            )
+        if attempt.succeeded:
+            if measure.needs_committee:
+                flash(_("Forbearance requested; the loan committee decides it."), "success")
+            else:
+                flash(_("Forbearance requested; a second credit officer decides it."), "success")
+            return redirect(url_for("staff.forbearance_measure", measure_id=measure.id))
+    return _render_loan(_loan_or_404(loan_id), status=form_status(form), forbearance_form=form)

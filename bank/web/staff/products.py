@@ -61,7 +61,8 @@ class ProductForm(FlaskForm):
     late_fee = StringField(_l("Late fee (€)"), validators=[Length(max=40)])
     return_fee = StringField(_l("Fee per returned direct debit (€)"), validators=[Length(max=40)])
     forbearance_committee_above = StringField(
-        _l("Forbearance needs the committee above an outstanding principal of (€)"), validators=[Length(max=40)]
+        _l("Forbearance needs the committee above an outstanding principal of (€)"),
+        validators=[Length(max=40)],
     )
     penalty_rate_annual = StringField(
         _l("Penalty rate on overdue principal, per cent"), validators=[Length(max=20)]
