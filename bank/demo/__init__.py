@@ -32,6 +32,7 @@ from bank.demo import (
     staff,
     statements,
 )
+from bank.demo import forbearance as forbearance_demo
 from bank.demo import provisioning as provisioning_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
@@ -76,6 +77,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "collection cases: calls, visits and promises to pay (one kept, one broken) on the late loans",
         arrears.load_collection_cases,
+    ),
+    # After the collection cases: the loan in arrears today asks for a longer term.
+    (
+        "forbearance: a payment holiday granted in the year, a longer term waiting for its decision",
+        forbearance_demo.request_waiting,
     ),
     # After the loans are paid out (their securities carried over from the applications).
     (

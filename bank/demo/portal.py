@@ -2,9 +2,10 @@
 
 Runs after the steps that register members and book their history. It gives a log-in (the demo
 password) to the chair of the co-op bakery and of the community land trust (the
-representatives see their organisation's accounts and loans) and to a few persons with the
-most going on; it leaves one IBAN change waiting for staff verification and one invitation
-sent but not yet accepted, so the staff pages show both.
+representatives see their organisation's accounts and loans), to the borrower granted
+forbearance (or the first who acts for it) and to a few persons with the most going on; it
+leaves one IBAN change waiting for staff verification and one invitation sent but not yet
+accepted, so the staff pages show both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from bank.auth import service as auth_service
 from bank.auth.models import User
 from bank.demo.context import DemoContext
 from bank.demo.staff import DEMO_PASSWORD
+from bank.forbearance.models import ForbearanceMeasure, MeasureStatus
 from bank.loans.models import Loan
+from bank.members import queries as member_queries
 from bank.members.models import Member, MemberKind, MemberStatus
 from bank.portal import service as portal
 from bank.savings.models import DepositAccount
@@ -39,6 +42,17 @@ def portal_candidates(session: Session, context: DemoContext) -> list[Member]:
         ]
         if with_email:
             chosen.append(with_email[0])
+    # The borrower granted forbearance (or the first who acts for it) sees the new schedule.
+    for borrower in _forborne_borrowers(session):
+        person: Member | None = borrower
+        if borrower.kind is not MemberKind.PERSON:
+            acting = [
+                r.person for r in member_queries.representatives_of(session, borrower.id) if r.person.email
+            ]
+            person = acting[0] if acting else None
+        if person is not None and person.email and person not in chosen:
+            chosen.append(person)
+    cap = len(chosen) + EXTRA_PERSONS
     # Persons with the most accounts and loans first: the ones whose portal has most to show.
     activity = (
         select(Member)
@@ -51,12 +65,25 @@ def portal_candidates(session: Session, context: DemoContext) -> list[Member]:
         .order_by(
             (func.count(DepositAccount.id.distinct()) + 2 * func.count(Loan.id.distinct())).desc(), Member.id
         )
-        .limit(EXTRA_PERSONS + len(chosen))
+        .limit(cap)
     )
     for person in session.scalars(activity):
-        if person not in chosen and len(chosen) < len(REPRESENTED) + EXTRA_PERSONS:
+        if person not in chosen and len(chosen) < cap:
             chosen.append(person)
     return [p for p in chosen if p.email and p.status is not MemberStatus.LEFT]
+
+
+def _forborne_borrowers(session: Session) -> list[Member]:
+    return list(
+        session.scalars(
+            select(Member)
+            .join(Loan, Loan.borrower_id == Member.id)
+            .join(ForbearanceMeasure, ForbearanceMeasure.loan_id == Loan.id)
+            .where(ForbearanceMeasure.status == MeasureStatus.GRANTED)
+            .order_by(ForbearanceMeasure.id)
+            .limit(1)
+        )
+    )
 
 
 def load_portal(session: Session, context: DemoContext) -> None:

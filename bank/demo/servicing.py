@@ -15,6 +15,8 @@ run the borrowers' accounts are funded the way their story goes:
 * one stops paying, is written off by an administrator and a second approver, and a part is
   recovered later;
 * one has stopped paying recently, so the arrears page shows a loan in arrears today;
+* one paid late, then asked for forbearance: a payment holiday and a longer term, granted
+  (``bank.demo.forbearance``);
 * one otherwise punctual payer missed the instalment collected a few days ago, so the staff
   home's "newly in arrears" has a loan to show (the latest missed instalment of the last week).
 
@@ -38,6 +40,7 @@ from bank.approvals import service as approvals
 from bank.auth.service import actor_for
 from bank.calendar import business_days, collection_cutoff, next_business_day
 from bank.day import close_day_in
+from bank.demo import forbearance as forbearance_demo
 from bank.demo.collections import MandateYear
 from bank.demo.context import DemoContext
 from bank.demo.statements import MONTHS as STATEMENT_MONTHS
@@ -46,6 +49,7 @@ from bank.lending.disbursement import book_funded_loan
 from bank.loans import servicing
 from bank.loans.models import Instalment, InstalmentStatus, Loan, LoanStatus
 from bank.loans.products_models import LoanProduct, ProductStatus
+from bank.provisioning.queries import current_flags as risk_flags
 from bank.runs.batches import Batches
 from bank.savings import service as savings
 from bank.savings.models import DepositAccount
@@ -59,6 +63,7 @@ PLANS: tuple[dict[str, Any], ...] = (
     {},
     {"payoff": 3},
     {"in_arrears": True},
+    {"late": 1, "forbearance": 2},
 )
 
 
@@ -165,7 +170,7 @@ def load_servicing(session: Session, context: DemoContext) -> None:
         for loan in loans
     }
     plan: dict[int, dict[str, Any]] = {loan.id: {} for loan in loans}
-    for loan, wanted in zip(sorted(loans, key=lambda x: (-history[x.id], x.id)), PLANS, strict=False):
+    for loan, wanted in _assign(session, loans, history):
         plan[loan.id] = dict(wanted)
         if "prepay" in wanted:
             mode, number = wanted["prepay"]
@@ -181,6 +186,15 @@ def load_servicing(session: Session, context: DemoContext) -> None:
                 wanted["payoff"],
                 4,
                 lambda day, lid=loan.id: _payoff(session, by_id[lid], day, teller, deposit, balance),
+            )
+        if "forbearance" in wanted:
+            at(
+                loan,
+                wanted["forbearance"],
+                8,
+                lambda day, lid=loan.id: forbearance_demo.grant_payment_holiday(
+                    session, context, by_id[lid], day
+                ),
             )
         if "stops_paying_from" in wanted:
             number = wanted["stops_paying_from"]
@@ -254,9 +268,24 @@ def load_servicing(session: Session, context: DemoContext) -> None:
     context.serviced_through = yesterday
 
 
+def _assign(
+    session: Session, loans: list[Loan], history: dict[int, int]
+) -> list[tuple[Loan, dict[str, Any]]]:
+    """The stories to the loans with the most history first; the forbearance story to a loan not on
+    the watchlist, so that its month-ends show it in stage 2 *because* it is forborne."""
+    ranked = sorted(loans, key=lambda x: (-history[x.id], x.id))
+    assigned = list(zip(ranked, PLANS, strict=False))
+    spare = [loan for loan in ranked[len(assigned) :] if not risk_flags(session, loan.id)]
+    for index, (loan, wanted) in enumerate(assigned):
+        if "forbearance" in wanted and risk_flags(session, loan.id) and spare:
+            substitute = next((x for x in spare if history[x.id] >= history[loan.id]), spare[0])
+            assigned[index] = (substitute, wanted)
+    return assigned
+
+
 #: Stories that decide (or reschedule) every instalment of their loan from some point on: not for
 #: "newly late".
-_WHOLE_LOAN_STORIES = ("in_arrears", "stops_paying_from", "payoff", "prepay")
+_WHOLE_LOAN_STORIES = ("in_arrears", "stops_paying_from", "payoff", "prepay", "forbearance")
 
 
 def _newly_late(
