@@ -36,7 +36,7 @@ from bank.ledger import queries as ledger_queries
 from bank.loans import accrual
 from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan
 from bank.loans.schedule import MAX_TERM, Method, Schedule, ScheduleTerms, build_schedule
-from bank.loans.service import store_schedule
+from bank.loans.service import replace_schedule
 from bank.money import ZERO
 from bank.notifications import service as notifications
 
@@ -420,32 +420,18 @@ def _apply(session: Session, measure: ForbearanceMeasure, *, on: dt.date, actor:
     proposal = Proposal(measure.holiday_periods, measure.extension_periods, measure.rate_annual_new)
     # Planned again on the decision date: instalments may have fallen due since the request.
     planned = plan(session, loan, proposal, on=on)
-    for item in planned.replaced:
-        item.status = InstalmentStatus.SUPERSEDED
-    version = loan.schedule_version + 1
-    store_schedule(
+    row, new_items = replace_schedule(
         session,
         loan,
+        planned.replaced,
         planned.schedule,
-        version=version,
         reason=VERSION_REASON,
         actor=actor,
         note=f"forbearance:{measure.id}",
-        number_offset=planned.replaced[0].number - 1,
     )
-    new_items = session.scalars(
-        select(Instalment)
-        .where(Instalment.loan_id == loan.id, Instalment.schedule_version == version)
-        .order_by(Instalment.number)
-    ).all()
-    # The instalments that replace existing ones keep their due dates (the engine re-anchors on
-    # the first one; month-end clipping could move a 31st to a 30th).
-    for new_item, old_item in zip(new_items, planned.replaced, strict=False):
-        new_item.due_on = old_item.due_on
-    loan.schedule_version = version
     loan.rate_annual = planned.rate_annual
     loan.term_periods = planned.term_periods_after
-    measure.schedule_version = version
+    measure.schedule_version = row.version
     measure.effective_from = new_items[0].due_on
     measure.probation_until = add_months(on, PROBATION_MONTHS)
     measure.instalment_after = planned.instalment_after

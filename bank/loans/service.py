@@ -10,6 +10,7 @@ arrangement fee, all in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -282,3 +283,47 @@ def store_schedule(
         # What accrued on the replaced running instalment now belongs to the new one.
         accrual.carry_to_new_schedule(session, loan, first_new)
     return row
+
+
+def replace_schedule(
+    session: Session,
+    loan: Loan,
+    replaced: Sequence[Instalment],
+    schedule: Schedule,
+    *,
+    reason: str,
+    actor: Actor,
+    note: str = "",
+) -> tuple[ScheduleVersion, list[Instalment]]:
+    """Supersede the open instalments ``replaced`` with ``schedule`` as the loan's next version.
+
+    The one way a running loan gets a new schedule (a prepayment, forbearance): the new
+    instalments continue the numbering and keep the due dates of those they replace (the engine
+    re-anchors on the first one; month-end clipping could move a 31st to a 30th). The caller
+    then sets the running period's accrual right (``accrual.settle``).
+    """
+    for item in replaced:
+        item.status = InstalmentStatus.SUPERSEDED
+    version = loan.schedule_version + 1
+    row = store_schedule(
+        session,
+        loan,
+        schedule,
+        version=version,
+        reason=reason,
+        actor=actor,
+        note=note,
+        number_offset=replaced[0].number - 1,
+    )
+    new_items = list(
+        session.scalars(
+            select(Instalment)
+            .where(Instalment.loan_id == loan.id, Instalment.schedule_version == version)
+            .order_by(Instalment.number)
+        )
+    )
+    for new_item, old_item in zip(new_items, replaced, strict=False):
+        new_item.due_on = old_item.due_on
+    loan.schedule_version = version
+    session.flush()
+    return row, new_items

@@ -64,7 +64,7 @@ from bank.loans import accrual
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
 from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
-from bank.loans.service import store_schedule
+from bank.loans.service import replace_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
 from bank.runs.service import record_shortfalls
 from bank.savings.models import DepositAccount, DepositAccountStatus
@@ -1100,30 +1100,10 @@ def prepay(
         ],
         actor=actor,
     )
-    for item in future:
-        item.status = InstalmentStatus.SUPERSEDED
-    version = loan.schedule_version + 1
-    row = store_schedule(
-        session,
-        loan,
-        schedule,
-        version=version,
-        reason=f"prepayment_{mode}",
-        actor=actor,
-        note=ledger_key,
-        number_offset=future[0].number - 1,
+    row, new_items = replace_schedule(
+        session, loan, future, schedule, reason=f"prepayment_{mode}", actor=actor, note=ledger_key
     )
-    # Keep the loan's own due dates (the engine re-anchors on the first due date; month-end
-    # clipping could move a 31st to a 30th).
-    new_items = session.scalars(
-        select(Instalment)
-        .where(Instalment.loan_id == loan.id, Instalment.schedule_version == version)
-        .order_by(Instalment.number)
-    ).all()
-    for new_item, old_item in zip(new_items, future, strict=False):
-        new_item.due_on = old_item.due_on
-    loan.schedule_version = version
-    session.flush()
+    version = row.version
     # The running period's interest is now the new first instalment's: set the accrual right.
     accrual.settle(session, loan, key=f"accrue-settle:{ledger_key}", actor=actor)
     audit.record(
