@@ -37,6 +37,7 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"auth"}), "users and their roles, audited"),
     (frozenset({"approvals"}), "four eyes for savings, shares and loans alike"),
     (frozenset({"members"}), "every account, loan and participation belongs to a member"),
+    (frozenset({"compliance"}), "sanctions/PEP lists and screening of members; needs only the base"),
     (frozenset({"notifications"}), "mail to members; knows members only"),
     (
         frozenset({"runs"}),
