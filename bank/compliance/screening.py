@@ -449,8 +449,10 @@ class ScreeningIndex:
         self.form_start = np.array(form_start, dtype=np.int64)
         key_array = np.array(keys, dtype=np.int64)
         order = np.argsort(key_array, kind="stable")
-        #: Sorted pair keys and, at the same place, the name filed under each.
-        self.keys = key_array[order]
+        #: The distinct pair keys, sorted; the names filed under ``keys[k]`` are
+        #: ``key_names[key_start[k]:key_start[k + 1]]`` (one search per key finds them all).
+        self.keys, first = np.unique(key_array[order], return_index=True)
+        self.key_start = np.append(first, key_array.size).astype(np.int64)
         self.key_names = np.array(key_names, dtype=np.int32)[order]
         self._of_kind: dict[bool, tuple[np.ndarray, list[str]]] = {}
 
@@ -467,9 +469,11 @@ class ScreeningIndex:
         wanted = np.fromiter(keys, dtype=np.int64)
         if wanted.size == 0 or self.keys.size == 0:
             return np.empty(0, dtype=np.int32)
-        starts = np.searchsorted(self.keys, wanted, side="left")
-        ends = np.searchsorted(self.keys, wanted, side="right")
-        return np.unique(self.key_names[_ranges(starts, ends)])
+        places = np.searchsorted(self.keys, wanted)
+        inside = places < self.keys.size
+        places, wanted = places[inside], wanted[inside]
+        found = places[self.keys[places] == wanted]
+        return np.unique(self.key_names[_ranges(self.key_start[found], self.key_start[found + 1])])
 
     def forms_of(self, name_ids: np.ndarray) -> np.ndarray:
         """The form ids of the names ``name_ids``."""
