@@ -64,7 +64,7 @@ from rapidfuzz import fuzz, process
 from bank.compliance.lists import ListEntry
 
 #: A hit needs at least this final score (0–100).
-HIT_THRESHOLD = 89
+HIT_THRESHOLD = 90
 #: …and at least this name score: a birth date and a nationality never make a hit of a weak name.
 NAME_FLOOR = 84
 #: Subset matching: one name may miss at most this many informative parts of the other…
@@ -176,20 +176,19 @@ _VOWELS = frozenset("aeiou")
 
 @functools.lru_cache(maxsize=1 << 17)
 def skeleton(token: str) -> str:
-    """A rough phonetic key: spellings folded, then the first letter and the consonants, no doubles.
+    """A rough phonetic key: spellings folded, then the consonants alone, no doubles.
 
     Transliterations differ mostly in vowels and digraphs, which this drops: "mohammed",
-    "muhammad" and "mohamad" are all "mhmd"; "sergei" and "sergey" "srg"."""
+    "muhammad" and "mohamad" are all "mhmd"; "sergei" and "sergey" "srg"; "omar" and "umar" "mr".
+    A part of vowels alone keeps its first letter."""
     for written, said in _FOLDS:
         token = token.replace(written, said)
     token = token.translate(_LETTERS)
-    if not token:
-        return token
-    kept = [token[0]]
-    for letter in token[1:]:
-        if letter not in _VOWELS and letter != kept[-1]:
+    kept: list[str] = []
+    for letter in token:
+        if letter not in _VOWELS and (not kept or letter != kept[-1]):
             kept.append(letter)
-    return "".join(kept)
+    return "".join(kept) or token[:1]
 
 
 @functools.lru_cache(maxsize=1 << 17)

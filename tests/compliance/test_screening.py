@@ -141,7 +141,7 @@ def test_the_namesakes_name_alone_would_have_been_a_hit(index):
 
 def test_the_nationality_tips_a_borderline_name(index):
     """'Ahmed Al Masri' against 'Ahmad Khalil Al-Masri' (1958, Syrian): 87 on the name; with the same year
-    that is 90, a hit; a Dutch nationality takes 3 and leaves 87, under the threshold of 89."""
+    that is 90, a hit; a Dutch nationality takes 3 and leaves 87, under the threshold of 90."""
     unknown = Subject("masri", ("Ahmed Al Masri",), dt.date(1958, 1, 1))
     assert outcome(index, unknown) == [("1005", 90, 87, SAME_YEAR, UNKNOWN)]
     assert outcome(index, unknown._replace(nationality="NL")) == []

@@ -22,11 +22,11 @@ from bank.compliance.screening import ScreeningIndex, Subject, screen, screen_al
 #: Letters of several scripts, so transliteration is part of every property.
 LETTERS = "abcdefghijklmnopqrstuvwxyzäöüçşğıéèñ" + "абвгдежзийклмнопрстуфхцчшщыэюя"
 part = st.text(alphabet=LETTERS, min_size=2, max_size=9).map(str.capitalize)
-name = st.lists(part, min_size=1, max_size=5).map(" ".join)
+name = st.lists(part, min_size=1, max_size=4).map(" ".join)
 dates = st.one_of(st.none(), st.dates(dt.date(1930, 1, 1), dt.date(2008, 12, 31)))
 countries = st.one_of(st.none(), st.sampled_from(["NL", "RU", "SY", "TR", "MA"]))
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
