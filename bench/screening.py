@@ -580,7 +580,7 @@ def drop_middle(rng: random.Random, name: str) -> str:
 
 
 def _clear_caches() -> None:
-    for cached in (screening.name_parts, screening.skeleton, screening.token_keys):
+    for cached in (screening.name_parts, screening.skeleton, screening.token_keys, screening.orders):
         cached.cache_clear()
 
 
