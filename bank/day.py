@@ -23,7 +23,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank import clock
+from bank import audit, clock
 from bank.actor import Actor
 from bank.applications.jobs import expire_offers_job
 from bank.arrears.jobs import arrears_follow_up_job
@@ -31,7 +31,7 @@ from bank.calendar import business_days
 from bank.db import Database
 from bank.errors import N_, ValidationError
 from bank.ledger import periods
-from bank.ledger.models import ClosedMonth
+from bank.ledger.models import ClosedMonth, ClosedYear
 from bank.loans.jobs import loan_accrual_job, repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
@@ -222,4 +222,30 @@ def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.dat
             day=days[-1],
             month=periods.month_label(closed.first_day),
         )
+    audit.record(
+        session,
+        actor,
+        "period.close_month",
+        "period",
+        periods.month_label(closed.first_day),
+        after={"first_day": closed.first_day, "last_day": closed.last_day},
+    )
+    return closed
+
+
+def close_year(session: Session, year: int, *, actor: Actor) -> ClosedYear:
+    """Close a financial year (:func:`bank.ledger.periods.close_year`: the result to reserves), audited.
+
+    The ledger sits below the audit log, so the record of who closed the books is written here,
+    where the web, the command and the demo close them.
+    """
+    closed = periods.close_year(session, year, actor=actor)
+    audit.record(
+        session,
+        actor,
+        "period.close_year",
+        "period",
+        str(year),
+        after={"result": closed.result, "closing_entry": closed.closing_entry_id},
+    )
     return closed
