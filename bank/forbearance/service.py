@@ -162,7 +162,9 @@ def plan(session: Session, loan: Loan, proposal: Proposal, *, on: dt.date) -> Pl
         )
     if proposal.rate_annual is not None and proposal.rate_annual >= loan.rate_annual:
         raise ValidationError(
-            "rate_annual", N_("must be lower than the loan's rate of %(rate)s"), rate=loan.rate_annual
+            "rate_annual",
+            N_("must be lower than the loan's rate of %(rate_percent)s per cent"),
+            rate_percent=(loan.rate_annual * 100).quantize(Decimal("0.01")),
         )
     if proposal.rate_annual is not None and proposal.rate_annual < 0:
         raise ValidationError("rate_annual", N_("must not be negative"))

@@ -179,7 +179,11 @@ def test_an_extension_past_the_products_maximum_is_refused_and_nothing_is_writte
         ({"holiday_periods": "13"}, "holiday_periods", "may be at most 12 instalments (12 months)"),
         ({"extension_periods": "-1"}, "extension_periods", "must not be negative"),
         ({"extension_periods": "two"}, "extension_periods", "must be a whole number"),
-        ({"rate_annual": Decimal("0.12")}, "rate_annual", "must be lower than the loan's rate of 0.12"),
+        (
+            {"rate_annual": Decimal("0.12")},
+            "rate_annual",
+            "must be lower than the loan's rate of 12.00 per cent",
+        ),
     ],
 )
 def test_bad_proposals_name_the_field(bank, officers, proposal, field, rule):
