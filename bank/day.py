@@ -23,15 +23,15 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank import clock
+from bank import audit, clock
 from bank.actor import Actor
 from bank.applications.jobs import expire_offers_job
 from bank.arrears.jobs import arrears_follow_up_job
-from bank.calendar import business_days
+from bank.calendar import business_days, next_business_day
 from bank.db import Database
 from bank.errors import N_, ValidationError
 from bank.ledger import periods
-from bank.ledger.models import ClosedMonth
+from bank.ledger.models import ClosedMonth, ClosedYear
 from bank.loans.jobs import loan_accrual_job, repayments_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
@@ -204,8 +204,10 @@ def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.dat
     The close-day runs post what a month owes itself (interest due, penalties, late fees, the
     savings interest of its last day); a month closed before they ran would refuse them. So the
     close day of the month's last business day must have completed (days before the bank's first
-    business day need none). The ledger's own rules (ended, in order, once) are checked first;
-    this refusal comes after the row is written, and the caller's unit of work rolls it back.
+    business day need none) and, for a month ending on a closed day, the close day of the next
+    business day, which posts the savings interest dated on the month's last day. The ledger's
+    own rules (ended, in order, once) are checked first; this refusal comes after the row is
+    written, and the caller's unit of work rolls it back.
     """
     closed = periods.close_month(session, month, actor=actor, today=today)
     opened = first_business_day(session)
@@ -222,4 +224,43 @@ def close_month(session: Session, month: dt.date, *, actor: Actor, today: dt.dat
             day=days[-1],
             month=periods.month_label(closed.first_day),
         )
+    # A month ending on a weekend or a TARGET2 holiday gets its month-end savings interest, dated
+    # on its last day, from the close day of the next business day: that one must have run too.
+    month_end_run = next_business_day(closed.last_day)
+    if days and month_end_run > closed.last_day and (last is None or last < month_end_run):
+        raise ValidationError(
+            "month",
+            N_(
+                "the close day of %(day)s, which posts the savings interest of %(month)s, has not "
+                "completed: close that day first"
+            ),
+            day=month_end_run,
+            month=periods.month_label(closed.first_day),
+        )
+    audit.record(
+        session,
+        actor,
+        "period.close_month",
+        "period",
+        periods.month_label(closed.first_day),
+        after={"first_day": closed.first_day, "last_day": closed.last_day},
+    )
+    return closed
+
+
+def close_year(session: Session, year: int, *, actor: Actor) -> ClosedYear:
+    """Close a financial year (:func:`bank.ledger.periods.close_year`: the result to reserves), audited.
+
+    The ledger sits below the audit log, so the record of who closed the books is written here,
+    where the web, the command and the demo close them.
+    """
+    closed = periods.close_year(session, year, actor=actor)
+    audit.record(
+        session,
+        actor,
+        "period.close_year",
+        "period",
+        str(year),
+        after={"result": closed.result, "closing_entry": closed.closing_entry_id},
+    )
     return closed

@@ -106,7 +106,7 @@ def close_year_command(year: int, as_json: bool) -> None:
     """Close a year: its closing entry moves every income and expense balance to reserves (3200)."""
     try:
         with db.unit_of_work(db.new_session()) as session:
-            closed = periods.close_year(session, year, actor=ACTOR)
+            closed = business_day.close_year(session, year, actor=ACTOR)
             summary = year_json(closed)
     except BankError as error:
         refuse(error, OPTION_OF_FIELD)

@@ -19,7 +19,6 @@ from bank import day as business_day
 from bank.actor import Actor
 from bank.calendar import add_months
 from bank.demo.context import DemoContext
-from bank.ledger import periods
 
 #: The administrator who closes the books.
 CLOSER = "beheer@wijkbank.example"
@@ -40,6 +39,6 @@ def close_the_books(session: Session, context: DemoContext) -> None:
     while month <= last:
         business_day.close_month(session, month, actor=actor, today=today)
         if month.month == 12:
-            periods.close_year(session, month.year, actor=actor)
+            business_day.close_year(session, month.year, actor=actor)
         month = add_months(month, 1)
     session.flush()

@@ -36,7 +36,7 @@ from bank.ledger import queries as ledger_queries
 from bank.loans import accrual
 from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan
 from bank.loans.schedule import MAX_TERM, Method, Schedule, ScheduleTerms, build_schedule
-from bank.loans.service import replace_schedule
+from bank.loans.service import interest_only_ahead, replace_schedule
 from bank.money import ZERO
 from bank.notifications import service as notifications
 
@@ -162,7 +162,9 @@ def plan(session: Session, loan: Loan, proposal: Proposal, *, on: dt.date) -> Pl
         )
     if proposal.rate_annual is not None and proposal.rate_annual >= loan.rate_annual:
         raise ValidationError(
-            "rate_annual", N_("must be lower than the loan's rate of %(rate)s"), rate=loan.rate_annual
+            "rate_annual",
+            N_("must be lower than the loan's rate of %(rate_percent)s per cent"),
+            rate_percent=(loan.rate_annual * 100).quantize(Decimal("0.01")),
         )
     if proposal.rate_annual is not None and proposal.rate_annual < 0:
         raise ValidationError("rate_annual", N_("must not be negative"))
@@ -194,12 +196,7 @@ def plan(session: Session, loan: Loan, proposal: Proposal, *, on: dt.date) -> Pl
         )
     )
     principal = sum((item.principal_due for item in replaced), ZERO)
-    # Interest-only instalments still to come (what is left of the start's grace) stay so.
-    grace_left = 0
-    for item in replaced[:-1]:
-        if item.principal_due > 0:
-            break
-        grace_left += 1
+    grace_left = interest_only_ahead(loan, replaced)
     periods = len(replaced) + proposal.holiday_periods + proposal.extension_periods
     term_periods = replaced[0].number - 1 + periods
     term_months = term_periods * months_per_period

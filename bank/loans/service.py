@@ -327,3 +327,17 @@ def replace_schedule(
     loan.schedule_version = version
     session.flush()
     return row, new_items
+
+
+def interest_only_ahead(loan: Loan, future: Sequence[Instalment]) -> int:
+    """How many of the instalments still to come, from the first, repay no principal.
+
+    What is left of the loan's grace period or of a payment holiday (forbearance): a rebuilt
+    schedule keeps them interest only. The last instalment always repays, so it never counts.
+    """
+    count = 0
+    for item in future[:-1]:
+        if item.principal_due > 0:
+            break
+        count += 1
+    return count

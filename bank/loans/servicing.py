@@ -64,7 +64,7 @@ from bank.loans import accrual
 from bank.loans.allocation import Allocation, Parts, allocate, allocation_order
 from bank.loans.models import LOAN_STATUS, Instalment, InstalmentStatus, Loan, LoanStatus, ScheduleVersion
 from bank.loans.schedule import Method, ScheduleTerms, annuity_payment, build_schedule
-from bank.loans.service import replace_schedule
+from bank.loans.service import interest_only_ahead, replace_schedule
 from bank.money import ZERO, from_cents, parse_amount, to_cents
 from bank.runs.service import record_shortfalls
 from bank.savings.models import DepositAccount, DepositAccountStatus
@@ -1056,17 +1056,8 @@ def prepay(
         )
     )
     anchor = previous_due or loan.disbursed_on
-    paid_count = (
-        session.scalar(
-            select(func.count()).where(
-                Instalment.loan_id == loan.id,
-                Instalment.status == InstalmentStatus.PAID,
-                Instalment.schedule_version <= loan.schedule_version,
-            )
-        )
-        or 0
-    )
-    grace_left = max(loan.grace_periods - paid_count, 0)
+    # What is left of the grace period or of a payment holiday stays interest only.
+    grace_left = interest_only_ahead(loan, future) if loan.method is not Method.BULLET else 0
     periods = len(future)
     if mode == PrepaymentMode.SHORTEN_TERM and loan.method is not Method.BULLET:
         periods = _shortened_periods(loan, future, new_principal, grace_left)

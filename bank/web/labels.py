@@ -754,6 +754,8 @@ AUDIT_ACTIONS = {
     "loan.reopen": _l("Paid-off loan active again (its last direct debit came back)"),
     "mandate.unauthorised_claim": _l("Unauthorised debit claimed on a mandate"),
     "permission.refused": _l("Access refused"),
+    "period.close_month": _l("Month of the books closed"),
+    "period.close_year": _l("Financial year closed: result to the reserves"),
     "pool.close": _l("Investment pool closed"),
     "pool.create": _l("Investment pool created"),
     "pool.distribution": _l("Pool returns distributed"),
@@ -794,6 +796,7 @@ APPROVAL_KINDS = {
     "statement_suspense": _l("Suspense item assigned or sent back"),
 }
 OBJECT_TYPES = {
+    "period": _l("period"),
     "forbearance_measure": _l("forbearance"),
     "collection_case": _l("collection case"),
     "approval": _l("approval"),

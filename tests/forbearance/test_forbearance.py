@@ -21,6 +21,7 @@ from bank.audit.models import AuditEvent
 from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from bank.forbearance import service as forbearance
 from bank.forbearance.models import ForbearanceMeasure, MeasureStatus
+from bank.loans import servicing
 from bank.loans.models import InstalmentStatus, Loan, ScheduleVersion
 from bank.notifications.models import OutboxMessage
 from bank.provisioning.models import LoanProvision, StageReason
@@ -28,6 +29,7 @@ from bank.provisioning.models import LoanProvision, StageReason
 D = dt.date
 CENT = Decimal("0.01")
 ON = D(2026, 11, 20)
+TELLER = Actor(user_id=None, label="teller@test", role="teller")
 
 
 def _actor(user) -> Actor:
@@ -177,7 +179,11 @@ def test_an_extension_past_the_products_maximum_is_refused_and_nothing_is_writte
         ({"holiday_periods": "13"}, "holiday_periods", "may be at most 12 instalments (12 months)"),
         ({"extension_periods": "-1"}, "extension_periods", "must not be negative"),
         ({"extension_periods": "two"}, "extension_periods", "must be a whole number"),
-        ({"rate_annual": Decimal("0.12")}, "rate_annual", "must be lower than the loan's rate of 0.12"),
+        (
+            {"rate_annual": Decimal("0.12")},
+            "rate_annual",
+            "must be lower than the loan's rate of 12.00 per cent",
+        ),
     ],
 )
 def test_bad_proposals_name_the_field(bank, officers, proposal, field, rule):
@@ -252,3 +258,24 @@ def test_a_forborne_loan_is_provisioned_in_stage_two(bank, officers):
     # Nothing is overdue, yet the forborne loan is in stage 2 with the lifetime probability.
     assert (provision.stage, provision.reason, provision.days_past_due) == (2, StageReason.FORBORNE, 0)
     assert provision.probability == Decimal("0.12")
+
+
+def test_a_prepayment_during_the_holiday_keeps_the_interest_only_months(bank, officers):
+    asker, decider = officers
+    loan = _loan(bank)
+    measure = _ask(bank, loan, asker, holiday_periods=3)
+    forbearance.decide(bank.session, measure, grant=True, note="", on=ON, actor=decider)
+    bank.session.commit()
+    bank.deposit(loan.repayment_account, "1000.00", ON)
+    servicing.prepay(
+        bank.session, loan, "1000.00", mode="lower_instalment", on=ON, key="holiday-prepay", actor=TELLER
+    )
+    bank.session.commit()
+    after = bank.instalments(loan, version=3)
+    balance = bank.instalments(loan, version=2)[0].balance_after - Decimal("1000.00")
+    assert len(after) == 13 and sum(i.principal_due for i in after) == balance
+    # Still three months of interest only (now on the lower balance), then the lower instalment.
+    assert [i.principal_due for i in after[:3]] == [Decimal("0.00")] * 3
+    assert after[0].interest_due == (balance * Decimal("0.01")).quantize(CENT, ROUND_HALF_UP)
+    assert after[3].principal_due > 0
+    bank.verify()

@@ -52,6 +52,12 @@ def test_ask_decide_and_the_borrower_sees_the_new_schedule(app, bank, client, lo
     assert refused.status_code == 422
     refusal = "verlengt de lening tot 85 maanden, langer dan de maximale looptijd van het leenproduct van 84"
     assert refusal + " maanden" in refused.get_data(as_text=True)
+    same_rate = client.post(
+        f"/staff/loans/{loan_id}/forbearance",
+        data={"form_key": _key(page), "rate_annual": "12", "reason": "Omzet gehalveerd"},
+    )
+    assert same_rate.status_code == 422
+    assert "moet lager zijn dan de rente van de lening van 12 procent" in same_rate.get_data(as_text=True)
     assert bank.session.scalar(select(func.count()).select_from(ForbearanceMeasure)) == 0
     bank.session.commit()
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from translations.conftest import app, compiled_catalogue  # noqa: F401
 
 from bank import clock
+from bank.audit.models import AuditEvent
 from bank.ledger import chart, periods
 from bank.ledger.models import ClosedMonth, ClosedYear, JournalEntry
 from bank.ledger.service import account_by_code, post
@@ -84,6 +85,11 @@ def test_an_admin_closes_the_next_month_after_confirming(client, login_as, books
     assert "De boeken zijn afgesloten tot en met 31-01-2025." in done
     closed = session.scalar(select(ClosedMonth))
     assert closed.first_day == dt.date(2025, 1, 1) and closed.closed_by_id is not None
+    # Who closed the books is in the audit log, read in Dutch there.
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "period.close_month")).one()
+    assert (event.object_type, event.object_id, event.actor_id) == ("period", "2025-01", closed.closed_by_id)
+    status, log = _get(client, "/staff/audit")
+    assert "Maand van de boeken afgesloten" in log
 
 
 def test_a_refusal_names_the_rule_and_closes_nothing(client, login_as, books, session) -> None:
@@ -122,6 +128,8 @@ def test_the_year_closes_from_the_page_with_its_closing_entry(
     year = session.scalar(select(ClosedYear))
     assert year.result == Decimal("80.00")
     assert f"Afsluitboeking #{year.closing_entry_id}" in done
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "period.close_year")).one()
+    assert event.object_id == "2025" and event.after["result"] == "80.00"
     entry = session.get(JournalEntry, year.closing_entry_id)
     status, entry_page = _get(client, f"/staff/ledger/entries/{entry.id}")
     assert status == 200 and "Afsluitboeking" in entry_page

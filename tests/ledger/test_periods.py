@@ -320,8 +320,17 @@ def test_the_commands_close_months_and_the_year_and_refuse_with_status_2(run, se
             "error: --month months close in order: the next month to close is 2025-01, not 2025-04",
         )
         days_closed_through(session, dt.date(2025, 11, 28))
-        for month in range(1, 12):
+        for month in range(1, 11):
             assert run("periods", "close", "--month", f"2025-{month:02d}").exit_code == 0
+        # November ends on a Sunday: its savings interest, dated 30 November, comes with Monday's run.
+        monday = run("periods", "close", "--month", "2025-11")
+        assert (monday.exit_code, monday.output.strip()) == (
+            2,
+            "error: --month the close day of 2025-12-01, which posts the savings interest of 2025-11,"
+            " has not completed: close that day first",
+        )
+        days_closed_through(session, dt.date(2025, 12, 1))
+        assert run("periods", "close", "--month", "2025-11").exit_code == 0
         # December's last business day (31 December) has not been closed: the month waits for it.
         waiting = run("periods", "close", "--month", "2025-12")
         assert (waiting.exit_code, waiting.output.strip()) == (

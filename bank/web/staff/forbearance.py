@@ -83,6 +83,7 @@ def loan_forbearance_context(session: Session, loan: Loan, form: RequestForm | N
         and g.actor.has_role(*ASK_ROLES)
         and forbearance.pending_of(session, loan.id) is None,
         "forbearance_limit": loan.product.forbearance_committee_above,
+        "can_read_forbearance": g.actor.has_role(*READ_ROLES),
         **_labels(),
     }
 

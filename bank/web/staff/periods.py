@@ -111,7 +111,7 @@ def close_year() -> ResponseReturnValue:
     year = _year_arg()
     attempt = Attempt(say=lambda line: _("The year was not closed: %(reason)s", reason=line))
     with attempt as session:
-        periods.close_year(session, year, actor=g.actor)
+        business_day.close_year(session, year, actor=g.actor)
     if attempt.succeeded:
         flash(
             _("%(year)s is closed: its result was moved to the reserves (3200).", year=str(year)), "success"
