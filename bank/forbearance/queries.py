@@ -48,8 +48,8 @@ def probation_until(session: Session, loan_id: int, on: dt.date) -> dt.date | No
     )
 
 
-def _with_loan():  # type: ignore[no-untyped-def]
-    return joinedload(ForbearanceMeasure.loan).joinedload(Loan.borrower)
+#: The loan and its borrower, loaded with the measure (the lists show both).
+_WITH_LOAN = joinedload(ForbearanceMeasure.loan).joinedload(Loan.borrower)
 
 
 def waiting(session: Session) -> list[ForbearanceMeasure]:
@@ -57,7 +57,7 @@ def waiting(session: Session) -> list[ForbearanceMeasure]:
     return list(
         session.scalars(
             select(ForbearanceMeasure)
-            .options(_with_loan())
+            .options(_WITH_LOAN)
             .where(ForbearanceMeasure.status == MeasureStatus.REQUESTED)
             .order_by(ForbearanceMeasure.requested_on, ForbearanceMeasure.id)
         )
@@ -69,7 +69,7 @@ def in_probation(session: Session, on: dt.date) -> list[ForbearanceMeasure]:
     return list(
         session.scalars(
             select(ForbearanceMeasure)
-            .options(_with_loan())
+            .options(_WITH_LOAN)
             .where(
                 ForbearanceMeasure.status == MeasureStatus.GRANTED,
                 ForbearanceMeasure.decided_on <= on,
@@ -85,7 +85,7 @@ def recently_decided(session: Session, *, limit: int) -> list[ForbearanceMeasure
     return list(
         session.scalars(
             select(ForbearanceMeasure)
-            .options(_with_loan())
+            .options(_WITH_LOAN)
             .where(ForbearanceMeasure.status != MeasureStatus.REQUESTED)
             .order_by(ForbearanceMeasure.decided_on.desc(), ForbearanceMeasure.id.desc())
             .limit(limit)
