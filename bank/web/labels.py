@@ -1143,7 +1143,8 @@ def audit_object(object_type: str | None, object_id: str | None) -> str:
     label = object_type_label(object_type)
     if not object_id:
         return label
-    shown = month_label(object_id) if object_type == "statement_month" else object_id
+    # A month of the books (period close) or of statements reads as words: "januari 2025".
+    shown = month_label(object_id) if object_type in ("statement_month", "period") else object_id
     return f"{label} {shown}".strip()
 
 
