@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bank.forbearance.models import ForbearanceMeasure, MeasureStatus
@@ -33,16 +33,25 @@ def granted_of_loan(session: Session, loan_id: int) -> list[ForbearanceMeasure]:
     )
 
 
+def in_probation_on(on: dt.date) -> ColumnElement[bool]:
+    """A granted measure whose 24-month probation runs on ``on`` (the one rule every read uses)."""
+    return and_(
+        ForbearanceMeasure.status == MeasureStatus.GRANTED,
+        ForbearanceMeasure.decided_on <= on,
+        ForbearanceMeasure.probation_until >= on,
+    )
+
+
+def forborne_loan_ids(session: Session, on: dt.date) -> set[int]:
+    """Loans forborne on ``on`` (the provisioning run's stage 2)."""
+    return set(session.scalars(select(ForbearanceMeasure.loan_id).where(in_probation_on(on))))
+
+
 def probation_until(session: Session, loan_id: int, on: dt.date) -> dt.date | None:
     """The end of the loan's probation running on ``on`` (None: not forborne)."""
     return session.scalar(
         select(ForbearanceMeasure.probation_until)
-        .where(
-            ForbearanceMeasure.loan_id == loan_id,
-            ForbearanceMeasure.status == MeasureStatus.GRANTED,
-            ForbearanceMeasure.decided_on <= on,
-            ForbearanceMeasure.probation_until >= on,
-        )
+        .where(ForbearanceMeasure.loan_id == loan_id, in_probation_on(on))
         .order_by(ForbearanceMeasure.probation_until.desc())
         .limit(1)
     )
@@ -70,11 +79,7 @@ def in_probation(session: Session, on: dt.date) -> list[ForbearanceMeasure]:
         session.scalars(
             select(ForbearanceMeasure)
             .options(_WITH_LOAN)
-            .where(
-                ForbearanceMeasure.status == MeasureStatus.GRANTED,
-                ForbearanceMeasure.decided_on <= on,
-                ForbearanceMeasure.probation_until >= on,
-            )
+            .where(in_probation_on(on))
             .order_by(ForbearanceMeasure.probation_until, ForbearanceMeasure.id)
         )
     )

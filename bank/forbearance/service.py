@@ -12,7 +12,7 @@ interest is set right for a lower rate (``accrual.settle``).
 The measure is requested by a credit officer with the borrower's reason and decided by a second
 person: another credit officer (or an administrator) when the loan's outstanding principal is at
 or below the product's ``forbearance_committee_above``, a member of the loan committee above it.
-A granted loan is *forborne* for a probation of 24 months (:func:`forborne_loan_ids`), which
+A granted loan is *forborne* for a probation of 24 months (``queries.forborne_loan_ids``), which
 puts it in stage 2 at least in the provisioning run. Nothing here commits.
 """
 
@@ -463,17 +463,4 @@ def _tell_borrower(session: Session, measure: ForbearanceMeasure, planned: Plan,
         body=translations.gettext(GRANTED_BODY) % values,
         object_type="forbearance_measure",
         object_id=measure.id,
-    )
-
-
-def forborne_loan_ids(session: Session, on: dt.date) -> set[int]:
-    """Loans granted forbearance whose probation runs on ``on`` (the provisioning run's stage 2)."""
-    return set(
-        session.scalars(
-            select(ForbearanceMeasure.loan_id).where(
-                ForbearanceMeasure.status == MeasureStatus.GRANTED,
-                ForbearanceMeasure.decided_on <= on,
-                ForbearanceMeasure.probation_until >= on,
-            )
-        )
     )

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, String, and_, case, func, or_,
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from bank.applications.models import LoanApplication
-from bank.forbearance import service as forbearance
+from bank.forbearance import queries as forbearance
 from bank.ledger import chart
 from bank.ledger.models import JournalEntry, LedgerAccount, Posting, Side
 from bank.ledger.queries import summed_net_debit

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bank.actor import Actor
 from bank.audit.models import AuditEvent
 from bank.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from bank.forbearance import queries as forbearance_queries
 from bank.forbearance import service as forbearance
 from bank.forbearance.models import ForbearanceMeasure, MeasureStatus
 from bank.loans import servicing
@@ -110,9 +111,9 @@ def test_a_payment_holiday_keeps_the_instalment_and_adds_three_interest_only_mon
     measure = bank.session.get(ForbearanceMeasure, measure.id)
     assert measure.status is MeasureStatus.GRANTED and measure.schedule_version == 2
     assert measure.effective_from == D(2026, 12, 16) and measure.probation_until == D(2028, 11, 20)
-    assert forbearance.forborne_loan_ids(bank.session, D(2026, 11, 19)) == set()
-    assert forbearance.forborne_loan_ids(bank.session, D(2026, 11, 30)) == {loan.id}
-    assert forbearance.forborne_loan_ids(bank.session, D(2028, 11, 21)) == set()
+    assert forbearance_queries.forborne_loan_ids(bank.session, D(2026, 11, 19)) == set()
+    assert forbearance_queries.forborne_loan_ids(bank.session, D(2026, 11, 30)) == {loan.id}
+    assert forbearance_queries.forborne_loan_ids(bank.session, D(2028, 11, 21)) == set()
     mail = bank.session.scalars(
         select(OutboxMessage).where(OutboxMessage.object_type == "forbearance_measure")
     ).one()
@@ -230,7 +231,7 @@ def test_reject_needs_a_reason_withdraw_and_one_request_at_a_time(bank, officers
     forbearance.decide(bank.session, measure, grant=False, note="Income too uncertain.", on=ON, actor=decider)
     bank.session.commit()
     assert bank.session.get(Loan, loan.id).schedule_version == 1
-    assert forbearance.forborne_loan_ids(bank.session, D(2026, 11, 30)) == set()
+    assert forbearance_queries.forborne_loan_ids(bank.session, D(2026, 11, 30)) == set()
 
     second = _ask(bank, loan, asker, key="k3", holiday_periods=2)
     with pytest.raises(PermissionDenied):
