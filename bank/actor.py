@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STAFF_ROLES = frozenset({"admin", "teller", "credit_officer", "committee"})
+STAFF_ROLES = frozenset({"admin", "teller", "credit_officer", "committee", "compliance"})
 ROLES = (*sorted(STAFF_ROLES), "member")
 
 

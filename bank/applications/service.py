@@ -41,6 +41,7 @@ from bank.applications.models import (
     RiskGrade,
 )
 from bank.auth.models import User
+from bank.compliance import gate
 from bank.db import table_of
 from bank.errors import (
     N_,
@@ -662,6 +663,7 @@ def submit(
     errors = completeness_errors(application)
     if errors:
         raise ValidationError(errors)
+    gate.require_clear(session, application.applicant_id, gate.Purpose.BORROW, field="applicant")
     transition(session, application, S.SUBMITTED, actor=actor, capacity=APPLICANT, note=note)
     return application
 

@@ -22,6 +22,8 @@ STAFF_USERS = [
     ("commissie2@wijkbank.example", "Kwame Mensah", "committee"),
     ("commissie3@wijkbank.example", "Els van Dijk", "committee"),
     ("commissie4@wijkbank.example", "Ruben Mulder", "committee"),
+    ("naleving@wijkbank.example", "Yasmina Bouzid", "compliance"),
+    ("naleving2@wijkbank.example", "Thomas de Boer", "compliance"),
 ]
 
 

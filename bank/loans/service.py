@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.compliance import gate
 from bank.errors import N_, Message, ValidationError
 from bank.ledger import chart
 from bank.ledger.service import account_by_code, credit, debit, open_child_account, post
@@ -125,6 +126,7 @@ def book_loan(
         return existing
     if repayment_account.member_id != borrower.id:
         raise ValidationError("repayment_account", N_("must belong to the borrower"))
+    gate.require_clear(session, borrower.id, gate.Purpose.DISBURSE, field="borrower")
     if repayment_account.status is not DepositAccountStatus.OPEN:
         raise ValidationError("repayment_account", N_("must be open"))
     if (paid_to_iban is None) != (paid_to_name is None):

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from bank import audit, clock
 from bank.actor import Actor
+from bank.compliance import gate
 from bank.errors import N_, PermissionDenied, ValidationError
 from bank.payment_orders import service as orders
 from bank.payment_orders.models import OrderState, PaymentOrder
@@ -83,14 +84,31 @@ def _require_role(actor: Actor) -> None:
 
 
 def waiting_orders(session: Session, execution_on: dt.date) -> list[PaymentOrder]:
-    """Orders not yet in a batch whose requested execution date is on or before ``execution_on``."""
-    return list(
+    """Orders not yet in a batch whose requested execution date is on or before ``execution_on``.
+
+    An order for a member whom compliance stops from receiving money (a confirmed sanctions hit)
+    is held back: it stays ordered, out of every batch, until compliance lifts the stop.
+    """
+    orders_due = list(
         session.scalars(
             select(PaymentOrder)
             .where(PaymentOrder.state == OrderState.ORDERED, PaymentOrder.execution_on <= execution_on)
             .order_by(PaymentOrder.execution_on, PaymentOrder.id)
         )
     )
+    stopped = held_back_member_ids(session, orders_due)
+    return [order for order in orders_due if order.member_id not in stopped]
+
+
+def held_back_member_ids(session: Session, orders_due: list[PaymentOrder]) -> set[int]:
+    """The members among the orders' whom compliance stops from receiving money."""
+    member_ids = {order.member_id for order in orders_due if order.member_id is not None}
+    found = gate.hindrances(session, member_ids)
+    return {
+        member_id
+        for member_id, items in found.items()
+        if any(gate.Purpose.MONEY_OUT in hindrance.purposes for hindrance in items)
+    }
 
 
 def prepare_payouts(

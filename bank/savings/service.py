@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bank import audit, clock
 from bank.actor import Actor
 from bank.approvals import service as approvals
 from bank.approvals.models import Approval
 from bank.approvals.queries import pending_for
+from bank.compliance import gate
 from bank.db import is_postgresql
 from bank.errors import (
     N_,
@@ -166,6 +167,7 @@ def open_account(
         raise ValidationError("member", N_("has left the bank; no new account can be opened"))
     if not product.active:
         raise ValidationError("product", N_("is no longer offered; choose an active product"))
+    gate.require_clear(session, member.id, gate.Purpose.OPEN_ACCOUNT)
     opened_on = opened_on or clock.today()
     if opened_on > clock.today():
         raise ValidationError("opened_on", N_("must not be in the future"))
@@ -324,7 +326,8 @@ def get_account(session: Session, account_id: int) -> DepositAccount:
 
 
 def require_money_may_leave(account: DepositAccount, *, field: str = "account") -> None:
-    """Refuse outgoing money from a blocked or closed account (also for shares, pools, loans)."""
+    """Refuse outgoing money from a blocked or closed account (also for shares, pools, loans),
+    or from a member whom compliance stops (a confirmed sanctions hit freezes every account)."""
     if account.status is DepositAccountStatus.CLOSED:
         raise ValidationError(
             field, N_("account %(formatted_number)s is closed"), formatted_number=account.formatted_number
@@ -335,6 +338,9 @@ def require_money_may_leave(account: DepositAccount, *, field: str = "account") 
             N_("account %(formatted_number)s is blocked; no money may leave it"),
             formatted_number=account.formatted_number,
         )
+    session = object_session(account)
+    if session is not None:
+        gate.require_clear(session, account.member_id, gate.Purpose.MONEY_OUT, field=field)
 
 
 def require_money_may_arrive(account: DepositAccount, *, field: str = "account") -> None:

@@ -94,6 +94,7 @@ ROLE_LABELS = {
     "teller": _l("Teller"),
     "credit_officer": _l("Credit officer"),
     "committee": _l("Committee member"),
+    "compliance": _l("Compliance officer"),
     "member": _l("Member"),
 }
 
