@@ -93,6 +93,9 @@ class Member(Base):
     legal_form: Mapped[LegalForm | None] = mapped_column(StrEnum(LegalForm, "legal_form", length=20))
     #: Kamer van Koophandel number, 8 digits.
     kvk_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    #: Rechtspersonen en Samenwerkingsverbanden Informatienummer (the tax number), 9 digits,
+    #: 11-proef checked.
+    rsin: Mapped[str | None] = mapped_column(String(9))
     #: The organisation agreed to be named to member-investors ("where my money works").
     listing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     #: A short description shown when not named, e.g. "co-op bakery".
