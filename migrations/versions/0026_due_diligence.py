@@ -11,7 +11,6 @@ from alembic import op
 
 import bank.db
 
-
 revision = "0026"
 down_revision = "0025"
 branch_labels = None
@@ -131,7 +130,8 @@ def upgrade() -> None:
         sa.Column("edd_note", sa.Text(), nullable=False),
         sa.Column("created_at", bank.db.UtcDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(edd_status IN ('not_needed', 'pending') AND edd_decided_at IS NULL) OR (edd_status IN ('approved', 'rejected') AND edd_decided_at IS NOT NULL)",
+            "(edd_status IN ('not_needed', 'pending') AND edd_decided_at IS NULL)"
+            " OR (edd_status IN ('approved', 'rejected') AND edd_decided_at IS NOT NULL)",
             name=op.f("ck_risk_assessments_edd_decision_complete"),
         ),
         sa.CheckConstraint(
