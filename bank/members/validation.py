@@ -14,6 +14,8 @@ Rules chosen here, and why:
 * BSN: nine digits passing the 11-proef (python-stdnum ``nl.bsn``); eight-digit BSNs get their
   leading zero back.
 * KvK number: exactly eight digits (dots and spaces typed from an extract are ignored).
+* RSIN (an organisation's tax number): nine digits passing the same 11-proef as a BSN (the
+  installed python-stdnum has no ``nl.rsin`` module; its ``nl.bsn`` checks the same rule).
 * Date of birth: not in the future, at least :data:`MINIMUM_AGE_YEARS` years before today and
   at most :data:`MAXIMUM_AGE_YEARS`. A member signs the membership and share agreement and
   votes in the general meeting; in the Netherlands that needs legal capacity, which comes at
@@ -149,6 +151,20 @@ def kvk_number(value: str | None, field: str = "kvk_number") -> str:
         raise ValidationError(field, N_("must be exactly 8 digits"))
     if text == "00000000":
         raise ValidationError(field, N_("is not a KvK number"))
+    return text
+
+
+def rsin(value: str | None, field: str = "rsin") -> str:
+    """An RSIN: nine digits passing the 11-proef (dots and spaces typed from an extract ignored)."""
+    text = "".join(ch for ch in (value or "") if ch not in " .")
+    if not text:
+        raise ValidationError(field, N_("is required"))
+    if not text.isdigit() or len(text) != 9:
+        raise ValidationError(field, N_("must be exactly 9 digits"))
+    try:
+        stdnum_bsn.validate(text)
+    except StdnumError:
+        raise ValidationError(field, N_("is not a valid RSIN (fails the 11-proef)")) from None
     return text
 
 

@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Optional
 
 from bank import clock
 from bank.auth import queries as users
+from bank.compliance import gate
 from bank.errors import NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
@@ -31,6 +32,7 @@ from bank.portal import service as portal_service
 from bank.web import labels as status_tables
 from bank.web.access import staff_required
 from bank.web.forms import Attempt, form_status
+from bank.web.messages import render
 from bank.web.pagination import page_number
 from bank.web.staff import bp
 
@@ -129,6 +131,7 @@ class OrganisationForm(ContactForm):
         choices=[SelectChoice(form.value, label) for form, label in LEGAL_FORM_LABELS.items()],
     )
     kvk_number = StringField(_l("KvK number"), description=_l("8 digits"))
+    rsin = StringField(_l("RSIN"), description=_l("optional; 9 digits"))
     activity = StringField(_l("Activity"), description=_l("shown when the name is not, e.g. co-op bakery"))
     listing_consent = BooleanField(_l("May be named to member-investors as a borrower"))
 
@@ -137,6 +140,7 @@ class OrganisationForm(ContactForm):
             "legal_name",
             "legal_form",
             "kvk_number",
+            "rsin",
             "activity",
             "listing_consent",
             *self.CONTACT_FIELDS,
@@ -254,7 +258,12 @@ def _render_detail(
     audit_page = page_number("audit_page")
     panels, context = _panels(session, member)
     checkers = users.names_by_id(session, {c.checked_by_id for c in member.identity_checks})
+    # Staff outside compliance see only the verdict, never the risk details behind it.
+    clearance = gate.clearance_of(session, (member.id,))[member.id]
     context.update(
+        clearance=clearance,
+        clearance_reasons="; ".join(render(reason) for reason in clearance.reasons),
+        can_open_compliance_file=g.actor.has_role("compliance", "admin"),
         member=member,
         m=member,
         checkers=checkers,
