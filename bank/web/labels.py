@@ -26,6 +26,8 @@ from bank.approvals.models import ApprovalStatus
 from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
 from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
+from bank.compliance.models import EddStatus, InterestKind
+from bank.compliance.risk import RelationPurpose, RiskClass, Sector
 from bank.errors import N_
 from bank.forbearance.models import MeasureStatus
 from bank.ledger import chart
@@ -320,6 +322,66 @@ PROMISE_STATUS_LABELS = {
     PromiseStatus.KEPT: _l("kept"),
     PromiseStatus.BROKEN: _l("broken"),
 }
+# --- due diligence (cliëntenonderzoek) -----------------------------------------------------------
+RISK_CLASS_LABELS = {
+    RiskClass.LOW: lazy_pgettext("risk class", "low"),
+    RiskClass.NORMAL: lazy_pgettext("risk class", "normal"),
+    RiskClass.HIGH: lazy_pgettext("risk class", "high"),
+}
+EDD_STATUS_LABELS = {
+    EddStatus.NOT_NEEDED: _l("not needed"),
+    EddStatus.PENDING: _l("waiting for a second officer's approval"),
+    EddStatus.APPROVED: _l("approved"),
+    EddStatus.REJECTED: _l("rejected"),
+}
+SECTOR_LABELS = {
+    Sector.FOOD_AND_RETAIL: _l("Food and retail"),
+    Sector.CRAFT_AND_REPAIR: _l("Craft and repair"),
+    Sector.CARE_AND_EDUCATION: _l("Care and education"),
+    Sector.ENERGY: _l("Energy"),
+    Sector.HOUSING_AND_LAND: _l("Housing and land"),
+    Sector.CULTURE_AND_SPORT: _l("Culture and sport"),
+    Sector.NEIGHBOURHOOD: _l("Neighbourhood and residents"),
+    Sector.CASH_INTENSIVE_TRADE: _l("Cash-intensive trade"),
+    Sector.CRYPTO_ASSETS: _l("Crypto-assets"),
+    Sector.GAMBLING: _l("Gambling"),
+    Sector.REAL_ESTATE_DEALING: _l("Real estate dealing"),
+    Sector.PRECIOUS_GOODS: _l("Precious metals, stones and art"),
+    Sector.MONEY_TRANSFER: _l("Money transfer"),
+    Sector.OTHER: _l("Other sector"),
+}
+RELATION_PURPOSE_LABELS = {
+    RelationPurpose.SAVING: _l("Saving"),
+    RelationPurpose.PAYMENTS: _l("Day-to-day payments"),
+    RelationPurpose.BORROWING: _l("Borrowing"),
+    RelationPurpose.BUSINESS: _l("Running a business or organisation"),
+    RelationPurpose.THIRD_PARTY_FUNDS: _l("Holding money of third parties"),
+    RelationPurpose.OTHER: _l("Other purpose"),
+}
+INTEREST_LABELS = {
+    InterestKind.OWNERSHIP: _l("Ownership"),
+    InterestKind.VOTING_RIGHTS: _l("Voting rights"),
+    InterestKind.SENIOR_MANAGER: _l("Senior managing official (pseudo-UBO)"),
+}
+#: Why an assessment gave its class, by the reason's code (``bank.compliance.risk.Reason``).
+RISK_REASON_TEXTS = {
+    "no_risk_factors": N_("no risk factors: a person living in the EU/EEA"),
+    "organisation": N_("an organisation: its owners stand behind it"),
+    "residence_outside_eea": N_("lives or is registered outside the EU/EEA (%(country)s)"),
+    "residence_high_risk_country": N_(
+        "lives or is registered in a high-risk third country on the EU list (%(country)s)"
+    ),
+    "nationality_outside_eea": N_("nationality outside the EU/EEA (%(country)s)"),
+    "nationality_high_risk_country": N_(
+        "nationality of a high-risk third country on the EU list (%(country)s)"
+    ),
+    "pep": N_("politically exposed person (PEP)"),
+    "sanctions_hit": N_("confirmed hit on a sanctions list"),
+    "high_risk_sector": N_("active in a higher-risk sector (%(sector)s)"),
+    "turnover_above_threshold": N_("expected turnover of %(amount)s a month, above %(threshold)s"),
+    "third_party_funds": N_("holds money of third parties"),
+    "purpose_other": N_("another purpose than saving, payments, borrowing or business"),
+}
 
 #: Every status table by the enum it names; ``status_label`` finds the table from the value.
 STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
@@ -349,6 +411,8 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     CaseStatus: CASE_STATUS_LABELS,
     MeasureStatus: MEASURE_STATUS_LABELS,
     PromiseStatus: PROMISE_STATUS_LABELS,
+    RiskClass: RISK_CLASS_LABELS,
+    EddStatus: EDD_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -685,6 +749,16 @@ AUDIT_ACTIONS = {
     "booking.shares_issue": _l("Member shares issued"),
     "booking.seed_capital": _l("Seed capital booked"),
     "bsn.reveal": _l("BSN shown in full"),
+    "compliance.file_open": _l("Due-diligence file opened"),
+    "compliance.facts": _l("Due-diligence facts changed"),
+    "compliance.flag": _l("PEP or sanctions flag changed"),
+    "compliance.assessment": _l("Risk assessed"),
+    "compliance.edd_approve": _l("Enhanced due diligence approved"),
+    "compliance.edd_reject": _l("Enhanced due diligence rejected"),
+    "compliance.document_record": _l("Identity document recorded"),
+    "compliance.document_reveal": _l("Document number shown in full"),
+    "compliance.ubo_add": _l("Beneficial owner added"),
+    "compliance.ubo_remove": _l("Beneficial owner removed"),
     "bsn.reveal_refused": _l("Showing a BSN refused"),
     "collateral.appraisal": _l("Collateral appraised"),
     "collateral.deed": _l("Deed of a security stored"),
@@ -804,6 +878,7 @@ OBJECT_TYPES = {
     "collateral_item": _l("security"),
     "committee_meeting": _l("committee meeting"),
     "deposit_account": _l("account"),
+    "due_diligence": _l("due-diligence file of member"),
     "journal_entry": _l("booking"),
     "loan": _l("loan"),
     "loan_application": _l("loan application"),
@@ -825,6 +900,23 @@ OBJECT_TYPES = {
 }
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
+    "risk_class": _l("Risk class"),
+    "computed_class": _l("Computed class"),
+    "review_due_on": _l("Review due"),
+    "edd_status": _l("Enhanced due diligence"),
+    "sector": _l("Sector"),
+    "relation_purpose": _l("Purpose of the relationship"),
+    "expected_monthly_turnover": _l("Expected turnover a month"),
+    "residence_country": _l("Country of residence"),
+    "nationality": _l("Nationality"),
+    "issuing_country": _l("Issuing country"),
+    "pep": _l("Politically exposed person (PEP)"),
+    "sanctions_hit": _l("Sanctions hit"),
+    "document_number": _l("Document number"),
+    "expires_on": _l("Expires on"),
+    "interest": _l("Interest"),
+    "share_percent": _l("Share (per cent)"),
+    "assessed_by": _l("Assessed by"),
     "holiday_periods": _l("Payment holiday (instalments of interest only)"),
     "extension_periods": _l("Longer term (instalments added)"),
     "needs_committee": _l("Decided by the committee"),
@@ -1175,6 +1267,9 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
             return humanize(text)
     if name == "mode":
         return str(_MODES.get(text, humanize(text)))
+    due_diligence = _due_diligence_value(name, text)
+    if due_diligence is not None:
+        return due_diligence
     if name == "collection_method":
         try:
             return str(COLLECTION_METHOD_LABELS[CollectionMethod(text)])
@@ -1227,6 +1322,59 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
     if name == "summary":
         return approval_summary(text)
     return text
+
+
+_DUE_DILIGENCE_TABLES: dict[str, tuple[type[enum.Enum], dict[Any, Any]]] = {
+    "risk_class": (RiskClass, RISK_CLASS_LABELS),
+    "computed_class": (RiskClass, RISK_CLASS_LABELS),
+    "edd_status": (EddStatus, EDD_STATUS_LABELS),
+    "sector": (Sector, SECTOR_LABELS),
+    "relation_purpose": (RelationPurpose, RELATION_PURPOSE_LABELS),
+    "interest": (InterestKind, INTEREST_LABELS),
+}
+
+
+def _due_diligence_value(name: str, text: str) -> str | None:
+    """A due-diligence value of the audit log in words (a class, a sector, a country), else None."""
+    if name in ("residence_country", "nationality", "issuing_country"):
+        return country_name(text)
+    found = _DUE_DILIGENCE_TABLES.get(name)
+    if found is None:
+        return None
+    enum_class, table = found
+    try:
+        return str(table[enum_class(text)])
+    except (ValueError, KeyError):
+        return humanize(text)
+
+
+def country_name(code: str | None) -> str:
+    """ "NL" -> "Nederland" (in the reader's language); an unknown code as it is."""
+    if not code:
+        return "—"
+    return str(get_locale().territories.get(code, code))
+
+
+def risk_reason_text(reason: Any) -> str:
+    """One reason of an assessment (``risk.Reason``) as a sentence in the reader's language."""
+    template = RISK_REASON_TEXTS.get(reason.code)
+    if template is None:
+        return humanize(reason.code)
+    params: dict[str, Any] = {}
+    for key, value in reason.params.items():
+        if key == "country":
+            params[key] = country_name(value)
+        elif key == "sector":
+            params[key] = _lower_first_word(str(SECTOR_LABELS.get(Sector(value), value)))
+        elif key in ("amount", "threshold"):
+            params[key] = money_filter(Decimal(value))
+        else:
+            params[key] = value
+    return gettext(template, **params)
+
+
+def _lower_first_word(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def field_label(name: str) -> str:
@@ -1361,6 +1509,8 @@ def register(app: Any) -> None:
         approval_summary=approval_summary,
         object_type_label=object_type_label,
         audit_object=audit_object,
+        country=country_name,
+        risk_reason=risk_reason_text,
     )
     app.jinja_env.globals.update(
         audit_changes=audit_changes, audit_object=audit_object, http_error_text=http_error_text

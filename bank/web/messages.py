@@ -24,6 +24,8 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from bank.applications.models import AttachmentKind
+from bank.compliance.models import InterestKind
+from bank.compliance.risk import RelationPurpose, Sector
 from bank.errors import BankError, Message, Names
 from bank.loans.products_models import LoanPurpose
 from bank.loans.schedule import Frequency, Method
@@ -36,10 +38,13 @@ from bank.web.labels import (
     DOCUMENT_LABELS,
     FIELD_LABELS,
     FREQUENCY_LABELS,
+    INTEREST_LABELS,
     LEGAL_FORM_LABELS,
     MEMBER_KIND_LABELS,
     METHOD_LABELS,
     PURPOSE_LABELS,
+    RELATION_PURPOSE_LABELS,
+    SECTOR_LABELS,
     humanize,
     purpose_label,
     status_label,
@@ -129,6 +134,9 @@ _CHOICE_TABLES: dict[type[enum.Enum], Mapping[Any, object]] = {
     LoanPurpose: PURPOSE_LABELS,
     MemberKind: MEMBER_KIND_LABELS,
     Method: METHOD_LABELS,
+    Sector: SECTOR_LABELS,
+    RelationPurpose: RELATION_PURPOSE_LABELS,
+    InterestKind: INTEREST_LABELS,
 }
 
 
