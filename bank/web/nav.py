@@ -30,6 +30,7 @@ from bank.web.staff import (
     collateral,
     collection_cases,
     collections,
+    compliance_cdd,
     forbearance,
     loans,
     mandates,
@@ -75,6 +76,7 @@ MENU_LABELS: dict[str, object] = {
     "lending": _l("Lending"),
     "operations": _l("Operations"),
     "reports": _l("Reports"),
+    "compliance": _l("Compliance"),
     "more": _l("More"),
 }
 
@@ -112,6 +114,8 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.chart_of_accounts", _l("Ledger"), ("admin", "teller", "credit_officer"), "reports"),
     NavEntry("staff.period_close", _l("Period close"), periods.ROLES, "reports"),
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
+    NavEntry("staff.compliance_index", _l("Compliance overview"), compliance_cdd.ROLES, "compliance"),
+    NavEntry("staff.compliance_reviews", _l("Reviews due"), compliance_cdd.ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
