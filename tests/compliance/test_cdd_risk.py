@@ -73,7 +73,7 @@ def test_review_dates_by_class() -> None:
 
 
 def test_the_high_risk_list_is_plain_data() -> None:
-    assert countries.HIGH_RISK_LIST_DATE == D(2025, 6, 10)
+    assert D(2025, 6, 10) == countries.HIGH_RISK_LIST_DATE
     assert "KP" in countries.HIGH_RISK_THIRD_COUNTRIES and "IR" in countries.HIGH_RISK_THIRD_COUNTRIES
     assert countries.is_high_risk_third_country(" ng ")
     assert not countries.is_high_risk_third_country("NL")

@@ -250,8 +250,8 @@ def test_an_organisation_without_ubo_cannot_borrow(session, world, officers) -> 
     with pytest.raises(ValidationError) as refused:
         submitted_coop(session, world)
     assert refused.value.fields == {
-        "applicant": "the organisation's ultimate beneficial owners (UBO) are not recorded: an owner of 25 per "
-        "cent or more, or a senior managing official, is missing"
+        "applicant": "the organisation's ultimate beneficial owners (UBO) are not recorded: an owner of 25"
+        " per cent or more, or a senior managing official, is missing"
     }
     session.rollback()
     ubo(session, world.bakery, officer, name="Anna de Wit", interest="senior_manager", share_percent="")
