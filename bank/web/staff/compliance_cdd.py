@@ -194,15 +194,15 @@ def _owner_form(formdata: Any = None) -> OwnerForm:
     return form
 
 
-def _first_use(key: str | None) -> bool:
-    """Whether this browser session submits the form with ``key`` for the first time."""
-    if not key:
-        return True
-    used: list[str] = list(session.get("cdd_form_keys", []))
-    if key in used:
-        return False
-    session["cdd_form_keys"] = [*used, key][-_KEYS_KEPT:]
-    return True
+def _already_done(key: str | None) -> bool:
+    """Whether this browser session already carried out the form with ``key`` (a double submit)."""
+    return bool(key) and key in session.get("cdd_form_keys", [])
+
+
+def _done(key: str | None) -> None:
+    """Remember that the form with ``key`` was carried out (a refused form may be sent again)."""
+    if key:
+        session["cdd_form_keys"] = [*session.get("cdd_form_keys", []), key][-_KEYS_KEPT:]
 
 
 def _member_or_404(member_id: int) -> Member:
@@ -394,7 +394,7 @@ def compliance_assess(member_id: int) -> ResponseReturnValue:
     member = _member_or_404(member_id)
     form = _assess_form(cdd.preview(db.session, member).risk_class, formdata=request.form)
     if form.validate_on_submit():
-        if not _first_use(form.form_key.data):
+        if _already_done(form.form_key.data):
             return _back(member, "#assessment")
         attempt = Attempt(form, expire=True)
         with attempt as work:
@@ -406,6 +406,7 @@ def compliance_assess(member_id: int) -> ResponseReturnValue:
                 raise_reason=form.raise_reason.data or "",
             )
         if attempt.succeeded:
+            _done(form.form_key.data)
             if assessment.edd_status is EddStatus.PENDING:
                 flash(
                     _(
@@ -453,7 +454,7 @@ def compliance_document(member_id: int) -> ResponseReturnValue:
     member = _member_or_404(member_id)
     form = _document_form(member, formdata=request.form)
     if form.validate_on_submit():
-        if not _first_use(form.form_key.data):
+        if _already_done(form.form_key.data):
             return _back(member, "#documents")
         attempt = Attempt(form, expire=True)
         with attempt as work:
@@ -468,6 +469,7 @@ def compliance_document(member_id: int) -> ResponseReturnValue:
                 expires_on=form.expires_on.data,
             )
         if attempt.succeeded:
+            _done(form.form_key.data)
             flash(_("Identity document recorded; it counts as the member's identity check."), "success")
             return _back(member, "#documents")
     return _render_file(_member_or_404(member_id), status=422, document_form=form)
@@ -500,7 +502,7 @@ def compliance_add_owner(member_id: int) -> ResponseReturnValue:
         abort(404)
     form = _owner_form(formdata=request.form)
     if form.validate_on_submit():
-        if not _first_use(form.form_key.data):
+        if _already_done(form.form_key.data):
             return _back(organisation, "#owners")
         attempt = Attempt(form, expire=True)
         with attempt as work:
@@ -526,6 +528,7 @@ def compliance_add_owner(member_id: int) -> ResponseReturnValue:
                 member=linked,
             )
         if attempt.succeeded:
+            _done(form.form_key.data)
             flash(_("Beneficial owner added."), "success")
             return _back(organisation, "#owners")
     return _render_file(_member_or_404(member_id), status=422, owner_form=form)
