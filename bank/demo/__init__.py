@@ -32,6 +32,7 @@ from bank.demo import (
     staff,
     statements,
 )
+from bank.demo import compliance as compliance_demo
 from bank.demo import forbearance as forbearance_demo
 from bank.demo import provisioning as provisioning_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
@@ -109,6 +110,12 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ),
     # Last of all: after every step that posts. From here no entry may be dated in a closed month.
     ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
+    # After everything: it posts nothing, and the stops it sets (an organisation without its UBOs,
+    # enhanced due diligence waiting) must not refuse what the steps above did through the year.
+    (
+        "due diligence: risk classes, identity documents, UBOs, enhanced due diligence, reviews due",
+        compliance_demo.load_due_diligence,
+    ),
 )
 
 
