@@ -73,7 +73,7 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 #: Every ISO 3166-1 alpha-2 code a form may name (CLDR's territories, through Babel).
 COUNTRY_CODES = frozenset(
     code
-    for code in Locale("en").territories
+    for code in map(str, Locale("en").territories)
     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 )
 

@@ -115,7 +115,7 @@ def ensure_file(session: Session, member: Member, *, actor: Actor) -> DueDiligen
     )
     session.add(opened)
     session.flush()
-    audit.record(session, actor, "compliance.file_open", OBJECT, member.id, detail=f"member {member.number}")
+    audit.record(session, actor, "compliance.file_open", OBJECT, member.id)
     return opened
 
 
