@@ -69,6 +69,8 @@ SAMPLE_MORE: dict[str, int] = {
     "/staff/loan-products/#": 6,
     # The collateral register's items: mortgages (with a deed), pledges, guarantees, cover.
     "/staff/collateral/#": 10,
+    # Due-diligence files: organisations with and without their UBOs, EDD waiting, reviews due.
+    "/staff/compliance/members/#": 20,
 }
 #: Never followed: they end the session, change the language or are not pages.
 SKIPPED_PREFIXES = ("/logout", "/lang/", "/static/")

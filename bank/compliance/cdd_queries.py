@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank.compliance.models import DueDiligenceFile, EddStatus, IdentityDocument, RiskAssessment
+from bank.compliance.models import (
+    BeneficialOwner,
+    DueDiligenceFile,
+    EddStatus,
+    IdentityDocument,
+    InterestKind,
+    RiskAssessment,
+)
 from bank.compliance.risk import RiskClass
-from bank.members.models import Member, MemberStatus
+from bank.members.models import Member, MemberKind, MemberStatus
 
 #: Members still in a relationship with the bank (a member who left is not reviewed).
 CURRENT = (MemberStatus.APPLICANT, MemberStatus.ACTIVE, MemberStatus.SUSPENDED)
@@ -109,3 +117,46 @@ def history(session: Session, member_id: int) -> list[RiskAssessment]:
             .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class OrganisationOwners:
+    """An organisation-member, how many UBOs it has recorded and whether one qualifies."""
+
+    member: Member
+    has_file: bool
+    owners: int
+    complete: bool
+
+
+def organisations_and_owners(session: Session) -> list[OrganisationOwners]:
+    """Every current organisation with its UBO count; incomplete ones (with a file) first."""
+    counts = dict(
+        session.execute(
+            select(BeneficialOwner.organisation_id, func.count()).group_by(BeneficialOwner.organisation_id)
+        ).all()
+    )
+    qualifying = set(
+        session.scalars(
+            select(BeneficialOwner.organisation_id).where(
+                (BeneficialOwner.interest == InterestKind.SENIOR_MANAGER)
+                | (BeneficialOwner.share_percent >= Decimal("25"))
+            )
+        )
+    )
+    with_file = set(session.scalars(select(DueDiligenceFile.member_id)))
+    organisations = session.scalars(
+        select(Member)
+        .where(Member.kind == MemberKind.ORGANISATION, Member.status.in_(CURRENT))
+        .order_by(Member.display_name)
+    )
+    rows = [
+        OrganisationOwners(
+            member=member,
+            has_file=member.id in with_file,
+            owners=counts.get(member.id, 0),
+            complete=member.id in qualifying,
+        )
+        for member in organisations
+    ]
+    return sorted(rows, key=lambda row: (row.complete or not row.has_file, row.member.display_name))

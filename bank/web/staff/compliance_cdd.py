@@ -238,6 +238,7 @@ def compliance_index() -> ResponseReturnValue:
             edd_waiting=len(cdd_queries.edd_waiting(session_)),
             not_assessed_count=not_assessed_count,
             class_counts=cdd_queries.class_counts(session_),
+            organisations=cdd_queries.organisations_and_owners(session_),
             risk_class_labels=labels.RISK_CLASS_LABELS,
             number=number_text[:20],
             lookup_error=lookup_error,
@@ -324,7 +325,18 @@ def _render_file(
 @bp.route("/compliance/members/<int:member_id>")
 @staff_required(*ROLES)
 def compliance_member(member_id: int) -> ResponseReturnValue:
-    return _render_file(_member_or_404(member_id))
+    member = _member_or_404(member_id)
+    # A reveal (POST, audited) sends the officer here once with the document's id in the session.
+    revealed_id = session.pop("cdd_revealed", None)
+    revealed = None
+    if revealed_id is not None:
+        try:
+            document = cdd.get_document(db.session, member.id, int(revealed_id))
+        except (NotFound, TypeError, ValueError):
+            document = None
+        if document is not None:
+            revealed = {document.id: document.number}
+    return _render_file(member, revealed=revealed)
 
 
 def _back(member: Member, anchor: str) -> ResponseReturnValue:
@@ -478,7 +490,8 @@ def compliance_document(member_id: int) -> ResponseReturnValue:
 @bp.route("/compliance/members/<int:member_id>/documents/<int:document_id>/reveal", methods=["POST"])
 @staff_required(*ROLES)
 def compliance_reveal(member_id: int, document_id: int) -> ResponseReturnValue:
-    """Show a document's whole number once, for a reason that the audit log keeps."""
+    """Show a document's whole number once (on the file page it redirects to), for a reason the
+    audit log keeps."""
     member = _member_or_404(member_id)
     try:
         document = cdd.get_document(db.session, member.id, document_id)
@@ -488,9 +501,11 @@ def compliance_reveal(member_id: int, document_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         attempt = Attempt(form)
         with attempt as work:
-            number = cdd.reveal_document_number(work, document, actor=g.actor, reason=form.reason.data or "")
+            cdd.reveal_document_number(work, document, actor=g.actor, reason=form.reason.data or "")
         if attempt.succeeded:
-            return _render_file(_member_or_404(member_id), revealed={document_id: number})
+            # Shown once on the page this redirects to; the number never travels in the cookie.
+            session["cdd_revealed"] = document_id
+            return _back(member, "#documents")
     return _render_file(_member_or_404(member_id), status=422, reveal_form=form, reveal_for=document_id)
 
 
