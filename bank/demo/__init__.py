@@ -108,14 +108,15 @@ STEPS: tuple[tuple[str, Step], ...] = (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
     ),
-    # Last of all: after every step that posts. From here no entry may be dated in a closed month.
-    ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
-    # After everything: it posts nothing, and the stops it sets (an organisation without its UBOs,
+    # After every step that acts for members: the stops it sets (an organisation without its UBOs,
     # enhanced due diligence waiting) must not refuse what the steps above did through the year.
+    # It posts nothing, so it may come before the period close.
     (
         "due diligence: risk classes, identity documents, UBOs, enhanced due diligence, reviews due",
         compliance_demo.load_due_diligence,
     ),
+    # Last of all: after every step that posts. From here no entry may be dated in a closed month.
+    ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
 )
 
 

@@ -17,8 +17,8 @@ audit log tell a believable story:
 * identity documents for the assessed persons, two of which have expired since (due for review);
 * the newest registrations are not assessed yet: the reviews page nudges the officer.
 
-Runs last: it writes no journal entries, and a stop it sets (no UBOs, EDD waiting) must not
-refuse what the earlier steps did through the year.
+Runs after every step that acts for members (just before the period close; it posts nothing): a
+stop it sets (no UBOs, EDD waiting) must not refuse what the earlier steps did through the year.
 """
 
 from __future__ import annotations
