@@ -367,10 +367,10 @@ def decide_edd(
 ) -> RiskAssessment:
     """Approve or reject the enhanced due diligence of a high-risk assessment, as the second person."""
     require_officer(actor)
-    clean = _reason(note, "note", required=not approve)
     refusal = edd_refusal(assessment, actor)
     if refusal is not None:
         raise PermissionDenied(refusal)
+    clean = _reason(note, "note", required=not approve)
     assessment.edd_status = EddStatus.APPROVED if approve else EddStatus.REJECTED
     assessment.edd_decided_by_id = actor.user_id
     assessment.edd_decided_by_label = actor.label

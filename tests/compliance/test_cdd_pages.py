@@ -184,6 +184,13 @@ def test_a_second_officer_approves_enhanced_due_diligence(
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "Verscherpt cliëntenonderzoek goedgekeurd." in approved and "Naleving: in orde" in approved
+    # Deciding again (an old page, a second tab) is refused on the page, not silently.
+    again = client.post(
+        f"/staff/compliance/members/{bram_id}/assessments/{assessment_id}/edd",
+        data={"decision": "reject", "note": ""},
+    )
+    assert again.status_code == 422
+    assert "over dit verscherpt cliëntenonderzoek is al beslist" in again.get_data(as_text=True)
     session.expire_all()
     assert session.get(type(assessment), assessment_id).edd_status is EddStatus.APPROVED
 
