@@ -16,6 +16,7 @@ from bank.ledger import models as ledger_models  # noqa: F401
 from bank.loans import models as loan_models  # noqa: F401
 from bank.loans import products_models as loan_product_models  # noqa: F401
 from bank.members import models as member_models  # noqa: F401
+from bank.monitoring import models as monitoring_models  # noqa: F401
 from bank.notifications import models as notification_models  # noqa: F401
 from bank.payment_orders import models as payment_order_models  # noqa: F401
 from bank.payments import batch_models as payment_batch_models  # noqa: F401

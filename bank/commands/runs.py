@@ -26,6 +26,7 @@ from bank.arrears.jobs import run_arrears_follow_up
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.jobs import run_loan_accrual, run_repayments
+from bank.monitoring.jobs import run_monitoring
 from bank.payments.jobs import run_expire_mandates
 from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
 from bank.provisioning.jobs import run_provisioning
@@ -128,6 +129,11 @@ def summary(run: Run, worked: bool) -> str:
         return (
             f"provisioning {run.business_date}: {run.status.value}{took} · loans staged {run.items_count}"
             f" · allowance {run.amount_kept:.2f} (added {run.amount_in:.2f}, released {run.amount_out:.2f})"
+        )
+    if run.job is RunJob.MONITORING:
+        return (
+            f"monitoring {run.business_date}: {run.status.value}{took}"
+            f" · findings {run.items_count} · new alerts {run.items_done}"
         )
     return f"close day {run.business_date}: {run.status.value}{took}"
 
@@ -304,6 +310,17 @@ def provisioning(run_date: dt.datetime | None) -> None:
     day = _date(run_date)
     with _progress_bar(f"provisioning {day}") as progress:
         outcomes = _execute(lambda: [run_provisioning(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
+@runs_group.command("monitoring")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def monitoring(run_date: dt.datetime | None) -> None:
+    """Run the transaction-monitoring rules over the postings of DATE (alerts to the compliance queue)."""
+    day = _date(run_date)
+    with _progress_bar(f"monitoring {day}") as progress:
+        outcomes = _execute(lambda: [run_monitoring(db, day, started_by="cli", progress=progress)])
     _report(outcomes)
 
 

@@ -39,6 +39,8 @@ class RunJob(enum.StrEnum):
     ARREARS_FOLLOW_UP = "arrears_follow_up"
     #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
     PROVISIONING = "provisioning"
+    #: Transaction monitoring: the rules over the day's postings raise alerts (issue 17).
+    MONITORING = "monitoring"
     #: All jobs of a business day in order; completed only when each of them completed.
     CLOSE_DAY = "close_day"
 

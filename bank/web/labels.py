@@ -401,6 +401,7 @@ def status_label(value: Any, kind: str | None = None) -> str:
 #: (bank.statements.builder.KIND_LABELS); a test keeps the two the same.
 ENTRY_KINDS = {
     "deposit": _l("Deposit"),
+    "cash_deposit": _l("Cash deposit"),
     "withdrawal": _l("Withdrawal"),
     "transfer": _l("Transfer"),
     "shares_issue": _l("Member shares bought"),
@@ -503,6 +504,7 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), message)
     for pattern, message in (
         (r"Deposit", N_("Deposit")),
+        (r"Cash deposit", N_("Cash deposit")),
         (r"Withdrawal", N_("Withdrawal")),
         (r"Transfer", N_("Transfer")),
         (rf"Instalment collection {_LOAN}", N_("Instalment collection %(loan)s")),
