@@ -146,7 +146,7 @@ class Case(Base):
 
     member: Mapped[Member] = relationship()
     alerts: Mapped[list[Alert]] = relationship(back_populates="case", order_by="Alert.id")
-    notes: Mapped[list[CaseNote]] = relationship(order_by="CaseNote.id", viewonly=True)
+    notes: Mapped[list[MonitoringNote]] = relationship(order_by="MonitoringNote.id", viewonly=True)
 
 
 class Alert(Base):
@@ -216,7 +216,7 @@ class AlertItem(Base):
     counterparty_name: Mapped[str | None] = mapped_column(String(140))
 
 
-class CaseNote(Base):
+class MonitoringNote(Base):
     """A note on a case: who wrote what when (never changed)."""
 
     __tablename__ = "monitoring_case_notes"
@@ -231,4 +231,4 @@ class CaseNote(Base):
     written_by_label: Mapped[str] = mapped_column(String(200))
 
 
-make_append_only(CaseNote)
+make_append_only(MonitoringNote)

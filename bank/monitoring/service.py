@@ -29,7 +29,7 @@ from bank.monitoring.models import (
     AlertItem,
     AlertStatus,
     Case,
-    CaseNote,
+    MonitoringNote,
     CaseStatus,
     MonitoringRule,
     RuleCode,
@@ -185,13 +185,14 @@ def raise_alerts(session: Session, findings: Iterable[Finding]) -> list[Alert]:
     if not todo:
         return []
     keys = {(f.rule, f.member_id, f.key_on) for f in todo}
-    existing = set(
-        session.execute(
+    existing = {
+        (row.rule, row.member_id, row.key_on)
+        for row in session.execute(
             select(Alert.rule, Alert.member_id, Alert.key_on).where(
                 tuple_(Alert.rule, Alert.member_id, Alert.key_on).in_(list(keys))
             )
-        ).tuples()
-    )
+        )
+    }
     fresh = [f for f in todo if (f.rule, f.member_id, f.key_on) not in existing]
     others = counterparties(session, sorted({m.entry_id for f in fresh for m in f.movements}))
     raised = []
@@ -304,17 +305,17 @@ def open_case(session: Session, alerts: list[Alert], *, reason: str, key: str, a
     return case
 
 
-def add_note(session: Session, case: Case, *, text: str, key: str, actor: Actor) -> CaseNote:
+def add_note(session: Session, case: Case, *, text: str, key: str, actor: Actor) -> MonitoringNote:
     """Add a note to a case (open or decided: what came later is noted too); a form sent twice adds one."""
     require_officer(actor)
     key = (key or "").strip()[:64]
     if not key:
         raise ValidationError("form_key", N_("the form has expired: open the page again"))
-    existing = session.scalar(select(CaseNote).where(CaseNote.key == key))
+    existing = session.scalar(select(MonitoringNote).where(MonitoringNote.key == key))
     if existing is not None:
         return existing
     body = _reason(text, "text", NOTE_MAX)
-    note = CaseNote(
+    note = MonitoringNote(
         case_id=case.id,
         key=key,
         text=body,
