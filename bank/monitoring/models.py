@@ -113,7 +113,7 @@ CASE_STATUS = Transitions(
 )
 
 
-class Case(Base):
+class MonitoringCase(Base):
     """An investigation of one member's alerts and its decision."""
 
     __tablename__ = "monitoring_cases"
@@ -185,7 +185,7 @@ class Alert(Base):
     decided_by_label: Mapped[str] = mapped_column(String(200), default="")
 
     member: Mapped[Member] = relationship()
-    case: Mapped[Case | None] = relationship(back_populates="alerts")
+    case: Mapped[MonitoringCase | None] = relationship(back_populates="alerts")
     items: Mapped[list[AlertItem]] = relationship(
         order_by="(AlertItem.value_date, AlertItem.entry_id)", cascade="all, delete-orphan"
     )

@@ -28,9 +28,9 @@ from bank.monitoring.models import (
     Alert,
     AlertItem,
     AlertStatus,
-    Case,
-    MonitoringNote,
     CaseStatus,
+    MonitoringCase,
+    MonitoringNote,
     MonitoringRule,
     RuleCode,
 )
@@ -261,12 +261,14 @@ def dismiss_alert(session: Session, alert: Alert, *, reason: str, actor: Actor) 
     return alert
 
 
-def open_case(session: Session, alerts: list[Alert], *, reason: str, key: str, actor: Actor) -> Case:
+def open_case(
+    session: Session, alerts: list[Alert], *, reason: str, key: str, actor: Actor
+) -> MonitoringCase:
     """A case of one member from one or more of the member's open alerts (a form sent twice: one case)."""
     require_officer(actor)
     key = (key or "").strip()[:64]
     if key:
-        existing = session.scalar(select(Case).where(Case.open_key == key))
+        existing = session.scalar(select(MonitoringCase).where(MonitoringCase.open_key == key))
         if existing is not None:
             return existing
     else:
@@ -279,7 +281,7 @@ def open_case(session: Session, alerts: list[Alert], *, reason: str, key: str, a
     for alert in alerts:
         ALERT_STATUS.require(alert.status, AlertStatus.IN_CASE, N_("only open alerts can go into a case"))
     why = _reason(reason, "reason")
-    case = Case(
+    case = MonitoringCase(
         member_id=alerts[0].member_id,
         status=CaseStatus.OPEN,
         open_key=key,
@@ -305,7 +307,7 @@ def open_case(session: Session, alerts: list[Alert], *, reason: str, key: str, a
     return case
 
 
-def add_note(session: Session, case: Case, *, text: str, key: str, actor: Actor) -> MonitoringNote:
+def add_note(session: Session, case: MonitoringCase, *, text: str, key: str, actor: Actor) -> MonitoringNote:
     """Add a note to a case (open or decided: what came later is noted too); a form sent twice adds one."""
     require_officer(actor)
     key = (key or "").strip()[:64]
@@ -329,7 +331,7 @@ def add_note(session: Session, case: Case, *, text: str, key: str, actor: Actor)
     return note
 
 
-def decider_refusal(case: Case, actor: Actor) -> str | None:
+def decider_refusal(case: MonitoringCase, actor: Actor) -> str | None:
     """Why ``actor`` may not decide ``case`` (the pages hide the buttons then), or None."""
     if case.status is not CaseStatus.OPEN:
         return N_("this case has been decided")
@@ -338,7 +340,9 @@ def decider_refusal(case: Case, actor: Actor) -> str | None:
     return None
 
 
-def decide_case(session: Session, case: Case, *, unusual: bool, reason: str, actor: Actor) -> Case:
+def decide_case(
+    session: Session, case: MonitoringCase, *, unusual: bool, reason: str, actor: Actor
+) -> MonitoringCase:
     """Decide a case: reported as unusual (the reason is the indicator sent to FIU-Nederland) or
     not unusual (closed with the reason). Four eyes: not by the officer who opened it."""
     require_officer(actor)
@@ -366,7 +370,7 @@ def decide_case(session: Session, case: Case, *, unusual: bool, reason: str, act
     return case
 
 
-def mark_exported(session: Session, case: Case, *, actor: Actor) -> Case:
+def mark_exported(session: Session, case: MonitoringCase, *, actor: Actor) -> MonitoringCase:
     """Record a download of the FIU-NL report (the first marks the case exported; each is audited)."""
     require_officer(actor)
     if case.status is not CaseStatus.REPORTED:
