@@ -385,7 +385,7 @@ def mark_exported(session: Session, case: MonitoringCase, *, actor: Actor) -> Mo
         "monitoring.case_exported",
         "monitoring_case",
         case.id,
-        after={"first_export": first, "transactions": sum(len(alert.items) for alert in case.alerts)},
+        after={"first_export": first, "transaction_count": sum(len(alert.items) for alert in case.alerts)},
     )
     session.flush()
     return case

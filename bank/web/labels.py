@@ -34,6 +34,8 @@ from bank.loans.models import CollectionMethod, InstalmentStatus, LoanStatus
 from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
+from bank.monitoring.models import AlertStatus, RuleCode
+from bank.monitoring.models import CaseStatus as MonitoringCaseStatus
 from bank.notifications.models import OutboxStatus
 from bank.payment_orders.models import OrderSource, OrderState
 from bank.payments.batch_models import BatchState, ItemState
@@ -303,6 +305,24 @@ MEASURE_STATUS_LABELS = {
     MeasureStatus.REJECTED: _l("rejected"),
     MeasureStatus.WITHDRAWN: _l("withdrawn"),
 }
+#: Transaction monitoring (issue 17): the rules, alerts and cases of the compliance officer.
+RULE_LABELS = {
+    RuleCode.CASH_DEPOSIT: _l("Cash deposit at or above the threshold"),
+    RuleCode.STRUCTURING: _l("Several amounts just below the threshold (structuring)"),
+    RuleCode.IN_AND_OUT: _l("Money in and out again within days"),
+    RuleCode.HIGH_RISK_COUNTRY: _l("Payment to or from a high-risk third country"),
+    RuleCode.ABOVE_EXPECTED_USE: _l("Turnover far above the expected use"),
+}
+ALERT_STATUS_LABELS = {
+    AlertStatus.OPEN: _l("open"),
+    AlertStatus.DISMISSED: _l("dismissed"),
+    AlertStatus.IN_CASE: _l("in a case"),
+}
+MONITORING_CASE_STATUS_LABELS = {
+    MonitoringCaseStatus.OPEN: _l("under investigation"),
+    MonitoringCaseStatus.NOT_UNUSUAL: _l("closed: not unusual"),
+    MonitoringCaseStatus.REPORTED: _l("reported as unusual"),
+}
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
     CaseStatus.ESCALATED: _l("with collections"),
@@ -349,6 +369,8 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     CaseStatus: CASE_STATUS_LABELS,
     MeasureStatus: MEASURE_STATUS_LABELS,
     PromiseStatus: PROMISE_STATUS_LABELS,
+    AlertStatus: ALERT_STATUS_LABELS,
+    MonitoringCaseStatus: MONITORING_CASE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -699,6 +721,13 @@ AUDIT_ACTIONS = {
     "committee.vote": _l("Vote cast"),
     "committee.decision.approved": _l("Committee approved the application"),
     "committee.decision.rejected": _l("Committee rejected the application"),
+    "monitoring.rule_changed": _l("Monitoring thresholds changed"),
+    "monitoring.alert_dismissed": _l("Monitoring alert dismissed"),
+    "monitoring.case_opened": _l("Monitoring case opened"),
+    "monitoring.case_note": _l("Note added to a monitoring case"),
+    "monitoring.case_not_unusual": _l("Monitoring case closed as not unusual"),
+    "monitoring.case_reported": _l("Transactions found unusual: to be reported to FIU-Nederland"),
+    "monitoring.case_exported": _l("Report for FIU-Nederland downloaded"),
     "forbearance.requested": _l("Forbearance requested"),
     "forbearance.granted": _l("Forbearance granted: new schedule"),
     "forbearance.rejected": _l("Forbearance rejected"),
@@ -800,6 +829,9 @@ APPROVAL_KINDS = {
 OBJECT_TYPES = {
     "period": _l("period"),
     "forbearance_measure": _l("forbearance"),
+    "monitoring_rule": _l("monitoring rule"),
+    "monitoring_alert": _l("monitoring alert"),
+    "monitoring_case": _l("monitoring case"),
     "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
@@ -827,6 +859,16 @@ OBJECT_TYPES = {
 }
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
+    "active": _l("Active"),
+    "share": _l("Percentage"),
+    "min_count": _l("At least this many"),
+    "window_days": _l("Within days"),
+    "factor": _l("Times the expected turnover"),
+    "alerts": _l("Alerts"),
+    "rule": _l("Rule"),
+    "note": _l("Note"),
+    "first_export": _l("First download"),
+    "transaction_count": _l("Transactions"),
     "holiday_periods": _l("Payment holiday (instalments of interest only)"),
     "extension_periods": _l("Longer term (instalments added)"),
     "needs_committee": _l("Decided by the committee"),

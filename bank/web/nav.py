@@ -34,6 +34,7 @@ from bank.web.staff import (
     loans,
     mandates,
     members,
+    monitoring,
     payouts,
     periods,
     pools,
@@ -75,6 +76,7 @@ MENU_LABELS: dict[str, object] = {
     "lending": _l("Lending"),
     "operations": _l("Operations"),
     "reports": _l("Reports"),
+    "compliance": _l("Compliance"),
     "more": _l("More"),
 }
 
@@ -112,6 +114,9 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.chart_of_accounts", _l("Ledger"), ("admin", "teller", "credit_officer"), "reports"),
     NavEntry("staff.period_close", _l("Period close"), periods.ROLES, "reports"),
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
+    NavEntry("staff.monitoring_alerts", _l("Alerts"), monitoring.ROLES, "compliance"),
+    NavEntry("staff.monitoring_cases", _l("Unusual-transaction cases"), monitoring.ROLES, "compliance"),
+    NavEntry("staff.monitoring_rules", _l("Monitoring rules"), monitoring.ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
