@@ -16,8 +16,8 @@ from .conftest import MC_IBAN, MONDAY, World
 
 def test_a_cash_deposit_of_10_000_fires_and_9_999_99_does_not(world: World):
     anna, anna_account = world.member("Bakker")
-    bram, bram_account = world.member("Visser")
-    carla, carla_account = world.member("Smit")
+    _bram, bram_account = world.member("Visser")
+    _carla, carla_account = world.member("Smit")
     at_threshold = world.deposit(anna_account, "10000.00", MONDAY, cash=True)
     world.deposit(bram_account, "9999.99", MONDAY, cash=True)
     # The same amount received by transfer is no cash deposit.
@@ -101,7 +101,7 @@ def test_money_in_and_90_percent_out_within_three_days(world: World):
     assert alert.member_id == member.id
     assert alert.amount == Decimal("5000.00")
     assert alert.facts["left"] == "4500.00"
-    assert [(i.entry_id, i.direction) for i in alert.items][0] == (received, "in")
+    assert next((i.entry_id, i.direction) for i in alert.items) == (received, "in")
     assert [i.amount for i in alert.items] == [Decimal("5000.00"), Decimal("2000.00"), Decimal("2500.00")]
     # The day after, more going out raises nothing new: the share was reached before.
     world.withdraw(account, "100.00", MONDAY + dt.timedelta(days=4))
@@ -145,7 +145,10 @@ def test_a_payment_to_a_high_risk_country_fires(world: World):
     )
     # A threshold above the payment: nothing the next time.
     world.rule(RuleCode.HIGH_RISK_COUNTRY).amount = Decimal("1250.01")
-    assert rules.high_risk_countries(world.session, world.rule(RuleCode.HIGH_RISK_COUNTRY), paid_day(world)) == []
+    assert (
+        rules.high_risk_countries(world.session, world.rule(RuleCode.HIGH_RISK_COUNTRY), paid_day(world))
+        == []
+    )
 
 
 def paid_day(world: World) -> dt.date:
