@@ -53,7 +53,7 @@ def test_a_case_from_two_alerts_noted_reported_and_exported(world: World, make_u
     assert sorted(a.rule for a in alerts) == sorted(
         [RuleCode.CASH_DEPOSIT, RuleCode.IN_AND_OUT, RuleCode.HIGH_RISK_COUNTRY]
     )
-    cash, in_out = alerts[0], [a for a in alerts if a.rule is RuleCode.IN_AND_OUT][0]
+    cash, in_out = alerts[0], next(a for a in alerts if a.rule is RuleCode.IN_AND_OUT)
 
     case = service.open_case(
         world.session, [cash, in_out], reason="Contant binnen, direct naar Monaco", key="k1", actor=opener
@@ -140,7 +140,7 @@ def test_a_case_from_two_alerts_noted_reported_and_exported(world: World, make_u
 def test_dismiss_and_close_as_not_unusual(world: World, make_user):
     opener, decider = _officers(make_user)
     _, _, alerts = _alerts(world)
-    high_risk = [a for a in alerts if a.rule is RuleCode.HIGH_RISK_COUNTRY][0]
+    high_risk = next(a for a in alerts if a.rule is RuleCode.HIGH_RISK_COUNTRY)
     with pytest.raises(ValidationError) as empty:
         service.dismiss_alert(world.session, high_risk, reason="", actor=opener)
     assert empty.value.fields == {"reason": "is required"}
