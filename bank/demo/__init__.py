@@ -33,6 +33,7 @@ from bank.demo import (
     statements,
 )
 from bank.demo import forbearance as forbearance_demo
+from bank.demo import monitoring as monitoring_demo
 from bank.demo import provisioning as provisioning_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
@@ -106,6 +107,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
+    ),
+    # After the servicing year and the payouts: today's movements, the rules over them, the queue worked.
+    (
+        "transaction monitoring: alerts from every rule, a case reported to FIU-Nederland, one closed",
+        monitoring_demo.load_monitoring,
     ),
     # Last of all: after every step that posts. From here no entry may be dated in a closed month.
     ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),

@@ -50,7 +50,7 @@ def test_the_officers_work_an_alert_into_a_reported_and_exported_case(
     app, world, client, login_as, make_user
 ):
     app.config["WTF_CSRF_ENABLED"] = False
-    member_id, (cash_id, *others) = _alerted(world)
+    _member_id, (cash_id, *others) = _alerted(world)
     opener = make_user("compliance", email="naleving@test.example")
     decider = make_user("compliance", email="naleving2@test.example", name="Noor Naleving")
 
