@@ -36,7 +36,8 @@ def test_every_rule_raised_an_alert(demo: Demo) -> None:
 def test_one_case_reported_and_exported_one_closed_with_four_eyes(demo: Demo) -> None:
     cases = _rows(
         demo,
-        "SELECT status, exported_at IS NOT NULL, opened_by_id != decided_by_id FROM monitoring_cases ORDER BY id",
+        "SELECT status, exported_at IS NOT NULL, opened_by_id != decided_by_id"
+        " FROM monitoring_cases ORDER BY id",
     )
     assert cases == [("reported", 1, 1), ("not_unusual", 0, 1)]
     assert _rows(demo, "SELECT count(*) FROM audit_events WHERE action = 'monitoring.case_exported'") == [
