@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from bank.db import among
 from bank.ledger.models import Posting
 from bank.monitoring.goaml import Report, ReportedTransaction
-from bank.monitoring.models import Alert, AlertStatus, CaseStatus, MonitoringCase
+from bank.monitoring.models import Alert, AlertItem, AlertStatus, CaseStatus, MonitoringCase
 from bank.savings.models import DepositAccount
 from bank.savings.service import CASH_DEPOSIT_KIND
 
@@ -50,7 +50,7 @@ def open_alert_count(session: Session) -> int:
 
 def report_of(session: Session, case: MonitoringCase, *, submitted_at: dt.datetime) -> Report:
     """What the FIU-NL report of ``case`` says: every transaction behind its alerts, once, in date order."""
-    items = {}
+    items: dict[int, AlertItem] = {}
     for alert in case.alerts:
         for item in alert.items:
             items.setdefault(item.entry_id, item)

@@ -368,6 +368,7 @@ def counterparties(session: Session, entry_ids: list[int]) -> dict[int, tuple[st
     found: dict[int, tuple[str | None, str | None]] = {}
     if not entry_ids:
         return found
+    wanted = set(entry_ids)
     for order in session.execute(
         select(PaymentOrder.order_entry_id, PaymentOrder.creditor_iban, PaymentOrder.creditor_name).where(
             among(session, PaymentOrder.order_entry_id, entry_ids)
@@ -381,13 +382,14 @@ def counterparties(session: Session, entry_ids: list[int]) -> dict[int, tuple[st
             BankStatementLine.counterparty_iban,
             BankStatementLine.counterparty_name,
         ).where(
+            # The entries behind a day's alerts: a short list, so a plain IN.
             or_(
-                among(session, BankStatementLine.journal_entry_id, entry_ids),
-                among(session, BankStatementLine.resolved_entry_id, entry_ids),
+                BankStatementLine.journal_entry_id.in_(entry_ids),
+                BankStatementLine.resolved_entry_id.in_(entry_ids),
             )
         )
     ):
         for entry_id in (line.resolved_entry_id, line.journal_entry_id):
-            if entry_id is not None and entry_id in set(entry_ids):
+            if entry_id is not None and entry_id in wanted:
                 found.setdefault(entry_id, (line.counterparty_iban, line.counterparty_name))
     return found

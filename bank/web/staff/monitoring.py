@@ -26,7 +26,7 @@ from bank.extensions import db
 from bank.monitoring import goaml, queries, service
 from bank.monitoring.models import Alert, AlertStatus, CaseStatus, MonitoringCase, MonitoringRule, RuleCode
 from bank.web.access import staff_required
-from bank.web.filters import date_filter, money_filter
+from bank.web.filters import amount_input, date_filter, money_filter, number_input
 from bank.web.forms import Attempt, form_status, new_form_key, read_amount, read_number, read_percent
 from bank.web.labels import ALERT_STATUS_LABELS, MONITORING_CASE_STATUS_LABELS, RULE_LABELS, entry_kind
 from bank.web.staff import bp
@@ -345,11 +345,11 @@ def _rule_form(rule: MonitoringRule) -> RuleForm:
 
 
 def _amount_text(value: Any) -> str:
-    return current_app.jinja_env.globals["amount_input"](value)  # type: ignore[no-any-return,operator]
+    return amount_input(value)
 
 
 def _number_text(value: Any) -> str:
-    return current_app.jinja_env.globals["number_input"](value)  # type: ignore[no-any-return,operator]
+    return number_input(value)
 
 
 def _percent_text(value: Any) -> str:
