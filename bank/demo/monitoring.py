@@ -10,8 +10,9 @@ the demo gives it one member's expected turnover directly.
 
 The compliance officers then work the queue: Yasmina Bouzid opens a case from the cash deposit
 and its departure, notes what she checked, and Thomas de Boer (four eyes) reports it as unusual
-and downloads the FIU-NL report; the structuring pattern becomes a case closed as not unusual; two
-alerts are dismissed with their reasons; two stay open.
+and downloads the FIU-NL report; the structuring pattern becomes a case closed as not unusual; the
+turnover far above expectation is a case waiting for the second officer's decision; two alerts are
+dismissed with their reasons; the one at exactly € 10 000 stays open, with the year's own.
 """
 
 from __future__ import annotations
@@ -127,6 +128,21 @@ def load_monitoring(session: Session, context: DemoContext) -> None:
         session, rules.above_expected_use_given(session, rule, today, {expected.id: Decimal("800.00")})
     )
     _work_the_queue(session, officer, second, cash_in_out, structuring, caravan, moreau)
+    waiting = service.open_case(
+        session,
+        _alerts_of(session, expected),
+        reason="Omzet deze maand ver boven de opgegeven € 800 per maand: huurpenningen van wie?",
+        key="demo-monitoring-case-3",
+        actor=officer,
+    )
+    service.add_note(
+        session,
+        waiting,
+        text="Kadaster geraadpleegd: het lid bezit geen tweede woning. Huurcontract opvragen via de "
+        "periodieke herbeoordeling (cliëntenonderzoek), zonder het signaal te noemen.",
+        key="demo-monitoring-note-3",
+        actor=officer,
+    )
 
 
 def _alerts_of(session: Session, member: Member) -> list[Alert]:

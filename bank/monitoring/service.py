@@ -266,13 +266,13 @@ def open_case(
 ) -> MonitoringCase:
     """A case of one member from one or more of the member's open alerts (a form sent twice: one case)."""
     require_officer(actor)
+    why = _reason(reason, "reason")
     key = (key or "").strip()[:64]
-    if key:
-        existing = session.scalar(select(MonitoringCase).where(MonitoringCase.open_key == key))
-        if existing is not None:
-            return existing
-    else:
-        raise ValidationError("form_key", N_("the form has expired: open the page again"))
+    if not key:
+        raise ValidationError("reason", N_("the form has expired: open the page again"))
+    existing = session.scalar(select(MonitoringCase).where(MonitoringCase.open_key == key))
+    if existing is not None:
+        return existing
     if not alerts:
         raise ValidationError("alerts", N_("choose at least one open alert"))
     members = {alert.member_id for alert in alerts}
@@ -280,7 +280,6 @@ def open_case(
         raise ValidationError("alerts", N_("a case is about one member: choose alerts of one member"))
     for alert in alerts:
         ALERT_STATUS.require(alert.status, AlertStatus.IN_CASE, N_("only open alerts can go into a case"))
-    why = _reason(reason, "reason")
     case = MonitoringCase(
         member_id=alerts[0].member_id,
         status=CaseStatus.OPEN,
@@ -310,13 +309,13 @@ def open_case(
 def add_note(session: Session, case: MonitoringCase, *, text: str, key: str, actor: Actor) -> MonitoringNote:
     """Add a note to a case (open or decided: what came later is noted too); a form sent twice adds one."""
     require_officer(actor)
+    body = _reason(text, "text", NOTE_MAX)
     key = (key or "").strip()[:64]
     if not key:
-        raise ValidationError("form_key", N_("the form has expired: open the page again"))
+        raise ValidationError("text", N_("the form has expired: open the page again"))
     existing = session.scalar(select(MonitoringNote).where(MonitoringNote.key == key))
     if existing is not None:
         return existing
-    body = _reason(text, "text", NOTE_MAX)
     note = MonitoringNote(
         case_id=case.id,
         key=key,

@@ -1074,6 +1074,8 @@ FIELD_LABELS = {
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
 _STATUS_OF_OBJECT = {
+    "monitoring_alert": AlertStatus,
+    "monitoring_case": MonitoringCaseStatus,
     "loan_application": ApplicationStatus,
     "loan": LoanStatus,
     "member": MemberStatus,
@@ -1208,6 +1210,11 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
             except ValueError:
                 return humanize(text)
         return humanize(text)
+    if name == "rule" and object_type == "monitoring_alert":
+        try:
+            return str(RULE_LABELS[RuleCode(text)])
+        except ValueError:
+            return humanize(text)
     if name == "capacity":
         return str(_CAPACITIES.get(text, humanize(text)))
     if name == "role":

@@ -33,13 +33,14 @@ def test_every_rule_raised_an_alert(demo: Demo) -> None:
     ) == [(0,)]
 
 
-def test_one_case_reported_and_exported_one_closed_with_four_eyes(demo: Demo) -> None:
+def test_one_case_reported_and_exported_one_closed_one_waiting(demo: Demo) -> None:
     cases = _rows(
         demo,
-        "SELECT status, exported_at IS NOT NULL, opened_by_id != decided_by_id"
+        "SELECT status, exported_at IS NOT NULL, coalesce(opened_by_id != decided_by_id, -1)"
         " FROM monitoring_cases ORDER BY id",
     )
-    assert cases == [("reported", 1, 1), ("not_unusual", 0, 1)]
+    # Decided by a second officer (four eyes); the third waits for that decision.
+    assert cases == [("reported", 1, 1), ("not_unusual", 0, 1), ("open", 0, -1)]
     assert _rows(demo, "SELECT count(*) FROM audit_events WHERE action = 'monitoring.case_exported'") == [
         (1,)
     ]
@@ -61,6 +62,7 @@ def test_the_crawl_reaches_the_monitoring_pages(crawl_result: crawl.CrawlResult)
         "staff.monitoring_cases",
         "staff.monitoring_case",
         "staff.add_monitoring_note",
+        "staff.decide_monitoring_case",
         "staff.export_monitoring_case",
         "staff.monitoring_rules",
         "staff.update_monitoring_rule",
