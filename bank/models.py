@@ -10,6 +10,7 @@ from bank.audit import models as audit_models  # noqa: F401
 from bank.auth import models as auth_models  # noqa: F401
 from bank.collateral import models as collateral_models  # noqa: F401
 from bank.committee import models as committee_models  # noqa: F401
+from bank.compliance import models as compliance_models  # noqa: F401
 from bank.db import Base
 from bank.forbearance import models as forbearance_models  # noqa: F401
 from bank.ledger import models as ledger_models  # noqa: F401
