@@ -26,6 +26,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -172,29 +173,64 @@ def _as_list_entry(row: ScreeningListEntry) -> ListEntry:
     )
 
 
+class EntryRef(NamedTuple):
+    """What a hit keeps of a stored entry (plain data, so the index outlives a session)."""
+
+    id: int
+    load_id: int
+    is_sanction: bool
+    is_pep: bool
+
+
 @dataclass(frozen=True)
 class CurrentLists:
     """The current entries of every kind, indexed once for screening."""
 
     index: screening.ScreeningIndex
     #: (source, list id) → the stored entry.
-    rows: dict[tuple[str, str], ScreeningListEntry]
+    rows: dict[tuple[str, str], EntryRef]
 
     def __bool__(self) -> bool:
         return bool(self.rows)
 
 
+#: The index of the current loads, by their ids: a list of 50 000 entries takes seconds to index,
+#: and a member's registration should not pay that each time. A new load has a new id, so a stale
+#: index is never used; only the last one is kept.
+_INDEX_CACHE: dict[tuple[int, ...], CurrentLists] = {}
+
+
 def current_lists(session: Session) -> CurrentLists:
-    rows = list(
+    """The current loads' entries, indexed (from the cache when the current loads are the same)."""
+    load_ids = tuple(
         session.scalars(
-            select(ScreeningListEntry)
-            .join(ScreeningListLoad, ScreeningListLoad.id == ScreeningListEntry.load_id)
+            select(ScreeningListLoad.id)
             .where(ScreeningListLoad.is_current.is_(True))
-            .order_by(ScreeningListEntry.id)
+            .order_by(ScreeningListLoad.id)
         )
     )
-    by_key = {(row.source, row.entry_key): row for row in rows}
-    return CurrentLists(screening.ScreeningIndex.build(_as_list_entry(row) for row in rows), by_key)
+    cached = _INDEX_CACHE.get(load_ids)
+    if cached is not None:
+        return cached
+    rows = (
+        list(
+            session.scalars(
+                select(ScreeningListEntry)
+                .where(ScreeningListEntry.load_id.in_(load_ids))
+                .order_by(ScreeningListEntry.id)
+            )
+        )
+        if load_ids
+        else []
+    )
+    by_key = {
+        (row.source, row.entry_key): EntryRef(row.id, row.load_id, row.is_sanction, row.is_pep)
+        for row in rows
+    }
+    current = CurrentLists(screening.ScreeningIndex.build(_as_list_entry(row) for row in rows), by_key)
+    _INDEX_CACHE.clear()
+    _INDEX_CACHE[load_ids] = current
+    return current
 
 
 def _reasons_json(reasons: screening.Reasons) -> dict[str, object]:
@@ -300,6 +336,19 @@ def screen_member(session: Session, member: Member, actor: Actor) -> list[Screen
         return []
     current = current_lists(session)
     return _screen(session, [member], current, actor)
+
+
+#: The fields whose change screens a member again.
+SCREENED_FIELDS = frozenset({"first_name", "name_prefix", "last_name", "legal_name", "date_of_birth"})
+
+
+def screen_after_change(
+    session: Session, member: Member, changed: Iterable[str], actor: Actor
+) -> list[ScreeningHit]:
+    """Screen ``member`` again when ``changed`` (the fields changed) has their name or birth date."""
+    if not SCREENED_FIELDS & set(changed):
+        return []
+    return screen_member(session, member, actor)
 
 
 def screen_everyone(session: Session, actor: Actor) -> ScreeningResult:
