@@ -380,6 +380,8 @@ def _now() -> dt.datetime:
 def propose_clearing(session: Session, hit: ScreeningHit, *, reason: str, actor: Actor) -> ScreeningHit:
     """A compliance officer proposes that the hit is not the listed one; a second person confirms."""
     _require_compliance(actor)
+    if hit.status is HitStatus.CLEARING_PROPOSED and hit.proposed_by_id == actor.user_id:
+        return hit  # a double submit proposes once
     HIT_STATUS.require(
         hit.status,
         HitStatus.CLEARING_PROPOSED,
@@ -416,6 +418,8 @@ def clearing_refusal(hit: ScreeningHit, actor: Actor) -> Message | None:
 
 def confirm_clearing(session: Session, hit: ScreeningHit, *, note: str = "", actor: Actor) -> ScreeningHit:
     """A second person confirms the proposed clearing: the hit is closed, nothing follows."""
+    if hit.status is HitStatus.CLEARED and hit.decided_by_id == actor.user_id:
+        return hit  # a double submit clears once
     HIT_STATUS.require(
         hit.status,
         HitStatus.CLEARED,
@@ -450,6 +454,8 @@ def confirm_match(session: Session, hit: ScreeningHit, *, reason: str, actor: Ac
     """The hit is the listed person or organisation: a sanctions match freezes the member, a PEP
     match marks them as a PEP."""
     _require_compliance(actor)
+    if hit.status is HitStatus.CONFIRMED and hit.decided_by_id == actor.user_id:
+        return hit  # a double submit confirms once
     HIT_STATUS.require(
         hit.status,
         HitStatus.CONFIRMED,
@@ -481,6 +487,8 @@ def lift(session: Session, hit: ScreeningHit, *, reason: str, actor: Actor) -> S
     """An administrator takes back a confirmed match (the listing was withdrawn, a court ruled…)."""
     if actor.role != "admin" and not actor.is_system:
         raise PermissionDenied(N_("only an administrator may lift a confirmed match"))
+    if hit.status is HitStatus.LIFTED and hit.lifted_by_id == actor.user_id:
+        return hit  # a double submit lifts once
     HIT_STATUS.require(
         hit.status,
         HitStatus.LIFTED,

@@ -45,6 +45,7 @@ from bank.web.staff import (
     shares,
     statements,
 )
+from bank.web.staff import compliance_screening as screening
 from bank.web.staff.members import MemberPanel
 
 
@@ -75,6 +76,7 @@ MENU_LABELS: dict[str, object] = {
     "lending": _l("Lending"),
     "operations": _l("Operations"),
     "reports": _l("Reports"),
+    "compliance": _l("Compliance"),
     "more": _l("More"),
 }
 
@@ -112,6 +114,8 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.chart_of_accounts", _l("Ledger"), ("admin", "teller", "credit_officer"), "reports"),
     NavEntry("staff.period_close", _l("Period close"), periods.ROLES, "reports"),
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
+    NavEntry("staff.screening_hits", _l("Screening hits"), screening.ROLES, "compliance"),
+    NavEntry("staff.screening_lists", _l("Sanctions and PEP lists"), screening.ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
