@@ -34,6 +34,7 @@ from bank.demo import (
 )
 from bank.demo import forbearance as forbearance_demo
 from bank.demo import provisioning as provisioning_demo
+from bank.demo import screening as screening_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
 from bank.extensions import db
@@ -106,6 +107,12 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
         collections.prepare_next_batch,
+    ),
+    # Late: nothing after it pays out, so the member whose accounts it freezes holds nothing up;
+    # before the books close (its newcomers' first deposits are this month's).
+    (
+        "screening: a made-up sanctions and PEP list loaded, one hit cleared, one confirmed, one open",
+        screening_demo.load_and_decide,
     ),
     # Last of all: after every step that posts. From here no entry may be dated in a closed month.
     ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),
