@@ -26,6 +26,7 @@ from bank.approvals.models import ApprovalStatus
 from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
 from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
+from bank.compliance.models import HitStatus
 from bank.errors import N_
 from bank.forbearance.models import MeasureStatus
 from bank.ledger import chart
@@ -303,6 +304,13 @@ MEASURE_STATUS_LABELS = {
     MeasureStatus.REJECTED: _l("rejected"),
     MeasureStatus.WITHDRAWN: _l("withdrawn"),
 }
+HIT_STATUS_LABELS = {
+    HitStatus.OPEN: _l("open"),
+    HitStatus.CLEARING_PROPOSED: _l("clearing proposed"),
+    HitStatus.CLEARED: _l("cleared"),
+    HitStatus.CONFIRMED: _l("confirmed match"),
+    HitStatus.LIFTED: _l("lifted"),
+}
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
     CaseStatus.ESCALATED: _l("with collections"),
@@ -348,6 +356,7 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     OrderState: PAYMENT_ORDER_STATE,
     CaseStatus: CASE_STATUS_LABELS,
     MeasureStatus: MEASURE_STATUS_LABELS,
+    HitStatus: HIT_STATUS_LABELS,
     PromiseStatus: PROMISE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).

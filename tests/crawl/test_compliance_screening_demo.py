@@ -1,6 +1,6 @@
 """The demo's screening (issue 17): a made-up list loaded, one hit cleared by two compliance officers,
-one sanctions match confirmed (the member's accounts frozen), one hit open; and the pages the crawl
-reaches for them."""
+one sanctions match confirmed (the member's accounts frozen), one hit open, one clearing proposed
+and waiting for the second officer; and the pages the crawl reaches for them."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def _rows(demo: Demo, sql: str) -> list[tuple]:  # type: ignore[type-arg]
         engine.dispose()
 
 
-def test_one_list_is_loaded_and_three_members_are_hit(demo: Demo) -> None:
-    assert _rows(demo, "SELECT kind, entry_count, is_current FROM screening_list_loads") == [("ftm", 29, 1)]
+def test_one_list_is_loaded_and_four_members_are_hit(demo: Demo) -> None:
+    assert _rows(demo, "SELECT kind, entry_count, is_current FROM screening_list_loads") == [("ftm", 30, 1)]
     hits = _rows(
         demo,
         "SELECT subject_name, status, is_sanction, is_pep FROM screening_hits ORDER BY subject_name",
@@ -30,6 +30,7 @@ def test_one_list_is_loaded_and_three_members_are_hit(demo: Demo) -> None:
         ("Henrietta Bloemwater", "cleared", 0, 1),
         ("Ottokar Quispel", "open", 1, 0),
         ("Radomir Zelenko", "confirmed", 1, 0),
+        ("Wendelina Trompetter", "clearing_proposed", 0, 1),
     ]
 
 
@@ -57,5 +58,6 @@ def test_the_crawl_reaches_the_screening_pages(crawl_result: crawl.CrawlResult) 
         "staff.screen_everyone_now",
         "staff.propose_hit_clearing",
         "staff.confirm_hit",
+        "staff.clear_hit",
     ):
         assert endpoint in covered, endpoint

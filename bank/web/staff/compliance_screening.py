@@ -29,17 +29,11 @@ from bank.extensions import db
 from bank.members.service import MEMBER_ROLES
 from bank.web.access import staff_required
 from bank.web.forms import Attempt, form_status
+from bank.web.labels import HIT_STATUS_LABELS
 from bank.web.staff import bp
 
 ROLES = screening_service.COMPLIANCE_ROLES
 
-HIT_STATUS_LABELS = {
-    HitStatus.OPEN: _l("open"),
-    HitStatus.CLEARING_PROPOSED: _l("clearing proposed"),
-    HitStatus.CLEARED: _l("cleared"),
-    HitStatus.CONFIRMED: _l("confirmed match"),
-    HitStatus.LIFTED: _l("lifted"),
-}
 LIST_KIND_LABELS = {
     ListFileKind.EU.value: _l("EU consolidated sanctions list"),
     ListFileKind.FTM.value: _l("OpenSanctions (FollowTheMoney)"),
@@ -120,9 +114,27 @@ def screening_hit(hit_id: int) -> ResponseReturnValue:
     return _render_hit(_hit_or_404(hit_id))
 
 
+def _refusals(form: FlaskForm) -> list[str]:
+    """A posted form's errors in words (field errors and those above it)."""
+    found = [str(error) for error in form.form_errors]
+    for name, errors in form.errors.items():
+        if name is not None:
+            found += [str(error) for error in errors]
+    return found
+
+
 def _render_hit(hit: ScreeningHit, *, status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     actor = g.actor
     refusal = screening_service.clearing_refusal(hit, actor)
+    shown = {
+        "propose": hit.status is HitStatus.OPEN,
+        "clear": hit.status is HitStatus.CLEARING_PROPOSED and refusal is None,
+        "confirm": HIT_STATUS.allows(hit.status, HitStatus.CONFIRMED),
+        "lift": hit.status is HitStatus.CONFIRMED and actor.role == "admin",
+    }
+    # A refused form the hit's state no longer offers (decided meanwhile by someone else) still
+    # says why, above the forms.
+    refused = [line for name, form in forms.items() if not shown[name] for line in _refusals(form)]
     return (
         render_template(
             "staff/compliance/hit.html",
@@ -134,11 +146,12 @@ def _render_hit(hit: ScreeningHit, *, status: int = 200, **forms: FlaskForm) -> 
                 for other in screening_queries.hits_of_member(db.session, hit.member_id)
                 if other.id != hit.id
             ],
-            may_propose=hit.status is HitStatus.OPEN,
-            may_clear=hit.status is HitStatus.CLEARING_PROPOSED and refusal is None,
+            may_propose=shown["propose"],
+            may_clear=shown["clear"],
             clear_refusal=refusal if hit.status is HitStatus.CLEARING_PROPOSED else None,
-            may_confirm=HIT_STATUS.allows(hit.status, HitStatus.CONFIRMED),
-            may_lift=hit.status is HitStatus.CONFIRMED and actor.role == "admin",
+            may_confirm=shown["confirm"],
+            may_lift=shown["lift"],
+            refused=refused,
             propose_form=forms.get("propose") or ReasonForm(formdata=None, prefix="propose"),
             clear_form=forms.get("clear") or NoteForm(formdata=None, prefix="clear"),
             confirm_form=forms.get("confirm") or ReasonForm(formdata=None, prefix="confirm"),
