@@ -38,6 +38,7 @@ from bank.web.staff import (
     periods,
     pools,
     portal_access,
+    privacy,
     products,
     provisioning,
     reports,
@@ -75,6 +76,7 @@ MENU_LABELS: dict[str, object] = {
     "lending": _l("Lending"),
     "operations": _l("Operations"),
     "reports": _l("Reports"),
+    "compliance": _l("Compliance"),
     "more": _l("More"),
 }
 
@@ -112,6 +114,7 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.chart_of_accounts", _l("Ledger"), ("admin", "teller", "credit_officer"), "reports"),
     NavEntry("staff.period_close", _l("Period close"), periods.ROLES, "reports"),
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
+    NavEntry("staff.privacy_overview", _l("Privacy and retention"), privacy.OVERVIEW_ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
@@ -135,6 +138,7 @@ MEMBER_PANELS: tuple[MemberPanel, ...] = (
     MemberPanel("staff/collections/_member_collections.html", collections.member_panel_context),
     MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
     MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
+    MemberPanel("staff/privacy/_member_panel.html", privacy.member_panel_context),
 )
 
 #: ``app.extensions`` keys of the installed menus (the member page's panels: ``members.PANELS``).

@@ -27,3 +27,4 @@ from bank.web.staff import collateral  # noqa: E402, F401
 from bank.web.staff import periods  # noqa: E402, F401
 from bank.web.staff import provisioning  # noqa: E402, F401
 from bank.web.staff import forbearance  # noqa: E402, F401
+from bank.web.staff import privacy  # noqa: E402, F401
