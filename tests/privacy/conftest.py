@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+
 import pytest
 from flask import Flask
 from savings import factories
@@ -54,10 +55,14 @@ def make_former(app: Flask, make_user: Callable[..., User]) -> Callable[..., For
             member.bsn = "111222333"
             member.phone = "06 12345678"
             # Registered well before leaving (the story starts in the past).
-            member.created_at = dt.datetime.combine(left_on - dt.timedelta(days=500), dt.time(9), tzinfo=dt.UTC)
+            member.created_at = dt.datetime.combine(
+                left_on - dt.timedelta(days=500), dt.time(9), tzinfo=dt.UTC
+            )
             ledger_id = 0
             if with_account:
-                account = factories.account(s, member, factories.product(s), opened_on=left_on - dt.timedelta(days=400))
+                account = factories.account(
+                    s, member, factories.product(s), opened_on=left_on - dt.timedelta(days=400)
+                )
                 ledger_id = account.ledger_account_id
                 members.record_identity_check(
                     s,
@@ -70,7 +75,9 @@ def make_former(app: Flask, make_user: Callable[..., User]) -> Callable[..., For
             notifications.enqueue(s, member=member, subject="Welkom Lotte", body="Beste Lotte Vermeulen")
             leave(s, member, left_on)
             member_id = member.id
-        user = make_user("member", email="lotte.login@example.org", member_id=member_id, name="Lotte Vermeulen")
+        user = make_user(
+            "member", email="lotte.login@example.org", member_id=member_id, name="Lotte Vermeulen"
+        )
         return Former(member_id, ledger_id, user.id)
 
     return make

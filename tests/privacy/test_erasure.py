@@ -12,18 +12,20 @@ from bank.audit.models import AuditEvent
 from bank.auth.models import User
 from bank.errors import PermissionDenied, ValidationError
 from bank.extensions import db
+from bank.ledger.models import LedgerAccount
 from bank.members.models import IdentityCheck, Member
 from bank.notifications.models import OutboxMessage
 from bank.privacy import service as privacy
 from bank.privacy.jobs import run_retention
 from bank.privacy.models import Erasure, ErasureRequest, RequestChannel
-from bank.ledger.models import LedgerAccount
 from bank.runs.models import RunStatus
 
 COMPLIANCE = Actor(user_id=None, label="system:test-compliance", role="compliance")
 
 
-def test_a_former_member_asking_early_is_told_what_is_kept_until_when_and_loses_only_contact_details(make_former):
+def test_a_former_member_asking_early_is_told_what_is_kept_until_when_and_loses_only_contact_details(
+    make_former,
+):
     former = make_former(dt.date(2026, 3, 15))
     with db.unit_of_work(db.new_session()) as s:
         member = s.get(Member, former.member_id)
@@ -68,7 +70,9 @@ def test_the_retention_job_anonymises_who_is_due_and_keeps_the_ledger(make_forme
         assert member.anonymised_on == dt.date(2026, 12, 1)
         number = f"#{member.number}"
         assert (member.display_name, member.first_name, member.last_name) == (number, None, number)
-        assert (member.bsn, member.date_of_birth, member.email, member.phone, member.external_iban) == (None,) * 5
+        assert (member.bsn, member.date_of_birth, member.email, member.phone, member.external_iban) == (
+            None,
+        ) * 5
         assert (member.street, member.house_number, member.city) == ("", "", "")
         assert member.postcode == "1093"  # the neighbourhood stays for the impact counts
         check = s.scalar(select(IdentityCheck).where(IdentityCheck.member_id == member.id))
