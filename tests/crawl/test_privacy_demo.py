@@ -37,9 +37,12 @@ def test_one_withdrawn_applicant_is_anonymised_by_the_retention_run(demo: Demo) 
 
 
 def test_requests_to_erase_are_answered_with_what_is_kept_until_when(demo: Demo) -> None:
-    answered = _rows(demo, "SELECT channel, answer, erasable_on, erased_now FROM erasure_requests ORDER BY id")
+    answered = _rows(
+        demo, "SELECT channel, answer, erasable_on, erased_now FROM erasure_requests ORDER BY id"
+    )
     assert [row[0] for row in answered] == ["staff", "portal"]
-    (_, former_answer, erasable_on, erased_now), (_, member_answer, member_erasable_on, member_erased) = answered
+    (_, former_answer, erasable_on, erased_now), member_row = answered
+    _, member_answer, member_erasable_on, member_erased = member_row
     assert [item["law"] for item in json.loads(former_answer)] == ["wwft", "tax", "none"]
     assert all(item["kept_until"] for item in json.loads(former_answer))
     assert erasable_on is not None and "everything" not in json.loads(erased_now)
