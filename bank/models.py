@@ -25,6 +25,7 @@ from bank.payments import payout_models  # noqa: F401
 from bank.payments import statement_models as payment_statement_models  # noqa: F401
 from bank.pools import models as pool_models  # noqa: F401
 from bank.portal import models as portal_models  # noqa: F401
+from bank.privacy import models as privacy_models  # noqa: F401
 from bank.provisioning import models as provisioning_models  # noqa: F401
 from bank.runs import models as run_models  # noqa: F401
 from bank.savings import models as savings_models  # noqa: F401

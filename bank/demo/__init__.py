@@ -33,6 +33,7 @@ from bank.demo import (
     statements,
 )
 from bank.demo import forbearance as forbearance_demo
+from bank.demo import privacy as privacy_demo
 from bank.demo import provisioning as provisioning_demo
 from bank.demo import screening as screening_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
@@ -103,6 +104,12 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("monthly statements", statements.produce_statements),
     ("portal log-ins", portal.load_portal),
     ("impact: expected and reported jobs, homes and land", impact.load_impact),
+    # After the close days (the retention run follows yesterday's): an applicant who withdrew
+    # before any check is anonymised; another's request to be forgotten is answered.
+    (
+        "privacy: a withdrawn applicant anonymised by the retention run, a request to erase answered",
+        privacy_demo.forget_and_answer,
+    ),
     # Last: the loans collected by mandate and their open instalments are all there.
     (
         "the next collection batch (SEPA direct debits) and its pre-notifications",

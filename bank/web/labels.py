@@ -43,6 +43,8 @@ from bank.payments.payout_models import PayoutBatchState
 from bank.payments.statement_models import ImportStatus, LineStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
+from bank.privacy.models import RequestChannel
+from bank.privacy.retention import Category, Law
 from bank.runs.models import RunStatus
 from bank.savings.models import DepositAccountStatus
 from bank.web.filters import (
@@ -323,6 +325,20 @@ CONTACT_CHANNEL_LABELS = {
     ContactChannel.VISIT: _l("visit"),
     ContactChannel.MEETING: _l("meeting at the bank"),
 }
+#: Retention and erasure (issue 17): what a member's data is, and the law that keeps it.
+RETENTION_CATEGORY_LABELS = {
+    Category.DUE_DILIGENCE: _l("Identity documents, due diligence and screening"),
+    Category.ACCOUNTING: _l(
+        "Accounting records: accounts, loans, statements and payments with names and IBANs"
+    ),
+    Category.CONTACT: _l("Contact details: e-mail, telephone and portal log-in"),
+}
+RETENTION_LAW_LABELS = {
+    Law.WWFT: _l("Wwft art. 33: five years after the relationship ends"),
+    Law.TAX: _l("AWR art. 52: seven years after the end of the year the relationship ends"),
+    Law.NONE: _l("no legal duty to keep"),
+}
+ERASURE_CHANNEL_LABELS = {RequestChannel.PORTAL: _l("in the portal"), RequestChannel.STAFF: _l("at the bank")}
 PROMISE_STATUS_LABELS = {
     PromiseStatus.PENDING: _l("pending"),
     PromiseStatus.KEPT: _l("kept"),
@@ -783,6 +799,8 @@ AUDIT_ACTIONS = {
     "pool.withdrawal_pay": _l("Pool withdrawal paid"),
     "pool.withdrawal_request": _l("Pool withdrawal requested"),
     "portal.data_export": _l("Member downloaded their data"),
+    "privacy.anonymise": _l("Former member's personal data anonymised"),
+    "privacy.erasure_request": _l("Request to erase personal data answered"),
     "portal.invite": _l("Invitation to the portal sent"),
     "portal.invite_accepted": _l("Invitation to the portal accepted"),
     "portal.password_reset": _l("Password reset"),

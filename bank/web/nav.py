@@ -38,6 +38,7 @@ from bank.web.staff import (
     periods,
     pools,
     portal_access,
+    privacy,
     products,
     provisioning,
     reports,
@@ -116,6 +117,7 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
     NavEntry("staff.screening_hits", _l("Screening hits"), screening.ROLES, "compliance"),
     NavEntry("staff.screening_lists", _l("Sanctions and PEP lists"), screening.ROLES, "compliance"),
+    NavEntry("staff.privacy_overview", _l("Privacy and retention"), privacy.OVERVIEW_ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
@@ -139,6 +141,7 @@ MEMBER_PANELS: tuple[MemberPanel, ...] = (
     MemberPanel("staff/collections/_member_collections.html", collections.member_panel_context),
     MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
     MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
+    MemberPanel("staff/privacy/_member_panel.html", privacy.member_panel_context),
 )
 
 #: ``app.extensions`` keys of the installed menus (the member page's panels: ``members.PANELS``).

@@ -68,6 +68,7 @@ JOB_LABELS = {
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
     RunJob.ARREARS_FOLLOW_UP: _l("Arrears follow-up: reminders and promises"),
     RunJob.PROVISIONING: _l("Loan-loss provisioning"),
+    RunJob.RETENTION: _l("Retention: former members anonymised"),
 }
 STATUS_LABELS = status_tables.RUN_STATUS
 
