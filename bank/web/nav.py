@@ -25,6 +25,7 @@ from bank.web.staff import (
     accounts,
     applications,
     approvals,
+    audit_log,
     bank_statements,
     calculator,
     collateral,
@@ -118,6 +119,7 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.screening_hits", _l("Screening hits"), screening.ROLES, "compliance"),
     NavEntry("staff.screening_lists", _l("Sanctions and PEP lists"), screening.ROLES, "compliance"),
     NavEntry("staff.privacy_overview", _l("Privacy and retention"), privacy.OVERVIEW_ROLES, "compliance"),
+    NavEntry("staff.audit_reveals", _l("Reveals and exports"), audit_log.REVEAL_ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
