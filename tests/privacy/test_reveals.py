@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from savings import factories
+from translations.conftest import app, compiled_catalogue  # noqa: F401  (Dutch pages)
 
 from bank.actor import Actor
 from bank.audit import record
 from bank.extensions import db
 from bank.members import service as members
-from translations.conftest import app, compiled_catalogue  # noqa: F401  (Dutch pages)
 
 
 @pytest.fixture(autouse=True)
