@@ -83,6 +83,10 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
         "reminder ladder, letters and collection cases: follow loans up, letters written like statements",
     ),
     (frozenset({"portal"}), "what a member reads and asks: applications, statements"),
+    (
+        frozenset({"privacy"}),
+        "erasure within the retention periods: anonymises what every feature keeps about a former member",
+    ),
     (frozenset({"reports"}), "read everything, write nothing"),
     (
         frozenset({"monitoring"}),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bank.compliance import screening_service
 from bank.compliance.verdicts import Hindrance, Purpose, Source
 from bank.errors import Message, ValidationError
 
@@ -24,7 +25,7 @@ __all__ = ["Clearance", "Hindrance", "Purpose", "clearance_of", "hindrances", "r
 
 #: The parts whose records can stop the bank acting for a member, each answering for many
 #: members at once (due diligence and screening add theirs here).
-SOURCES: tuple[Source, ...] = ()
+SOURCES: tuple[Source, ...] = (screening_service.gate_source,)
 
 
 def hindrances(session: Session, member_ids: Iterable[int]) -> dict[int, list[Hindrance]]:

@@ -26,6 +26,7 @@ from bank.approvals.models import ApprovalStatus
 from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
 from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
+from bank.compliance.models import HitStatus
 from bank.errors import N_
 from bank.forbearance.models import MeasureStatus
 from bank.ledger import chart
@@ -44,6 +45,8 @@ from bank.payments.payout_models import PayoutBatchState
 from bank.payments.statement_models import ImportStatus, LineStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
+from bank.privacy.models import RequestChannel
+from bank.privacy.retention import Category, Law
 from bank.runs.models import RunStatus
 from bank.savings.models import DepositAccountStatus
 from bank.web.filters import (
@@ -323,6 +326,13 @@ MONITORING_CASE_STATUS_LABELS = {
     MonitoringCaseStatus.NOT_UNUSUAL: _l("closed: not unusual"),
     MonitoringCaseStatus.REPORTED: _l("reported as unusual"),
 }
+HIT_STATUS_LABELS = {
+    HitStatus.OPEN: _l("open"),
+    HitStatus.CLEARING_PROPOSED: _l("clearing proposed"),
+    HitStatus.CLEARED: _l("cleared"),
+    HitStatus.CONFIRMED: _l("confirmed match"),
+    HitStatus.LIFTED: _l("lifted"),
+}
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
     CaseStatus.ESCALATED: _l("with collections"),
@@ -335,6 +345,20 @@ CONTACT_CHANNEL_LABELS = {
     ContactChannel.VISIT: _l("visit"),
     ContactChannel.MEETING: _l("meeting at the bank"),
 }
+#: Retention and erasure (issue 17): what a member's data is, and the law that keeps it.
+RETENTION_CATEGORY_LABELS = {
+    Category.DUE_DILIGENCE: _l("Identity documents, due diligence and screening"),
+    Category.ACCOUNTING: _l(
+        "Accounting records: accounts, loans, statements and payments with names and IBANs"
+    ),
+    Category.CONTACT: _l("Contact details: e-mail, telephone and portal log-in"),
+}
+RETENTION_LAW_LABELS = {
+    Law.WWFT: _l("Wwft art. 33: five years after the relationship ends"),
+    Law.TAX: _l("AWR art. 52: seven years after the end of the year the relationship ends"),
+    Law.NONE: _l("no legal duty to keep"),
+}
+ERASURE_CHANNEL_LABELS = {RequestChannel.PORTAL: _l("in the portal"), RequestChannel.STAFF: _l("at the bank")}
 PROMISE_STATUS_LABELS = {
     PromiseStatus.PENDING: _l("pending"),
     PromiseStatus.KEPT: _l("kept"),
@@ -368,6 +392,7 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     OrderState: PAYMENT_ORDER_STATE,
     CaseStatus: CASE_STATUS_LABELS,
     MeasureStatus: MEASURE_STATUS_LABELS,
+    HitStatus: HIT_STATUS_LABELS,
     PromiseStatus: PROMISE_STATUS_LABELS,
     AlertStatus: ALERT_STATUS_LABELS,
     MonitoringCaseStatus: MONITORING_CASE_STATUS_LABELS,
@@ -728,6 +753,13 @@ AUDIT_ACTIONS = {
     "monitoring.case_not_unusual": _l("Monitoring case closed as not unusual"),
     "monitoring.case_reported": _l("Transactions found unusual: to be reported to FIU-Nederland"),
     "monitoring.case_exported": _l("Report for FIU-Nederland downloaded"),
+    "screening.list_loaded": _l("Sanctions or PEP list loaded"),
+    "screening.everyone_screened": _l("Every member screened against the lists"),
+    "screening.hit_found": _l("Screening hit found"),
+    "screening.clearing_proposed": _l("Clearing of a screening hit proposed"),
+    "screening.cleared": _l("Screening hit cleared (second person)"),
+    "screening.confirmed": _l("Screening hit confirmed as a match"),
+    "screening.lifted": _l("Confirmed screening match lifted"),
     "forbearance.requested": _l("Forbearance requested"),
     "forbearance.granted": _l("Forbearance granted: new schedule"),
     "forbearance.rejected": _l("Forbearance rejected"),
@@ -798,6 +830,8 @@ AUDIT_ACTIONS = {
     "pool.withdrawal_pay": _l("Pool withdrawal paid"),
     "pool.withdrawal_request": _l("Pool withdrawal requested"),
     "portal.data_export": _l("Member downloaded their data"),
+    "privacy.anonymise": _l("Former member's personal data anonymised"),
+    "privacy.erasure_request": _l("Request to erase personal data answered"),
     "portal.invite": _l("Invitation to the portal sent"),
     "portal.invite_accepted": _l("Invitation to the portal accepted"),
     "portal.password_reset": _l("Password reset"),
@@ -832,6 +866,8 @@ OBJECT_TYPES = {
     "monitoring_rule": _l("monitoring rule"),
     "monitoring_alert": _l("monitoring alert"),
     "monitoring_case": _l("monitoring case"),
+    "screening_hit": _l("screening hit"),
+    "screening_list_load": _l("list load"),
     "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),

@@ -25,6 +25,7 @@ from bank.web.staff import (
     accounts,
     applications,
     approvals,
+    audit_log,
     bank_statements,
     calculator,
     collateral,
@@ -39,6 +40,7 @@ from bank.web.staff import (
     periods,
     pools,
     portal_access,
+    privacy,
     products,
     provisioning,
     reports,
@@ -46,6 +48,7 @@ from bank.web.staff import (
     shares,
     statements,
 )
+from bank.web.staff import compliance_screening as screening
 from bank.web.staff.members import MemberPanel
 
 
@@ -117,6 +120,10 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.monitoring_alerts", _l("Alerts"), monitoring.ROLES, "compliance"),
     NavEntry("staff.monitoring_cases", _l("Unusual-transaction cases"), monitoring.ROLES, "compliance"),
     NavEntry("staff.monitoring_rules", _l("Monitoring rules"), monitoring.ROLES, "compliance"),
+    NavEntry("staff.screening_hits", _l("Screening hits"), screening.ROLES, "compliance"),
+    NavEntry("staff.screening_lists", _l("Sanctions and PEP lists"), screening.ROLES, "compliance"),
+    NavEntry("staff.privacy_overview", _l("Privacy and retention"), privacy.OVERVIEW_ROLES, "compliance"),
+    NavEntry("staff.audit_reveals", _l("Reveals and exports"), audit_log.REVEAL_ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
@@ -140,6 +147,7 @@ MEMBER_PANELS: tuple[MemberPanel, ...] = (
     MemberPanel("staff/collections/_member_collections.html", collections.member_panel_context),
     MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
     MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
+    MemberPanel("staff/privacy/_member_panel.html", privacy.member_panel_context),
 )
 
 #: ``app.extensions`` keys of the installed menus (the member page's panels: ``members.PANELS``).

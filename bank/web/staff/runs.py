@@ -70,6 +70,7 @@ JOB_LABELS = {
     RunJob.ARREARS_FOLLOW_UP: _l("Arrears follow-up: reminders and promises"),
     RunJob.PROVISIONING: _l("Loan-loss provisioning"),
     RunJob.MONITORING: _l("Transaction monitoring"),
+    RunJob.RETENTION: _l("Retention: former members anonymised"),
 }
 STATUS_LABELS = status_tables.RUN_STATUS
 
