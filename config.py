@@ -61,6 +61,11 @@ class Config:
     #: The bank's SEPA creditor identifier (incassant-ID) for direct debits: NL, check digits, ZZZ,
     #: the KvK number and a four-digit suffix (checked with python-stdnum's ``eu.at_02``).
     SEPA_CREDITOR_ID = os.environ.get("SEPA_CREDITOR_ID", "NL69ZZZ123456780000")
+    #: The bank's name as reports to authorities give it (the FIU-NL report's reporting entity).
+    BANK_NAME = os.environ.get("BANK_NAME", "Wijkbank")
+    #: The reporting entity's id FIU-Nederland's goAML portal gave the bank (in every unusual
+    #: transaction report it uploads).
+    FIU_RENTITY_ID = os.environ.get("FIU_RENTITY_ID", "0000")
     #: Loan committee: eligible votes needed for a decision.
     COMMITTEE_QUORUM = 3
     API_TITLE = "Wijkbank API"

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "payments",
     "mandates",
     "periods",
+    "compliance",
 ]
 
 

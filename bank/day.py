@@ -8,7 +8,8 @@ accrued in full and the repayment run's due-date step has nothing left to post),
 expiry of SEPA mandates unused for 36 months (:mod:`bank.payments.jobs`),
 pool withdrawals whose notice has passed and the pools' quarterly distribution
 (:mod:`bank.pools.jobs`), the month-end provisioning of expected credit losses
-(:mod:`bank.provisioning.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
+(:mod:`bank.provisioning.jobs`), transaction monitoring over the day's postings
+(:mod:`bank.monitoring.jobs`), and the month-end statements (:mod:`bank.statements.jobs`). Each job is
 also a command of its own (``bank runs …``) and records itself through the run framework
 (:mod:`bank.runs`); the close day has a run row of its own that completes only when every job of
 the day has. This module sits on its own floor above every feature it calls and below the
@@ -33,6 +34,7 @@ from bank.errors import N_, ValidationError
 from bank.ledger import periods
 from bank.ledger.models import ClosedMonth, ClosedYear
 from bank.loans.jobs import loan_accrual_job, repayments_job
+from bank.monitoring.jobs import monitoring_job
 from bank.payments.jobs import expire_mandates_job
 from bank.pools.jobs import pool_distribution_job, pool_withdrawals_job
 from bank.provisioning.jobs import provisioning_job
@@ -117,7 +119,7 @@ def close_day_in(
 
     In order: loan interest accrual, repayments, savings interest, arrears follow-up, expire
     offers, expire mandates, pool withdrawals, pool distribution, provisioning (the month-end on
-    or before the day, once), month-end statements. The statements need the directory they are
+    or before the day, once), monitoring, month-end statements. The statements need the directory they are
     stored in; without one (``statement_dir=None``: the demo's older history, stories that test
     other jobs) that job is left out of the day, which still closes. The scheduler and the
     commands always pass it.
@@ -137,6 +139,8 @@ def close_day_in(
         (RunJob.POOL_WITHDRAWALS, lambda run: pool_withdrawals_job(batches, run, run_date, progress)),
         (RunJob.POOL_DISTRIBUTION, lambda run: pool_distribution_job(batches, run, run_date, progress)),
         (RunJob.PROVISIONING, lambda run: provisioning_job(batches, run, run_date, progress)),
+        # Last of the jobs that post: the rules see every movement of the day.
+        (RunJob.MONITORING, lambda run: monitoring_job(batches, run, run_date, progress)),
     ]
     if statement_dir is not None:
         directory = statement_dir

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +22,8 @@ from apscheduler.triggers.cron import CronTrigger
 from bank import clock
 from bank.day import catch_up
 from bank.db import Database
+from bank.privacy.jobs import run_retention
+from bank.privacy.service import Files
 from bank.runs.lock import RunInProgress
 from bank.runs.record import describe_failure
 
@@ -33,11 +36,13 @@ def close_missed_days(
     echo: Callable[[str], None] = print,
     today: dt.date | None = None,
     statement_dir: str | os.PathLike[str] | None = None,
+    upload_dir: str | os.PathLike[str] | None = None,
 ) -> list[dt.date]:
     """Close every business date before today that was not yet closed, in order; never raises.
 
     ``statement_dir`` is where the month-end statements are stored (the app's STATEMENT_DIR);
-    ``bank scheduler`` always passes it.
+    ``bank scheduler`` always passes it, and ``upload_dir`` (UPLOAD_DIR): with both, the
+    retention job follows the last day closed, anonymising the former members then due.
     """
     try:
         days = catch_up(
@@ -52,6 +57,15 @@ def close_missed_days(
         return []
     if days:
         echo(f"scheduler: closed {len(days)} business day(s): {', '.join(d.isoformat() for d in days)}")
+    if days and statement_dir is not None and upload_dir is not None:
+        files = Files(upload_dir=Path(upload_dir), statement_dir=Path(statement_dir))
+        try:
+            outcome = run_retention(database, days[-1], files=files, started_by="system:scheduler")
+        except Exception as error:  # recorded on the run row; the next trigger tries again
+            log.exception("retention failed")
+            echo(f"scheduler: retention failed: {describe_failure(error)}")
+        else:
+            echo(f"scheduler: retention anonymised {outcome.run.items_done} former member(s)")
     return days
 
 
@@ -59,6 +73,7 @@ def build_scheduler(
     database: Database,
     echo: Callable[[str], None] = print,
     statement_dir: str | os.PathLike[str] | None = None,
+    upload_dir: str | os.PathLike[str] | None = None,
 ) -> BlockingScheduler:
     """The configured scheduler (not started): one cron job, coalesced, one instance at a time.
 
@@ -74,7 +89,7 @@ def build_scheduler(
         CronTrigger(
             day_of_week="mon-fri", hour=CLOSE_AT.hour, minute=CLOSE_AT.minute, timezone=str(clock.BANK_TZ)
         ),
-        kwargs={"database": database, "echo": echo, "statement_dir": statement_dir},
+        kwargs={"database": database, "echo": echo, "statement_dir": statement_dir, "upload_dir": upload_dir},
         id="close_day",
         coalesce=True,
         max_instances=1,
@@ -88,11 +103,12 @@ def run_forever(
     database: Database,
     echo: Callable[[str], None] = print,
     statement_dir: str | os.PathLike[str] | None = None,
+    upload_dir: str | os.PathLike[str] | None = None,
 ) -> None:
     """Catch up first, then block and close each business day at 05:30."""
     echo("scheduler: catching up missed business days …")
-    close_missed_days(database, echo, statement_dir=statement_dir)
-    scheduler = build_scheduler(database, echo, statement_dir=statement_dir)
+    close_missed_days(database, echo, statement_dir=statement_dir, upload_dir=upload_dir)
+    scheduler = build_scheduler(database, echo, statement_dir=statement_dir, upload_dir=upload_dir)
     echo(f"scheduler: closing each business day at {CLOSE_AT:%H:%M} Europe/Amsterdam")
     try:
         scheduler.start()

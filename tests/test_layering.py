@@ -83,7 +83,16 @@ FLOORS: tuple[tuple[frozenset[str], str], ...] = (
         "reminder ladder, letters and collection cases: follow loans up, letters written like statements",
     ),
     (frozenset({"portal"}), "what a member reads and asks: applications, statements"),
+    (
+        frozenset({"privacy"}),
+        "erasure within the retention periods: anonymises what every feature keeps about a former member",
+    ),
     (frozenset({"reports"}), "read everything, write nothing"),
+    (
+        frozenset({"monitoring"}),
+        "transaction monitoring reads what savings, payment orders and statements booked and runs in the "
+        "close day; nothing below asks it (tipping-off), so it sits just below the run day",
+    ),
     (
         frozenset({"day"}),
         "the run day: composes the features' jobs (close day, catch-up), so above every feature",

@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,8 +27,11 @@ from bank.arrears.jobs import run_arrears_follow_up
 from bank.errors import BankError
 from bank.extensions import db
 from bank.loans.jobs import run_loan_accrual, run_repayments
+from bank.monitoring.jobs import run_monitoring
 from bank.payments.jobs import run_expire_mandates
 from bank.pools.jobs import distribute_pool_quarter, run_pool_withdrawals
+from bank.privacy.jobs import run_retention
+from bank.privacy.service import Files
 from bank.provisioning.jobs import run_provisioning
 from bank.runs.lock import RunInProgress
 from bank.runs.models import Run, RunJob
@@ -128,6 +132,17 @@ def summary(run: Run, worked: bool) -> str:
         return (
             f"provisioning {run.business_date}: {run.status.value}{took} · loans staged {run.items_count}"
             f" · allowance {run.amount_kept:.2f} (added {run.amount_in:.2f}, released {run.amount_out:.2f})"
+        )
+    if run.job is RunJob.MONITORING:
+        return (
+            f"monitoring {run.business_date}: {run.status.value}{took}"
+            f" · findings {run.items_count} · new alerts {run.items_done}"
+        )
+    if run.job is RunJob.RETENTION:
+        return (
+            f"retention {run.business_date}: {run.status.value}{took}"
+            f" · former members due {run.items_count} · anonymised {run.items_done}"
+            f" · kept (something still open) {run.items_waiting}"
         )
     return f"close day {run.business_date}: {run.status.value}{took}"
 
@@ -296,6 +311,20 @@ def arrears_follow_up(run_date: dt.datetime | None) -> None:
     _report(outcomes)
 
 
+@runs_group.command("retention")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def retention(run_date: dt.datetime | None) -> None:
+    """Anonymise every former member whose retention periods (Wwft 5, tax 7 years) have passed on DATE."""
+    day = _date(run_date)
+    files = Files(Path(current_app.config["UPLOAD_DIR"]), Path(current_app.config["STATEMENT_DIR"]))
+    with _progress_bar(f"retention {day}") as progress:
+        outcomes = _execute(
+            lambda: [run_retention(db, day, files=files, started_by="cli", progress=progress)]
+        )
+    _report(outcomes)
+
+
 @runs_group.command("provisioning")
 @click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
 @with_appcontext
@@ -307,11 +336,27 @@ def provisioning(run_date: dt.datetime | None) -> None:
     _report(outcomes)
 
 
+@runs_group.command("monitoring")
+@click.option("--date", "run_date", type=_DATE, help="Business date (YYYY-MM-DD); default today.")
+@with_appcontext
+def monitoring(run_date: dt.datetime | None) -> None:
+    """Run the transaction-monitoring rules over the postings of DATE (alerts to the compliance queue)."""
+    day = _date(run_date)
+    with _progress_bar(f"monitoring {day}") as progress:
+        outcomes = _execute(lambda: [run_monitoring(db, day, started_by="cli", progress=progress)])
+    _report(outcomes)
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
     """Close each business day at 05:30 Europe/Amsterdam; first catch up every missed day."""
-    scheduler_module.run_forever(db, echo=click.echo, statement_dir=current_app.config["STATEMENT_DIR"])
+    scheduler_module.run_forever(
+        db,
+        echo=click.echo,
+        statement_dir=current_app.config["STATEMENT_DIR"],
+        upload_dir=current_app.config["UPLOAD_DIR"],
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank.compliance.models import (
+from bank.compliance.cdd_models import (
     BeneficialOwner,
     DueDiligenceFile,
     EddStatus,

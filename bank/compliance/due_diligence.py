@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.compliance import countries, risk
-from bank.compliance.models import (
+from bank.compliance.cdd_models import (
     BeneficialOwner,
     DueDiligenceFile,
     EddStatus,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bank.compliance import due_diligence
+from bank.compliance import due_diligence, screening_service
 from bank.compliance.verdicts import Hindrance, Purpose, Source
 from bank.errors import Message, ValidationError
 
@@ -25,7 +25,11 @@ __all__ = ["Clearance", "Hindrance", "Purpose", "clearance_of", "hindrances", "r
 
 #: The parts whose records can stop the bank acting for a member, each answering for many
 #: members at once (due diligence and screening add theirs here).
-SOURCES: tuple[Source, ...] = (due_diligence.ubo_hindrances, due_diligence.edd_hindrances)
+SOURCES: tuple[Source, ...] = (
+    screening_service.gate_source,
+    due_diligence.ubo_hindrances,
+    due_diligence.edd_hindrances,
+)
 
 
 def hindrances(session: Session, member_ids: Iterable[int]) -> dict[int, list[Hindrance]]:

@@ -1,178 +1,190 @@
-"""The due-diligence file of a member (cliëntenonderzoek): facts, assessments, documents, UBOs."""
+"""Screening records: the list files loaded, the entries they held, and the hits they gave.
+
+A load keeps what was read from one file (its kind, name, SHA-256 and counts) and the entries
+themselves, so that screening one member later (at registration, on a change of name or birth
+date) needs no file. A later load of the same kind becomes the *current* one for that kind; the
+older load and its entries stay as history (a hit names the load and entry it came from).
+
+A hit is one subject (a member now; an ultimate beneficial owner later: ``subject_kind`` and
+``subject_id``, with ``member_id`` the member whose relationship it concerns) that may be one list
+entry. It is open until a compliance officer proposes to clear it (with a reason) and a second
+person confirms the clearing (four eyes), or confirms it as a true match (with a reason). A
+confirmed match can be lifted by an administrator, with a reason.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bank import clock
-from bank.compliance.risk import RelationPurpose, RiskClass, Sector
-from bank.db import Base, MoneyType, RateType, StrEnum, UtcDateTime
-from bank.members.models import DocumentKind, Member
+from bank.db import Base, StrEnum, UtcDateTime
+from bank.members.models import Member
+from bank.transitions import Transitions
 
 
-class EddStatus(enum.StrEnum):
-    """Enhanced due diligence of a high-risk assessment: a second person decides (four eyes)."""
+class ListFileKind(enum.StrEnum):
+    """Which published form a loaded file has (``bank compliance load-list --kind``)."""
 
-    NOT_NEEDED = "not_needed"
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+    EU = "eu"  # EU consolidated financial sanctions list, CSV or XML
+    FTM = "ftm"  # FollowTheMoney JSON lines (OpenSanctions)
 
 
-class RiskAssessment(Base):
-    """One assessment of a member's risk: who, when, the class and the reasons that set it.
+class ScreeningListLoad(Base):
+    """One list file loaded: what it was, who loaded it and how many entries it held."""
 
-    Never changed after it is made, except for the second person's decision on enhanced due
-    diligence; the next review is a new assessment.
-    """
-
-    __tablename__ = "risk_assessments"
+    __tablename__ = "screening_list_loads"
     __table_args__ = (
-        CheckConstraint(
-            "(edd_status IN ('not_needed', 'pending') AND edd_decided_at IS NULL)"
-            " OR (edd_status IN ('approved', 'rejected') AND edd_decided_at IS NOT NULL)",
-            name="edd_decision_complete",
-        ),
-        CheckConstraint("risk_class = 'high' OR edd_status = 'not_needed'", name="edd_only_for_high"),
-        CheckConstraint("review_due_on > assessed_on", name="review_after_assessment"),
-        Index("ix_risk_assessments_member", "member_id", "id"),
+        CheckConstraint("entry_count = person_count + organisation_count", name="counts_add_up"),
+        CheckConstraint("entry_count > 0", name="has_entries"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    assessed_on: Mapped[dt.date] = mapped_column(Date)
-    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    assessed_by_label: Mapped[str] = mapped_column(String(200))
-    #: The class the facts give (``bank.compliance.risk.assess``).
-    computed_class: Mapped[RiskClass] = mapped_column(StrEnum(RiskClass, "risk_class", length=10))
-    #: The class in force: the computed one, or higher when the officer raised it.
-    risk_class: Mapped[RiskClass] = mapped_column(StrEnum(RiskClass, "risk_class", length=10))
-    #: The reasons as ``[{"code": ..., "class": ..., "params": {...}}]`` (``risk.Reason``).
-    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    #: Why the officer set a higher class than computed (empty when not raised).
-    raise_reason: Mapped[str] = mapped_column(Text, default="")
-    review_due_on: Mapped[dt.date] = mapped_column(Date)
-    edd_status: Mapped[EddStatus] = mapped_column(
-        StrEnum(EddStatus, "edd_status", length=20), default=EddStatus.NOT_NEEDED
-    )
-    edd_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    edd_decided_by_label: Mapped[str | None] = mapped_column(String(200))
-    edd_decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
-    edd_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
-
-    member: Mapped[Member] = relationship()
+    kind: Mapped[ListFileKind] = mapped_column(StrEnum(ListFileKind, "screening_list_kind", length=10))
+    file_name: Mapped[str] = mapped_column(String(255))
+    #: Hex SHA-256 of the file's bytes: the same file is never loaded twice.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    person_count: Mapped[int] = mapped_column(Integer)
+    organisation_count: Mapped[int] = mapped_column(Integer)
+    #: The newest load of its kind: its entries are the ones members are screened against.
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    loaded_by_label: Mapped[str] = mapped_column(String(200))
 
 
-class DueDiligenceFile(Base):
-    """The facts compliance keeps about one member, and the assessment in force."""
+class ScreeningListEntry(Base):
+    """One sanctioned or politically exposed person or organisation as a load read it."""
 
-    __tablename__ = "due_diligence_files"
+    __tablename__ = "screening_list_entries"
+    __table_args__ = (Index("ix_screening_list_entries_load_entry", "load_id", "entry_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
-    #: ISO-2 country of residence (persons) or registration (organisations).
-    residence_country: Mapped[str] = mapped_column(String(2), default="NL")
-    nationality: Mapped[str | None] = mapped_column(String(2))
-    #: Politically exposed person (set by the officer with a reason; screening will set it too).
-    pep: Mapped[bool] = mapped_column(Boolean, default=False)
-    pep_reason: Mapped[str] = mapped_column(Text, default="")
-    #: A confirmed hit on a sanctions list.
-    sanctions_hit: Mapped[bool] = mapped_column(Boolean, default=False)
-    sanctions_reason: Mapped[str] = mapped_column(Text, default="")
-    #: An organisation's sector of activity.
-    sector: Mapped[Sector | None] = mapped_column(StrEnum(Sector, "activity_sector", length=30))
-    #: The expected use, stated at registration or review: euros a month in and out.
-    expected_monthly_turnover: Mapped[Decimal | None] = mapped_column(MoneyType)
-    purpose: Mapped[RelationPurpose | None] = mapped_column(
-        StrEnum(RelationPurpose, "relation_purpose", length=30)
-    )
-    #: The assessment in force (the latest), None until the first.
-    latest_assessment_id: Mapped[int | None] = mapped_column(ForeignKey("risk_assessments.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    load_id: Mapped[int] = mapped_column(ForeignKey("screening_list_loads.id"))
+    #: ``eu`` or ``ftm`` (``bank.compliance.lists.ListSource``).
+    source: Mapped[str] = mapped_column(String(10))
+    #: The list's own id (EU ``logicalId``, FollowTheMoney ``id``), stable between publications.
+    entry_key: Mapped[str] = mapped_column(String(200))
+    is_person: Mapped[bool] = mapped_column(Boolean)
+    #: Sorted ``sanction`` / ``pep``.
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    #: Every name and alias as written on the list.
+    names: Mapped[list[str]] = mapped_column(JSON)
+    #: ``YYYY-MM-DD`` or ``YYYY``.
+    birth_dates: Mapped[list[str]] = mapped_column(JSON)
+    #: ISO 3166 alpha-2.
+    nationalities: Mapped[list[str]] = mapped_column(JSON)
 
-    member: Mapped[Member] = relationship()
-    latest_assessment: Mapped[RiskAssessment | None] = relationship()
-
-
-class IdentityDocument(Base):
-    """An identity document compliance saw: the whole number is kept, shown masked, revealed audited."""
-
-    __tablename__ = "identity_documents"
-    __table_args__ = (
-        CheckConstraint("expires_on > issued_on", name="expires_after_issue"),
-        Index("ix_identity_documents_member", "member_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    kind: Mapped[DocumentKind] = mapped_column(StrEnum(DocumentKind, "document_kind", length=30))
-    #: The full document number (upper-case, no spaces); never shown whole without a reason.
-    number: Mapped[str] = mapped_column(String(40))
-    issuing_country: Mapped[str] = mapped_column(String(2))
-    issued_on: Mapped[dt.date] = mapped_column(Date)
-    expires_on: Mapped[dt.date] = mapped_column(Date)
-    #: The member's identity check this document counts as (``members.identity_checks``).
-    identity_check_id: Mapped[int | None] = mapped_column(ForeignKey("identity_checks.id"))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_by_label: Mapped[str] = mapped_column(String(200))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    load: Mapped[ScreeningListLoad] = relationship()
 
     @property
-    def masked_number(self) -> str:
-        return mask_number(self.number)
+    def is_sanction(self) -> bool:
+        return "sanction" in self.kinds
+
+    @property
+    def is_pep(self) -> bool:
+        return "pep" in self.kinds
 
 
-def mask_number(number: str | None) -> str:
-    """``*****1234``: the last four characters only."""
-    if not number:
-        return ""
-    return "*" * max(len(number) - 4, 1) + number[-4:]
+class SubjectKind(enum.StrEnum):
+    """Who was screened: a member (persons, organisations, representatives); UBOs later."""
+
+    MEMBER = "member"
 
 
-class InterestKind(enum.StrEnum):
-    """How a UBO holds their interest in the organisation."""
+class HitStatus(enum.StrEnum):
+    OPEN = "open"
+    #: A compliance officer proposed clearing it; a second person confirms (four eyes).
+    CLEARING_PROPOSED = "clearing_proposed"
+    #: Not the listed person or organisation (a namesake): nothing follows.
+    CLEARED = "cleared"
+    #: A true match: a sanctions match freezes the member, a PEP match marks them.
+    CONFIRMED = "confirmed"
+    #: A confirmed match taken back by an administrator, with a reason.
+    LIFTED = "lifted"
 
-    OWNERSHIP = "ownership"
-    VOTING_RIGHTS = "voting_rights"
-    #: Nobody holds 25 % or more: the senior managing officials count as UBO ("pseudo-UBO").
-    SENIOR_MANAGER = "senior_manager"
+
+#: Open → clearing proposed → cleared; open (or proposed) → confirmed → lifted.
+HIT_STATUS = Transitions(
+    HitStatus,
+    {
+        HitStatus.OPEN: {HitStatus.CLEARING_PROPOSED, HitStatus.CONFIRMED},
+        HitStatus.CLEARING_PROPOSED: {HitStatus.CLEARED, HitStatus.CONFIRMED, HitStatus.OPEN},
+        HitStatus.CLEARED: set(),
+        HitStatus.CONFIRMED: {HitStatus.LIFTED},
+        HitStatus.LIFTED: set(),
+    },
+)
+
+#: A hit in one of these waits for a decision.
+UNDECIDED = (HitStatus.OPEN, HitStatus.CLEARING_PROPOSED)
 
 
-class BeneficialOwner(Base):
-    """An ultimate beneficial owner (uiteindelijk belanghebbende) of an organisation-member."""
+class ScreeningHit(Base):
+    """A subject that may be a list entry, and what compliance decided about it."""
 
-    __tablename__ = "beneficial_owners"
+    __tablename__ = "screening_hits"
     __table_args__ = (
+        CheckConstraint("score >= 0 AND score <= 100", name="score_in_range"),
         CheckConstraint(
-            "share_percent IS NULL OR (share_percent > 0 AND share_percent <= 10000000000)",
-            name="share_in_range",
+            "status NOT IN ('clearing_proposed', 'cleared') OR proposed_by_label IS NOT NULL",
+            name="clearing_was_proposed",
         ),
-        Index("ix_beneficial_owners_organisation", "organisation_id"),
+        CheckConstraint(
+            "status NOT IN ('cleared', 'confirmed', 'lifted') OR decided_by_label IS NOT NULL",
+            name="decided_has_who",
+        ),
+        CheckConstraint("status != 'lifted' OR lifted_by_label IS NOT NULL", name="lifted_has_who"),
+        Index("ix_screening_hits_subject", "subject_kind", "subject_id", "entry_source", "entry_key"),
+        Index("ix_screening_hits_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    #: Set when the UBO is also a member of the bank.
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    name: Mapped[str] = mapped_column(String(300))
-    date_of_birth: Mapped[dt.date] = mapped_column(Date)
-    nationality: Mapped[str] = mapped_column(String(2))
-    residence_country: Mapped[str] = mapped_column(String(2))
-    interest: Mapped[InterestKind] = mapped_column(StrEnum(InterestKind, "interest_kind", length=20))
-    #: Per cent held (25.5 for 25,5 %; stored exactly as rates are, so the check reads 100 * 10**8);
-    #: None for a senior manager without a share.
-    share_percent: Mapped[Decimal | None] = mapped_column(RateType)
-    document_kind: Mapped[DocumentKind] = mapped_column(StrEnum(DocumentKind, "document_kind", length=30))
-    #: Last four characters of the document seen.
-    document_number_last4: Mapped[str] = mapped_column(String(4))
-    added_by_label: Mapped[str] = mapped_column(String(200))
-    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    subject_kind: Mapped[SubjectKind] = mapped_column(
+        StrEnum(SubjectKind, "screening_subject_kind", length=20), default=SubjectKind.MEMBER
+    )
+    #: The screened subject's id in its own table (a member's id for ``member``).
+    subject_id: Mapped[int] = mapped_column(Integer)
+    #: The member whose relationship with the bank the hit concerns (the organisation of a UBO).
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    #: The name and birth date as screened: a cleared hit comes back when either changes.
+    subject_name: Mapped[str] = mapped_column(String(300))
+    subject_birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    subject_is_person: Mapped[bool] = mapped_column(Boolean)
+    load_id: Mapped[int] = mapped_column(ForeignKey("screening_list_loads.id"))
+    list_entry_id: Mapped[int] = mapped_column(ForeignKey("screening_list_entries.id"))
+    #: The entry's source and own id, kept on the hit to find it again in later loads.
+    entry_source: Mapped[str] = mapped_column(String(10))
+    entry_key: Mapped[str] = mapped_column(String(200))
+    is_sanction: Mapped[bool] = mapped_column(Boolean)
+    is_pep: Mapped[bool] = mapped_column(Boolean)
+    #: 0–100: the name score sharpened by birth date and nationality.
+    score: Mapped[int] = mapped_column(Integer)
+    #: ``bank.compliance.screening.Reasons`` as JSON (name score, the names that met, agreements).
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[HitStatus] = mapped_column(
+        StrEnum(HitStatus, "screening_hit_status", length=20), default=HitStatus.OPEN
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
+    proposed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_by_label: Mapped[str | None] = mapped_column(String(200))
+    #: Why the officer thinks it is not the listed one (another birth date, another country…).
+    proposal_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_label: Mapped[str | None] = mapped_column(String(200))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lifted_by_label: Mapped[str | None] = mapped_column(String(200))
+    lift_reason: Mapped[str] = mapped_column(Text, default="")
 
-    member: Mapped[Member | None] = relationship(foreign_keys=[member_id])
+    member: Mapped[Member] = relationship()
+    entry: Mapped[ScreeningListEntry] = relationship()
+    load: Mapped[ScreeningListLoad] = relationship()

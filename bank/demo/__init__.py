@@ -34,7 +34,10 @@ from bank.demo import (
 )
 from bank.demo import compliance as compliance_demo
 from bank.demo import forbearance as forbearance_demo
+from bank.demo import monitoring as monitoring_demo
+from bank.demo import privacy as privacy_demo
 from bank.demo import provisioning as provisioning_demo
+from bank.demo import screening as screening_demo
 from bank.demo.context import OPENED_YEARS_AGO, DemoContext, opened_on
 from bank.demo.staff import DEMO_PASSWORD
 from bank.extensions import db
@@ -103,6 +106,12 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("monthly statements", statements.produce_statements),
     ("portal log-ins", portal.load_portal),
     ("impact: expected and reported jobs, homes and land", impact.load_impact),
+    # After the close days (the retention run follows yesterday's): an applicant who withdrew
+    # before any check is anonymised; another's request to be forgotten is answered.
+    (
+        "privacy: a withdrawn applicant anonymised by the retention run, a request to erase answered",
+        privacy_demo.forget_and_answer,
+    ),
     # Last: the loans collected by mandate and their open instalments are all there.
     (
         "the next collection batch (SEPA direct debits) and its pre-notifications",
@@ -114,6 +123,17 @@ STEPS: tuple[tuple[str, Step], ...] = (
     (
         "due diligence: risk classes, identity documents, UBOs, enhanced due diligence, reviews due",
         compliance_demo.load_due_diligence,
+    ),
+    # After the servicing year and the payouts: today's movements, the rules over them, the queue worked.
+    (
+        "transaction monitoring: alerts from every rule, a case reported to FIU-Nederland, one closed",
+        monitoring_demo.load_monitoring,
+    ),
+    # Late: nothing after it pays out, so the member whose accounts it freezes holds nothing up;
+    # before the books close (its newcomers' first deposits are this month's).
+    (
+        "screening: a made-up sanctions and PEP list loaded, one hit cleared, one confirmed, one open",
+        screening_demo.load_and_decide,
     ),
     # Last of all: after every step that posts. From here no entry may be dated in a closed month.
     ("period close: the first year closed, this year's months up to two months ago", periods.close_the_books),

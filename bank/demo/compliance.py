@@ -34,7 +34,7 @@ from bank import clock
 from bank.actor import Actor
 from bank.auth.service import actor_for
 from bank.compliance import due_diligence as cdd
-from bank.compliance.models import InterestKind
+from bank.compliance.cdd_models import InterestKind
 from bank.compliance.risk import RelationPurpose, Sector
 from bank.demo.context import DemoContext
 from bank.demo.members import NAMES

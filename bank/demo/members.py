@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bank import clock
 from bank.actor import Actor
 from bank.auth.models import User
+from bank.compliance import screening_service
 from bank.demo.context import DemoContext
 from bank.members import service
 from bank.members import validation as check
@@ -505,6 +506,7 @@ def _register_person(
         document_number_last4="".join(rng.choice("0123456789ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(4)),
         checked_on=day,
     )
+    screening_service.screen_member(session, member, teller)
     return member
 
 
@@ -538,4 +540,5 @@ def _register_organisation(
         checked_on=day,
         note="uittreksel Handelsregister",
     )
+    screening_service.screen_member(session, member, officer)
     return member

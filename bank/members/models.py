@@ -120,6 +120,9 @@ class Member(Base):
     #: The day the first member share was paid (status applicant -> active).
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The day the retention job (or an erasure with nothing left to keep) replaced everything
+    #: that identified the member; the record stays, named by its number (``bank.privacy``).
+    anonymised_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=clock.now_utc)
 

@@ -39,6 +39,10 @@ class RunJob(enum.StrEnum):
     ARREARS_FOLLOW_UP = "arrears_follow_up"
     #: After a month's last day: every loan staged and its expected loss provisioned (issue 16).
     PROVISIONING = "provisioning"
+    #: Transaction monitoring: the rules over the day's postings raise alerts (issue 17).
+    MONITORING = "monitoring"
+    #: Former members whose retention periods have passed are anonymised (issue 17, ``bank.privacy``).
+    RETENTION = "retention"
     #: All jobs of a business day in order; completed only when each of them completed.
     CLOSE_DAY = "close_day"
 
@@ -97,13 +101,14 @@ class Run(Base):
     #: The items the job looked at: savings interest: accounts with interest to post; pool
     #: withdrawals: requests due (paid and waiting); pool distribution: participants paid;
     #: month-end statements: accounts with movements; provisioning: loans staged; loan accrual:
-    #: active loans accrued.
+    #: active loans accrued; retention: former members whose periods have passed.
     items_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Items done: savings interest: interest entries posted; pool withdrawals: requests paid;
     #: month-end statements: statements stored; expire mandates: mandates expired (also counted
-    #: in ``items_count``); loan accrual: accrual entries posted.
+    #: in ``items_count``); loan accrual: accrual entries posted; retention: members anonymised.
     items_done: Mapped[int] = mapped_column(Integer, default=0)
-    #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money.
+    #: Items left for a later run: pool withdrawals: due requests waiting for uncommitted money;
+    #: retention: members due but with something still open (an account, a loan, shares).
     items_waiting: Mapped[int] = mapped_column(Integer, default=0)
     #: Money that came in: pool distribution: the interest the pools collected; provisioning:
     #: added to the loan loss allowance (Dr 5100 / Cr 1190); loan accrual: the interest accrued

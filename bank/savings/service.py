@@ -55,6 +55,8 @@ from bank.savings.models import (
 BOOKING_ROLES = ("teller", "admin")
 #: The approval kind of a withdrawal above the threshold.
 WITHDRAWAL_APPROVAL = "withdrawal"
+#: The entry kind of a deposit paid in cash at the counter (a transfer received is ``deposit``).
+CASH_DEPOSIT_KIND = "cash_deposit"
 #: Withdrawals counted together against the approval threshold (splitting does not avoid it).
 APPROVAL_WINDOW = dt.timedelta(hours=24)
 #: After a payout IBAN changed, every withdrawal needs approval for this long.
@@ -388,11 +390,17 @@ def deposit(
     actor: Actor,
     description: str = "",
     value_date: dt.date | None = None,
+    cash: bool = False,
 ) -> Booked:
-    """Money received at the settlement account for the member: Dr 1000 / Cr member account."""
+    """Money received at the settlement account for the member: Dr 1000 / Cr member account.
+
+    ``cash``: paid in notes at the counter (the teller takes it to the clearing bank the same
+    day); the entry's kind is then ``cash_deposit``, which transaction monitoring watches
+    (:mod:`bank.monitoring.rules`), instead of ``deposit``.
+    """
     require_role(actor, *BOOKING_ROLES)
     amount_value = parse_amount(amount, field="amount")
-    memo = clean_description(description) or "Deposit"
+    memo = clean_description(description) or ("Cash deposit" if cash else "Deposit")
     key = f"deposit:{clean_key(key)}"
     if not already_posted(session, key):
         require_money_may_arrive(account)
@@ -401,7 +409,7 @@ def deposit(
     return post_once(
         session,
         key=key,
-        kind="deposit",
+        kind=CASH_DEPOSIT_KIND if cash else "deposit",
         lines=[
             ledger.debit(settlement, amount_value),
             ledger.credit(account.ledger_account_id, amount_value),
@@ -412,6 +420,7 @@ def deposit(
         audit_action="booking.deposit",
         account=account,
         amount=amount_value,
+        extra={"cash": True} if cash else None,
     )
 
 

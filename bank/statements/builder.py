@@ -280,6 +280,7 @@ def addressee_of(member: Member) -> Addressee:
 #: How the kind of an entry reads on a statement, per language.
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "deposit": ("Storting", "Deposit"),
+    "cash_deposit": ("Storting contant", "Cash deposit"),
     "withdrawal": ("Opname", "Withdrawal"),
     "transfer": ("Overboeking", "Transfer"),
     "loan_disbursement": ("Uitbetaling lening", "Loan disbursement"),

@@ -26,7 +26,8 @@ from bank.approvals.models import ApprovalStatus
 from bank.arrears.models import CaseStatus, ContactChannel, LetterKind, PromiseStatus
 from bank.collateral.models import CollateralKind
 from bank.committee.models import DecisionOutcome, VoteChoice
-from bank.compliance.models import EddStatus, InterestKind
+from bank.compliance.cdd_models import EddStatus, InterestKind
+from bank.compliance.models import HitStatus
 from bank.compliance.risk import RelationPurpose, RiskClass, Sector
 from bank.errors import N_
 from bank.forbearance.models import MeasureStatus
@@ -36,6 +37,8 @@ from bank.loans.models import CollectionMethod, InstalmentStatus, LoanStatus
 from bank.loans.products_models import LoanPurpose, ProductStatus
 from bank.loans.schedule import DayCount, Frequency, Method
 from bank.members.models import DocumentKind, LegalForm, MemberKind, MemberStatus
+from bank.monitoring.models import AlertStatus, RuleCode
+from bank.monitoring.models import CaseStatus as MonitoringCaseStatus
 from bank.notifications.models import OutboxStatus
 from bank.payment_orders.models import OrderSource, OrderState
 from bank.payments.batch_models import BatchState, ItemState
@@ -44,6 +47,8 @@ from bank.payments.payout_models import PayoutBatchState
 from bank.payments.statement_models import ImportStatus, LineStatus
 from bank.pools.models import PoolStatus, WithdrawalStatus
 from bank.portal.models import ChangeStatus
+from bank.privacy.models import RequestChannel
+from bank.privacy.retention import Category, Law
 from bank.runs.models import RunStatus
 from bank.savings.models import DepositAccountStatus
 from bank.web.filters import (
@@ -305,6 +310,31 @@ MEASURE_STATUS_LABELS = {
     MeasureStatus.REJECTED: _l("rejected"),
     MeasureStatus.WITHDRAWN: _l("withdrawn"),
 }
+#: Transaction monitoring (issue 17): the rules, alerts and cases of the compliance officer.
+RULE_LABELS = {
+    RuleCode.CASH_DEPOSIT: _l("Cash deposit at or above the threshold"),
+    RuleCode.STRUCTURING: _l("Several amounts just below the threshold (structuring)"),
+    RuleCode.IN_AND_OUT: _l("Money in and out again within days"),
+    RuleCode.HIGH_RISK_COUNTRY: _l("Payment to or from a high-risk third country"),
+    RuleCode.ABOVE_EXPECTED_USE: _l("Turnover far above the expected use"),
+}
+ALERT_STATUS_LABELS = {
+    AlertStatus.OPEN: _l("open"),
+    AlertStatus.DISMISSED: _l("dismissed"),
+    AlertStatus.IN_CASE: _l("in a case"),
+}
+MONITORING_CASE_STATUS_LABELS = {
+    MonitoringCaseStatus.OPEN: _l("under investigation"),
+    MonitoringCaseStatus.NOT_UNUSUAL: _l("closed: not unusual"),
+    MonitoringCaseStatus.REPORTED: _l("reported as unusual"),
+}
+HIT_STATUS_LABELS = {
+    HitStatus.OPEN: _l("open"),
+    HitStatus.CLEARING_PROPOSED: _l("clearing proposed"),
+    HitStatus.CLEARED: _l("cleared"),
+    HitStatus.CONFIRMED: _l("confirmed match"),
+    HitStatus.LIFTED: _l("lifted"),
+}
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: _l("open"),
     CaseStatus.ESCALATED: _l("with collections"),
@@ -317,6 +347,20 @@ CONTACT_CHANNEL_LABELS = {
     ContactChannel.VISIT: _l("visit"),
     ContactChannel.MEETING: _l("meeting at the bank"),
 }
+#: Retention and erasure (issue 17): what a member's data is, and the law that keeps it.
+RETENTION_CATEGORY_LABELS = {
+    Category.DUE_DILIGENCE: _l("Identity documents, due diligence and screening"),
+    Category.ACCOUNTING: _l(
+        "Accounting records: accounts, loans, statements and payments with names and IBANs"
+    ),
+    Category.CONTACT: _l("Contact details: e-mail, telephone and portal log-in"),
+}
+RETENTION_LAW_LABELS = {
+    Law.WWFT: _l("Wwft art. 33: five years after the relationship ends"),
+    Law.TAX: _l("AWR art. 52: seven years after the end of the year the relationship ends"),
+    Law.NONE: _l("no legal duty to keep"),
+}
+ERASURE_CHANNEL_LABELS = {RequestChannel.PORTAL: _l("in the portal"), RequestChannel.STAFF: _l("at the bank")}
 PROMISE_STATUS_LABELS = {
     PromiseStatus.PENDING: _l("pending"),
     PromiseStatus.KEPT: _l("kept"),
@@ -410,9 +454,12 @@ STATUS_TABLES: dict[type[enum.Enum], dict[Any, Any]] = {
     OrderState: PAYMENT_ORDER_STATE,
     CaseStatus: CASE_STATUS_LABELS,
     MeasureStatus: MEASURE_STATUS_LABELS,
+    HitStatus: HIT_STATUS_LABELS,
     PromiseStatus: PROMISE_STATUS_LABELS,
     RiskClass: RISK_CLASS_LABELS,
     EddStatus: EDD_STATUS_LABELS,
+    AlertStatus: ALERT_STATUS_LABELS,
+    MonitoringCaseStatus: MONITORING_CASE_STATUS_LABELS,
 }
 #: The same tables by a short name, for values stored as plain strings (``t.to_status``).
 STATUS_BY_NAME: dict[str, type[enum.Enum]] = {
@@ -465,6 +512,7 @@ def status_label(value: Any, kind: str | None = None) -> str:
 #: (bank.statements.builder.KIND_LABELS); a test keeps the two the same.
 ENTRY_KINDS = {
     "deposit": _l("Deposit"),
+    "cash_deposit": _l("Cash deposit"),
     "withdrawal": _l("Withdrawal"),
     "transfer": _l("Transfer"),
     "shares_issue": _l("Member shares bought"),
@@ -567,6 +615,7 @@ MEMO_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), message)
     for pattern, message in (
         (r"Deposit", N_("Deposit")),
+        (r"Cash deposit", N_("Cash deposit")),
         (r"Withdrawal", N_("Withdrawal")),
         (r"Transfer", N_("Transfer")),
         (rf"Instalment collection {_LOAN}", N_("Instalment collection %(loan)s")),
@@ -771,6 +820,20 @@ AUDIT_ACTIONS = {
     "committee.vote": _l("Vote cast"),
     "committee.decision.approved": _l("Committee approved the application"),
     "committee.decision.rejected": _l("Committee rejected the application"),
+    "monitoring.rule_changed": _l("Monitoring thresholds changed"),
+    "monitoring.alert_dismissed": _l("Monitoring alert dismissed"),
+    "monitoring.case_opened": _l("Monitoring case opened"),
+    "monitoring.case_note": _l("Note added to a monitoring case"),
+    "monitoring.case_not_unusual": _l("Monitoring case closed as not unusual"),
+    "monitoring.case_reported": _l("Transactions found unusual: to be reported to FIU-Nederland"),
+    "monitoring.case_exported": _l("Report for FIU-Nederland downloaded"),
+    "screening.list_loaded": _l("Sanctions or PEP list loaded"),
+    "screening.everyone_screened": _l("Every member screened against the lists"),
+    "screening.hit_found": _l("Screening hit found"),
+    "screening.clearing_proposed": _l("Clearing of a screening hit proposed"),
+    "screening.cleared": _l("Screening hit cleared (second person)"),
+    "screening.confirmed": _l("Screening hit confirmed as a match"),
+    "screening.lifted": _l("Confirmed screening match lifted"),
     "forbearance.requested": _l("Forbearance requested"),
     "forbearance.granted": _l("Forbearance granted: new schedule"),
     "forbearance.rejected": _l("Forbearance rejected"),
@@ -841,6 +904,8 @@ AUDIT_ACTIONS = {
     "pool.withdrawal_pay": _l("Pool withdrawal paid"),
     "pool.withdrawal_request": _l("Pool withdrawal requested"),
     "portal.data_export": _l("Member downloaded their data"),
+    "privacy.anonymise": _l("Former member's personal data anonymised"),
+    "privacy.erasure_request": _l("Request to erase personal data answered"),
     "portal.invite": _l("Invitation to the portal sent"),
     "portal.invite_accepted": _l("Invitation to the portal accepted"),
     "portal.password_reset": _l("Password reset"),
@@ -872,6 +937,11 @@ APPROVAL_KINDS = {
 OBJECT_TYPES = {
     "period": _l("period"),
     "forbearance_measure": _l("forbearance"),
+    "monitoring_rule": _l("monitoring rule"),
+    "monitoring_alert": _l("monitoring alert"),
+    "monitoring_case": _l("monitoring case"),
+    "screening_hit": _l("screening hit"),
+    "screening_list_load": _l("list load"),
     "collection_case": _l("collection case"),
     "approval": _l("approval"),
     "bank_statement_line": _l("bank statement line"),
@@ -917,6 +987,16 @@ FIELD_LABELS = {
     "interest": _l("Interest"),
     "share_percent": _l("Share (per cent)"),
     "assessed_by": _l("Assessed by"),
+    "active": _l("Active"),
+    "share": _l("Percentage"),
+    "min_count": _l("At least this many"),
+    "window_days": _l("Within days"),
+    "factor": _l("Times the expected turnover"),
+    "alerts": _l("Alerts"),
+    "rule": _l("Rule"),
+    "note": _l("Note"),
+    "first_export": _l("First download"),
+    "transaction_count": _l("Transactions"),
     "holiday_periods": _l("Payment holiday (instalments of interest only)"),
     "extension_periods": _l("Longer term (instalments added)"),
     "needs_committee": _l("Decided by the committee"),
@@ -1122,6 +1202,8 @@ FIELD_LABELS = {
 _MODES = {"lower_instalment": _l("lower instalment"), "shorten_term": _l("term shortened")}
 #: Which status table a "status" value of an object type is read with.
 _STATUS_OF_OBJECT = {
+    "monitoring_alert": AlertStatus,
+    "monitoring_case": MonitoringCaseStatus,
     "loan_application": ApplicationStatus,
     "loan": LoanStatus,
     "member": MemberStatus,
@@ -1256,6 +1338,11 @@ def _audit_value(name: str, value: Any, object_type: str) -> str:
             except ValueError:
                 return humanize(text)
         return humanize(text)
+    if name == "rule" and object_type == "monitoring_alert":
+        try:
+            return str(RULE_LABELS[RuleCode(text)])
+        except ValueError:
+            return humanize(text)
     if name == "capacity":
         return str(_CAPACITIES.get(text, humanize(text)))
     if name == "role":

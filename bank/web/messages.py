@@ -24,7 +24,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from bank.applications.models import AttachmentKind
-from bank.compliance.models import InterestKind
+from bank.compliance.cdd_models import InterestKind
 from bank.compliance.risk import RelationPurpose, Sector
 from bank.errors import BankError, Message, Names
 from bank.loans.products_models import LoanPurpose

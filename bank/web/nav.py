@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,6 +25,7 @@ from bank.web.staff import (
     accounts,
     applications,
     approvals,
+    audit_log,
     bank_statements,
     calculator,
     collateral,
@@ -35,10 +36,12 @@ from bank.web.staff import (
     loans,
     mandates,
     members,
+    monitoring,
     payouts,
     periods,
     pools,
     portal_access,
+    privacy,
     products,
     provisioning,
     reports,
@@ -46,6 +49,7 @@ from bank.web.staff import (
     shares,
     statements,
 )
+from bank.web.staff import compliance_screening as screening
 from bank.web.staff.members import MemberPanel
 
 
@@ -116,6 +120,13 @@ STAFF_NAV: tuple[NavEntry, ...] = (
     NavEntry("staff.audit_log", _l("Audit log"), ("admin",), "reports"),
     NavEntry("staff.compliance_index", _l("Compliance overview"), compliance_cdd.ROLES, "compliance"),
     NavEntry("staff.compliance_reviews", _l("Reviews due"), compliance_cdd.ROLES, "compliance"),
+    NavEntry("staff.monitoring_alerts", _l("Alerts"), monitoring.ROLES, "compliance"),
+    NavEntry("staff.monitoring_cases", _l("Unusual-transaction cases"), monitoring.ROLES, "compliance"),
+    NavEntry("staff.monitoring_rules", _l("Monitoring rules"), monitoring.ROLES, "compliance"),
+    NavEntry("staff.screening_hits", _l("Screening hits"), screening.ROLES, "compliance"),
+    NavEntry("staff.screening_lists", _l("Sanctions and PEP lists"), screening.ROLES, "compliance"),
+    NavEntry("staff.privacy_overview", _l("Privacy and retention"), privacy.OVERVIEW_ROLES, "compliance"),
+    NavEntry("staff.audit_reveals", _l("Reveals and exports"), audit_log.REVEAL_ROLES, "compliance"),
     NavEntry("staff.second_factor", _l("Second factor"), ("admin",), "more"),
 )
 
@@ -139,6 +150,7 @@ MEMBER_PANELS: tuple[MemberPanel, ...] = (
     MemberPanel("staff/collections/_member_collections.html", collections.member_panel_context),
     MemberPanel("staff/portal/_member_panel.html", portal_access.member_panel_context),
     MemberPanel("staff/pools/_member_pools.html", pools.member_panel_context),
+    MemberPanel("staff/privacy/_member_panel.html", privacy.member_panel_context),
 )
 
 #: ``app.extensions`` keys of the installed menus (the member page's panels: ``members.PANELS``).
@@ -180,6 +192,17 @@ def staff_menus() -> list[Menu]:
     return menus
 
 
+def member_url(member_id: int) -> str:
+    """Where a member's name links for the user reading the page: the member page, or, for a
+    compliance officer (who keeps no member details), the member's due-diligence file."""
+    actor = Actor(user_id=current_user.id, label=current_user.email, role=current_user.role)
+    if actor.has_role(*members.MEMBER_ROLES):
+        return url_for("staff.member", member_id=member_id)
+    if actor.has_role(*compliance_cdd.ROLES):
+        return url_for("staff.compliance_member", member_id=member_id)
+    return ""
+
+
 def portal_nav() -> list[tuple[str, object]]:
     """The portal's links, in the table's order."""
     return [
@@ -197,3 +220,4 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["staff_nav"] = staff_nav
     app.jinja_env.globals["staff_menus"] = staff_menus
     app.jinja_env.globals["portal_nav"] = portal_nav
+    app.jinja_env.globals["member_url"] = member_url

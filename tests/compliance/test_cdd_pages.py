@@ -17,7 +17,7 @@ from bank import clock
 from bank.actor import Actor
 from bank.audit.models import AuditEvent
 from bank.compliance import due_diligence as cdd
-from bank.compliance.models import BeneficialOwner, EddStatus, IdentityDocument
+from bank.compliance.cdd_models import BeneficialOwner, EddStatus, IdentityDocument
 from bank.extensions import db
 
 

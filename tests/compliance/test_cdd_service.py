@@ -15,7 +15,7 @@ from bank.actor import Actor
 from bank.audit.models import AuditEvent
 from bank.compliance import cdd_queries, gate
 from bank.compliance import due_diligence as cdd
-from bank.compliance.models import BeneficialOwner, EddStatus, IdentityDocument
+from bank.compliance.cdd_models import BeneficialOwner, EddStatus, IdentityDocument
 from bank.compliance.risk import RiskClass
 from bank.errors import PermissionDenied, ValidationError
 from bank.members import service as members

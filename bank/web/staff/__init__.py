@@ -28,3 +28,6 @@ from bank.web.staff import periods  # noqa: E402, F401
 from bank.web.staff import provisioning  # noqa: E402, F401
 from bank.web.staff import forbearance  # noqa: E402, F401
 from bank.web.staff import compliance_cdd  # noqa: E402, F401
+from bank.web.staff import monitoring  # noqa: E402, F401
+from bank.web.staff import compliance_screening  # noqa: E402, F401
+from bank.web.staff import privacy  # noqa: E402, F401

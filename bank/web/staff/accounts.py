@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from bank import clock
@@ -47,6 +47,11 @@ class MoneyForm(FlaskForm):
     form_key = HiddenField()
     amount = StringField(_l("Amount (€)"), validators=[Length(max=40)])
     description = StringField(_l("Description"), validators=[Length(max=200)])
+
+
+class DepositForm(MoneyForm):
+    #: Notes paid in at the counter: booked as a cash deposit, which transaction monitoring watches.
+    cash = BooleanField(_l("Paid in cash at the counter"))
 
 
 class TransferForm(MoneyForm):
@@ -213,7 +218,7 @@ def _booked(account: DepositAccount, entry_id: int, created: bool, what: str) ->
 @staff_required(*BOOK_ROLES)
 def deposit(account_id: int) -> ResponseReturnValue:
     account = _account_or_404(account_id)
-    form = MoneyForm()
+    form = DepositForm()
     if request.method == "POST" and form.validate():
         attempt = Attempt(form)
         with attempt as session:
@@ -224,6 +229,7 @@ def deposit(account_id: int) -> ResponseReturnValue:
                 key=form.form_key.data or "",
                 actor=g.actor,
                 description=form.description.data or "",
+                cash=bool(form.cash.data),
             )
         if attempt.succeeded:
             return _booked(account, booked.entry.id, booked.created, _("Deposit"))

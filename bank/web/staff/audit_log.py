@@ -16,6 +16,24 @@ from bank.web.pagination import page_count, page_number
 from bank.web.staff import bp
 
 PER_PAGE = 50
+#: Who reads the audit log; the compliance officer watches who saw or took personal data out.
+LOG_ROLES = ("admin",)
+REVEAL_ROLES = ("admin", "compliance")
+#: Every action that showed a secret in full or took personal data out of the bank: a BSN or an
+#: identity document's number revealed (or refused), a member's data export, a report to FIU-NL,
+#: an erasure answered or carried out.
+REVEALS_AND_EXPORTS = frozenset(
+    {
+        "bsn.reveal",
+        "bsn.reveal_refused",
+        "compliance.document_reveal",
+        "portal.data_export",
+        "portal.statement",
+        "privacy.erasure_request",
+        "privacy.anonymise",
+        "monitoring.case_exported",
+    }
+)
 
 
 def _day(name: str) -> dt.date | None:
@@ -30,8 +48,19 @@ def _day(name: str) -> dt.date | None:
 
 
 @bp.route("/audit")
-@staff_required("admin")
+@staff_required(*LOG_ROLES)
 def audit_log() -> ResponseReturnValue:
+    return _log("staff.audit_log", None)
+
+
+@bp.route("/audit/reveals-and-exports")
+@staff_required(*REVEAL_ROLES)
+def audit_reveals() -> ResponseReturnValue:
+    """The audit log's reveals and exports only: who saw a BSN or document number, who took data out."""
+    return _log("staff.audit_reveals", REVEALS_AND_EXPORTS)
+
+
+def _log(endpoint: str, actions: frozenset[str] | None) -> ResponseReturnValue:
     page = page_number()
     events, total = audit_queries.search(
         db.session,
@@ -40,6 +69,7 @@ def audit_log() -> ResponseReturnValue:
         object_id=(request.args.get("object_id") or "").strip(),
         date_from=_day("date_from"),
         date_to=_day("date_to"),
+        actions=actions,
         page=page,
         per_page=PER_PAGE,
     )
@@ -49,4 +79,6 @@ def audit_log() -> ResponseReturnValue:
         page=page,
         pages=page_count(total, PER_PAGE),
         total=total,
+        endpoint=endpoint,
+        reveals_only=actions is not None,
     )

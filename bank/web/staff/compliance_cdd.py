@@ -21,7 +21,7 @@ from wtforms.validators import Length, Optional
 from bank import clock
 from bank.compliance import cdd_queries, countries, gate
 from bank.compliance import due_diligence as cdd
-from bank.compliance.models import EddStatus, InterestKind
+from bank.compliance.cdd_models import EddStatus, InterestKind
 from bank.compliance.risk import REVIEW_YEARS, TURNOVER_THRESHOLDS, RiskClass
 from bank.errors import NotFound, ValidationError
 from bank.extensions import db

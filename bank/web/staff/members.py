@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired, Optional
 
 from bank import clock
 from bank.auth import queries as users
-from bank.compliance import gate
+from bank.compliance import gate, screening_service
 from bank.errors import NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
@@ -208,6 +208,7 @@ def new_person() -> ResponseReturnValue:
         attempt = Attempt(form)
         with attempt as session:
             member = service.register_person(session, actor=g.actor, **form.values())
+            screening_service.screen_member(session, member, g.actor)
         if attempt.succeeded:
             flash(_("Member %(number)s registered.", number=member.number), "success")
             return redirect(url_for("staff.member", member_id=member.id))
@@ -223,6 +224,7 @@ def new_organisation() -> ResponseReturnValue:
         attempt = Attempt(form)
         with attempt as session:
             member = service.register_organisation(session, actor=g.actor, **form.values())
+            screening_service.screen_member(session, member, g.actor)
         if attempt.succeeded:
             flash(_("Member %(number)s registered.", number=member.number), "success")
             return redirect(url_for("staff.member", member_id=member.id))
@@ -421,6 +423,7 @@ def edit_member(member_id: int) -> ResponseReturnValue:
         attempt = Attempt(form)
         with attempt as session:
             changed = service.update_member(session, member, actor=g.actor, **values)
+            screening_service.screen_after_change(session, member, changed, g.actor)
             if asks_new_iban:
                 portal_service.request_iban_change(session, member, new_iban, actor=g.actor)
         if attempt.succeeded:

@@ -55,6 +55,7 @@ JOB_COMMANDS = {
     RunJob.MONTH_END_STATEMENTS.value: "month-end-statements",
     RunJob.ARREARS_FOLLOW_UP.value: "arrears-follow-up",
     RunJob.PROVISIONING.value: "provisioning",
+    RunJob.MONITORING.value: "monitoring",
 }
 JOB_LABELS = {
     RunJob.CLOSE_DAY: _l("Close day"),
@@ -68,6 +69,8 @@ JOB_LABELS = {
     RunJob.MONTH_END_STATEMENTS: _l("Month-end statements"),
     RunJob.ARREARS_FOLLOW_UP: _l("Arrears follow-up: reminders and promises"),
     RunJob.PROVISIONING: _l("Loan-loss provisioning"),
+    RunJob.MONITORING: _l("Transaction monitoring"),
+    RunJob.RETENTION: _l("Retention: former members anonymised"),
 }
 STATUS_LABELS = status_tables.RUN_STATUS
 
