@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from bank import clock
 from bank.audit.models import AuditEvent
-from bank.compliance import gate, screening_service
+from bank.compliance import due_diligence, gate, screening_service
 from bank.compliance.models import HitStatus, ScreeningHit, ScreeningListEntry, ScreeningListLoad
+from bank.compliance.risk import RiskClass
 from bank.errors import InvalidTransition, PermissionDenied, ValidationError
 from bank.members import service as members_service
 from bank.payments import payouts
@@ -227,6 +228,7 @@ def test_a_confirmed_sanctions_match_freezes_every_account_and_holds_payouts(ses
     assert [o.member_id for o in payouts.waiting_orders(session, TODAY)] == [people.de_vries.id]
     assert factories.balance(session, account) == Decimal("230.00")
     assert screening_service.confirmed_pep_member_ids(session, [people.ivanova.id]) == set()
+    assert due_diligence.file_of(session, people.ivanova.id).sanctions_hit is True
     # Decided: it cannot be cleared any more; only an administrator lifts it, with a reason.
     with pytest.raises(InvalidTransition):
         screening_service.propose_clearing(session, hit, reason="x", actor=officers[0])
@@ -244,6 +246,11 @@ def test_a_confirmed_pep_match_marks_but_does_not_freeze(session, officers):
     )
     assert screening_service.confirmed_pep_member_ids(session, [member.id]) == {member.id}
     assert gate.hindrances(session, [member.id]) == {}
+    # The due-diligence file is marked PEP (naming the hit), so the next assessment classes it high.
+    file = due_diligence.file_of(session, member.id)
+    assert (file.pep, file.sanctions_hit) == (True, False)
+    assert file.pep_reason == f"#{hit.id}: member of the provincial council"
+    assert due_diligence.preview(session, member).risk_class is RiskClass.HIGH
 
 
 def test_an_admin_lifts_a_confirmed_match(session, loaded, officers, admin):

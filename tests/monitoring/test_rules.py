@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bank.actor import Actor
+from bank.compliance import due_diligence
 from bank.monitoring import rules, service
 from bank.monitoring.countries import HIGH_RISK_COUNTRIES, country_of_iban
 from bank.monitoring.models import AlertItem, RuleCode
@@ -174,9 +176,24 @@ def test_above_expected_use_against_the_stated_expectation(world: World):
     rule.amount = Decimal("3000.02")
     assert rules.above_expected_use_given(world.session, rule, day, expectations) == []
     rule.amount = Decimal("1000.00")
-    # Without any stated expectation (the seam answers {} until due diligence is connected): silent.
+    # Without any stated expectation in a due-diligence file: silent.
     assert rules.expected_monthly_turnover(world.session, [member.id]) == {}
     assert rules.above_expected_use(world.session, rule, day) == []
     # Raised once per member and month.
     assert len(service.raise_alerts(world.session, [finding])) == 1
     assert service.raise_alerts(world.session, [finding]) == []
+
+
+def test_above_expected_use_reads_the_expectation_stated_in_the_due_diligence_file(world: World):
+    member, account = world.member()
+    world.deposit(account, "2500.00", MONDAY)
+    world.withdraw(account, "1000.00", MONDAY)
+    officer = Actor(user_id=None, label="system:test-compliance", role="compliance")
+    due_diligence.update_facts(
+        world.session, member, actor=officer, residence_country="NL", expected_monthly_turnover="1000.00"
+    )
+    assert rules.expected_monthly_turnover(world.session, [member.id]) == {member.id: Decimal("1000.00")}
+    rule = world.rule(RuleCode.ABOVE_EXPECTED_USE)
+    [finding] = rules.above_expected_use(world.session, rule, MONDAY)
+    assert (finding.member_id, finding.amount) == (member.id, Decimal("3500.00"))
+    assert world.run(MONDAY)[RuleCode.ABOVE_EXPECTED_USE] == (1, 1)
