@@ -25,6 +25,8 @@ from bank.actor import Actor
 from bank.applications.models import Attachment, LoanApplication
 from bank.auth.models import User
 from bank.collateral.models import CollateralItem
+from bank.compliance.cdd_models import BeneficialOwner, IdentityDocument
+from bank.compliance.models import ScreeningHit
 from bank.errors import N_, Message, PermissionDenied, ValidationError
 from bank.ledger import queries as ledger_queries
 from bank.loans.models import Loan, LoanStatus
@@ -252,6 +254,31 @@ def anonymise(
             update(IdentityCheck)
             .where(IdentityCheck.member_id == member.id)
             .values(document_number_last4="", note="")
+        )
+    )
+    counts["identity_documents"] = _rowcount(
+        session.execute(
+            update(IdentityDocument).where(IdentityDocument.member_id == member.id).values(number="")
+        )
+    )
+    owners = list(
+        session.scalars(
+            select(BeneficialOwner).where(
+                (BeneficialOwner.organisation_id == member.id) | (BeneficialOwner.member_id == member.id)
+            )
+        )
+    )
+    for owner in owners:
+        # The year stays (the column is required): alone it names nobody.
+        owner.name = _label(member)
+        owner.date_of_birth = dt.date(owner.date_of_birth.year, 1, 1)
+        owner.document_number_last4 = ""
+    counts["beneficial_owners"] = len(owners)
+    counts["screening_hits"] = _rowcount(
+        session.execute(
+            update(ScreeningHit)
+            .where(ScreeningHit.member_id == member.id)
+            .values(subject_name=_label(member), subject_birth_date=None)
         )
     )
     counts["mandates"] = _rowcount(

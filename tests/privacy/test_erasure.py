@@ -10,10 +10,11 @@ from sqlalchemy import select
 from bank.actor import Actor, system
 from bank.audit.models import AuditEvent
 from bank.auth.models import User
+from bank.compliance.cdd_models import IdentityDocument
 from bank.errors import PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.ledger.models import LedgerAccount
-from bank.members.models import IdentityCheck, Member
+from bank.members.models import DocumentKind, IdentityCheck, Member
 from bank.notifications.models import OutboxMessage
 from bank.privacy import service as privacy
 from bank.privacy.jobs import run_retention
@@ -85,6 +86,7 @@ def test_the_retention_job_anonymises_who_is_due_and_keeps_the_ledger(make_forme
         assert erasure.run_id == outcome.run.id and erasure.member_number == member.number
         assert erasure.counts["identity_checks"] == 1 and erasure.counts["mails"] == 1
         assert erasure.counts["portal_logins"] == 1
+        assert erasure.counts["identity_documents"] == 0 and erasure.counts["screening_hits"] == 0
         assert "Vermeulen" not in str(erasure.counts)
     # A second run of the day does nothing more; a later day finds nobody due.
     assert run_retention(db, dt.date(2026, 12, 2)).run.items_count == 0
@@ -125,3 +127,26 @@ def test_a_member_still_a_member_is_told_the_periods_start_when_membership_ends(
     assert [item["kept_until"] for item in answered.answer] == [None, None, None]
     assert answered.erased_now == [] and answered.erasable_on is None
     assert member.email is not None
+
+
+def test_anonymising_blanks_the_identity_document_number_and_the_screened_name(make_former):
+    former = make_former(dt.date(2018, 6, 1))
+    with db.unit_of_work(db.new_session()) as s:
+        s.add(
+            IdentityDocument(
+                member_id=former.member_id,
+                kind=DocumentKind.PASSPORT,
+                number="NX4512AB9",
+                issuing_country="NL",
+                issued_on=dt.date(2014, 3, 1),
+                expires_on=dt.date(2024, 3, 1),
+                recorded_by_label="naleving@wijkbank.example",
+            )
+        )
+    run_retention(db, dt.date(2026, 12, 1))
+    with db.new_session() as s:
+        document = s.scalar(select(IdentityDocument).where(IdentityDocument.member_id == former.member_id))
+        assert document.number == ""
+        assert (document.kind, document.expires_on) == (DocumentKind.PASSPORT, dt.date(2024, 3, 1))
+        erasure = s.scalar(select(Erasure).where(Erasure.member_id == former.member_id))
+        assert erasure.counts["identity_documents"] == 1
