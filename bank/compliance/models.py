@@ -5,7 +5,7 @@ themselves, so that screening one member later (at registration, on a change of 
 date) needs no file. A later load of the same kind becomes the *current* one for that kind; the
 older load and its entries stay as history (a hit names the load and entry it came from).
 
-A hit is one subject (a member now; an ultimate beneficial owner later: ``subject_kind`` and
+A hit is one subject (a member, or an ultimate beneficial owner: ``subject_kind`` and
 ``subject_id``, with ``member_id`` the member whose relationship it concerns) that may be one list
 entry. It is open until a compliance officer proposes to clear it (with a reason) and a second
 person confirms the clearing (four eyes), or confirms it as a true match (with a reason). A
@@ -92,9 +92,11 @@ class ScreeningListEntry(Base):
 
 
 class SubjectKind(enum.StrEnum):
-    """Who was screened: a member (persons, organisations, representatives); UBOs later."""
+    """Who was screened: a member (persons, organisations, representatives), or an ultimate
+    beneficial owner of an organisation who is not a member (``member_id``: the organisation)."""
 
     MEMBER = "member"
+    UBO = "ubo"
 
 
 class HitStatus(enum.StrEnum):

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bank import audit, clock
 from bank.actor import Actor
 from bank.compliance import due_diligence, lists, screening
+from bank.compliance.cdd_models import BeneficialOwner
 from bank.compliance.lists import ListEntry, ListKind, ListSource
 from bank.compliance.models import (
     HIT_STATUS,
@@ -254,56 +255,114 @@ def subject_of(member: Member) -> screening.Subject:
 
 
 @dataclass(frozen=True)
+class Screened:
+    """Someone screened: a member, or a beneficial owner who is not one (``member_id`` is then the
+    organisation whose relationship the hit concerns)."""
+
+    kind: SubjectKind
+    subject_id: int
+    member_id: int
+    name: str
+    birth_date: dt.date | None
+    is_person: bool
+    nationality: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.subject_id}"
+
+    def as_subject(self) -> screening.Subject:
+        return screening.Subject(
+            subject_id=self.key,
+            names=(self.name,),
+            birth_date=self.birth_date,
+            nationality=self.nationality,
+            is_person=self.is_person,
+        )
+
+
+def screened_member(member: Member) -> Screened:
+    return Screened(
+        SubjectKind.MEMBER,
+        member.id,
+        member.id,
+        member.full_name,
+        member.date_of_birth if member.is_person else None,
+        member.is_person,
+    )
+
+
+def screened_owner(owner: BeneficialOwner) -> Screened:
+    return Screened(
+        SubjectKind.UBO,
+        owner.id,
+        owner.organisation_id,
+        owner.name,
+        owner.date_of_birth,
+        True,
+        owner.nationality or None,
+    )
+
+
+@dataclass(frozen=True)
 class ScreeningResult:
     subjects: int
     new_hits: list[ScreeningHit]
 
 
-def _earlier_hits(session: Session, member_ids: Sequence[int] | None) -> dict[int, list[ScreeningHit]]:
-    """The members' hits so far (``None``: every member's, when everyone is screened)."""
-    found: dict[int, list[ScreeningHit]] = defaultdict(list)
-    query = select(ScreeningHit).where(ScreeningHit.subject_kind == SubjectKind.MEMBER)
-    if member_ids is not None:
-        query = query.where(ScreeningHit.subject_id.in_(member_ids))
+def _earlier_hits(session: Session, subjects: Sequence[Screened] | None) -> dict[str, list[ScreeningHit]]:
+    """The subjects' hits so far, by subject key (``None``: everyone's, when everyone is screened)."""
+    found: dict[str, list[ScreeningHit]] = defaultdict(list)
+    query = select(ScreeningHit)
+    if subjects is not None:
+        query = query.where(
+            or_(
+                *(
+                    (ScreeningHit.subject_kind == subject.kind)
+                    & (ScreeningHit.subject_id == subject.subject_id)
+                    for subject in subjects
+                )
+            )
+        )
     for hit in session.scalars(query):
-        found[hit.subject_id].append(hit)
+        found[f"{hit.subject_kind.value}:{hit.subject_id}"].append(hit)
     return found
 
 
-def _already_known(earlier: Iterable[ScreeningHit], member: Member, source: str, key: str) -> bool:
-    """Whether a hit of this member on this entry stands already (open, proposed, confirmed) or was
-    cleared for the name and birth date the member has now."""
+def _already_known(earlier: Iterable[ScreeningHit], subject: Screened, source: str, key: str) -> bool:
+    """Whether a hit of this subject on this entry stands already (open, proposed, confirmed) or
+    was cleared for the name and birth date the subject has now."""
     for hit in earlier:
         if hit.entry_source != source or hit.entry_key != key:
             continue
         if hit.status not in (HitStatus.CLEARED, HitStatus.LIFTED):
             return True
-        if hit.subject_name == member.full_name and hit.subject_birth_date == member.date_of_birth:
+        if hit.subject_name == subject.name and hit.subject_birth_date == subject.birth_date:
             return True
     return False
 
 
 def _screen(
-    session: Session, members: Sequence[Member], current: CurrentLists, actor: Actor
+    session: Session, subjects: Sequence[Screened], current: CurrentLists, actor: Actor
 ) -> list[ScreeningHit]:
-    if not current or not members:
+    if not current or not subjects:
         return []
-    earlier = _earlier_hits(session, [member.id for member in members] if len(members) == 1 else None)
-    by_id = {member.id: member for member in members}
+    earlier = _earlier_hits(session, subjects if len(subjects) <= 20 else None)
+    by_key = {subject.key: subject for subject in subjects}
     created: list[ScreeningHit] = []
-    for found in screening.screen_all(current.index, (subject_of(member) for member in members)):
-        member = by_id[int(str(found.subject_id))]
+    for found in screening.screen_all(current.index, (subject.as_subject() for subject in subjects)):
+        subject = by_key[str(found.subject_id)]
         source, key = found.entry.source.value, found.entry.entry_id
-        if _already_known(earlier[member.id], member, source, key):
+        if _already_known(earlier[subject.key], subject, source, key):
             continue
         row = current.rows[(source, key)]
         hit = ScreeningHit(
-            subject_kind=SubjectKind.MEMBER,
-            subject_id=member.id,
-            member_id=member.id,
-            subject_name=member.full_name,
-            subject_birth_date=member.date_of_birth,
-            subject_is_person=member.is_person,
+            subject_kind=subject.kind,
+            subject_id=subject.subject_id,
+            member_id=subject.member_id,
+            subject_name=subject.name,
+            subject_birth_date=subject.birth_date,
+            subject_is_person=subject.is_person,
             load_id=row.load_id,
             list_entry_id=row.id,
             entry_source=source,
@@ -316,7 +375,7 @@ def _screen(
         )
         session.add(hit)
         session.flush()
-        earlier[member.id].append(hit)
+        earlier[subject.key].append(hit)
         created.append(hit)
         audit.record(
             session,
@@ -324,9 +383,34 @@ def _screen(
             "screening.hit_found",
             "screening_hit",
             hit.id,
-            after={"member": member.number, "entry": f"{source}:{key}", "score": hit.score},
+            after={
+                "member": _number_of(session, subject.member_id),
+                "subject": subject.kind.value,
+                "entry": f"{source}:{key}",
+                "score": hit.score,
+            },
         )
     return created
+
+
+def _number_of(session: Session, member_id: int) -> int | None:
+    member = session.get(Member, member_id)
+    return member.number if member is not None else None
+
+
+def _owners_to_screen(session: Session, organisation_ids: Iterable[int] | None) -> list[Screened]:
+    """The beneficial owners who are not members themselves (members are screened as members)."""
+    query = select(BeneficialOwner).where(BeneficialOwner.member_id.is_(None)).order_by(BeneficialOwner.id)
+    if organisation_ids is not None:
+        query = query.where(BeneficialOwner.organisation_id.in_(list(organisation_ids)))
+    return [screened_owner(owner) for owner in session.scalars(query)]
+
+
+def screen_owner(session: Session, owner: BeneficialOwner, actor: Actor) -> list[ScreeningHit]:
+    """Screen a beneficial owner when added (a member who is one is screened as a member)."""
+    if owner.member_id is not None:
+        return []
+    return _screen(session, [screened_owner(owner)], current_lists(session), actor)
 
 
 def screen_member(session: Session, member: Member, actor: Actor) -> list[ScreeningHit]:
@@ -335,7 +419,7 @@ def screen_member(session: Session, member: Member, actor: Actor) -> list[Screen
     if member.status is MemberStatus.LEFT:
         return []
     current = current_lists(session)
-    return _screen(session, [member], current, actor)
+    return _screen(session, [screened_member(member)], current, actor)
 
 
 #: The fields whose change screens a member again.
@@ -352,22 +436,25 @@ def screen_after_change(
 
 
 def screen_everyone(session: Session, actor: Actor) -> ScreeningResult:
-    """Screen every member who has not left against the current lists (after a load, or on demand)."""
+    """Screen every member who has not left, and the beneficial owners of those organisations who
+    are not members themselves, against the current lists (after a load, or on demand)."""
     _require_compliance(actor)
     current = current_lists(session)
     members = list(
         session.scalars(select(Member).where(Member.status != MemberStatus.LEFT).order_by(Member.id))
     )
-    created = _screen(session, members, current, actor)
+    subjects = [screened_member(member) for member in members]
+    subjects += _owners_to_screen(session, [m.id for m in members if not m.is_person])
+    created = _screen(session, subjects, current, actor)
     audit.record(
         session,
         actor,
         "screening.everyone_screened",
         "screening_list_load",
         None,
-        after={"subjects": len(members), "entries": len(current.rows), "new_hits": len(created)},
+        after={"subjects": len(subjects), "entries": len(current.rows), "new_hits": len(created)},
     )
-    return ScreeningResult(len(members), created)
+    return ScreeningResult(len(subjects), created)
 
 
 # --- deciding hits ----------------------------------------------------------------------------

@@ -78,7 +78,12 @@ def upgrade() -> None:
         sa.Column(
             "subject_kind",
             sa.Enum(
-                "member", name="screening_subject_kind", native_enum=False, create_constraint=True, length=20
+                "member",
+                "ubo",
+                name="screening_subject_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
             ),
             nullable=False,
         ),

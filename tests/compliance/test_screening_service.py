@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bank import clock
 from bank.audit.models import AuditEvent
 from bank.compliance import due_diligence, gate, screening_service
-from bank.compliance.models import HitStatus, ScreeningHit, ScreeningListEntry, ScreeningListLoad
+from bank.compliance.models import HitStatus, ScreeningHit, ScreeningListEntry, ScreeningListLoad, SubjectKind
 from bank.compliance.risk import RiskClass
 from bank.errors import InvalidTransition, PermissionDenied, ValidationError
 from bank.members import service as members_service
@@ -262,3 +262,40 @@ def test_an_admin_lifts_a_confirmed_match(session, loaded, officers, admin):
     screening_service.lift(session, hit, reason="delisted by the Council on 1 December", actor=admin)
     assert hit.status is HitStatus.LIFTED
     assert gate.hindrances(session, [people.petrov.id]) == {}
+
+
+def test_a_beneficial_owner_who_is_not_a_member_is_screened_for_the_organisation(session, officers):
+    organisation = factories.coop_bakery(session)
+    screening_service.load_list(session, world.LIST_FILE.read_bytes(), "l.jsonl", "ftm", officers[0])
+    owner = due_diligence.add_beneficial_owner(
+        session,
+        organisation,
+        actor=officers[0],
+        name="Dmitri Petrov",
+        date_of_birth=dt.date(1970, 2, 3),
+        nationality="RU",
+        residence_country="NL",
+        interest="ownership",
+        share_percent="40",
+        document_kind="passport",
+        document_number_last4="4471",
+    )
+    [hit] = screening_service.screen_owner(session, owner, officers[0])
+    assert (hit.subject_kind, hit.subject_id, hit.member_id) == (SubjectKind.UBO, owner.id, organisation.id)
+    assert (hit.entry_key, hit.subject_name, hit.is_sanction) == ("T-sanc-petrov", "Dmitri Petrov", True)
+    # Screening everyone again finds nothing new for the owner; an open hit stops new accounts.
+    assert [
+        h
+        for h in screening_service.screen_everyone(session, officers[0]).new_hits
+        if h.member_id == organisation.id
+    ] == []
+    with pytest.raises(ValidationError):
+        gate.require_clear(session, organisation.id, gate.Purpose.OPEN_ACCOUNT)
+    # Confirmed, it freezes the organisation.
+    screening_service.confirm_match(session, hit, reason="same passport", actor=officers[1])
+    with pytest.raises(ValidationError) as frozen:
+        gate.require_clear(session, organisation.id, gate.Purpose.MONEY_OUT)
+    assert (
+        str(frozen.value.fields["member"])
+        == f"a confirmed sanctions list match (hit {hit.id}) – every account is frozen"
+    )

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Length, Optional
 
 from bank import clock
-from bank.compliance import cdd_queries, countries, gate
+from bank.compliance import cdd_queries, countries, gate, screening_service
 from bank.compliance import due_diligence as cdd
 from bank.compliance.cdd_models import EddStatus, InterestKind
 from bank.compliance.risk import REVIEW_YEARS, TURNOVER_THRESHOLDS, RiskClass
@@ -528,7 +528,7 @@ def compliance_add_owner(member_id: int) -> ResponseReturnValue:
                 linked = member_queries.by_number(work, number) if number is not None else None
                 if linked is None:
                     raise ValidationError("member_number", _("no member has this number"))
-            cdd.add_beneficial_owner(
+            owner = cdd.add_beneficial_owner(
                 work,
                 organisation,
                 actor=g.actor,
@@ -542,6 +542,7 @@ def compliance_add_owner(member_id: int) -> ResponseReturnValue:
                 document_number_last4=form.document_number_last4.data or "",
                 member=linked,
             )
+            screening_service.screen_owner(work, owner, g.actor)
         if attempt.succeeded:
             _done(form.form_key.data)
             flash(_("Beneficial owner added."), "success")
