@@ -159,7 +159,11 @@ def request_erasure(
         "privacy.erasure_request",
         "member",
         member.id,
-        after={"channel": channel.value, "erasable_on": due_on, "erased_now": erased_now},
+        after={
+            "erasable_on": due_on,
+            "contact_erased": bool(erased_now) and "everything" not in erased_now,
+            "everything_erased": "everything" in erased_now,
+        },
     )
     return request
 
@@ -363,7 +367,18 @@ def anonymise(
     )
     session.add(erasure)
     session.flush()
-    audit.record(session, actor, "privacy.anonymise", "member", member.id, after={"on": on, "counts": counts})
+    audit.record(
+        session,
+        actor,
+        "privacy.anonymise",
+        "member",
+        member.id,
+        after={
+            "anonymised_on": on,
+            "records_anonymised": erasure.records_count,
+            "files_deleted": erasure.files_count,
+        },
+    )
     return erasure
 
 

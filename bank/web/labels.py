@@ -970,6 +970,12 @@ OBJECT_TYPES = {
 }
 #: The field names the services write into before/after, as people call them.
 FIELD_LABELS = {
+    "erasable_on": _l("Anonymised from"),
+    "contact_erased": _l("Contact details erased"),
+    "everything_erased": _l("Everything erased"),
+    "anonymised_on": _l("Anonymised on"),
+    "records_anonymised": _l("Records anonymised"),
+    "files_deleted": _l("Files deleted"),
     "risk_class": _l("Risk class"),
     "computed_class": _l("Computed class"),
     "review_due_on": _l("Review due"),
