@@ -50,7 +50,7 @@ class RiskAssessment(Base):
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessed_by_label: Mapped[str] = mapped_column(String(200))
     #: The class the facts give (``bank.compliance.risk.assess``).
-    computed_class: Mapped[RiskClass] = mapped_column(StrEnum(RiskClass, "risk_class", length=10))
+    computed_class: Mapped[RiskClass] = mapped_column(StrEnum(RiskClass, "computed_risk_class", length=10))
     #: The class in force: the computed one, or higher when the officer raised it.
     risk_class: Mapped[RiskClass] = mapped_column(StrEnum(RiskClass, "risk_class", length=10))
     #: The reasons as ``[{"code": ..., "class": ..., "params": {...}}]`` (``risk.Reason``).

@@ -87,7 +87,7 @@ def upgrade() -> None:
                 "low",
                 "normal",
                 "high",
-                name="risk_class",
+                name="computed_risk_class",
                 native_enum=False,
                 create_constraint=True,
                 length=10,
