@@ -92,9 +92,14 @@ def movements(start: dt.date, end: dt.date) -> Subquery:
     )
 
 
-def _scaled(fraction: Decimal | None) -> int:
-    """A fraction as the integer of RATE_SCALE parts the queries compare with (exact)."""
-    return int((fraction or Decimal(0)) * RATE_SCALE)
+def _scaled(fraction: Decimal | None) -> Any:
+    """A fraction as the integer of RATE_SCALE parts the queries compare with (exact), typed
+    BIGINT: cents times a scaled fraction overflow PostgreSQL's 32-bit integer."""
+    return literal(int((fraction or Decimal(0)) * RATE_SCALE), BigInteger)
+
+
+#: RATE_SCALE as a BIGINT literal, for the same reason.
+SCALE = literal(RATE_SCALE, BigInteger)
 
 
 def _by_member(rows: Any) -> dict[int, list[Movement]]:
@@ -204,9 +209,7 @@ def in_and_out(session: Session, rule: MonitoringRule, day: dt.date) -> list[Fin
         .group_by(
             incoming.c.entry_id, incoming.c.member_id, incoming.c.value_date, incoming.c.kind, incoming.c.net
         )
-        .having(
-            out_total * RATE_SCALE >= incoming.c.net * share, out_before * RATE_SCALE < incoming.c.net * share
-        )
+        .having(out_total * SCALE >= incoming.c.net * share, out_before * SCALE < incoming.c.net * share)
         .order_by(incoming.c.member_id, incoming.c.value_date, incoming.c.entry_id)
     ).all()
     if not pairs:
@@ -327,7 +330,10 @@ def above_expected_use_given(
     mv = movements(first, day)
     factor = _scaled(rule.factor)
     expected = case(
-        *((mv.c.member_id == member_id, literal(to_cents(amount))) for member_id, amount in known.items()),
+        *(
+            (mv.c.member_id == member_id, literal(to_cents(amount), BigInteger))
+            for member_id, amount in known.items()
+        ),
         else_=None,
     )
     turnover = func.sum(func.abs(mv.c.net))
@@ -336,7 +342,7 @@ def above_expected_use_given(
         .where(among(session, mv.c.member_id, list(known)))
         .group_by(mv.c.member_id)
         .having(
-            turnover * RATE_SCALE > func.max(expected) * factor,
+            turnover * SCALE > func.max(expected) * factor,
             turnover >= to_cents(rule.amount),
         )
     )
