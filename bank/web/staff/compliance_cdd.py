@@ -94,7 +94,7 @@ class OwnerForm(FlaskForm):
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     nationality = SelectField(_l("Nationality"), validate_choice=False)
     residence_country = SelectField(_l("Country of residence"), validate_choice=False)
-    interest = SelectField(_l("Interest"), validate_choice=False)
+    interest = SelectField(_l("Nature of the interest"), validate_choice=False)
     share_percent = StringField(_l("Share (per cent)"), validators=[Length(max=20)])
     document_kind = SelectField(_l("Identity document seen"), validate_choice=False)
     document_number_last4 = StringField(
