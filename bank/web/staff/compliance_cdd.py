@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Length, Optional
 
 from bank import clock
-from bank.compliance import cdd_queries, countries, gate, screening_service
+from bank.compliance import cdd_queries, countries, gate, screening_queries, screening_service
 from bank.compliance import due_diligence as cdd
 from bank.compliance.cdd_models import EddStatus, InterestKind
 from bank.compliance.risk import REVIEW_YEARS, TURNOVER_THRESHOLDS, RiskClass
@@ -27,6 +27,8 @@ from bank.errors import NotFound, ValidationError
 from bank.extensions import db
 from bank.members import queries as member_queries
 from bank.members.models import DocumentKind, Member
+from bank.monitoring import queries as monitoring_queries
+from bank.monitoring.models import CaseStatus as MonitoringCaseStatus
 from bank.web import labels
 from bank.web.access import staff_required
 from bank.web.forms import Attempt, new_form_key, read_amount, whole_number
@@ -237,6 +239,9 @@ def compliance_index() -> ResponseReturnValue:
             reviews_due=len(cdd_queries.reviews_due(session_, today)),
             edd_waiting=len(cdd_queries.edd_waiting(session_)),
             not_assessed_count=not_assessed_count,
+            undecided_hits=len(screening_queries.undecided_hits(session_)),
+            open_alerts=monitoring_queries.open_alert_count(session_),
+            open_cases=len(monitoring_queries.cases(session_, MonitoringCaseStatus.OPEN)),
             class_counts=cdd_queries.class_counts(session_),
             organisations=cdd_queries.organisations_and_owners(session_),
             risk_class_labels=labels.RISK_CLASS_LABELS,
