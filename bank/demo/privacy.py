@@ -88,8 +88,8 @@ def forget_and_answer(session: Session, context: DemoContext) -> None:
             )
     # A member asked in the portal what the bank keeps; while a member, everything stays.
     portal_user = next((user for user in context.portal_users if user.member_id is not None), None)
-    if portal_user is not None:
-        member = session.get(Member, portal_user.member_id)
+    member = session.get(Member, portal_user.member_id) if portal_user is not None else None
+    if portal_user is not None and member is not None:
         as_member = Actor(user_id=portal_user.id, label=portal_user.email, role="member", member_id=member.id)
         with clock.frozen(today - dt.timedelta(days=2)):
             privacy.request_erasure(
