@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
-from bank.actor import Actor
+from bank.actor import Actor, system
 from bank.compliance import countries, risk
 from bank.compliance.cdd_models import (
     BeneficialOwner,
@@ -96,6 +96,15 @@ def country(value: str | None, field: str, *, required: bool = True) -> str | No
 
 def file_of(session: Session, member_id: int) -> DueDiligenceFile | None:
     return session.scalar(select(DueDiligenceFile).where(DueDiligenceFile.member_id == member_id))
+
+
+def open_at_registration(session: Session, member: Member) -> DueDiligenceFile:
+    """Open the file of a member just registered, whoever registered them: from then on an
+    organisation without its ultimate beneficial owners recorded may not borrow (``ubo_hindrances``).
+
+    Members registered before files existed have none and are shown as not yet assessed.
+    """
+    return ensure_file(session, member, actor=system("registration"))
 
 
 def ensure_file(session: Session, member: Member, *, actor: Actor) -> DueDiligenceFile:

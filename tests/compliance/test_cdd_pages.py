@@ -6,6 +6,7 @@ second officer approves the enhanced due diligence; tellers see only the verdict
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -17,8 +18,11 @@ from bank import clock
 from bank.actor import Actor
 from bank.audit.models import AuditEvent
 from bank.compliance import due_diligence as cdd
+from bank.compliance import gate
 from bank.compliance.cdd_models import BeneficialOwner, EddStatus, IdentityDocument
+from bank.errors import ValidationError
 from bank.extensions import db
+from bank.members.models import Member
 
 
 @pytest.fixture(autouse=True)
@@ -219,3 +223,49 @@ def test_the_reviews_page_in_dutch(app, world, client, login_as) -> None:
     page = client.get("/staff/compliance/reviews").get_data(as_text=True)
     assert "Herbeoordelingen" in page and "Er is geen herbeoordeling nodig." in page
     assert "Nog niet beoordeeld" in page and world.bram.display_name in page
+
+
+def test_an_organisation_registered_at_the_counter_cannot_borrow_until_its_ubos_are_recorded(
+    app,
+    client,
+    login_as,
+):
+    login_as("teller")
+    registered = client.post(
+        "/staff/members/new/organisation",
+        data={
+            "legal_name": "Schoonmaakcoöperatie Schoon Oost U.A.",
+            "legal_form": "cooperative",
+            "kvk_number": "8765 4321",
+            "activity": "schoonmaakcoöperatie",
+            "street": "Oosterpark",
+            "house_number": "9",
+            "postcode": "1091 AC",
+            "city": "Amsterdam",
+            "language": "nl",
+        },
+    )
+    assert registered.status_code == 302
+    with db.new_session() as s:
+        organisation = s.scalar(select(Member).where(Member.kvk_number == "87654321"))
+        assert cdd.file_of(s, organisation.id) is not None  # the registration opened the file
+        with pytest.raises(ValidationError) as refused:
+            gate.require_clear(s, organisation.id, gate.Purpose.BORROW, field="applicant")
+        assert str(refused.value.fields["applicant"]) == (
+            "the organisation's ultimate beneficial owners (UBO) are not recorded: an owner of 25 per "
+            "cent or more, or a senior managing official, is missing"
+        )
+        cdd.add_beneficial_owner(
+            s,
+            organisation,
+            actor=Actor(user_id=None, label="system:test-compliance", role="compliance"),
+            name="Ayşe Demir",
+            date_of_birth=dt.date(1979, 5, 2),
+            nationality="NL",
+            residence_country="NL",
+            interest="senior_manager",
+            share_percent=None,
+            document_kind="passport",
+            document_number_last4="7Q2K",
+        )
+        gate.require_clear(s, organisation.id, gate.Purpose.BORROW)

@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired, Optional
 
 from bank import clock
 from bank.auth import queries as users
-from bank.compliance import gate, screening_service
+from bank.compliance import due_diligence, gate, screening_service
 from bank.errors import NotFound, PermissionDenied, ValidationError
 from bank.extensions import db
 from bank.members import queries, service
@@ -224,6 +224,7 @@ def new_organisation() -> ResponseReturnValue:
         attempt = Attempt(form)
         with attempt as session:
             member = service.register_organisation(session, actor=g.actor, **form.values())
+            due_diligence.open_at_registration(session, member)
             screening_service.screen_member(session, member, g.actor)
         if attempt.succeeded:
             flash(_("Member %(number)s registered.", number=member.number), "success")
