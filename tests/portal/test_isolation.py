@@ -11,8 +11,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from bank.actor import system
 from bank.errors import NotFound
+from bank.members.models import Member
 from bank.portal import queries
+from bank.privacy import service as privacy
+from bank.privacy.models import RequestChannel
 
 from .conftest import fresh_session
 
@@ -51,8 +55,20 @@ def _portal_rules(app: Flask):
             yield rule, int_args
 
 
+def _brams_erasure_request(world) -> int:
+    """Bram asked what the bank keeps about him (issue 17): his answer is his alone."""
+    session = fresh_session()
+    try:
+        bram = session.get(Member, world.bram.id)
+        answered = privacy.request_erasure(session, bram, actor=system("test"), channel=RequestChannel.STAFF)
+        session.commit()
+        return answered.id
+    finally:
+        session.close()
+
+
 def test_every_portal_url_with_an_id_gives_404_for_another_members_id(app, as_anna, world):
-    foreign = _ids(world, own=False)
+    foreign = _ids(world, own=False) | {"request_id": _brams_erasure_request(world)}
     checked = []
     for rule, int_args in _portal_rules(app):
         unknown = [name for name in int_args if name not in foreign]
@@ -73,6 +89,7 @@ def test_every_portal_url_with_an_id_gives_404_for_another_members_id(app, as_an
         "GET /portal/accounts/<int:account_id>/statement.pdf",
         "GET /portal/statements/<int:statement_id>.pdf",
         "GET /portal/members/<int:member_id>/annual-statement.pdf",
+        "GET /portal/my-data/erasure/<int:request_id>",
     ):
         assert expected in checked
 
