@@ -36,7 +36,8 @@ def test_every_rule_raised_an_alert(demo: Demo) -> None:
 def test_one_case_reported_and_exported_one_closed_one_waiting(demo: Demo) -> None:
     cases = _rows(
         demo,
-        "SELECT status, exported_at IS NOT NULL, coalesce(opened_by_id != decided_by_id, -1)"
+        "SELECT status, exported_at IS NOT NULL,"
+        " CASE WHEN decided_by_id IS NULL THEN -1 WHEN opened_by_id != decided_by_id THEN 1 ELSE 0 END"
         " FROM monitoring_cases ORDER BY id",
     )
     # Decided by a second officer (four eyes); the third waits for that decision.
