@@ -46,6 +46,7 @@ from bank.web.labels import (
     RELATION_PURPOSE_LABELS,
     SECTOR_LABELS,
     humanize,
+    month_label,
     purpose_label,
     status_label,
 )
@@ -181,8 +182,16 @@ _CODE_PARAMS: dict[str, Callable[[str], str]] = {
 }
 
 
+#: Parameters that name months as the domain writes them ("2025-11", or several joined).
+_MONTH_PARAMS = frozenset({"month", "next", "months"})
+_MONTH_CODE = re.compile(r"(?<![\d-])\d{4}-\d{2}(?![\d-])")
+
+
 def _value(name: str, value: object) -> object:
     """One value of a message as the reader writes it."""
+    if isinstance(value, str) and name in _MONTH_PARAMS:
+        # "2025-11" reads "november 2025"; a full date ("2025-11-03") is left as it is.
+        return _MONTH_CODE.sub(lambda found: month_label(found.group(0)), value)
     if isinstance(value, Names):
         return value.in_language(_locale())
     if isinstance(value, enum.Enum):

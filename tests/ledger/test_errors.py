@@ -181,7 +181,8 @@ CASES: list[tuple[object, ...]] = [
         ),
         CorrectionBeforeItsPeriod,
         "entry 'k:1' corrects 2026-04 but is dated before that month",
-        "boeking 'k:1' corrigeert 2026-04 maar is gedateerd vóór die maand",
+        "boeking 'k:1' corrigeert april 2026 maar is gedateerd vóór die maand",
+        "entry 'k:1' corrects April 2026 but is dated before that month",
     ),
     (
         "a reversal without a reason",

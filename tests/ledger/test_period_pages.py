@@ -97,12 +97,12 @@ def test_a_refusal_names_the_rule_and_closes_nothing(client, login_as, books, se
     out_of_order = _post(client, "/staff/periods/close-month", {"month": "2025-03"})
     assert (
         "De maand is niet afgesloten: Maand: maanden worden op volgorde afgesloten:"
-        " de volgende af te sluiten maand is 2025-01, niet 2025-03"
+        " de volgende af te sluiten maand is januari 2025, niet maart 2025"
     ) in out_of_order
     running = _post(client, "/staff/periods/close-month", {"month": "2026-12"})
     assert (
-        "De maand is niet afgesloten: Maand: 2026-12 is nog niet voorbij: een maand kan worden afgesloten"
-        " vanaf de dag na haar laatste dag"
+        "De maand is niet afgesloten: Maand: december 2026 is nog niet voorbij: een maand kan worden"
+        " afgesloten vanaf de dag na haar laatste dag"
     ) in running
     unreadable = _post(client, "/staff/periods/close-month", {"month": "december"})
     assert "De maand is niet afgesloten: Maand: moet een maand zijn als JJJJ-MM" in unreadable
