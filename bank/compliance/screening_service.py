@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bank import audit, clock
@@ -195,22 +195,32 @@ class CurrentLists:
         return bool(self.rows)
 
 
-#: The index of the current loads, by their ids: a list of 50 000 entries takes seconds to index,
-#: and a member's registration should not pay that each time. A new load has a new id, so a stale
-#: index is never used; only the last one is kept.
-_INDEX_CACHE: dict[tuple[int, ...], CurrentLists] = {}
+#: The index of the current loads: a list of 50 000 entries takes seconds to index, and a member's
+#: registration should not pay that each time. The key is each current load's id, file hash and
+#: time, and the range of its entries' ids, so an index is never reused for other rows (a database
+#: rebuilt or restored in the same process numbers its loads from 1 again); only the last is kept.
+_INDEX_CACHE: dict[tuple[object, ...], CurrentLists] = {}
 
 
 def current_lists(session: Session) -> CurrentLists:
     """The current loads' entries, indexed (from the cache when the current loads are the same)."""
-    load_ids = tuple(
-        session.scalars(
-            select(ScreeningListLoad.id)
-            .where(ScreeningListLoad.is_current.is_(True))
-            .order_by(ScreeningListLoad.id)
-        )
+    loads = session.execute(
+        select(ScreeningListLoad.id, ScreeningListLoad.sha256, ScreeningListLoad.loaded_at)
+        .where(ScreeningListLoad.is_current.is_(True))
+        .order_by(ScreeningListLoad.id)
+    ).all()
+    load_ids = tuple(load.id for load in loads)
+    entry_range = (
+        session.execute(
+            select(func.min(ScreeningListEntry.id), func.max(ScreeningListEntry.id)).where(
+                ScreeningListEntry.load_id.in_(load_ids)
+            )
+        ).one()
+        if load_ids
+        else (None, None)
     )
-    cached = _INDEX_CACHE.get(load_ids)
+    cache_key = (*(tuple(load) for load in loads), tuple(entry_range))
+    cached = _INDEX_CACHE.get(cache_key)
     if cached is not None:
         return cached
     rows = (
@@ -230,7 +240,7 @@ def current_lists(session: Session) -> CurrentLists:
     }
     current = CurrentLists(screening.ScreeningIndex.build(_as_list_entry(row) for row in rows), by_key)
     _INDEX_CACHE.clear()
-    _INDEX_CACHE[load_ids] = current
+    _INDEX_CACHE[cache_key] = current
     return current
 
 
