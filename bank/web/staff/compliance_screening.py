@@ -11,6 +11,7 @@ new list file with its kind, and screens everyone on demand.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, url_for
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy.orm import Session
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3, not in its stubs
 from wtforms.validators import Length
@@ -160,64 +162,72 @@ def _render_hit(hit: ScreeningHit, *, status: int = 200, **forms: FlaskForm) -> 
     )
 
 
-@bp.route("/compliance/hits/<int:hit_id>/propose-clearing", methods=["POST"])
-@staff_required(*ROLES)
-def propose_hit_clearing(hit_id: int) -> ResponseReturnValue:
+#: What a decision form does to the hit: the service call with the form's text.
+Decide = Callable[[Session, ScreeningHit, str], object]
+
+
+def _decide(hit_id: int, form: FlaskForm, key: str, act: Decide, done: str) -> ResponseReturnValue:
+    """Every decision on a hit: the form checked, the service called in one unit of work, the
+    hit's page again (with the refusal next to the form's field when refused)."""
     hit = _hit_or_404(hit_id)
-    form = ReasonForm(prefix="propose")
     if form.validate():
         attempt = Attempt(form, expire=True)
         with attempt as session:
-            screening_service.propose_clearing(session, hit, reason=form.reason.data or "", actor=g.actor)
+            act(session, hit, form.data.get("reason") or form.data.get("note") or "")
         if attempt.succeeded:
-            flash(_("Clearing proposed: a second compliance officer confirms it."), "success")
+            flash(done, "success")
             return redirect(url_for("staff.screening_hit", hit_id=hit_id))
-    return _render_hit(_hit_or_404(hit_id), status=form_status(form), propose=form)
+    return _render_hit(_hit_or_404(hit_id), status=form_status(form), **{key: form})
+
+
+@bp.route("/compliance/hits/<int:hit_id>/propose-clearing", methods=["POST"])
+@staff_required(*ROLES)
+def propose_hit_clearing(hit_id: int) -> ResponseReturnValue:
+    return _decide(
+        hit_id,
+        ReasonForm(prefix="propose"),
+        "propose",
+        lambda session, hit, text: screening_service.propose_clearing(
+            session, hit, reason=text, actor=g.actor
+        ),
+        _("Clearing proposed: a second compliance officer confirms it."),
+    )
 
 
 @bp.route("/compliance/hits/<int:hit_id>/clear", methods=["POST"])
 @staff_required(*ROLES)
 def clear_hit(hit_id: int) -> ResponseReturnValue:
-    hit = _hit_or_404(hit_id)
-    form = NoteForm(prefix="clear")
-    if form.validate():
-        attempt = Attempt(form, expire=True)
-        with attempt as session:
-            screening_service.confirm_clearing(session, hit, note=form.note.data or "", actor=g.actor)
-        if attempt.succeeded:
-            flash(_("Hit cleared: not the listed person or organisation."), "success")
-            return redirect(url_for("staff.screening_hit", hit_id=hit_id))
-    return _render_hit(_hit_or_404(hit_id), status=form_status(form), clear=form)
+    return _decide(
+        hit_id,
+        NoteForm(prefix="clear"),
+        "clear",
+        lambda session, hit, text: screening_service.confirm_clearing(session, hit, note=text, actor=g.actor),
+        _("Hit cleared: not the listed person or organisation."),
+    )
 
 
 @bp.route("/compliance/hits/<int:hit_id>/confirm", methods=["POST"])
 @staff_required(*ROLES)
 def confirm_hit(hit_id: int) -> ResponseReturnValue:
-    hit = _hit_or_404(hit_id)
-    form = ReasonForm(prefix="confirm")
-    if form.validate():
-        attempt = Attempt(form, expire=True)
-        with attempt as session:
-            screening_service.confirm_match(session, hit, reason=form.reason.data or "", actor=g.actor)
-        if attempt.succeeded:
-            flash(_("Match confirmed."), "success")
-            return redirect(url_for("staff.screening_hit", hit_id=hit_id))
-    return _render_hit(_hit_or_404(hit_id), status=form_status(form), confirm=form)
+    return _decide(
+        hit_id,
+        ReasonForm(prefix="confirm"),
+        "confirm",
+        lambda session, hit, text: screening_service.confirm_match(session, hit, reason=text, actor=g.actor),
+        _("Match confirmed."),
+    )
 
 
 @bp.route("/compliance/hits/<int:hit_id>/lift", methods=["POST"])
 @staff_required("admin")
 def lift_hit(hit_id: int) -> ResponseReturnValue:
-    hit = _hit_or_404(hit_id)
-    form = ReasonForm(prefix="lift")
-    if form.validate():
-        attempt = Attempt(form, expire=True)
-        with attempt as session:
-            screening_service.lift(session, hit, reason=form.reason.data or "", actor=g.actor)
-        if attempt.succeeded:
-            flash(_("Confirmed match lifted."), "success")
-            return redirect(url_for("staff.screening_hit", hit_id=hit_id))
-    return _render_hit(_hit_or_404(hit_id), status=form_status(form), lift=form)
+    return _decide(
+        hit_id,
+        ReasonForm(prefix="lift"),
+        "lift",
+        lambda session, hit, text: screening_service.lift(session, hit, reason=text, actor=g.actor),
+        _("Confirmed match lifted."),
+    )
 
 
 @bp.route("/compliance/lists")
